@@ -1,0 +1,152 @@
+// Package client defines an OAuth client and its registration metadata, the
+// full RFC 7591 §2 / OpenID Connect Registration §2 model, so that every
+// later capability (DCR, the code flow, protected registration) stores into
+// the same record without schema changes.
+package client
+
+import "time"
+
+// Origins: how a client came to be.
+const (
+	OriginDCR   = "dcr"
+	OriginCLI   = "cli"
+	OriginAdmin = "admin"
+)
+
+// Token endpoint authentication methods (RFC 7591 §2, OIDC Core §9, RFC 8705).
+const (
+	AuthNone                     = "none"
+	AuthClientSecretBasic        = "client_secret_basic"
+	AuthClientSecretPost         = "client_secret_post"
+	AuthClientSecretJWT          = "client_secret_jwt"
+	AuthPrivateKeyJWT            = "private_key_jwt"
+	AuthTLSClientAuth            = "tls_client_auth"
+	AuthSelfSignedTLSClientAuth  = "self_signed_tls_client_auth"
+	GrantAuthorizationCode       = "authorization_code"
+	GrantClientCredentials       = "client_credentials"
+	GrantRefreshToken            = "refresh_token"
+	ResponseTypeCode             = "code"
+	ApplicationTypeWeb           = "web"
+	ApplicationTypeNative        = "native"
+	DefaultIDTokenSignedResponse = "RS256"
+)
+
+// Client is a registered client. Secret values are never held here, only
+// their keyed hashes.
+type Client struct {
+	Workspace string
+	ID        string
+	// SecretHash is the keyed hash of the client secret; nil for clients
+	// that authenticate without a shared secret.
+	SecretHash []byte
+	// SecretExpiresAt is zero when the secret never expires.
+	SecretExpiresAt time.Time
+	IssuedAt        time.Time
+	UpdatedAt       time.Time
+	// Version increases on every update (optimistic concurrency).
+	Version    int64
+	Metadata   Metadata
+	Provenance Provenance
+	// RegistrationTokenHash is the keyed hash of the RFC 7592 registration
+	// access token; nil when the client cannot manage itself.
+	RegistrationTokenHash      []byte
+	RegistrationTokenExpiresAt time.Time
+}
+
+// Provenance records how a client came to be.
+type Provenance struct {
+	Origin               string    `json:"origin"`
+	InitialAccessTokenID string    `json:"initial_access_token_id,omitempty"`
+	SoftwareID           string    `json:"software_id,omitempty"`
+	SoftwareStatementIss string    `json:"software_statement_iss,omitempty"`
+	RegisteredAt         time.Time `json:"registered_at"`
+}
+
+// Metadata is the client metadata of RFC 7591 §2, OpenID Connect
+// Registration §2, RFC 8705 §2 and the extensions Registrar supports. Field
+// names on the wire follow the RFCs exactly.
+type Metadata struct {
+	RedirectURIs            []string `json:"redirect_uris,omitempty"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
+	GrantTypes              []string `json:"grant_types,omitempty"`
+	ResponseTypes           []string `json:"response_types,omitempty"`
+	ClientName              string   `json:"client_name,omitempty"`
+	ClientURI               string   `json:"client_uri,omitempty"`
+	LogoURI                 string   `json:"logo_uri,omitempty"`
+	Scope                   string   `json:"scope,omitempty"`
+	Contacts                []string `json:"contacts,omitempty"`
+	TOSURI                  string   `json:"tos_uri,omitempty"`
+	PolicyURI               string   `json:"policy_uri,omitempty"`
+	JWKSURI                 string   `json:"jwks_uri,omitempty"`
+	// JWKS is the raw JWK Set document.
+	JWKS            []byte `json:"jwks,omitempty"`
+	SoftwareID      string `json:"software_id,omitempty"`
+	SoftwareVersion string `json:"software_version,omitempty"`
+	// SoftwareStatement is kept verbatim (RFC 7591 §3.2.1 returns it unmodified).
+	SoftwareStatement string `json:"software_statement,omitempty"`
+
+	// OpenID Connect Registration §2.
+	ApplicationType              string   `json:"application_type,omitempty"`
+	SectorIdentifierURI          string   `json:"sector_identifier_uri,omitempty"`
+	SubjectType                  string   `json:"subject_type,omitempty"`
+	IDTokenSignedResponseAlg     string   `json:"id_token_signed_response_alg,omitempty"`
+	IDTokenEncryptedResponseAlg  string   `json:"id_token_encrypted_response_alg,omitempty"`
+	IDTokenEncryptedResponseEnc  string   `json:"id_token_encrypted_response_enc,omitempty"`
+	UserinfoSignedResponseAlg    string   `json:"userinfo_signed_response_alg,omitempty"`
+	UserinfoEncryptedResponseAlg string   `json:"userinfo_encrypted_response_alg,omitempty"`
+	UserinfoEncryptedResponseEnc string   `json:"userinfo_encrypted_response_enc,omitempty"`
+	RequestObjectSigningAlg      string   `json:"request_object_signing_alg,omitempty"`
+	RequestObjectEncryptionAlg   string   `json:"request_object_encryption_alg,omitempty"`
+	RequestObjectEncryptionEnc   string   `json:"request_object_encryption_enc,omitempty"`
+	TokenEndpointAuthSigningAlg  string   `json:"token_endpoint_auth_signing_alg,omitempty"`
+	DefaultMaxAge                *int64   `json:"default_max_age,omitempty"`
+	RequireAuthTime              bool     `json:"require_auth_time,omitempty"`
+	DefaultACRValues             []string `json:"default_acr_values,omitempty"`
+	InitiateLoginURI             string   `json:"initiate_login_uri,omitempty"`
+	RequestURIs                  []string `json:"request_uris,omitempty"`
+	PostLogoutRedirectURIs       []string `json:"post_logout_redirect_uris,omitempty"`
+
+	// RFC 8705 §2.1.2 / §3.4.
+	TLSClientAuthSubjectDN               string `json:"tls_client_auth_subject_dn,omitempty"`
+	TLSClientAuthSANDNS                  string `json:"tls_client_auth_san_dns,omitempty"`
+	TLSClientAuthSANURI                  string `json:"tls_client_auth_san_uri,omitempty"`
+	TLSClientAuthSANIP                   string `json:"tls_client_auth_san_ip,omitempty"`
+	TLSClientAuthSANEmail                string `json:"tls_client_auth_san_email,omitempty"`
+	TLSClientCertificateBoundAccessToken bool   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
+
+	// Localized holds language-tagged human-readable values keyed as sent
+	// (RFC 7591 §2.2), e.g. "client_name#fr" → "Mon application".
+	Localized map[string]string `json:"localized,omitempty"`
+
+	// Extension metadata: per-client token lifetimes in seconds (as Duende
+	// offers), bounded by the workspace maxima. Zero means the workspace default.
+	AccessTokenLifetime  int64 `json:"access_token_lifetime,omitempty"`
+	RefreshTokenLifetime int64 `json:"refresh_token_lifetime,omitempty"`
+	IDTokenLifetime      int64 `json:"id_token_lifetime,omitempty"`
+}
+
+// AuthMethod returns the registered token endpoint auth method with the
+// RFC 7591 §2 default applied.
+func (m Metadata) AuthMethod() string {
+	if m.TokenEndpointAuthMethod == "" {
+		return AuthClientSecretBasic
+	}
+	return m.TokenEndpointAuthMethod
+}
+
+// Grants returns grant_types with the RFC 7591 §2 default applied.
+func (m Metadata) Grants() []string {
+	if len(m.GrantTypes) == 0 {
+		return []string{GrantAuthorizationCode}
+	}
+	return m.GrantTypes
+}
+
+// UsesSecret reports whether the auth method needs a shared secret.
+func UsesSecret(method string) bool {
+	switch method {
+	case AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+// Package store declares the persistence contract. Implementations live in
+// store/sqlite and store/postgres and must pass store/storetest, the one
+// conformance suite. Services depend on the narrowest interface they use.
+//
+// Every method is safe for concurrent use by many goroutines and, through
+// the database, by many Registrar nodes: one-time values are consumed by a
+// single conditional statement, never guarded by an in-process mutex.
+// Times are stored in UTC with microsecond precision; callers pass and get
+// UTC values truncated to the microsecond.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+var (
+	// ErrNotFound: no record matches.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a record with that key exists, or an optimistic update lost.
+	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the database cannot be reached; the caller answers 503.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// Store is everything a Registrar node persists.
+type Store interface {
+	Workspaces
+	Clients
+	Keys
+	Tokens
+	// Ping checks the database answers (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Workspaces persists workspaces and their settings.
+type Workspaces interface {
+	// CreateWorkspace inserts w. ErrConflict if the name is taken.
+	CreateWorkspace(ctx context.Context, w workspace.Workspace) error
+	// WorkspaceByName returns the workspace or ErrNotFound.
+	WorkspaceByName(ctx context.Context, name string) (workspace.Workspace, error)
+	// ListWorkspaces returns all workspaces ordered by name.
+	ListWorkspaces(ctx context.Context) ([]workspace.Workspace, error)
+	// UpdateWorkspaceSettings replaces the settings of an existing workspace
+	// and sets UpdatedAt. ErrNotFound if it does not exist.
+	UpdateWorkspaceSettings(ctx context.Context, name string, s workspace.Settings, at time.Time) error
+}
+
+// Page selects a slice of a list ordered by (created time, id). After is the
+// id of the last item of the previous page ("" for the first page).
+type Page struct {
+	After string
+	Limit int // 0 means no limit
+}
+
+// Clients persists clients.
+type Clients interface {
+	// CreateClient inserts c. ErrConflict if (workspace, id) exists.
+	CreateClient(ctx context.Context, c client.Client) error
+	// ClientByID returns the client or ErrNotFound.
+	ClientByID(ctx context.Context, ws, id string) (client.Client, error)
+	// ListClients returns clients of ws ordered by (IssuedAt, ID); stable
+	// under inserts of newer clients.
+	ListClients(ctx context.Context, ws string, p Page) ([]client.Client, error)
+	// CountClients returns how many clients ws has.
+	CountClients(ctx context.Context, ws string) (int, error)
+	// UpdateClient reads the client, calls fn on a copy and writes the
+	// result in one transaction, incrementing Version. If fn returns an
+	// error nothing changes and that error is returned. ErrNotFound if the
+	// client does not exist; ErrConflict if it changed concurrently.
+	// Workspace and ID cannot be changed by fn.
+	UpdateClient(ctx context.Context, ws, id string, fn func(*client.Client) error) (client.Client, error)
+	// DeleteClient removes the client and revokes (deletes) every token
+	// stored for it, in one transaction. ErrNotFound if absent.
+	DeleteClient(ctx context.Context, ws, id string) error
+}
+
+// SigningKey is a workspace signing key. The private key is stored only
+// encrypted (AES-GCM under the master key); the public JWK is plain JSON.
+type SigningKey struct {
+	Workspace string
+	KID       string
+	Alg       string
+	// PrivateKeyEncrypted is the sealed private key (opaque to the store).
+	PrivateKeyEncrypted []byte
+	// PublicJWK is the public key as a JWK JSON object.
+	PublicJWK []byte
+	CreatedAt time.Time
+	// RetiredAt is zero while the key is the active signer for its alg.
+	RetiredAt time.Time
+	// PublishUntil is when a retired key may leave the JWKS: no token it
+	// signed can still be valid then. Zero while active.
+	PublishUntil time.Time
+}
+
+// Keys persists signing keys.
+type Keys interface {
+	// RotateKeys inserts fresh keys and, in the same transaction, retires
+	// every active key of ws whose alg is among the fresh keys' algs,
+	// setting RetiredAt=at and PublishUntil=publishUntil. With no active
+	// keys it simply inserts. ErrConflict on a duplicate kid.
+	RotateKeys(ctx context.Context, ws string, fresh []SigningKey, at, publishUntil time.Time) error
+	// KeysByWorkspace returns the keys of ws that are active or still to be
+	// published at time now (PublishUntil > now), newest first.
+	KeysByWorkspace(ctx context.Context, ws string, now time.Time) ([]SigningKey, error)
+}
+
+// Token kinds and formats.
+const (
+	KindAccess  = "access_token"
+	KindRefresh = "refresh_token"
+
+	FormatJWT    = "jwt"
+	FormatOpaque = "opaque"
+)
+
+// Token is an issued token's record. Opaque tokens are stored at issue
+// (found by Hash). JWT access tokens are not stored at issue; revoking one
+// stores a record with its ID (the jti) and RevokedAt, which introspection
+// consults.
+type Token struct {
+	Workspace string
+	ID        string // jti or random id
+	Kind      string
+	Format    string
+	// Hash is the keyed hash of an opaque token value; nil for JWTs.
+	Hash      []byte
+	ClientID  string
+	Subject   string
+	Scope     string
+	Audience  []string
+	GrantID   string // family: tokens issued from one grant share it
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	RevokedAt time.Time // zero when not revoked
+}
+
+// Tokens persists tokens and the JWT revocation list.
+type Tokens interface {
+	// CreateToken inserts t. ErrConflict on a duplicate (workspace, id) or hash.
+	CreateToken(ctx context.Context, t Token) error
+	// TokenByHash finds an opaque token by its keyed hash. ErrNotFound if none.
+	TokenByHash(ctx context.Context, ws string, hash []byte) (Token, error)
+	// TokenByID finds a token (or a JWT revocation record) by id. ErrNotFound if none.
+	TokenByID(ctx context.Context, ws, id string) (Token, error)
+	// RevokeToken marks the token with that id revoked at `at` (idempotent:
+	// an earlier RevokedAt is kept). If no record exists, rec is inserted
+	// with RevokedAt=at — this is how a JWT joins the revocation list.
+	// rec may be nil when only existing records should be revoked; then
+	// ErrNotFound is returned if none exists.
+	RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *Token) error
+	// RevokeGrant revokes every token of the grant family; returns how many.
+	RevokeGrant(ctx context.Context, ws, grantID string, at time.Time) (int64, error)
+	// DeleteExpiredTokens removes records expired before `before` (their
+	// revocation no longer matters); returns how many.
+	DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Open is the signature of a backend constructor: dsn is backend-specific.
+type Open func(ctx context.Context, dsn string) (Store, error)

@@ -1,0 +1,131 @@
+// Package workspace defines a workspace: one issuer ({base}/{name}) with its
+// own keys, clients, tokens and settings. Settings are data kept in the
+// store (as JSON) so later capabilities add fields, not schema.
+package workspace
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// DefaultName is the workspace that always exists.
+const DefaultName = "default"
+
+// Workspace is one issuer.
+type Workspace struct {
+	Name      string
+	Settings  Settings
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Access token formats.
+const (
+	FormatJWT    = "jwt"
+	FormatOpaque = "opaque"
+)
+
+// Registration protection modes (DESIGN.md; issue 3 builds them).
+const (
+	ModeOpen               = "open"
+	ModeInitialAccessToken = "initial_access_token"
+)
+
+// Settings are per-workspace choices. Durations are stored as seconds so the
+// JSON form is stable and readable.
+type Settings struct {
+	// AccessTokenFormat is "jwt" (RFC 9068) or "opaque".
+	AccessTokenFormat string `json:"access_token_format" yaml:"access_token_format"`
+	// AccessTokenAlg signs JWT access tokens. ES256 by default: RS256 costs
+	// ~18x more CPU per token on this class of machine.
+	AccessTokenAlg string `json:"access_token_alg" yaml:"access_token_alg"`
+	// Lifetimes in seconds.
+	AccessTokenTTL  int64 `json:"access_token_ttl" yaml:"access_token_ttl"`
+	RefreshTokenTTL int64 `json:"refresh_token_ttl" yaml:"refresh_token_ttl"`
+	IDTokenTTL      int64 `json:"id_token_ttl" yaml:"id_token_ttl"`
+	// Scopes this workspace knows; clients may only register (and ask for) these.
+	Scopes []string `json:"scopes" yaml:"scopes"`
+	// CORSOrigins may call the registration, token and userinfo endpoints
+	// from a browser. Discovery and JWKS answer any origin.
+	CORSOrigins []string `json:"cors_origins,omitempty" yaml:"cors_origins"`
+	// Registration holds the DCR settings.
+	Registration Registration `json:"registration" yaml:"registration"`
+}
+
+// Registration holds the Dynamic Client Registration settings.
+type Registration struct {
+	Enabled bool   `json:"enabled" yaml:"enabled"`
+	Mode    string `json:"mode" yaml:"mode"`
+	// Scope an access token must carry to be used as an initial access token.
+	Scope string `json:"scope" yaml:"scope"`
+	// RegistrationTokenTTL is the registration access token lifetime in seconds.
+	RegistrationTokenTTL int64 `json:"registration_token_ttl" yaml:"registration_token_ttl"`
+	// RotateRegistrationToken is "on_update" or "on_read_and_update".
+	RotateRegistrationToken string `json:"rotate_registration_token" yaml:"rotate_registration_token"`
+}
+
+// DefaultSettings are the settings of a new workspace.
+func DefaultSettings() Settings {
+	return Settings{
+		AccessTokenFormat: FormatJWT,
+		AccessTokenAlg:    "ES256",
+		AccessTokenTTL:    600,
+		RefreshTokenTTL:   30 * 24 * 3600,
+		IDTokenTTL:        3600,
+		Scopes:            []string{"openid", "profile", "email", "offline_access", "dcr"},
+		Registration: Registration{
+			Enabled:                 true,
+			Mode:                    ModeInitialAccessToken,
+			Scope:                   "dcr",
+			RegistrationTokenTTL:    30 * 24 * 3600,
+			RotateRegistrationToken: "on_update",
+		},
+	}
+}
+
+// SigningAlgs are the JWS algorithms every workspace has keys for.
+var SigningAlgs = []string{"ES256", "RS256", "PS256"}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// reserved names collide with top-level routes.
+var reserved = []string{"admin", "healthz", "readyz", "metrics", "well-known", ".well-known", "static", "api"}
+
+// ValidateName checks a workspace name is usable as a single path segment.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("workspace name %q: use 1-63 lower-case letters, digits and '-', starting with a letter or digit", name)
+	}
+	if slices.Contains(reserved, name) {
+		return fmt.Errorf("workspace name %q is reserved", name)
+	}
+	return nil
+}
+
+// Validate reports every problem with s at once.
+func (s Settings) Validate() []error {
+	var errs []error
+	if s.AccessTokenFormat != FormatJWT && s.AccessTokenFormat != FormatOpaque {
+		errs = append(errs, fmt.Errorf("access_token_format: %q is not one of jwt, opaque", s.AccessTokenFormat))
+	}
+	if !slices.Contains(SigningAlgs, s.AccessTokenAlg) {
+		errs = append(errs, fmt.Errorf("access_token_alg: %q is not one of %v", s.AccessTokenAlg, SigningAlgs))
+	}
+	for name, v := range map[string]int64{"access_token_ttl": s.AccessTokenTTL, "refresh_token_ttl": s.RefreshTokenTTL, "id_token_ttl": s.IDTokenTTL} {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("%s: must be a positive number of seconds", name))
+		}
+	}
+	if s.Registration.Mode != ModeOpen && s.Registration.Mode != ModeInitialAccessToken {
+		errs = append(errs, fmt.Errorf("registration.mode: %q is not one of open, initial_access_token", s.Registration.Mode))
+	}
+	return errs
+}
+
+// MaxTokenTTL is the longest any token signed by this workspace's keys can
+// live: a retired key stays published at least this long.
+func (s Settings) MaxTokenTTL() time.Duration {
+	return time.Duration(max(s.AccessTokenTTL, s.IDTokenTTL)) * time.Second
+}
