@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type ctxKey int
+
+const loggerKey ctxKey = iota
+
+// Logger returns the request-scoped logger (with the request id), or the
+// default logger outside a request.
+func Logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// Metrics are the HTTP-level Prometheus collectors.
+type Metrics struct {
+	Requests *prometheus.CounterVec
+	Latency  *prometheus.HistogramVec
+}
+
+// NewMetrics registers the HTTP collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "registrar_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "code"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "registrar_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.Requests, m.Latency)
+	return m
+}
+
+// statusRecorder remembers the status code written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Instrument wraps next with a request id, a request-scoped logger, panic
+// recovery, metrics by route pattern and an access log line. The route
+// label is the ServeMux pattern, never the raw path, so label cardinality
+// stays bounded whatever strangers request.
+func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestID(r)
+		w.Header().Set("X-Request-Id", id)
+		reqLog := log.With("request_id", id)
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey, reqLog))
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				reqLog.Error("panic serving request", "panic", p, "path", r.URL.Path)
+				if rec.status == 0 {
+					WriteJSON(rec, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "internal error"})
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			elapsed := time.Since(start)
+			m.Requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
+			m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
+			if reqLog.Enabled(r.Context(), slog.LevelDebug) {
+				reqLog.Debug("request", "method", r.Method, "route", route, "status", rec.status, "duration", elapsed)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// requestID keeps a caller's X-Request-Id when it is short and printable,
+// so traces join up across proxies; otherwise it makes one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && printable(id) {
+		return id
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,78 @@
+// Package httpapi holds the HTTP plumbing every endpoint shares: writing
+// JSON and protocol errors, strict request decoding, and middleware
+// (request ids, logging, metrics, panic recovery). It knows HTTP, not OAuth.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+// WriteJSON writes v as JSON with no-store caching headers: most of our
+// responses carry tokens or secrets (RFC 6749 §5.1), and a cache keeping
+// one would be a leak, so no-store is the default.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Our own types always marshal; reaching here is a programming error.
+		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// WritePublicJSON writes a document that holds no secret (discovery, JWKS)
+// and may be cached for maxAge seconds.
+func WritePublicJSON(w http.ResponseWriter, body []byte, maxAge int) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(maxAge))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// WriteError is the only place errors are written. A protocol error renders
+// as its RFC JSON; a store outage becomes 503 so clients retry; anything
+// else is our fault: 500 with a generic description, the cause only logged.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *oautherr.Error
+	switch {
+	case errors.As(err, &oe):
+	case errors.Is(err, store.ErrUnavailable):
+		oe = oautherr.New(oautherr.TemporarilyUnavailable, "the service is temporarily unavailable, retry later").WithCause(err)
+		w.Header().Set("Retry-After", "1")
+	default:
+		oe = oautherr.New(oautherr.ServerError, "internal error").WithCause(err)
+	}
+	logError(r, oe)
+	if oe.Status == http.StatusUnauthorized && oe.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", oe.Challenge)
+	}
+	WriteJSON(w, oe.Status, oe.Body())
+}
+
+// logError logs client mistakes at Info and our failures at Error. The
+// description and cause never hold secrets (constructors never format them).
+func logError(r *http.Request, oe *oautherr.Error) {
+	log := Logger(r.Context())
+	attrs := []any{"error", oe.Code, "status", oe.Status}
+	if oe.Err != nil {
+		attrs = append(attrs, "cause", oe.Err.Error())
+	}
+	level := slog.LevelInfo
+	if oe.Status >= 500 {
+		level = slog.LevelError
+	}
+	log.Log(r.Context(), level, oe.Description, attrs...)
+}
