@@ -1,0 +1,245 @@
+// Package config turns defaults, an optional YAML file, REGISTRAR_*
+// environment variables and command-line flags (in rising precedence) into
+// one typed Config, validated at start with every problem named at once.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Config is a node's configuration.
+type Config struct {
+	Listen        string `yaml:"listen"`
+	DB            string `yaml:"db"`
+	BaseURL       string `yaml:"base_url"`
+	MasterKeyFile string `yaml:"master_key_file"`
+	// MasterKey comes only from the environment (REGISTRAR_MASTER_KEY), never
+	// from a file that might be committed or a flag visible in `ps`.
+	MasterKey  string      `yaml:"-"`
+	LogLevel   string      `yaml:"log_level"`
+	LogFormat  string      `yaml:"log_format"`
+	Workspaces []Workspace `yaml:"workspaces"`
+}
+
+// Workspace declares a workspace and its settings in YAML. Settings not
+// given keep their defaults.
+type Workspace struct {
+	Name     string
+	Settings workspace.Settings
+}
+
+// UnmarshalYAML reads `name` and the settings keys from one mapping, on top
+// of the default settings, rejecting unknown keys so a typo is reported.
+func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
+	var head struct {
+		Name string `yaml:"name"`
+	}
+	if err := node.Decode(&head); err != nil {
+		return err
+	}
+	settings := struct {
+		Name               string `yaml:"name"`
+		workspace.Settings `yaml:",inline"`
+	}{Settings: workspace.DefaultSettings()}
+	if err := decodeStrict(node, &settings); err != nil {
+		return fmt.Errorf("workspace %q: %w", head.Name, err)
+	}
+	w.Name, w.Settings = head.Name, settings.Settings
+	return nil
+}
+
+// decodeStrict re-encodes node and decodes it with KnownFields, because
+// yaml.Node.Decode has no strict mode of its own.
+func decodeStrict(node *yaml.Node, v any) error {
+	raw, err := yaml.Marshal(node)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+// Default returns the configuration of `registrar serve` with nothing set.
+func Default() Config {
+	return Config{
+		Listen:        "127.0.0.1:8080",
+		DB:            "sqlite:registrar.db",
+		MasterKeyFile: "registrar.key",
+		LogLevel:      "info",
+		LogFormat:     "text",
+	}
+}
+
+// Source names one layer of settings: key → value, keys as in YAML.
+type Source map[string]string
+
+// keys lists every scalar setting, its env variable, and where it lands.
+var keys = []struct {
+	name string
+	env  string
+	set  func(*Config, string)
+}{
+	{"listen", "REGISTRAR_LISTEN", func(c *Config, v string) { c.Listen = v }},
+	{"db", "REGISTRAR_DB", func(c *Config, v string) { c.DB = v }},
+	{"base_url", "REGISTRAR_BASE_URL", func(c *Config, v string) { c.BaseURL = v }},
+	{"master_key_file", "REGISTRAR_MASTER_KEY_FILE", func(c *Config, v string) { c.MasterKeyFile = v }},
+	{"log_level", "REGISTRAR_LOG_LEVEL", func(c *Config, v string) { c.LogLevel = v }},
+	{"log_format", "REGISTRAR_LOG_FORMAT", func(c *Config, v string) { c.LogFormat = v }},
+}
+
+// Load builds the Config: defaults, then the YAML file (path from flags or
+// REGISTRAR_CONFIG), then the environment, then flags (only those the user
+// set). It validates the result and returns every problem at once.
+func Load(flags Source, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	path := flags["config"]
+	if path == "" {
+		path = getenv("REGISTRAR_CONFIG")
+	}
+	if path != "" {
+		if err := loadFile(&cfg, path); err != nil {
+			return Config{}, err
+		}
+	}
+	for _, k := range keys {
+		if v := getenv(k.env); v != "" {
+			k.set(&cfg, v)
+		}
+	}
+	cfg.MasterKey = getenv("REGISTRAR_MASTER_KEY")
+	for _, k := range keys {
+		if v, ok := flags[k.name]; ok {
+			k.set(&cfg, v)
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + defaultHost(cfg.Listen)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func loadFile(cfg *Config, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	// An empty file is no settings, not an error.
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// defaultHost turns a listen address into a host:port usable in a URL
+// (":8080" → "localhost:8080").
+func defaultHost(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Validate reports every problem, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %q is not host:port", c.Listen))
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("db: %q must be sqlite:PATH or postgres://…", c.DB))
+	}
+	if err := validateBaseURL(c.BaseURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.MasterKey == "" && c.MasterKeyFile == "" {
+		errs = append(errs, errors.New("master_key_file: set it, or REGISTRAR_MASTER_KEY"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log_format: %q is not one of text, json", c.LogFormat))
+	}
+	errs = append(errs, c.validateWorkspaces()...)
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// validateBaseURL: the issuer must be https (RFC 8414 §2, OIDC Discovery
+// §3) except on a loopback host, where plain http serves development.
+func validateBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("base_url: %q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("base_url: %q must have no query, fragment or user info", raw)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("base_url: %q must use https unless the host is loopback", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c Config) validateWorkspaces() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, w := range c.Workspaces {
+		if err := workspace.ValidateName(w.Name); err != nil {
+			errs = append(errs, fmt.Errorf("workspaces[%d].name: %w", i, err))
+		}
+		if seen[w.Name] {
+			errs = append(errs, fmt.Errorf("workspaces[%d].name: %q declared twice", i, w.Name))
+		}
+		seen[w.Name] = true
+		for _, err := range w.Settings.Validate() {
+			errs = append(errs, fmt.Errorf("workspaces[%d] (%s).%w", i, w.Name, err))
+		}
+	}
+	return errs
+}
+
+// WorkspaceSettings returns the settings declared for name, or the
+// defaults when it is not declared.
+func (c Config) WorkspaceSettings(name string) (workspace.Settings, bool) {
+	for _, w := range c.Workspaces {
+		if w.Name == name {
+			return w.Settings, true
+		}
+	}
+	return workspace.DefaultSettings(), false
+}

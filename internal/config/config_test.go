@@ -1,0 +1,85 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "r.yaml")
+	yaml := "listen: 127.0.0.1:7000\ndb: sqlite:from-file.db\nworkspaces:\n  - name: opaque\n    access_token_format: opaque\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Source{"config": file, "db": "sqlite:from-flag.db"}, env(map[string]string{
+		"REGISTRAR_LISTEN": "127.0.0.1:7001",
+		"REGISTRAR_DB":     "sqlite:from-env.db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:7001" {
+		t.Errorf("listen = %q, want env to beat file", cfg.Listen)
+	}
+	if cfg.DB != "sqlite:from-flag.db" {
+		t.Errorf("db = %q, want flag to beat env", cfg.DB)
+	}
+	if cfg.BaseURL != "http://127.0.0.1:7001" {
+		t.Errorf("base_url = %q, want derived from listen", cfg.BaseURL)
+	}
+	s, ok := cfg.WorkspaceSettings("opaque")
+	if !ok || s.AccessTokenFormat != "opaque" || s.AccessTokenAlg != "ES256" {
+		t.Errorf("opaque workspace settings = %+v, %v; want format opaque on default alg", s, ok)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	cases := []struct {
+		name    string
+		flags   Source
+		yaml    string
+		wantKey string
+	}{
+		{"http base url on a public host", Source{"base_url": "http://example.com"}, "", "base_url"},
+		{"base url with fragment", Source{"base_url": "https://example.com/#x"}, "", "base_url"},
+		{"unknown db scheme", Source{"db": "mysql://x"}, "", "db"},
+		{"bad listen", Source{"listen": "nope"}, "", "listen"},
+		{"bad log level", Source{"log_level": "loud"}, "", "log_level"},
+		{"unknown yaml key", nil, "lisen: 1\n", "lisen"},
+		{"unknown workspace key", nil, "workspaces:\n  - name: a\n    acces_token_format: jwt\n", "acces_token_format"},
+		{"bad workspace format", nil, "workspaces:\n  - name: a\n    access_token_format: paper\n", "access_token_format"},
+		{"reserved workspace name", nil, "workspaces:\n  - name: admin\n", "workspaces[0].name"},
+		{"duplicate workspace", nil, "workspaces:\n  - name: a\n  - name: a\n", "declared twice"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			flags := Source{}
+			for k, v := range tc.flags {
+				flags[k] = v
+			}
+			if tc.yaml != "" {
+				file := filepath.Join(t.TempDir(), "c.yaml")
+				os.WriteFile(file, []byte(tc.yaml), 0o600)
+				flags["config"] = file
+			}
+			_, err := Load(flags, env(nil))
+			if err == nil || !strings.Contains(err.Error(), tc.wantKey) {
+				t.Fatalf("err = %v, want an error naming %q", err, tc.wantKey)
+			}
+		})
+	}
+}
+
+func TestEmptyFileIsNoSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "empty.yaml")
+	os.WriteFile(file, nil, 0o600)
+	cfg, err := Load(Source{"config": file}, env(nil))
+	if err != nil || cfg.Listen != "127.0.0.1:8080" {
+		t.Fatalf("cfg=%+v err=%v", cfg, err)
+	}
+}
