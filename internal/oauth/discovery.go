@@ -1,0 +1,63 @@
+package oauth
+
+import (
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Metadata is the authorization server metadata (RFC 8414 §2, OIDC
+// Discovery §3). RFC 9700 §2.6: clients make security decisions from it, so
+// it lists only what this server really does; where an absent field would
+// imply a default that is not true, the field is explicit.
+type Metadata struct {
+	Issuer                                     string   `json:"issuer"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	AccessTokenSigningAlgValuesSupported       []string `json:"access_token_signing_alg_values_supported,omitempty"`
+	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
+	ClaimsSupported                            []string `json:"claims_supported,omitempty"`
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+}
+
+// secretAuthMethods are the client authentication methods implemented so
+// far; every endpoint that authenticates clients shares them.
+var secretAuthMethods = []string{client.AuthClientSecretBasic, client.AuthClientSecretPost}
+
+// Discovery builds the metadata document of ws.
+func (s *Service) Discovery(ws workspace.Workspace) Metadata {
+	iss := s.Issuer(ws)
+	m := Metadata{
+		Issuer:                iss,
+		TokenEndpoint:         iss + "/oauth2/token",
+		JWKSURI:               iss + "/.well-known/jwks.json",
+		IntrospectionEndpoint: iss + "/oauth2/introspect",
+		RevocationEndpoint:    iss + "/oauth2/revoke",
+		ScopesSupported:       ws.Settings.Scopes,
+		// No authorization endpoint yet, so no response type works; an
+		// empty list says so rather than promising "code".
+		ResponseTypesSupported:                    []string{},
+		GrantTypesSupported:                       SupportedGrantTypes(),
+		SubjectTypesSupported:                     []string{"public"},
+		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
+		TokenEndpointAuthMethodsSupported:         secretAuthMethods,
+		IntrospectionEndpointAuthMethodsSupported: secretAuthMethods,
+		RevocationEndpointAuthMethodsSupported:    secretAuthMethods,
+		// OIDC Discovery §3: the default is true, so "not supported" must be said.
+		RequestURIParameterSupported: false,
+	}
+	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
+		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
+	}
+	return m
+}

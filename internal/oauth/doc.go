@@ -1,0 +1,11 @@
+// Package oauth is the OAuth 2.0 / OpenID Connect protocol layer: discovery
+// (RFC 8414, OIDC Discovery), the JWKS document, the token endpoint
+// (RFC 6749 §3.2, §4.4) with client authentication (§2.3.1), JWT access
+// tokens (RFC 9068) or opaque ones, introspection (RFC 7662) and revocation
+// (RFC 7009).
+//
+// Handlers (handler.go) decode HTTP and encode results; Service methods hold
+// the protocol rules; the store is reached only through the narrow
+// interfaces the Service names. It must not import internal/server or any
+// store implementation.
+package oauth

@@ -1,0 +1,171 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// WorkspaceLookup resolves a workspace name (cached by the caller).
+type WorkspaceLookup func(ctx context.Context, name string) (workspace.Workspace, error)
+
+// Handler serves the protocol endpoints over HTTP.
+type Handler struct {
+	Service    *Service
+	Workspaces WorkspaceLookup
+}
+
+// Routes registers the endpoints on mux (DESIGN.md URL layout).
+func (h *Handler) Routes(mux *http.ServeMux) {
+	for _, p := range []string{
+		"/{ws}/.well-known/openid-configuration",
+		"/{ws}/.well-known/oauth-authorization-server",
+		// RFC 8414 §3.1: the well-known segment goes between host and path.
+		"/.well-known/oauth-authorization-server/{ws}",
+		"/.well-known/openid-configuration/{ws}",
+	} {
+		mux.HandleFunc("GET "+p, h.handleDiscovery)
+		mux.HandleFunc("OPTIONS "+p, handlePublicPreflight)
+	}
+	mux.HandleFunc("GET /{ws}/.well-known/jwks.json", h.handleJWKS)
+	mux.HandleFunc("OPTIONS /{ws}/.well-known/jwks.json", handlePublicPreflight)
+
+	h.post(mux, "/{ws}/oauth2/token", h.handleToken)
+	h.post(mux, "/{ws}/oauth2/introspect", h.handleIntrospect)
+	h.post(mux, "/{ws}/oauth2/revoke", h.handleRevoke)
+}
+
+// post registers a POST-only endpoint with its CORS preflight and a JSON
+// 405 for every other method (the mux's own 405 is plain text).
+func (h *Handler) post(mux *http.ServeMux, path string, fn http.HandlerFunc) {
+	mux.HandleFunc("POST "+path, fn)
+	mux.HandleFunc("OPTIONS "+path, h.handlePreflight)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		httpapi.WriteError(w, r, oautherr.New(oautherr.MethodNotAllowed, "use POST"))
+	})
+}
+
+// workspace resolves {ws}; an unknown one is a 404 JSON error.
+func (h *Handler) workspace(r *http.Request) (workspace.Workspace, error) {
+	name := r.PathValue("ws")
+	ws, err := h.Workspaces(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, oautherr.New(oautherr.NotFound, "no such workspace")
+	}
+	return ws, err
+}
+
+func (h *Handler) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	body, err := json.Marshal(h.Service.Discovery(ws))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.CORSAnyOrigin(w)
+	httpapi.WritePublicJSON(w, body, 300)
+}
+
+func (h *Handler) handleJWKS(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	body, err := h.Service.Keys.JWKS(r.Context(), ws.Name)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.CORSAnyOrigin(w)
+	// Short max-age: after a rotation, verifiers must see the new key soon.
+	httpapi.WritePublicJSON(w, body, 60)
+}
+
+func handlePublicPreflight(w http.ResponseWriter, r *http.Request) {
+	httpapi.CORSAnyOrigin(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handlePreflight allows only the workspace's configured origins.
+func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "POST, OPTIONS")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// clientRequest is the shared front half of every client-authenticated
+// endpoint: workspace, CORS, strict form, credentials. One owner, so no
+// endpoint can skip a step.
+func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (workspace.Workspace, httpapi.Form, Credentials, error) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		return ws, nil, Credentials{}, err
+	}
+	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "POST, OPTIONS")
+	form, err := httpapi.ParseForm(w, r)
+	if err != nil {
+		return ws, nil, Credentials{}, err
+	}
+	creds, err := CredentialsFromRequest(r, form)
+	return ws, form, creds, err
+}
+
+func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
+	ws, form, creds, err := h.clientRequest(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	resp, err := h.Service.Token(r.Context(), ws, creds, form)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	ws, form, creds, err := h.clientRequest(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	resp, err := h.Service.Introspect(r.Context(), ws, creds, form.Get("token"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	ws, form, creds, err := h.clientRequest(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.Service.Revoke(r.Context(), ws, creds, form.Get("token")); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	// RFC 7009 §2.2: 200, the body is ignored by the client.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,174 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Introspection is the RFC 7662 §2.2 response. An inactive token renders
+// as {"active":false} and nothing else.
+type Introspection struct {
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Iat       int64    `json:"iat,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       []string `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	JTI       string   `json:"jti,omitempty"`
+}
+
+var inactive = Introspection{}
+
+// tokenInfo is what introspection and revocation learn about a token.
+type tokenInfo struct {
+	ID        string
+	ClientID  string
+	Subject   string
+	Scope     string
+	Audience  []string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Kind      string
+	Format    string
+	RevokedAt time.Time
+}
+
+// Introspect answers RFC 7662 for an authenticated caller. A client sees
+// only tokens issued to itself: for anyone else the token is inactive, so
+// introspection cannot be used to probe other clients' tokens (SPECS §7).
+func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (Introspection, error) {
+	caller, err := s.Authenticate(ctx, ws, creds)
+	if err != nil {
+		return inactive, err
+	}
+	if token == "" {
+		return inactive, oautherr.InvalidRequestf("token is required")
+	}
+	info, err := s.lookupToken(ctx, ws, token)
+	if errors.Is(err, errUnknownToken) {
+		return inactive, nil
+	}
+	if err != nil {
+		return inactive, err
+	}
+	now := s.now()
+	if info.ClientID != caller.ID || !info.RevokedAt.IsZero() || !now.Before(info.ExpiresAt) {
+		return inactive, nil
+	}
+	return Introspection{
+		Active: true, Scope: info.Scope, ClientID: info.ClientID, TokenType: "Bearer",
+		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: info.Subject,
+		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID,
+	}, nil
+}
+
+var errUnknownToken = errors.New("unknown token")
+
+// lookupToken finds what a token is: a JWT by signature (then its jti in the
+// revocation list), an opaque token by its keyed hash.
+func (s *Service) lookupToken(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
+	if looksLikeJWT(token) {
+		return s.lookupJWT(ctx, ws, token)
+	}
+	for _, kind := range []struct{ purpose, kind string }{
+		{secret.PurposeAccessToken, store.KindAccess},
+		{secret.PurposeRefreshToken, store.KindRefresh},
+	} {
+		rec, err := s.Store.TokenByHash(ctx, ws.Name, s.Hasher.Hash(kind.purpose, token))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return tokenInfo{}, err
+		}
+		if rec.Kind != kind.kind {
+			continue
+		}
+		return infoFromRecord(rec), nil
+	}
+	return tokenInfo{}, errUnknownToken
+}
+
+func infoFromRecord(rec store.Token) tokenInfo {
+	return tokenInfo{
+		ID: rec.ID, ClientID: rec.ClientID, Subject: rec.Subject, Scope: rec.Scope,
+		Audience: rec.Audience, IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt,
+		Kind: rec.Kind, Format: rec.Format, RevokedAt: rec.RevokedAt,
+	}
+}
+
+func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
+	payload, err := s.Keys.Verify(ctx, ws.Name, token, TypAccessToken)
+	if err != nil {
+		return tokenInfo{}, errUnknownToken
+	}
+	var c accessTokenClaims
+	if err := json.Unmarshal(payload, &c); err != nil || c.JTI == "" || c.Issuer != s.Issuer(ws) {
+		return tokenInfo{}, errUnknownToken
+	}
+	info := tokenInfo{
+		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
+		Audience: []string{c.Audience}, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
+		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
+	}
+	rec, err := s.Store.TokenByID(ctx, ws.Name, c.JTI)
+	switch {
+	case err == nil:
+		info.RevokedAt = rec.RevokedAt
+	case !errors.Is(err, store.ErrNotFound):
+		return tokenInfo{}, err
+	}
+	return info, nil
+}
+
+// Revoke implements RFC 7009 §2.1. Unknown tokens succeed silently
+// (§2.2); a token of another client is refused and left alone.
+func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) error {
+	caller, err := s.Authenticate(ctx, ws, creds)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return oautherr.InvalidRequestf("token is required")
+	}
+	info, err := s.lookupToken(ctx, ws, token)
+	if errors.Is(err, errUnknownToken) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if info.ClientID != caller.ID {
+		return oautherr.New(oautherr.UnauthorizedClient, "the token was not issued to this client")
+	}
+	return s.revoke(ctx, ws, caller, info)
+}
+
+func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller client.Client, info tokenInfo) error {
+	now := s.now()
+	var rec *store.Token
+	if info.Format == store.FormatJWT {
+		// The JWT joins the revocation list until it would have expired anyway.
+		rec = &store.Token{
+			Workspace: ws.Name, ID: info.ID, Kind: store.KindAccess, Format: store.FormatJWT,
+			ClientID: caller.ID, Subject: info.Subject, Scope: info.Scope, Audience: info.Audience,
+			GrantID: info.ID, IssuedAt: info.IssuedAt, ExpiresAt: info.ExpiresAt,
+		}
+	}
+	err := s.Store.RevokeToken(ctx, ws.Name, info.ID, now, rec)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted meanwhile: nothing left to revoke
+	}
+	return err
+}

@@ -1,0 +1,71 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Signer signs and verifies JWTs with a workspace's keys (jose.KeyRing).
+type Signer interface {
+	Sign(ctx context.Context, ws, alg, typ string, claims any) (string, error)
+	Verify(ctx context.Context, ws, token, typ string) ([]byte, error)
+	JWKS(ctx context.Context, ws string) ([]byte, error)
+}
+
+// Store is what the protocol layer reads and writes.
+type Store interface {
+	store.Clients
+	store.Tokens
+}
+
+// Service implements the protocol rules. Its dependencies are explicit
+// fields; Now and Rand are injected so tests are deterministic.
+type Service struct {
+	Store   Store
+	Keys    Signer
+	Hasher  *secret.Hasher
+	BaseURL string
+	Now     func() time.Time
+	Rand    io.Reader
+	Metrics *Metrics
+}
+
+// Metrics are the protocol-level Prometheus collectors.
+type Metrics struct {
+	TokensIssued *prometheus.CounterVec
+}
+
+// NewMetrics registers the protocol collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{TokensIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "registrar_tokens_issued_total",
+		Help: "Tokens issued by workspace, grant type, kind and format.",
+	}, []string{"workspace", "grant_type", "kind", "format"})}
+	reg.MustRegister(m.TokensIssued)
+	return m
+}
+
+// Issuer is the issuer identifier of ws: {base}/{ws}.
+func (s *Service) Issuer(ws workspace.Workspace) string { return s.BaseURL + "/" + ws.Name }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}

@@ -1,0 +1,125 @@
+package oauth
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// TokenResponse is the RFC 6749 §5.1 success body.
+type TokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// grantHandler serves one grant type for an authenticated client.
+type grantHandler func(s *Service, ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error)
+
+// grants lists the grant types this server really supports; discovery
+// advertises exactly these keys. The password grant is absent on purpose
+// (RFC 9700 §2.4).
+var grants = map[string]grantHandler{
+	client.GrantClientCredentials: (*Service).grantClientCredentials,
+}
+
+// SupportedGrantTypes lists the grant types in a stable order.
+func SupportedGrantTypes() []string {
+	out := make([]string, 0, len(grants))
+	for g := range grants {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Token runs the token endpoint: authenticate the client (RFC 6749 §3.2.1),
+// check it may use the grant, then run the grant.
+func (s *Service) Token(ctx context.Context, ws workspace.Workspace, creds Credentials, form httpapi.Form) (TokenResponse, error) {
+	grantType := form.Get("grant_type")
+	if grantType == "" {
+		return TokenResponse{}, oautherr.InvalidRequestf("grant_type is required")
+	}
+	handle, ok := grants[grantType]
+	if !ok {
+		return TokenResponse{}, oautherr.New(oautherr.UnsupportedGrantType, "grant_type %q is not supported", grantType)
+	}
+	cl, err := s.Authenticate(ctx, ws, creds)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	if !slices.Contains(cl.Metadata.Grants(), grantType) {
+		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", grantType)
+	}
+	return handle(s, ctx, ws, cl, form)
+}
+
+// grantClientCredentials: RFC 6749 §4.4. Only confidential clients may use
+// it, and no refresh token is issued (§4.4.3).
+func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
+	if cl.Metadata.AuthMethod() == client.AuthNone {
+		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "public clients cannot use client_credentials")
+	}
+	scope, err := grantedScope(form.Get("scope"), cl.Metadata.Scope, ws.Settings.Scopes)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	tok, err := s.issueAccessToken(ctx, ws, cl, cl.ID, scope, client.GrantClientCredentials)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	return TokenResponse{AccessToken: tok.Value, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn, Scope: tok.Scope}, nil
+}
+
+// grantedScope checks the requested scope (RFC 6749 §3.3) is within the
+// client's registered scope and the workspace's; an absent request means
+// the client's whole registered scope.
+func grantedScope(requested, registered string, workspaceScopes []string) (string, error) {
+	allowed := strings.Fields(registered)
+	if requested == "" {
+		return strings.Join(filterKnown(allowed, workspaceScopes), " "), nil
+	}
+	var granted []string
+	for _, sc := range strings.Split(requested, " ") {
+		if sc == "" || !validScopeToken(sc) {
+			return "", oautherr.InvalidScopef("scope %q is malformed", requested)
+		}
+		if !slices.Contains(allowed, sc) || !slices.Contains(workspaceScopes, sc) {
+			return "", oautherr.InvalidScopef("scope %q is not allowed for this client", sc)
+		}
+		if !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
+		}
+	}
+	return strings.Join(granted, " "), nil
+}
+
+func filterKnown(scopes, known []string) []string {
+	out := scopes[:0:0]
+	for _, sc := range scopes {
+		if slices.Contains(known, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+// validScopeToken: RFC 6749 §3.3 scope-token = 1*NQCHAR
+// (%x21 / %x23-5B / %x5D-7E).
+func validScopeToken(sc string) bool {
+	for i := 0; i < len(sc); i++ {
+		c := sc[i]
+		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
+			return false
+		}
+	}
+	return sc != ""
+}
