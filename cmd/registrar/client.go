@@ -1,0 +1,233 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func newClientCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "client", Short: "Create, list, show and delete clients (on the store directly)"}
+	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
+	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs, RunE: runClientCreate}
+	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")
+	create.Flags().StringArray("scope", nil, "scope (repeat, or a space-separated list)")
+	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post or none")
+	create.Flags().String("name", "", "client_name")
+	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
+	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
+	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
+	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: runClientDelete}
+	cmd.AddCommand(create, list, get, del)
+	return cmd
+}
+
+// fields splits repeated flags that may each hold a space-separated list.
+func fields(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, f := range strings.Fields(v) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func runClientCreate(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	wsName, _ := cmd.Flags().GetString("workspace")
+	ws, err := env.Store.WorkspaceByName(ctx, wsName)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail("workspace %q does not exist; declare it in the YAML configuration", wsName)
+	} else if err != nil {
+		return err
+	}
+	md, err := cliMetadata(cmd, ws)
+	if err != nil {
+		return err
+	}
+	created, err := env.CreateClient(ctx, server.NewClient{Workspace: ws.Name, Metadata: md, Origin: client.OriginCLI})
+	if err != nil {
+		return err
+	}
+	return printClient(cmd, created.Client, created.Secret)
+}
+
+// cliMetadata builds and checks the metadata of a client made on the
+// command line. The checks are the subset of RFC 7591 validation that the
+// CLI's few fields can violate.
+func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, error) {
+	grants, _ := cmd.Flags().GetStringArray("grant-type")
+	scopes, _ := cmd.Flags().GetStringArray("scope")
+	method, _ := cmd.Flags().GetString("auth-method")
+	name, _ := cmd.Flags().GetString("name")
+	redirects, _ := cmd.Flags().GetStringArray("redirect-uri")
+	md := client.Metadata{
+		GrantTypes: fields(grants), Scope: strings.Join(fields(scopes), " "),
+		TokenEndpointAuthMethod: method, ClientName: name, RedirectURIs: redirects,
+	}
+	if len(md.GrantTypes) == 0 {
+		md.GrantTypes = []string{client.GrantClientCredentials}
+	}
+	var errs []error
+	if !slices.Contains([]string{client.AuthClientSecretBasic, client.AuthClientSecretPost, client.AuthNone}, method) {
+		errs = append(errs, fmt.Errorf("--auth-method: %q is not one of client_secret_basic, client_secret_post, none", method))
+	}
+	for _, g := range md.GrantTypes {
+		if !slices.Contains([]string{client.GrantClientCredentials, client.GrantAuthorizationCode, client.GrantRefreshToken}, g) {
+			errs = append(errs, fmt.Errorf("--grant-type: %q is not one of client_credentials, authorization_code, refresh_token", g))
+		}
+	}
+	if method == client.AuthNone && slices.Contains(md.GrantTypes, client.GrantClientCredentials) {
+		errs = append(errs, errors.New("--auth-method none: public clients cannot use client_credentials"))
+	}
+	for _, sc := range strings.Fields(md.Scope) {
+		if !slices.Contains(ws.Settings.Scopes, sc) {
+			errs = append(errs, fmt.Errorf("--scope: %q is not a scope of workspace %s (%s)", sc, ws.Name, strings.Join(ws.Settings.Scopes, " ")))
+		}
+	}
+	return md, errors.Join(errs...)
+}
+
+func runClientList(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	wsName, _ := cmd.Flags().GetString("workspace")
+	clients, err := env.Store.ListClients(ctx, wsName, store.Page{})
+	if err != nil {
+		return err
+	}
+	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+		out := make([]map[string]any, 0, len(clients))
+		for _, cl := range clients {
+			out = append(out, clientView(cl, ""))
+		}
+		return writeJSON(cmd.OutOrStdout(), out)
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT_ID\tNAME\tORIGIN\tGRANT_TYPES\tSCOPE\tCREATED")
+	for _, cl := range clients {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.Metadata.ClientName, originLabel(cl),
+			strings.Join(cl.Metadata.Grants(), ","), cl.Metadata.Scope, cl.IssuedAt.Format("2006-01-02 15:04:05Z"))
+	}
+	return tw.Flush()
+}
+
+// originLabel shows DCR-registered clients as "DCR", as the admin views of
+// other servers do.
+func originLabel(cl client.Client) string {
+	if cl.Provenance.Origin == client.OriginDCR {
+		return "DCR"
+	}
+	return cl.Provenance.Origin
+}
+
+func runClientGet(cmd *cobra.Command, args []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	wsName, _ := cmd.Flags().GetString("workspace")
+	cl, err := env.Store.ClientByID(ctx, wsName, args[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return fail("no client %q in workspace %s", args[0], wsName)
+	} else if err != nil {
+		return err
+	}
+	return printClient(cmd, cl, "")
+}
+
+func runClientDelete(cmd *cobra.Command, args []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	wsName, _ := cmd.Flags().GetString("workspace")
+	err = env.Store.DeleteClient(ctx, wsName, args[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return fail("no client %q in workspace %s", args[0], wsName)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s from workspace %s\n", args[0], wsName)
+	return nil
+}
+
+// clientView is a client as RFC 7591 §3.2.1 shapes it, plus provenance.
+func clientView(cl client.Client, secret string) map[string]any {
+	raw, _ := json.Marshal(cl.Metadata)
+	view := map[string]any{}
+	json.Unmarshal(raw, &view)
+	delete(view, "localized")
+	for k, v := range cl.Metadata.Localized {
+		view[k] = v
+	}
+	view["client_id"] = cl.ID
+	view["client_id_issued_at"] = cl.IssuedAt.Unix()
+	view["workspace"] = cl.Workspace
+	view["origin"] = cl.Provenance.Origin
+	view["token_endpoint_auth_method"] = cl.Metadata.AuthMethod()
+	view["grant_types"] = cl.Metadata.Grants()
+	if secret != "" {
+		view["client_secret"] = secret
+	}
+	if client.UsesSecret(cl.Metadata.AuthMethod()) {
+		view["client_secret_expires_at"] = unixOrZero(cl)
+	}
+	return view
+}
+
+func unixOrZero(cl client.Client) int64 {
+	if cl.SecretExpiresAt.IsZero() {
+		return 0
+	}
+	return cl.SecretExpiresAt.Unix()
+}
+
+func printClient(cmd *cobra.Command, cl client.Client, secret string) error {
+	view := clientView(cl, secret)
+	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+		return writeJSON(cmd.OutOrStdout(), view)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "client_id:     %s\n", cl.ID)
+	if secret != "" {
+		fmt.Fprintf(w, "client_secret: %s   (shown once)\n", secret)
+	}
+	fmt.Fprintf(w, "workspace:     %s\norigin:        %s\nauth method:   %s\ngrant types:   %s\nscope:         %s\n",
+		cl.Workspace, originLabel(cl), cl.Metadata.AuthMethod(), strings.Join(cl.Metadata.Grants(), " "), cl.Metadata.Scope)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

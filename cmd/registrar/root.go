@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/registrar-dev/registrar/internal/config"
+	"github.com/registrar-dev/registrar/internal/server"
+)
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "registrar",
+		Short:         "Registrar: an OAuth 2.0 / OpenID Connect server built around Dynamic Client Registration",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.String("config", "", "YAML configuration file (env REGISTRAR_CONFIG)")
+	pf.String("db", "", "store: sqlite:PATH or postgres://… (env REGISTRAR_DB; default sqlite:registrar.db)")
+	pf.String("master-key-file", "", "master key file, created on first start (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
+	pf.String("log-level", "", "debug, info, warn or error (env REGISTRAR_LOG_LEVEL)")
+	root.AddCommand(newServeCmd(), newClientCmd(), newKeysCmd(), newMigrateCmd())
+	// TODO(bench): add newBenchCmd() once cmd/registrar/bench.go lands.
+	return root
+}
+
+// loadConfig merges defaults, YAML, env and the flags the user set.
+func loadConfig(cmd *cobra.Command) (config.Config, error) {
+	src := config.Source{}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		src[flagKey(f.Name)] = f.Value.String()
+	})
+	return config.Load(src, os.Getenv)
+}
+
+// flagKey maps a flag name to its config key (master-key-file → master_key_file).
+func flagKey(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if c == '-' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// openEnv loads the configuration, opens the store and provisions the
+// configured workspaces: every operator command works on the store
+// directly, with the same flags as serve.
+func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]bool, error) {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := server.OpenEnv(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	created, err := env.Provision(ctx)
+	if err != nil {
+		env.Close()
+		return nil, nil, err
+	}
+	return env, created, nil
+}
+
+func fail(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the authorization server",
+		Args:  cobra.NoArgs,
+		RunE:  runServe,
+	}
+	cmd.Flags().String("listen", "", "address to listen on (env REGISTRAR_LISTEN; default 127.0.0.1:8080)")
+	cmd.Flags().String("base-url", "", "issuer base URL; https unless loopback (env REGISTRAR_BASE_URL; default http://{listen})")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	log := server.NewLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
+	env, err := server.OpenEnv(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if env.MasterKeyCreated {
+		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
+	}
+	created, err := env.Provision(ctx)
+	if err != nil {
+		return err
+	}
+	if created[workspace.DefaultName] {
+		boot, err := env.Bootstrap(ctx)
+		if err != nil {
+			return fmt.Errorf("bootstrap client: %w", err)
+		}
+		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, boot)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Workspaces {
+		if w.Settings.Registration.Mode == workspace.ModeOpen {
+			log.Warn("open dynamic client registration: anyone can register clients", "workspace", w.Name)
+		}
+	}
+	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", redactDSN(cfg.DB))
+	return server.New(env, log).Serve(ctx, ln, 20*time.Second)
+}
+
+// printBootstrap shows the bootstrap client once, on stdout (never in the
+// logs): it is the only place its secret ever appears.
+func printBootstrap(w io.Writer, baseURL string, boot server.CreatedClient) {
+	fmt.Fprintf(w, `
+================ Registrar bootstrap client (shown once) ================
+  workspace:     %s
+  client_id:     %s
+  client_secret: %s
+  grant_types:   client_credentials
+  scope:         %s
+  token URL:     %s/%s/oauth2/token
+Store the secret now; it is kept only as a hash and cannot be shown again.
+=========================================================================
+
+`, boot.Client.Workspace, boot.Client.ID, boot.Secret, boot.Client.Metadata.Scope, baseURL, boot.Client.Workspace)
+}

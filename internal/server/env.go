@@ -1,0 +1,55 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/config"
+	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/backend"
+)
+
+// Env is what every command that touches the data needs: the store, the
+// key ring and the secret hasher, all derived from one Config.
+type Env struct {
+	Config config.Config
+	Store  store.Store
+	Keys   *jose.KeyRing
+	Hasher *secret.Hasher
+	// MasterKeyCreated is true when this start created the key file.
+	MasterKeyCreated bool
+}
+
+// keyRefresh is how often a node re-reads signing keys, so a rotation made
+// elsewhere (another node, the CLI) is picked up.
+const keyRefresh = 30 * time.Second
+
+// OpenEnv loads the master key and opens (and migrates) the store.
+func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
+	master, created, err := masterkey.Load(cfg.MasterKey, cfg.MasterKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	sealer, err := jose.NewSealer(masterkey.Derive(master, masterkey.PurposeKeyEncryption))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	st, err := backend.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Env{
+		Config:           cfg,
+		Store:            st,
+		Keys:             jose.NewKeyRing(st, sealer, time.Now, keyRefresh),
+		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
+		MasterKeyCreated: created,
+	}, nil
+}
+
+// Close releases the store.
+func (e *Env) Close() error { return e.Store.Close() }

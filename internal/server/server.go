@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oauth"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+// Server is one Registrar node's HTTP side.
+type Server struct {
+	env     *Env
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New builds the routes and services over env.
+func New(env *Env, log *slog.Logger) *Server {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	workspaces := newWorkspaceCache(env.Store, 5*time.Second)
+	svc := &oauth.Service{
+		Store:   env.Store,
+		Keys:    env.Keys,
+		Hasher:  env.Hasher,
+		BaseURL: env.Config.BaseURL,
+		Metrics: oauth.NewMetrics(reg),
+	}
+	mux := http.NewServeMux()
+	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
+	mux.HandleFunc("GET /healthz", handleHealth)
+	mux.HandleFunc("GET /readyz", readiness(env.Store))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", handleNotFound)
+	return &Server{env: env, log: log, handler: httpapi.Instrument(mux, log, httpapi.NewMetrics(reg))}
+}
+
+// Handler returns the node's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until ctx ends, then stops accepting, lets in-flight
+// requests finish (up to drain) and returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go s.collectExpiredTokens(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down, draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// collectExpiredTokens deletes token records that can no longer matter.
+// Every node may run it: the delete is idempotent.
+func (s *Server) collectExpiredTokens(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			n, err := s.env.Store.DeleteExpiredTokens(ctx, time.Now().UTC())
+			if err != nil {
+				s.log.Warn("collecting expired tokens", "err", err)
+			} else if n > 0 {
+				s.log.Info("collected expired tokens", "count", n)
+			}
+		}
+	}
+}
+
+func handleHealth(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readiness answers 200 only when the database answers, so a load balancer
+// takes a node out while its database is unreachable.
+func readiness(st store.Store) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			httpapi.WriteError(w, r, fmt.Errorf("readiness: %w: %w", store.ErrUnavailable, err))
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+func handleNotFound(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// NewLogger builds the node's logger on w (stderr): text or JSON.
+func NewLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
