@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// MaxJSONDepth bounds nesting in bodies from strangers.
+const MaxJSONDepth = 16
+
+// DecodeObject strictly decodes a JSON object from a stranger: valid UTF-8,
+// an object at the top level, no duplicate member names at any depth
+// (RFC 7515 §4 / RFC 8259 §4 leave duplicates undefined; we refuse them so
+// two parsers can never disagree), nesting at most MaxJSONDepth, and
+// nothing after the object. Member names keep their exact spelling:
+// encoding/json's case-insensitive field matching is never applied, so
+// "Redirect_URIs" stays an unknown member rather than becoming redirect_uris.
+func DecodeObject(body []byte) (map[string]json.RawMessage, error) {
+	if !utf8.Valid(body) {
+		return nil, errors.New("body is not valid UTF-8")
+	}
+	if err := checkStructure(body); err != nil {
+		return nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, errors.New("body must be a JSON object")
+	}
+	return obj, nil
+}
+
+// checkStructure walks the tokens once, checking the top-level type,
+// duplicate names, depth and trailing data.
+func checkStructure(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	first, err := dec.Token()
+	if err != nil {
+		return errors.New("body is not valid JSON")
+	}
+	if d, ok := first.(json.Delim); !ok || d != '{' {
+		return errors.New("body must be a JSON object")
+	}
+	if err := walkObject(dec, 1); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func walkObject(dec *json.Decoder, depth int) error {
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errors.New("body is not valid JSON")
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return fmt.Errorf("member %q appears more than once", name)
+		}
+		seen[name] = true
+		if err := walkValue(dec, depth); err != nil {
+			return err
+		}
+	}
+	_, err := dec.Token() // '}'
+	if err != nil {
+		return errors.New("body is not valid JSON")
+	}
+	return nil
+}
+
+func walkValue(dec *json.Decoder, depth int) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return errors.New("body is not valid JSON")
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if depth+1 > MaxJSONDepth {
+		return fmt.Errorf("JSON nested deeper than %d levels", MaxJSONDepth)
+	}
+	if d == '{' {
+		return walkObject(dec, depth+1)
+	}
+	for dec.More() { // '['
+		if err := walkValue(dec, depth+1); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return errors.New("body is not valid JSON")
+	}
+	return nil
+}
