@@ -4,7 +4,10 @@
 // the same record without schema changes.
 package client
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Origins: how a client came to be.
 const (
@@ -78,10 +81,10 @@ type Metadata struct {
 	TOSURI                  string   `json:"tos_uri,omitempty"`
 	PolicyURI               string   `json:"policy_uri,omitempty"`
 	JWKSURI                 string   `json:"jwks_uri,omitempty"`
-	// JWKS is the raw JWK Set document.
-	JWKS            []byte `json:"jwks,omitempty"`
-	SoftwareID      string `json:"software_id,omitempty"`
-	SoftwareVersion string `json:"software_version,omitempty"`
+	// JWKS is the JWK Set document, kept as JSON.
+	JWKS            json.RawMessage `json:"jwks,omitempty"`
+	SoftwareID      string          `json:"software_id,omitempty"`
+	SoftwareVersion string          `json:"software_version,omitempty"`
 	// SoftwareStatement is kept verbatim (RFC 7591 §3.2.1 returns it unmodified).
 	SoftwareStatement string `json:"software_statement,omitempty"`
 

@@ -1,0 +1,141 @@
+package client
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/oautherr"
+)
+
+// dangerousSchemes can run code or read local files in a user agent.
+var dangerousSchemes = []string{"javascript", "data", "file", "vbscript", "about", "blob", "filesystem"}
+
+func checkRedirectURIs(md *Metadata, p Policy) error {
+	// RFC 7591 §5 / OIDC Registration §2: redirect-based grants need them.
+	if slices.Contains(md.GrantTypes, GrantAuthorizationCode) && len(md.RedirectURIs) == 0 {
+		return oautherr.InvalidRedirect("redirect_uris: required for the authorization_code grant")
+	}
+	return checkURIList("redirect_uris", md.RedirectURIs, md.ApplicationType, p, oautherr.InvalidRedirect)
+}
+
+// checkPostLogoutURIs applies the same rules: an unchecked logout redirect
+// is an open redirector (RFC 9700 §4.11).
+func checkPostLogoutURIs(md *Metadata, p Policy) error {
+	return checkURIList("post_logout_redirect_uris", md.PostLogoutRedirectURIs, md.ApplicationType, p, oautherr.InvalidMetadata)
+}
+
+func checkURIList(name string, uris []string, appType string, p Policy, mkErr func(string, ...any) *oautherr.Error) error {
+	if len(uris) > maxListLen {
+		return mkErr("%s: at most %d entries", name, maxListLen)
+	}
+	for i, raw := range uris {
+		if slices.Contains(uris[:i], raw) {
+			return mkErr("%s[%d]: %q is listed twice", name, i, raw)
+		}
+		if err := checkRedirectURI(raw, appType, p); err != nil {
+			return mkErr("%s[%d]: %v", name, i, err)
+		}
+	}
+	return nil
+}
+
+// checkRedirectURI applies RFC 6749 §3.1.2, RFC 8252 §7 and RFC 9700 §2.1
+// to one URI. The registered string is kept exactly as sent, because the
+// authorization endpoint compares by exact string (RFC 9700 §4.1.3); so
+// forms that normalise to something else are refused here rather than
+// left to surprise the client later.
+func checkRedirectURI(raw, appType string, p Policy) error {
+	if raw == "" || len(raw) > maxURILen {
+		return fmt.Errorf("must be a non-empty URI of at most %d characters", maxURILen)
+	}
+	if strings.Contains(raw, "#") {
+		return fmt.Errorf("%q must not contain a fragment (RFC 6749 §3.1.2)", raw)
+	}
+	if strings.Contains(raw, "*") {
+		return fmt.Errorf("%q: wildcards are not allowed; register each URI exactly", raw)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return fmt.Errorf("%q must not contain spaces or control characters", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return fmt.Errorf("%q is not an absolute URI", raw)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if slices.Contains(dangerousSchemes, scheme) {
+		return fmt.Errorf("%q: the %s scheme is not allowed", raw, scheme)
+	}
+	if u.Scheme != scheme {
+		return fmt.Errorf("%q: the scheme must be lower case", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q must not contain user information", raw)
+	}
+	switch scheme {
+	case "https":
+		return checkHTTPSRedirect(raw, u, p)
+	case "http":
+		return checkLoopbackRedirect(raw, u, appType)
+	default:
+		return checkPrivateUseRedirect(raw, u, appType, p)
+	}
+}
+
+func checkHTTPSRedirect(raw string, u *url.URL, p Policy) error {
+	host := u.Hostname()
+	if host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	if host != strings.ToLower(host) {
+		return fmt.Errorf("%q: the host must be lower case", raw)
+	}
+	if hasDotSegment(u.EscapedPath()) {
+		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
+	}
+	if len(p.RedirectHosts) > 0 && !slices.Contains(p.RedirectHosts, host) {
+		return fmt.Errorf("%q: host %s is not allowed; allowed hosts: %s", raw, host, strings.Join(p.RedirectHosts, ", "))
+	}
+	return nil
+}
+
+// checkLoopbackRedirect: RFC 8252 §7.3 and RFC 9700 §2.6 allow plain http
+// only for native apps on the loopback interface.
+func checkLoopbackRedirect(raw string, u *url.URL, appType string) error {
+	if appType != ApplicationTypeNative || !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.1, [::1], localhost); use https", raw)
+	}
+	if hasDotSegment(u.EscapedPath()) {
+		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
+	}
+	return nil
+}
+
+// checkPrivateUseRedirect: RFC 8252 §7.1 private-use schemes are for native
+// apps and use reverse domain names, so one app cannot claim a generic
+// scheme another app also uses.
+func checkPrivateUseRedirect(raw string, u *url.URL, appType string, p Policy) error {
+	if appType != ApplicationTypeNative {
+		return fmt.Errorf("%q: custom URI schemes are allowed only for native clients (application_type native)", raw)
+	}
+	if len(p.RedirectSchemes) > 0 {
+		if !slices.Contains(p.RedirectSchemes, u.Scheme) {
+			return fmt.Errorf("%q: scheme %s is not allowed; allowed: %s", raw, u.Scheme, strings.Join(p.RedirectSchemes, ", "))
+		}
+		return nil
+	}
+	if !strings.Contains(u.Scheme, ".") {
+		return fmt.Errorf("%q: a private-use scheme must be a reverse domain name such as com.example.app (RFC 8252 §7.1)", raw)
+	}
+	return nil
+}
+
+func hasDotSegment(path string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}

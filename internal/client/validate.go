@@ -1,0 +1,365 @@
+package client
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/registrar-dev/registrar/internal/oautherr"
+)
+
+// Policy is what a workspace allows at registration and update. Validate
+// never widens it; an empty allow-list allows nothing, except
+// RedirectHosts, where empty means any host.
+type Policy struct {
+	Scopes        []string
+	GrantTypes    []string
+	ResponseTypes []string
+	AuthMethods   []string
+	// SigningAlgs are the algs ID tokens can be signed with.
+	SigningAlgs []string
+	// RedirectSchemes lists private-use schemes allowed for native apps;
+	// empty allows any reverse-DNS scheme (RFC 8252 §7.1).
+	RedirectSchemes []string
+	// RedirectHosts, when set, limits https redirect URI hosts.
+	RedirectHosts []string
+	// Maxima for the token lifetime extensions, in seconds.
+	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
+}
+
+// Limits on display strings (SPECS §3.2, OURS).
+const (
+	maxNameLen  = 200
+	maxShortLen = 255
+	maxURILen   = 2000
+	maxListLen  = 50
+)
+
+// Validate checks md against RFC 7591 §2, OIDC Registration §2 and p,
+// applies the defaults, and returns the metadata as it will be registered.
+// A redirect problem is invalid_redirect_uri; everything else is
+// invalid_client_metadata (RFC 7591 §3.2.2). Descriptions name the member
+// and the rule.
+func Validate(md Metadata, p Policy) (Metadata, error) {
+	applyDefaults(&md)
+	for _, check := range []func(*Metadata, Policy) error{
+		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
+		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
+		checkScope, checkKeys, checkAlgs, checkUnsupported, checkLifetimes,
+	} {
+		if err := check(&md, p); err != nil {
+			return Metadata{}, err
+		}
+	}
+	return md, nil
+}
+
+// applyDefaults: RFC 7591 §2 and OIDC Registration §2 defaults. A client
+// that uses no redirect-based grant gets no response type: "code" without
+// authorization_code would be inconsistent (RFC 7591 §2.1).
+func applyDefaults(md *Metadata) {
+	if md.ApplicationType == "" {
+		md.ApplicationType = ApplicationTypeWeb
+	}
+	if md.TokenEndpointAuthMethod == "" {
+		md.TokenEndpointAuthMethod = AuthClientSecretBasic
+	}
+	if len(md.GrantTypes) == 0 {
+		md.GrantTypes = []string{GrantAuthorizationCode}
+	}
+	if md.ResponseTypes == nil && slices.Contains(md.GrantTypes, GrantAuthorizationCode) {
+		md.ResponseTypes = []string{ResponseTypeCode}
+	}
+	if md.SubjectType == "" {
+		md.SubjectType = "public"
+	}
+	if md.IDTokenSignedResponseAlg == "" {
+		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
+	}
+}
+
+func metaErr(format string, args ...any) error { return oautherr.InvalidMetadata(format, args...) }
+
+func checkApplicationType(md *Metadata, _ Policy) error {
+	if md.ApplicationType != ApplicationTypeWeb && md.ApplicationType != ApplicationTypeNative {
+		return metaErr("application_type: %q is not one of web, native", md.ApplicationType)
+	}
+	return nil
+}
+
+func checkGrantsAndResponses(md *Metadata, p Policy) error {
+	if err := allowedList("grant_types", md.GrantTypes, p.GrantTypes); err != nil {
+		return err
+	}
+	if err := allowedList("response_types", md.ResponseTypes, p.ResponseTypes); err != nil {
+		return err
+	}
+	hasCodeGrant := slices.Contains(md.GrantTypes, GrantAuthorizationCode)
+	hasCodeResponse := slices.ContainsFunc(md.ResponseTypes, func(rt string) bool { return slices.Contains(strings.Fields(rt), "code") })
+	// RFC 7591 §2.1: response type "code" needs grant authorization_code and back.
+	if hasCodeResponse && !hasCodeGrant {
+		return metaErr("response_types: \"code\" needs grant_types to include authorization_code")
+	}
+	if hasCodeGrant && !hasCodeResponse {
+		return metaErr("grant_types: authorization_code needs response_types to include \"code\"")
+	}
+	if slices.Contains(md.GrantTypes, GrantRefreshToken) && !hasCodeGrant {
+		return metaErr("grant_types: refresh_token needs authorization_code (client_credentials gets no refresh tokens, RFC 6749 §4.4.3)")
+	}
+	return nil
+}
+
+// allowedList checks every value is allowed and none repeats.
+func allowedList(name string, values, allowed []string) error {
+	for i, v := range values {
+		if !slices.Contains(allowed, v) {
+			return metaErr("%s: %q is not supported; allowed: %s", name, v, strings.Join(allowed, ", "))
+		}
+		if slices.Contains(values[:i], v) {
+			return metaErr("%s: %q is listed twice", name, v)
+		}
+	}
+	return nil
+}
+
+func checkAuthMethod(md *Metadata, p Policy) error {
+	m := md.TokenEndpointAuthMethod
+	if !slices.Contains(p.AuthMethods, m) {
+		return metaErr("token_endpoint_auth_method: %q is not supported; allowed: %s", m, strings.Join(p.AuthMethods, ", "))
+	}
+	// RFC 6749 §4.4: a public client cannot use client_credentials.
+	if m == AuthNone && slices.Contains(md.GrantTypes, GrantClientCredentials) {
+		return metaErr("grant_types: client_credentials requires client authentication; token_endpoint_auth_method none cannot use it")
+	}
+	return nil
+}
+
+func checkScope(md *Metadata, p Policy) error {
+	if md.Scope == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, sc := range strings.Split(md.Scope, " ") {
+		if sc == "" || !validScopeToken(sc) {
+			return metaErr("scope: must be scope tokens separated by single spaces (RFC 6749 §3.3)")
+		}
+		if !slices.Contains(p.Scopes, sc) {
+			return metaErr("scope: %q is not allowed; allowed: %s", sc, strings.Join(p.Scopes, " "))
+		}
+		if seen[sc] {
+			return metaErr("scope: %q is listed twice", sc)
+		}
+		seen[sc] = true
+	}
+	return nil
+}
+
+// validScopeToken: RFC 6749 §3.3 NQCHAR = %x21 / %x23-5B / %x5D-7E.
+func validScopeToken(sc string) bool {
+	for i := 0; i < len(sc); i++ {
+		if c := sc[i]; c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// checkDisplay bounds human-readable strings and refuses control
+// characters, which could forge lines on a consent page or in a log.
+func checkDisplay(md *Metadata, _ Policy) error {
+	if err := displayString("client_name", md.ClientName, maxNameLen); err != nil {
+		return err
+	}
+	for name, v := range md.Localized {
+		limit := maxURILen
+		if strings.HasPrefix(name, "client_name#") {
+			limit = maxNameLen
+		}
+		if err := displayString(name, v, limit); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct{ name, value string }{{"software_id", md.SoftwareID}, {"software_version", md.SoftwareVersion}} {
+		if err := displayString(f.name, f.value, maxShortLen); err != nil {
+			return err
+		}
+	}
+	if len(md.Contacts) > maxListLen {
+		return metaErr("contacts: at most %d entries", maxListLen)
+	}
+	for i, c := range md.Contacts {
+		if c == "" {
+			return metaErr("contacts[%d]: must not be empty", i)
+		}
+		if err := displayString(fmt.Sprintf("contacts[%d]", i), c, maxShortLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func displayString(name, v string, limit int) error {
+	if len([]rune(v)) > limit {
+		return metaErr("%s: longer than %d characters", name, limit)
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return metaErr("%s: control characters are not allowed", name)
+	}
+	return nil
+}
+
+// checkURIs: informational and key URIs are absolute https URLs; the
+// display ones are shown to users, so no http (RFC 7591 §5).
+func checkURIs(md *Metadata, _ Policy) error {
+	uris := []struct{ name, value string }{
+		{"client_uri", md.ClientURI}, {"logo_uri", md.LogoURI}, {"tos_uri", md.TOSURI},
+		{"policy_uri", md.PolicyURI}, {"jwks_uri", md.JWKSURI}, {"initiate_login_uri", md.InitiateLoginURI},
+	}
+	for name, v := range md.Localized {
+		if !strings.HasPrefix(name, "client_name#") {
+			uris = append(uris, struct{ name, value string }{name, v})
+		}
+	}
+	for _, u := range uris {
+		if u.value == "" {
+			continue
+		}
+		if err := httpsURL(u.value); err != nil {
+			return metaErr("%s: %v", u.name, err)
+		}
+	}
+	return nil
+}
+
+func httpsURL(raw string) error {
+	if len(raw) > maxURILen {
+		return fmt.Errorf("longer than %d characters", maxURILen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("%q must use https", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q must not contain user information", raw)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("%q must not contain a fragment", raw)
+	}
+	return nil
+}
+
+// checkKeys: jwks and jwks_uri are mutually exclusive (RFC 7591 §2), and a
+// jwks holds public keys only.
+func checkKeys(md *Metadata, _ Policy) error {
+	if len(md.JWKS) > 0 && md.JWKSURI != "" {
+		return metaErr("jwks and jwks_uri: use one, not both (RFC 7591 §2)")
+	}
+	if len(md.JWKS) == 0 {
+		return nil
+	}
+	var set struct {
+		Keys []map[string]json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(md.JWKS, &set); err != nil || set.Keys == nil {
+		return metaErr("jwks: must be a JWK Set object {\"keys\":[...]}")
+	}
+	for i, k := range set.Keys {
+		var kty string
+		if json.Unmarshal(k["kty"], &kty) != nil || (kty != "RSA" && kty != "EC" && kty != "OKP") {
+			return metaErr("jwks.keys[%d]: kty must be RSA, EC or OKP", i)
+		}
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"} {
+			if _, ok := k[private]; ok {
+				return metaErr("jwks.keys[%d]: contains private key member %q; register public keys only", i, private)
+			}
+		}
+	}
+	return nil
+}
+
+func checkAlgs(md *Metadata, p Policy) error {
+	alg := md.IDTokenSignedResponseAlg
+	if alg == "none" {
+		// OIDC Registration §2: only for clients receiving no ID token from
+		// the authorization endpoint; we never sign with none.
+		return metaErr("id_token_signed_response_alg: none is not allowed")
+	}
+	if !slices.Contains(p.SigningAlgs, alg) {
+		return metaErr("id_token_signed_response_alg: %q is not supported; allowed: %s", alg, strings.Join(p.SigningAlgs, ", "))
+	}
+	return nil
+}
+
+// checkUnsupported refuses metadata for features this server does not
+// implement yet, rather than storing a promise it would not keep
+// (RFC 9700 §2.6: what a client is told must be true).
+func checkUnsupported(md *Metadata, _ Policy) error {
+	unsupported := []struct {
+		name string
+		set  bool
+		why  string
+	}{
+		{"subject_type", md.SubjectType != "public", "only \"public\" is supported; pairwise identifiers are not available yet"},
+		{"sector_identifier_uri", md.SectorIdentifierURI != "", "pairwise identifiers are not available yet"},
+		{"id_token_encrypted_response_alg", md.IDTokenEncryptedResponseAlg != "", "ID token encryption is not supported"},
+		{"id_token_encrypted_response_enc", md.IDTokenEncryptedResponseEnc != "", "ID token encryption is not supported"},
+		{"userinfo_signed_response_alg", md.UserinfoSignedResponseAlg != "", "signed userinfo responses are not supported"},
+		{"userinfo_encrypted_response_alg", md.UserinfoEncryptedResponseAlg != "", "userinfo encryption is not supported"},
+		{"userinfo_encrypted_response_enc", md.UserinfoEncryptedResponseEnc != "", "userinfo encryption is not supported"},
+		{"request_object_signing_alg", md.RequestObjectSigningAlg != "", "request objects are not supported"},
+		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "request objects are not supported"},
+		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "request objects are not supported"},
+		{"request_uris", len(md.RequestURIs) > 0, "request_uri is not supported"},
+		{"token_endpoint_auth_signing_alg", md.TokenEndpointAuthSigningAlg != "", "JWT client authentication is not supported"},
+		{"tls_client_auth_subject_dn", md.TLSClientAuthSubjectDN != "", "mutual-TLS client authentication is not supported"},
+		{"tls_client_auth_san_dns", md.TLSClientAuthSANDNS != "", "mutual-TLS client authentication is not supported"},
+		{"tls_client_auth_san_uri", md.TLSClientAuthSANURI != "", "mutual-TLS client authentication is not supported"},
+		{"tls_client_auth_san_ip", md.TLSClientAuthSANIP != "", "mutual-TLS client authentication is not supported"},
+		{"tls_client_auth_san_email", md.TLSClientAuthSANEmail != "", "mutual-TLS client authentication is not supported"},
+		{"tls_client_certificate_bound_access_tokens", md.TLSClientCertificateBoundAccessToken, "certificate-bound tokens are not supported"},
+	}
+	for _, u := range unsupported {
+		if u.set {
+			return metaErr("%s: %s", u.name, u.why)
+		}
+	}
+	if md.DefaultMaxAge != nil && *md.DefaultMaxAge < 0 {
+		return metaErr("default_max_age: must be a non-negative integer number of seconds")
+	}
+	return nil
+}
+
+func checkLifetimes(md *Metadata, p Policy) error {
+	for _, l := range []struct {
+		name       string
+		value, max int64
+	}{
+		{"access_token_lifetime", md.AccessTokenLifetime, p.MaxAccessTokenTTL},
+		{"refresh_token_lifetime", md.RefreshTokenLifetime, p.MaxRefreshTokenTTL},
+		{"id_token_lifetime", md.IDTokenLifetime, p.MaxIDTokenTTL},
+	} {
+		if l.value < 0 {
+			return metaErr("%s: must be a positive number of seconds", l.name)
+		}
+		if l.value > l.max {
+			return metaErr("%s: %d exceeds this workspace's maximum of %d seconds", l.name, l.value, l.max)
+		}
+	}
+	return nil
+}
+
+// isLoopbackHost: RFC 8252 §7.3 loopback redirect hosts.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,144 @@
+package client_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	. "github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+)
+
+var testPolicy = Policy{
+	Scopes:             []string{"openid", "profile", "email", "dcr", "read"},
+	GrantTypes:         []string{GrantAuthorizationCode, GrantClientCredentials, GrantRefreshToken},
+	ResponseTypes:      []string{ResponseTypeCode},
+	AuthMethods:        []string{AuthClientSecretBasic, AuthClientSecretPost, AuthNone},
+	SigningAlgs:        []string{"RS256", "PS256", "ES256"},
+	MaxAccessTokenTTL:  600,
+	MaxRefreshTokenTTL: 86400,
+	MaxIDTokenTTL:      3600,
+}
+
+// register decodes body the way the registration endpoint does and validates it.
+func register(t *testing.T, body string) (Metadata, error) {
+	t.Helper()
+	obj, err := httpapi.DecodeObject([]byte(body))
+	if err != nil {
+		return Metadata{}, oautherr.InvalidMetadata("%v", err)
+	}
+	md, err := DecodeMetadata(obj)
+	if err != nil {
+		return Metadata{}, err
+	}
+	return Validate(md, testPolicy)
+}
+
+func TestValidateAccepts(t *testing.T) {
+	cases := []struct {
+		name  string
+		body  string
+		check func(Metadata) string
+	}{
+		{"defaults for a web client", `{"redirect_uris":["https://app.example.com/cb"]}`, func(m Metadata) string {
+			if m.ApplicationType != "web" || m.TokenEndpointAuthMethod != "client_secret_basic" ||
+				m.GrantTypes[0] != "authorization_code" || m.ResponseTypes[0] != "code" ||
+				m.SubjectType != "public" || m.IDTokenSignedResponseAlg != "RS256" {
+				return "defaults not applied"
+			}
+			return ""
+		}},
+		{"seed 003 minimal client", `{"grant_types":["client_credentials"],"scope":"openid profile","redirect_uris":["https://tmp.com"]}`, func(m Metadata) string {
+			if len(m.ResponseTypes) != 0 {
+				return "client_credentials-only client got a response type"
+			}
+			return ""
+		}},
+		{"native loopback and private-use scheme", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://127.0.0.1/cb","http://[::1]:8080/cb","com.example.app:/oauth"]}`, nil},
+		{"language-tagged name kept", `{"redirect_uris":["https://a.example/cb"],"client_name":"App","client_name#fr":"Appli"}`, func(m Metadata) string {
+			if m.Localized["client_name#fr"] != "Appli" || m.ClientName != "App" {
+				return "localized name lost"
+			}
+			return ""
+		}},
+		{"differently cased member is ignored", `{"redirect_uris":["https://a.example/cb"],"Redirect_URIs":["javascript:alert(1)"]}`, nil},
+		{"unknown members ignored", `{"redirect_uris":["https://a.example/cb"],"frobnicate":true,"client_id":"chosen"}`, nil},
+		{"public jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}}`, nil},
+		{"lifetimes within bounds", `{"grant_types":["client_credentials"],"access_token_lifetime":300}`, nil},
+		{"nulls are absent", `{"redirect_uris":["https://a.example/cb"],"client_name":null,"contacts":null}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := register(t, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.check != nil {
+				if problem := tc.check(md); problem != "" {
+					t.Fatalf("%s: %+v", problem, md)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	cases := []struct {
+		name, body, code, mention string
+	}{
+		{"fragment", `{"redirect_uris":["https://a.example/cb#x"]}`, oautherr.InvalidRedirectURI, "fragment"},
+		{"javascript scheme", `{"redirect_uris":["javascript:alert(1)"]}`, oautherr.InvalidRedirectURI, "javascript"},
+		{"data scheme", `{"redirect_uris":["data:text/html,hi"]}`, oautherr.InvalidRedirectURI, "data"},
+		{"wildcard", `{"redirect_uris":["https://*.example.com/cb"]}`, oautherr.InvalidRedirectURI, "wildcard"},
+		{"http for web", `{"redirect_uris":["http://app.example.com/cb"]}`, oautherr.InvalidRedirectURI, "https"},
+		{"http localhost for web", `{"redirect_uris":["http://localhost:3000/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"http non-loopback for native", `{"application_type":"native","redirect_uris":["http://example.com/cb"]}`, oautherr.InvalidRedirectURI, "loopback"},
+		{"custom scheme for web", `{"redirect_uris":["com.example.app:/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"non reverse-DNS scheme", `{"application_type":"native","redirect_uris":["myapp:/cb"]}`, oautherr.InvalidRedirectURI, "reverse domain"},
+		{"userinfo", `{"redirect_uris":["https://user@a.example/cb"]}`, oautherr.InvalidRedirectURI, "user"},
+		{"relative", `{"redirect_uris":["/cb"]}`, oautherr.InvalidRedirectURI, "absolute"},
+		{"upper-case host", `{"redirect_uris":["https://A.example/cb"]}`, oautherr.InvalidRedirectURI, "lower case"},
+		{"dot segment", `{"redirect_uris":["https://a.example/x/../cb"]}`, oautherr.InvalidRedirectURI, "segments"},
+		{"missing for code grant", `{"client_name":"x"}`, oautherr.InvalidRedirectURI, "required"},
+		{"duplicate redirect", `{"redirect_uris":["https://a.example/cb","https://a.example/cb"]}`, oautherr.InvalidRedirectURI, "twice"},
+		{"jwks and jwks_uri", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[]},"jwks_uri":"https://a.example/jwks"}`, oautherr.InvalidClientMetadata, "both"},
+		{"private key in jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"EC","d":"secret"}]}}`, oautherr.InvalidClientMetadata, "private"},
+		{"symmetric key in jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}}`, oautherr.InvalidClientMetadata, "kty"},
+		{"jwks not an object", `{"redirect_uris":["https://a.example/cb"],"jwks":"keys"}`, oautherr.InvalidClientMetadata, "JWK Set"},
+		{"unsupported auth method", `{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}`, oautherr.InvalidClientMetadata, "token_endpoint_auth_method"},
+		{"unsupported alg", `{"redirect_uris":["https://a.example/cb"],"id_token_signed_response_alg":"HS256"}`, oautherr.InvalidClientMetadata, "id_token_signed_response_alg"},
+		{"alg none", `{"redirect_uris":["https://a.example/cb"],"id_token_signed_response_alg":"none"}`, oautherr.InvalidClientMetadata, "none"},
+		{"code response without code grant", `{"grant_types":["client_credentials"],"response_types":["code"]}`, oautherr.InvalidClientMetadata, "authorization_code"},
+		{"code grant without code response", `{"redirect_uris":["https://a.example/cb"],"response_types":[]}`, oautherr.InvalidClientMetadata, "response_types"},
+		{"implicit not supported", `{"redirect_uris":["https://a.example/cb"],"response_types":["token"],"grant_types":["implicit"]}`, oautherr.InvalidClientMetadata, "grant_types"},
+		{"public client credentials", `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"none"}`, oautherr.InvalidClientMetadata, "client_credentials"},
+		{"scope outside allowed", `{"grant_types":["client_credentials"],"scope":"admin"}`, oautherr.InvalidClientMetadata, "admin"},
+		{"scope double space", `{"grant_types":["client_credentials"],"scope":"read  dcr"}`, oautherr.InvalidClientMetadata, "scope"},
+		{"wrong type string list", `{"redirect_uris":"https://a.example/cb"}`, oautherr.InvalidClientMetadata, "array of strings"},
+		{"wrong type number for string", `{"redirect_uris":["https://a.example/cb"],"client_name":5}`, oautherr.InvalidClientMetadata, "must be a string"},
+		{"wrong type bool", `{"redirect_uris":["https://a.example/cb"],"require_auth_time":"yes"}`, oautherr.InvalidClientMetadata, "boolean"},
+		{"negative max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":-1}`, oautherr.InvalidClientMetadata, "default_max_age"},
+		{"fractional max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":1.5}`, oautherr.InvalidClientMetadata, "integer"},
+		{"pairwise", `{"redirect_uris":["https://a.example/cb"],"subject_type":"pairwise"}`, oautherr.InvalidClientMetadata, "pairwise"},
+		{"sector identifier", `{"redirect_uris":["https://a.example/cb"],"sector_identifier_uri":"https://a.example/s"}`, oautherr.InvalidClientMetadata, "pairwise"},
+		{"http logo", `{"redirect_uris":["https://a.example/cb"],"logo_uri":"http://a.example/l.png"}`, oautherr.InvalidClientMetadata, "logo_uri"},
+		{"control char in name", `{"redirect_uris":["https://a.example/cb"],"client_name":"a\nb"}`, oautherr.InvalidClientMetadata, "control"},
+		{"name too long", `{"redirect_uris":["https://a.example/cb"],"client_name":"` + strings.Repeat("n", 201) + `"}`, oautherr.InvalidClientMetadata, "longer"},
+		{"bad language tag", `{"redirect_uris":["https://a.example/cb"],"client_name#<script>":"x"}`, oautherr.InvalidClientMetadata, "language tag"},
+		{"lifetime over maximum", `{"grant_types":["client_credentials"],"access_token_lifetime":601}`, oautherr.InvalidClientMetadata, "maximum"},
+		{"mtls not supported", `{"grant_types":["client_credentials"],"tls_client_auth_subject_dn":"CN=x"}`, oautherr.InvalidClientMetadata, "mutual-TLS"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := register(t, tc.body)
+			var oe *oautherr.Error
+			if !errors.As(err, &oe) {
+				t.Fatalf("err = %v, want %s", err, tc.code)
+			}
+			if oe.Code != tc.code || !strings.Contains(oe.Description, tc.mention) {
+				t.Fatalf("got %s %q; want %s mentioning %q", oe.Code, oe.Description, tc.code, tc.mention)
+			}
+		})
+	}
+}
