@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+)
+
+// InitialAccessToken is an operator-issued token that authorizes dynamic
+// client registrations (RFC 7591 §3, Keycloak-style: a use counter and an
+// expiry). Only its keyed hash is stored.
+type InitialAccessToken struct {
+	Workspace   string
+	ID          string
+	Hash        []byte
+	Description string
+	MaxUses     int // 0 means unlimited until expiry
+	Uses        int
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	RevokedAt   time.Time // zero while usable
+}
+
+// InitialAccessTokens persists operator-issued initial access tokens.
+type InitialAccessTokens interface {
+	// CreateInitialAccessToken inserts t. ErrConflict on a duplicate id or hash.
+	CreateInitialAccessToken(ctx context.Context, t InitialAccessToken) error
+	// InitialAccessTokenByHash finds a token by hash (usable or not). ErrNotFound if none.
+	InitialAccessTokenByHash(ctx context.Context, ws string, hash []byte) (InitialAccessToken, error)
+	// ListInitialAccessTokens returns the tokens of ws, newest first.
+	ListInitialAccessTokens(ctx context.Context, ws string) ([]InitialAccessToken, error)
+	// RevokeInitialAccessToken sets RevokedAt (idempotent). ErrNotFound if absent.
+	RevokeInitialAccessToken(ctx context.Context, ws, id string, at time.Time) error
+}
+
+// Credential kinds that can authorize a registration.
+const (
+	CredentialNone               = ""
+	CredentialInitialAccessToken = "initial_access_token"
+	CredentialAccessToken        = "access_token"
+)
+
+// CredentialUse is the one-time use of what authorized a registration.
+type CredentialUse struct {
+	Kind string
+	// ID is the initial access token id, or the access token's id (jti).
+	ID string
+	// Token is the record to insert as consumed when an access token that
+	// is not stored (a JWT) is used; nil for stored (opaque) tokens.
+	Token *Token
+	At    time.Time
+}
+
+// AuditEvent records a registration-related decision. It never holds a
+// secret: no token, secret or RAT values, only ids.
+type AuditEvent struct {
+	Workspace string
+	ID        string
+	At        time.Time
+	// Action: "register", "read", "update", "delete".
+	Action string
+	// Outcome: "accepted" or "denied".
+	Outcome  string
+	ClientID string
+	// Reason is the protocol error code and description for a denial.
+	Reason string
+	// Credential identifies what authorized the request (kind:id).
+	Credential string
+	RemoteAddr string
+}
+
+// Registrations are the writes of dynamic client registration.
+type Registrations interface {
+	// RegisterClient, in one transaction: consumes use (an initial access
+	// token use — the counter must stay within MaxUses, the token
+	// unexpired at use.At and unrevoked — or an access token, which must
+	// not have been consumed or revoked before), inserts c, and inserts
+	// event. If the credential cannot be consumed it returns ErrConflict
+	// and writes nothing; of concurrent requests with a single-use
+	// credential exactly one succeeds, on every node.
+	RegisterClient(ctx context.Context, c client.Client, use CredentialUse, event AuditEvent) error
+	// AddAuditEvent inserts e (for denials and for manage actions).
+	AddAuditEvent(ctx context.Context, e AuditEvent) error
+	// ListAuditEvents returns events of ws, newest first, at most limit (0 = all).
+	ListAuditEvents(ctx context.Context, ws string, limit int) ([]AuditEvent, error)
+}
