@@ -180,35 +180,15 @@ func runClientDelete(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// clientView is a client as RFC 7591 §3.2.1 shapes it, plus provenance.
+// clientView is the RFC 7591 view of a client plus where it came from.
 func clientView(cl client.Client, secret string) map[string]any {
-	raw, _ := json.Marshal(cl.Metadata)
-	view := map[string]any{}
-	json.Unmarshal(raw, &view)
-	delete(view, "localized")
-	for k, v := range cl.Metadata.Localized {
-		view[k] = v
-	}
-	view["client_id"] = cl.ID
-	view["client_id_issued_at"] = cl.IssuedAt.Unix()
+	view := client.View(cl)
 	view["workspace"] = cl.Workspace
 	view["origin"] = cl.Provenance.Origin
-	view["token_endpoint_auth_method"] = cl.Metadata.AuthMethod()
-	view["grant_types"] = cl.Metadata.Grants()
 	if secret != "" {
 		view["client_secret"] = secret
 	}
-	if client.UsesSecret(cl.Metadata.AuthMethod()) {
-		view["client_secret_expires_at"] = unixOrZero(cl)
-	}
 	return view
-}
-
-func unixOrZero(cl client.Client) int64 {
-	if cl.SecretExpiresAt.IsZero() {
-		return 0
-	}
-	return cl.SecretExpiresAt.Unix()
 }
 
 func printClient(cmd *cobra.Command, cl client.Client, secret string) error {

@@ -56,6 +56,9 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// OIDC Discovery §3: the default is true, so "not supported" must be said.
 		RequestURIParameterSupported: false,
 	}
+	if ws.Settings.Registration.Enabled {
+		m.RegistrationEndpoint = iss + "/oauth2/register"
+	}
 	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
 	}

@@ -172,3 +172,39 @@ func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller cli
 	}
 	return err
 }
+
+// AccessToken is a verified, active access token.
+type AccessToken struct {
+	ID        string
+	ClientID  string
+	Subject   string
+	Scope     string
+	Format    string
+	ExpiresAt time.Time
+	IssuedAt  time.Time
+	Audience  []string
+}
+
+// ErrInactiveToken is returned for a token that is unknown, malformed,
+// expired or revoked.
+var ErrInactiveToken = errors.New("inactive token")
+
+// VerifyAccessToken checks a bearer access token issued by ws is active,
+// for use as an initial access token (RFC 7591 §3) and by resource
+// endpoints. Refresh tokens are never accepted.
+func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (AccessToken, error) {
+	info, err := s.lookupToken(ctx, ws, token)
+	if errors.Is(err, errUnknownToken) {
+		return AccessToken{}, ErrInactiveToken
+	}
+	if err != nil {
+		return AccessToken{}, err
+	}
+	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.now().Before(info.ExpiresAt) {
+		return AccessToken{}, ErrInactiveToken
+	}
+	return AccessToken{
+		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,
+		Format: info.Format, ExpiresAt: info.ExpiresAt, IssuedAt: info.IssuedAt, Audience: info.Audience,
+	}, nil
+}

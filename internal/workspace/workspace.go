@@ -64,6 +64,35 @@ type Registration struct {
 	RegistrationTokenTTL int64 `json:"registration_token_ttl" yaml:"registration_token_ttl"`
 	// RotateRegistrationToken is "on_update" or "on_read_and_update".
 	RotateRegistrationToken string `json:"rotate_registration_token" yaml:"rotate_registration_token"`
+	// Allow-lists applied at registration and on update. Empty Scopes
+	// means every workspace scope except the registration scope itself, so
+	// a registered client can never mint initial access tokens.
+	Scopes          []string `json:"scopes,omitempty" yaml:"scopes"`
+	GrantTypes      []string `json:"grant_types" yaml:"grant_types"`
+	ResponseTypes   []string `json:"response_types" yaml:"response_types"`
+	AuthMethods     []string `json:"auth_methods" yaml:"auth_methods"`
+	RedirectSchemes []string `json:"redirect_schemes,omitempty" yaml:"redirect_schemes"`
+	RedirectHosts   []string `json:"redirect_hosts,omitempty" yaml:"redirect_hosts"`
+}
+
+// Registration access token rotation policies.
+const (
+	RotateOnUpdate        = "on_update"
+	RotateOnReadAndUpdate = "on_read_and_update"
+)
+
+// RegistrationScopes are the scopes a dynamically registered client may hold.
+func (s Settings) RegistrationScopes() []string {
+	if len(s.Registration.Scopes) > 0 {
+		return s.Registration.Scopes
+	}
+	out := make([]string, 0, len(s.Scopes))
+	for _, sc := range s.Scopes {
+		if sc != s.Registration.Scope {
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 // DefaultSettings are the settings of a new workspace.
@@ -80,7 +109,10 @@ func DefaultSettings() Settings {
 			Mode:                    ModeInitialAccessToken,
 			Scope:                   "dcr",
 			RegistrationTokenTTL:    30 * 24 * 3600,
-			RotateRegistrationToken: "on_update",
+			RotateRegistrationToken: RotateOnUpdate,
+			GrantTypes:              []string{"authorization_code", "refresh_token", "client_credentials"},
+			ResponseTypes:           []string{"code"},
+			AuthMethods:             []string{"client_secret_basic", "client_secret_post", "none"},
 		},
 	}
 }
@@ -120,6 +152,17 @@ func (s Settings) Validate() []error {
 	}
 	if s.Registration.Mode != ModeOpen && s.Registration.Mode != ModeInitialAccessToken {
 		errs = append(errs, fmt.Errorf("registration.mode: %q is not one of open, initial_access_token", s.Registration.Mode))
+	}
+	if r := s.Registration.RotateRegistrationToken; r != RotateOnUpdate && r != RotateOnReadAndUpdate {
+		errs = append(errs, fmt.Errorf("registration.rotate_registration_token: %q is not one of on_update, on_read_and_update", r))
+	}
+	if s.Registration.RegistrationTokenTTL <= 0 {
+		errs = append(errs, fmt.Errorf("registration.registration_token_ttl: must be a positive number of seconds"))
+	}
+	for _, sc := range s.Registration.Scopes {
+		if !slices.Contains(s.Scopes, sc) {
+			errs = append(errs, fmt.Errorf("registration.scopes: %q is not among the workspace scopes", sc))
+		}
 	}
 	return errs
 }

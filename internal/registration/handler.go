@@ -1,0 +1,163 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// MaxBodyBytes caps registration bodies (SPECS §0).
+const MaxBodyBytes = 64 << 10
+
+// WorkspaceLookup resolves a workspace name.
+type WorkspaceLookup func(ctx context.Context, name string) (workspace.Workspace, error)
+
+// Handler serves RFC 7591 and RFC 7592 over HTTP.
+type Handler struct {
+	Service    *Service
+	Workspaces WorkspaceLookup
+}
+
+// Routes registers the endpoints (DESIGN.md URL layout).
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
+	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
+	mux.HandleFunc("/{ws}/oauth2/register", methodNotAllowed("POST, OPTIONS"))
+	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id}", h.handleRead)
+	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id}", h.handleUpdate)
+	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id}", h.handleDelete)
+	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id}", h.handlePreflight)
+	mux.HandleFunc("/{ws}/oauth2/register/{client_id}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+}
+
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		httpapi.WriteError(w, r, oautherr.New(oautherr.MethodNotAllowed, "method not allowed; use %s", allow))
+	}
+}
+
+// request is the shared front half of every endpoint: workspace, CORS for
+// the workspace's browser origins, and the bearer token (header only:
+// RFC 6750 §2.3 discourages tokens in URLs).
+func (h *Handler) request(w http.ResponseWriter, r *http.Request) (workspace.Workspace, Request, error) {
+	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, Request{}, oautherr.New(oautherr.NotFound, "no such workspace")
+	}
+	if err != nil {
+		return ws, Request{}, err
+	}
+	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, PUT, DELETE, OPTIONS")
+	bearer, err := bearerToken(r)
+	return ws, Request{Bearer: bearer, RemoteAddr: r.RemoteAddr}, err
+}
+
+func bearerToken(r *http.Request) (string, error) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", nil
+	}
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// readJSONBody enforces the content type and size (RFC 7591 §3.1).
+func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, oautherr.InvalidMetadata("content type must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, oautherr.New(oautherr.RequestTooLarge, "request body exceeds %d bytes", MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, oautherr.InvalidMetadata("request body could not be read")
+	}
+	return body, nil
+}
+
+func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
+	ws, req, err := h.request(w, r)
+	if err == nil {
+		req.Body, err = readJSONBody(w, r)
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	resp, err := h.Service.Register(r.Context(), ws, req)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, resp)
+}
+
+func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
+	ws, req, err := h.request(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	resp, err := h.Service.Read(r.Context(), ws, r.PathValue("client_id"), req)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	ws, req, err := h.request(w, r)
+	if err == nil {
+		req.Body, err = readJSONBody(w, r)
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	resp, err := h.Service.Update(r.Context(), ws, r.PathValue("client_id"), req)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
+	ws, req, err := h.request(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.Service.Delete(r.Context(), ws, r.PathValue("client_id"), req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handlePreflight answers CORS preflights; request() has already set the
+// headers when the origin is allowed.
+func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := h.request(w, r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,169 @@
+package registration
+
+import (
+	"context"
+	"errors"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// errRAT is the one answer for a missing, wrong, expired or rotated-out
+// registration access token and for an unknown client: RFC 7592 §2 says
+// "client does not exist" is a 401, and answering both alike keeps client
+// ids from leaking to anyone without a valid token.
+func errRAT() *oautherr.Error {
+	return errBearer("the registration access token is invalid for this client")
+}
+
+// checkRAT verifies bearer is cl's current, unexpired registration token.
+func (s *Service) checkRAT(cl client.Client, bearer string) error {
+	if bearer == "" || !s.Hasher.Verify(secret.PurposeRegistrationToken, bearer, cl.RegistrationTokenHash) {
+		return errRAT()
+	}
+	if !s.now().Before(cl.RegistrationTokenExpiresAt) {
+		return errRAT()
+	}
+	return nil
+}
+
+// Read is RFC 7592 §2.1. With rotation on read the response carries a new
+// registration access token and the presented one stops working.
+func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	if ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate {
+		return s.rotateAndRespond(ctx, ws, clientID, req, "read", nil)
+	}
+	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, errRAT())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRAT(cl, req.Bearer); err != nil {
+		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, err)
+	}
+	return s.respond(ws, cl, issuedSecrets{}), nil
+}
+
+// Update is RFC 7592 §2.2: a full replacement of the metadata, validated
+// like a registration. The RAT always rotates on update.
+func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	return s.rotateAndRespond(ctx, ws, clientID, req, "update", func(cl *client.Client) error {
+		md, err := s.updatedMetadata(ws, *cl, req.Body)
+		if err != nil {
+			return err
+		}
+		cl.Metadata = md
+		cl.Provenance.SoftwareID = md.SoftwareID
+		return nil
+	})
+}
+
+// rotateAndRespond checks the RAT, applies change, and replaces the RAT in
+// one store update. The store's optimistic version check makes it a
+// compare-and-swap: of two requests with the same RAT exactly one wins,
+// and the loser's token is by then rotated out, so it gets 401.
+func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, clientID string, req Request, action string, change func(*client.Client) error) (Response, error) {
+	var issued issuedSecrets
+	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
+		if err := s.checkRAT(*cl, req.Bearer); err != nil {
+			return err
+		}
+		if change != nil {
+			if err := change(cl); err != nil {
+				return err
+			}
+		}
+		cl.UpdatedAt = s.now()
+		rat, err := s.newRegistrationToken(ws, cl)
+		issued.RegistrationToken = rat
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, errRAT())
+	case err != nil:
+		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, err)
+	}
+	s.audit(ctx, ws, action, clientID, req)
+	return s.respond(ws, cl, issued), nil
+}
+
+// updatedMetadata applies RFC 7592 §2.2 to a PUT body: client_id must be
+// present and equal; a client_secret, if sent, must be the current one;
+// server-managed members must not be sent; the rest replaces the metadata
+// (omitted members return to their defaults).
+func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body []byte) (client.Metadata, error) {
+	obj, err := httpapi.DecodeObject(body)
+	if err != nil {
+		return client.Metadata{}, oautherr.InvalidMetadata("%v", err)
+	}
+	var id string
+	if err := jsonString(obj, "client_id", &id); err != nil || id != cl.ID {
+		return client.Metadata{}, oautherr.InvalidMetadata("client_id: must be present and equal to the client being updated")
+	}
+	for _, name := range []string{"registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"} {
+		if _, ok := obj[name]; ok {
+			return client.Metadata{}, oautherr.InvalidMetadata("%s: is managed by the server and must not be sent (RFC 7592 §2.2)", name)
+		}
+	}
+	if _, ok := obj["client_secret"]; ok {
+		var sec string
+		if jsonString(obj, "client_secret", &sec) != nil || !s.Hasher.Verify(secret.PurposeClientSecret, sec, cl.SecretHash) {
+			return client.Metadata{}, oautherr.InvalidMetadata("client_secret: does not match the current secret; a client cannot choose its secret")
+		}
+	}
+	md, err := client.DecodeMetadata(obj)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	if md, err = client.Validate(md, policyFor(ws)); err != nil {
+		return client.Metadata{}, err
+	}
+	// Changing between secret-based and other auth methods would need a
+	// secret issued or withdrawn; refuse rather than leave a client that
+	// cannot authenticate.
+	if client.UsesSecret(md.AuthMethod()) != client.UsesSecret(cl.Metadata.AuthMethod()) {
+		return client.Metadata{}, oautherr.InvalidMetadata("token_endpoint_auth_method: cannot change between secret-based and other methods; register a new client")
+	}
+	return md, nil
+}
+
+// Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
+// tokens go at once.
+func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
+	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT())
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.checkRAT(cl, req.Bearer); err != nil {
+		return s.deny(ctx, ws, "delete", clientID, req, grant{}, err)
+	}
+	err = s.Store.DeleteClient(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT())
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, ws, "delete", clientID, req)
+	return nil
+}
+
+// audit records an accepted management action. A failure to write it is
+// not the client's problem once the action is committed, so it is only
+// logged.
+func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) {
+	s.count(ws, action, "accepted")
+	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, grant{}, "")); err != nil {
+		httpapi.Logger(ctx).Warn("writing audit event", "action", action, "err", err)
+	}
+}

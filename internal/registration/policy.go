@@ -1,0 +1,24 @@
+package registration
+
+import (
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// policyFor turns workspace settings into the allow-lists metadata
+// validation enforces, at registration and on every update alike.
+func policyFor(ws workspace.Workspace) client.Policy {
+	s := ws.Settings
+	return client.Policy{
+		Scopes:             s.RegistrationScopes(),
+		GrantTypes:         s.Registration.GrantTypes,
+		ResponseTypes:      s.Registration.ResponseTypes,
+		AuthMethods:        s.Registration.AuthMethods,
+		SigningAlgs:        workspace.SigningAlgs,
+		RedirectSchemes:    s.Registration.RedirectSchemes,
+		RedirectHosts:      s.Registration.RedirectHosts,
+		MaxAccessTokenTTL:  s.AccessTokenTTL,
+		MaxRefreshTokenTTL: s.RefreshTokenTTL,
+		MaxIDTokenTTL:      s.IDTokenTTL,
+	}
+}

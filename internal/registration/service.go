@@ -1,0 +1,73 @@
+package registration
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/registrar-dev/registrar/internal/oauth"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Store is what registration reads and writes.
+type Store interface {
+	store.Clients
+	store.Registrations
+	store.InitialAccessTokens
+}
+
+// AccessTokens verifies bearer access tokens (oauth.Service).
+type AccessTokens interface {
+	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (oauth.AccessToken, error)
+}
+
+// Service runs registration and management. Dependencies are explicit.
+type Service struct {
+	Store   Store
+	Tokens  AccessTokens
+	Hasher  *secret.Hasher
+	BaseURL string
+	Now     func() time.Time
+	Rand    io.Reader
+	Metrics *Metrics
+}
+
+// Metrics count registration decisions.
+type Metrics struct {
+	Decisions *prometheus.CounterVec
+}
+
+// NewMetrics registers the registration collectors on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "registrar_registration_requests_total",
+		Help: "Dynamic client registration requests by workspace, action and outcome.",
+	}, []string{"workspace", "action", "outcome"})}
+	reg.MustRegister(m.Decisions)
+	return m
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+// clientURI is the RFC 7592 registration_client_uri: absolute, so the
+// client never builds it (RFC 7592 §2).
+func (s *Service) clientURI(ws workspace.Workspace, id string) string {
+	return s.BaseURL + "/" + ws.Name + "/oauth2/register/" + id
+}
