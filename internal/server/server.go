@@ -17,6 +17,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
@@ -41,6 +42,13 @@ func New(env *Env, log *slog.Logger) *Server {
 	}
 	mux := http.NewServeMux()
 	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
+	if rs, err := env.RegistrationStore(); err == nil {
+		dcr := &registration.Service{
+			Store: rs, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
+			Metrics: registration.NewMetrics(reg),
+		}
+		(&registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}).Routes(mux)
+	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

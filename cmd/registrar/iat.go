@@ -1,0 +1,154 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func newIATCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "iat", Short: "Create, list and revoke initial access tokens for dynamic client registration"}
+	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
+	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs, RunE: runIATCreate}
+	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
+	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
+	create.Flags().String("description", "", "note for operators")
+	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
+	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: runIATRevoke}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+type iatView struct {
+	ID          string     `json:"id"`
+	Token       string     `json:"token,omitempty"`
+	Workspace   string     `json:"workspace"`
+	Description string     `json:"description,omitempty"`
+	MaxUses     int        `json:"max_uses"`
+	Uses        int        `json:"uses"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+}
+
+func viewIAT(t store.InitialAccessToken, token string) iatView {
+	v := iatView{ID: t.ID, Token: token, Workspace: t.Workspace, Description: t.Description,
+		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+	if !t.RevokedAt.IsZero() {
+		v.RevokedAt = &t.RevokedAt
+	}
+	return v
+}
+
+func runIATCreate(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	rs, err := env.RegistrationStore()
+	if err != nil {
+		return err
+	}
+	wsName, _ := cmd.Flags().GetString("workspace")
+	if _, err := env.Store.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
+		return fail("workspace %q does not exist", wsName)
+	} else if err != nil {
+		return err
+	}
+	uses, _ := cmd.Flags().GetInt("uses")
+	ttl, _ := cmd.Flags().GetDuration("expires")
+	desc, _ := cmd.Flags().GetString("description")
+	if uses < 0 || ttl <= 0 {
+		return fail("--uses must be ≥ 0 and --expires positive")
+	}
+	token, err := secret.Generate(nil)
+	if err != nil {
+		return err
+	}
+	id, err := secret.ID(nil, 12)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	iat := store.InitialAccessToken{
+		Workspace: wsName, ID: id, Hash: env.Hasher.Hash(secret.PurposeInitialAccessToken, token),
+		Description: desc, MaxUses: uses, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}
+	if err := rs.CreateInitialAccessToken(ctx, iat); err != nil {
+		return err
+	}
+	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+		return writeJSON(cmd.OutOrStdout(), viewIAT(iat, token))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %d\nexpires: %s\n", id, token, uses, iat.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+func runIATList(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	rs, err := env.RegistrationStore()
+	if err != nil {
+		return err
+	}
+	wsName, _ := cmd.Flags().GetString("workspace")
+	tokens, err := rs.ListInitialAccessTokens(ctx, wsName)
+	if err != nil {
+		return err
+	}
+	views := make([]iatView, 0, len(tokens))
+	for _, t := range tokens {
+		views = append(views, viewIAT(t, ""))
+	}
+	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+		return writeJSON(cmd.OutOrStdout(), views)
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tUSES\tEXPIRES\tSTATUS\tDESCRIPTION")
+	for _, v := range views {
+		status := "active"
+		if v.RevokedAt != nil {
+			status = "revoked"
+		} else if time.Now().After(v.ExpiresAt) {
+			status = "expired"
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\n", v.ID, v.Uses, v.MaxUses, v.ExpiresAt.Format(time.RFC3339), status, v.Description)
+	}
+	return tw.Flush()
+}
+
+func runIATRevoke(cmd *cobra.Command, args []string) error {
+	ctx := cmd.Context()
+	env, _, err := openEnv(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	rs, err := env.RegistrationStore()
+	if err != nil {
+		return err
+	}
+	wsName, _ := cmd.Flags().GetString("workspace")
+	err = rs.RevokeInitialAccessToken(ctx, wsName, args[0], time.Now().UTC().Truncate(time.Microsecond))
+	if errors.Is(err, store.ErrNotFound) {
+		return fail("no initial access token %q in workspace %s", args[0], wsName)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "revoked initial access token %s\n", args[0])
+	return nil
+}
