@@ -7,12 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Registration audit events"}
-	list := &cobra.Command{Use: "list", Short: "List registration decisions, newest first", Args: cobra.NoArgs, RunE: runAuditList}
+	list := &cobra.Command{Use: "list", Short: "List registration decisions, newest first", Args: cobra.NoArgs, RunE: onStore(runAuditList)}
 	list.Flags().String("workspace", workspace.DefaultName, "workspace")
 	list.Flags().Bool("json", false, "print JSON")
 	list.Flags().Int("limit", 100, "at most this many events (0 = all)")
@@ -31,18 +32,12 @@ type auditView struct {
 	RemoteAddr string    `json:"remote_addr,omitempty"`
 }
 
-func runAuditList(cmd *cobra.Command, _ []string) error {
+func runAuditList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
 	rs, err := env.RegistrationStore()
 	if err != nil {
 		return err
 	}
-	wsName, _ := cmd.Flags().GetString("workspace")
 	limit, _ := cmd.Flags().GetInt("limit")
 	events, err := rs.ListAuditEvents(ctx, wsName, limit)
 	if err != nil {
@@ -53,7 +48,7 @@ func runAuditList(cmd *cobra.Command, _ []string) error {
 		views = append(views, auditView{ID: e.ID, At: e.At, Action: e.Action, Outcome: e.Outcome,
 			ClientID: e.ClientID, Reason: e.Reason, Credential: e.Credential, RemoteAddr: e.RemoteAddr})
 	}
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), views)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)

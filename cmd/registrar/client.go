@@ -21,15 +21,15 @@ func newClientCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "client", Short: "Create, list, show and delete clients (on the store directly)"}
 	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
 	cmd.PersistentFlags().Bool("json", false, "print JSON")
-	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs, RunE: runClientCreate}
+	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs, RunE: onStore(runClientCreate)}
 	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")
 	create.Flags().StringArray("scope", nil, "scope (repeat, or a space-separated list)")
 	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post or none")
 	create.Flags().String("name", "", "client_name")
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
-	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
-	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
-	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: runClientDelete}
+	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: onStore(runClientList)}
+	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: onStore(runClientGet)}
+	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onStore(runClientDelete)}
 	cmd.AddCommand(create, list, get, del)
 	return cmd
 }
@@ -47,18 +47,10 @@ func fields(values []string) []string {
 	return out
 }
 
-func runClientCreate(cmd *cobra.Command, _ []string) error {
+func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
+	ws, err := existingWorkspace(ctx, env, wsName)
 	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
-	ws, err := env.Store.WorkspaceByName(ctx, wsName)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail("workspace %q does not exist; declare it in the YAML configuration", wsName)
-	} else if err != nil {
 		return err
 	}
 	md, err := cliMetadata(cmd, ws)
@@ -108,19 +100,13 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 	return md, errors.Join(errs...)
 }
 
-func runClientList(cmd *cobra.Command, _ []string) error {
+func runClientList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
 	clients, err := env.Store.ListClients(ctx, wsName, store.Page{})
 	if err != nil {
 		return err
 	}
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		out := make([]map[string]any, 0, len(clients))
 		for _, cl := range clients {
 			out = append(out, clientView(cl, ""))
@@ -145,14 +131,8 @@ func originLabel(cl client.Client) string {
 	return cl.Provenance.Origin
 }
 
-func runClientGet(cmd *cobra.Command, args []string) error {
+func runClientGet(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
 	cl, err := env.Store.ClientByID(ctx, wsName, args[0])
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("no client %q in workspace %s", args[0], wsName)
@@ -162,15 +142,9 @@ func runClientGet(cmd *cobra.Command, args []string) error {
 	return printClient(cmd, cl, "")
 }
 
-func runClientDelete(cmd *cobra.Command, args []string) error {
+func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
-	err = env.Store.DeleteClient(ctx, wsName, args[0])
+	err := env.Store.DeleteClient(ctx, wsName, args[0])
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("no client %q in workspace %s", args[0], wsName)
 	} else if err != nil {
@@ -193,7 +167,7 @@ func clientView(cl client.Client, secret string) map[string]any {
 
 func printClient(cmd *cobra.Command, cl client.Client, secret string) error {
 	view := clientView(cl, secret)
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), view)
 	}
 	w := cmd.OutOrStdout()

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -17,12 +18,12 @@ func newIATCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "iat", Short: "Create, list and revoke initial access tokens for dynamic client registration"}
 	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
 	cmd.PersistentFlags().Bool("json", false, "print JSON")
-	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs, RunE: runIATCreate}
+	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs, RunE: onStore(runIATCreate)}
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
 	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
-	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
-	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: runIATRevoke}
+	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: onStore(runIATList)}
+	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onStore(runIATRevoke)}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }
@@ -48,21 +49,13 @@ func viewIAT(t store.InitialAccessToken, token string) iatView {
 	return v
 }
 
-func runIATCreate(cmd *cobra.Command, _ []string) error {
+func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
 	rs, err := env.RegistrationStore()
 	if err != nil {
 		return err
 	}
-	wsName, _ := cmd.Flags().GetString("workspace")
-	if _, err := env.Store.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
-		return fail("workspace %q does not exist", wsName)
-	} else if err != nil {
+	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
 		return err
 	}
 	uses, _ := cmd.Flags().GetInt("uses")
@@ -87,25 +80,19 @@ func runIATCreate(cmd *cobra.Command, _ []string) error {
 	if err := rs.CreateInitialAccessToken(ctx, iat); err != nil {
 		return err
 	}
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), viewIAT(iat, token))
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %d\nexpires: %s\n", id, token, uses, iat.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
 
-func runIATList(cmd *cobra.Command, _ []string) error {
+func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
 	rs, err := env.RegistrationStore()
 	if err != nil {
 		return err
 	}
-	wsName, _ := cmd.Flags().GetString("workspace")
 	tokens, err := rs.ListInitialAccessTokens(ctx, wsName)
 	if err != nil {
 		return err
@@ -114,7 +101,7 @@ func runIATList(cmd *cobra.Command, _ []string) error {
 	for _, t := range tokens {
 		views = append(views, viewIAT(t, ""))
 	}
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), views)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
@@ -131,18 +118,12 @@ func runIATList(cmd *cobra.Command, _ []string) error {
 	return tw.Flush()
 }
 
-func runIATRevoke(cmd *cobra.Command, args []string) error {
+func runIATRevoke(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
 	rs, err := env.RegistrationStore()
 	if err != nil {
 		return err
 	}
-	wsName, _ := cmd.Flags().GetString("workspace")
 	err = rs.RevokeInitialAccessToken(ctx, wsName, args[0], time.Now().UTC().Truncate(time.Microsecond))
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("no initial access token %q in workspace %s", args[0], wsName)

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -20,25 +19,17 @@ func newKeysCmd() *cobra.Command {
 		Use:   "rotate",
 		Short: "Add a new active key per algorithm; old keys stay published until their tokens expire",
 		Args:  cobra.NoArgs,
-		RunE:  runKeysRotate,
+		RunE:  onStore(runKeysRotate),
 	}
-	list := &cobra.Command{Use: "list", Short: "List published keys", Args: cobra.NoArgs, RunE: runKeysList}
+	list := &cobra.Command{Use: "list", Short: "List published keys", Args: cobra.NoArgs, RunE: onStore(runKeysList)}
 	cmd.AddCommand(rotate, list)
 	return cmd
 }
 
-func runKeysRotate(cmd *cobra.Command, _ []string) error {
+func runKeysRotate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
+	ws, err := existingWorkspace(ctx, env, wsName)
 	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
-	ws, err := env.Store.WorkspaceByName(ctx, wsName)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail("workspace %q does not exist", wsName)
-	} else if err != nil {
 		return err
 	}
 	fresh, err := env.Keys.Rotate(ctx, ws.Name, ws.Settings.MaxTokenTTL())
@@ -61,14 +52,8 @@ type keyView struct {
 	PublishUntil *time.Time `json:"publish_until,omitempty"`
 }
 
-func runKeysList(cmd *cobra.Command, _ []string) error {
+func runKeysList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	env, _, err := openEnv(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	wsName, _ := cmd.Flags().GetString("workspace")
 	keys, err := env.Store.KeysByWorkspace(ctx, wsName, time.Now().UTC())
 	if err != nil {
 		return err
@@ -81,7 +66,7 @@ func runKeysList(cmd *cobra.Command, _ []string) error {
 		}
 		views = append(views, v)
 	}
-	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
+	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), views)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)

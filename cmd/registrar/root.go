@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -73,3 +76,32 @@ func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]b
 }
 
 func fail(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// onStore wraps a subcommand that works on the store: it opens the
+// environment, resolves --workspace and closes the store afterwards.
+func onStore(fn func(cmd *cobra.Command, args []string, env *server.Env, ws string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		env, _, err := openEnv(cmd.Context(), cmd)
+		if err != nil {
+			return err
+		}
+		defer env.Close()
+		ws, _ := cmd.Flags().GetString("workspace")
+		return fn(cmd, args, env, ws)
+	}
+}
+
+// existingWorkspace loads ws or explains that it must be declared.
+func existingWorkspace(ctx context.Context, env *server.Env, name string) (workspace.Workspace, error) {
+	ws, err := env.Store.WorkspaceByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, fail("workspace %q does not exist; declare it in the YAML configuration", name)
+	}
+	return ws, err
+}
+
+// jsonFlag reports whether --json was given.
+func jsonFlag(cmd *cobra.Command) bool {
+	v, _ := cmd.Flags().GetBool("json")
+	return v
+}
