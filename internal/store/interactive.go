@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/user"
+)
+
+// Users persists end users.
+type Users interface {
+	// CreateUser inserts u. ErrConflict if (workspace, username) or (workspace, id) exists.
+	CreateUser(ctx context.Context, u user.User) error
+	// UserByUsername returns the user or ErrNotFound.
+	UserByUsername(ctx context.Context, ws, username string) (user.User, error)
+	// UserByID returns the user or ErrNotFound.
+	UserByID(ctx context.Context, ws, id string) (user.User, error)
+	// ListUsers returns the users of ws ordered by username.
+	ListUsers(ctx context.Context, ws string) ([]user.User, error)
+	// SetUserPassword replaces the password hash. ErrNotFound if absent.
+	SetUserPassword(ctx context.Context, ws, id, hash string, at time.Time) error
+	// DeleteUser removes the user with their sessions, consents and the
+	// tokens issued with them as subject, in one transaction. ErrNotFound if absent.
+	DeleteUser(ctx context.Context, ws, id string) error
+}
+
+// Session is a signed-in browser. The cookie holds a random value; only its
+// keyed hash is stored.
+type Session struct {
+	Workspace string
+	ID        string
+	Hash      []byte
+	UserID    string
+	AuthTime  time.Time
+	AMR       []string
+	ExpiresAt time.Time
+}
+
+// Sessions persists browser sessions.
+type Sessions interface {
+	CreateSession(ctx context.Context, s Session) error
+	// SessionByHash returns the session or ErrNotFound (expired ones too:
+	// the caller checks ExpiresAt).
+	SessionByHash(ctx context.Context, ws string, hash []byte) (Session, error)
+	// DeleteSession removes it (idempotent).
+	DeleteSession(ctx context.Context, ws, id string) error
+}
+
+// AuthCode is an authorization code (RFC 6749 §4.1.2) with everything it is
+// bound to (OIDC Core §3.1.3.2). Only its keyed hash is stored.
+type AuthCode struct {
+	Workspace           string
+	ID                  string
+	Hash                []byte
+	ClientID            string
+	UserID              string
+	RedirectURI         string
+	Scope               string
+	Resources           []string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	AuthTime            time.Time
+	AMR                 []string
+	GrantID             string // the family of tokens issued from this code
+	IssuedAt            time.Time
+	ExpiresAt           time.Time
+	UsedAt              time.Time // zero until redeemed
+}
+
+// AuthCodes persists authorization codes.
+type AuthCodes interface {
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// UseAuthCode marks the code used at `at` with one conditional update
+	// and returns it. ErrNotFound if no such code; if it was already used
+	// it returns the code record AND ErrConflict, so the caller can revoke
+	// what the first redemption issued (RFC 6749 §4.1.2, §10.5).
+	UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (AuthCode, error)
+}
+
+// Consent is a user's remembered approval of scopes for a client.
+type Consent struct {
+	Workspace string
+	UserID    string
+	ClientID  string
+	Scope     string
+	GrantedAt time.Time
+}
+
+// Consents persists remembered consent.
+type Consents interface {
+	// SaveConsent inserts or replaces the consent of (user, client).
+	SaveConsent(ctx context.Context, c Consent) error
+	// ConsentFor returns it or ErrNotFound.
+	ConsentFor(ctx context.Context, ws, userID, clientID string) (Consent, error)
+}
+
+// RefreshTokens rotates refresh tokens with reuse detection.
+type RefreshTokens interface {
+	// RotateRefreshToken, in one transaction: revokes the token oldID at
+	// `at` only if it is not revoked yet, and inserts next. If oldID was
+	// already revoked (a replay of a rotated token) it writes nothing and
+	// returns ErrConflict; the caller then revokes the whole family
+	// (RFC 9700 §4.14.2).
+	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, next Token) error
+}
+
+// LoginThrottle counts failed sign-ins per key (an account or an address)
+// in the database, so throttling holds across nodes.
+type LoginThrottle interface {
+	// RecordLoginFailure adds a failure for key at `at` and returns how many
+	// failures key has since `since`.
+	RecordLoginFailure(ctx context.Context, ws, key string, at, since time.Time) (int, error)
+	// LoginFailures returns the count since `since` without adding one.
+	LoginFailures(ctx context.Context, ws, key string, since time.Time) (int, error)
+	// ClearLoginFailures forgets key's failures (after a success).
+	ClearLoginFailures(ctx context.Context, ws, key string) error
+}
