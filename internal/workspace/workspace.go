@@ -50,6 +50,14 @@ type Settings struct {
 	// CORSOrigins may call the registration, token and userinfo endpoints
 	// from a browser. Discovery and JWKS answer any origin.
 	CORSOrigins []string `json:"cors_origins,omitempty" yaml:"cors_origins"`
+	// Resources are the RFC 8707 resource indicators clients may ask
+	// tokens for; such a token's aud is the resource.
+	Resources []string `json:"resources,omitempty" yaml:"resources"`
+	// RequirePKCE makes PKCE mandatory for confidential clients too
+	// (it always is for public clients).
+	RequirePKCE bool `json:"require_pkce" yaml:"require_pkce"`
+	// AllowPlainPKCE admits code_challenge_method=plain (off: RFC 9700 §2.1.1).
+	AllowPlainPKCE bool `json:"allow_plain_pkce" yaml:"allow_plain_pkce"`
 	// Registration holds the DCR settings.
 	Registration Registration `json:"registration" yaml:"registration"`
 }
@@ -104,6 +112,7 @@ func DefaultSettings() Settings {
 		RefreshTokenTTL:   30 * 24 * 3600,
 		IDTokenTTL:        3600,
 		Scopes:            []string{"openid", "profile", "email", "offline_access", "dcr"},
+		RequirePKCE:       true,
 		Registration: Registration{
 			Enabled:                 true,
 			Mode:                    ModeInitialAccessToken,

@@ -1,0 +1,262 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// AuthorizeRequest is a validated authorization request (RFC 6749 §4.1.1,
+// OIDC Core §3.1.2.1). It travels through the login and consent pages
+// sealed, so it cannot be altered on the way.
+type AuthorizeRequest struct {
+	ClientID            string   `json:"client_id"`
+	RedirectURI         string   `json:"redirect_uri"`
+	RedirectGiven       bool     `json:"redirect_given"`
+	ResponseType        string   `json:"response_type"`
+	Scope               string   `json:"scope"`
+	State               string   `json:"state,omitempty"`
+	Nonce               string   `json:"nonce,omitempty"`
+	CodeChallenge       string   `json:"code_challenge,omitempty"`
+	CodeChallengeMethod string   `json:"code_challenge_method,omitempty"`
+	Prompt              []string `json:"prompt,omitempty"`
+	MaxAge              *int64   `json:"max_age,omitempty"`
+	LoginHint           string   `json:"login_hint,omitempty"`
+	Resources           []string `json:"resource,omitempty"`
+	// CSRF binds the sealed request to the browser that started it.
+	CSRF string `json:"csrf"`
+}
+
+// HasPrompt reports whether prompt includes p.
+func (r AuthorizeRequest) HasPrompt(p string) bool { return slices.Contains(r.Prompt, p) }
+
+// RedirectError is an error to send back to the client's redirect URI
+// (RFC 6749 §4.1.2.1) rather than show on a page.
+type RedirectError struct {
+	Err         *oautherr.Error
+	RedirectURI string
+	State       string
+}
+
+func (e *RedirectError) Error() string { return e.Err.Error() }
+func (e *RedirectError) Unwrap() error { return e.Err }
+
+// Params are the raw request parameters: every name with all its values,
+// so repeats can be refused (RFC 6749 §3.1).
+type Params map[string][]string
+
+func (p Params) single(name string) (string, error) {
+	vs := p[name]
+	if len(vs) > 1 {
+		return "", oautherr.InvalidRequestf("parameter %q is repeated", name)
+	}
+	if len(vs) == 0 {
+		return "", nil
+	}
+	return vs[0], nil
+}
+
+// ParseAuthorize validates an authorization request in two phases. Until
+// the client and redirect URI are known good, errors are returned as
+// plain *oautherr.Error for an error page: redirecting to an unverified
+// URI would make us an open redirector (RFC 6749 §4.1.2.1, §3.1.2.4).
+// After that, errors are *RedirectError.
+func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p Params) (AuthorizeRequest, client.Client, error) {
+	var req AuthorizeRequest
+	var err error
+	if req.ClientID, err = p.single("client_id"); err != nil {
+		return req, client.Client{}, err
+	}
+	if req.ClientID == "" {
+		return req, client.Client{}, oautherr.InvalidRequestf("client_id is required")
+	}
+	cl, err := s.Store.ClientByID(ctx, ws.Name, req.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return req, cl, oautherr.InvalidRequestf("unknown client")
+	}
+	if err != nil {
+		return req, cl, err
+	}
+	redirect, err := p.single("redirect_uri")
+	if err != nil {
+		return req, cl, err
+	}
+	if req.RedirectURI, err = matchRedirect(cl, redirect); err != nil {
+		return req, cl, err
+	}
+	req.RedirectGiven = redirect != ""
+	req.State, _ = p.single("state")
+	redirectErr := func(e *oautherr.Error) error {
+		return &RedirectError{Err: e, RedirectURI: req.RedirectURI, State: req.State}
+	}
+	for name := range p {
+		if len(p[name]) > 1 && name != "resource" {
+			return req, cl, redirectErr(oautherr.InvalidRequestf("parameter %q is repeated", name))
+		}
+	}
+	if e := s.parseAuthorizeParams(ws, cl, p, &req); e != nil {
+		return req, cl, redirectErr(e)
+	}
+	return req, cl, nil
+}
+
+func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {
+	get := func(name string) string { v, _ := p.single(name); return v }
+	if get("request") != "" || get("request_uri") != "" {
+		return oautherr.New("request_not_supported", "request objects are not supported")
+	}
+	req.ResponseType = get("response_type")
+	if req.ResponseType == "" {
+		return oautherr.InvalidRequestf("response_type is required")
+	}
+	if req.ResponseType != client.ResponseTypeCode {
+		return oautherr.New("unsupported_response_type", "only response_type=code is supported")
+	}
+	if !slices.Contains(cl.Metadata.ResponseTypes, req.ResponseType) {
+		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
+	}
+	scope, err := grantedScope(get("scope"), cl.Metadata.Scope, ws.Settings.Scopes)
+	if err != nil {
+		var oe *oautherr.Error
+		errors.As(err, &oe)
+		return oe
+	}
+	req.Scope = scope
+	req.Nonce = get("nonce")
+	req.LoginHint = get("login_hint")
+	if e := parsePrompt(get("prompt"), req); e != nil {
+		return e
+	}
+	if e := parseMaxAge(get("max_age"), cl, req); e != nil {
+		return e
+	}
+	if e := parsePKCE(ws, cl, get("code_challenge"), get("code_challenge_method"), req); e != nil {
+		return e
+	}
+	return parseResources(ws, p["resource"], req)
+}
+
+// matchRedirect: exact string match against the registered URIs (RFC 9700
+// §4.1.3), except that a native client's loopback URI may use any port
+// (RFC 8252 §7.3). Omitted only when exactly one is registered.
+func matchRedirect(cl client.Client, given string) (string, error) {
+	registered := cl.Metadata.RedirectURIs
+	if given == "" {
+		if len(registered) == 1 {
+			return registered[0], nil
+		}
+		return "", oautherr.InvalidRequestf("redirect_uri is required")
+	}
+	if slices.Contains(registered, given) {
+		return given, nil
+	}
+	if cl.Metadata.ApplicationType == client.ApplicationTypeNative && loopbackMatch(registered, given) {
+		return given, nil
+	}
+	return "", oautherr.InvalidRequestf("redirect_uri does not match a registered redirect URI")
+}
+
+func loopbackMatch(registered []string, given string) bool {
+	g, err := url.Parse(given)
+	if err != nil || g.Scheme != "http" || (g.Hostname() != "127.0.0.1" && g.Hostname() != "::1") {
+		return false
+	}
+	for _, r := range registered {
+		u, err := url.Parse(r)
+		if err != nil || u.Scheme != "http" || u.Hostname() != g.Hostname() {
+			continue
+		}
+		if u.Path == g.Path && u.RawQuery == g.RawQuery {
+			return true
+		}
+	}
+	return false
+}
+
+func parsePrompt(raw string, req *AuthorizeRequest) *oautherr.Error {
+	for _, v := range strings.Fields(raw) {
+		switch v {
+		case "none", "login", "consent", "select_account":
+			req.Prompt = append(req.Prompt, v)
+		default:
+			return oautherr.InvalidRequestf("prompt %q is not supported", v)
+		}
+	}
+	// OIDC Core §3.1.2.1: none with any other value is an error.
+	if req.HasPrompt("none") && len(req.Prompt) > 1 {
+		return oautherr.InvalidRequestf("prompt=none cannot be combined with other values")
+	}
+	return nil
+}
+
+func parseMaxAge(raw string, cl client.Client, req *AuthorizeRequest) *oautherr.Error {
+	if raw == "" {
+		req.MaxAge = cl.Metadata.DefaultMaxAge
+		return nil
+	}
+	v, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || v < 0 {
+		return oautherr.InvalidRequestf("max_age must be a non-negative integer")
+	}
+	req.MaxAge = &v
+	return nil
+}
+
+// parsePKCE: RFC 7636 §4.3/§4.4.1 and RFC 9700 §2.1.1 — required for public
+// clients and, by workspace setting, for all; plain refused unless enabled.
+func parsePKCE(ws workspace.Workspace, cl client.Client, challenge, method string, req *AuthorizeRequest) *oautherr.Error {
+	required := cl.Metadata.AuthMethod() == client.AuthNone || ws.Settings.RequirePKCE
+	if challenge == "" {
+		if method != "" {
+			return oautherr.InvalidRequestf("code_challenge_method without code_challenge")
+		}
+		if required {
+			return oautherr.InvalidRequestf("PKCE is required: send code_challenge with code_challenge_method=S256")
+		}
+		return nil
+	}
+	if method == "" {
+		method = PKCEPlain // RFC 7636 §4.3 default
+	}
+	if method != PKCES256 && !(method == PKCEPlain && ws.Settings.AllowPlainPKCE) {
+		return oautherr.InvalidRequestf("code_challenge_method %q is not supported; use S256", method)
+	}
+	if !validPKCEValue(challenge) {
+		return oautherr.InvalidRequestf("code_challenge is malformed")
+	}
+	req.CodeChallenge, req.CodeChallengeMethod = challenge, method
+	return nil
+}
+
+// parseResources: RFC 8707 §2 — absolute URIs without fragment, limited
+// to the resources the workspace allows.
+func parseResources(ws workspace.Workspace, values []string, req *AuthorizeRequest) *oautherr.Error {
+	for _, r := range values {
+		if err := checkResource(ws, r); err != nil {
+			return err
+		}
+		if !slices.Contains(req.Resources, r) {
+			req.Resources = append(req.Resources, r)
+		}
+	}
+	return nil
+}
+
+func checkResource(ws workspace.Workspace, r string) *oautherr.Error {
+	u, err := url.Parse(r)
+	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") {
+		return oautherr.New("invalid_target", "resource %q must be an absolute URI without a fragment", r)
+	}
+	if !slices.Contains(ws.Settings.Resources, r) {
+		return oautherr.New("invalid_target", "resource %q is not served by this workspace", r)
+	}
+	return nil
+}
