@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
@@ -14,11 +15,20 @@ import (
 const MaxFormBytes = 64 << 10
 
 // Form is a decoded application/x-www-form-urlencoded body in which every
-// parameter appears at most once.
-type Form map[string]string
+// parameter appears at most once, except those the caller allowed to repeat.
+type Form map[string][]string
 
-// Get returns the value of key; an empty value counts as absent (RFC 6749 §3.1).
-func (f Form) Get(key string) string { return f[key] }
+// Get returns the (first) value of key; an empty value counts as absent
+// (RFC 6749 §3.1).
+func (f Form) Get(key string) string {
+	if vs := f[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// All returns every value of a repeatable key.
+func (f Form) All(key string) []string { return f[key] }
 
 // ParseForm strictly decodes a POST form body: the content type must be
 // application/x-www-form-urlencoded (RFC 6749 §3.2), the body at most
@@ -26,7 +36,8 @@ func (f Form) Get(key string) string { return f[key] }
 // §3.1: "Request and response parameters MUST NOT be included more than
 // once"). Query-string parameters are ignored: credentials do not belong
 // in URLs.
-func ParseForm(w http.ResponseWriter, r *http.Request) (Form, error) {
+// Names in repeatable may appear several times (RFC 8707 resource).
+func ParseForm(w http.ResponseWriter, r *http.Request, repeatable ...string) (Form, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, oautherr.InvalidRequestf("content type must be application/x-www-form-urlencoded")
@@ -45,11 +56,12 @@ func ParseForm(w http.ResponseWriter, r *http.Request) (Form, error) {
 	}
 	form := make(Form, len(values))
 	for k, vs := range values {
-		if len(vs) > 1 {
+		if len(vs) > 1 && !slices.Contains(repeatable, k) {
 			return nil, oautherr.InvalidRequestf("parameter %q is repeated", k)
 		}
-		if vs[0] != "" {
-			form[k] = vs[0]
+		vs = slices.DeleteFunc(vs, func(v string) bool { return v == "" })
+		if len(vs) > 0 {
+			form[k] = vs
 		}
 	}
 	return form, nil

@@ -18,9 +18,9 @@ func TestParseForm(t *testing.T) {
 		wantCode    string
 		want        Form
 	}{
-		{"plain", "application/x-www-form-urlencoded", "a=1&b=two+words", "", Form{"a": "1", "b": "two words"}},
-		{"charset parameter is fine", "application/x-www-form-urlencoded; charset=UTF-8", "a=1", "", Form{"a": "1"}},
-		{"empty value counts as absent", "application/x-www-form-urlencoded", "a=&b=1", "", Form{"b": "1"}},
+		{"plain", "application/x-www-form-urlencoded", "a=1&b=two+words", "", Form{"a": {"1"}, "b": {"two words"}}},
+		{"charset parameter is fine", "application/x-www-form-urlencoded; charset=UTF-8", "a=1", "", Form{"a": {"1"}}},
+		{"empty value counts as absent", "application/x-www-form-urlencoded", "a=&b=1", "", Form{"b": {"1"}}},
 		{"json is refused", "application/json", `{"a":1}`, oautherr.InvalidRequest, nil},
 		{"no content type", "", "a=1", oautherr.InvalidRequest, nil},
 		{"repeated parameter", "application/x-www-form-urlencoded", "a=1&a=2", oautherr.InvalidRequest, nil},
@@ -47,12 +47,21 @@ func TestParseForm(t *testing.T) {
 			if len(got) != len(tc.want) {
 				t.Fatalf("form = %v, want %v", got, tc.want)
 			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Errorf("form[%q] = %q, want %q", k, got[k], v)
+			for k := range tc.want {
+				if got.Get(k) != tc.want.Get(k) {
+					t.Errorf("form[%q] = %q, want %q", k, got.Get(k), tc.want.Get(k))
 				}
 			}
 		})
+	}
+}
+
+func TestParseFormRepeatable(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("resource=a&resource=b&x=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	f, err := ParseForm(httptest.NewRecorder(), r, "resource")
+	if err != nil || len(f.All("resource")) != 2 || f.Get("x") != "1" {
+		t.Fatalf("form %v, err %v", f, err)
 	}
 }
 

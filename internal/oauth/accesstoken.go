@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -17,16 +18,37 @@ import (
 // (RFC 8725 §3.11).
 const TypAccessToken = "at+jwt"
 
+// audience is a JWT aud: one value is written as a string, several as an
+// array (RFC 7519 §4.1.3); both forms are read.
+type audience []string
+
+func (a audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*a = audience{one}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]string)(a))
+}
+
 // accessTokenClaims are the RFC 9068 §2.2 claims.
 type accessTokenClaims struct {
-	Issuer   string `json:"iss"`
-	Subject  string `json:"sub"`
-	Audience string `json:"aud"`
+	Issuer   string   `json:"iss"`
+	Subject  string   `json:"sub"`
+	Audience audience `json:"aud"`
 	Expiry   int64  `json:"exp"`
 	IssuedAt int64  `json:"iat"`
 	JTI      string `json:"jti"`
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope,omitempty"`
+	AuthTime int64  `json:"auth_time,omitempty"`
 }
 
 // issuedToken is an access token ready to return.
@@ -46,48 +68,74 @@ func accessTokenTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 	return time.Duration(ttl) * time.Second
 }
 
+// accessGrant is what an access token is issued for.
+type accessGrant struct {
+	Subject   string
+	Scope     string
+	Resources []string // RFC 8707; empty means the issuer itself
+	GrantType string
+	GrantID   string // token family; empty for a standalone token
+	AuthTime  time.Time
+}
+
 // issueAccessToken makes a JWT (not stored: it is verified by signature and
 // checked against the revocation list) or an opaque token (stored as a
 // keyed hash, so the database never holds a usable token).
-func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, subject, scope, grantType string) (issuedToken, error) {
+func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, error) {
 	now := s.now()
 	ttl := accessTokenTTL(ws, cl)
 	jti, err := secret.ID(s.rand(), 16)
 	if err != nil {
 		return issuedToken{}, err
 	}
+	if g.GrantID == "" {
+		g.GrantID = jti
+	}
+	aud := audience(g.Resources)
+	if len(aud) == 0 {
+		aud = audience{s.Issuer(ws)}
+	}
 	var value string
 	format := ws.Settings.AccessTokenFormat
 	if format == workspace.FormatOpaque {
-		value, err = s.storeOpaqueToken(ctx, ws, cl, jti, subject, scope, now, now.Add(ttl))
+		value, err = s.storeOpaqueToken(ctx, store.Token{
+			Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatOpaque,
+			ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
+			GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
+		}, secret.PurposeAccessToken)
 	} else {
-		value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, accessTokenClaims{
-			Issuer: s.Issuer(ws), Subject: subject, Audience: s.Issuer(ws),
+		claims := accessTokenClaims{
+			Issuer: s.Issuer(ws), Subject: g.Subject, Audience: aud,
 			Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), JTI: jti,
-			ClientID: cl.ID, Scope: scope,
-		})
+			ClientID: cl.ID, Scope: g.Scope,
+		}
+		if !g.AuthTime.IsZero() {
+			claims.AuthTime = g.AuthTime.Unix()
+		}
+		value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, claims)
 	}
 	if err != nil {
 		return issuedToken{}, fmt.Errorf("issue access token: %w", err)
 	}
-	if s.Metrics != nil {
-		s.Metrics.TokensIssued.WithLabelValues(ws.Name, grantType, store.KindAccess, format).Inc()
-	}
-	return issuedToken{Value: value, ExpiresIn: int64(ttl / time.Second), Scope: scope}, nil
+	s.countIssued(ws, g.GrantType, store.KindAccess, format)
+	return issuedToken{Value: value, ExpiresIn: int64(ttl / time.Second), Scope: g.Scope}, nil
 }
 
-func (s *Service) storeOpaqueToken(ctx context.Context, ws workspace.Workspace, cl client.Client, id, subject, scope string, now, exp time.Time) (string, error) {
+func (s *Service) countIssued(ws workspace.Workspace, grantType, kind, format string) {
+	if s.Metrics != nil {
+		s.Metrics.TokensIssued.WithLabelValues(ws.Name, grantType, kind, format).Inc()
+	}
+}
+
+// storeOpaqueToken fills in rec's hash from a new random value, stores it
+// and returns the value.
+func (s *Service) storeOpaqueToken(ctx context.Context, rec store.Token, purpose string) (string, error) {
 	value, err := secret.Generate(s.rand())
 	if err != nil {
 		return "", err
 	}
-	err = s.Store.CreateToken(ctx, store.Token{
-		Workspace: ws.Name, ID: id, Kind: store.KindAccess, Format: store.FormatOpaque,
-		Hash: s.Hasher.Hash(secret.PurposeAccessToken, value), ClientID: cl.ID,
-		Subject: subject, Scope: scope, Audience: []string{s.Issuer(ws)},
-		GrantID: id, IssuedAt: now, ExpiresAt: exp,
-	})
-	return value, err
+	rec.Hash = s.Hasher.Hash(purpose, value)
+	return value, s.Store.CreateToken(ctx, rec)
 }
 
 // looksLikeJWT tells a compact JWS from our opaque tokens, which are

@@ -28,17 +28,17 @@ func TestCredentialsFromRequest(t *testing.T) {
 		{"basic", basic("app", "s3cret"), nil, Credentials{"app", "s3cret", client.AuthClientSecretBasic}, "", false},
 		// RFC 6749 §2.3.1: values are form-encoded before base64.
 		{"basic form-encoded", basic("a b:c", "p%s+q"), nil, Credentials{"a b:c", "p%s+q", client.AuthClientSecretBasic}, "", false},
-		{"basic with matching body client_id", basic("app", "x"), httpapi.Form{"client_id": "app"}, Credentials{"app", "x", client.AuthClientSecretBasic}, "", false},
-		{"post", "", httpapi.Form{"client_id": "app", "client_secret": "x"}, Credentials{"app", "x", client.AuthClientSecretPost}, "", false},
-		{"public", "", httpapi.Form{"client_id": "app"}, Credentials{"app", "", client.AuthNone}, "", false},
+		{"basic with matching body client_id", basic("app", "x"), httpapi.Form{"client_id": {"app"}}, Credentials{"app", "x", client.AuthClientSecretBasic}, "", false},
+		{"post", "", httpapi.Form{"client_id": {"app"}, "client_secret": {"x"}}, Credentials{"app", "x", client.AuthClientSecretPost}, "", false},
+		{"public", "", httpapi.Form{"client_id": {"app"}}, Credentials{"app", "", client.AuthNone}, "", false},
 		{"nothing", "", nil, Credentials{}, oautherr.InvalidClient, true},
-		{"two methods", basic("app", "x"), httpapi.Form{"client_secret": "x"}, Credentials{}, oautherr.InvalidRequest, false},
-		{"different client ids", basic("app", "x"), httpapi.Form{"client_id": "other"}, Credentials{}, oautherr.InvalidClient, true},
+		{"two methods", basic("app", "x"), httpapi.Form{"client_secret": {"x"}}, Credentials{}, oautherr.InvalidRequest, false},
+		{"different client ids", basic("app", "x"), httpapi.Form{"client_id": {"other"}}, Credentials{}, oautherr.InvalidClient, true},
 		{"bearer scheme", "Bearer abc", nil, Credentials{}, oautherr.InvalidClient, true},
 		{"not base64", "Basic !!!", nil, Credentials{}, oautherr.InvalidClient, true},
 		{"no colon", "Basic " + base64.StdEncoding.EncodeToString([]byte("app")), nil, Credentials{}, oautherr.InvalidClient, true},
 		{"bad escape", "Basic " + base64.StdEncoding.EncodeToString([]byte("a%zz:b")), nil, Credentials{}, oautherr.InvalidClient, true},
-		{"assertion unsupported", "", httpapi.Form{"client_assertion": "x", "client_assertion_type": "y"}, Credentials{}, oautherr.InvalidClient, true},
+		{"assertion unsupported", "", httpapi.Form{"client_assertion": {"x"}, "client_assertion_type": {"y"}}, Credentials{}, oautherr.InvalidClient, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

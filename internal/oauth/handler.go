@@ -118,7 +118,7 @@ func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (workspa
 		return ws, nil, Credentials{}, err
 	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "POST, OPTIONS")
-	form, err := httpapi.ParseForm(w, r)
+	form, err := httpapi.ParseForm(w, r, "resource")
 	if err != nil {
 		return ws, nil, Credentials{}, err
 	}

@@ -119,7 +119,7 @@ func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token s
 	}
 	info := tokenInfo{
 		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
-		Audience: []string{c.Audience}, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
+		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
 	}
 	rec, err := s.Store.TokenByID(ctx, ws.Name, c.JTI)

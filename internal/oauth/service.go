@@ -36,6 +36,9 @@ type Service struct {
 	Now     func() time.Time
 	Rand    io.Reader
 	Metrics *Metrics
+	// Flow enables the browser flow and the grants that need it; nil
+	// leaves only client_credentials, introspection and revocation.
+	Flow *Flow
 }
 
 // Metrics are the protocol-level Prometheus collectors.

@@ -72,7 +72,7 @@ func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	tok, err := s.issueAccessToken(ctx, ws, cl, cl.ID, scope, client.GrantClientCredentials)
+	tok, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: cl.ID, Scope: scope, GrantType: client.GrantClientCredentials})
 	if err != nil {
 		return TokenResponse{}, err
 	}

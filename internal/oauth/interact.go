@@ -1,0 +1,383 @@
+package oauth
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/user"
+	"github.com/registrar-dev/registrar/internal/web"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// pendingTTL bounds how long a user may take on the login and consent pages.
+const pendingTTL = 15 * time.Minute
+
+// pending is the sealed form of an authorization request in progress.
+type pending struct {
+	AuthorizeRequest
+	Expires int64 `json:"exp"`
+}
+
+func sealAAD(ws workspace.Workspace) []byte { return []byte("authorize-request:" + ws.Name) }
+
+func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (string, error) {
+	raw, err := json.Marshal(pending{AuthorizeRequest: req, Expires: s.now().Add(pendingTTL).Unix()})
+	if err != nil {
+		return "", err
+	}
+	sealed, err := s.Flow.Seal.Seal(raw, sealAAD(ws))
+	return base64.RawURLEncoding.EncodeToString(sealed), err
+}
+
+// openRequest unseals the request a form carries and checks it belongs to
+// this browser (its CSRF cookie) and has not expired.
+func (s *Service) openRequest(ws workspace.Workspace, r *http.Request, form httpapi.Form) (AuthorizeRequest, error) {
+	errForm := oautherr.InvalidRequestf("the sign-in form expired or was altered; start again from the application")
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || form.Get("csrf_token") == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form.Get("csrf_token"))) != 1 {
+		return AuthorizeRequest{}, errForm
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(form.Get("request"))
+	if err != nil {
+		return AuthorizeRequest{}, errForm
+	}
+	raw, err := s.Flow.Seal.Open(sealed, sealAAD(ws))
+	if err != nil {
+		return AuthorizeRequest{}, errForm
+	}
+	var p pending
+	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value {
+		return AuthorizeRequest{}, errForm
+	}
+	return p.AuthorizeRequest, nil
+}
+
+// Authorize handles a validated request for a browser: sign in, consent,
+// then a code — or, with prompt=none, an error when interaction is needed
+// (OIDC Core §3.1.2.6).
+func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client) error {
+	sess, ok, err := s.currentSession(ctx, ws, r)
+	if err != nil {
+		return err
+	}
+	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
+		if req.HasPrompt("none") {
+			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in"))
+		}
+		req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
+		return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
+	}
+	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
+}
+
+// tooOld: max_age says how long ago the user must have authenticated.
+func tooOld(sess store.Session, req AuthorizeRequest, now time.Time) bool {
+	return req.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*req.MaxAge)*time.Second
+}
+
+func (s *Service) afterLogin(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
+	consented, err := s.hasConsent(ctx, ws, sess.UserID, cl.ID, req.Scope)
+	if err != nil {
+		return err
+	}
+	if !consented || req.HasPrompt("consent") {
+		if req.HasPrompt("none") {
+			return s.redirectError(w, r, ws, req, oautherr.New("consent_required", "the user has not approved this client"))
+		}
+		return s.showConsent(ctx, ws, w, r, req, cl, sess)
+	}
+	return s.issueCode(ctx, ws, w, r, req, sess)
+}
+
+func (s *Service) hasConsent(ctx context.Context, ws workspace.Workspace, userID, clientID, scope string) (bool, error) {
+	c, err := s.Flow.Store.ConsentFor(ctx, ws.Name, userID, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	granted := strings.Fields(c.Scope)
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(granted, sc) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (s *Service) showLogin(ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, problem, username string, status int) error {
+	csrf, err := s.csrfToken(ws, w, r)
+	if err != nil {
+		return err
+	}
+	req.CSRF = csrf
+	sealed, err := s.sealRequest(ws, req)
+	if err != nil {
+		return err
+	}
+	return s.Flow.Pages.Render(w, status, "login", "Sign in", s.Issuer(ws), web.LoginPage{
+		Action: "/" + ws.Name + "/login", CSRF: csrf, Request: sealed,
+		ClientName: displayName(cl), Username: username, Error: problem,
+	})
+}
+
+func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
+	u, err := s.Flow.Store.UserByID(ctx, ws.Name, sess.UserID)
+	if err != nil {
+		return err
+	}
+	csrf, err := s.csrfToken(ws, w, r)
+	if err != nil {
+		return err
+	}
+	req.CSRF = csrf
+	sealed, err := s.sealRequest(ws, req)
+	if err != nil {
+		return err
+	}
+	return s.Flow.Pages.Render(w, http.StatusOK, "consent", "Allow access", s.Issuer(ws), web.ConsentPage{
+		Action: "/" + ws.Name + "/consent", CSRF: csrf, Request: sealed,
+		ClientName: displayName(cl), LogoURI: cl.Metadata.LogoURI, PolicyURI: cl.Metadata.PolicyURI,
+		TOSURI: cl.Metadata.TOSURI, Username: u.Username, Scopes: describeScopes(req.Scope),
+		Unverified: cl.Provenance.Origin == client.OriginDCR,
+	})
+}
+
+func displayName(cl client.Client) string {
+	if cl.Metadata.ClientName != "" {
+		return cl.Metadata.ClientName
+	}
+	return cl.ID
+}
+
+// scopeWords says what each scope means in plain words.
+var scopeWords = map[string]string{
+	"openid":         "Confirm who you are",
+	"profile":        "See your name and username",
+	"email":          "See your email address",
+	"offline_access": "Keep access while you are away",
+}
+
+func describeScopes(scope string) []string {
+	var out []string
+	for _, sc := range strings.Fields(scope) {
+		if words, ok := scopeWords[sc]; ok {
+			out = append(out, words)
+		} else {
+			out = append(out, "Use “"+sc+"”")
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "Access your account")
+	}
+	return out
+}
+
+// loginDelay slows repeated failures per account and per address; the
+// counts live in the database, so this holds across nodes.
+const (
+	loginWindow        = 15 * time.Minute
+	freeLoginFailures  = 5
+	maxLoginDelay      = 5 * time.Second
+	loginFailureNotice = "Wrong username or password."
+)
+
+// Login checks the submitted credentials, starts a session and carries on
+// with the pending request.
+func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
+	req, err := s.openRequest(ws, r, form)
+	if err != nil {
+		return err
+	}
+	cl, err := s.Store.ClientByID(ctx, ws.Name, req.ClientID)
+	if err != nil {
+		return notFoundAsInvalid(err)
+	}
+	username := form.Get("username")
+	keys := []string{"user:" + strings.ToLower(username), "addr:" + remoteHost(r)}
+	if err := s.throttle(ctx, ws, keys); err != nil {
+		return err
+	}
+	u, ok, err := s.checkPassword(ctx, ws, username, form.Get("password"))
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if !ok {
+		for _, k := range keys {
+			if _, err := s.Flow.Store.RecordLoginFailure(ctx, ws.Name, k, now, now.Add(-loginWindow)); err != nil {
+				return err
+			}
+		}
+		return s.showLogin(ws, w, r, req, cl, loginFailureNotice, username, http.StatusUnauthorized)
+	}
+	for _, k := range keys[:1] {
+		if err := s.Flow.Store.ClearLoginFailures(ctx, ws.Name, k); err != nil {
+			return err
+		}
+	}
+	sess, err := s.startSession(ctx, ws, w, u.ID)
+	if err != nil {
+		return err
+	}
+	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
+}
+
+func (s *Service) throttle(ctx context.Context, ws workspace.Workspace, keys []string) error {
+	worst := 0
+	for _, k := range keys {
+		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
+		if err != nil {
+			return err
+		}
+		worst = max(worst, n)
+	}
+	if worst >= freeLoginFailures {
+		delay := min(time.Duration(worst-freeLoginFailures+1)*time.Second, maxLoginDelay)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// dummyHash is verified against when the username is unknown, so a
+// missing account takes as long as a wrong password. Made on first use:
+// it costs one full argon2id hash.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := user.HashPassword("registrar-dummy-password", user.DefaultParams)
+	return h
+})
+
+func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
+	u, err := s.Flow.Store.UserByUsername(ctx, ws.Name, username)
+	if errors.Is(err, store.ErrNotFound) || username == "" {
+		user.VerifyPassword(password, dummyHash())
+		return user.User{}, false, nil
+	}
+	if err != nil {
+		return user.User{}, false, err
+	}
+	ok, err := user.VerifyPassword(password, u.PasswordHash)
+	return u, ok && err == nil, nil
+}
+
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Consent records the user's decision and finishes the request.
+func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
+	req, err := s.openRequest(ws, r, form)
+	if err != nil {
+		return err
+	}
+	cl, err := s.Store.ClientByID(ctx, ws.Name, req.ClientID)
+	if err != nil {
+		return notFoundAsInvalid(err)
+	}
+	sess, ok, err := s.currentSession(ctx, ws, r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.showLogin(ws, w, r, req, cl, "", "", http.StatusOK)
+	}
+	if form.Get("decision") != "allow" {
+		return s.redirectError(w, r, ws, req, oautherr.New("access_denied", "the user denied the request"))
+	}
+	if form.Get("remember") == "1" {
+		err := s.Flow.Store.SaveConsent(ctx, store.Consent{Workspace: ws.Name, UserID: sess.UserID, ClientID: cl.ID, Scope: req.Scope, GrantedAt: s.now()})
+		if err != nil {
+			return err
+		}
+	}
+	return s.issueCode(ctx, ws, w, r, req, sess)
+}
+
+func notFoundAsInvalid(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return oautherr.InvalidRequestf("the client no longer exists")
+	}
+	return err
+}
+
+// codeTTL is short: a code is redeemed within seconds (RFC 6749 §4.1.2
+// caps it at 10 minutes; FAPI 2.0 at 60 seconds).
+const codeTTL = 60 * time.Second
+
+// issueCode stores a single-use code bound to everything the token
+// request must match, and sends the browser back with it.
+func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, sess store.Session) error {
+	code, err := secret.Generate(s.rand())
+	if err != nil {
+		return err
+	}
+	id, err := secret.ID(s.rand(), 16)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	boundRedirect := ""
+	if req.RedirectGiven {
+		boundRedirect = req.RedirectURI
+	}
+	err = s.Flow.Store.CreateAuthCode(ctx, store.AuthCode{
+		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(purposeCode, code), ClientID: req.ClientID,
+		UserID: sess.UserID, RedirectURI: boundRedirect, Scope: req.Scope, Resources: req.Resources,
+		Nonce: req.Nonce, CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
+		AuthTime: sess.AuthTime, AMR: sess.AMR, GrantID: id, IssuedAt: now, ExpiresAt: now.Add(codeTTL),
+	})
+	if err != nil {
+		return err
+	}
+	s.redirect(w, r, ws, req, url.Values{"code": {code}})
+	return nil
+}
+
+const purposeCode = "authorization_code"
+
+// redirect sends the authorization response to the client (RFC 6749
+// §4.1.2) with state and iss (RFC 9207), using 303 so a POSTed form is
+// never re-posted to the client (RFC 9700 §4.12).
+func (s *Service) redirect(w http.ResponseWriter, r *http.Request, ws workspace.Workspace, req AuthorizeRequest, params url.Values) {
+	u, _ := url.Parse(req.RedirectURI)
+	q := u.Query()
+	for k, vs := range params {
+		q[k] = vs
+	}
+	if req.State != "" {
+		q.Set("state", req.State)
+	}
+	q.Set("iss", s.Issuer(ws))
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+func (s *Service) redirectError(w http.ResponseWriter, r *http.Request, ws workspace.Workspace, req AuthorizeRequest, e *oautherr.Error) error {
+	s.redirect(w, r, ws, req, url.Values{"error": {e.Code}, "error_description": {e.Description}})
+	return nil
+}
