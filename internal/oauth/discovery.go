@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"slices"
+
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -11,6 +13,13 @@ import (
 // imply a default that is not true, the field is explicit.
 type Metadata struct {
 	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
+	ResponseModesSupported                     []string `json:"response_modes_supported,omitempty"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
+	PromptValuesSupported                      []string `json:"prompt_values_supported,omitempty"`
+	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
 	TokenEndpoint                              string   `json:"token_endpoint"`
 	JWKSURI                                    string   `json:"jwks_uri"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
@@ -47,7 +56,7 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// No authorization endpoint yet, so no response type works; an
 		// empty list says so rather than promising "code".
 		ResponseTypesSupported:                    []string{},
-		GrantTypesSupported:                       SupportedGrantTypes(),
+		GrantTypesSupported:                       s.SupportedGrantTypes(),
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
 		TokenEndpointAuthMethodsSupported:         secretAuthMethods,
@@ -56,6 +65,9 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// OIDC Discovery §3: the default is true, so "not supported" must be said.
 		RequestURIParameterSupported: false,
 	}
+	if s.Flow != nil {
+		s.describeFlow(ws, &m)
+	}
 	if ws.Settings.Registration.Enabled {
 		m.RegistrationEndpoint = iss + "/oauth2/register"
 	}
@@ -63,4 +75,23 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
 	}
 	return m
+}
+
+// describeFlow adds what the browser flow makes true.
+func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
+	iss := s.Issuer(ws)
+	m.AuthorizationEndpoint = iss + "/oauth2/authorize"
+	m.UserinfoEndpoint = iss + "/oauth2/userinfo"
+	m.EndSessionEndpoint = iss + "/oauth2/logout"
+	m.ResponseTypesSupported = []string{client.ResponseTypeCode}
+	m.ResponseModesSupported = []string{"query"}
+	m.CodeChallengeMethodsSupported = []string{PKCES256}
+	if ws.Settings.AllowPlainPKCE {
+		m.CodeChallengeMethodsSupported = append(m.CodeChallengeMethodsSupported, PKCEPlain)
+	}
+	m.PromptValuesSupported = []string{"none", "login", "consent"}
+	m.AuthorizationResponseISSParameterSupported = true
+	m.TokenEndpointAuthMethodsSupported = append(slices.Clone(secretAuthMethods), client.AuthNone)
+	m.ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "azp",
+		"name", "given_name", "family_name", "preferred_username", "updated_at", "email", "email_verified"}
 }

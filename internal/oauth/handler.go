@@ -39,6 +39,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.post(mux, "/{ws}/oauth2/token", h.handleToken)
 	h.post(mux, "/{ws}/oauth2/introspect", h.handleIntrospect)
 	h.post(mux, "/{ws}/oauth2/revoke", h.handleRevoke)
+	if h.Service.Flow != nil {
+		h.flowRoutes(mux)
+	}
 }
 
 // post registers a POST-only endpoint with its CORS preflight and a JSON

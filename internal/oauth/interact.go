@@ -41,8 +41,11 @@ func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (str
 		return "", err
 	}
 	sealed, err := s.Flow.Seal.Seal(raw, sealAAD(ws))
-	return base64.RawURLEncoding.EncodeToString(sealed), err
+	return encode(sealed), err
 }
+
+func encode(b []byte) string           { return base64.RawURLEncoding.EncodeToString(b) }
+func decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 // openRequest unseals the request a form carries and checks it belongs to
 // this browser (its CSRF cookie) and has not expired.
@@ -52,7 +55,7 @@ func (s *Service) openRequest(ws workspace.Workspace, r *http.Request, form http
 	if err != nil || form.Get("csrf_token") == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form.Get("csrf_token"))) != 1 {
 		return AuthorizeRequest{}, errForm
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(form.Get("request"))
+	sealed, err := decode(form.Get("request"))
 	if err != nil {
 		return AuthorizeRequest{}, errForm
 	}

@@ -31,11 +31,34 @@ var grants = map[string]grantHandler{
 	client.GrantClientCredentials: (*Service).grantClientCredentials,
 }
 
+// flowGrants need the browser flow's store.
+var flowGrants = map[string]grantHandler{
+	client.GrantAuthorizationCode: (*Service).grantAuthorizationCode,
+	client.GrantRefreshToken:      (*Service).grantRefreshToken,
+}
+
+// grant returns the handler of grantType if this service supports it.
+func (s *Service) grant(grantType string) (grantHandler, bool) {
+	if h, ok := grants[grantType]; ok {
+		return h, true
+	}
+	if s.Flow != nil {
+		h, ok := flowGrants[grantType]
+		return h, ok
+	}
+	return nil, false
+}
+
 // SupportedGrantTypes lists the grant types in a stable order.
-func SupportedGrantTypes() []string {
-	out := make([]string, 0, len(grants))
+func (s *Service) SupportedGrantTypes() []string {
+	var out []string
 	for g := range grants {
 		out = append(out, g)
+	}
+	if s.Flow != nil {
+		for g := range flowGrants {
+			out = append(out, g)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -48,7 +71,7 @@ func (s *Service) Token(ctx context.Context, ws workspace.Workspace, creds Crede
 	if grantType == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("grant_type is required")
 	}
-	handle, ok := grants[grantType]
+	handle, ok := s.grant(grantType)
 	if !ok {
 		return TokenResponse{}, oautherr.New(oautherr.UnsupportedGrantType, "grant_type %q is not supported", grantType)
 	}

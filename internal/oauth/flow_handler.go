@@ -1,0 +1,148 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/web"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// flowRoutes registers the browser-flow endpoints. The authorization
+// endpoint never answers CORS (RFC 9700 §2.6).
+func (h *Handler) flowRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{ws}/oauth2/authorize", h.handleAuthorize)
+	mux.HandleFunc("POST /{ws}/oauth2/authorize", h.handleAuthorize)
+	mux.HandleFunc("POST /{ws}/login", h.page(h.Service.Login))
+	mux.HandleFunc("POST /{ws}/consent", h.page(h.Service.Consent))
+	mux.HandleFunc("GET /{ws}/oauth2/logout", h.handleLogoutPrompt)
+	mux.HandleFunc("POST /{ws}/oauth2/logout", h.page(h.Service.Logout))
+	mux.HandleFunc("GET /{ws}/oauth2/userinfo", h.handleUserInfo)
+	mux.HandleFunc("POST /{ws}/oauth2/userinfo", h.handleUserInfo)
+	mux.HandleFunc("OPTIONS /{ws}/oauth2/userinfo", h.handlePreflight)
+}
+
+// pageError shows err as an HTML page: used where the client's redirect
+// URI is not (yet) trusted, and for our own forms.
+func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace.Workspace, err error) {
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) {
+		httpapi.Logger(r.Context()).Error("browser flow", "err", err)
+		oe = oautherr.New(oautherr.ServerError, "Something went wrong on our side. Try again in a moment.")
+	}
+	page := web.ErrorPage{Heading: "This request cannot continue", Message: oe.Description, Code: oe.Code}
+	if rerr := h.Service.Flow.Pages.Render(w, oe.Status, "error", "Error", h.Service.Issuer(ws), page); rerr != nil {
+		httpapi.WriteError(w, r, err)
+	}
+}
+
+// authorizeParams reads the query (GET) or a strict form body (POST).
+func authorizeParams(w http.ResponseWriter, r *http.Request) (Params, error) {
+	if r.Method == http.MethodGet {
+		return Params(r.URL.Query()), nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return nil, oautherr.InvalidRequestf("content type must be application/x-www-form-urlencoded")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpapi.MaxFormBytes))
+	if err != nil {
+		return nil, oautherr.InvalidRequestf("request body too large or unreadable")
+	}
+	values, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, oautherr.InvalidRequestf("malformed form encoding")
+	}
+	return Params(values), nil
+}
+
+func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	p, err := authorizeParams(w, r)
+	if err != nil {
+		h.pageError(w, r, ws, err)
+		return
+	}
+	req, cl, err := h.Service.ParseAuthorize(r.Context(), ws, p)
+	if err == nil {
+		err = h.Service.Authorize(r.Context(), ws, w, r, req, cl)
+	}
+	h.finish(w, r, ws, err)
+}
+
+// finish sends an error after redirect validation back to the client,
+// and any other error to a page.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, ws workspace.Workspace, err error) {
+	if err == nil {
+		return
+	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		h.Service.redirect(w, r, ws, AuthorizeRequest{RedirectURI: re.RedirectURI, State: re.State},
+			url.Values{"error": {re.Err.Code}, "error_description": {re.Err.Description}})
+		return
+	}
+	h.pageError(w, r, ws, err)
+}
+
+// page adapts a form-posting page step (login, consent, logout).
+func (h *Handler) page(step func(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ws, err := h.workspace(r)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		form, err := httpapi.ParseForm(w, r)
+		if err == nil {
+			err = step(r.Context(), ws, w, r, form)
+		}
+		h.finish(w, r, ws, err)
+	}
+}
+
+func (h *Handler) handleLogoutPrompt(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.Service.ShowLogout(r.Context(), ws, w, r, r.URL.Query()); err != nil {
+		h.pageError(w, r, ws, err)
+	}
+}
+
+func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, OPTIONS")
+	bearer := ""
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, tok, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			httpapi.WriteError(w, r, errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer"))
+			return
+		}
+		bearer = strings.TrimSpace(tok)
+	}
+	claims, err := h.Service.UserInfo(r.Context(), ws, bearer)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, claims)
+}

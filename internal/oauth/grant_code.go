@@ -1,0 +1,146 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func errInvalidGrant(format string, args ...any) *oautherr.Error {
+	return oautherr.New(oautherr.InvalidGrant, format, args...)
+}
+
+// grantAuthorizationCode: RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). The
+// code is marked used by one conditional update; a replay revokes every
+// token the first redemption issued (RFC 6749 §4.1.2, §10.5).
+func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
+	raw := form.Get("code")
+	if raw == "" {
+		return TokenResponse{}, oautherr.InvalidRequestf("code is required")
+	}
+	now := s.now()
+	code, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, s.Hasher.Hash(purposeCode, raw), now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return TokenResponse{}, errInvalidGrant("the authorization code is invalid")
+	case errors.Is(err, store.ErrConflict):
+		if code.ClientID == cl.ID {
+			if _, rerr := s.Store.RevokeGrant(ctx, ws.Name, code.GrantID, now); rerr != nil {
+				return TokenResponse{}, rerr
+			}
+		}
+		return TokenResponse{}, errInvalidGrant("the authorization code was already used; tokens issued with it are revoked")
+	case err != nil:
+		return TokenResponse{}, err
+	}
+	if err := checkCode(code, cl, form, now); err != nil {
+		return TokenResponse{}, err
+	}
+	return s.issueUserTokens(ctx, ws, cl, userGrant{
+		subject: code.UserID, scope: code.Scope, resources: code.Resources, nonce: code.Nonce,
+		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
+	}, true)
+}
+
+// checkCode: the code is this client's, unexpired, its redirect URI is
+// repeated exactly when it was sent to /authorize, and PKCE holds.
+func checkCode(code store.AuthCode, cl client.Client, form httpapi.Form, now time.Time) error {
+	if code.ClientID != cl.ID {
+		return errInvalidGrant("the authorization code was issued to another client")
+	}
+	if !now.Before(code.ExpiresAt) {
+		return errInvalidGrant("the authorization code has expired")
+	}
+	if code.RedirectURI != "" && form.Get("redirect_uri") != code.RedirectURI {
+		return errInvalidGrant("redirect_uri does not match the authorization request")
+	}
+	verifier := form.Get("code_verifier")
+	if code.CodeChallenge == "" {
+		// RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+		if verifier != "" {
+			return errInvalidGrant("code_verifier sent but no code_challenge was given at authorization")
+		}
+		return nil
+	}
+	if !verifyPKCE(code.CodeChallengeMethod, code.CodeChallenge, verifier) {
+		return errInvalidGrant("code_verifier does not match the code_challenge")
+	}
+	return nil
+}
+
+// userGrant is what tokens issued for a user carry.
+type userGrant struct {
+	subject, scope, nonce, grantID, grantType string
+	resources, amr                            []string
+	authTime                                  time.Time
+}
+
+// issueUserTokens issues the access token, a refresh token when the user
+// granted offline_access and the client may refresh, and an ID token when
+// openid was granted (OIDC Core §3.1.3.3).
+func (s *Service) issueUserTokens(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant, withIDToken bool) (TokenResponse, error) {
+	at, err := s.issueAccessToken(ctx, ws, cl, accessGrant{
+		Subject: g.subject, Scope: g.scope, Resources: g.resources,
+		GrantType: g.grantType, GrantID: g.grantID, AuthTime: g.authTime,
+	})
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	resp := TokenResponse{AccessToken: at.Value, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: at.Scope}
+	scopes := strings.Fields(g.scope)
+	if slices.Contains(scopes, "offline_access") && slices.Contains(cl.Metadata.Grants(), client.GrantRefreshToken) {
+		if resp.RefreshToken, err = s.issueRefreshToken(ctx, ws, cl, g); err != nil {
+			return TokenResponse{}, err
+		}
+	}
+	if withIDToken && slices.Contains(scopes, "openid") {
+		if resp.IDToken, err = s.issueIDToken(ctx, ws, cl, g.subject, g.nonce, at.Value, g.authTime, g.amr); err != nil {
+			return TokenResponse{}, err
+		}
+	}
+	return resp, nil
+}
+
+func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
+	ttl := ws.Settings.RefreshTokenTTL
+	if l := cl.Metadata.RefreshTokenLifetime; l > 0 && l < ttl {
+		ttl = l
+	}
+	return time.Duration(ttl) * time.Second
+}
+
+// refreshRecord is a refresh token's stored record; its value is made by
+// storeOpaqueToken or by the rotation.
+func (s *Service) refreshRecord(ws workspace.Workspace, cl client.Client, g userGrant) (store.Token, error) {
+	id, err := secret.ID(s.rand(), 16)
+	if err != nil {
+		return store.Token{}, err
+	}
+	now := s.now()
+	return store.Token{
+		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
+		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.resources,
+		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
+	}, nil
+}
+
+func (s *Service) issueRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant) (string, error) {
+	rec, err := s.refreshRecord(ws, cl, g)
+	if err != nil {
+		return "", err
+	}
+	value, err := s.storeOpaqueToken(ctx, rec, secret.PurposeRefreshToken)
+	if err == nil {
+		s.countIssued(ws, g.grantType, store.KindRefresh, store.FormatOpaque)
+	}
+	return value, err
+}

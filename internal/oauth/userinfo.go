@@ -1,0 +1,62 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func errBearerToken(code, format string, args ...any) *oautherr.Error {
+	e := oautherr.New(code, format, args...)
+	return e.WithChallenge(`Bearer error="` + code + `"`)
+}
+
+// UserInfo returns the claims the token's scopes allow (OIDC Core §5.3,
+// §5.4). The token must carry openid.
+func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer string) (map[string]any, error) {
+	if bearer == "" {
+		return nil, oautherr.InvalidTokenf("an access token is required").WithChallenge(`Bearer realm="registrar"`)
+	}
+	at, err := s.VerifyAccessToken(ctx, ws, bearer)
+	if errors.Is(err, ErrInactiveToken) {
+		return nil, errBearerToken(oautherr.InvalidToken, "the access token is invalid or expired")
+	}
+	if err != nil {
+		return nil, err
+	}
+	scopes := strings.Fields(at.Scope)
+	if !slices.Contains(scopes, "openid") {
+		return nil, errBearerToken(oautherr.InsufficientScope, "the access token lacks the openid scope")
+	}
+	u, err := s.Flow.Store.UserByID(ctx, ws.Name, at.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errBearerToken(oautherr.InvalidToken, "the user no longer exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	claims := map[string]any{"sub": u.ID}
+	if slices.Contains(scopes, "profile") {
+		putIf(claims, "name", u.Name)
+		putIf(claims, "given_name", u.GivenName)
+		putIf(claims, "family_name", u.FamilyName)
+		putIf(claims, "preferred_username", u.Username)
+		claims["updated_at"] = u.UpdatedAt.Unix()
+	}
+	if slices.Contains(scopes, "email") && u.Email != "" {
+		claims["email"] = u.Email
+		claims["email_verified"] = u.EmailVerified
+	}
+	return claims, nil
+}
+
+func putIf(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
