@@ -20,6 +20,9 @@ type Env struct {
 	Store  store.Store
 	Keys   *jose.KeyRing
 	Hasher *secret.Hasher
+	// FormSealer protects authorization requests in flight through the
+	// login and consent forms.
+	FormSealer *jose.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -28,6 +31,9 @@ type Env struct {
 // elsewhere (another node, the CLI) is picked up.
 const keyRefresh = 30 * time.Second
 
+// purposeFormSeal derives the key sealing requests in flight through forms.
+const purposeFormSeal = "registrar form seal v1"
+
 // OpenEnv loads the master key and opens (and migrates) the store.
 func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
 	master, created, err := masterkey.Load(cfg.MasterKey, cfg.MasterKeyFile)
@@ -35,6 +41,10 @@ func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
 	sealer, err := jose.NewSealer(masterkey.Derive(master, masterkey.PurposeKeyEncryption))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	formSealer, err := jose.NewSealer(masterkey.Derive(master, purposeFormSeal))
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
@@ -47,6 +57,7 @@ func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
 		Store:            st,
 		Keys:             jose.NewKeyRing(st, sealer, time.Now, keyRefresh),
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
+		FormSealer:       formSealer,
 		MasterKeyCreated: created,
 	}, nil
 }

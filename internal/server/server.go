@@ -40,6 +40,11 @@ func New(env *Env, log *slog.Logger) *Server {
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
 	}
+	if flow, err := newFlow(env); err == nil {
+		svc.Flow = flow
+	} else {
+		log.Info("browser flow disabled", "reason", err.Error())
+	}
 	mux := http.NewServeMux()
 	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
 	if rs, err := env.RegistrationStore(); err == nil {

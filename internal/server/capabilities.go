@@ -2,6 +2,10 @@ package server
 
 import (
 	"errors"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/oauth"
+	"github.com/registrar-dev/registrar/internal/web"
 
 	"github.com/registrar-dev/registrar/internal/registration"
 )
@@ -16,4 +20,20 @@ func (e *Env) RegistrationStore() (registration.Store, error) {
 		return rs, nil
 	}
 	return nil, errNoRegistrationStore
+}
+
+// newFlow assembles the browser flow when the store supports it.
+func newFlow(env *Env) (*oauth.Flow, error) {
+	fs, ok := env.Store.(oauth.FlowStore)
+	if !ok {
+		return nil, errors.New("this store does not support the browser flow yet")
+	}
+	pages, err := web.New()
+	if err != nil {
+		return nil, err
+	}
+	return &oauth.Flow{
+		Store: fs, Pages: pages, Seal: env.FormSealer,
+		SecureCookies: strings.HasPrefix(env.Config.BaseURL, "https://"),
+	}, nil
 }
