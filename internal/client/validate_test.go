@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	. "github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/strictjson"
 )
 
 var testPolicy = Policy{
@@ -24,7 +24,7 @@ var testPolicy = Policy{
 // register decodes body the way the registration endpoint does and validates it.
 func register(t *testing.T, body string) (Metadata, error) {
 	t.Helper()
-	obj, err := httpapi.DecodeObject([]byte(body))
+	obj, err := strictjson.DecodeObject([]byte(body))
 	if err != nil {
 		return Metadata{}, oautherr.InvalidMetadata("%v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -99,7 +100,7 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 // server-managed members must not be sent; the rest replaces the metadata
 // (omitted members return to their defaults).
 func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body []byte) (client.Metadata, error) {
-	obj, err := httpapi.DecodeObject(body)
+	obj, err := strictjson.DecodeObject(body)
 	if err != nil {
 		return client.Metadata{}, oautherr.InvalidMetadata("%v", err)
 	}

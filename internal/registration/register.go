@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -56,7 +56,7 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 // decodeMetadata is the strict decode plus validation shared by register
 // and update. RFC 7591 §3.1: one JSON object, metadata as top-level members.
 func decodeMetadata(body []byte, ws workspace.Workspace) (client.Metadata, error) {
-	obj, err := httpapi.DecodeObject(body)
+	obj, err := strictjson.DecodeObject(body)
 	if err != nil {
 		return client.Metadata{}, oautherr.InvalidMetadata("%v", err)
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package strictjson
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 )
 
 func TestDecodeObject(t *testing.T) {
-	deep := strings.Repeat(`{"a":`, MaxJSONDepth) + "1" + strings.Repeat("}", MaxJSONDepth)
-	tooDeep := strings.Repeat(`{"a":`, MaxJSONDepth+1) + "1" + strings.Repeat("}", MaxJSONDepth+1)
+	deep := strings.Repeat(`{"a":`, MaxDepth) + "1" + strings.Repeat("}", MaxDepth)
+	tooDeep := strings.Repeat(`{"a":`, MaxDepth+1) + "1" + strings.Repeat("}", MaxDepth+1)
 	cases := []struct {
 		name    string
 		body    string

@@ -1,4 +1,6 @@
-package httpapi
+// Package strictjson decodes JSON from strangers strictly. It is a leaf:
+// it imports nothing of ours.
+package strictjson
 
 import (
 	"bytes"
@@ -9,13 +11,13 @@ import (
 	"unicode/utf8"
 )
 
-// MaxJSONDepth bounds nesting in bodies from strangers.
-const MaxJSONDepth = 16
+// MaxDepth bounds nesting in bodies from strangers.
+const MaxDepth = 16
 
 // DecodeObject strictly decodes a JSON object from a stranger: valid UTF-8,
 // an object at the top level, no duplicate member names at any depth
 // (RFC 7515 §4 / RFC 8259 §4 leave duplicates undefined; we refuse them so
-// two parsers can never disagree), nesting at most MaxJSONDepth, and
+// two parsers can never disagree), nesting at most MaxDepth, and
 // nothing after the object. Member names keep their exact spelling:
 // encoding/json's case-insensitive field matching is never applied, so
 // "Redirect_URIs" stays an unknown member rather than becoming redirect_uris.
@@ -86,8 +88,8 @@ func walkValue(dec *json.Decoder, depth int) error {
 	if !ok {
 		return nil
 	}
-	if depth+1 > MaxJSONDepth {
-		return fmt.Errorf("JSON nested deeper than %d levels", MaxJSONDepth)
+	if depth+1 > MaxDepth {
+		return fmt.Errorf("JSON nested deeper than %d levels", MaxDepth)
 	}
 	if d == '{' {
 		return walkObject(dec, depth+1)
