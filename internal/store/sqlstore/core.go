@@ -1,0 +1,344 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// --- workspaces ---
+
+func (s *Store) CreateWorkspace(ctx context.Context, w workspace.Workspace) error {
+	settings, err := jsonText(w.Settings)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.write, `INSERT INTO workspaces (name, settings, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+		w.Name, settings, ts(w.CreatedAt), ts(w.UpdatedAt))
+	return err
+}
+
+func (s *Store) WorkspaceByName(ctx context.Context, name string) (workspace.Workspace, error) {
+	row := s.read.QueryRowContext(ctx, s.q(`SELECT name, settings, created_at, updated_at FROM workspaces WHERE name = ?`), name)
+	return scanWorkspace(row, s)
+}
+
+func scanWorkspace(row interface{ Scan(...any) error }, s *Store) (workspace.Workspace, error) {
+	var w workspace.Workspace
+	var settings string
+	var created, updated sql.NullInt64
+	if err := row.Scan(&w.Name, &settings, &created, &updated); err != nil {
+		return w, s.wrap(err)
+	}
+	w.CreatedAt, w.UpdatedAt = fromTS(created), fromTS(updated)
+	return w, json.Unmarshal([]byte(settings), &w.Settings)
+}
+
+func (s *Store) ListWorkspaces(ctx context.Context) ([]workspace.Workspace, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT name, settings, created_at, updated_at FROM workspaces ORDER BY name`))
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []workspace.Workspace
+	for rows.Next() {
+		w, err := scanWorkspace(rows, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+func (s *Store) UpdateWorkspaceSettings(ctx context.Context, name string, settings workspace.Settings, at time.Time) error {
+	text, err := jsonText(settings)
+	if err != nil {
+		return err
+	}
+	n, err := s.exec(ctx, s.write, `UPDATE workspaces SET settings = ?, updated_at = ? WHERE name = ?`, text, ts(at), name)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// --- clients ---
+
+const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at`
+
+func clientArgs(c client.Client) ([]any, error) {
+	md, err := jsonText(c.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := jsonText(c.Provenance)
+	if err != nil {
+		return nil, err
+	}
+	return []any{c.Workspace, c.ID, bytesOrNil(c.SecretHash), ts(c.SecretExpiresAt), ts(c.IssuedAt), ts(c.UpdatedAt),
+		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt)}, nil
+}
+
+func scanClient(row interface{ Scan(...any) error }, s *Store) (client.Client, error) {
+	var c client.Client
+	var secretExp, issued, updated, ratExp sql.NullInt64
+	var md, prov, origin string
+	err := row.Scan(&c.Workspace, &c.ID, &c.SecretHash, &secretExp, &issued, &updated, &c.Version, &md, &prov, &origin, &c.RegistrationTokenHash, &ratExp)
+	if err != nil {
+		return c, s.wrap(err)
+	}
+	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(secretExp), fromTS(issued), fromTS(updated), fromTS(ratExp)
+	if err := json.Unmarshal([]byte(md), &c.Metadata); err != nil {
+		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
+	}
+	return c, json.Unmarshal([]byte(prov), &c.Provenance)
+}
+
+func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
+	return s.insertClient(ctx, s.write, c)
+}
+
+func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) error {
+	args, err := clientArgs(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	return err
+}
+
+func (s *Store) ClientByID(ctx context.Context, ws, id string) (client.Client, error) {
+	return scanClient(s.read.QueryRowContext(ctx, s.q(`SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`), ws, id), s)
+}
+
+func (s *Store) ListClients(ctx context.Context, ws string, p store.Page) ([]client.Client, error) {
+	query := `SELECT ` + clientColumns + ` FROM clients WHERE workspace = ?`
+	args := []any{ws}
+	if p.After != "" {
+		query += ` AND (issued_at, id) > (SELECT issued_at, id FROM clients WHERE workspace = ? AND id = ?)`
+		args = append(args, ws, p.After)
+	}
+	query += ` ORDER BY issued_at, id`
+	if p.Limit > 0 {
+		query += ` LIMIT ` + fmt.Sprint(p.Limit)
+	}
+	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []client.Client
+	for rows.Next() {
+		c, err := scanClient(rows, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+func (s *Store) CountClients(ctx context.Context, ws string) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM clients WHERE workspace = ?`), ws).Scan(&n)
+	return n, s.wrap(err)
+}
+
+// UpdateClient reads inside the write transaction and writes back only if
+// the version is unchanged: an optimistic compare-and-swap that holds
+// across nodes.
+func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client.Client) error) (client.Client, error) {
+	var out client.Client
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanClient(tx.QueryRowContext(ctx, s.q(`SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`), ws, id), s)
+		if err != nil {
+			return err
+		}
+		next := cur
+		if err := fn(&next); err != nil {
+			return err
+		}
+		next.Workspace, next.ID, next.Version = cur.Workspace, cur.ID, cur.Version+1
+		args, err := clientArgs(next)
+		if err != nil {
+			return err
+		}
+		n, err := s.exec(ctx, tx, `UPDATE clients SET secret_hash = ?, secret_expires_at = ?, issued_at = ?, updated_at = ?, version = ?,
+			metadata = ?, provenance = ?, origin = ?, registration_token_hash = ?, registration_token_expires_at = ?
+			WHERE workspace = ? AND id = ? AND version = ?`, append(args[2:], ws, id, cur.Version)...)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrConflict
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) DeleteClient(ctx context.Context, ws, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `DELETE FROM clients WHERE workspace = ? AND id = ?`, ws, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM tokens WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `DELETE FROM auth_codes WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, `DELETE FROM consents WHERE workspace = ? AND client_id = ?`, ws, id)
+		return err
+	})
+}
+
+// --- signing keys ---
+
+func (s *Store) RotateKeys(ctx context.Context, ws string, fresh []store.SigningKey, at, publishUntil time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, k := range fresh {
+			if _, err := s.exec(ctx, tx, `UPDATE signing_keys SET retired_at = ?, publish_until = ?
+				WHERE workspace = ? AND alg = ? AND retired_at IS NULL`, ts(at), ts(publishUntil), ws, k.Alg); err != nil {
+				return err
+			}
+		}
+		for _, k := range fresh {
+			if _, err := s.exec(ctx, tx, `INSERT INTO signing_keys (workspace, kid, alg, private_key_encrypted, public_jwk, created_at, retired_at, publish_until)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ws, k.KID, k.Alg, k.PrivateKeyEncrypted, string(k.PublicJWK),
+				ts(k.CreatedAt), ts(k.RetiredAt), ts(k.PublishUntil)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) KeysByWorkspace(ctx context.Context, ws string, now time.Time) ([]store.SigningKey, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT workspace, kid, alg, private_key_encrypted, public_jwk, created_at, retired_at, publish_until
+		FROM signing_keys WHERE workspace = ? AND (retired_at IS NULL OR publish_until > ?) ORDER BY created_at DESC, kid`), ws, ts(now))
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.SigningKey
+	for rows.Next() {
+		var k store.SigningKey
+		var pub string
+		var created, retired, until sql.NullInt64
+		if err := rows.Scan(&k.Workspace, &k.KID, &k.Alg, &k.PrivateKeyEncrypted, &pub, &created, &retired, &until); err != nil {
+			return nil, s.wrap(err)
+		}
+		k.PublicJWK = []byte(pub)
+		k.CreatedAt, k.RetiredAt, k.PublishUntil = fromTS(created), fromTS(retired), fromTS(until)
+		out = append(out, k)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+// --- tokens ---
+
+const tokenColumns = `workspace, id, kind, format, hash, client_id, subject, scope, audience, grant_id, issued_at, expires_at, revoked_at`
+
+func tokenArgs(t store.Token) ([]any, error) {
+	aud, err := jsonText(t.Audience)
+	if err != nil {
+		return nil, err
+	}
+	return []any{t.Workspace, t.ID, t.Kind, t.Format, bytesOrNil(t.Hash), t.ClientID, t.Subject, t.Scope, aud, t.GrantID,
+		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt)}, nil
+}
+
+func scanToken(row interface{ Scan(...any) error }, s *Store) (store.Token, error) {
+	var t store.Token
+	var aud string
+	var issued, exp, revoked sql.NullInt64
+	if err := row.Scan(&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &aud, &t.GrantID, &issued, &exp, &revoked); err != nil {
+		return t, s.wrap(err)
+	}
+	t.IssuedAt, t.ExpiresAt, t.RevokedAt = fromTS(issued), fromTS(exp), fromTS(revoked)
+	return t, json.Unmarshal([]byte(aud), &t.Audience)
+}
+
+const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+	return s.insertToken(ctx, s.write, t, "")
+}
+
+// insertToken inserts t; suffix may add an ON CONFLICT clause.
+func (s *Store) insertToken(ctx context.Context, db execer, t store.Token, suffix string) error {
+	args, err := tokenArgs(t)
+	if err != nil {
+		return err
+	}
+	n, err := s.exec(ctx, db, insertToken+suffix, args...)
+	if err == nil && n == 0 {
+		return store.ErrConflict
+	}
+	return err
+}
+
+func (s *Store) TokenByHash(ctx context.Context, ws string, hash []byte) (store.Token, error) {
+	return scanToken(s.read.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND workspace = ?`), hash, ws), s)
+}
+
+func (s *Store) TokenByID(ctx context.Context, ws, id string) (store.Token, error) {
+	return scanToken(s.read.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE workspace = ? AND id = ?`), ws, id), s)
+}
+
+func (s *Store) RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *store.Token) error {
+	if rec != nil {
+		r := *rec
+		r.Workspace, r.ID, r.RevokedAt = ws, id, at
+		args, err := tokenArgs(r)
+		if err != nil {
+			return err
+		}
+		// Keep an earlier revocation time: revoking is idempotent.
+		_, err = s.exec(ctx, s.write, insertToken+` ON CONFLICT (workspace, id) DO UPDATE SET revoked_at = COALESCE(tokens.revoked_at, excluded.revoked_at)`, args...)
+		return err
+	}
+	n, err := s.exec(ctx, s.write, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE workspace = ? AND id = ?`, ts(at), ws, id)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func (s *Store) RevokeGrant(ctx context.Context, ws, grantID string, at time.Time) (int64, error) {
+	return s.exec(ctx, s.write, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND grant_id = ? AND revoked_at IS NULL`, ts(at), ws, grantID)
+}
+
+func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.exec(ctx, s.write, `DELETE FROM tokens WHERE expires_at < ?`, ts(before))
+	if err != nil {
+		return n, err
+	}
+	// Codes and sessions past their lifetime are dead weight too.
+	if _, err := s.exec(ctx, s.write, `DELETE FROM auth_codes WHERE expires_at < ?`, ts(before)); err != nil {
+		return n, err
+	}
+	if _, err := s.exec(ctx, s.write, `DELETE FROM sessions WHERE expires_at < ?`, ts(before)); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+

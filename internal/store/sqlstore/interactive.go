@@ -1,0 +1,243 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/user"
+)
+
+// --- users ---
+
+const userColumns = `workspace, id, username, email, email_verified, name, given_name, family_name, password_hash, created_at, updated_at`
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) CreateUser(ctx context.Context, u user.User) error {
+	_, err := s.exec(ctx, s.write, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Workspace, u.ID, u.Username, u.Email, boolInt(u.EmailVerified), u.Name, u.GivenName, u.FamilyName, u.PasswordHash,
+		ts(u.CreatedAt), ts(u.UpdatedAt))
+	return err
+}
+
+func scanUser(row interface{ Scan(...any) error }, s *Store) (user.User, error) {
+	var u user.User
+	var verified int
+	var created, updated sql.NullInt64
+	if err := row.Scan(&u.Workspace, &u.ID, &u.Username, &u.Email, &verified, &u.Name, &u.GivenName, &u.FamilyName, &u.PasswordHash, &created, &updated); err != nil {
+		return u, s.wrap(err)
+	}
+	u.EmailVerified = verified != 0
+	u.CreatedAt, u.UpdatedAt = fromTS(created), fromTS(updated)
+	return u, nil
+}
+
+func (s *Store) UserByUsername(ctx context.Context, ws, username string) (user.User, error) {
+	return scanUser(s.read.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? AND username = ?`), ws, username), s)
+}
+
+func (s *Store) UserByID(ctx context.Context, ws, id string) (user.User, error) {
+	return scanUser(s.read.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? AND id = ?`), ws, id), s)
+}
+
+func (s *Store) ListUsers(ctx context.Context, ws string) ([]user.User, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? ORDER BY username`), ws)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []user.User
+	for rows.Next() {
+		u, err := scanUser(rows, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+func (s *Store) SetUserPassword(ctx context.Context, ws, id, hash string, at time.Time) error {
+	n, err := s.exec(ctx, s.write, `UPDATE users SET password_hash = ?, updated_at = ? WHERE workspace = ? AND id = ?`, hash, ts(at), ws, id)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func (s *Store) DeleteUser(ctx context.Context, ws, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `DELETE FROM users WHERE workspace = ? AND id = ?`, ws, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM sessions WHERE workspace = ? AND user_id = ?`,
+			`DELETE FROM consents WHERE workspace = ? AND user_id = ?`,
+			`DELETE FROM auth_codes WHERE workspace = ? AND user_id = ?`,
+			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`,
+		} {
+			if _, err := s.exec(ctx, tx, q, ws, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// --- sessions ---
+
+func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
+	amr, err := jsonText(se.AMR)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.write, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt))
+	return err
+}
+
+func (s *Store) SessionByHash(ctx context.Context, ws string, hash []byte) (store.Session, error) {
+	var se store.Session
+	var amr string
+	var auth, exp sql.NullInt64
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT workspace, id, hash, user_id, auth_time, amr, expires_at FROM sessions WHERE hash = ? AND workspace = ?`), hash, ws).
+		Scan(&se.Workspace, &se.ID, &se.Hash, &se.UserID, &auth, &amr, &exp)
+	if err != nil {
+		return se, s.wrap(err)
+	}
+	se.AuthTime, se.ExpiresAt = fromTS(auth), fromTS(exp)
+	return se, json.Unmarshal([]byte(amr), &se.AMR)
+}
+
+func (s *Store) DeleteSession(ctx context.Context, ws, id string) error {
+	_, err := s.exec(ctx, s.write, `DELETE FROM sessions WHERE workspace = ? AND id = ?`, ws, id)
+	return err
+}
+
+// --- authorization codes ---
+
+const codeColumns = `workspace, id, hash, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, code_challenge_method, auth_time, amr, grant_id, issued_at, expires_at, used_at`
+
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	res, err := jsonText(c.Resources)
+	if err != nil {
+		return err
+	}
+	amr, err := jsonText(c.AMR)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, s.write, `INSERT INTO auth_codes (`+codeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
+		ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt))
+	return err
+}
+
+func scanCode(row interface{ Scan(...any) error }, s *Store) (store.AuthCode, error) {
+	var c store.AuthCode
+	var res, amr string
+	var auth, issued, exp, used sql.NullInt64
+	err := row.Scan(&c.Workspace, &c.ID, &c.Hash, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &res, &c.Nonce, &c.CodeChallenge,
+		&c.CodeChallengeMethod, &auth, &amr, &c.GrantID, &issued, &exp, &used)
+	if err != nil {
+		return c, s.wrap(err)
+	}
+	c.AuthTime, c.IssuedAt, c.ExpiresAt, c.UsedAt = fromTS(auth), fromTS(issued), fromTS(exp), fromTS(used)
+	if err := json.Unmarshal([]byte(res), &c.Resources); err != nil {
+		return c, err
+	}
+	return c, json.Unmarshal([]byte(amr), &c.AMR)
+}
+
+// UseAuthCode marks the code used with one conditional update; a code
+// already used comes back with ErrConflict so its grant can be revoked.
+func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (store.AuthCode, error) {
+	var out store.AuthCode
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
+		if err != nil {
+			return err
+		}
+		out, err = scanCode(tx.QueryRowContext(ctx, s.q(`SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`), hash, ws), s)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errReplay
+		}
+		return nil
+	})
+	if errors.Is(err, errReplay) {
+		return out, store.ErrConflict
+	}
+	return out, err
+}
+
+// errReplay rolls the transaction back without hiding the record read.
+var errReplay = errors.New("code already used")
+
+// --- consents ---
+
+func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
+	_, err := s.exec(ctx, s.write, `INSERT INTO consents (workspace, user_id, client_id, scope, granted_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (workspace, user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at`,
+		c.Workspace, c.UserID, c.ClientID, c.Scope, ts(c.GrantedAt))
+	return err
+}
+
+func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (store.Consent, error) {
+	var c store.Consent
+	var granted sql.NullInt64
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT workspace, user_id, client_id, scope, granted_at FROM consents WHERE workspace = ? AND user_id = ? AND client_id = ?`),
+		ws, userID, clientID).Scan(&c.Workspace, &c.UserID, &c.ClientID, &c.Scope, &granted)
+	c.GrantedAt = fromTS(granted)
+	return c, s.wrap(err)
+}
+
+// --- refresh rotation ---
+
+func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, next store.Token) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrConflict
+		}
+		return s.insertToken(ctx, tx, next, "")
+	})
+}
+
+// --- login throttle ---
+
+func (s *Store) RecordLoginFailure(ctx context.Context, ws, key string, at, since time.Time) (int, error) {
+	if _, err := s.exec(ctx, s.write, `INSERT INTO login_failures (workspace, throttle_key, at) VALUES (?, ?, ?)`, ws, key, ts(at)); err != nil {
+		return 0, err
+	}
+	return s.LoginFailures(ctx, ws, key, since)
+}
+
+func (s *Store) LoginFailures(ctx context.Context, ws, key string, since time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM login_failures WHERE workspace = ? AND throttle_key = ? AND at > ?`), ws, key, ts(since)).Scan(&n)
+	return n, s.wrap(err)
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, ws, key string) error {
+	_, err := s.exec(ctx, s.write, `DELETE FROM login_failures WHERE workspace = ? AND throttle_key = ?`, ws, key)
+	return err
+}

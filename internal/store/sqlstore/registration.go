@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+const iatColumns = `workspace, id, hash, description, max_uses, uses, created_at, expires_at, revoked_at`
+
+func (s *Store) CreateInitialAccessToken(ctx context.Context, t store.InitialAccessToken) error {
+	_, err := s.exec(ctx, s.write, `INSERT INTO initial_access_tokens (`+iatColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.Workspace, t.ID, t.Hash, t.Description, t.MaxUses, t.Uses, ts(t.CreatedAt), ts(t.ExpiresAt), ts(t.RevokedAt))
+	return err
+}
+
+func scanIAT(row interface{ Scan(...any) error }, s *Store) (store.InitialAccessToken, error) {
+	var t store.InitialAccessToken
+	var created, exp, revoked sql.NullInt64
+	if err := row.Scan(&t.Workspace, &t.ID, &t.Hash, &t.Description, &t.MaxUses, &t.Uses, &created, &exp, &revoked); err != nil {
+		return t, s.wrap(err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = fromTS(created), fromTS(exp), fromTS(revoked)
+	return t, nil
+}
+
+func (s *Store) InitialAccessTokenByHash(ctx context.Context, ws string, hash []byte) (store.InitialAccessToken, error) {
+	return scanIAT(s.read.QueryRowContext(ctx, s.q(`SELECT `+iatColumns+` FROM initial_access_tokens WHERE hash = ? AND workspace = ?`), hash, ws), s)
+}
+
+func (s *Store) ListInitialAccessTokens(ctx context.Context, ws string) ([]store.InitialAccessToken, error) {
+	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+iatColumns+` FROM initial_access_tokens WHERE workspace = ? ORDER BY created_at DESC, id`), ws)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.InitialAccessToken
+	for rows.Next() {
+		t, err := scanIAT(rows, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, s.wrap(rows.Err())
+}
+
+func (s *Store) RevokeInitialAccessToken(ctx context.Context, ws, id string, at time.Time) error {
+	n, err := s.exec(ctx, s.write, `UPDATE initial_access_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE workspace = ? AND id = ?`, ts(at), ws, id)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// RegisterClient consumes the credential, inserts the client and the audit
+// event in one transaction. Each consumption is a single conditional
+// statement, so of concurrent requests exactly one can succeed.
+func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.consume(ctx, tx, c.Workspace, use); err != nil {
+			return err
+		}
+		if err := s.insertClient(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, event)
+	})
+}
+
+func (s *Store) consume(ctx context.Context, tx *sql.Tx, ws string, use store.CredentialUse) error {
+	var n int64
+	var err error
+	switch use.Kind {
+	case store.CredentialNone:
+		return nil
+	case store.CredentialInitialAccessToken:
+		n, err = s.exec(ctx, tx, `UPDATE initial_access_tokens SET uses = uses + 1
+			WHERE workspace = ? AND id = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses = 0 OR uses < max_uses)`,
+			ws, use.ID, ts(use.At))
+	case store.CredentialAccessToken:
+		if use.Token != nil {
+			rec := *use.Token
+			rec.RevokedAt = use.At
+			// A JWT joins the table consumed; a second use finds its row.
+			err = s.insertToken(ctx, tx, rec, ` ON CONFLICT (workspace, id) DO NOTHING`)
+			if err == nil {
+				return nil
+			}
+			return err
+		}
+		n, err = s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ?
+			WHERE workspace = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?`, ts(use.At), ws, use.ID, ts(use.At))
+	default:
+		return store.ErrConflict
+	}
+	if err == nil && n == 0 {
+		return store.ErrConflict
+	}
+	return err
+}
+
+func (s *Store) insertAudit(ctx context.Context, db execer, e store.AuditEvent) error {
+	_, err := s.exec(ctx, db, `INSERT INTO audit_events (workspace, id, at, action, outcome, client_id, reason, credential, remote_addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Workspace, e.ID, ts(e.At), e.Action, e.Outcome, e.ClientID, e.Reason, e.Credential, e.RemoteAddr)
+	return err
+}
+
+func (s *Store) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
+	return s.insertAudit(ctx, s.write, e)
+}
+
+func (s *Store) ListAuditEvents(ctx context.Context, ws string, limit int) ([]store.AuditEvent, error) {
+	query := `SELECT workspace, id, at, action, outcome, client_id, reason, credential, remote_addr
+		FROM audit_events WHERE workspace = ? ORDER BY at DESC, id DESC`
+	args := []any{ws}
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var e store.AuditEvent
+		var at sql.NullInt64
+		if err := rows.Scan(&e.Workspace, &e.ID, &at, &e.Action, &e.Outcome, &e.ClientID, &e.Reason, &e.Credential, &e.RemoteAddr); err != nil {
+			return nil, s.wrap(err)
+		}
+		e.At = fromTS(at)
+		out = append(out, e)
+	}
+	return out, s.wrap(rows.Err())
+}

@@ -1,0 +1,163 @@
+// Package sqlstore implements the store contract once, over database/sql,
+// for every SQL backend. The statements are written so SQLite and
+// PostgreSQL (and PostgreSQL-compatible distributed engines) run them
+// unchanged: times are integer microseconds since the epoch (UTC, no time
+// zone conversions anywhere), JSON is text, placeholders are `?` and are
+// numbered for backends that need `$n`. A backend supplies its connection
+// pools, its migrations and a Dialect that classifies its errors.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+// Dialect is what differs between backends.
+type Dialect struct {
+	// NumberedPlaceholders turns `?` into `$1, $2…` (PostgreSQL).
+	NumberedPlaceholders bool
+	// IsUnique reports a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsRetryable reports a serialization failure worth retrying (40001).
+	IsRetryable func(error) bool
+	// IsUnavailable reports that the database cannot be reached.
+	IsUnavailable func(error) bool
+}
+
+// Store implements store.Store and the registration and browser-flow
+// contracts.
+type Store struct {
+	write   *sql.DB // SQLite: one connection, its single writer
+	read    *sql.DB // may be the same pool
+	dialect Dialect
+	queries map[string]string // rebound statements, by source text
+}
+
+// New returns a Store over the pools (read may equal write).
+func New(write, read *sql.DB, d Dialect) *Store {
+	return &Store{write: write, read: read, dialect: d, queries: map[string]string{}}
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.wrap(s.read.PingContext(ctx))
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// q rebinds a statement for the dialect.
+func (s *Store) q(query string) string {
+	if !s.dialect.NumberedPlaceholders {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// wrap maps driver errors onto the store's sentinels.
+func (s *Store) wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case s.dialect.IsUnique(err):
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	case s.dialect.IsUnavailable(err):
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+// execer is satisfied by *sql.DB and *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) exec(ctx context.Context, db execer, query string, args ...any) (int64, error) {
+	res, err := db.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return 0, s.wrap(err)
+	}
+	n, err := res.RowsAffected()
+	return n, s.wrap(err)
+}
+
+// maxAttempts bounds retries of a transaction that lost a serialization
+// race (PostgreSQL SQLSTATE 40001; CockroachDB asks clients to retry).
+const maxAttempts = 5
+
+// tx runs fn in a write transaction, retrying serialization failures. An
+// error from fn rolls back and is returned as is.
+func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if err = s.tryTx(ctx, fn); err == nil || !s.dialect.IsRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return s.wrap(tx.Commit())
+}
+
+// Times are stored as microseconds since the epoch; the zero time as NULL.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromTS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}
+
+// bytesOrNil keeps nil hashes NULL (unique indexes ignore NULLs).
+func bytesOrNil(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
