@@ -43,12 +43,12 @@ type accessTokenClaims struct {
 	Issuer   string   `json:"iss"`
 	Subject  string   `json:"sub"`
 	Audience audience `json:"aud"`
-	Expiry   int64  `json:"exp"`
-	IssuedAt int64  `json:"iat"`
-	JTI      string `json:"jti"`
-	ClientID string `json:"client_id"`
-	Scope    string `json:"scope,omitempty"`
-	AuthTime int64  `json:"auth_time,omitempty"`
+	Expiry   int64    `json:"exp"`
+	IssuedAt int64    `json:"iat"`
+	JTI      string   `json:"jti"`
+	ClientID string   `json:"client_id"`
+	Scope    string   `json:"scope,omitempty"`
+	AuthTime int64    `json:"auth_time,omitempty"`
 }
 
 // issuedToken is an access token ready to return.

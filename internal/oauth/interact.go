@@ -44,7 +44,7 @@ func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (str
 	return encode(sealed), err
 }
 
-func encode(b []byte) string           { return base64.RawURLEncoding.EncodeToString(b) }
+func encode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
 func decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
 // openRequest unseals the request a form carries and checks it belongs to

@@ -341,4 +341,3 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int6
 	}
 	return n, nil
 }
-
