@@ -34,10 +34,7 @@ type auditView struct {
 
 func runAuditList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	rs, err := env.RegistrationStore()
-	if err != nil {
-		return err
-	}
+	rs := env.Store
 	limit, _ := cmd.Flags().GetInt("limit")
 	events, err := rs.ListAuditEvents(ctx, wsName, limit)
 	if err != nil {

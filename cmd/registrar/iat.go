@@ -51,10 +51,7 @@ func viewIAT(t store.InitialAccessToken, token string) iatView {
 
 func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	rs, err := env.RegistrationStore()
-	if err != nil {
-		return err
-	}
+	rs := env.Store
 	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
 		return err
 	}
@@ -89,10 +86,7 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 
 func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	rs, err := env.RegistrationStore()
-	if err != nil {
-		return err
-	}
+	rs := env.Store
 	tokens, err := rs.ListInitialAccessTokens(ctx, wsName)
 	if err != nil {
 		return err
@@ -120,11 +114,8 @@ func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) 
 
 func runIATRevoke(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	rs, err := env.RegistrationStore()
-	if err != nil {
-		return err
-	}
-	err = rs.RevokeInitialAccessToken(ctx, wsName, args[0], time.Now().UTC().Truncate(time.Microsecond))
+	rs := env.Store
+	err := rs.RevokeInitialAccessToken(ctx, wsName, args[0], time.Now().UTC().Truncate(time.Microsecond))
 	if errors.Is(err, store.ErrNotFound) {
 		return fail("no initial access token %q in workspace %s", args[0], wsName)
 	} else if err != nil {

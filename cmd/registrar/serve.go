@@ -60,7 +60,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", redactDSN(cfg.DB))
-	return server.New(env, log).Serve(ctx, ln, 20*time.Second)
+	srv, err := server.New(env, log)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, ln, 20*time.Second)
 }
 
 // printBootstrap shows the bootstrap client once, on stdout (never in the

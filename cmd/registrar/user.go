@@ -40,14 +40,6 @@ func newUserCmd() *cobra.Command {
 	return cmd
 }
 
-// userStore returns the store's user half, or why there is none.
-func userStore(env *server.Env) (store.Users, error) {
-	if us, ok := env.Store.(store.Users); ok {
-		return us, nil
-	}
-	return nil, errors.New("this store does not support users yet")
-}
-
 // readPassword takes the password from stdin (--password-stdin) or asks
 // twice on the terminal without echo. Passwords never come from flags,
 // which `ps` and shell history would show.
@@ -90,10 +82,7 @@ func checkPassword(p string) (string, error) {
 
 func runUserAdd(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	us, err := userStore(env)
-	if err != nil {
-		return err
-	}
+	us := env.Store
 	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
 		return err
 	}
@@ -139,10 +128,7 @@ func userView(u user.User) map[string]any {
 }
 
 func runUserList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	us, err := userStore(env)
-	if err != nil {
-		return err
-	}
+	us := env.Store
 	users, err := us.ListUsers(cmd.Context(), wsName)
 	if err != nil {
 		return err
@@ -171,10 +157,7 @@ func lookupUser(cmd *cobra.Command, us store.Users, wsName, username string) (us
 }
 
 func runUserDelete(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	us, err := userStore(env)
-	if err != nil {
-		return err
-	}
+	us := env.Store
 	u, err := lookupUser(cmd, us, wsName, args[0])
 	if err != nil {
 		return err
@@ -187,10 +170,7 @@ func runUserDelete(cmd *cobra.Command, args []string, env *server.Env, wsName st
 }
 
 func runUserPasswd(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	us, err := userStore(env)
-	if err != nil {
-		return err
-	}
+	us := env.Store
 	u, err := lookupUser(cmd, us, wsName, args[0])
 	if err != nil {
 		return err

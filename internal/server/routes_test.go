@@ -15,7 +15,10 @@ import (
 // patterns, so a clash between top-level and per-workspace routes fails
 // here rather than at start in production.
 func TestRoutesBuild(t *testing.T) {
-	srv := New(&Env{Config: config.Default()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(&Env{Config: config.Default()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		method, path string
 		want         int

@@ -29,7 +29,7 @@ type Server struct {
 }
 
 // New builds the routes and services over env.
-func New(env *Env, log *slog.Logger) *Server {
+func New(env *Env, log *slog.Logger) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	workspaces := newWorkspaceCache(env.Store, 5*time.Second)
@@ -40,25 +40,23 @@ func New(env *Env, log *slog.Logger) *Server {
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
 	}
-	if flow, err := newFlow(env); err == nil {
-		svc.Flow = flow
-	} else {
-		log.Info("browser flow disabled", "reason", err.Error())
+	flow, err := newFlow(env)
+	if err != nil {
+		return nil, err
 	}
+	svc.Flow = flow
 	mux := http.NewServeMux()
 	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
-	if rs, err := env.RegistrationStore(); err == nil {
-		dcr := &registration.Service{
-			Store: rs, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
-			Metrics: registration.NewMetrics(reg),
-		}
-		(&registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}).Routes(mux)
+	dcr := &registration.Service{
+		Store: env.Store, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
+		Metrics: registration.NewMetrics(reg),
 	}
+	(&registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}).Routes(mux)
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", handleNotFound)
-	return &Server{env: env, log: log, handler: httpapi.Instrument(mux, log, httpapi.NewMetrics(reg))}
+	return &Server{env: env, log: log, handler: httpapi.Instrument(mux, log, httpapi.NewMetrics(reg))}, nil
 }
 
 // Handler returns the node's root handler.

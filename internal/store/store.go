@@ -33,6 +33,14 @@ type Store interface {
 	Clients
 	Keys
 	Tokens
+	InitialAccessTokens
+	Registrations
+	Users
+	Sessions
+	AuthCodes
+	Consents
+	RefreshTokens
+	LoginThrottle
 	// Ping checks the database answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
