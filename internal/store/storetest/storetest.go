@@ -1,0 +1,521 @@
+// Package storetest is the one conformance suite every store backend
+// passes. Run calls each case on a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/user"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Run runs every case; open returns a fresh empty store (closed by the caller's cleanup).
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"WorkspaceRoundTrip", testWorkspaceRoundTrip},
+		{"ClientRoundTripEveryField", testClientRoundTrip},
+		{"ClientNotFoundAndConflict", testClientNotFoundAndConflict},
+		{"UpdaterErrorChangesNothing", testUpdaterError},
+		{"ConcurrentUpdatesNeverLost", testConcurrentUpdates},
+		{"ListClientsPagingStable", testListPaging},
+		{"DeleteClientRemovesTokens", testDeleteClient},
+		{"KeysRotateRetiresSameAlg", testKeys},
+		{"TokenRevocationIdempotentAndUpserting", testRevoke},
+		{"TimesRoundTripUTCMicroseconds", testTimes},
+		{"ExpiredTokensCollected", testExpired},
+		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
+		{"AccessTokenConsumedOnce", testAccessTokenConsumedOnce},
+		{"AuthCodeUsedOnce", testAuthCode},
+		{"RefreshRotationDetectsReuse", testRefreshRotation},
+		{"UsersSessionsConsents", testUsers},
+		{"LoginFailuresCounted", testLoginFailures},
+		{"AuditEventsNewestFirst", testAudit},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+// t0 is a fixed instant, already UTC and truncated to the microsecond.
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
+
+func mustWorkspace(t *testing.T, s store.Store, name string) {
+	t.Helper()
+	if err := s.CreateWorkspace(ctx, workspace.Workspace{Name: name, Settings: workspace.DefaultSettings(), CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sampleClient(ws, id string) client.Client {
+	age := int64(300)
+	return client.Client{
+		Workspace: ws, ID: id, SecretHash: []byte{1, 2, 3}, SecretExpiresAt: t0.Add(time.Hour),
+		IssuedAt: t0, UpdatedAt: t0, Version: 1,
+		Metadata: client.Metadata{
+			RedirectURIs: []string{"https://a.example/cb"}, TokenEndpointAuthMethod: "client_secret_post",
+			GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
+			ClientName: "App", Scope: "openid profile", Contacts: []string{"ops@a.example"},
+			JWKS: []byte(`{"keys":[]}`), SoftwareID: "sw", ApplicationType: "web", SubjectType: "public",
+			IDTokenSignedResponseAlg: "ES256", DefaultMaxAge: &age, RequireAuthTime: true,
+			PostLogoutRedirectURIs: []string{"https://a.example/bye"}, Localized: map[string]string{"client_name#fr": "Appli"},
+			AccessTokenLifetime: 60,
+		},
+		Provenance:            client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "iat1", SoftwareID: "sw", RegisteredAt: t0},
+		RegistrationTokenHash: []byte{9, 9}, RegistrationTokenExpiresAt: t0.Add(24 * time.Hour),
+	}
+}
+
+func testWorkspaceRoundTrip(t *testing.T, s store.Store) {
+	mustWorkspace(t, s, "default")
+	got, err := s.WorkspaceByName(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := workspace.Workspace{Name: "default", Settings: workspace.DefaultSettings(), CreatedAt: t0, UpdatedAt: t0}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatal(d)
+	}
+	if err := s.CreateWorkspace(ctx, want); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate workspace: %v", err)
+	}
+	if _, err := s.WorkspaceByName(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing workspace: %v", err)
+	}
+	settings := want.Settings
+	settings.AccessTokenFormat = workspace.FormatOpaque
+	if err := s.UpdateWorkspaceSettings(ctx, "default", settings, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.WorkspaceByName(ctx, "default"); got.Settings.AccessTokenFormat != workspace.FormatOpaque || !got.UpdatedAt.Equal(t0.Add(time.Second)) {
+		t.Fatalf("settings not updated: %+v", got)
+	}
+	if err := s.UpdateWorkspaceSettings(ctx, "nope", settings, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update missing: %v", err)
+	}
+}
+
+func testClientRoundTrip(t *testing.T, s store.Store) {
+	c := sampleClient("w", "c1")
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClientByID(ctx, "w", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(c, got); d != "" {
+		t.Fatal(d)
+	}
+	public := client.Client{Workspace: "w", ID: "pub", IssuedAt: t0, UpdatedAt: t0, Version: 1, Provenance: client.Provenance{Origin: "cli"}}
+	if err := s.CreateClient(ctx, public); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ClientByID(ctx, "w", "pub")
+	if got.SecretHash != nil || !got.SecretExpiresAt.IsZero() {
+		t.Fatalf("absent secret did not round-trip as absent: %+v", got)
+	}
+}
+
+func testClientNotFoundAndConflict(t *testing.T, s store.Store) {
+	if _, err := s.ClientByID(ctx, "w", "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing client: %v", err)
+	}
+	c := sampleClient("w", "c1")
+	s.CreateClient(ctx, c)
+	if err := s.CreateClient(ctx, c); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate client: %v", err)
+	}
+	c.Workspace = "other"
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatalf("same id in another workspace: %v", err)
+	}
+	if _, err := s.ClientByID(ctx, "w2", "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("client visible from another workspace")
+	}
+}
+
+func testUpdaterError(t *testing.T, s store.Store) {
+	c := sampleClient("w", "c1")
+	s.CreateClient(ctx, c)
+	boom := errors.New("boom")
+	_, err := s.UpdateClient(ctx, "w", "c1", func(cl *client.Client) error {
+		cl.Metadata.ClientName = "changed"
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the updater's error", err)
+	}
+	got, _ := s.ClientByID(ctx, "w", "c1")
+	if d := cmp.Diff(c, got); d != "" {
+		t.Fatalf("failed update changed the record: %s", d)
+	}
+	if _, err := s.UpdateClient(ctx, "w", "missing", func(*client.Client) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update of missing client: %v", err)
+	}
+}
+
+func testConcurrentUpdates(t *testing.T, s store.Store) {
+	s.CreateClient(ctx, sampleClient("w", "c1"))
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateClient(ctx, "w", "c1", func(cl *client.Client) error {
+				cl.Metadata.Contacts = append(cl.Metadata.Contacts, "x")
+				return nil
+			})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("unexpected error: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, _ := s.ClientByID(ctx, "w", "c1")
+	if got.Version != 1+ok.Load() || int64(len(got.Metadata.Contacts)) != 1+ok.Load() {
+		t.Fatalf("version %d, contacts %d, successes %d: an update was lost", got.Version, len(got.Metadata.Contacts), ok.Load())
+	}
+}
+
+func testListPaging(t *testing.T, s store.Store) {
+	for i := 0; i < 5; i++ {
+		c := sampleClient("w", fmt.Sprintf("c%d", i))
+		c.IssuedAt = t0.Add(time.Duration(i) * time.Second)
+		s.CreateClient(ctx, c)
+	}
+	first, err := s.ListClients(ctx, "w", store.Page{Limit: 2})
+	if err != nil || len(first) != 2 || first[0].ID != "c0" {
+		t.Fatalf("first page: %v %v", ids(first), err)
+	}
+	newer := sampleClient("w", "a-newest")
+	newer.IssuedAt = t0.Add(time.Hour)
+	s.CreateClient(ctx, newer)
+	second, _ := s.ListClients(ctx, "w", store.Page{After: first[1].ID, Limit: 2})
+	if d := cmp.Diff([]string{"c2", "c3"}, ids(second)); d != "" {
+		t.Fatalf("second page moved under an insert: %s", d)
+	}
+	if n, _ := s.CountClients(ctx, "w"); n != 6 {
+		t.Fatalf("count %d", n)
+	}
+}
+
+func ids(cs []client.Client) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+func sampleToken(id string, hash []byte) store.Token {
+	return store.Token{Workspace: "w", ID: id, Kind: store.KindAccess, Format: store.FormatOpaque, Hash: hash,
+		ClientID: "c1", Subject: "s", Scope: "a b", Audience: []string{"https://api"}, GrantID: "g1",
+		IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+}
+
+func testDeleteClient(t *testing.T, s store.Store) {
+	s.CreateClient(ctx, sampleClient("w", "c1"))
+	s.CreateToken(ctx, sampleToken("t1", []byte("h1")))
+	if err := s.DeleteClient(ctx, "w", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "t1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("token of a deleted client survived")
+	}
+	if err := s.DeleteClient(ctx, "w", "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func key(kid, alg string) store.SigningKey {
+	return store.SigningKey{Workspace: "w", KID: kid, Alg: alg, PrivateKeyEncrypted: []byte("sealed"), PublicJWK: []byte(`{"kid":"` + kid + `"}`), CreatedAt: t0}
+}
+
+func testKeys(t *testing.T, s store.Store) {
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{key("e1", "ES256"), key("r1", "RS256")}, t0, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	k2 := key("e2", "ES256")
+	k2.CreatedAt = t0.Add(time.Minute)
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{k2}, t0.Add(time.Minute), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := s.KeysByWorkspace(ctx, "w", t0.Add(2*time.Minute))
+	state := map[string]bool{}
+	for _, k := range keys {
+		state[k.KID] = k.RetiredAt.IsZero()
+	}
+	if d := cmp.Diff(map[string]bool{"e1": false, "e2": true, "r1": true}, state); d != "" {
+		t.Fatalf("active state after rotating ES256 only: %s", d)
+	}
+	later, _ := s.KeysByWorkspace(ctx, "w", t0.Add(2*time.Hour))
+	if len(later) != 2 {
+		t.Fatalf("retired key past publish_until still listed: %d keys", len(later))
+	}
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{k2}, t0, t0); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate kid: %v", err)
+	}
+}
+
+func testRevoke(t *testing.T, s store.Store) {
+	s.CreateToken(ctx, sampleToken("t1", []byte("h1")))
+	if err := s.RevokeToken(ctx, "w", "t1", t0.Add(time.Minute), nil); err != nil {
+		t.Fatal(err)
+	}
+	s.RevokeToken(ctx, "w", "t1", t0.Add(time.Hour), nil)
+	got, _ := s.TokenByHash(ctx, "w", []byte("h1"))
+	if !got.RevokedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("revocation time not kept: %v", got.RevokedAt)
+	}
+	if err := s.RevokeToken(ctx, "w", "nope", t0, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoking a missing token without a record: %v", err)
+	}
+	jwt := sampleToken("jti1", nil)
+	jwt.Format = store.FormatJWT
+	if err := s.RevokeToken(ctx, "w", "jti1", t0, &jwt); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, "w", "jti1", t0.Add(time.Hour), &jwt); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenByID(ctx, "w", "jti1")
+	if err != nil || !got.RevokedAt.Equal(t0) || got.Hash != nil {
+		t.Fatalf("JWT revocation record: %+v %v", got, err)
+	}
+	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 0 {
+		t.Fatalf("RevokeGrant touched %d already-revoked tokens", n)
+	}
+	if err := s.CreateToken(ctx, sampleToken("t2", []byte("h1"))); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate hash: %v", err)
+	}
+}
+
+func testTimes(t *testing.T, s store.Store) {
+	zone := time.FixedZone("UTC+5", 5*3600)
+	local := time.Date(2026, 7, 1, 12, 0, 0, 987654321, zone)
+	c := sampleClient("w", "c1")
+	c.IssuedAt = local
+	s.CreateClient(ctx, c)
+	got, _ := s.ClientByID(ctx, "w", "c1")
+	want := local.UTC().Truncate(time.Microsecond)
+	if got.IssuedAt != want || got.IssuedAt.Location() != time.UTC {
+		t.Fatalf("IssuedAt %v (%v), want %v in UTC", got.IssuedAt, got.IssuedAt.Location(), want)
+	}
+}
+
+func testExpired(t *testing.T, s store.Store) {
+	old := sampleToken("old", []byte("h-old"))
+	old.ExpiresAt = t0
+	s.CreateToken(ctx, old)
+	s.CreateToken(ctx, sampleToken("fresh", []byte("h-fresh")))
+	n, err := s.DeleteExpiredTokens(ctx, t0.Add(time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("collected %d, %v", n, err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "fresh"); err != nil {
+		t.Fatal("an unexpired token was collected")
+	}
+}
+
+// race runs fn from n goroutines at once and counts successes.
+func race(n int, fn func(i int) error) (ok int64, errs []error) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var count atomic.Int64
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := fn(i); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			count.Add(1)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return count.Load(), errs
+}
+
+func testIATConcurrent(t *testing.T, s store.Store) {
+	iat := store.InitialAccessToken{Workspace: "w", ID: "iat1", Hash: []byte("ih"), MaxUses: 3, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	if err := s.CreateInitialAccessToken(ctx, iat); err != nil {
+		t.Fatal(err)
+	}
+	use := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(time.Minute)}
+	ok, errs := race(10, func(i int) error {
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0, Action: "register", Outcome: "accepted"})
+	})
+	if ok != 3 {
+		t.Fatalf("%d registrations with a 3-use token (errors %v)", ok, errs)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if n, _ := s.CountClients(ctx, "w"); n != 3 {
+		t.Fatalf("%d clients stored, want 3: a refused registration left a client", n)
+	}
+	got, _ := s.InitialAccessTokenByHash(ctx, "w", []byte("ih"))
+	if got.Uses != 3 {
+		t.Fatalf("uses %d", got.Uses)
+	}
+	s.RevokeInitialAccessToken(ctx, "w", "iat2", t0)
+	expired := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(2 * time.Hour)}
+	if err := s.RegisterClient(ctx, sampleClient("w", "late"), expired, store.AuditEvent{Workspace: "w", ID: "late", At: t0}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("expired token used: %v", err)
+	}
+}
+
+func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
+	jwt := sampleToken("jti", nil)
+	jwt.Format = store.FormatJWT
+	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "jti", Token: &jwt, At: t0}
+	ok, _ := race(8, func(i int) error {
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0})
+	})
+	if ok != 1 {
+		t.Fatalf("a single-use JWT registered %d clients", ok)
+	}
+	s.CreateToken(ctx, sampleToken("opaque", []byte("oh")))
+	opaque := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "opaque", At: t0}
+	ok, _ = race(8, func(i int) error {
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("o%d", i)), opaque, store.AuditEvent{Workspace: "w", ID: fmt.Sprint("o", i), At: t0})
+	})
+	if ok != 1 {
+		t.Fatalf("a single-use opaque token registered %d clients", ok)
+	}
+	if n, _ := s.CountClients(ctx, "w"); n != 2 {
+		t.Fatalf("%d clients", n)
+	}
+}
+
+func testAuthCode(t *testing.T, s store.Store) {
+	code := store.AuthCode{Workspace: "w", ID: "code1", Hash: []byte("ch"), ClientID: "c1", UserID: "u1", RedirectURI: "https://a/cb",
+		Scope: "openid", Resources: []string{"https://api"}, Nonce: "n", CodeChallenge: "cc", CodeChallengeMethod: "S256",
+		AuthTime: t0, AMR: []string{"pwd"}, GrantID: "g", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
+	if err := s.CreateAuthCode(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	ok, errs := race(8, func(int) error { _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second)); return err })
+	if ok != 1 {
+		t.Fatalf("code redeemed %d times (%v)", ok, errs)
+	}
+	got, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(2*time.Second))
+	if !errors.Is(err, store.ErrConflict) || got.GrantID != "g" {
+		t.Fatalf("replay: %+v %v", got, err)
+	}
+	code.UsedAt = t0.Add(time.Second)
+	if d := cmp.Diff(code, got); d != "" {
+		t.Fatal(d)
+	}
+	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+func testRefreshRotation(t *testing.T, s store.Store) {
+	first := sampleToken("r1", []byte("rh1"))
+	first.Kind = store.KindRefresh
+	s.CreateToken(ctx, first)
+	next := first
+	next.ID, next.Hash = "r2", []byte("rh2")
+	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, next); err != nil {
+		t.Fatal(err)
+	}
+	again := first
+	again.ID, again.Hash = "r3", []byte("rh3")
+	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, again); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("reuse of a rotated token: %v", err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "r3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a refused rotation inserted its token")
+	}
+	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 1 {
+		t.Fatalf("family revocation touched %d", n)
+	}
+}
+
+func testUsers(t *testing.T, s store.Store) {
+	u := user.User{Workspace: "w", ID: "u1", Username: "alice", Email: "a@x", EmailVerified: true, Name: "Alice A",
+		GivenName: "Alice", FamilyName: "A", PasswordHash: "$argon2id$x", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	dup := u
+	dup.ID = "u2"
+	if err := s.CreateUser(ctx, dup); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+	got, err := s.UserByUsername(ctx, "w", "alice")
+	if d := cmp.Diff(u, got); d != "" || err != nil {
+		t.Fatal(d, err)
+	}
+	sess := store.Session{Workspace: "w", ID: "s1", Hash: []byte("sh"), UserID: "u1", AuthTime: t0, AMR: []string{"pwd"}, ExpiresAt: t0.Add(time.Hour)}
+	s.CreateSession(ctx, sess)
+	if got, _ := s.SessionByHash(ctx, "w", []byte("sh")); cmp.Diff(sess, got) != "" {
+		t.Fatal(cmp.Diff(sess, got))
+	}
+	s.SaveConsent(ctx, store.Consent{Workspace: "w", UserID: "u1", ClientID: "c1", Scope: "openid", GrantedAt: t0})
+	s.SaveConsent(ctx, store.Consent{Workspace: "w", UserID: "u1", ClientID: "c1", Scope: "openid email", GrantedAt: t0})
+	if c, _ := s.ConsentFor(ctx, "w", "u1", "c1"); c.Scope != "openid email" {
+		t.Fatalf("consent not replaced: %+v", c)
+	}
+	if err := s.DeleteUser(ctx, "w", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionByHash(ctx, "w", []byte("sh")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("session of a deleted user survived")
+	}
+	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("consent of a deleted user survived")
+	}
+}
+
+func testLoginFailures(t *testing.T, s store.Store) {
+	for i := 0; i < 3; i++ {
+		s.RecordLoginFailure(ctx, "w", "user:alice", t0.Add(time.Duration(i)*time.Minute), t0.Add(-time.Hour))
+	}
+	if n, _ := s.LoginFailures(ctx, "w", "user:alice", t0.Add(30*time.Second)); n != 2 {
+		t.Fatalf("failures in window: %d", n)
+	}
+	s.ClearLoginFailures(ctx, "w", "user:alice")
+	if n, _ := s.LoginFailures(ctx, "w", "user:alice", t0.Add(-time.Hour)); n != 0 {
+		t.Fatalf("after clear: %d", n)
+	}
+}
+
+func testAudit(t *testing.T, s store.Store) {
+	for i := 0; i < 3; i++ {
+		s.AddAuditEvent(ctx, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Second), Action: "register", Outcome: "denied", Reason: "r"})
+	}
+	got, err := s.ListAuditEvents(ctx, "w", 2)
+	if err != nil || len(got) != 2 || got[0].ID != "2" {
+		t.Fatalf("audit %v %v", got, err)
+	}
+}
