@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,6 +30,9 @@ type Config struct {
 	MasterKey  string      `yaml:"-"`
 	LogLevel   string      `yaml:"log_level"`
 	LogFormat  string      `yaml:"log_format"`
+	// KeyRefresh is how often a node re-reads signing keys, so a rotation
+	// made elsewhere (another node, the CLI) reaches it.
+	KeyRefresh time.Duration `yaml:"key_refresh"`
 	Workspaces []Workspace `yaml:"workspaces"`
 }
 
@@ -79,6 +83,7 @@ func Default() Config {
 		MasterKeyFile: "registrar.key",
 		LogLevel:      "info",
 		LogFormat:     "text",
+		KeyRefresh:    30 * time.Second,
 	}
 }
 
@@ -97,6 +102,7 @@ var keys = []struct {
 	{"master_key_file", "REGISTRAR_MASTER_KEY_FILE", func(c *Config, v string) { c.MasterKeyFile = v }},
 	{"log_level", "REGISTRAR_LOG_LEVEL", func(c *Config, v string) { c.LogLevel = v }},
 	{"log_format", "REGISTRAR_LOG_FORMAT", func(c *Config, v string) { c.LogFormat = v }},
+	{"key_refresh", "REGISTRAR_KEY_REFRESH", func(c *Config, v string) { c.KeyRefresh, _ = time.ParseDuration(v) }},
 }
 
 // Load builds the Config: defaults, then the YAML file (path from flags or
@@ -183,6 +189,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log_format: %q is not one of text, json", c.LogFormat))
+	}
+	if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
+		errs = append(errs, errors.New("key_refresh: must be a duration between 100ms and 1h"))
 	}
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {

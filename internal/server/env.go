@@ -55,7 +55,7 @@ func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
 	return &Env{
 		Config:           cfg,
 		Store:            st,
-		Keys:             jose.NewKeyRing(st, sealer, time.Now, keyRefresh),
+		Keys:             jose.NewKeyRing(st, sealer, time.Now, cfg.KeyRefresh),
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
 		MasterKeyCreated: created,

@@ -1,0 +1,311 @@
+// Package e2e tests the real registrar binary over real HTTP on loopback,
+// with real third-party clients, as a new user would run it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "registrar-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "registrar")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/registrar")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building registrar:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer is a bytes.Buffer safe for the process writer and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// node is one running `registrar serve`.
+type node struct {
+	t              testing.TB
+	Dir, Base, DB  string
+	Port           int
+	Env            []string
+	cmd            *exec.Cmd
+	Stdout, Stderr *syncBuffer
+	done           chan error
+}
+
+type nodeOpts struct {
+	Dir  string   // working directory; a new temp dir when empty
+	DB   string   // default sqlite:registrar.db in Dir
+	YAML string   // written to Dir/registrar.yaml and passed with --config
+	Env  []string // extra environment
+	Port int      // a free one when zero; reuse it to restart a node with the same issuer
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startNode runs the binary and waits until /readyz answers 200. It is
+// stopped with SIGTERM at cleanup, and must then exit 0.
+func startNode(t testing.TB, o nodeOpts) *node {
+	t.Helper()
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.DB == "" {
+		o.DB = "sqlite:registrar.db"
+	}
+	n := &node{t: t, Dir: o.Dir, DB: o.DB, Env: append(os.Environ(), "REGISTRAR_KEY_REFRESH=500ms"), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
+	n.Env = append(n.Env, o.Env...)
+	port := o.Port
+	if port == 0 {
+		port = freePort(t)
+	}
+	n.Port = port
+	n.Base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--db", o.DB}
+	if o.YAML != "" {
+		os.WriteFile(filepath.Join(o.Dir, "registrar.yaml"), []byte(o.YAML), 0o600)
+		n.Env = append(n.Env, "REGISTRAR_CONFIG=registrar.yaml")
+	}
+	n.cmd = exec.Command(binary, args...)
+	n.cmd.Dir, n.cmd.Env, n.cmd.Stdout, n.cmd.Stderr = o.Dir, n.Env, n.Stdout, n.Stderr
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n.done = make(chan error, 1)
+	go func() { n.done <- n.cmd.Wait() }()
+	t.Cleanup(func() { n.stop(true) })
+	n.waitReady()
+	return n
+}
+
+func (n *node) waitReady() {
+	n.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-n.done:
+			n.t.Fatalf("registrar exited early: %v\nstdout:\n%s\nstderr:\n%s", err, n.Stdout, n.Stderr)
+		default:
+		}
+		resp, err := http.Get(n.Base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	n.t.Fatalf("registrar not ready in time\nstderr:\n%s", n.Stderr)
+}
+
+// stop sends SIGTERM and waits; a clean drain exits 0.
+func (n *node) stop(checkExit bool) {
+	if n.cmd.ProcessState != nil || n.done == nil {
+		return
+	}
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-n.done:
+		if checkExit && err != nil {
+			n.t.Errorf("registrar did not exit 0 on SIGTERM: %v\nstderr:\n%s", err, n.Stderr)
+		}
+	case <-time.After(30 * time.Second):
+		n.cmd.Process.Kill()
+		n.t.Errorf("registrar did not stop within 30s of SIGTERM")
+	}
+	n.done = nil
+}
+
+var (
+	bootIDRE     = regexp.MustCompile(`client_id:\s+(\S+)`)
+	bootSecretRE = regexp.MustCompile(`client_secret:\s+(\S+)`)
+)
+
+// bootstrap returns the credentials printed at first start.
+func (n *node) bootstrap() (id, secret string) {
+	n.t.Helper()
+	out := n.Stdout.String()
+	idm, secm := bootIDRE.FindStringSubmatch(out), bootSecretRE.FindStringSubmatch(out)
+	if idm == nil || secm == nil {
+		n.t.Fatalf("no bootstrap client printed:\n%s", out)
+	}
+	return idm[1], secm[1]
+}
+
+// cli runs a subcommand on the node's store, as an operator would.
+func (n *node) cli(args ...string) (string, error) {
+	n.t.Helper()
+	full := append(args, "--db", n.DB)
+	cmd := exec.Command(binary, full...)
+	cmd.Dir, cmd.Env = n.Dir, n.Env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		return out.String() + errb.String(), err
+	}
+	return out.String(), nil
+}
+
+func (n *node) mustCLI(args ...string) string {
+	n.t.Helper()
+	out, err := n.cli(args...)
+	if err != nil {
+		n.t.Fatalf("registrar %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// createClient makes a client with the CLI and returns id and secret.
+func (n *node) createClient(ws string, extra ...string) (id, secret string) {
+	n.t.Helper()
+	out := n.mustCLI(append([]string{"client", "create", "--workspace", ws, "--json"}, extra...)...)
+	var c struct{ ClientID, ClientSecret string }
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		n.t.Fatalf("client create output is not JSON: %s", out)
+	}
+	c.ClientID, _ = raw["client_id"].(string)
+	c.ClientSecret, _ = raw["client_secret"].(string)
+	return c.ClientID, c.ClientSecret
+}
+
+// response is a finished HTTP exchange.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object (status %d): %s", r.Status, r.Body)
+	}
+	return m
+}
+
+func do(t testing.TB, req *http.Request) response {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+}
+
+func get(t testing.TB, u string, headers ...string) response {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+	setHeaders(req, headers)
+	return do(t, req)
+}
+
+func post(t testing.TB, u, contentType, body string, headers ...string) response {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, u, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	setHeaders(req, headers)
+	return do(t, req)
+}
+
+func postForm(t testing.TB, u string, form url.Values, headers ...string) response {
+	t.Helper()
+	return post(t, u, "application/x-www-form-urlencoded", form.Encode(), headers...)
+}
+
+func setHeaders(req *http.Request, kv []string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		req.Header.Set(kv[i], kv[i+1])
+	}
+}
+
+func basicAuth(id, secret string) string {
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	return req.Header.Get("Authorization")
+}
+
+// clientCredentials gets a token and fails the test unless it is 200.
+func (n *node) clientCredentials(ws, id, secret, scope string) map[string]any {
+	n.t.Helper()
+	r := postForm(n.t, n.Base+"/"+ws+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}, "Authorization", basicAuth(id, secret))
+	if r.Status != 200 {
+		n.t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(n.t)
+}
+
+func (n *node) introspect(ws, id, secret, token string) map[string]any {
+	n.t.Helper()
+	r := postForm(n.t, n.Base+"/"+ws+"/oauth2/introspect", url.Values{"token": {token}}, "Authorization", basicAuth(id, secret))
+	if r.Status != 200 {
+		n.t.Fatalf("introspect: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(n.t)
+}
+
+// requireCI fails a test whose prerequisite is missing under CI, and skips
+// it locally.
+func requireCI(t testing.TB, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is missing under CI", what)
+	}
+	t.Skipf("%s is missing; make test provides it", what)
+}
