@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// freshSchema returns dsn pointed at a new empty schema, dropped at cleanup.
+func freshSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "e2e_" + hex.EncodeToString(b)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", dsn); err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, _ := url.Parse(dsn)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func masterKeyEnv() string {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return "REGISTRAR_MASTER_KEY=" + base64.StdEncoding.EncodeToString(k)
+}
+
+// TestNodesShareStateThroughPostgres: two nodes over one database agree on
+// revocation and on single-use initial access tokens.
+func TestNodesShareStateThroughPostgres(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	db := freshSchema(t, dsn)
+	// Nodes behind one load balancer share the master key and the public
+	// issuer URL; clients here talk to each node directly.
+	env := []string{masterKeyEnv(), "REGISTRAR_BASE_URL=https://id.example.test"}
+	a := startNode(t, nodeOpts{DB: db, Env: env})
+	b := startNode(t, nodeOpts{DB: db, Env: env})
+	id, secret := a.bootstrap()
+	if bootIDRE.MatchString(b.Stdout.String()) {
+		t.Fatal("the second node printed another bootstrap client")
+	}
+	at := a.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	if in := b.introspect("default", id, secret, at); in["active"] != true {
+		t.Fatal("node B does not accept node A's token")
+	}
+	if r := postForm(t, b.Base+"/default/oauth2/revoke", url.Values{"token": {at}}, "Authorization", basicAuth(id, secret)); r.Status != 200 {
+		t.Fatalf("revoke on B: %d", r.Status)
+	}
+	if in := a.introspect("default", id, secret, at); in["active"] != false {
+		t.Fatal("node A still accepts a token revoked on node B")
+	}
+
+	// One dcr token, sent to both nodes at once: exactly one registration.
+	dcr := a.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	var wg sync.WaitGroup
+	statuses := make(chan int, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func(n *node) {
+			defer wg.Done()
+			r := post(t, n.Base+"/default/oauth2/register", "application/json", `{"grant_types":["client_credentials"]}`, "Authorization", "Bearer "+dcr)
+			statuses <- r.Status
+		}([]*node{a, b}[i%2])
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for s := range statuses {
+		counts[s]++
+	}
+	if counts[201] != 1 || counts[401] != 9 {
+		t.Fatalf("concurrent uses of one initial access token across nodes: %v; want one 201 and nine 401", counts)
+	}
+}
+
+// privateCluster starts a PostgreSQL of the test's own, so it can be
+// stopped and started again.
+type privateCluster struct {
+	bin, dir string
+	port     int
+}
+
+func (c *privateCluster) ctl(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data")}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl %v: %v\n%s", args, err, out)
+	}
+}
+
+func startPrivateCluster(t *testing.T, bin string) *privateCluster {
+	t.Helper()
+	// Not t.TempDir(): its parent is private to root and initdb runs as postgres.
+	dir, err := os.MkdirTemp("", "registrar-pg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	exec.Command("chown", "postgres", dir).Run()
+	c := &privateCluster{bin: bin, dir: dir, port: freePort(t)}
+	if out, err := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(bin, "initdb"), "-D", filepath.Join(c.dir, "data"), "-A", "trust", "-U", "postgres").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	c.start(t)
+	t.Cleanup(func() {
+		exec.Command("runuser", "-u", "postgres", "--", filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "stop").Run()
+	})
+	return c
+}
+
+func (c *privateCluster) start(t *testing.T) {
+	c.ctl(t, "-l", filepath.Join(c.dir, "log"), "-w", "-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", c.port, c.dir), "start")
+}
+
+func (c *privateCluster) dsn() string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", c.port)
+}
+
+// TestDatabaseOutage: while the database is down the node answers 503 with
+// a JSON error, and it recovers by itself when the database returns.
+func TestDatabaseOutage(t *testing.T) {
+	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
+	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
+	c := startPrivateCluster(t, bin)
+	n := startNode(t, nodeOpts{DB: c.dsn()})
+	id, secret := n.bootstrap()
+	n.clientCredentials("default", id, secret, "dcr")
+
+	c.ctl(t, "-m", "fast", "-w", "stop")
+	for _, r := range []response{
+		get(t, n.Base+"/readyz"),
+		postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(id, secret)),
+	} {
+		if r.Status != 503 || r.JSON(t)["error"] == nil || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("with the database down: %d %s; want 503 JSON with Retry-After", r.Status, r.Body)
+		}
+	}
+
+	c.start(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(id, secret))
+		if r.Status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after the database returned: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if r := get(t, n.Base+"/readyz"); r.Status != 200 {
+		t.Fatalf("readyz after recovery: %d", r.Status)
+	}
+}
