@@ -1,0 +1,357 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// register POSTs metadata with a bearer token to ws's registration endpoint.
+func (n *node) register(ws, bearer, body string) response {
+	n.t.Helper()
+	h := []string{}
+	if bearer != "" {
+		h = append(h, "Authorization", "Bearer "+bearer)
+	}
+	return post(n.t, n.Base+"/"+ws+"/oauth2/register", "application/json", body, h...)
+}
+
+func (n *node) mustRegister(ws, bearer, body string) map[string]any {
+	n.t.Helper()
+	r := n.register(ws, bearer, body)
+	if r.Status != 201 {
+		n.t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(n.t)
+}
+
+// iat makes an operator initial access token with the CLI.
+func (n *node) iat(ws string, uses int) string {
+	n.t.Helper()
+	out := n.mustCLI("iat", "create", "--workspace", ws, "--uses", fmt.Sprint(uses), "--expires", "1h", "--json")
+	var v struct{ Token string }
+	if json.Unmarshal([]byte(out), &v) != nil || v.Token == "" {
+		n.t.Fatalf("iat create: %s", out)
+	}
+	return v.Token
+}
+
+func (n *node) clientCount(ws string) int {
+	n.t.Helper()
+	var list []any
+	json.Unmarshal([]byte(n.mustCLI("client", "list", "--workspace", ws, "--json")), &list)
+	return len(list)
+}
+
+// TestSeedCurityFlow (seed 002): a designated client gets a one-time
+// access token with scope dcr, registers, and the new client works.
+func TestSeedCurityFlow(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	id, secret := n.bootstrap()
+	dcr := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	reg := n.mustRegister("default", dcr, `{"client_name":"Partner app","grant_types":["client_credentials"],"scope":"profile email"}`)
+	newID, newSecret := reg["client_id"].(string), reg["client_secret"].(string)
+	if tok := n.clientCredentials("default", newID, newSecret, "profile"); tok["scope"] != "profile" {
+		t.Fatalf("new client token: %v", tok)
+	}
+	if r := n.register("default", dcr, `{"grant_types":["client_credentials"]}`); r.Status != 401 || r.JSON(t)["error"] != "invalid_token" {
+		t.Fatalf("second use of the one-time token: %d %s", r.Status, r.Body)
+	}
+	// A registered client can never obtain the registration scope itself.
+	if r := n.register("default", n.iat("default", 1), `{"grant_types":["client_credentials"],"scope":"dcr"}`); r.Status != 400 {
+		t.Fatalf("registering with scope dcr: %d %s", r.Status, r.Body)
+	}
+	list := n.mustCLI("client", "list", "--workspace", "default")
+	if !strings.Contains(list, "DCR") {
+		t.Fatalf("client list does not label the DCR client:\n%s", list)
+	}
+}
+
+// TestSeedSimpleIdServerDefaults (seed 003): a minimal registration gets
+// the full document back, defaults included.
+func TestSeedSimpleIdServerDefaults(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	id, secret := n.bootstrap()
+	dcr := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	r := n.register("default", dcr, `{"grant_types":["client_credentials"],"scope":"openid profile","redirect_uris":["https://tmp.com"],"client_id":"chosen-by-me","frobnicate":1}`)
+	if r.Status != 201 || r.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("register: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	m := r.JSON(t)
+	want := map[string]any{
+		"token_endpoint_auth_method": "client_secret_basic", "application_type": "web", "subject_type": "public",
+		"id_token_signed_response_alg": "RS256", "require_auth_time": false, "client_secret_expires_at": float64(0),
+		"scope": "openid profile",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	if m["client_id"] == "chosen-by-me" {
+		t.Fatal("the client chose its own client_id")
+	}
+	if _, ok := m["frobnicate"]; ok {
+		t.Fatal("an unknown member was stored and echoed")
+	}
+	for _, k := range []string{"client_id", "client_secret", "client_id_issued_at", "registration_access_token", "registration_client_uri", "grant_types", "redirect_uris", "response_types"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("response lacks %s", k)
+		}
+	}
+	if m["registration_client_uri"] != n.Base+"/default/oauth2/register/"+m["client_id"].(string) {
+		t.Fatalf("registration_client_uri %v", m["registration_client_uri"])
+	}
+}
+
+// TestSeedCloudentityManagement (seed 000): register, read with rotation
+// on every read, update, delete, in a workspace using Cloudentity's scope
+// name.
+func TestSeedCloudentityManagement(t *testing.T) {
+	yaml := `workspaces:
+  - name: cloud
+    scopes: [openid, profile, email, dcr_register]
+    registration:
+      enabled: true
+      mode: initial_access_token
+      scope: dcr_register
+      registration_token_ttl: 2592000
+      rotate_registration_token: on_read_and_update
+      grant_types: [authorization_code, refresh_token, client_credentials]
+      response_types: [code]
+      auth_methods: [client_secret_basic, client_secret_post, none]
+`
+	n := startNode(t, nodeOpts{YAML: yaml})
+	disc := get(t, n.Base+"/cloud/.well-known/openid-configuration").JSON(t)
+	regURL := disc["registration_endpoint"].(string)
+	if regURL != n.Base+"/cloud/oauth2/register" {
+		t.Fatalf("registration_endpoint %v", regURL)
+	}
+	adminID, adminSecret := n.createClient("cloud", "--grant-type", "client_credentials", "--scope", "dcr_register")
+	dcr := n.clientCredentials("cloud", adminID, adminSecret, "dcr_register")["access_token"].(string)
+	reg := n.mustRegister("cloud", dcr, `{"client_name":"Cloud app","redirect_uris":["https://app.example.com/cb"],"grant_types":["authorization_code","client_credentials"],"scope":"openid profile"}`)
+	clientURI, rat, cid, csecret := reg["registration_client_uri"].(string), reg["registration_access_token"].(string), reg["client_id"].(string), reg["client_secret"].(string)
+	if reg["registration_access_token_expires_in"] == nil {
+		t.Fatal("no registration_access_token_expires_in")
+	}
+
+	read := get(t, clientURI, "Authorization", "Bearer "+rat)
+	if read.Status != 200 {
+		t.Fatalf("GET: %d %s", read.Status, read.Body)
+	}
+	rat2 := read.JSON(t)["registration_access_token"].(string)
+	if rat2 == "" || rat2 == rat {
+		t.Fatal("GET did not rotate the registration access token")
+	}
+	if r := get(t, clientURI, "Authorization", "Bearer "+rat); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+		t.Fatalf("rotated-out RAT still works: %d", r.Status)
+	}
+
+	put := func(rat, body string) response {
+		req, _ := http.NewRequest(http.MethodPut, clientURI, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+rat)
+		return do(t, req)
+	}
+	if r := put(rat2, `{"client_id":"someone-else","redirect_uris":["https://app.example.com/cb"]}`); r.Status != 400 {
+		t.Fatalf("PUT with another client_id: %d %s", r.Status, r.Body)
+	}
+	// The refused PUT must not have rotated the token: rat2 still works.
+	upd := put(rat2, fmt.Sprintf(`{"client_id":%q,"client_name":"Renamed","redirect_uris":["https://app.example.com/new"],"grant_types":["client_credentials"],"scope":"profile"}`, cid))
+	if upd.Status != 200 {
+		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
+	}
+	m := upd.JSON(t)
+	if m["client_name"] != "Renamed" || m["response_types"] == nil || len(m["response_types"].([]any)) != 0 || m["client_id"] != cid {
+		t.Fatalf("PUT result: %v", m)
+	}
+	if r := put(rat2, fmt.Sprintf(`{"client_id":%q}`, cid)); r.Status != 401 {
+		t.Fatalf("PUT with the rotated-out token: %d", r.Status)
+	}
+	rat3 := m["registration_access_token"].(string)
+	tok := n.clientCredentials("cloud", cid, csecret, "profile")["access_token"].(string)
+
+	del, _ := http.NewRequest(http.MethodDelete, clientURI, nil)
+	del.Header.Set("Authorization", "Bearer "+rat3)
+	if r := do(t, del); r.Status != 204 || len(r.Body) != 0 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+	if r := get(t, clientURI, "Authorization", "Bearer "+rat3); r.Status != 401 {
+		t.Fatalf("GET after DELETE: %d", r.Status)
+	}
+	if r := postForm(t, n.Base+"/cloud/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(cid, csecret)); r.Status != 401 {
+		t.Fatalf("deleted client still gets tokens: %d", r.Status)
+	}
+	if r := postForm(t, n.Base+"/cloud/oauth2/introspect", url.Values{"token": {tok}}, "Authorization", basicAuth(cid, csecret)); r.Status != 401 {
+		t.Fatalf("deleted client can still introspect: %d", r.Status)
+	}
+}
+
+// TestRegistrationRefusesBadInput: RFC 7591 §3.2.2 errors, and nothing stored.
+func TestRegistrationRefusesBadInput(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 1000)
+	before := n.clientCount("default")
+	deep := strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)
+	cases := []struct {
+		name, contentType, body string
+		status                  int
+		code                    string
+	}{
+		{"malformed json", "application/json", `{"redirect_uris":`, 400, "invalid_client_metadata"},
+		{"not an object", "application/json", `["https://a.example/cb"]`, 400, "invalid_client_metadata"},
+		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, 400, "invalid_client_metadata"},
+		{"over 64 KiB", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "request_too_large"},
+		{"text/plain", "text/plain", `{}`, 400, "invalid_client_metadata"},
+		{"fragment", "application/json", `{"redirect_uris":["https://a.example/cb#f"]}`, 400, "invalid_redirect_uri"},
+		{"javascript scheme", "application/json", `{"redirect_uris":["javascript:alert(1)"]}`, 400, "invalid_redirect_uri"},
+		{"data scheme", "application/json", `{"redirect_uris":["data:text/html,x"]}`, 400, "invalid_redirect_uri"},
+		{"wildcard", "application/json", `{"redirect_uris":["https://*.example.com/cb"]}`, 400, "invalid_redirect_uri"},
+		{"http for web", "application/json", `{"redirect_uris":["http://a.example/cb"]}`, 400, "invalid_redirect_uri"},
+		{"jwks and jwks_uri", "application/json", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[]},"jwks_uri":"https://a.example/j"}`, 400, "invalid_client_metadata"},
+		{"unsupported auth method", "application/json", `{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`, 400, "invalid_client_metadata"},
+		{"unsupported alg", "application/json", `{"redirect_uris":["https://a.example/cb"],"id_token_signed_response_alg":"none"}`, 400, "invalid_client_metadata"},
+		{"grant/response mismatch", "application/json", `{"grant_types":["client_credentials"],"response_types":["code"]}`, 400, "invalid_client_metadata"},
+		{"scope outside allowed", "application/json", `{"grant_types":["client_credentials"],"scope":"admin"}`, 400, "invalid_client_metadata"},
+		{"duplicate keys", "application/json", `{"grant_types":["client_credentials"],"grant_types":["authorization_code"]}`, 400, "invalid_client_metadata"},
+		{"invalid utf-8", "application/json", "{\"client_name\":\"\xff\",\"grant_types\":[\"client_credentials\"]}", 400, "invalid_client_metadata"},
+		{"nested too deep", "application/json", `{"x":` + deep + `,"grant_types":["client_credentials"]}`, 400, "invalid_client_metadata"},
+		{"other-case member is not bound", "application/json", `{"Redirect_URIs":["https://a.example/cb"]}`, 400, "invalid_redirect_uri"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, n.Base+"/default/oauth2/register", tc.contentType, tc.body, "Authorization", "Bearer "+token)
+			if r.Status != tc.status || r.JSON(t)["error"] != tc.code {
+				t.Fatalf("got %d %s; want %d %s", r.Status, r.Body, tc.status, tc.code)
+			}
+		})
+	}
+
+	otherWS := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: other\n"})
+	foreign := otherWS.iat("other", 1)
+	used := n.iat("default", 1)
+	n.mustRegister("default", used, `{"grant_types":["client_credentials"]}`)
+	revoked := n.iat("default", 1)
+	var list []map[string]any
+	json.Unmarshal([]byte(n.mustCLI("iat", "list", "--json")), &list)
+	for _, it := range list {
+		if it["uses"] == float64(0) && it["max_uses"] == float64(1) {
+			n.mustCLI("iat", "revoke", it["id"].(string))
+		}
+	}
+	for name, bearer := range map[string]string{"no token": "", "garbage": "nope", "used": used, "revoked": revoked, "foreign workspace": foreign} {
+		r := n.register("default", bearer, `{"grant_types":["client_credentials"]}`)
+		if r.Status != 401 || r.JSON(t)["error"] != "invalid_token" || r.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if got := n.clientCount("default"); got != before+1 {
+		t.Fatalf("%d clients after refused registrations, want %d", got, before+1)
+	}
+
+	for _, id := range []string{"x'%20OR%201=1--", "..%2F..%2Fetc", "%00"} {
+		if r := get(t, n.Base+"/default/oauth2/register/"+id, "Authorization", "Bearer "+token); r.Status != 401 {
+			t.Errorf("client id %q: %d %s", id, r.Status, r.Body)
+		}
+	}
+}
+
+// TestOperatorTokensAndAudit: Keycloak-style counted tokens, revocation,
+// and an audit trail without secrets.
+func TestOperatorTokensAndAudit(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	tok := n.iat("default", 2)
+	n.mustRegister("default", tok, `{"grant_types":["client_credentials"],"client_name":"one"}`)
+	n.mustRegister("default", tok, `{"grant_types":["client_credentials"],"client_name":"two"}`)
+	if r := n.register("default", tok, `{"grant_types":["client_credentials"]}`); r.Status != 401 {
+		t.Fatalf("third use of a two-use token: %d", r.Status)
+	}
+	n.register("default", tok, `{"redirect_uris":["javascript:x"]}`)
+	out := n.mustCLI("audit", "list", "--workspace", "default", "--json")
+	var events []map[string]any
+	if err := json.Unmarshal([]byte(out), &events); err != nil {
+		t.Fatal(out)
+	}
+	outcomes := map[string]int{}
+	for _, e := range events {
+		outcomes[e["outcome"].(string)]++
+		if e["outcome"] == "denied" && e["reason"] == "" {
+			t.Errorf("denied event without a reason: %v", e)
+		}
+	}
+	if outcomes["accepted"] != 2 || outcomes["denied"] != 2 {
+		t.Fatalf("audit outcomes %v", outcomes)
+	}
+	if strings.Contains(out, tok) {
+		t.Fatal("the audit log holds a token value")
+	}
+}
+
+// TestRegistrationCORS: browser-based clients (MCP clients among them) may
+// register from the workspace's listed origins only.
+func TestRegistrationCORS(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    cors_origins: [https://app.example]\n"})
+	pre := func(origin string) response {
+		req, _ := http.NewRequest(http.MethodOptions, n.Base+"/default/oauth2/register", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		return do(t, req)
+	}
+	if r := pre("https://app.example"); r.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(r.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("allowed origin: %d %v", r.Status, r.Header)
+	}
+	if r := pre("https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("CORS granted to an unlisted origin")
+	}
+}
+
+// TestRATRotationIsAtomic: of concurrent reads with one RAT under rotation
+// on read, exactly one succeeds and the client ends with one working RAT.
+func TestRATRotationIsAtomic(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      enabled: true\n      mode: initial_access_token\n      scope: dcr\n      registration_token_ttl: 3600\n      rotate_registration_token: on_read_and_update\n      grant_types: [client_credentials]\n      response_types: [code]\n      auth_methods: [client_secret_basic]\n"})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	uri, rat := reg["registration_client_uri"].(string), reg["registration_access_token"].(string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var winners []string
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := get(t, uri, "Authorization", "Bearer "+rat)
+			if r.Status == 200 {
+				mu.Lock()
+				winners = append(winners, r.JSON(t)["registration_access_token"].(string))
+				mu.Unlock()
+			} else if r.Status != 401 {
+				t.Errorf("status %d", r.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(winners) != 1 {
+		t.Fatalf("%d concurrent reads with one RAT succeeded; want exactly 1", len(winners))
+	}
+	if r := get(t, uri, "Authorization", "Bearer "+winners[0]); r.Status != 200 {
+		t.Fatalf("the winner's RAT does not work: %d", r.Status)
+	}
+}
+
+// TestTokenLifetimeExtension: a registered access_token_lifetime is
+// honoured by the token endpoint and bounded by the workspace maximum.
+func TestTokenLifetimeExtension(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	tok := n.iat("default", 2)
+	reg := n.mustRegister("default", tok, `{"grant_types":["client_credentials"],"scope":"profile","access_token_lifetime":60}`)
+	got := n.clientCredentials("default", reg["client_id"].(string), reg["client_secret"].(string), "profile")
+	if got["expires_in"] != float64(60) {
+		t.Fatalf("expires_in %v, want 60", got["expires_in"])
+	}
+	if r := n.register("default", tok, `{"grant_types":["client_credentials"],"access_token_lifetime":86400}`); r.Status != 400 {
+		t.Fatalf("lifetime above the workspace maximum: %d", r.Status)
+	}
+}
