@@ -14,12 +14,12 @@ const registered = await oauth.processDynamicClientRegistrationResponse(
   await oauth.dynamicClientRegistrationRequest(as, {
     client_name: 'oauth4webapi e2e',
     grant_types: ['client_credentials'],
-    token_endpoint_auth_method: 'client_secret_post',
+    token_endpoint_auth_method: 'client_secret_basic',
     scope,
   }, { initialAccessToken: process.env.INITIAL_ACCESS_TOKEN, ...insecure }))
 
 const c = { client_id: registered.client_id }
-const auth = oauth.ClientSecretPost(registered.client_secret)
+const auth = oauth.ClientSecretBasic(registered.client_secret)
 
 const tokens = await oauth.processClientCredentialsResponse(as, c,
   await oauth.clientCredentialsGrantRequest(as, c, auth, new URLSearchParams({ scope }), insecure))

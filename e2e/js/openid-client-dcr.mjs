@@ -12,7 +12,7 @@ const config = await client.dynamicClientRegistration(
   {
     client_name: 'openid-client e2e',
     grant_types: ['client_credentials'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: 'client_secret_post', // openid-client's default method
     scope,
   },
   undefined,

@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// runNode runs one of e2e/js's scripts against issuer and decodes the JSON
+// line it prints.
+func runNode(t *testing.T, script, issuer, iat, scope string) map[string]any {
+	t.Helper()
+	_, err := os.Stat(filepath.Join("js", "node_modules", "openid-client"))
+	requireCI(t, err == nil, "e2e/js/node_modules (npm ci)")
+	cmd := exec.Command("node", script)
+	cmd.Dir = "js"
+	cmd.Env = append(os.Environ(), "ISSUER="+issuer, "INITIAL_ACCESS_TOKEN="+iat, "SCOPE="+scope)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", script, err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
+		t.Fatalf("node %s printed: %s", script, out)
+	}
+	return m
+}
+
+// TestOpenIDClientRegistersAndUsesClient: npm openid-client's dynamic
+// registration API, then a client_credentials grant with the new client.
+func TestOpenIDClientRegistersAndUsesClient(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	got := runNode(t, "openid-client-dcr.mjs", n.Base+"/default", n.iat("default", 1), "profile")
+	if got["has_secret"] != true || got["has_access_token"] != true || got["token_type"] != "bearer" && got["token_type"] != "Bearer" {
+		t.Fatalf("openid-client: %v", got)
+	}
+}
+
+// TestOAuth4WebAPIFullCycle: discovery, registration, token, introspection,
+// revocation with npm oauth4webapi.
+func TestOAuth4WebAPIFullCycle(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	got := runNode(t, "oauth4webapi-dcr.mjs", n.Base+"/default", n.iat("default", 1), "profile email")
+	if got["token_endpoint_auth_method"] != "client_secret_basic" || got["active_before_revocation"] != true || got["active_after_revocation"] != false || got["introspected_client_id"] != got["client_id"] {
+		t.Fatalf("oauth4webapi: %v", got)
+	}
+}
+
+// TestGoClientCredentialsWithRegisteredClient: golang.org/x/oauth2 uses a
+// client that registered itself.
+func TestGoClientCredentialsWithRegisteredClient(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"],"scope":"profile"}`)
+	cc := clientcredentials.Config{ClientID: reg["client_id"].(string), ClientSecret: reg["client_secret"].(string),
+		TokenURL: n.Base + "/default/oauth2/token", Scopes: []string{"profile"}}
+	tok, err := cc.Token(context.Background())
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("x/oauth2: %v", err)
+	}
+}
