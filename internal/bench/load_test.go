@@ -1,0 +1,75 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Millisecond}, {0.99, 990 * time.Millisecond}, {1, time.Second}} {
+		got := h.quantile(tc.q)
+		if got < tc.want*96/100 || got > tc.want*104/100 {
+			t.Errorf("q%.2f = %v, want about %v", tc.q, got, tc.want)
+		}
+	}
+	if h.quantile(0.5) > h.quantile(0.99) {
+		t.Error("quantiles not monotonic")
+	}
+}
+
+func TestRunCountsRequestsAndErrors(t *testing.T) {
+	var served atomic.Int64
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1); w.Write([]byte("{}")) }))
+	defer ok.Close()
+	step := func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			resp, err := c.Get(ok.URL)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return errors.New(resp.Status)
+			}
+			return nil
+		}, nil
+	}
+	r, err := Run(context.Background(), "ok", 4, 50*time.Millisecond, 200*time.Millisecond, step)
+	if err != nil || r.Requests == 0 || r.Errors != 0 || r.Requests > served.Load() {
+		t.Fatalf("result %+v, served %d, err %v", r, served.Load(), err)
+	}
+
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer bad.Close()
+	failing := func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			resp, err := c.Get(bad.URL)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return errors.New(resp.Status)
+			}
+			return nil
+		}, nil
+	}
+	r, _ = Run(context.Background(), "bad", 2, 0, 100*time.Millisecond, failing)
+	if r.Errors == 0 || r.Requests != 0 || r.FirstError == "" {
+		t.Fatalf("errors not counted: %+v", r)
+	}
+}

@@ -1,0 +1,202 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// target is the registrar process under test, started by the bench itself
+// in a temporary directory with its own store.
+type target struct {
+	binary, dir, db, base string
+	cmd                   *exec.Cmd
+	stderr                bytes.Buffer
+}
+
+// benchConfig declares the workspaces the workloads use.
+const benchConfig = `key_refresh: 5s
+workspaces:
+  - name: opaque
+    access_token_format: opaque
+  - name: rotating
+    registration:
+      enabled: true
+      mode: initial_access_token
+      scope: dcr
+      registration_token_ttl: 86400
+      rotate_registration_token: on_read_and_update
+      grant_types: [client_credentials]
+      response_types: [code]
+      auth_methods: [client_secret_basic]
+`
+
+func newTarget(binary, db string) (*target, error) {
+	dir, err := os.MkdirTemp("", "registrar-bench")
+	if err != nil {
+		return nil, err
+	}
+	if db == "" {
+		db = "sqlite:" + filepath.Join(dir, "registrar.db")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig), 0o600); err != nil {
+		return nil, err
+	}
+	return &target{binary: binary, dir: dir, db: db}, nil
+}
+
+func (t *target) env() []string {
+	return append(os.Environ(), "REGISTRAR_CONFIG="+filepath.Join(t.dir, "registrar.yaml"),
+		"REGISTRAR_MASTER_KEY_FILE="+filepath.Join(t.dir, "registrar.key"), "REGISTRAR_DB="+t.db, "REGISTRAR_LOG_LEVEL=warn")
+}
+
+// cliJSON runs a registrar subcommand and decodes its JSON output.
+func (t *target) cliJSON(out any, args ...string) error {
+	cmd := exec.Command(t.binary, args...)
+	cmd.Dir, cmd.Env = t.dir, t.env()
+	raw, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("registrar %s: %v: %s", strings.Join(args, " "), err, ee.Stderr)
+		}
+		return err
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// credentials are a client's id and secret.
+type credentials struct {
+	ID     string `json:"client_id"`
+	Secret string `json:"client_secret"`
+}
+
+func (c credentials) basic() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.ID)+":"+url.QueryEscape(c.Secret)))
+}
+
+func (t *target) createClient(ws string) (credentials, error) {
+	var c credentials
+	err := t.cliJSON(&c, "client", "create", "--workspace", ws, "--grant-type", "client_credentials", "--scope", "dcr", "--json")
+	return c, err
+}
+
+func (t *target) createIAT(ws string) (string, error) {
+	var v struct{ Token string }
+	err := t.cliJSON(&v, "iat", "create", "--workspace", ws, "--uses", "0", "--expires", "2h", "--json")
+	return v.Token, err
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// start runs `registrar serve` and waits for /readyz.
+func (t *target) start() error {
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	t.base = "http://" + addr
+	t.cmd = exec.Command(t.binary, "serve", "--listen", addr)
+	t.cmd.Dir, t.cmd.Env = t.dir, t.env()
+	t.cmd.Stdout, t.cmd.Stderr = io.Discard, &t.stderr
+	if err := t.cmd.Start(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(t.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.stop()
+	return fmt.Errorf("registrar did not become ready: %s", t.stderr.String())
+}
+
+// stop ends the server (SIGTERM, then kill) and removes its files.
+func (t *target) stop() {
+	if t.cmd != nil && t.cmd.Process != nil {
+		t.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { t.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.cmd.Process.Kill()
+		}
+	}
+	os.RemoveAll(t.dir)
+}
+
+// memory reads the server's peak and current resident set (MiB).
+func (t *target) memory() (peak, current float64) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			peak = kb / 1024
+		case "VmRSS:":
+			current = kb / 1024
+		}
+	}
+	return peak, current
+}
+
+// send performs one request and checks the status; it returns the body.
+func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return out, fmt.Errorf("%s %s: %d %s", method, u, resp.StatusCode, out)
+	}
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// fixture is what the workloads share: the server and its credentials.
+type fixture struct {
+	t                  *target
+	jwtClient, opaqueC credentials
+	jwt, opaqueToken   string
+	iat, rotatingIAT   string
+}
+
+// workload is one named measurement against the server.
+type workload struct {
+	name    string
+	newStep func(f *fixture) func(worker int) (Step, error)
+}
+
+const form = "application/x-www-form-urlencoded"
+
+// workloads lists them; adding one is adding an entry.
+var workloads = []workload{
+	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
+		return tokenStep(f.t.base+"/default/oauth2/token", f.jwtClient)
+	}},
+	{"cc-opaque", func(f *fixture) func(int) (Step, error) {
+		return tokenStep(f.t.base+"/opaque/oauth2/token", f.opaqueC)
+	}},
+	{"introspect", func(f *fixture) func(int) (Step, error) {
+		return introspectStep(f.t.base+"/default/oauth2/introspect", f.jwtClient, f.jwt)
+	}},
+	{"introspect-opaque", func(f *fixture) func(int) (Step, error) {
+		return introspectStep(f.t.base+"/opaque/oauth2/introspect", f.opaqueC, f.opaqueToken)
+	}},
+	// W1: registrations with a multi-use initial access token, each durable.
+	{"register", func(f *fixture) func(int) (Step, error) {
+		u := f.t.base + "/default/oauth2/register"
+		return func(int) (Step, error) {
+			return func(ctx context.Context, c *http.Client) error {
+				_, err := send(ctx, c, http.MethodPost, u, "application/json",
+					`{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`, "Bearer "+f.iat, 201)
+				return err
+			}, nil
+		}
+	}},
+	// W5: RFC 7592 reads where every read rotates the registration token.
+	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
+		return func(int) (Step, error) { return rotatingReadStep(f) }
+	}},
+}
+
+func tokenStep(u string, cl credentials) func(int) (Step, error) {
+	auth := cl.basic()
+	return func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			_, err := send(ctx, c, http.MethodPost, u, form, "grant_type=client_credentials&scope=dcr", auth, 200)
+			return err
+		}, nil
+	}
+}
+
+func introspectStep(u string, cl credentials, token string) func(int) (Step, error) {
+	auth, body := cl.basic(), "token="+url.QueryEscape(token)
+	return func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			out, err := send(ctx, c, http.MethodPost, u, form, body, auth, 200)
+			if err == nil && string(out) == `{"active":false}` {
+				return fmt.Errorf("token introspected inactive")
+			}
+			return err
+		}, nil
+	}
+}
+
+// rotatingReadStep registers a client for this worker, then reads it with
+// the newest registration access token each time.
+func rotatingReadStep(f *fixture) (Step, error) {
+	reg, err := send(context.Background(), http.DefaultClient, http.MethodPost, f.t.base+"/rotating/oauth2/register", "application/json",
+		`{"grant_types":["client_credentials"]}`, "Bearer "+f.rotatingIAT, 201)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		URI string `json:"registration_client_uri"`
+		RAT string `json:"registration_access_token"`
+	}
+	if err := json.Unmarshal(reg, &r); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c *http.Client) error {
+		out, err := send(ctx, c, http.MethodGet, r.URI, "", "", "Bearer "+r.RAT, 200)
+		if err != nil {
+			return err
+		}
+		var next struct {
+			RAT string `json:"registration_access_token"`
+		}
+		if err := json.Unmarshal(out, &next); err != nil || next.RAT == "" {
+			return fmt.Errorf("read did not rotate the token: %s", out)
+		}
+		r.RAT = next.RAT
+		return nil
+	}, nil
+}
+
+// prepare makes clients, tokens and initial access tokens before serving,
+// then fetches one token of each kind to introspect.
+func prepare(t *target) (*fixture, error) {
+	f := &fixture{t: t}
+	var err error
+	if f.jwtClient, err = t.createClient("default"); err != nil {
+		return nil, err
+	}
+	if f.opaqueC, err = t.createClient("opaque"); err != nil {
+		return nil, err
+	}
+	if f.iat, err = t.createIAT("default"); err != nil {
+		return nil, err
+	}
+	if f.rotatingIAT, err = t.createIAT("rotating"); err != nil {
+		return nil, err
+	}
+	if err := t.start(); err != nil {
+		return nil, err
+	}
+	if f.jwt, err = fetchToken(t.base+"/default/oauth2/token", f.jwtClient); err != nil {
+		return nil, err
+	}
+	f.opaqueToken, err = fetchToken(t.base+"/opaque/oauth2/token", f.opaqueC)
+	return f, err
+}
+
+func fetchToken(u string, cl credentials) (string, error) {
+	out, err := send(context.Background(), http.DefaultClient, http.MethodPost, u, form, "grant_type=client_credentials&scope=dcr", cl.basic(), 200)
+	if err != nil {
+		return "", err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	return tok.AccessToken, json.Unmarshal(out, &tok)
+}
