@@ -181,9 +181,15 @@ func (n *node) bootstrap() (id, secret string) {
 // cli runs a subcommand on the node's store, as an operator would.
 func (n *node) cli(args ...string) (string, error) {
 	n.t.Helper()
+	return n.cliInput("", args...)
+}
+
+// cliInput is cli with standard input (for --password-stdin).
+func (n *node) cliInput(stdin string, args ...string) (string, error) {
+	n.t.Helper()
 	full := append(args, "--db", n.DB)
 	cmd := exec.Command(binary, full...)
-	cmd.Dir, cmd.Env = n.Dir, n.Env
+	cmd.Dir, cmd.Env, cmd.Stdin = n.Dir, n.Env, strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -88,7 +88,8 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 	if err != nil {
 		return issuedToken{}, err
 	}
-	if g.GrantID == "" {
+	family := g.GrantID != ""
+	if !family {
 		g.GrantID = jti
 	}
 	aud := audience(g.Resources)
@@ -113,6 +114,15 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 			claims.AuthTime = g.AuthTime.Unix()
 		}
 		value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, claims)
+		if err == nil && family {
+			// A JWT of a grant family gets a record (no hash), so revoking
+			// the family — a replayed code, a reused refresh token — reaches it.
+			err = s.Store.CreateToken(ctx, store.Token{
+				Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatJWT,
+				ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
+				GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
+			})
+		}
 	}
 	if err != nil {
 		return issuedToken{}, fmt.Errorf("issue access token: %w", err)

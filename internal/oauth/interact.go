@@ -137,7 +137,7 @@ func (s *Service) showLogin(ws workspace.Workspace, w http.ResponseWriter, r *ht
 	return s.Flow.Pages.Render(w, status, "login", "Sign in", s.Issuer(ws), web.LoginPage{
 		Action: "/" + ws.Name + "/login", CSRF: csrf, Request: sealed,
 		ClientName: displayName(cl), Username: username, Error: problem,
-	})
+	}, req.RedirectURI)
 }
 
 func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
@@ -159,7 +159,7 @@ func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w htt
 		ClientName: displayName(cl), LogoURI: cl.Metadata.LogoURI, PolicyURI: cl.Metadata.PolicyURI,
 		TOSURI: cl.Metadata.TOSURI, Username: u.Username, Scopes: describeScopes(req.Scope),
 		Unverified: cl.Provenance.Origin == client.OriginDCR,
-	})
+	}, req.RedirectURI)
 }
 
 func displayName(cl client.Client) string {

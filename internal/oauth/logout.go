@@ -76,7 +76,7 @@ func (s *Service) ShowLogout(ctx context.Context, ws workspace.Workspace, w http
 	}
 	return s.Flow.Pages.Render(w, http.StatusOK, "logout", "Sign out", s.Issuer(ws), web.LogoutPage{
 		Action: "/" + ws.Name + "/oauth2/logout", CSRF: csrf, Request: encode(sealed), ClientName: name,
-	})
+	}, req.RedirectURI)
 }
 
 // Logout ends the session and returns to the client when it asked to.

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 //go:embed templates/*.html templates/style.css
@@ -35,8 +37,8 @@ func New() (*Renderer, error) {
 		pages: map[string]*template.Template{},
 		css:   template.CSS(css),
 		// Nothing loads but the inline stylesheet (by hash) and https
-		// images (client logos); forms post only to us; no framing.
-		csp: fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		// images (client logos); no framing. form-action is added per page.
+		csp: fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src https:; frame-ancestors 'none'; base-uri 'none'",
 			base64.StdEncoding.EncodeToString(sum[:])),
 	}
 	for _, name := range []string{"login", "consent", "error", "logout"} {
@@ -84,8 +86,11 @@ type LogoutPage struct {
 }
 
 // Render writes page name with status. The page is rendered to a buffer
-// first so a template error never leaves half a page.
-func (r *Renderer) Render(w http.ResponseWriter, status int, name, title, issuer string, page any) error {
+// first so a template error never leaves half a page. Forms may post to
+// us only, but browsers also apply form-action to the redirect after a
+// POST, so redirectTo (the one client redirect URI this request may end
+// at) is allowed too.
+func (r *Renderer) Render(w http.ResponseWriter, status int, name, title, issuer string, page any, redirectTo ...string) error {
 	t, ok := r.pages[name]
 	if !ok {
 		return fmt.Errorf("no page %q", name)
@@ -96,7 +101,7 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name, title, issuer
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", r.csp)
+	h.Set("Content-Security-Policy", r.csp+"; form-action 'self'"+formSources(redirectTo))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -104,4 +109,22 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name, title, issuer
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// formSources turns redirect URIs into CSP sources: the origin of an http(s)
+// URI, the scheme of a private-use one ("com.example.app:").
+func formSources(uris []string) string {
+	var b strings.Builder
+	for _, raw := range uris {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || strings.ContainsAny(raw, " ;,'") {
+			continue
+		}
+		if u.Scheme == "http" || u.Scheme == "https" {
+			b.WriteString(" " + u.Scheme + "://" + u.Host)
+		} else {
+			b.WriteString(" " + u.Scheme + ":")
+		}
+	}
+	return b.String()
 }
