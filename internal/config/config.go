@@ -27,13 +27,13 @@ type Config struct {
 	MasterKeyFile string `yaml:"master_key_file"`
 	// MasterKey comes only from the environment (REGISTRAR_MASTER_KEY), never
 	// from a file that might be committed or a flag visible in `ps`.
-	MasterKey  string      `yaml:"-"`
-	LogLevel   string      `yaml:"log_level"`
-	LogFormat  string      `yaml:"log_format"`
+	MasterKey string `yaml:"-"`
+	LogLevel  string `yaml:"log_level"`
+	LogFormat string `yaml:"log_format"`
 	// KeyRefresh is how often a node re-reads signing keys, so a rotation
 	// made elsewhere (another node, the CLI) reaches it.
 	KeyRefresh time.Duration `yaml:"key_refresh"`
-	Workspaces []Workspace `yaml:"workspaces"`
+	Workspaces []Workspace   `yaml:"workspaces"`
 }
 
 // Workspace declares a workspace and its settings in YAML. Settings not
