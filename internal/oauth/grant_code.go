@@ -45,8 +45,12 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	if err := checkCode(code, cl, form, now); err != nil {
 		return TokenResponse{}, err
 	}
+	resources, err := requestedResources(ws, form.All("resource"), code.Resources)
+	if err != nil {
+		return TokenResponse{}, err
+	}
 	return s.issueUserTokens(ctx, ws, cl, userGrant{
-		subject: code.UserID, scope: code.Scope, resources: code.Resources, nonce: code.Nonce,
+		subject: code.UserID, scope: code.Scope, resources: resources, nonce: code.Nonce,
 		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
 	}, true)
 }

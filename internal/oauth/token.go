@@ -95,7 +95,11 @@ func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	tok, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: cl.ID, Scope: scope, GrantType: client.GrantClientCredentials})
+	resources, err := requestedResources(ws, form.All("resource"), nil)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	tok, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: cl.ID, Scope: scope, Resources: resources, GrantType: client.GrantClientCredentials})
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -145,4 +149,28 @@ func validScopeToken(sc string) bool {
 		}
 	}
 	return sc != ""
+}
+
+// requestedResources checks RFC 8707 resource parameters of a token
+// request: each must be a resource of the workspace and, when the grant
+// already names resources (a code, a refresh token), one of those
+// (RFC 8707 §2.2: a token request can narrow, never widen). Without any,
+// the grant's resources stand.
+func requestedResources(ws workspace.Workspace, requested, granted []string) ([]string, error) {
+	if len(requested) == 0 {
+		return granted, nil
+	}
+	var out []string
+	for _, r := range requested {
+		if e := checkResource(ws, r); e != nil {
+			return nil, e
+		}
+		if granted != nil && !slices.Contains(granted, r) {
+			return nil, oautherr.New("invalid_target", "resource %q was not authorized for this grant", r)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
