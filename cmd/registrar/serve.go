@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		if w.Settings.Registration.Mode == workspace.ModeOpen {
 			log.Warn("open dynamic client registration: anyone can register clients", "workspace", w.Name)
 		}
+	}
+	if addr := os.Getenv("REGISTRAR_PPROF_LISTEN"); addr != "" {
+		startPprof(log, addr)
 	}
 	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", redactDSN(cfg.DB))
 	srv, err := server.New(env, log)

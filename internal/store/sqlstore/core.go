@@ -30,11 +30,11 @@ func (s *Store) CreateWorkspace(ctx context.Context, w workspace.Workspace) erro
 }
 
 func (s *Store) WorkspaceByName(ctx context.Context, name string) (workspace.Workspace, error) {
-	row := s.read.QueryRowContext(ctx, s.q(`SELECT name, settings, created_at, updated_at FROM workspaces WHERE name = ?`), name)
+	row := s.readRow(ctx, `SELECT name, settings, created_at, updated_at FROM workspaces WHERE name = ?`, name)
 	return scanWorkspace(row, s)
 }
 
-func scanWorkspace(row interface{ Scan(...any) error }, s *Store) (workspace.Workspace, error) {
+func scanWorkspace(row rowScanner, s *Store) (workspace.Workspace, error) {
 	var w workspace.Workspace
 	var settings string
 	var created, updated sql.NullInt64
@@ -46,7 +46,7 @@ func scanWorkspace(row interface{ Scan(...any) error }, s *Store) (workspace.Wor
 }
 
 func (s *Store) ListWorkspaces(ctx context.Context) ([]workspace.Workspace, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT name, settings, created_at, updated_at FROM workspaces ORDER BY name`))
+	rows, err := s.readRows(ctx, `SELECT name, settings, created_at, updated_at FROM workspaces ORDER BY name`)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -91,7 +91,7 @@ func clientArgs(c client.Client) ([]any, error) {
 		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt)}, nil
 }
 
-func scanClient(row interface{ Scan(...any) error }, s *Store) (client.Client, error) {
+func scanClient(row rowScanner, s *Store) (client.Client, error) {
 	var c client.Client
 	var secretExp, issued, updated, ratExp sql.NullInt64
 	var md, prov, origin string
@@ -120,7 +120,7 @@ func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) er
 }
 
 func (s *Store) ClientByID(ctx context.Context, ws, id string) (client.Client, error) {
-	return scanClient(s.read.QueryRowContext(ctx, s.q(`SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`), ws, id), s)
+	return scanClient(s.readRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
 func (s *Store) ListClients(ctx context.Context, ws string, p store.Page) ([]client.Client, error) {
@@ -134,7 +134,7 @@ func (s *Store) ListClients(ctx context.Context, ws string, p store.Page) ([]cli
 	if p.Limit > 0 {
 		query += ` LIMIT ` + fmt.Sprint(p.Limit)
 	}
-	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.readRows(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -152,7 +152,7 @@ func (s *Store) ListClients(ctx context.Context, ws string, p store.Page) ([]cli
 
 func (s *Store) CountClients(ctx context.Context, ws string) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM clients WHERE workspace = ?`), ws).Scan(&n)
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM clients WHERE workspace = ?`, ws).Scan(&n)
 	return n, s.wrap(err)
 }
 
@@ -232,8 +232,8 @@ func (s *Store) RotateKeys(ctx context.Context, ws string, fresh []store.Signing
 }
 
 func (s *Store) KeysByWorkspace(ctx context.Context, ws string, now time.Time) ([]store.SigningKey, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT workspace, kid, alg, private_key_encrypted, public_jwk, created_at, retired_at, publish_until
-		FROM signing_keys WHERE workspace = ? AND (retired_at IS NULL OR publish_until > ?) ORDER BY created_at DESC, kid`), ws, ts(now))
+	rows, err := s.readRows(ctx, `SELECT workspace, kid, alg, private_key_encrypted, public_jwk, created_at, retired_at, publish_until
+		FROM signing_keys WHERE workspace = ? AND (retired_at IS NULL OR publish_until > ?) ORDER BY created_at DESC, kid`, ws, ts(now))
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -266,7 +266,7 @@ func tokenArgs(t store.Token) ([]any, error) {
 		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt)}, nil
 }
 
-func scanToken(row interface{ Scan(...any) error }, s *Store) (store.Token, error) {
+func scanToken(row rowScanner, s *Store) (store.Token, error) {
 	var t store.Token
 	var aud string
 	var issued, exp, revoked sql.NullInt64
@@ -297,11 +297,11 @@ func (s *Store) insertToken(ctx context.Context, db execer, t store.Token, suffi
 }
 
 func (s *Store) TokenByHash(ctx context.Context, ws string, hash []byte) (store.Token, error) {
-	return scanToken(s.read.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND workspace = ?`), hash, ws), s)
+	return scanToken(s.readRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND workspace = ?`, hash, ws), s)
 }
 
 func (s *Store) TokenByID(ctx context.Context, ws, id string) (store.Token, error) {
-	return scanToken(s.read.QueryRowContext(ctx, s.q(`SELECT `+tokenColumns+` FROM tokens WHERE workspace = ? AND id = ?`), ws, id), s)
+	return scanToken(s.readRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
 func (s *Store) RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *store.Token) error {

@@ -29,7 +29,7 @@ func (s *Store) CreateUser(ctx context.Context, u user.User) error {
 	return err
 }
 
-func scanUser(row interface{ Scan(...any) error }, s *Store) (user.User, error) {
+func scanUser(row rowScanner, s *Store) (user.User, error) {
 	var u user.User
 	var verified int
 	var created, updated sql.NullInt64
@@ -42,15 +42,15 @@ func scanUser(row interface{ Scan(...any) error }, s *Store) (user.User, error) 
 }
 
 func (s *Store) UserByUsername(ctx context.Context, ws, username string) (user.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? AND username = ?`), ws, username), s)
+	return scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE workspace = ? AND username = ?`, ws, username), s)
 }
 
 func (s *Store) UserByID(ctx context.Context, ws, id string) (user.User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? AND id = ?`), ws, id), s)
+	return scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
 func (s *Store) ListUsers(ctx context.Context, ws string) ([]user.User, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+userColumns+` FROM users WHERE workspace = ? ORDER BY username`), ws)
+	rows, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users WHERE workspace = ? ORDER BY username`, ws)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) SessionByHash(ctx context.Context, ws string, hash []byte) (stor
 	var se store.Session
 	var amr string
 	var auth, exp sql.NullInt64
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT workspace, id, hash, user_id, auth_time, amr, expires_at FROM sessions WHERE hash = ? AND workspace = ?`), hash, ws).
+	err := s.readRow(ctx, `SELECT workspace, id, hash, user_id, auth_time, amr, expires_at FROM sessions WHERE hash = ? AND workspace = ?`, hash, ws).
 		Scan(&se.Workspace, &se.ID, &se.Hash, &se.UserID, &auth, &amr, &exp)
 	if err != nil {
 		return se, s.wrap(err)
@@ -146,7 +146,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return err
 }
 
-func scanCode(row interface{ Scan(...any) error }, s *Store) (store.AuthCode, error) {
+func scanCode(row rowScanner, s *Store) (store.AuthCode, error) {
 	var c store.AuthCode
 	var res, amr string
 	var auth, issued, exp, used sql.NullInt64
@@ -201,7 +201,7 @@ func (s *Store) SaveConsent(ctx context.Context, c store.Consent) error {
 func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (store.Consent, error) {
 	var c store.Consent
 	var granted sql.NullInt64
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT workspace, user_id, client_id, scope, granted_at FROM consents WHERE workspace = ? AND user_id = ? AND client_id = ?`),
+	err := s.readRow(ctx, `SELECT workspace, user_id, client_id, scope, granted_at FROM consents WHERE workspace = ? AND user_id = ? AND client_id = ?`,
 		ws, userID, clientID).Scan(&c.Workspace, &c.UserID, &c.ClientID, &c.Scope, &granted)
 	c.GrantedAt = fromTS(granted)
 	return c, s.wrap(err)
@@ -233,7 +233,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, ws, key string, at, sinc
 
 func (s *Store) LoginFailures(ctx context.Context, ws, key string, since time.Time) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM login_failures WHERE workspace = ? AND throttle_key = ? AND at > ?`), ws, key, ts(since)).Scan(&n)
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM login_failures WHERE workspace = ? AND throttle_key = ? AND at > ?`, ws, key, ts(since)).Scan(&n)
 	return n, s.wrap(err)
 }
 

@@ -17,7 +17,7 @@ func (s *Store) CreateInitialAccessToken(ctx context.Context, t store.InitialAcc
 	return err
 }
 
-func scanIAT(row interface{ Scan(...any) error }, s *Store) (store.InitialAccessToken, error) {
+func scanIAT(row rowScanner, s *Store) (store.InitialAccessToken, error) {
 	var t store.InitialAccessToken
 	var created, exp, revoked sql.NullInt64
 	if err := row.Scan(&t.Workspace, &t.ID, &t.Hash, &t.Description, &t.MaxUses, &t.Uses, &created, &exp, &revoked); err != nil {
@@ -28,11 +28,11 @@ func scanIAT(row interface{ Scan(...any) error }, s *Store) (store.InitialAccess
 }
 
 func (s *Store) InitialAccessTokenByHash(ctx context.Context, ws string, hash []byte) (store.InitialAccessToken, error) {
-	return scanIAT(s.read.QueryRowContext(ctx, s.q(`SELECT `+iatColumns+` FROM initial_access_tokens WHERE hash = ? AND workspace = ?`), hash, ws), s)
+	return scanIAT(s.readRow(ctx, `SELECT `+iatColumns+` FROM initial_access_tokens WHERE hash = ? AND workspace = ?`, hash, ws), s)
 }
 
 func (s *Store) ListInitialAccessTokens(ctx context.Context, ws string) ([]store.InitialAccessToken, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(`SELECT `+iatColumns+` FROM initial_access_tokens WHERE workspace = ? ORDER BY created_at DESC, id`), ws)
+	rows, err := s.readRows(ctx, `SELECT `+iatColumns+` FROM initial_access_tokens WHERE workspace = ? ORDER BY created_at DESC, id`, ws)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -121,7 +121,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, ws string, limit int) ([]st
 		query += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.readRows(ctx, query, args...)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
