@@ -279,8 +279,10 @@ func scanToken(row rowScanner, s *Store) (store.Token, error) {
 
 const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// CreateToken goes through the group commit: opaque tokens are written on
+// every token request.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
-	return s.insertToken(ctx, s.write, t, "")
+	return s.batched(ctx, func(tx *sql.Tx) error { return s.insertToken(ctx, tx, t, "") })
 }
 
 // insertToken inserts t; suffix may add an ON CONFLICT clause.

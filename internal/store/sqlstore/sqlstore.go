@@ -41,6 +41,11 @@ type Store struct {
 	// stmts caches prepared statements by pool and source text: parsing
 	// SQL on every request cost a sixth of the CPU of a token request.
 	stmts sync.Map // stmtKey → *sql.Stmt
+
+	// group commit (batch.go)
+	batch       chan batchOp
+	quit        chan struct{}
+	batcherDone chan struct{}
 }
 
 type stmtKey struct {
@@ -50,7 +55,9 @@ type stmtKey struct {
 
 // New returns a Store over the pools (read may equal write).
 func New(write, read *sql.DB, d Dialect) *Store {
-	return &Store{write: write, read: read, dialect: d}
+	s := &Store{write: write, read: read, dialect: d}
+	s.startBatcher()
+	return s
 }
 
 // prepared returns the cached statement for query on db, preparing it once.
@@ -106,6 +113,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.stopBatcher()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := s.write.Close()
 	if s.read != s.write {
