@@ -1,7 +1,3 @@
-// Package masterkey loads the server's master key and derives the purpose
-// keys from it (key encryption, secret pepper, form sealing) with
-// HKDF-SHA-256 (RFC 5869), so one secret configures a node and no two uses
-// share a key.
 package masterkey
 
 import (
@@ -12,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -60,19 +58,27 @@ func parse(s string) ([]byte, error) {
 			return b, nil
 		}
 	}
-	return nil, fmt.Errorf("must be %d bytes as base64 or hex", Size)
+	// The value is a secret: the message describes it without echoing it.
+	return nil, fmt.Errorf("must be %d random bytes encoded as base64 (standard or URL alphabet, padded or not) or as %d hex digits; got %d characters that are neither", Size, 2*Size, len(s))
 }
 
+// readFile reads the key through one open file, so the mode checked is
+// the mode of the file read.
 func readFile(path string) ([]byte, error) {
-	info, err := os.Stat(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	// Refuse a key others can read: it decrypts every signing key.
 	if info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("master key file %s has mode %v; it must be readable by its owner only (chmod 600)", path, info.Mode().Perm())
+		return nil, fmt.Errorf("master key file %s has mode %v, looser than 0600; it must be readable by its owner only (chmod 600 %s)", path, info.Mode().Perm(), path)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +89,63 @@ func readFile(path string) ([]byte, error) {
 	return key, nil
 }
 
-// create writes a new key with O_EXCL: if another process created the file
-// meanwhile, its key is used instead, so two first starts agree.
+// create writes a fresh key so that no reader ever sees a half-written
+// file: the key goes to a private temporary file in the same directory,
+// is synced, and is then hard-linked to path, which (like O_EXCL) fails
+// when path exists. If another process won the race, its key is read and
+// used instead, so two first starts agree on one key.
 func create(path string) ([]byte, bool, error) {
 	key := make([]byte, Size)
 	if _, err := rand.Read(key); err != nil {
 		return nil, false, err
 	}
+	tmp, err := writeTemp(filepath.Dir(path), key)
+	if err != nil {
+		return nil, false, fmt.Errorf("create master key file: %w", err)
+	}
+	defer os.Remove(tmp)
+	switch err := os.Link(tmp, path); {
+	case err == nil:
+		return key, true, nil
+	case errors.Is(err, fs.ErrExist):
+		key, err := readFile(path)
+		return key, false, err
+	default:
+		// Some filesystems have no hard links; O_EXCL still gives one
+		// winner, at the cost of a window where the file is empty.
+		return createExcl(path, key)
+	}
+}
+
+// writeTemp writes key as base64 text to a new 0600 file in dir and
+// syncs it: losing the master key would make every signing key
+// unreadable.
+func writeTemp(dir string, key []byte) (string, error) {
+	f, err := os.CreateTemp(dir, ".registrar-key-*") // CreateTemp uses mode 0600
+	if err != nil {
+		return "", err
+	}
+	err = writeKey(f, key)
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// writeKey writes, syncs and closes f.
+func writeKey(f *os.File, key []byte) error {
+	_, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func createExcl(path string, key []byte) ([]byte, bool, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		key, err := readFile(path)
@@ -98,13 +154,9 @@ func create(path string) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("create master key file: %w", err)
 	}
-	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
+	if err := writeKey(f, key); err != nil {
 		os.Remove(path)
-		return nil, false, fmt.Errorf("write master key file: %w", werr)
+		return nil, false, fmt.Errorf("write master key file: %w", err)
 	}
 	return key, true, nil
 }
