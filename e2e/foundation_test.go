@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"golang.org/x/oauth2/clientcredentials"
@@ -62,32 +65,19 @@ func TestFirstStart(t *testing.T) {
 		t.Fatalf("JWKS: %v, %d keys", err, set.Len())
 	}
 
-	tok := n.clientCredentials("default", id, secret, "dcr")
-	if tok["token_type"] != "Bearer" || tok["scope"] != "dcr" || tok["expires_in"] == nil {
-		t.Fatalf("token response %v", tok)
+	tr := postForm(t, issuer+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"dcr"}}, "Authorization", basicAuth(id, secret))
+	checkTokenHeaders(t, tr)
+	tok := tr.JSON(t)
+	if tr.Status != 200 || tok["token_type"] != "Bearer" || tok["scope"] != "dcr" || tok["expires_in"] == nil {
+		t.Fatalf("token response %d %v", tr.Status, tok)
 	}
 	at := tok["access_token"].(string)
-	msg, err := jws.Parse([]byte(at))
-	if err != nil {
-		t.Fatal(err)
+	claims := verifyAccessToken(t, at, set, "ES256")
+	if claims["iss"] != issuer || claims["client_id"] != id || claims["sub"] != id {
+		t.Fatalf("claims %v; want iss %s, client_id and sub %s", claims, issuer, id)
 	}
-	hdr := msg.Signatures()[0].ProtectedHeaders()
-	if typ, _ := hdr.Type(); typ != "at+jwt" {
-		t.Fatalf("typ %q, want at+jwt (RFC 9068)", typ)
-	}
-	payload, err := jws.Verify([]byte(at), jws.WithKeySet(set, jws.WithRequireKid(true)))
-	if err != nil {
-		t.Fatalf("access token does not verify against the published JWKS: %v", err)
-	}
-	var claims map[string]any
-	json.Unmarshal(payload, &claims)
-	for _, c := range []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"} {
-		if claims[c] == nil {
-			t.Errorf("RFC 9068 claim %s missing: %v", c, claims)
-		}
-	}
-	if claims["iss"] != issuer || claims["client_id"] != id {
-		t.Fatalf("claims %v", claims)
+	if exp, iat := claims["exp"].(float64), claims["iat"].(float64); exp-iat != tok["expires_in"].(float64) {
+		t.Errorf("exp-iat = %v but expires_in = %v", exp-iat, tok["expires_in"])
 	}
 
 	if in := n.introspect("default", id, secret, at); in["active"] != true || in["client_id"] != id {
@@ -120,39 +110,59 @@ func TestFirstStart(t *testing.T) {
 	}
 }
 
+// checkTokenHeaders: RFC 6749 §5.1 — a response carrying a token is JSON
+// and must not be cached by the client or any intermediary.
+func checkTokenHeaders(t testing.TB, r response) {
+	t.Helper()
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("Pragma") != "no-cache" {
+		t.Errorf("token response headers: Content-Type %q, Cache-Control %q, Pragma %q", r.Header.Get("Content-Type"), r.Header.Get("Cache-Control"), r.Header.Get("Pragma"))
+	}
+}
+
+// verifyAccessToken checks an RFC 9068 access token against set as a
+// resource server would: typ at+jwt, the workspace's algorithm (never the
+// one the token names for itself), a kid the JWKS publishes, every
+// required claim. It returns the claims.
+func verifyAccessToken(t testing.TB, at string, set jwk.Set, alg string) map[string]any {
+	t.Helper()
+	h := jwtHeader(t, at)
+	if h["typ"] != "at+jwt" || h["alg"] != alg {
+		t.Fatalf("header %v; want typ at+jwt (RFC 9068 §2.1), alg %s", h, alg)
+	}
+	kid, _ := h["kid"].(string)
+	key, ok := set.LookupKeyID(kid)
+	if !ok {
+		t.Fatalf("kid %q is not in the JWKS", kid)
+	}
+	sigAlg, known := jwa.LookupSignatureAlgorithm(alg)
+	if !known {
+		t.Fatalf("unknown algorithm %s", alg)
+	}
+	payload, err := jws.Verify([]byte(at), jws.WithKey(sigAlg, key))
+	if err != nil {
+		t.Fatalf("access token does not verify with JWKS key %s: %v", kid, err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"} {
+		if claims[c] == nil {
+			t.Errorf("RFC 9068 claim %s missing: %v", c, claims)
+		}
+	}
+	return claims
+}
+
 // TestTokenEndpointRefusesBadInput: every client mistake gets its RFC 6749
-// §5.2 error and status, never a 500.
+// §5.2 error and status, never a 500, and changes nothing stored.
 func TestTokenEndpointRefusesBadInput(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	id, secret := n.bootstrap()
 	postID, postSecret := n.createClient("default", "--grant-type", "client_credentials", "--scope", "dcr", "--auth-method", "client_secret_post")
 	tokenURL := n.Base + "/default/oauth2/token"
-	form := "grant_type=client_credentials"
-	cases := []struct {
-		name        string
-		method      string
-		contentType string
-		body        string
-		headers     []string
-		status      int
-		code        string
-	}{
-		{"wrong secret", "POST", "application/x-www-form-urlencoded", form, []string{"Authorization", basicAuth(id, "wrong")}, 401, "invalid_client"},
-		{"unknown client", "POST", "application/x-www-form-urlencoded", form, []string{"Authorization", basicAuth("nobody", "x")}, 401, "invalid_client"},
-		{"no credentials", "POST", "application/x-www-form-urlencoded", form, nil, 401, "invalid_client"},
-		{"malformed basic", "POST", "application/x-www-form-urlencoded", form, []string{"Authorization", "Basic !!!"}, 401, "invalid_client"},
-		{"method other than registered", "POST", "application/x-www-form-urlencoded", form + "&client_id=" + id + "&client_secret=" + secret, nil, 401, "invalid_client"},
-		{"unknown grant", "POST", "application/x-www-form-urlencoded", "grant_type=password&username=a&password=b", []string{"Authorization", basicAuth(id, secret)}, 400, "unsupported_grant_type"},
-		{"missing grant", "POST", "application/x-www-form-urlencoded", "scope=dcr", []string{"Authorization", basicAuth(id, secret)}, 400, "invalid_request"},
-		{"scope not allowed", "POST", "application/x-www-form-urlencoded", form + "&scope=openid", []string{"Authorization", basicAuth(id, secret)}, 400, "invalid_scope"},
-		{"body over 64 KiB", "POST", "application/x-www-form-urlencoded", form + "&pad=" + strings.Repeat("x", 70<<10), []string{"Authorization", basicAuth(id, secret)}, 413, "request_too_large"},
-		{"json body", "POST", "application/json", `{"grant_type":"client_credentials"}`, []string{"Authorization", basicAuth(id, secret)}, 400, "invalid_request"},
-		{"malformed form", "POST", "application/x-www-form-urlencoded", "grant_type=%zz", []string{"Authorization", basicAuth(id, secret)}, 400, "invalid_request"},
-		{"repeated parameter", "POST", "application/x-www-form-urlencoded", form + "&scope=dcr&scope=dcr", []string{"Authorization", basicAuth(id, secret)}, 400, "invalid_request"},
-		{"basic and post at once", "POST", "application/x-www-form-urlencoded", form + "&client_secret=" + postSecret, []string{"Authorization", basicAuth(postID, postSecret)}, 400, "invalid_request"},
-		{"GET", "GET", "", "", nil, 405, "method_not_allowed"},
-	}
-	for _, tc := range cases {
+	clientsBefore, issuedBefore := n.clientList("default"), n.metricSum("registrar_tokens_issued_total")
+	for _, tc := range badTokenRequests(id, secret, postID, postSecret) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, tokenURL, strings.NewReader(tc.body))
 			if tc.contentType != "" {
@@ -164,21 +174,116 @@ func TestTokenEndpointRefusesBadInput(t *testing.T) {
 			if r.Status != tc.status || m["error"] != tc.code || m["error_description"] == nil {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
 			}
-			if tc.status == 401 && r.Header.Get("WWW-Authenticate") == "" {
-				t.Error("401 without WWW-Authenticate")
+			if tc.status == 401 && req.Header.Get("Authorization") != "" && r.Header.Get("WWW-Authenticate") == "" {
+				t.Error("401 for a Basic header without WWW-Authenticate (RFC 6749 §5.2)")
 			}
 			if r.Header.Get("Cache-Control") != "no-store" {
 				t.Error("error response without Cache-Control: no-store")
 			}
 		})
 	}
+	if after := n.clientList("default"); after != clientsBefore {
+		t.Errorf("bad requests changed the clients:\nbefore %s\nafter %s", clientsBefore, after)
+	}
+	if after := n.metricSum("registrar_tokens_issued_total"); after != issuedBefore {
+		t.Errorf("bad requests issued tokens: %v → %v", issuedBefore, after)
+	}
 	// The post client works with its own method.
 	r := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {postID}, "client_secret": {postSecret}})
-	if r.Status != 200 || r.Header.Get("Pragma") != "no-cache" {
+	if r.Status != 200 {
 		t.Fatalf("client_secret_post: %d %s", r.Status, r.Body)
 	}
+	checkTokenHeaders(t, r)
 	if strings.Contains(n.Stderr.String(), postSecret) || strings.Contains(n.Stderr.String(), secret) {
 		t.Fatal("a client secret reached the logs")
+	}
+}
+
+type badTokenRequest struct {
+	name        string
+	method      string
+	contentType string
+	body        string
+	headers     []string
+	status      int
+	code        string
+}
+
+// badTokenRequests lists one client mistake per case; id/secret are a
+// client_secret_basic client, postID/postSecret a client_secret_post one.
+func badTokenRequests(id, secret, postID, postSecret string) []badTokenRequest {
+	const form, ct = "grant_type=client_credentials", "application/x-www-form-urlencoded"
+	basic := []string{"Authorization", basicAuth(id, secret)}
+	raw := func(s string) []string {
+		return []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(s))}
+	}
+	return []badTokenRequest{
+		{"wrong secret", "POST", ct, form, []string{"Authorization", basicAuth(id, "wrong")}, 401, "invalid_client"},
+		{"unknown client", "POST", ct, form, []string{"Authorization", basicAuth("nobody", "x")}, 401, "invalid_client"},
+		{"no credentials", "POST", ct, form, nil, 401, "invalid_client"},
+		{"malformed basic", "POST", ct, form, []string{"Authorization", "Basic !!!"}, 401, "invalid_client"},
+		{"basic without colon", "POST", ct, form, raw(id), 401, "invalid_client"},
+		{"basic with empty secret", "POST", ct, form, raw(id + ":"), 401, "invalid_client"},
+		// RFC 6749 §2.3.1: the id is form-decoded, so a bad escape is a bad credential.
+		{"basic with a bad escape", "POST", ct, form, raw("%zz:" + secret), 401, "invalid_client"},
+		{"post secret of a basic client", "POST", ct, form + "&client_id=" + id + "&client_secret=" + secret, nil, 401, "invalid_client"},
+		{"basic for a post client", "POST", ct, form, []string{"Authorization", basicAuth(postID, postSecret)}, 401, "invalid_client"},
+		{"post client with wrong secret", "POST", ct, form + "&client_id=" + postID + "&client_secret=wrong", nil, 401, "invalid_client"},
+		{"unknown grant", "POST", ct, "grant_type=password&username=a&password=b", basic, 400, "unsupported_grant_type"},
+		{"missing grant", "POST", ct, "scope=dcr", basic, 400, "invalid_request"},
+		{"scope not allowed", "POST", ct, form + "&scope=openid", basic, 400, "invalid_scope"},
+		{"scope unknown to the workspace", "POST", ct, form + "&scope=launch-missiles", basic, 400, "invalid_scope"},
+		{"body over 64 KiB", "POST", ct, form + "&pad=" + strings.Repeat("x", 70<<10), basic, 413, "request_too_large"},
+		{"json body", "POST", "application/json", `{"grant_type":"client_credentials"}`, basic, 400, "invalid_request"},
+		{"no content type", "POST", "", form, basic, 400, "invalid_request"},
+		{"malformed form", "POST", ct, "grant_type=%zz", basic, 400, "invalid_request"},
+		{"repeated parameter", "POST", ct, form + "&scope=dcr&scope=dcr", basic, 400, "invalid_request"},
+		{"repeated grant_type", "POST", ct, form + "&" + form, basic, 400, "invalid_request"},
+		{"basic and post at once", "POST", ct, form + "&client_secret=" + postSecret, []string{"Authorization", basicAuth(postID, postSecret)}, 400, "invalid_request"},
+		{"GET", "GET", "", "", nil, 405, "method_not_allowed"},
+		{"PUT", "PUT", ct, form, basic, 405, "method_not_allowed"},
+	}
+}
+
+// TestTokenEndpointAcceptsWhatRFCsAllow: the lenient side of the same
+// rules, each a shape real clients send.
+func TestTokenEndpointAcceptsWhatRFCsAllow(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	id, secret := n.bootstrap()
+	tokenURL := n.Base + "/default/oauth2/token"
+	// Every byte percent-encoded: RFC 6749 §2.3.1 has the server
+	// form-decode the id and secret, so this must equal the plain header.
+	escaped := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		}
+		return b.String()
+	}
+	encodedBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte(escaped(id)+":"+escaped(secret)))
+	for _, tc := range []struct {
+		name        string
+		contentType string
+		body        string
+		auth        string
+		scope       string
+	}{
+		{"percent-encoded basic credentials", "application/x-www-form-urlencoded", "grant_type=client_credentials", encodedBasic, "dcr"},
+		{"charset parameter on the content type", "application/x-www-form-urlencoded; charset=UTF-8", "grant_type=client_credentials&scope=dcr", basicAuth(id, secret), "dcr"},
+		// RFC 6749 §3.1: a parameter without a value is treated as omitted.
+		{"empty scope means the default", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=", basicAuth(id, secret), "dcr"},
+		{"lower-case basic scheme", "application/x-www-form-urlencoded", "grant_type=client_credentials", "basic " + strings.TrimPrefix(basicAuth(id, secret), "Basic "), "dcr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, tokenURL, tc.contentType, tc.body, "Authorization", tc.auth)
+			if r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			checkTokenHeaders(t, r)
+			if m := r.JSON(t); m["scope"] != tc.scope {
+				t.Errorf("scope %v, want %s", m["scope"], tc.scope)
+			}
+		})
 	}
 }
 
@@ -224,22 +329,41 @@ func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 		t.Fatalf("keys changed across restart")
 	}
 
+	oldKids := n2.kids("default")
 	out := n2.mustCLI("keys", "rotate", "--workspace", "default")
 	if !strings.Contains(out, "new active ES256 key") {
 		t.Fatalf("keys rotate: %s", out)
 	}
-	time.Sleep(time.Second) // the node re-reads keys every 500ms in tests
-	var set struct{ Keys []map[string]any }
-	json.Unmarshal(get(t, n2.Base+"/default/.well-known/jwks.json").Body, &set)
-	if len(set.Keys) != 6 {
-		t.Fatalf("JWKS after rotation lists %d keys; want old and new (6)", len(set.Keys))
-	}
+	// The node re-reads keys every 500ms in tests (30s by default).
+	newKids := waitForNewKid(t, n2, "default", oldKids)
 	if in := n2.introspect("default", bootID, bootSecret, jwt); in["active"] != true {
 		t.Fatal("a token signed before rotation stopped verifying")
 	}
 	fresh := n2.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string)
-	if strings.Split(fresh, ".")[0] == strings.Split(jwt, ".")[0] {
-		t.Fatal("the server still signs with the retired key")
+	if kid := jwtHeader(t, fresh)["kid"].(string); oldKids[kid] || !newKids[kid] {
+		t.Fatalf("a token issued after rotation is signed with kid %s; want one of the new keys", kid)
+	}
+}
+
+// waitForNewKid polls ws's JWKS until it lists a kid not in old, and checks
+// every old kid is still there (tokens they signed are alive).
+func waitForNewKid(t testing.TB, n *node, ws string, old map[string]bool) map[string]bool {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		now := n.kids(ws)
+		for kid := range old {
+			if !now[kid] {
+				t.Fatalf("kid %s left the JWKS while its tokens may be alive", kid)
+			}
+		}
+		if len(now) > len(old) {
+			return now
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("JWKS still lists only %d old keys 10s after rotation", len(old))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

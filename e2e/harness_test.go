@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,8 +75,25 @@ type nodeOpts struct {
 	Dir  string   // working directory; a new temp dir when empty
 	DB   string   // default sqlite:registrar.db in Dir
 	YAML string   // written to Dir/registrar.yaml and passed with --config
-	Env  []string // extra environment
+	Env  []string // extra environment; later entries win over the harness's
+	Args []string // extra `serve` flags
 	Port int      // a free one when zero; reuse it to restart a node with the same issuer
+}
+
+// baseEnv is the test process's environment without the REGISTRAR_*
+// settings a developer may have exported (a REGISTRAR_MASTER_KEY or
+// REGISTRAR_CONFIG would silently change what every test starts), but with
+// REGISTRAR_TEST_* kept. The short key refresh lets a rotation made with the
+// CLI reach a running node within a second instead of 30.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "REGISTRAR_") && !strings.HasPrefix(kv, "REGISTRAR_TEST_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "REGISTRAR_KEY_REFRESH=500ms")
 }
 
 func freePort(t testing.TB) int {
@@ -98,19 +116,22 @@ func startNode(t testing.TB, o nodeOpts) *node {
 	if o.DB == "" {
 		o.DB = "sqlite:registrar.db"
 	}
-	n := &node{t: t, Dir: o.Dir, DB: o.DB, Env: append(os.Environ(), "REGISTRAR_KEY_REFRESH=500ms"), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
-	n.Env = append(n.Env, o.Env...)
+	n := &node{t: t, Dir: o.Dir, DB: o.DB, Env: baseEnv(), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
 	port := o.Port
 	if port == 0 {
 		port = freePort(t)
 	}
 	n.Port = port
 	n.Base = fmt.Sprintf("http://127.0.0.1:%d", port)
-	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--db", o.DB}
+	args := append([]string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--db", o.DB}, o.Args...)
 	if o.YAML != "" {
-		os.WriteFile(filepath.Join(o.Dir, "registrar.yaml"), []byte(o.YAML), 0o600)
+		if err := os.WriteFile(filepath.Join(o.Dir, "registrar.yaml"), []byte(o.YAML), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		n.Env = append(n.Env, "REGISTRAR_CONFIG=registrar.yaml")
 	}
+	// After the YAML so a test can override REGISTRAR_CONFIG too.
+	n.Env = append(n.Env, o.Env...)
 	n.cmd = exec.Command(binary, args...)
 	n.cmd.Dir, n.cmd.Env, n.cmd.Stdout, n.cmd.Stderr = o.Dir, n.Env, n.Stdout, n.Stderr
 	if err := n.cmd.Start(); err != nil {
@@ -118,10 +139,20 @@ func startNode(t testing.TB, o nodeOpts) *node {
 	}
 	n.done = make(chan error, 1)
 	go func() { n.done <- n.cmd.Wait() }()
+	// Cleanups run last-in first-out: stop first, then dump the output,
+	// shutdown logs included, if the test failed.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("registrar on port %d, stdout:\n%s\nstderr:\n%s", port, n.Stdout, n.Stderr)
+		}
+	})
 	t.Cleanup(func() { n.stop(true) })
 	n.waitReady()
 	return n
 }
+
+// readyClient bounds each probe so a wedged listener cannot hang the test.
+var readyClient = &http.Client{Timeout: 2 * time.Second}
 
 func (n *node) waitReady() {
 	n.t.Helper()
@@ -132,7 +163,7 @@ func (n *node) waitReady() {
 			n.t.Fatalf("registrar exited early: %v\nstdout:\n%s\nstderr:\n%s", err, n.Stdout, n.Stderr)
 		default:
 		}
-		resp, err := http.Get(n.Base + "/readyz")
+		resp, err := readyClient.Get(n.Base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -142,6 +173,14 @@ func (n *node) waitReady() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	n.t.Fatalf("registrar not ready in time\nstderr:\n%s", n.Stderr)
+}
+
+// with returns a view of n whose helpers report to t: a subtest sharing a
+// node must not call Fatal on its parent's T from its own goroutine.
+func (n *node) with(t testing.TB) *node {
+	c := *n
+	c.t = t
+	return &c
 }
 
 // stop sends SIGTERM and waits; a clean drain exits 0.
@@ -240,7 +279,7 @@ func (r response) JSON(t testing.TB) map[string]any {
 
 func do(t testing.TB, req *http.Request) response {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -314,4 +353,58 @@ func requireCI(t testing.TB, ok bool, what string) {
 		t.Fatalf("%s is missing under CI", what)
 	}
 	t.Skipf("%s is missing; make test provides it", what)
+}
+
+// metricSum adds up every sample of a Prometheus counter on the node's
+// /metrics (all label sets); an absent counter is 0.
+func (n *node) metricSum(name string) float64 {
+	n.t.Helper()
+	var sum float64
+	for _, line := range strings.Split(string(get(n.t, n.Base+"/metrics").Body), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err != nil {
+			n.t.Fatalf("metric line %q: %v", line, err)
+		}
+		sum += v
+	}
+	return sum
+}
+
+// kids lists the key ids a workspace's JWKS publishes.
+func (n *node) kids(ws string) map[string]bool {
+	n.t.Helper()
+	r := get(n.t, n.Base+"/"+ws+"/.well-known/jwks.json")
+	var set struct {
+		Keys []struct{ Kid string }
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &set) != nil {
+		n.t.Fatalf("JWKS of %s: %d %s", ws, r.Status, r.Body)
+	}
+	out := map[string]bool{}
+	for _, k := range set.Keys {
+		out[k.Kid] = true
+	}
+	return out
+}
+
+// jwtHeader decodes a compact JWS's protected header without verifying it;
+// tests that need the signature checked use jws.Verify.
+func jwtHeader(t testing.TB, token string) map[string]any {
+	t.Helper()
+	part, _, ok := strings.Cut(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(part)
+	var h map[string]any
+	if !ok || err != nil || json.Unmarshal(raw, &h) != nil {
+		t.Fatalf("not a compact JWS: %.40s…", token)
+	}
+	return h
+}
+
+// clientList is `client list --json` verbatim, for before/after comparisons.
+func (n *node) clientList(ws string) string {
+	n.t.Helper()
+	return n.mustCLI("client", "list", "--workspace", ws, "--json")
 }
