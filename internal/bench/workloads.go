@@ -14,6 +14,7 @@ type fixture struct {
 	jwtClient, opaqueC credentials
 	jwt, opaqueToken   string
 	iat, rotatingIAT   string
+	flowClient         string
 }
 
 // workload is one named measurement against the server.
@@ -49,6 +50,10 @@ var workloads = []workload{
 			}, nil
 		}
 	}},
+	// W4: complete code flows for a user with a session.
+	{"code-flow", func(f *fixture) func(int) (Step, error) { return codeFlowStep(f, f.flowClient) }},
+	// Logins, each paying for an argon2id verification on purpose.
+	{"login", func(f *fixture) func(int) (Step, error) { return loginStep(f, f.flowClient) }},
 	// W5: RFC 7592 reads where every read rotates the registration token.
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
@@ -132,7 +137,10 @@ func prepare(t *target) (*fixture, error) {
 	if f.jwt, err = fetchToken(t.base+"/default/oauth2/token", f.jwtClient); err != nil {
 		return nil, err
 	}
-	f.opaqueToken, err = fetchToken(t.base+"/opaque/oauth2/token", f.opaqueC)
+	if f.opaqueToken, err = fetchToken(t.base+"/opaque/oauth2/token", f.opaqueC); err != nil {
+		return nil, err
+	}
+	f.flowClient, err = f.flowSetup()
 	return f, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -270,7 +271,18 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
+// passwordChecks bounds concurrent argon2id verifications: each takes
+// 64 MiB, so an unbounded burst of logins could exhaust memory. Waiting
+// logins queue instead (and the request context bounds the wait).
+var passwordChecks = make(chan struct{}, max(2, runtime.NumCPU()))
+
 func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
+	select {
+	case passwordChecks <- struct{}{}:
+		defer func() { <-passwordChecks }()
+	case <-ctx.Done():
+		return user.User{}, false, ctx.Err()
+	}
 	u, err := s.Flow.Store.UserByUsername(ctx, ws.Name, username)
 	if errors.Is(err, store.ErrNotFound) || username == "" {
 		user.VerifyPassword(password, dummyHash())
