@@ -104,9 +104,11 @@ func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, s.write, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt))
-	return err
+	return s.batched(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt))
+		return err
+	})
 }
 
 func (s *Store) SessionByHash(ctx context.Context, ws string, hash []byte) (store.Session, error) {
@@ -140,10 +142,12 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, s.write, `INSERT INTO auth_codes (`+codeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
-		ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt))
-	return err
+	return s.batched(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO auth_codes (`+codeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
+			ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt))
+		return err
+	})
 }
 
 func scanCode(row rowScanner, s *Store) (store.AuthCode, error) {
@@ -166,7 +170,7 @@ func scanCode(row rowScanner, s *Store) (store.AuthCode, error) {
 // already used comes back with ErrConflict so its grant can be revoked.
 func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (store.AuthCode, error) {
 	var out store.AuthCode
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.batched(ctx, func(tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
 		if err != nil {
 			return err
@@ -210,7 +214,7 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 // --- refresh rotation ---
 
 func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, next store.Token) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
 		if err != nil {
 			return err
