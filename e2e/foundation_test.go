@@ -25,6 +25,10 @@ func TestFirstStart(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	id, secret := n.bootstrap()
 	issuer := n.Base + "/default"
+	// Logs go to stderr; stdout holds only what a user must copy.
+	if out := n.Stdout.String(); strings.Contains(out, "level=") || strings.Contains(out, `"level"`) {
+		t.Errorf("log lines on stdout:\n%s", out)
+	}
 
 	for _, path := range []string{
 		"/default/.well-known/openid-configuration",
@@ -188,8 +192,14 @@ func TestTokenEndpointRefusesBadInput(t *testing.T) {
 	if after := n.metricSum("registrar_tokens_issued_total"); after != issuedBefore {
 		t.Errorf("bad requests issued tokens: %v → %v", issuedBefore, after)
 	}
+	// RFC 6749 §5.2: a grant the client is not registered for.
+	codeID, codeSecret := n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb", "--scope", "openid")
+	r := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(codeID, codeSecret))
+	if m := r.JSON(t); r.Status != 400 || m["error"] != "unauthorized_client" {
+		t.Errorf("client_credentials for a code-only client: %d %s; want 400 unauthorized_client", r.Status, r.Body)
+	}
 	// The post client works with its own method.
-	r := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {postID}, "client_secret": {postSecret}})
+	r = postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {postID}, "client_secret": {postSecret}})
 	if r.Status != 200 {
 		t.Fatalf("client_secret_post: %d %s", r.Status, r.Body)
 	}
@@ -316,7 +326,7 @@ func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 
 	n.stop(true)
 	n2 := startNode(t, nodeOpts{Dir: dir, YAML: yaml, Port: n.Port})
-	if strings.Contains(n2.Stdout.String(), "client_secret") || strings.Contains(n2.Stderr.String(), bootSecret) {
+	if restart := n2.Stdout.String() + n2.Stderr.String(); strings.Contains(restart, "client_secret") || strings.Contains(restart, bootSecret) || strings.Contains(restart, secret) {
 		t.Fatal("a restart printed a secret")
 	}
 	if in := n2.introspect("opaque", id, secret, tok); in["active"] != true {
