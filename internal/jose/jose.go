@@ -1,9 +1,3 @@
-// Package jose holds workspace signing keys and JWS signing/verification,
-// on github.com/lestrrat-go/jwx/v3. Every verification takes an explicit
-// algorithm allow-list tied to the key (RFC 8725 §3.1): the token's own
-// `alg` header is never trusted to pick the algorithm, `none` is never
-// accepted, and keys are never taken from `jku`/`x5u`/`jwk` headers
-// (RFC 8725 §3.10).
 package jose
 
 import (
@@ -107,7 +101,7 @@ func GenerateKey(ws, alg string, sealer *Sealer, now time.Time) (store.SigningKe
 	if err != nil {
 		return store.SigningKey{}, err
 	}
-	kidBytes := make([]byte, 12)
+	kidBytes := make([]byte, 16) // 128 random bits: unique without coordination
 	if _, err := rand.Read(kidBytes); err != nil {
 		return store.SigningKey{}, err
 	}

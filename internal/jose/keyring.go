@@ -1,23 +1,21 @@
 package jose
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/registrar-dev/registrar/internal/store"
-	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -25,23 +23,34 @@ import (
 // from the store, so that a rotation done on one node (or by the CLI) is
 // seen by every node within the refresh interval, and at once on an
 // unknown kid.
+//
+// Each workspace has an immutable snapshot behind an atomic pointer: Sign,
+// Verify and JWKS only load it, and one caller at a time reloads it.
 type KeyRing struct {
 	keys    store.Keys
 	sealer  *Sealer
 	now     func() time.Time
 	refresh time.Duration
 
-	mu   sync.Mutex
-	sets map[string]*keySet
+	states   sync.Map // workspace name → *wsState
+	verified *verifyCache
+}
+
+// wsState is one workspace's cache slot.
+type wsState struct {
+	snap atomic.Pointer[keySet]
+	// mu serialises reloads, so a stale snapshot costs one query however
+	// many requests notice it.
+	mu         sync.Mutex
+	lastForced time.Time // guarded by mu
 }
 
 // keySet is an immutable snapshot of one workspace's keys.
 type keySet struct {
-	fetched    time.Time
-	byKID      map[string]*signingKey
-	active     map[string]*signingKey // alg → newest active key
-	jwks       []byte
-	lastForced time.Time
+	fetched time.Time
+	byKID   map[string]*signingKey
+	active  map[string]*signingKey // alg → the key that signs
+	jwks    []byte
 }
 
 type signingKey struct {
@@ -49,12 +58,22 @@ type signingKey struct {
 	alg     jwa.SignatureAlgorithm
 	private crypto.Signer // nil for a retired key (never used to sign)
 	public  crypto.PublicKey
-	headers jws.Headers
+	// publishUntil is zero for an active key. A retired key stops
+	// verifying at that instant even if the snapshot is older.
+	publishUntil time.Time
+	// headers caches the encoded protected header per typ (see Sign).
+	headers sync.Map
 }
 
-// NewKeyRing returns a KeyRing over keys.
+// forcedRefreshEvery bounds reloads caused by unknown kids: a stranger
+// sending random kids costs at most one query per workspace per second.
+const forcedRefreshEvery = time.Second
+
+// NewKeyRing returns a KeyRing over keys. now is the clock (time.Now in
+// production); refresh is how old a snapshot may get before the next use
+// reloads it.
 func NewKeyRing(keys store.Keys, sealer *Sealer, now func() time.Time, refresh time.Duration) *KeyRing {
-	return &KeyRing{keys: keys, sealer: sealer, now: now, refresh: refresh, sets: map[string]*keySet{}}
+	return &KeyRing{keys: keys, sealer: sealer, now: now, refresh: refresh, verified: newVerifyCache(verifyCacheSize)}
 }
 
 // retirePublish is how long a key displaced by a concurrent EnsureKeys on
@@ -62,33 +81,42 @@ func NewKeyRing(keys store.Keys, sealer *Sealer, now func() time.Time, refresh t
 const retirePublish = 48 * time.Hour
 
 // EnsureKeys creates an active key for every alg in workspace.SigningAlgs
-// that has none. Two nodes racing may both insert; RotateKeys then retires
-// the first of them, which stays published, so tokens it signed still
-// verify.
+// that has none, in one RotateKeys call, then re-reads the store.
+//
+// Two nodes racing may both insert. If one transaction sees the other's
+// key, RotateKeys retires it (it stays published for retirePublish, so
+// anything it signed meanwhile still verifies). If neither sees the other,
+// both stay active and every node signs with the same one: the newest by
+// CreatedAt, then the greatest kid (see sortKeys).
 func (k *KeyRing) EnsureKeys(ctx context.Context, ws string) error {
 	now := k.now()
 	existing, err := k.keys.KeysByWorkspace(ctx, ws, now)
 	if err != nil {
 		return err
 	}
+	var fresh []store.SigningKey
 	for _, alg := range workspace.SigningAlgs {
 		if slices.ContainsFunc(existing, func(sk store.SigningKey) bool { return sk.Alg == alg && sk.RetiredAt.IsZero() }) {
 			continue
 		}
-		fresh, err := GenerateKey(ws, alg, k.sealer, now)
+		sk, err := GenerateKey(ws, alg, k.sealer, now)
 		if err != nil {
 			return err
 		}
-		if err := k.keys.RotateKeys(ctx, ws, []store.SigningKey{fresh}, now, now.Add(retirePublish)); err != nil {
+		fresh = append(fresh, sk)
+	}
+	if len(fresh) > 0 {
+		if err := k.keys.RotateKeys(ctx, ws, fresh, now, now.Add(retirePublish)); err != nil {
 			return err
 		}
 	}
-	k.invalidate(ws)
-	return nil
+	return k.reloadNow(ctx, ws)
 }
 
-// Rotate adds a new active key for every alg, retiring the old ones; they
-// stay published for publishFor (the longest token lifetime).
+// Rotate adds a new active key for every alg, retiring the old ones. They
+// stay published for publishFor (the longest token lifetime) plus the
+// refresh interval: other nodes keep signing with the old key until their
+// next refresh, and those tokens must verify for their whole lifetime.
 func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor time.Duration) ([]store.SigningKey, error) {
 	now := k.now()
 	var fresh []store.SigningKey
@@ -99,44 +127,89 @@ func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor time.Duratio
 		}
 		fresh = append(fresh, sk)
 	}
-	if err := k.keys.RotateKeys(ctx, ws, fresh, now, now.Add(publishFor)); err != nil {
+	if err := k.keys.RotateKeys(ctx, ws, fresh, now, now.Add(publishFor+k.refresh)); err != nil {
 		return nil, err
 	}
-	k.invalidate(ws)
+	// The rotation is committed: a failed reload only drops the snapshot,
+	// and the next use loads it again.
+	_ = k.reloadNow(ctx, ws)
 	return fresh, nil
 }
 
-func (k *KeyRing) invalidate(ws string) {
-	k.mu.Lock()
-	delete(k.sets, ws)
-	k.mu.Unlock()
+// reloadNow replaces ws's snapshot with the store's current keys.
+func (k *KeyRing) reloadNow(ctx context.Context, ws string) error {
+	st := k.state(ws)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := k.now()
+	next, err := k.load(ctx, ws, now)
+	if err != nil {
+		st.snap.Store(nil) // the next use retries rather than serve what we know is stale
+		return err
+	}
+	st.snap.Store(next)
+	return nil
 }
 
-// set returns a fresh enough snapshot of ws's keys, loading it if needed.
-// force reloads (rate-limited to once a second, so random kids sent by a
-// stranger cannot hammer the database).
+func (k *KeyRing) state(ws string) *wsState {
+	if st, ok := k.states.Load(ws); ok {
+		return st.(*wsState)
+	}
+	st, _ := k.states.LoadOrStore(ws, &wsState{})
+	return st.(*wsState)
+}
+
+// set returns a fresh enough snapshot of ws's keys. A missing snapshot is
+// loaded (callers wait for one load). A stale one is reloaded by one
+// caller while the others keep using it. force reloads because a kid or
+// an alg was not found, at most once per forcedRefreshEvery.
 func (k *KeyRing) set(ctx context.Context, ws string, force bool) (*keySet, error) {
+	st := k.state(ws)
+	cur := st.snap.Load()
+	if cur != nil && !force {
+		now := k.now()
+		if now.Sub(cur.fetched) < k.refresh || !st.mu.TryLock() {
+			return cur, nil
+		}
+	} else {
+		st.mu.Lock()
+	}
+	defer st.mu.Unlock()
+	return k.reload(ctx, ws, st, cur, force)
+}
+
+// reload runs with st.mu held.
+func (k *KeyRing) reload(ctx context.Context, ws string, st *wsState, seen *keySet, force bool) (*keySet, error) {
 	now := k.now()
-	k.mu.Lock()
-	cur := k.sets[ws]
-	k.mu.Unlock()
-	if cur != nil && now.Sub(cur.fetched) < k.refresh && (!force || now.Sub(cur.lastForced) < time.Second) {
-		return cur, nil
+	latest := st.snap.Load()
+	if latest != nil && latest != seen {
+		return latest, nil // another caller reloaded while we waited
+	}
+	if force && latest != nil {
+		if now.Sub(st.lastForced) < forcedRefreshEvery {
+			return latest, nil
+		}
+		st.lastForced = now
 	}
 	next, err := k.load(ctx, ws, now)
 	if err != nil {
-		if cur != nil && errors.Is(err, store.ErrUnavailable) {
-			return cur, nil // keep signing with what we have while the database is away
-		}
+		return k.keepServing(st, latest, now, err)
+	}
+	st.snap.Store(next)
+	return next, nil
+}
+
+// keepServing decides what a failed reload leaves behind. While the
+// database is away, nodes keep signing and verifying with the keys they
+// have (retrying once a second); any other failure is the caller's.
+func (k *KeyRing) keepServing(st *wsState, cur *keySet, now time.Time, err error) (*keySet, error) {
+	if cur == nil || !errors.Is(err, store.ErrUnavailable) {
 		return nil, err
 	}
-	if force {
-		next.lastForced = now
-	}
-	k.mu.Lock()
-	k.sets[ws] = next
-	k.mu.Unlock()
-	return next, nil
+	retry := *cur
+	retry.fetched = now.Add(forcedRefreshEvery - k.refresh)
+	st.snap.Store(&retry)
+	return cur, nil
 }
 
 func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, error) {
@@ -144,45 +217,58 @@ func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, 
 	if err != nil {
 		return nil, err
 	}
+	sortKeys(records)
 	set := &keySet{fetched: now, byKID: map[string]*signingKey{}, active: map[string]*signingKey{}}
-	// Active keys first, newest first, so JWKS lists what signs now on top.
-	slices.SortStableFunc(records, func(a, b store.SigningKey) int {
+	jwks := []json.RawMessage{}
+	for _, rec := range records {
+		if _, dup := set.byKID[rec.KID]; dup {
+			continue
+		}
+		sk, err := k.open(ws, rec)
+		if err != nil {
+			return nil, fmt.Errorf("key %s of %s: %w", rec.KID, ws, err)
+		}
+		set.byKID[rec.KID] = sk
+		if _, ok := set.active[rec.Alg]; !ok && sk.private != nil {
+			set.active[rec.Alg] = sk
+		}
+		// Rendered from the key we verify with, not the stored JSON, so
+		// the JWKS can neither leak a private member nor disagree with
+		// verification (RFC 7517 §5).
+		pub, err := publicJWK(sk.public, rec.KID, rec.Alg)
+		if err != nil {
+			return nil, err
+		}
+		jwks = append(jwks, pub)
+	}
+	if set.jwks, err = json.Marshal(map[string]any{"keys": jwks}); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// sortKeys orders keys active first, then newest first (CreatedAt, then
+// kid descending): the first active key of an alg is the one that signs,
+// and every node picks the same one from the same rows. The JWKS keeps
+// this order, so it is stable between reloads.
+func sortKeys(records []store.SigningKey) {
+	slices.SortFunc(records, func(a, b store.SigningKey) int {
 		if a.RetiredAt.IsZero() != b.RetiredAt.IsZero() {
 			if a.RetiredAt.IsZero() {
 				return -1
 			}
 			return 1
 		}
-		return b.CreatedAt.Compare(a.CreatedAt)
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.KID, a.KID)
 	})
-	var jwks []json.RawMessage
-	for _, rec := range records {
-		sk, err := k.open(ws, rec)
-		if err != nil {
-			return nil, fmt.Errorf("key %s of %s: %w", rec.KID, ws, err)
-		}
-		set.byKID[rec.KID] = sk
-		if rec.RetiredAt.IsZero() {
-			if _, ok := set.active[rec.Alg]; !ok {
-				set.active[rec.Alg] = sk
-			}
-		}
-		jwks = append(jwks, rec.PublicJWK)
-	}
-	if set.jwks, err = json.Marshal(map[string]any{"keys": nonNil(jwks)}); err != nil {
-		return nil, err
-	}
-	return set, nil
 }
 
-func nonNil(v []json.RawMessage) []json.RawMessage {
-	if v == nil {
-		return []json.RawMessage{}
-	}
-	return v
-}
-
-// open decrypts a key record and prepares its signing headers once.
+// open decrypts a key record once per load, so signing never re-parses.
+// The public key is derived from the sealed (authenticated) private key,
+// not from the stored public JWK, which nothing authenticates.
 func (k *KeyRing) open(ws string, rec store.SigningKey) (*signingKey, error) {
 	alg, err := sigAlg(rec.Alg)
 	if err != nil {
@@ -200,125 +286,22 @@ func (k *KeyRing) open(ws string, rec store.SigningKey) (*signingKey, error) {
 	if !ok {
 		return nil, errors.New("not a signing key")
 	}
-	sk := &signingKey{kid: rec.KID, alg: alg, public: signer.Public(), headers: jws.NewHeaders()}
+	sk := &signingKey{kid: rec.KID, alg: alg, public: signer.Public()}
 	if rec.RetiredAt.IsZero() {
 		sk.private = signer
+	} else {
+		sk.publishUntil = rec.PublishUntil
 	}
-	return sk, sk.headers.Set(jws.KeyIDKey, rec.KID)
+	return sk, nil
 }
 
 // JWKS returns the workspace's public JWK Set as JSON: active keys and
-// retired keys still to be published, each with kid, alg and use "sig".
+// retired keys still to be published, each with kid, alg and use "sig"
+// (RFC 7517 §4, §5), active first. The bytes are shared: do not modify.
 func (k *KeyRing) JWKS(ctx context.Context, ws string) ([]byte, error) {
 	set, err := k.set(ctx, ws, false)
 	if err != nil {
 		return nil, err
 	}
 	return set.jwks, nil
-}
-
-// Sign serialises claims with encoding/json and signs them as a compact JWS
-// with the active key of alg, with protected headers alg, kid and typ.
-func (k *KeyRing) Sign(ctx context.Context, ws, alg, typ string, claims any) (string, error) {
-	set, err := k.set(ctx, ws, false)
-	if err != nil {
-		return "", err
-	}
-	sk, ok := set.active[alg]
-	if !ok {
-		return "", fmt.Errorf("workspace %s has no active %s key", ws, alg)
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	hdr, err := sk.headers.Clone()
-	if err != nil {
-		return "", err
-	}
-	if err := hdr.Set(jws.TypeKey, typ); err != nil {
-		return "", err
-	}
-	out, err := jws.Sign(payload, jws.WithKey(sk.alg, sk.private, jws.WithProtectedHeaders(hdr)))
-	return string(out), err
-}
-
-// ErrInvalidSignature is returned for any token that does not verify.
-var ErrInvalidSignature = errors.New("invalid signature")
-
-// header is the part of a JOSE header verification looks at.
-type header struct {
-	Alg, Kid, Typ string
-}
-
-// Verify checks token is a compact JWS signed by one of ws's published keys
-// (found by kid; alg must equal the key's alg), with header typ equal to
-// typ (case-insensitive, "application/" prefix allowed, RFC 8725 §3.11;
-// "" skips the check), and returns the payload. Any failure wraps
-// ErrInvalidSignature.
-func (k *KeyRing) Verify(ctx context.Context, ws, token, typ string) ([]byte, error) {
-	h, err := parseHeader(token)
-	if err != nil {
-		return nil, err
-	}
-	if typ != "" && !typMatches(h.Typ, typ) {
-		return nil, fmt.Errorf("%w: typ %q, want %q", ErrInvalidSignature, h.Typ, typ)
-	}
-	set, err := k.set(ctx, ws, false)
-	if err != nil {
-		return nil, err
-	}
-	sk, ok := set.byKID[h.Kid]
-	if !ok {
-		if set, err = k.set(ctx, ws, true); err != nil {
-			return nil, err
-		}
-		if sk, ok = set.byKID[h.Kid]; !ok {
-			return nil, fmt.Errorf("%w: unknown kid", ErrInvalidSignature)
-		}
-	}
-	// RFC 8725 §3.1: the key decides the algorithm, not the token.
-	if h.Alg != sk.alg.String() {
-		return nil, fmt.Errorf("%w: alg %q does not match the key", ErrInvalidSignature, h.Alg)
-	}
-	payload, err := jws.VerifyCompactFast(sk.public, []byte(token), sk.alg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
-	}
-	return payload, nil
-}
-
-// parseHeader decodes the protected header strictly: duplicate members
-// are refused (RFC 7515 §4), as is any crit (RFC 7515 §4.1.11: we
-// understand no extensions).
-func parseHeader(token string) (header, error) {
-	var h header
-	seg, _, ok := strings.Cut(token, ".")
-	if !ok || strings.Count(token, ".") != 2 {
-		return h, fmt.Errorf("%w: not a compact JWS", ErrInvalidSignature)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return h, fmt.Errorf("%w: header is not base64url", ErrInvalidSignature)
-	}
-	obj, err := strictjson.DecodeObject(raw)
-	if err != nil {
-		return h, fmt.Errorf("%w: header: %v", ErrInvalidSignature, err)
-	}
-	// Members are read by exact name: "ALG" is not "alg".
-	for name, dst := range map[string]*string{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ} {
-		if v, ok := obj[name]; ok && json.Unmarshal(v, dst) != nil {
-			return h, fmt.Errorf("%w: header %s is not a string", ErrInvalidSignature, name)
-		}
-	}
-	if _, ok := obj["crit"]; ok {
-		return h, fmt.Errorf("%w: crit extensions are not supported", ErrInvalidSignature)
-	}
-	return h, nil
-}
-
-func typMatches(got, want string) bool {
-	got = strings.ToLower(got)
-	want = strings.ToLower(want)
-	return got == want || got == "application/"+want
 }
