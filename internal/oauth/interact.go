@@ -125,13 +125,19 @@ func (s *Service) hasConsent(ctx context.Context, ws workspace.Workspace, userID
 	return true, nil
 }
 
-func (s *Service) showLogin(ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, problem, username string, status int) error {
-	csrf, err := s.csrfToken(ws, w, r)
-	if err != nil {
-		return err
+// formState binds req to this browser's CSRF cookie and seals it for the
+// page's hidden fields.
+func (s *Service) formState(ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest) (csrf, sealed string, err error) {
+	if csrf, err = s.csrfToken(ws, w, r); err != nil {
+		return "", "", err
 	}
 	req.CSRF = csrf
-	sealed, err := s.sealRequest(ws, req)
+	sealed, err = s.sealRequest(ws, req)
+	return csrf, sealed, err
+}
+
+func (s *Service) showLogin(ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, problem, username string, status int) error {
+	csrf, sealed, err := s.formState(ws, w, r, req)
 	if err != nil {
 		return err
 	}
@@ -146,12 +152,7 @@ func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w htt
 	if err != nil {
 		return err
 	}
-	csrf, err := s.csrfToken(ws, w, r)
-	if err != nil {
-		return err
-	}
-	req.CSRF = csrf
-	sealed, err := s.sealRequest(ws, req)
+	csrf, sealed, err := s.formState(ws, w, r, req)
 	if err != nil {
 		return err
 	}
