@@ -183,6 +183,20 @@ func (n *node) with(t testing.TB) *node {
 	return &c
 }
 
+// waitExit waits for the process to end on its own (after a signal the
+// test sent) and returns its exit error; cleanup then has nothing to stop.
+func (n *node) waitExit(timeout time.Duration) error {
+	n.t.Helper()
+	select {
+	case err := <-n.done:
+		n.done = nil
+		return err
+	case <-time.After(timeout):
+		n.t.Fatalf("registrar still running %v after the signal", timeout)
+		return nil
+	}
+}
+
 // stop sends SIGTERM and waits; a clean drain exits 0.
 func (n *node) stop(checkExit bool) {
 	if n.cmd.ProcessState != nil || n.done == nil {
