@@ -184,6 +184,9 @@ func TestTokenEndpointRefusesBadInput(t *testing.T) {
 			if r.Header.Get("Cache-Control") != "no-store" {
 				t.Error("error response without Cache-Control: no-store")
 			}
+			if tc.status == 405 && !strings.Contains(r.Header.Get("Allow"), "POST") {
+				t.Errorf("405 with Allow %q; RFC 9110 §15.5.6 wants the allowed methods", r.Header.Get("Allow"))
+			}
 		})
 	}
 	if after := n.clientList("default"); after != clientsBefore {

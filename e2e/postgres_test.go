@@ -145,16 +145,25 @@ func TestDatabaseOutage(t *testing.T) {
 	c := startPrivateCluster(t, bin)
 	n := startNode(t, nodeOpts{DB: c.dsn()})
 	id, secret := n.bootstrap()
-	n.clientCredentials("default", id, secret, "dcr")
+	tok := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	auth := []string{"Authorization", basicAuth(id, secret)}
 
 	c.ctl(t, "-m", "fast", "-w", "stop")
-	for _, r := range []response{
-		get(t, n.Base+"/readyz"),
-		postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(id, secret)),
+	// Introspection and revocation must not guess: {"active":false} would
+	// wrongly reject a live token, and a 200 from revoke would tell the
+	// client a token is dead while it still works after the database is back.
+	for name, r := range map[string]response{
+		"readyz":     get(t, n.Base+"/readyz"),
+		"token":      postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, auth...),
+		"introspect": postForm(t, n.Base+"/default/oauth2/introspect", url.Values{"token": {tok}}, auth...),
+		"revoke":     postForm(t, n.Base+"/default/oauth2/revoke", url.Values{"token": {tok}}, auth...),
 	} {
 		if r.Status != 503 || r.JSON(t)["error"] == nil || r.Header.Get("Retry-After") == "" {
-			t.Fatalf("with the database down: %d %s; want 503 JSON with Retry-After", r.Status, r.Body)
+			t.Errorf("%s with the database down: %d %s; want 503 JSON with Retry-After", name, r.Status, r.Body)
 		}
+	}
+	if r := get(t, n.Base+"/healthz"); r.Status != 200 {
+		t.Errorf("healthz with the database down: %d; the process itself is alive", r.Status)
 	}
 
 	c.start(t)
@@ -171,5 +180,8 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if r := get(t, n.Base+"/readyz"); r.Status != 200 {
 		t.Fatalf("readyz after recovery: %d", r.Status)
+	}
+	if in := n.introspect("default", id, secret, tok); in["active"] != true {
+		t.Fatalf("the token issued before the outage: %v; a refused revocation must not have revoked it", in)
 	}
 }

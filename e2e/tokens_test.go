@@ -68,8 +68,12 @@ func (w *tokenWorld) revoke(t testing.TB, as cred, form url.Values) response {
 // scanner or a confused client would try.
 func TestIntrospectionAndRevocation(t *testing.T) {
 	w := newTokenWorld(t)
-	// Issued first so it has expired by the time its subtest runs.
+	// Issued first so it has expired by the time its subtest runs; seen
+	// active once now, so a cached verification cannot outlive exp.
 	expiring, expiringAt := w.token(t, w.short), time.Now().Add(2100*time.Millisecond)
+	if in := w.introspect(t, w.short, expiring); in["active"] != true {
+		t.Fatalf("a fresh one-second token: %v", in)
+	}
 
 	t.Run("active response", w.testActiveResponse)
 	t.Run("callers must authenticate", w.testIntrospectionAuth)
