@@ -246,6 +246,10 @@ func badTokenRequests(id, secret, postID, postSecret string) []badTokenRequest {
 		{"missing grant", "POST", ct, "scope=dcr", basic, 400, "invalid_request"},
 		{"scope not allowed", "POST", ct, form + "&scope=openid", basic, 400, "invalid_scope"},
 		{"scope unknown to the workspace", "POST", ct, form + "&scope=launch-missiles", basic, 400, "invalid_scope"},
+		// RFC 6749 §3.3: a scope token is printable ASCII only.
+		{"scope with invalid UTF-8", "POST", ct, form + "&scope=%FF", basic, 400, "invalid_scope"},
+		// RFC 6749 §2.3: one client per request, however it is named.
+		{"body client_id differs from basic", "POST", ct, form + "&client_id=" + postID, basic, 401, "invalid_client"},
 		{"body over 64 KiB", "POST", ct, form + "&pad=" + strings.Repeat("x", 70<<10), basic, 413, "request_too_large"},
 		{"json body", "POST", "application/json", `{"grant_type":"client_credentials"}`, basic, 400, "invalid_request"},
 		{"no content type", "POST", "", form, basic, 400, "invalid_request"},
@@ -285,6 +289,7 @@ func TestTokenEndpointAcceptsWhatRFCsAllow(t *testing.T) {
 		{"charset parameter on the content type", "application/x-www-form-urlencoded; charset=UTF-8", "grant_type=client_credentials&scope=dcr", basicAuth(id, secret), "dcr"},
 		// RFC 6749 §3.1: a parameter without a value is treated as omitted.
 		{"empty scope means the default", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=", basicAuth(id, secret), "dcr"},
+		{"basic with the same client_id in the body", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=" + id, basicAuth(id, secret), "dcr"},
 		{"lower-case basic scheme", "application/x-www-form-urlencoded", "grant_type=client_credentials", "basic " + strings.TrimPrefix(basicAuth(id, secret), "Basic "), "dcr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

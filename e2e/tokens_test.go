@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,7 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	t.Run("revocation", w.testRevocation)
 	t.Run("revocation refuses", w.testRevocationRefuses)
 	t.Run("RS256 workspace", w.testRS256Workspace)
+	t.Run("discovery and JWKS per workspace", w.testDiscoveryPerWorkspace)
 	t.Run("expired token", func(t *testing.T) {
 		time.Sleep(time.Until(expiringAt))
 		if in := w.introspect(t, w.short, expiring); len(in) != 1 || in["active"] != false {
@@ -322,4 +325,88 @@ func TestEveryWorkspaceRoute(t *testing.T) {
 			t.Errorf("%s: %d", path, r.Status)
 		}
 	}
+}
+
+// Each workspace is its own issuer (RFC 8414 §3.3: the issuer in the
+// document is the one the URL was built from) with its own public keys.
+func (w *tokenWorld) testDiscoveryPerWorkspace(t *testing.T) {
+	for _, ws := range []string{"default", "opaque", "partners"} {
+		issuer := w.n.Base + "/" + ws
+		var first string
+		for _, path := range []string{"/" + ws + "/.well-known/openid-configuration", "/" + ws + "/.well-known/oauth-authorization-server",
+			"/.well-known/oauth-authorization-server/" + ws, "/.well-known/openid-configuration/" + ws} {
+			r := get(t, w.n.Base+path)
+			if r.Status != 200 {
+				t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+			}
+			if first == "" {
+				first = string(r.Body)
+			} else if string(r.Body) != first {
+				t.Errorf("%s differs from the appended form", path)
+			}
+		}
+		var m map[string]any
+		json.Unmarshal([]byte(first), &m)
+		for k, want := range map[string]string{"issuer": issuer, "jwks_uri": issuer + "/.well-known/jwks.json", "token_endpoint": issuer + "/oauth2/token",
+			"introspection_endpoint": issuer + "/oauth2/introspect", "revocation_endpoint": issuer + "/oauth2/revoke"} {
+			if m[k] != want {
+				t.Errorf("%s: %s = %v, want %s", ws, k, m[k], want)
+			}
+		}
+		for k, want := range map[string][]string{"id_token_signing_alg_values_supported": {"RS256"}, "grant_types_supported": {"client_credentials"},
+			"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"}} {
+			for _, v := range want {
+				if !slices.Contains(stringList(m[k]), v) {
+					t.Errorf("%s: %s = %v lacks %s", ws, k, m[k], v)
+				}
+			}
+		}
+		if algs, ok := m["access_token_signing_alg_values_supported"]; ok && ws == "partners" && !slices.Contains(stringList(algs), "RS256") {
+			t.Errorf("partners advertises access token algs %v but signs with RS256", algs)
+		}
+		checkPublicJWKS(t, get(t, issuer+"/.well-known/jwks.json").Body)
+	}
+}
+
+// checkPublicJWKS: RFC 7517 §5 public keys only, unique kids, one alg per
+// key (RFC 8725 §3.1), RSA of at least 2048 bits.
+func checkPublicJWKS(t *testing.T, body []byte) {
+	t.Helper()
+	var set struct{ Keys []map[string]any }
+	if err := json.Unmarshal(body, &set); err != nil || len(set.Keys) == 0 {
+		t.Fatalf("JWKS %s: %v", body, err)
+	}
+	seen := map[any]bool{}
+	for _, k := range set.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
+			if _, ok := k[private]; ok {
+				t.Fatalf("JWKS key %v has private member %s", k["kid"], private)
+			}
+		}
+		if k["kid"] == nil || seen[k["kid"]] || k["alg"] == nil {
+			t.Errorf("JWKS key without a unique kid or an alg: %v", k)
+		}
+		seen[k["kid"]] = true
+		if use, ok := k["use"]; ok && use != "sig" {
+			t.Errorf("signing key %v has use %v", k["kid"], use)
+		}
+		if k["kty"] == "RSA" {
+			n, _ := base64.RawURLEncoding.DecodeString(k["n"].(string))
+			if len(n)*8 < 2048 {
+				t.Errorf("RSA key %v has %d bits", k["kid"], len(n)*8)
+			}
+		}
+	}
+}
+
+// stringList turns a decoded JSON array of strings into []string.
+func stringList(v any) []string {
+	var out []string
+	arr, _ := v.([]any)
+	for _, e := range arr {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
