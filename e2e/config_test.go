@@ -50,7 +50,7 @@ func TestConfigPrecedence(t *testing.T) {
 		if got := n.issuerOf(); got != want {
 			t.Errorf("%s: issuer %q, want %q", st.name, got, want)
 		}
-		n.stop(true)
+		n.stop()
 	}
 	info, err := os.Stat(filepath.Join(dir, "registrar.key"))
 	if err != nil || info.Mode().Perm() != 0o600 {
@@ -130,7 +130,7 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 func TestMasterKeyFileMustBePrivate(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, nodeOpts{Dir: dir})
-	n.stop(true)
+	n.stop()
 	key := filepath.Join(dir, "registrar.key")
 	if err := os.Chmod(key, 0o644); err != nil {
 		t.Fatal(err)

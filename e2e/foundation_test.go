@@ -332,7 +332,7 @@ func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 	jwt := n.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string)
 	jwksBefore := string(get(t, n.Base+"/default/.well-known/jwks.json").Body)
 
-	n.stop(true)
+	n.stop()
 	n2 := startNode(t, nodeOpts{Dir: dir, YAML: yaml, Port: n.Port})
 	if restart := n2.Stdout.String() + n2.Stderr.String(); strings.Contains(restart, "client_secret") || strings.Contains(restart, bootSecret) || strings.Contains(restart, secret) {
 		t.Fatal("a restart printed a secret")

@@ -146,7 +146,7 @@ func startNode(t testing.TB, o nodeOpts) *node {
 			t.Logf("registrar on port %d, stdout:\n%s\nstderr:\n%s", port, n.Stdout, n.Stderr)
 		}
 	})
-	t.Cleanup(func() { n.stop(true) })
+	t.Cleanup(func() { n.stop() })
 	n.waitReady()
 	return n
 }
@@ -160,6 +160,7 @@ func (n *node) waitReady() {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-n.done:
+			n.done = nil // nothing left for cleanup to stop
 			n.t.Fatalf("registrar exited early: %v\nstdout:\n%s\nstderr:\n%s", err, n.Stdout, n.Stderr)
 		default:
 		}
@@ -197,22 +198,31 @@ func (n *node) waitExit(timeout time.Duration) error {
 	}
 }
 
-// stop sends SIGTERM and waits; a clean drain exits 0.
-func (n *node) stop(checkExit bool) {
-	if n.cmd.ProcessState != nil || n.done == nil {
+// stop sends SIGTERM and waits; a clean drain exits 0. It learns whether
+// the process already ended only through n.done: reading cmd.ProcessState
+// here would race with the goroutine in cmd.Wait under -race.
+func (n *node) stop() {
+	if n.done == nil {
 		return
+	}
+	defer func() { n.done = nil }()
+	select {
+	case err := <-n.done:
+		n.t.Errorf("registrar exited before the test stopped it: %v", err)
+		return
+	default:
 	}
 	n.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-n.done:
-		if checkExit && err != nil {
+		if err != nil {
 			n.t.Errorf("registrar did not exit 0 on SIGTERM: %v\nstderr:\n%s", err, n.Stderr)
 		}
 	case <-time.After(30 * time.Second):
 		n.cmd.Process.Kill()
+		<-n.done
 		n.t.Errorf("registrar did not stop within 30s of SIGTERM")
 	}
-	n.done = nil
 }
 
 var (
