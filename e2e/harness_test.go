@@ -110,6 +110,15 @@ func freePort(t testing.TB) int {
 // stopped with SIGTERM at cleanup, and must then exit 0.
 func startNode(t testing.TB, o nodeOpts) *node {
 	t.Helper()
+	n := launchNode(t, o)
+	n.waitReady()
+	return n
+}
+
+// launchNode is startNode without the wait, for starting several nodes at
+// the same moment.
+func launchNode(t testing.TB, o nodeOpts) *node {
+	t.Helper()
 	if o.Dir == "" {
 		o.Dir = t.TempDir()
 	}
@@ -147,7 +156,6 @@ func startNode(t testing.TB, o nodeOpts) *node {
 		}
 	})
 	t.Cleanup(func() { n.stop() })
-	n.waitReady()
 	return n
 }
 

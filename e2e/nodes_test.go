@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/url"
+	"os"
 	"testing"
 )
 
@@ -57,6 +58,52 @@ func TestNodesShareStateThroughSQLite(t *testing.T) {
 	for name, tok := range map[string]string{"new-key token": fresh, "old-key token": old} {
 		if in := b.introspect("default", boot.id, boot.secret, tok); in["active"] != true {
 			t.Fatalf("node B rejects node A's %s: %v", name, in)
+		}
+	}
+}
+
+// TestConcurrentFirstStart: replicas deployed together start at the same
+// moment on an empty store. Migrations, workspace creation, key
+// generation and the bootstrap client must each happen once, or the
+// nodes must agree on what the other made: one bootstrap client, printed
+// by one node, whose tokens both accept.
+func TestConcurrentFirstStart(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		checkConcurrentFirstStart(t, nodeOpts{Dir: dir}, nodeOpts{Dir: dir})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+		requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+		db := freshSchema(t, dsn)
+		env := []string{masterKeyEnv()}
+		checkConcurrentFirstStart(t, nodeOpts{DB: db, Env: env}, nodeOpts{DB: db, Env: env})
+	})
+}
+
+func checkConcurrentFirstStart(t *testing.T, oa, ob nodeOpts) {
+	const issuer = "REGISTRAR_BASE_URL=https://id.example.test"
+	oa.Env, ob.Env = append(oa.Env, issuer), append(ob.Env, issuer)
+	a, b := launchNode(t, oa), launchNode(t, ob)
+	a.waitReady()
+	b.waitReady()
+	var printed []*node
+	for _, n := range []*node{a, b} {
+		if bootSecretRE.MatchString(n.Stdout.String()) {
+			printed = append(printed, n)
+		}
+	}
+	if len(printed) != 1 {
+		t.Fatalf("%d nodes printed a bootstrap client; want exactly one", len(printed))
+	}
+	id, secret := printed[0].bootstrap()
+	if c := a.clientCount("default"); c != 1 {
+		t.Fatalf("%d clients in default after two first starts; want the one bootstrap client", c)
+	}
+	for _, pair := range [][2]*node{{a, b}, {b, a}} {
+		tok := pair[0].clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+		if in := pair[1].introspect("default", id, secret, tok); in["active"] != true {
+			t.Fatalf("node %d rejects node %d's token: %v", pair[1].Port, pair[0].Port, in)
 		}
 	}
 }
