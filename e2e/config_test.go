@@ -125,9 +125,10 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 	}
 }
 
-// TestMasterKeyFileMustBePrivate: a key file others can read is refused,
-// not silently used.
-func TestMasterKeyFileMustBePrivate(t *testing.T) {
+// TestMasterKeyGuards: a key file others can read is refused, not
+// silently used; a different master key on an existing store stops the
+// start instead of serving with keys and secrets it cannot open.
+func TestMasterKeyGuards(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, nodeOpts{Dir: dir})
 	n.stop()
@@ -137,6 +138,13 @@ func TestMasterKeyFileMustBePrivate(t *testing.T) {
 	}
 	if out := runFailing(t, dir, nil, "serve", "--listen", "127.0.0.1:0"); !strings.Contains(out, "registrar.key") {
 		t.Fatalf("the message does not name the key file:\n%s", out)
+	}
+	if err := os.Chmod(key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runFailing(t, dir, []string{masterKeyEnv()}, "serve", "--listen", "127.0.0.1:0")
+	if bootSecretRE.MatchString(out) {
+		t.Fatalf("a start with the wrong master key made a new bootstrap client:\n%s", out)
 	}
 }
 

@@ -70,25 +70,28 @@ func TestNodesShareStateThroughSQLite(t *testing.T) {
 func TestConcurrentFirstStart(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		checkConcurrentFirstStart(t, nodeOpts{Dir: dir}, nodeOpts{Dir: dir})
+		checkConcurrentFirstStart(t, nodeOpts{Dir: dir}, nodeOpts{Dir: dir}, nodeOpts{Dir: dir})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
 		requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
 		db := freshSchema(t, dsn)
 		env := []string{masterKeyEnv()}
-		checkConcurrentFirstStart(t, nodeOpts{DB: db, Env: env}, nodeOpts{DB: db, Env: env})
+		checkConcurrentFirstStart(t, nodeOpts{DB: db, Env: env}, nodeOpts{DB: db, Env: env}, nodeOpts{DB: db, Env: env})
 	})
 }
 
-func checkConcurrentFirstStart(t *testing.T, oa, ob nodeOpts) {
+// checkConcurrentFirstStart launches one node per opts at once (three
+// make the race far likelier to show than two).
+func checkConcurrentFirstStart(t *testing.T, opts ...nodeOpts) {
 	const issuer = "REGISTRAR_BASE_URL=https://id.example.test"
-	oa.Env, ob.Env = append(oa.Env, issuer), append(ob.Env, issuer)
-	a, b := launchNode(t, oa), launchNode(t, ob)
-	a.waitReady()
-	b.waitReady()
-	var printed []*node
-	for _, n := range []*node{a, b} {
+	var nodes, printed []*node
+	for _, o := range opts {
+		o.Env = append(o.Env, issuer)
+		nodes = append(nodes, launchNode(t, o))
+	}
+	for _, n := range nodes {
+		n.waitReady()
 		if bootSecretRE.MatchString(n.Stdout.String()) {
 			printed = append(printed, n)
 		}
@@ -97,13 +100,14 @@ func checkConcurrentFirstStart(t *testing.T, oa, ob nodeOpts) {
 		t.Fatalf("%d nodes printed a bootstrap client; want exactly one", len(printed))
 	}
 	id, secret := printed[0].bootstrap()
-	if c := a.clientCount("default"); c != 1 {
-		t.Fatalf("%d clients in default after two first starts; want the one bootstrap client", c)
+	if c := nodes[0].clientCount("default"); c != 1 {
+		t.Fatalf("%d clients in default after concurrent first starts; want the one bootstrap client", c)
 	}
-	for _, pair := range [][2]*node{{a, b}, {b, a}} {
-		tok := pair[0].clientCredentials("default", id, secret, "dcr")["access_token"].(string)
-		if in := pair[1].introspect("default", id, secret, tok); in["active"] != true {
-			t.Fatalf("node %d rejects node %d's token: %v", pair[1].Port, pair[0].Port, in)
+	for i, from := range nodes {
+		to := nodes[(i+1)%len(nodes)]
+		tok := from.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+		if in := to.introspect("default", id, secret, tok); in["active"] != true {
+			t.Fatalf("node %d rejects node %d's token: %v", to.Port, from.Port, in)
 		}
 	}
 }
