@@ -45,7 +45,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	if err := migrate(ctx, write); err != nil {
+	if err := migrateLocked(ctx, write, path); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
@@ -58,6 +58,18 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxLifetime(0)
 	return sqlstore.New(write, read, dialect), nil
+}
+
+// migrateLocked runs the migrations while holding the file lock, so that
+// of several processes opening a new file together one creates the schema
+// and the others find it done.
+func migrateLocked(ctx context.Context, db *sql.DB, path string) error {
+	release, err := lockMigrations(path)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return migrate(ctx, db)
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
