@@ -355,3 +355,44 @@ func TestTokenLifetimeExtension(t *testing.T) {
 		t.Fatalf("lifetime above the workspace maximum: %d", r.Status)
 	}
 }
+
+// TestDeletedClientTokensStopWorking: a JWT access token carries no trace
+// of its client's deletion, so the server must look: neither a revoked nor
+// a live token of a deleted client works as an initial access token or at
+// userinfo, whether the client was deleted by the CLI or by RFC 7592.
+func TestDeletedClientTokensStopWorking(t *testing.T) {
+	f := newFlowFixture(t, "")
+	n := f.n
+	id, secret := n.createClient("default", "--grant-type", "client_credentials", "--scope", "dcr")
+	revoked := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	live := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	if r := postForm(t, n.Base+"/default/oauth2/revoke", url.Values{"token": {revoked}}, "Authorization", basicAuth(id, secret)); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	n.mustCLI("client", "delete", "--workspace", "default", id)
+	before := n.clientCount("default")
+	for name, tok := range map[string]string{"revoked": revoked, "live": live} {
+		if r := n.register("default", tok, `{"grant_types":["client_credentials"]}`); r.Status != 401 || r.JSON(t)["error"] != "invalid_token" {
+			t.Fatalf("%s token of a deleted client as an initial access token: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if after := n.clientCount("default"); after != before {
+		t.Fatalf("%d clients after refused registrations; want %d", after, before)
+	}
+
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), nil).Query().Get("code")
+	at := f.exchange(code, verifier, f.clientID).JSON(t)["access_token"].(string)
+	userinfo := func() int { return get(t, n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at).Status }
+	if s := userinfo(); s != 200 {
+		t.Fatalf("userinfo before DELETE: %d", s)
+	}
+	del, _ := http.NewRequest(http.MethodDelete, f.publicReg["registration_client_uri"].(string), nil)
+	del.Header.Set("Authorization", "Bearer "+f.publicReg["registration_access_token"].(string))
+	if r := do(t, del); r.Status != 204 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+	if s := userinfo(); s != 401 {
+		t.Fatalf("userinfo with a deleted client's access token: %d; want 401", s)
+	}
+}

@@ -77,7 +77,8 @@ func (a *agent) submit(base string, p page, fields url.Values) page {
 type flowFixture struct {
 	n                  *node
 	clientID, redirect string
-	secretClient       map[string]any
+	// publicReg and secretClient are the registration responses.
+	publicReg, secretClient map[string]any
 }
 
 func newFlowFixture(t *testing.T, yaml string) *flowFixture {
@@ -90,7 +91,7 @@ func newFlowFixture(t *testing.T, yaml string) *flowFixture {
 	reg := n.mustRegister("default", iat, fmt.Sprintf(`{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":[%q],
 		"grant_types":["authorization_code","refresh_token"],"scope":"openid profile offline_access","post_logout_redirect_uris":["http://127.0.0.1:8765/bye"]}`, redirect))
 	other := n.mustRegister("default", iat, `{"redirect_uris":["https://other.example/cb"],"scope":"openid offline_access","grant_types":["authorization_code","refresh_token"]}`)
-	return &flowFixture{n: n, clientID: reg["client_id"].(string), redirect: redirect, secretClient: other}
+	return &flowFixture{n: n, clientID: reg["client_id"].(string), redirect: redirect, publicReg: reg, secretClient: other}
 }
 
 func pkce() (verifier, challenge string) {

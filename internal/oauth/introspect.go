@@ -203,6 +203,16 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.now().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
 	}
+	// A JWT outlives its client's deletion (and deletion drops the client's
+	// revocation records with its other tokens), so its signature alone
+	// proves nothing once the client is gone (RFC 7592 §2.3). Introspection
+	// needs no such check: the caller it authenticated must be the owner.
+	if _, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return AccessToken{}, ErrInactiveToken
+		}
+		return AccessToken{}, err
+	}
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,
 		Format: info.Format, ExpiresAt: info.ExpiresAt, IssuedAt: info.IssuedAt, Audience: info.Audience,
