@@ -403,3 +403,25 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestBootstrapAfterCLIFirst: an operator who looks around with the CLI
+// before the first `serve` (which creates the default workspace) still gets
+// the bootstrap client at that first start, and only then.
+func TestBootstrapAfterCLIFirst(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "client", "list", "--json", "--db", "sqlite:registrar.db")
+	cmd.Dir, cmd.Env = dir, baseEnv()
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "[]" {
+		t.Fatalf("client list on an empty store: %v\n%s", err, out)
+	}
+	n := startNode(t, nodeOpts{Dir: dir})
+	id, secret := n.bootstrap()
+	if tok := n.clientCredentials("default", id, secret, "dcr"); tok["access_token"] == nil {
+		t.Fatalf("bootstrap client gets no token: %v", tok)
+	}
+	n.stop()
+	again := startNode(t, nodeOpts{Dir: dir})
+	if bootSecretRE.MatchString(again.Stdout.String()) {
+		t.Fatal("a restart printed another bootstrap client")
+	}
+}

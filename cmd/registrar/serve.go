@@ -40,16 +40,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if env.MasterKeyCreated {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
-	created, err := env.Provision(ctx)
-	if err != nil {
+	if _, err := env.Provision(ctx); err != nil {
 		return err
 	}
-	if created[workspace.DefaultName] {
-		boot, err := env.Bootstrap(ctx)
-		if err != nil {
-			return fmt.Errorf("bootstrap client: %w", err)
-		}
-		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, boot)
+	boot, err := env.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("bootstrap client: %w", err)
+	}
+	if boot != nil {
+		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

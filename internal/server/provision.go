@@ -90,13 +90,25 @@ func (e *Env) CreateClient(ctx context.Context, nc NewClient) (CreatedClient, er
 }
 
 // Bootstrap creates the client allowed to obtain the registration scope
-// (Curity-style initial access tokens) in the default workspace.
-func (e *Env) Bootstrap(ctx context.Context) (CreatedClient, error) {
+// (Curity-style initial access tokens) in the default workspace, the first
+// time a server starts on a store whose default workspace has no clients
+// yet. It returns nil when there is nothing to hand out: another start
+// (perhaps a concurrent one on another node) claimed it, or an operator
+// already made clients with the CLI.
+func (e *Env) Bootstrap(ctx context.Context) (*CreatedClient, error) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	won, err := e.Store.ClaimBootstrap(ctx, workspace.DefaultName, now)
+	if err != nil || !won {
+		return nil, err
+	}
+	if n, err := e.Store.CountClients(ctx, workspace.DefaultName); err != nil || n > 0 {
+		return nil, err
+	}
 	ws, err := e.Store.WorkspaceByName(ctx, workspace.DefaultName)
 	if err != nil {
-		return CreatedClient{}, err
+		return nil, err
 	}
-	return e.CreateClient(ctx, NewClient{
+	boot, err := e.CreateClient(ctx, NewClient{
 		Workspace: workspace.DefaultName,
 		Origin:    client.OriginCLI,
 		Metadata: client.Metadata{
@@ -106,4 +118,5 @@ func (e *Env) Bootstrap(ctx context.Context) (CreatedClient, error) {
 			Scope:                   ws.Settings.Registration.Scope,
 		},
 	})
+	return &boot, err
 }

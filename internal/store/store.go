@@ -57,6 +57,11 @@ type Workspaces interface {
 	// UpdateWorkspaceSettings replaces the settings of an existing workspace
 	// and sets UpdatedAt. ErrNotFound if it does not exist.
 	UpdateWorkspaceSettings(ctx context.Context, name string, s workspace.Settings, at time.Time) error
+	// ClaimBootstrap marks the workspace's bootstrap client as handed out
+	// and reports whether this call did it: true exactly once per
+	// workspace, whatever the number of concurrent callers and nodes.
+	// ErrNotFound if the workspace does not exist.
+	ClaimBootstrap(ctx context.Context, name string, at time.Time) (bool, error)
 }
 
 // Page selects a slice of a list ordered by (created time, id). After is the

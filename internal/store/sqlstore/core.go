@@ -74,6 +74,17 @@ func (s *Store) UpdateWorkspaceSettings(ctx context.Context, name string, settin
 	return err
 }
 
+func (s *Store) ClaimBootstrap(ctx context.Context, name string, at time.Time) (bool, error) {
+	n, err := s.exec(ctx, s.write, `UPDATE workspaces SET bootstrapped_at = ? WHERE name = ? AND bootstrapped_at IS NULL`, ts(at), name)
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	if _, err := s.WorkspaceByName(ctx, name); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
 // --- clients ---
 
 const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at`

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"WorkspaceRoundTrip", testWorkspaceRoundTrip},
+		{"BootstrapClaimedOnce", testBootstrapClaimedOnce},
 		{"ClientRoundTripEveryField", testClientRoundTrip},
 		{"ClientNotFoundAndConflict", testClientNotFoundAndConflict},
 		{"UpdaterErrorChangesNothing", testUpdaterError},
@@ -106,6 +107,28 @@ func testWorkspaceRoundTrip(t *testing.T, s store.Store) {
 	}
 	if err := s.UpdateWorkspaceSettings(ctx, "nope", settings, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("update missing: %v", err)
+	}
+}
+
+func testBootstrapClaimedOnce(t *testing.T, s store.Store) {
+	mustWorkspace(t, s, "default")
+	ok, errs := race(8, func(int) error {
+		won, err := s.ClaimBootstrap(ctx, "default", t0)
+		if err == nil && !won {
+			err = store.ErrConflict
+		}
+		return err
+	})
+	if ok != 1 {
+		t.Fatalf("%d concurrent bootstrap claims won; want 1 (errors %v)", ok, errs)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if _, err := s.ClaimBootstrap(ctx, "nope", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("claim on a missing workspace: %v", err)
 	}
 }
 
