@@ -186,7 +186,21 @@ func TestClientCLI(t *testing.T) {
 		t.Fatalf("token for the new client: %v", tok)
 	}
 
-	n.mustCLI("client", "delete", "--workspace", "default", id)
+	if _, err := n.cli("client", "list", "--workspace", "nope", "--json"); err == nil {
+		t.Error("client list in an unknown workspace succeeded")
+	}
+	codeID, _ := n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb")
+	var code map[string]any
+	json.Unmarshal([]byte(n.mustCLI("client", "get", "--workspace", "default", codeID, "--json")), &code)
+	if rt := stringList(code["response_types"]); len(rt) != 1 || rt[0] != "code" {
+		t.Fatalf("a code-grant client from the CLI has response_types %v; want [code]", code["response_types"])
+	}
+	n.mustCLI("client", "delete", "--workspace", "default", codeID)
+
+	var deleted map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "delete", "--workspace", "default", id, "--json")), &deleted); err != nil || deleted["client_id"] != id {
+		t.Fatalf("client delete --json: %v %v", deleted, err)
+	}
 	if r := postForm(t, n.Base+"/default/oauth2/token", map[string][]string{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(id, secret)); r.Status != 401 {
 		t.Fatalf("a deleted client still gets tokens: %d %s", r.Status, r.Body)
 	}

@@ -80,6 +80,11 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{client.GrantClientCredentials}
 	}
+	// RFC 7591 §2.1: the code grant goes with response type code, or the
+	// client could never use the authorization endpoint.
+	if slices.Contains(md.GrantTypes, client.GrantAuthorizationCode) {
+		md.ResponseTypes = []string{"code"}
+	}
 	var errs []error
 	if !slices.Contains([]string{client.AuthClientSecretBasic, client.AuthClientSecretPost, client.AuthNone}, method) {
 		errs = append(errs, fmt.Errorf("--auth-method: %q is not one of client_secret_basic, client_secret_post, none", method))
@@ -102,6 +107,9 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 
 func runClientList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
+	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
+		return err
+	}
 	clients, err := env.Store.ListClients(ctx, wsName, store.Page{})
 	if err != nil {
 		return err
@@ -149,6 +157,9 @@ func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName 
 		return fail("no client %q in workspace %s", args[0], wsName)
 	} else if err != nil {
 		return err
+	}
+	if jsonFlag(cmd) {
+		return writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": true, "client_id": args[0], "workspace": wsName})
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s from workspace %s\n", args[0], wsName)
 	return nil
