@@ -205,7 +205,7 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 		{"malformed json", "application/json", `{"redirect_uris":`, 400, "invalid_client_metadata"},
 		{"not an object", "application/json", `["https://a.example/cb"]`, 400, "invalid_client_metadata"},
 		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, 400, "invalid_client_metadata"},
-		{"over 64 KiB", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "request_too_large"},
+		{"over 64 KiB", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `"}`, 400, "invalid_client_metadata"},
 		{"text/plain", "text/plain", `{}`, 400, "invalid_client_metadata"},
 		{"fragment", "application/json", `{"redirect_uris":["https://a.example/cb#f"]}`, 400, "invalid_redirect_uri"},
 		{"javascript scheme", "application/json", `{"redirect_uris":["javascript:alert(1)"]}`, 400, "invalid_redirect_uri"},

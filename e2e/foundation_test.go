@@ -195,6 +195,16 @@ func TestTokenEndpointRefusesBadInput(t *testing.T) {
 	if after := n.metricSum("registrar_tokens_issued_total"); after != issuedBefore {
 		t.Errorf("bad requests issued tokens: %v → %v", issuedBefore, after)
 	}
+	// Without the secret, a registered id reads exactly like an unknown one.
+	unknown := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth("nobody", "x")).JSON(t)
+	for name, h := range map[string]string{"basic with a wrong secret for a post client": basicAuth(postID, "wrong"), "basic for a post client, no secret": basicAuth(postID, "")} {
+		if m := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}}, "Authorization", h).JSON(t); m["error_description"] != unknown["error_description"] {
+			t.Errorf("%s: %q; an unknown client gets %q, so the id's existence leaks", name, m["error_description"], unknown["error_description"])
+		}
+	}
+	if m := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {id}}).JSON(t); m["error_description"] != unknown["error_description"] {
+		t.Errorf("client_id alone for a basic client: %q; want %q", m["error_description"], unknown["error_description"])
+	}
 	// RFC 6749 §5.2: a grant the client is not registered for.
 	codeID, codeSecret := n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb", "--scope", "openid")
 	r := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(codeID, codeSecret))
@@ -250,15 +260,15 @@ func badTokenRequests(id, secret, postID, postSecret string) []badTokenRequest {
 		{"scope with invalid UTF-8", "POST", ct, form + "&scope=%FF", basic, 400, "invalid_scope"},
 		// RFC 6749 §2.3: one client per request, however it is named.
 		{"body client_id differs from basic", "POST", ct, form + "&client_id=" + postID, basic, 401, "invalid_client"},
-		{"body over 64 KiB", "POST", ct, form + "&pad=" + strings.Repeat("x", 70<<10), basic, 413, "request_too_large"},
+		{"body over 64 KiB", "POST", ct, form + "&pad=" + strings.Repeat("x", 70<<10), basic, 413, "invalid_request"},
 		{"json body", "POST", "application/json", `{"grant_type":"client_credentials"}`, basic, 400, "invalid_request"},
 		{"no content type", "POST", "", form, basic, 400, "invalid_request"},
 		{"malformed form", "POST", ct, "grant_type=%zz", basic, 400, "invalid_request"},
 		{"repeated parameter", "POST", ct, form + "&scope=dcr&scope=dcr", basic, 400, "invalid_request"},
 		{"repeated grant_type", "POST", ct, form + "&" + form, basic, 400, "invalid_request"},
 		{"basic and post at once", "POST", ct, form + "&client_secret=" + postSecret, []string{"Authorization", basicAuth(postID, postSecret)}, 400, "invalid_request"},
-		{"GET", "GET", "", "", nil, 405, "method_not_allowed"},
-		{"PUT", "PUT", ct, form, basic, 405, "method_not_allowed"},
+		{"GET", "GET", "", "", nil, 405, "invalid_request"},
+		{"PUT", "PUT", ct, form, basic, 405, "invalid_request"},
 	}
 }
 

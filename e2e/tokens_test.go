@@ -236,7 +236,7 @@ func (w *tokenWorld) testRevocationRefuses(t *testing.T) {
 		{"another client", "POST", form, basicAuth(w.a.id, w.a.secret), 400, "unauthorized_client"},
 		{"no token", "POST", "", basicAuth(w.b.id, w.b.secret), 400, "invalid_request"},
 		{"malformed form", "POST", "token=%zz", basicAuth(w.b.id, w.b.secret), 400, "invalid_request"},
-		{"GET", "GET", "", basicAuth(w.b.id, w.b.secret), 405, "method_not_allowed"},
+		{"GET", "GET", "", basicAuth(w.b.id, w.b.secret), 405, "invalid_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, u, strings.NewReader(tc.body))

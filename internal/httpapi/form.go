@@ -46,7 +46,9 @@ func ParseForm(w http.ResponseWriter, r *http.Request, repeatable ...string) (Fo
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, oautherr.New(oautherr.RequestTooLarge, "request body exceeds %d bytes", MaxFormBytes)
+			// 413 says what happened (SPECS §0); the code stays one of RFC
+			// 6749 §5.2's so that every OAuth client can read it.
+			return nil, oautherr.InvalidRequestf("request body exceeds %d bytes", MaxFormBytes).WithStatus(http.StatusRequestEntityTooLarge)
 		}
 		return nil, oautherr.InvalidRequestf("request body could not be read")
 	}

@@ -25,7 +25,7 @@ func TestParseForm(t *testing.T) {
 		{"no content type", "", "a=1", oautherr.InvalidRequest, nil},
 		{"repeated parameter", "application/x-www-form-urlencoded", "a=1&a=2", oautherr.InvalidRequest, nil},
 		{"bad percent encoding", "application/x-www-form-urlencoded", "a=%zz", oautherr.InvalidRequest, nil},
-		{"too large", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", MaxFormBytes), oautherr.RequestTooLarge, nil},
+		{"too large", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", MaxFormBytes), oautherr.InvalidRequest, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

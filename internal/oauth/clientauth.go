@@ -94,20 +94,27 @@ func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, cred
 	cl, err := s.Store.ClientByID(ctx, ws.Name, creds.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same hashing work as a real check (timing side channel).
-		s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, []byte{0})
+		s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(nil))
 		return client.Client{}, errInvalidClient("client authentication failed")
 	}
 	if err != nil {
 		return client.Client{}, err
 	}
-	// OIDC Registration §2: only the registered method is accepted.
+	// OIDC Registration §2: only the registered method is accepted. Saying
+	// which one is registered helps a developer, but only a caller who
+	// proved the secret may learn it; anyone else would learn that the id
+	// exists.
 	if cl.Metadata.AuthMethod() != creds.Method {
-		return client.Client{}, errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
+		secretOK := s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(cl.SecretHash))
+		if creds.Secret != "" && len(cl.SecretHash) > 0 && secretOK {
+			return client.Client{}, errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
+		}
+		return client.Client{}, errInvalidClient("client authentication failed")
 	}
 	if creds.Method == client.AuthNone {
 		return cl, nil
 	}
-	if !s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, cl.SecretHash) {
+	if !s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(cl.SecretHash)) {
 		return client.Client{}, errInvalidClient("client authentication failed")
 	}
 	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
@@ -115,4 +122,13 @@ func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, cred
 		return client.Client{}, errInvalidClient("client secret has expired")
 	}
 	return cl, nil
+}
+
+// orZero stands in a hash no secret matches for a client that has none, so
+// that every path spends the same hashing work.
+func orZero(hash []byte) []byte {
+	if len(hash) == 0 {
+		return []byte{0}
+	}
+	return hash
 }

@@ -51,7 +51,7 @@ func (h *Handler) post(mux *http.ServeMux, path string, fn http.HandlerFunc) {
 	mux.HandleFunc("OPTIONS "+path, h.handlePreflight)
 	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "POST, OPTIONS")
-		httpapi.WriteError(w, r, oautherr.New(oautherr.MethodNotAllowed, "use POST"))
+		httpapi.WriteError(w, r, oautherr.InvalidRequestf("use POST").WithStatus(http.StatusMethodNotAllowed))
 	})
 }
 

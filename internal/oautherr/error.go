@@ -53,9 +53,6 @@ const (
 	InvalidSoftwareStatement    = "invalid_software_statement"
 	UnapprovedSoftwareStatement = "unapproved_software_statement"
 	NotFound                    = "not_found"
-	MethodNotAllowed            = "method_not_allowed"
-	RequestTooLarge             = "request_too_large"
-	UnsupportedMediaType        = "unsupported_media_type"
 	TemporarilyUnavailable      = "temporarily_unavailable"
 	ServerError                 = "server_error"
 )
@@ -75,9 +72,6 @@ var statusByCode = map[string]int{
 	InvalidSoftwareStatement:    http.StatusBadRequest,
 	UnapprovedSoftwareStatement: http.StatusBadRequest,
 	NotFound:                    http.StatusNotFound,
-	MethodNotAllowed:            http.StatusMethodNotAllowed,
-	RequestTooLarge:             http.StatusRequestEntityTooLarge,
-	UnsupportedMediaType:        http.StatusUnsupportedMediaType,
 	TemporarilyUnavailable:      http.StatusServiceUnavailable,
 	ServerError:                 http.StatusInternalServerError,
 }

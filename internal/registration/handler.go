@@ -41,7 +41,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		httpapi.WriteError(w, r, oautherr.New(oautherr.MethodNotAllowed, "method not allowed; use %s", allow))
+		httpapi.WriteError(w, r, oautherr.InvalidRequestf("method not allowed; use %s", allow).WithStatus(http.StatusMethodNotAllowed))
 	}
 }
 
@@ -82,7 +82,9 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, oautherr.New(oautherr.RequestTooLarge, "request body exceeds %d bytes", MaxBodyBytes)
+		// Issue 3 and RFC 7591 §3.2.2: every refused registration is a 400
+		// with an RFC 7591 code, an oversized one included.
+		return nil, oautherr.InvalidMetadata("request body exceeds %d bytes", MaxBodyBytes)
 	}
 	if err != nil {
 		return nil, oautherr.InvalidMetadata("request body could not be read")
