@@ -146,6 +146,18 @@ func TestMasterKeyGuards(t *testing.T) {
 	if bootSecretRE.MatchString(out) {
 		t.Fatalf("a start with the wrong master key made a new bootstrap client:\n%s", out)
 	}
+	if !strings.Contains(out, "original master key") {
+		t.Fatalf("the message does not say the master key is wrong:\n%s", out)
+	}
+	// A lost key file: the start that would make a new one must not leave
+	// it behind, or the next start would seem to have its key.
+	if err := os.Rename(key, key+".lost"); err != nil {
+		t.Fatal(err)
+	}
+	runFailing(t, dir, nil, "serve", "--listen", "127.0.0.1:0")
+	if _, err := os.Stat(key); err == nil {
+		t.Fatal("a failed start left a new, useless master key file behind")
+	}
 }
 
 // TestClientCLI: create (space-separated and repeated flags), get, list

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -41,6 +43,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
 	if _, err := env.Provision(ctx); err != nil {
+		if env.MasterKeyCreated && errors.Is(err, jose.ErrSealed) {
+			// The key file this start just made can open nothing in the
+			// store; left behind, it would only hide the missing original.
+			os.Remove(cfg.MasterKeyFile)
+		}
 		return err
 	}
 	boot, err := env.Bootstrap(ctx)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -34,6 +35,20 @@ type Config struct {
 	// made elsewhere (another node, the CLI) reaches it.
 	KeyRefresh time.Duration `yaml:"key_refresh"`
 	Workspaces []Workspace   `yaml:"workspaces"`
+
+	// origin records, for keys not taken from the YAML file or the
+	// defaults, where the value came from ("REGISTRAR_LOG_LEVEL",
+	// "--log-level"), so an error names what the user actually typed.
+	origin map[string]string
+}
+
+// key names a setting in an error message: its YAML name, and the
+// variable or flag that set it when it was not the file.
+func (c Config) key(name string) string {
+	if from := c.origin[name]; from != "" {
+		return name + " (from " + from + ")"
+	}
+	return name
 }
 
 // Workspace declares a workspace and its settings in YAML. Settings not
@@ -57,10 +72,35 @@ func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
 		workspace.Settings `yaml:",inline"`
 	}{Settings: workspace.DefaultSettings()}
 	if err := decodeStrict(node, &settings); err != nil {
-		return fmt.Errorf("workspace %q: %w", head.Name, err)
+		return fmt.Errorf("workspace %q: %w", head.Name, readableYAMLError(err, true))
 	}
 	w.Name, w.Settings = head.Name, settings.Settings
 	return nil
+}
+
+// unknownFieldRE matches yaml.v3's unknown-key message, whose tail is a Go
+// struct type no user should have to read.
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type .*`)
+
+// lineRE matches the line prefix yaml.v3 puts on each message.
+var lineRE = regexp.MustCompile(`^line \d+: `)
+
+// readableYAMLError rewrites yaml.v3 messages for people editing YAML.
+// Inside a workspace entry the line numbers would be wrong (decodeStrict
+// re-encodes the entry), so relativeLines drops them.
+func readableYAMLError(err error, relativeLines bool) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		msgs[i] = unknownFieldRE.ReplaceAllString(m, "unknown setting $1")
+		if relativeLines {
+			msgs[i] = lineRE.ReplaceAllString(msgs[i], "")
+		}
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 // decodeStrict re-encodes node and decodes it with KnownFields, because
@@ -119,15 +159,18 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 	}
+	cfg.origin = map[string]string{}
 	for _, k := range keys {
 		if v := getenv(k.env); v != "" {
 			k.set(&cfg, v)
+			cfg.origin[k.name] = k.env
 		}
 	}
 	cfg.MasterKey = getenv("REGISTRAR_MASTER_KEY")
 	for _, k := range keys {
 		if v, ok := flags[k.name]; ok {
 			k.set(&cfg, v)
+			cfg.origin[k.name] = "--" + strings.ReplaceAll(k.name, "_", "-")
 		}
 	}
 	if cfg.BaseURL == "" {
@@ -149,7 +192,7 @@ func loadFile(cfg *Config, path string) error {
 	dec.KnownFields(true)
 	// An empty file is no settings, not an error.
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config file %s: %w", path, err)
+		return fmt.Errorf("config file %s: %w", path, readableYAMLError(err, false))
 	}
 	return nil
 }
@@ -171,13 +214,13 @@ func defaultHost(listen string) string {
 func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("listen: %q is not host:port", c.Listen))
+		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
-		errs = append(errs, fmt.Errorf("db: %q must be sqlite:PATH or postgres://…", c.DB))
+		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), c.DB))
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s: %w", c.key("base_url"), err))
 	}
 	if c.MasterKey == "" && c.MasterKeyFile == "" {
 		errs = append(errs, errors.New("master_key_file: set it, or REGISTRAR_MASTER_KEY"))
@@ -185,13 +228,13 @@ func (c Config) Validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("log_level: %q is not one of debug, info, warn, error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("%s: %q is not one of debug, info, warn, error", c.key("log_level"), c.LogLevel))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("log_format: %q is not one of text, json", c.LogFormat))
+		errs = append(errs, fmt.Errorf("%s: %q is not one of text, json", c.key("log_format"), c.LogFormat))
 	}
 	if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
-		errs = append(errs, errors.New("key_refresh: must be a duration between 100ms and 1h"))
+		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
 	}
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
@@ -205,13 +248,19 @@ func (c Config) Validate() error {
 func validateBaseURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("base_url: %q is not an absolute http(s) URL", raw)
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("base_url: %q must have no query, fragment or user info", raw)
+		return fmt.Errorf("%q must have no query, fragment or user info", raw)
+	}
+	// Registrar serves /{workspace}/… at the root of its listener; with a
+	// path prefix discovery would name URLs that the login forms and
+	// cookies (made from the request path) do not match.
+	if u.Path != "" && u.Path != "/" {
+		return fmt.Errorf("%q must have no path: workspaces are served at the root, as {base_url}/{workspace}", raw)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("base_url: %q must use https unless the host is loopback", raw)
+		return fmt.Errorf("%q must use https unless the host is loopback", raw)
 	}
 	return nil
 }

@@ -83,3 +83,27 @@ func TestEmptyFileIsNoSettings(t *testing.T) {
 		t.Fatalf("cfg=%+v err=%v", cfg, err)
 	}
 }
+
+// TestErrorsNameWhatTheUserTyped: a bad value names the variable or flag
+// that set it, a base URL with a path is refused, and an unknown workspace
+// key reads as a setting name, not a Go type.
+func TestErrorsNameWhatTheUserTyped(t *testing.T) {
+	_, err := Load(nil, env(map[string]string{"REGISTRAR_LOG_LEVEL": "loud"}))
+	if err == nil || !strings.Contains(err.Error(), "REGISTRAR_LOG_LEVEL") {
+		t.Errorf("env log level: %v; want the variable named", err)
+	}
+	_, err = Load(Source{"listen": "nope"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--listen") {
+		t.Errorf("flag listen: %v; want the flag named", err)
+	}
+	_, err = Load(Source{"base_url": "https://id.example/idp"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "no path") {
+		t.Errorf("base_url with a path: %v; want it refused", err)
+	}
+	file := filepath.Join(t.TempDir(), "r.yaml")
+	os.WriteFile(file, []byte("workspaces:\n  - name: w\n    access_tokn_ttl: 5\n"), 0o600)
+	_, err = Load(Source{"config": file}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "unknown setting access_tokn_ttl") || strings.Contains(err.Error(), "struct") {
+		t.Errorf("unknown workspace key: %v; want 'unknown setting access_tokn_ttl' without a Go type", err)
+	}
+}
