@@ -30,7 +30,8 @@ type Report struct {
 	Ceilings   []Result `json:"ceilings"`
 	Workloads  []Result `json:"workloads"`
 	PeakRSSMiB float64  `json:"server_peak_rss_mib"`
-	// PeakBeforeLoginMiB is the peak before the login workload, whose
+	// PeakBeforeLoginMiB is the peak before the first workload that signs
+	// users in (code-flow sets up its sessions with logins, then login):
 	// argon2id verifications take 64 MiB each by design.
 	PeakBeforeLoginMiB float64 `json:"server_peak_rss_before_logins_mib"`
 	FinalRSSMiB        float64 `json:"server_rss_mib"`
@@ -68,7 +69,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
 			continue
 		}
-		if wl.name == "login" {
+		if signsIn(wl.name) && rep.PeakBeforeLoginMiB == 0 {
 			rep.PeakBeforeLoginMiB, _ = t.memory()
 		}
 		r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, wl.newStep(f))
@@ -102,7 +103,7 @@ func print(w io.Writer, rep Report) {
 			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before logins, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
+	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before any sign-in, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
 		rep.Store, rep.PeakBeforeLoginMiB, rep.PeakRSSMiB, rep.FinalRSSMiB, user.DefaultParams, max(2, runtime.NumCPU()))
 	fmt.Fprintln(w, "\ntargets (issues 2 and 3; informative, this machine is shared with the load generator):")
 	for _, tg := range targets(rep, signing) {
@@ -140,9 +141,13 @@ func targets(rep Report, signing float64) []goal {
 			out = append(out, goal{r.Name + ": p99 < 20 ms", r.P99 < 20*time.Millisecond})
 		}
 	}
-	out = append(out, goal{"server peak RSS < 150 MiB (before the login workload)", rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150})
+	out = append(out, goal{"server peak RSS < 150 MiB (before any sign-in)", rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150})
 	return out
 }
+
+// signsIn reports whether a workload verifies passwords, whose argon2id
+// memory cost is deliberate and outside issue 2's RSS target.
+func signsIn(workload string) bool { return workload == "code-flow" || workload == "login" }
 
 func round(d time.Duration) string {
 	switch {
