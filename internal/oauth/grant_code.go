@@ -45,14 +45,25 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	if err := checkCode(code, cl, form, now); err != nil {
 		return TokenResponse{}, err
 	}
-	resources, err := requestedResources(ws, form.All("resource"), code.Resources)
+	resources, err := requestedResources(ws, form.All("resource"), code.Resources, len(code.Resources) > 0)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	return s.issueUserTokens(ctx, ws, cl, userGrant{
-		subject: code.UserID, scope: code.Scope, resources: resources, nonce: code.Nonce,
+		subject: code.UserID, scope: code.Scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
 		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
 	}, true)
+}
+
+// grantedResources are what the refresh token is bound to: every resource
+// the user authorized, not only those this exchange narrowed to, since a
+// refresh may ask for another of them (RFC 8707 §2.2). A code authorized
+// without resources is bound to what the exchange named.
+func grantedResources(code store.AuthCode, exchanged []string) []string {
+	if len(code.Resources) > 0 {
+		return code.Resources
+	}
+	return exchanged
 }
 
 // checkCode: the code is this client's, unexpired, its redirect URI is
@@ -81,10 +92,11 @@ func checkCode(code store.AuthCode, cl client.Client, form httpapi.Form, now tim
 	return nil
 }
 
-// userGrant is what tokens issued for a user carry.
+// userGrant is what tokens issued for a user carry. resources are the
+// access token's audience; granted, the refresh token's resources.
 type userGrant struct {
 	subject, scope, nonce, grantID, grantType string
-	resources, amr                            []string
+	resources, granted, amr                   []string
 	authTime                                  time.Time
 }
 
@@ -132,7 +144,7 @@ func (s *Service) refreshRecord(ws workspace.Workspace, cl client.Client, g user
 	now := s.now()
 	return store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
-		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.resources,
+		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
 		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
 	}, nil
 }

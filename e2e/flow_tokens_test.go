@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"testing"
+)
+
+// Helpers for the flow fixture's public client, which authenticates with
+// its client_id alone.
+
+func (f *flowFixture) postAs(endpoint string, form url.Values) response {
+	f.n.t.Helper()
+	form.Set("client_id", f.clientID)
+	return postForm(f.n.t, f.n.Base+"/default/oauth2/"+endpoint, form)
+}
+
+func (f *flowFixture) refresh(rt string, resources ...string) response {
+	f.n.t.Helper()
+	return f.postAs("token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "resource": resources})
+}
+
+func (f *flowFixture) introspectAs(token string) map[string]any {
+	f.n.t.Helper()
+	r := f.postAs("introspect", url.Values{"token": {token}})
+	if r.Status != 200 {
+		f.n.t.Fatalf("introspect: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(f.n.t)
+}
+
+// mustTokens signs carol in with extra authorization parameters and
+// exchanges the code, sending resources at the token endpoint.
+func (f *flowFixture) mustTokens(t *testing.T, extra url.Values, resources ...string) map[string]any {
+	t.Helper()
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), extra).Query().Get("code")
+	r := f.postAs("token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {f.redirect},
+		"code_verifier": {verifier}, "resource": resources})
+	if r.Status != 200 {
+		t.Fatalf("exchange: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(t)
+}
+
+func wantError(t *testing.T, what string, r response, code, description string) {
+	t.Helper()
+	m := r.JSON(t)
+	if r.Status != 400 || m["error"] != code || (description != "" && m["error_description"] != description) {
+		t.Fatalf("%s: %d %s; want 400 %s %q", what, r.Status, r.Body, code, description)
+	}
+}
+
+const (
+	resA = "https://a.example/api"
+	resB = "https://b.example/api"
+	resC = "https://c.example/api"
+)
+
+// TestRefreshResourceIndicators: RFC 8707 §2.2 on the refresh grant. The
+// refresh token is bound to every resource the user authorized; a refresh
+// names any subset of them (the new access token's aud is exactly that
+// subset) or none (aud is all of them), and never one beyond.
+func TestRefreshResourceIndicators(t *testing.T) {
+	f := newFlowFixture(t, fmt.Sprintf("workspaces:\n  - name: default\n    resources: [%s, %s, %s]\n", resA, resB, resC))
+	tok := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}, "resource": {resA, resB}}, resA)
+	if aud := stringList(f.introspectAs(tok["access_token"].(string))["aud"]); !slices.Equal(aud, []string{resA}) {
+		t.Fatalf("the code exchange narrowed to %s, aud %v", resA, aud)
+	}
+	rt := tok["refresh_token"].(string)
+	for _, tc := range []struct {
+		ask, want []string
+	}{
+		{nil, []string{resA, resB}},
+		{[]string{resB}, []string{resB}},
+		{[]string{resB, resA}, []string{resB, resA}},
+		{[]string{resA}, []string{resA}},
+	} {
+		r := f.refresh(rt, tc.ask...)
+		if r.Status != 200 {
+			t.Fatalf("refresh asking %v: %d %s", tc.ask, r.Status, r.Body)
+		}
+		m := r.JSON(t)
+		if aud := stringList(f.introspectAs(m["access_token"].(string))["aud"]); !slices.Equal(aud, tc.want) {
+			t.Fatalf("refresh asking %v: aud %v, want %v", tc.ask, aud, tc.want)
+		}
+		rt = m["refresh_token"].(string)
+	}
+	for _, ask := range [][]string{{resC}, {resA, resC}, {"https://elsewhere.example/"}, {"not a uri"}} {
+		wantError(t, fmt.Sprintf("refresh asking %v", ask), f.refresh(rt, ask...), "invalid_target", "")
+	}
+	if r := f.refresh(rt); r.Status != 200 {
+		t.Fatalf("the refresh token did not survive refused requests: %d %s", r.Status, r.Body)
+	}
+
+	// A grant made without resources has none a refresh could name.
+	bare := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})
+	wantError(t, "refresh of a grant without resources asking one", f.refresh(bare["refresh_token"].(string), resA), "invalid_target", "")
+}
