@@ -52,6 +52,13 @@ func wantError(t *testing.T, what string, r response, code, description string) 
 	}
 }
 
+func wantInactive(t *testing.T, what string, in map[string]any) {
+	t.Helper()
+	if len(in) != 1 || in["active"] != false {
+		t.Fatalf("%s introspects as %v; want exactly {active:false}", what, in)
+	}
+}
+
 const (
 	resA = "https://a.example/api"
 	resB = "https://b.example/api"
@@ -97,4 +104,22 @@ func TestRefreshResourceIndicators(t *testing.T) {
 	// A grant made without resources has none a refresh could name.
 	bare := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})
 	wantError(t, "refresh of a grant without resources asking one", f.refresh(bare["refresh_token"].(string), resA), "invalid_target", "")
+}
+
+// TestIntrospectionAfterUserDelete: once an operator deletes a user, the
+// JWT access tokens issued for them introspect as inactive, while
+// client_credentials tokens are untouched.
+func TestIntrospectionAfterUserDelete(t *testing.T) {
+	f := newFlowFixture(t, "")
+	at := f.mustTokens(t, nil)["access_token"].(string)
+	id, secret := f.n.createClient("default", "--grant-type", "client_credentials", "--scope", "profile")
+	cc := f.n.clientCredentials("default", id, secret, "profile")["access_token"].(string)
+	if in := f.introspectAs(at); in["active"] != true {
+		t.Fatalf("before the delete: %v", in)
+	}
+	f.n.mustCLI("user", "delete", "--workspace", "default", "carol")
+	wantInactive(t, "a deleted user's JWT access token", f.introspectAs(at))
+	if in := f.n.introspect("default", id, secret, cc); in["active"] != true {
+		t.Fatalf("a client_credentials token after a user delete: %v", in)
+	}
 }

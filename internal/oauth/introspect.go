@@ -128,6 +128,10 @@ func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token s
 		info.RevokedAt = rec.RevokedAt
 	case !errors.Is(err, store.ErrNotFound):
 		return tokenInfo{}, err
+	case c.ofGrantFamily():
+		// Recorded at issue and kept until it expires, so a missing record
+		// means its user (or client) was deleted, and the token with them.
+		return tokenInfo{}, errUnknownToken
 	}
 	return info, nil
 }
