@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -121,5 +122,64 @@ func TestIntrospectionAfterUserDelete(t *testing.T) {
 	wantInactive(t, "a deleted user's JWT access token", f.introspectAs(at))
 	if in := f.n.introspect("default", id, secret, cc); in["active"] != true {
 		t.Fatalf("a client_credentials token after a user delete: %v", in)
+	}
+}
+
+// TestFailedCodeExchangeKeepsCode: a refused code exchange changes
+// nothing, so the rightful client can still redeem the code; only a replay
+// of a redeemed code that passes its binding (client, redirect_uri,
+// verifier) revokes what it issued.
+func TestFailedCodeExchangeKeepsCode(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    resources: ["+resA+"]\n")
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), nil).Query().Get("code")
+	exchange := func(form url.Values, auth ...string) response {
+		base := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {f.redirect}, "code_verifier": {verifier}}
+		for k, vs := range form {
+			base[k] = vs
+		}
+		return postForm(t, f.n.Base+"/default/oauth2/token", base, auth...)
+	}
+	const badVerifier = "code_verifier does not match the code_challenge"
+	otherAuth := []string{"Authorization", basicAuth(f.secretClient["client_id"].(string), f.secretClient["client_secret"].(string))}
+	mine := url.Values{"client_id": {f.clientID}}
+	wantError(t, "another client", exchange(nil, otherAuth...), "invalid_grant", "the authorization code was issued to another client")
+	wantError(t, "a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", badVerifier)
+	wantError(t, "no verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {""}}), "invalid_grant", badVerifier)
+	wantError(t, "another redirect_uri", exchange(url.Values{"client_id": {f.clientID}, "redirect_uri": {"http://127.0.0.1:8765/other"}}), "invalid_grant", "redirect_uri does not match the authorization request")
+	wantError(t, "a resource not authorized", exchange(url.Values{"client_id": {f.clientID}, "resource": {"https://elsewhere.example/"}}), "invalid_target", "")
+
+	ok := exchange(mine)
+	if ok.Status != 200 {
+		t.Fatalf("the rightful exchange after refused ones: %d %s", ok.Status, ok.Body)
+	}
+	at := ok.JSON(t)["access_token"].(string)
+	wantError(t, "a redeemed code from another client", exchange(nil, otherAuth...), "invalid_grant", "")
+	wantError(t, "a redeemed code with a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", "")
+	if in := f.introspectAs(at); in["active"] != true {
+		t.Fatalf("a replay failing the code's binding revoked the tokens: %v", in)
+	}
+	wantError(t, "a replay", exchange(mine), "invalid_grant", "the authorization code was already used; tokens issued with it are revoked")
+	wantInactive(t, "an access token of a replayed code", f.introspectAs(at))
+}
+
+// TestConcurrentCodeExchanges: of several simultaneous correct exchanges
+// of one code, exactly one gets tokens.
+func TestConcurrentCodeExchanges(t *testing.T) {
+	f := newFlowFixture(t, "")
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), nil).Query().Get("code")
+	var wg sync.WaitGroup
+	statuses := make([]int, 6)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = f.exchange(code, verifier, f.clientID).Status
+		}()
+	}
+	wg.Wait()
+	if won := slices.Index(statuses, 200); won < 0 || slices.Index(statuses[won+1:], 200) >= 0 {
+		t.Fatalf("statuses %v; want exactly one 200", statuses)
 	}
 }
