@@ -183,3 +183,34 @@ func TestConcurrentCodeExchanges(t *testing.T) {
 		t.Fatalf("statuses %v; want exactly one 200", statuses)
 	}
 }
+
+// TestRefreshErrorNamesRevocation: a refresh token revoked (through
+// /revoke or by a code replay) is refused as revoked; only the reuse of a
+// rotated-out one is reported as reuse, and revokes the family.
+func TestRefreshErrorNamesRevocation(t *testing.T) {
+	f := newFlowFixture(t, "")
+	offline := url.Values{"scope": {"openid offline_access"}}
+	const revoked = "the refresh token has been revoked"
+
+	tok := f.mustTokens(t, offline)
+	if r := f.postAs("revoke", url.Values{"token": {tok["refresh_token"].(string)}}); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	wantError(t, "a refresh token revoked through /revoke", f.refresh(tok["refresh_token"].(string)), "invalid_grant", revoked)
+	// RFC 7009 §2.1: revoking a refresh token reaches its grant's access tokens.
+	wantInactive(t, "the access token of a revoked refresh token", f.introspectAs(tok["access_token"].(string)))
+
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), offline).Query().Get("code")
+	rt := f.exchange(code, verifier, f.clientID).JSON(t)["refresh_token"].(string)
+	f.exchange(code, verifier, f.clientID)
+	wantError(t, "a refresh token of a replayed code", f.refresh(rt), "invalid_grant", revoked)
+
+	rt1 := f.mustTokens(t, offline)["refresh_token"].(string)
+	next := f.refresh(rt1)
+	if next.Status != 200 {
+		t.Fatalf("rotation: %d %s", next.Status, next.Body)
+	}
+	wantError(t, "a rotated-out refresh token", f.refresh(rt1), "invalid_grant", "the refresh token was already used; every token of this grant is revoked")
+	wantError(t, "the successor after a reuse", f.refresh(next.JSON(t)["refresh_token"].(string)), "invalid_grant", revoked)
+}

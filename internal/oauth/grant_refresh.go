@@ -61,7 +61,7 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 		return store.Token{}, errInvalidGrant("the refresh token was issued to another client")
 	}
 	if !old.RevokedAt.IsZero() {
-		return store.Token{}, s.revokeFamily(ctx, ws, old)
+		return store.Token{}, s.refuseRevoked(ctx, ws, old)
 	}
 	if !s.now().Before(old.ExpiresAt) {
 		return store.Token{}, errInvalidGrant("the refresh token has expired")
@@ -83,7 +83,7 @@ func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace
 	}
 	next.Hash = s.Hasher.Hash(secret.PurposeRefreshToken, value)
 	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.now(), next); errors.Is(err, store.ErrConflict) {
-		return "", s.revokeFamily(ctx, ws, old)
+		return "", s.refuseRevoked(ctx, ws, old)
 	} else if err != nil {
 		return "", err
 	}
@@ -91,9 +91,18 @@ func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace
 	return value, nil
 }
 
-func (s *Service) revokeFamily(ctx context.Context, ws workspace.Workspace, old store.Token) error {
-	if _, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.now()); err != nil {
+// refuseRevoked answers a revoked refresh token. A rotated-out one still
+// has its successor unrevoked in its family: two parties hold the token, so
+// the family is revoked (RFC 9700 §4.14.2). A token revoked through
+// /revoke, by a code replay or an earlier reuse went with its whole family,
+// so nothing is left to revoke and "already used" would mislead.
+func (s *Service) refuseRevoked(ctx context.Context, ws workspace.Workspace, old store.Token) error {
+	n, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.now())
+	if err != nil {
 		return err
+	}
+	if n == 0 {
+		return errInvalidGrant("the refresh token has been revoked")
 	}
 	return errInvalidGrant("the refresh token was already used; every token of this grant is revoked")
 }
