@@ -51,6 +51,13 @@ type accessTokenClaims struct {
 	AuthTime int64    `json:"auth_time,omitempty"`
 }
 
+// ofGrantFamily tells a token issued for a user, which belongs to a grant
+// family and so has a record from its issue on, from a client_credentials
+// token (sub is the client itself), which is recorded only when revoked.
+// Introspection already reads the record by jti, so knowing which tokens
+// must have one costs no extra query.
+func (c accessTokenClaims) ofGrantFamily() bool { return c.Subject != c.ClientID }
+
 // issuedToken is an access token ready to return.
 type issuedToken struct {
 	Value     string

@@ -20,49 +20,92 @@ func errInvalidGrant(format string, args ...any) *oautherr.Error {
 }
 
 // grantAuthorizationCode: RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). The
-// code is marked used by one conditional update; a replay revokes every
-// token the first redemption issued (RFC 6749 §4.1.2, §10.5).
+// request is checked against the code before the code is consumed, so a
+// refused exchange (another client, a wrong verifier) leaves the code to its
+// rightful client. Consuming is one conditional update, so of concurrent
+// exchanges one wins; a replay revokes what the first redemption issued
+// (RFC 6749 §4.1.2, §10.5).
 func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
 	raw := form.Get("code")
 	if raw == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("code is required")
 	}
-	now := s.now()
-	code, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, s.Hasher.Hash(purposeCode, raw), now)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return TokenResponse{}, errInvalidGrant("the authorization code is invalid")
-	case errors.Is(err, store.ErrConflict):
-		if code.ClientID == cl.ID {
-			if _, rerr := s.Store.RevokeGrant(ctx, ws.Name, code.GrantID, now); rerr != nil {
-				return TokenResponse{}, rerr
-			}
-		}
-		return TokenResponse{}, errInvalidGrant("the authorization code was already used; tokens issued with it are revoked")
-	case err != nil:
-		return TokenResponse{}, err
-	}
-	if err := checkCode(code, cl, form, now); err != nil {
-		return TokenResponse{}, err
-	}
-	resources, err := requestedResources(ws, form.All("resource"), code.Resources)
+	hash := s.Hasher.Hash(purposeCode, raw)
+	code, resources, err := s.redeemableCode(ctx, ws, cl, form, hash)
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	if _, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now()); errors.Is(err, store.ErrConflict) {
+		// Another exchange consumed the code since it was read.
+		return TokenResponse{}, s.revokeReplayedCode(ctx, ws, code)
+	} else if err != nil {
+		return TokenResponse{}, codeStoreError(err)
+	}
 	return s.issueUserTokens(ctx, ws, cl, userGrant{
-		subject: code.UserID, scope: code.Scope, resources: resources, nonce: code.Nonce,
+		subject: code.UserID, scope: code.Scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
 		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
 	}, true)
 }
 
-// checkCode: the code is this client's, unexpired, its redirect URI is
+// redeemableCode reads the code, without consuming it, and checks the
+// request against it; it returns the code and the new access token's
+// resources.
+func (s *Service) redeemableCode(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form, hash []byte) (store.AuthCode, []string, error) {
+	code, err := s.Flow.Store.AuthCodeByHash(ctx, ws.Name, hash)
+	if err != nil {
+		return code, nil, codeStoreError(err)
+	}
+	if err := checkCodeBinding(code, cl, form); err != nil {
+		return code, nil, err
+	}
+	if !code.UsedAt.IsZero() {
+		return code, nil, s.revokeReplayedCode(ctx, ws, code)
+	}
+	if !s.now().Before(code.ExpiresAt) {
+		return code, nil, errInvalidGrant("the authorization code has expired")
+	}
+	resources, err := requestedResources(ws, form.All("resource"), code.Resources, len(code.Resources) > 0)
+	return code, resources, err
+}
+
+// codeStoreError: a code that is not there (never issued, or deleted with
+// its user since it was read) is invalid_grant; anything else is the
+// store's failure.
+func codeStoreError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalidGrant("the authorization code is invalid")
+	}
+	return err
+}
+
+// revokeReplayedCode is reached only by a request that passed the code's
+// binding: its client with its redirect_uri and verifier. Either that
+// client or an attacker holding all of them redeemed the code before, so
+// every token of the grant is revoked. A presenter failing the binding
+// revokes nothing, or anyone who saw a used code could end the session.
+func (s *Service) revokeReplayedCode(ctx context.Context, ws workspace.Workspace, code store.AuthCode) error {
+	if _, err := s.Store.RevokeGrant(ctx, ws.Name, code.GrantID, s.now()); err != nil {
+		return err
+	}
+	return errInvalidGrant("the authorization code was already used; tokens issued with it are revoked")
+}
+
+// grantedResources are what the refresh token is bound to: every resource
+// the user authorized, not only those this exchange narrowed to, since a
+// refresh may ask for another of them (RFC 8707 §2.2). A code authorized
+// without resources is bound to what the exchange named.
+func grantedResources(code store.AuthCode, exchanged []string) []string {
+	if len(code.Resources) > 0 {
+		return code.Resources
+	}
+	return exchanged
+}
+
+// checkCodeBinding: the code is this client's, its redirect URI is
 // repeated exactly when it was sent to /authorize, and PKCE holds.
-func checkCode(code store.AuthCode, cl client.Client, form httpapi.Form, now time.Time) error {
+func checkCodeBinding(code store.AuthCode, cl client.Client, form httpapi.Form) error {
 	if code.ClientID != cl.ID {
 		return errInvalidGrant("the authorization code was issued to another client")
-	}
-	if !now.Before(code.ExpiresAt) {
-		return errInvalidGrant("the authorization code has expired")
 	}
 	if code.RedirectURI != "" && form.Get("redirect_uri") != code.RedirectURI {
 		return errInvalidGrant("redirect_uri does not match the authorization request")
@@ -81,10 +124,11 @@ func checkCode(code store.AuthCode, cl client.Client, form httpapi.Form, now tim
 	return nil
 }
 
-// userGrant is what tokens issued for a user carry.
+// userGrant is what tokens issued for a user carry. resources are the
+// access token's audience; granted, the refresh token's resources.
 type userGrant struct {
 	subject, scope, nonce, grantID, grantType string
-	resources, amr                            []string
+	resources, granted, amr                   []string
 	authTime                                  time.Time
 }
 
@@ -132,7 +176,7 @@ func (s *Service) refreshRecord(ws workspace.Workspace, cl client.Client, g user
 	now := s.now()
 	return store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
-		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.resources,
+		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
 		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
 	}, nil
 }

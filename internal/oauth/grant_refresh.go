@@ -16,60 +16,93 @@ import (
 
 // grantRefreshToken: RFC 6749 §6. Refresh tokens rotate on every use; the
 // reuse of a rotated one revokes the whole family (RFC 9700 §4.14.2),
-// since it means two parties hold the token.
+// since it means two parties hold the token. The request is checked in
+// full before the rotation, so a refused one leaves the token usable.
 func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
-	raw := form.Get("refresh_token")
-	if raw == "" {
-		return TokenResponse{}, oautherr.InvalidRequestf("refresh_token is required")
-	}
-	old, err := s.Store.TokenByHash(ctx, ws.Name, s.Hasher.Hash(secret.PurposeRefreshToken, raw))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Kind != store.KindRefresh) {
-		return TokenResponse{}, errInvalidGrant("the refresh token is invalid")
-	}
+	old, err := s.presentedRefreshToken(ctx, ws, cl, form.Get("refresh_token"))
 	if err != nil {
 		return TokenResponse{}, err
-	}
-	if old.ClientID != cl.ID {
-		return TokenResponse{}, errInvalidGrant("the refresh token was issued to another client")
-	}
-	now := s.now()
-	if !old.RevokedAt.IsZero() {
-		return TokenResponse{}, s.revokeFamily(ctx, ws, old)
-	}
-	if !now.Before(old.ExpiresAt) {
-		return TokenResponse{}, errInvalidGrant("the refresh token has expired")
 	}
 	scope, err := narrowScope(form.Get("scope"), old.Scope)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	g := userGrant{subject: old.Subject, scope: scope, resources: old.Audience, grantID: old.GrantID, grantType: client.GrantRefreshToken}
-	next, err := s.refreshRecord(ws, cl, g)
+	// The refresh token's audience is the grant's resources: with none
+	// asked the new access token gets them all, else exactly those asked.
+	resources, err := requestedResources(ws, form.All("resource"), old.Audience, true)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	next.Scope = old.Scope // the family keeps what was consented; narrowing is per request
-	value, err := secret.Generate(s.rand())
+	value, err := s.rotateRefreshToken(ctx, ws, cl, old)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	next.Hash = s.Hasher.Hash(secret.PurposeRefreshToken, value)
-	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, now, next); errors.Is(err, store.ErrConflict) {
-		return TokenResponse{}, s.revokeFamily(ctx, ws, old)
-	} else if err != nil {
-		return TokenResponse{}, err
-	}
-	s.countIssued(ws, client.GrantRefreshToken, store.KindRefresh, store.FormatOpaque)
-	at, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: old.Subject, Scope: scope, Resources: old.Audience, GrantType: client.GrantRefreshToken, GrantID: old.GrantID})
+	at, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: old.Subject, Scope: scope, Resources: resources, GrantType: client.GrantRefreshToken, GrantID: old.GrantID})
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	return TokenResponse{AccessToken: at.Value, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: at.Scope, RefreshToken: value}, nil
 }
 
-func (s *Service) revokeFamily(ctx context.Context, ws workspace.Workspace, old store.Token) error {
-	if _, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.now()); err != nil {
+// presentedRefreshToken finds the refresh token and checks it is this
+// client's, unrevoked and unexpired.
+func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, raw string) (store.Token, error) {
+	if raw == "" {
+		return store.Token{}, oautherr.InvalidRequestf("refresh_token is required")
+	}
+	old, err := s.Store.TokenByHash(ctx, ws.Name, s.Hasher.Hash(secret.PurposeRefreshToken, raw))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Kind != store.KindRefresh) {
+		return store.Token{}, errInvalidGrant("the refresh token is invalid")
+	}
+	if err != nil {
+		return store.Token{}, err
+	}
+	if old.ClientID != cl.ID {
+		return store.Token{}, errInvalidGrant("the refresh token was issued to another client")
+	}
+	if !old.RevokedAt.IsZero() {
+		return store.Token{}, s.refuseRevoked(ctx, ws, old)
+	}
+	if !s.now().Before(old.ExpiresAt) {
+		return store.Token{}, errInvalidGrant("the refresh token has expired")
+	}
+	return old, nil
+}
+
+// rotateRefreshToken replaces old with a new refresh token of the same
+// family, scope and resources (narrowing is per request, the family keeps
+// what was consented), and returns the new value.
+func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token) (string, error) {
+	next, err := s.refreshRecord(ws, cl, userGrant{subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID})
+	if err != nil {
+		return "", err
+	}
+	value, err := secret.Generate(s.rand())
+	if err != nil {
+		return "", err
+	}
+	next.Hash = s.Hasher.Hash(secret.PurposeRefreshToken, value)
+	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.now(), next); errors.Is(err, store.ErrConflict) {
+		return "", s.refuseRevoked(ctx, ws, old)
+	} else if err != nil {
+		return "", err
+	}
+	s.countIssued(ws, client.GrantRefreshToken, store.KindRefresh, store.FormatOpaque)
+	return value, nil
+}
+
+// refuseRevoked answers a revoked refresh token. A rotated-out one still
+// has its successor unrevoked in its family: two parties hold the token, so
+// the family is revoked (RFC 9700 §4.14.2). A token revoked through
+// /revoke, by a code replay or an earlier reuse went with its whole family,
+// so nothing is left to revoke and "already used" would mislead.
+func (s *Service) refuseRevoked(ctx context.Context, ws workspace.Workspace, old store.Token) error {
+	n, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.now())
+	if err != nil {
 		return err
+	}
+	if n == 0 {
+		return errInvalidGrant("the refresh token has been revoked")
 	}
 	return errInvalidGrant("the refresh token was already used; every token of this grant is revoked")
 }

@@ -41,6 +41,7 @@ type tokenInfo struct {
 	ExpiresAt time.Time
 	Kind      string
 	Format    string
+	GrantID   string // known for stored tokens only
 	RevokedAt time.Time
 }
 
@@ -104,7 +105,7 @@ func infoFromRecord(rec store.Token) tokenInfo {
 	return tokenInfo{
 		ID: rec.ID, ClientID: rec.ClientID, Subject: rec.Subject, Scope: rec.Scope,
 		Audience: rec.Audience, IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt,
-		Kind: rec.Kind, Format: rec.Format, RevokedAt: rec.RevokedAt,
+		Kind: rec.Kind, Format: rec.Format, GrantID: rec.GrantID, RevokedAt: rec.RevokedAt,
 	}
 }
 
@@ -128,6 +129,10 @@ func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token s
 		info.RevokedAt = rec.RevokedAt
 	case !errors.Is(err, store.ErrNotFound):
 		return tokenInfo{}, err
+	case c.ofGrantFamily():
+		// Recorded at issue and kept until it expires, so a missing record
+		// means its user (or client) was deleted, and the token with them.
+		return tokenInfo{}, errUnknownToken
 	}
 	return info, nil
 }
@@ -157,6 +162,14 @@ func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, creds Cred
 
 func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller client.Client, info tokenInfo) error {
 	now := s.now()
+	if info.Kind == store.KindRefresh && info.GrantID != "" && info.RevokedAt.IsZero() {
+		// RFC 7009 §2.1: the grant's access tokens go with its live refresh
+		// token (a rotated-out one ends nothing). Revoking the whole family
+		// also tells a later refresh with this token apart from the reuse
+		// of a rotated-out one.
+		_, err := s.Store.RevokeGrant(ctx, ws.Name, info.GrantID, now)
+		return err
+	}
 	var rec *store.Token
 	if info.Format == store.FormatJWT {
 		// The JWT joins the revocation list until it would have expired anyway.

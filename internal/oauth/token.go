@@ -95,7 +95,7 @@ func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	resources, err := requestedResources(ws, form.All("resource"), nil)
+	resources, err := requestedResources(ws, form.All("resource"), nil, false)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -152,11 +152,12 @@ func validScopeToken(sc string) bool {
 }
 
 // requestedResources checks RFC 8707 resource parameters of a token
-// request: each must be a resource of the workspace and, when the grant
-// already names resources (a code, a refresh token), one of those
-// (RFC 8707 §2.2: a token request can narrow, never widen). Without any,
-// the grant's resources stand.
-func requestedResources(ws workspace.Workspace, requested, granted []string) ([]string, error) {
+// request: each must be a resource of the workspace and, when the grant is
+// bound to resources, one of granted (RFC 8707 §2.2: a token request can
+// narrow, never widen). Without any, granted stands. A client_credentials
+// request and a code authorized without resources are unbound; a refresh
+// token is always bound, even to none, so a refresh cannot add an audience.
+func requestedResources(ws workspace.Workspace, requested, granted []string, bound bool) ([]string, error) {
 	if len(requested) == 0 {
 		return granted, nil
 	}
@@ -165,7 +166,7 @@ func requestedResources(ws workspace.Workspace, requested, granted []string) ([]
 		if e := checkResource(ws, r); e != nil {
 			return nil, e
 		}
-		if granted != nil && !slices.Contains(granted, r) {
+		if bound && !slices.Contains(granted, r) {
 			return nil, oautherr.New("invalid_target", "resource %q was not authorized for this grant", r)
 		}
 		if !slices.Contains(out, r) {

@@ -71,6 +71,10 @@ type AuthCode struct {
 // AuthCodes persists authorization codes.
 type AuthCodes interface {
 	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// AuthCodeByHash returns the code, used or not, and changes nothing, so
+	// that a token request can be checked before UseAuthCode consumes the
+	// code. ErrNotFound if no such code.
+	AuthCodeByHash(ctx context.Context, ws string, hash []byte) (AuthCode, error)
 	// UseAuthCode marks the code used at `at` with one conditional update
 	// and returns it. ErrNotFound if no such code; if it was already used
 	// it returns the code record AND ErrConflict, so the caller can revoke

@@ -166,6 +166,10 @@ func scanCode(row rowScanner, s *Store) (store.AuthCode, error) {
 	return c, json.Unmarshal([]byte(amr), &c.AMR)
 }
 
+func (s *Store) AuthCodeByHash(ctx context.Context, ws string, hash []byte) (store.AuthCode, error) {
+	return scanCode(s.readRow(ctx, `SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`, hash, ws), s)
+}
+
 // UseAuthCode marks the code used with one conditional update; a code
 // already used comes back with ErrConflict so its grant can be revoked.
 func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (store.AuthCode, error) {

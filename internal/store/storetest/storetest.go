@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
 		{"AccessTokenConsumedOnce", testAccessTokenConsumedOnce},
 		{"AuthCodeUsedOnce", testAuthCode},
+		{"AuthCodeReadChangesNothing", testAuthCodeRead},
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"LoginFailuresCounted", testLoginFailures},
@@ -459,6 +460,31 @@ func testAuthCode(t *testing.T, s store.Store) {
 	}
 	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+func testAuthCodeRead(t *testing.T, s store.Store) {
+	code := store.AuthCode{Workspace: "w", ID: "code1", Hash: []byte("ch"), ClientID: "c1", UserID: "u1", RedirectURI: "https://a/cb",
+		Scope: "openid", Resources: []string{"https://api"}, Nonce: "n", CodeChallenge: "cc", CodeChallengeMethod: "S256",
+		AuthTime: t0, AMR: []string{"pwd"}, GrantID: "g", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
+	if err := s.CreateAuthCode(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
+		if d := cmp.Diff(code, got); d != "" || err != nil {
+			t.Fatal(d, err)
+		}
+	}
+	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second)); err != nil {
+		t.Fatalf("a read consumed the code: %v", err)
+	}
+	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
+	if err != nil || !got.UsedAt.Equal(t0.Add(time.Second)) {
+		t.Fatalf("a used code reads as %+v %v", got, err)
+	}
+	if _, err := s.AuthCodeByHash(ctx, "x", []byte("ch")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a code of another workspace: %v", err)
 	}
 }
 
