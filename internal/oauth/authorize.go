@@ -164,9 +164,13 @@ func matchRedirect(cl client.Client, given string) (string, error) {
 	return "", oautherr.InvalidRequestf("redirect_uri does not match a registered redirect URI")
 }
 
+// loopbackMatch: the given URI equals a registered loopback URI once its
+// port is set to the registered one, so scheme, host, path and query must
+// be identical. "localhost" counts as loopback because registration
+// accepts it for native clients (RFC 8252 §7.3 allows any port for them).
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || (g.Hostname() != "127.0.0.1" && g.Hostname() != "::1") {
+	if err != nil || g.Scheme != "http" || !isLoopbackHost(g.Hostname()) {
 		return false
 	}
 	for _, r := range registered {
@@ -174,11 +178,17 @@ func loopbackMatch(registered []string, given string) bool {
 		if err != nil || u.Scheme != "http" || u.Hostname() != g.Hostname() {
 			continue
 		}
-		if u.Path == g.Path && u.RawQuery == g.RawQuery {
+		sameButPort := *g
+		sameButPort.Host = u.Host
+		if sameButPort.String() == u.String() {
 			return true
 		}
 	}
 	return false
+}
+
+func isLoopbackHost(host string) bool {
+	return host == "127.0.0.1" || host == "::1" || host == "localhost"
 }
 
 func parsePrompt(raw string, req *AuthorizeRequest) *oautherr.Error {
