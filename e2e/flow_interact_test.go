@@ -48,3 +48,33 @@ func TestNativeLocalhostRedirectAnyPort(t *testing.T) {
 		wantErrorPage(t, bad, p, "invalid_request")
 	}
 }
+
+// wantRedirectError fails unless p sends the browser back to redirect
+// with error=code and the original state in the query.
+func wantRedirectError(t *testing.T, name string, p page, redirect, code string) {
+	t.Helper()
+	u, err := url.Parse(p.Location)
+	if p.Status != http.StatusSeeOther || err != nil || !strings.HasPrefix(p.Location, redirect+"?") || u.Fragment != "" ||
+		u.Query().Get("error") != code || u.Query().Get("state") != "st" || u.Query().Get("code") != "" {
+		t.Errorf("%s: %d %q; want a redirect with error=%s and state in the query", name, p.Status, p.Location, code)
+	}
+}
+
+// TestPublicClientRefusedPlainPKCE: a workspace may allow PKCE plain, but
+// a public client has no secret to fall back on, so it must use S256
+// (RFC 9700 §2.1.1); a confidential client keeps the workspace's choice.
+func TestPublicClientRefusedPlainPKCE(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    allow_plain_pkce: true\n")
+	a := newAgent(t)
+	verifier, _ := pkce()
+	plain := url.Values{"code_challenge": {verifier}, "code_challenge_method": {"plain"}}
+	wantRedirectError(t, "public client, plain", a.do(http.MethodGet, f.authorizeURL(plain), nil), f.redirect, "invalid_request")
+	implicitPlain := url.Values{"code_challenge": {verifier}, "code_challenge_method": nil}
+	wantRedirectError(t, "public client, method omitted (plain)", a.do(http.MethodGet, f.authorizeURL(implicitPlain), nil), f.redirect, "invalid_request")
+
+	confidential := url.Values{"client_id": {f.secretClient["client_id"].(string)}, "redirect_uri": {"https://other.example/cb"},
+		"scope": {"openid"}, "code_challenge": {verifier}, "code_challenge_method": {"plain"}}
+	if p := a.do(http.MethodGet, f.authorizeURL(confidential), nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `name="password"`) {
+		t.Fatalf("confidential client, plain allowed by the workspace: %d %q", p.Status, p.Location)
+	}
+}

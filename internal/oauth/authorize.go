@@ -221,9 +221,12 @@ func parseMaxAge(raw string, cl client.Client, req *AuthorizeRequest) *oautherr.
 }
 
 // parsePKCE: RFC 7636 §4.3/§4.4.1 and RFC 9700 §2.1.1 — required for public
-// clients and, by workspace setting, for all; plain refused unless enabled.
+// clients and, by workspace setting, for all; plain refused unless enabled,
+// and always for public clients: with no client secret behind it, a plain
+// challenge seen in the front channel is all an attacker needs.
 func parsePKCE(ws workspace.Workspace, cl client.Client, challenge, method string, req *AuthorizeRequest) *oautherr.Error {
-	required := cl.Metadata.AuthMethod() == client.AuthNone || ws.Settings.RequirePKCE
+	public := cl.Metadata.AuthMethod() == client.AuthNone
+	required := public || ws.Settings.RequirePKCE
 	if challenge == "" {
 		if method != "" {
 			return oautherr.InvalidRequestf("code_challenge_method without code_challenge")
@@ -236,7 +239,7 @@ func parsePKCE(ws workspace.Workspace, cl client.Client, challenge, method strin
 	if method == "" {
 		method = PKCEPlain // RFC 7636 §4.3 default
 	}
-	if method != PKCES256 && !(method == PKCEPlain && ws.Settings.AllowPlainPKCE) {
+	if method != PKCES256 && !(method == PKCEPlain && ws.Settings.AllowPlainPKCE && !public) {
 		return oautherr.InvalidRequestf("code_challenge_method %q is not supported; use S256", method)
 	}
 	if !validPKCEValue(challenge) {
