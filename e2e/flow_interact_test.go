@@ -78,3 +78,19 @@ func TestPublicClientRefusedPlainPKCE(t *testing.T) {
 		t.Fatalf("confidential client, plain allowed by the workspace: %d %q", p.Status, p.Location)
 	}
 }
+
+// TestUnsupportedResponseModeRefused: discovery lists only the query
+// response mode; a client asking for another would look for the code
+// where it is not, so the request is refused in the query (RFC 6749
+// §4.1.2.1) instead of silently answered there.
+func TestUnsupportedResponseModeRefused(t *testing.T) {
+	f := newFlowFixture(t, "")
+	a := newAgent(t)
+	for _, mode := range []string{"form_post", "fragment", "query.jwt", "jwt"} {
+		p := a.do(http.MethodGet, f.authorizeURL(url.Values{"response_mode": {mode}}), nil)
+		wantRedirectError(t, "response_mode="+mode, p, f.redirect, "invalid_request")
+	}
+	if p := a.do(http.MethodGet, f.authorizeURL(url.Values{"response_mode": {"query"}}), nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `name="password"`) {
+		t.Fatalf("response_mode=query: %d %q", p.Status, p.Location)
+	}
+}

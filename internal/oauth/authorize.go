@@ -113,15 +113,8 @@ func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client,
 	if get("request") != "" || get("request_uri") != "" {
 		return oautherr.New("request_not_supported", "request objects are not supported")
 	}
-	req.ResponseType = get("response_type")
-	if req.ResponseType == "" {
-		return oautherr.InvalidRequestf("response_type is required")
-	}
-	if req.ResponseType != client.ResponseTypeCode {
-		return oautherr.New("unsupported_response_type", "only response_type=code is supported")
-	}
-	if !slices.Contains(cl.Metadata.ResponseTypes, req.ResponseType) {
-		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
+	if e := parseResponse(cl, get("response_type"), get("response_mode"), req); e != nil {
+		return e
 	}
 	scope, err := grantedScope(get("scope"), cl.Metadata.Scope, ws.Settings.Scopes)
 	if err != nil {
@@ -142,6 +135,27 @@ func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client,
 		return e
 	}
 	return parseResources(ws, p["resource"], req)
+}
+
+// parseResponse checks what the client asks to receive and how. Only the
+// query response mode exists here (as discovery says): answering in the
+// query a client that waits for a form post or a fragment would lose the
+// response, so another mode is refused rather than ignored.
+func parseResponse(cl client.Client, responseType, mode string, req *AuthorizeRequest) *oautherr.Error {
+	if responseType == "" {
+		return oautherr.InvalidRequestf("response_type is required")
+	}
+	if responseType != client.ResponseTypeCode {
+		return oautherr.New("unsupported_response_type", "only response_type=code is supported")
+	}
+	if !slices.Contains(cl.Metadata.ResponseTypes, responseType) {
+		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
+	}
+	if mode != "" && mode != "query" {
+		return oautherr.InvalidRequestf("response_mode %q is not supported; use query", mode)
+	}
+	req.ResponseType = responseType
+	return nil
 }
 
 // matchRedirect: exact string match against the registered URIs (RFC 9700
