@@ -94,3 +94,64 @@ func TestUnsupportedResponseModeRefused(t *testing.T) {
 		t.Fatalf("response_mode=query: %d %q", p.Status, p.Location)
 	}
 }
+
+// signedIn signs a new agent in (remembering consent) and returns it with
+// an ID token for the fixture's public client.
+func (f *flowFixture) signedIn(t *testing.T) (*agent, string) {
+	t.Helper()
+	a := newAgent(t)
+	verifier, _ := pkce()
+	tok := f.exchange(f.login(a, nil).Query().Get("code"), verifier, f.clientID).JSON(t)
+	idt, _ := tok["id_token"].(string)
+	if idt == "" {
+		t.Fatalf("no ID token: %v", tok)
+	}
+	return a, idt
+}
+
+// hasSession reports whether prompt=none still finds the agent signed in.
+func (f *flowFixture) hasSession(a *agent) bool {
+	p := a.do(http.MethodGet, f.authorizeURL(url.Values{"prompt": {"none"}}), nil)
+	return strings.Contains(p.Location, "code=")
+}
+
+// TestLogoutRequestByPost: OpenID Connect RP-Initiated Logout 1.0 §2 lets
+// the RP send its logout request by POST, not only GET. Such a POST gets
+// the same confirmation page (so a cross-site form still cannot sign the
+// user out by itself); our own confirmation form, which carries the CSRF
+// token and sealed request, still ends the session.
+func TestLogoutRequestByPost(t *testing.T) {
+	f := newFlowFixture(t, "")
+	a, idt := f.signedIn(t)
+	logoutURL := f.n.Base + "/default/oauth2/logout"
+	bye := "http://127.0.0.1:8765/bye"
+
+	bad := a.do(http.MethodPost, logoutURL, url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {"https://evil.example/"}, "state": {"s"}})
+	wantErrorPage(t, "unregistered post_logout_redirect_uri", bad, "invalid_request")
+	if !f.hasSession(a) {
+		t.Fatal("a refused logout request ended the session")
+	}
+
+	byClient := a.do(http.MethodPost, logoutURL, url.Values{"client_id": {f.clientID}, "post_logout_redirect_uri": {bye}})
+	if byClient.Status != http.StatusOK || !strings.Contains(byClient.Body, "Sign out") {
+		t.Fatalf("logout POST with client_id: %d %q", byClient.Status, byClient.Location)
+	}
+	if forged := a.submit(f.n.Base, byClient, url.Values{"csrf_token": {"forged"}}); forged.Status != http.StatusBadRequest || forged.Location != "" {
+		t.Fatalf("confirmation with a forged CSRF token: %d %q", forged.Status, forged.Location)
+	}
+	if !f.hasSession(a) {
+		t.Fatal("the logout request alone, without confirmation, ended the session")
+	}
+
+	p := a.do(http.MethodPost, logoutURL, url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {bye}, "state": {"s"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Sign out") {
+		t.Fatalf("logout POST with id_token_hint: %d %q\n%s", p.Status, p.Location, p.Body)
+	}
+	out := a.submit(f.n.Base, p, nil)
+	if out.Status != http.StatusSeeOther || out.Location != bye+"?state=s" {
+		t.Fatalf("confirmed logout: %d %q", out.Status, out.Location)
+	}
+	if f.hasSession(a) {
+		t.Fatal("the session survived a confirmed logout")
+	}
+}
