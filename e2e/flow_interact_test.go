@@ -155,3 +155,37 @@ func TestLogoutRequestByPost(t *testing.T) {
 		t.Fatal("the session survived a confirmed logout")
 	}
 }
+
+// TestLoginHintForAnotherUser: a login_hint naming someone other than the
+// signed-in user must not silently yield a code for the session's user
+// (OIDC Core §3.1.2.1): prompt=none answers login_required, otherwise the
+// login page comes back prefilled with the hint.
+func TestLoginHintForAnotherUser(t *testing.T) {
+	f := newFlowFixture(t, "")
+	if out, err := f.n.cliInput("dave's long password\n", "user", "add", "--username", "dave", "--password-stdin"); err != nil {
+		t.Fatal(out)
+	}
+	a, _ := f.signedIn(t) // carol
+	if p := a.do(http.MethodGet, f.authorizeURL(url.Values{"login_hint": {"carol"}, "prompt": {"none"}}), nil); !strings.Contains(p.Location, "code=") {
+		t.Fatalf("login_hint of the signed-in user: %d %q", p.Status, p.Location)
+	}
+	silent := a.do(http.MethodGet, f.authorizeURL(url.Values{"login_hint": {"dave"}, "prompt": {"none"}}), nil)
+	wantRedirectError(t, "login_hint=dave, prompt=none, carol signed in", silent, f.redirect, "login_required")
+
+	p := a.do(http.MethodGet, f.authorizeURL(url.Values{"login_hint": {"dave"}}), nil)
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `name="username" value="dave"`) {
+		t.Fatalf("login_hint=dave with carol signed in: %d %q; want the login page prefilled with dave", p.Status, p.Location)
+	}
+	p = a.submit(f.n.Base, p, url.Values{"username": {"dave"}, "password": {"dave's long password"}})
+	if strings.Contains(p.Body, `value="allow"`) {
+		p = a.submit(f.n.Base, p, url.Values{"decision": {"allow"}})
+	}
+	u, _ := url.Parse(p.Location)
+	verifier, _ := pkce()
+	tok := f.exchange(u.Query().Get("code"), verifier, f.clientID).JSON(t)
+	at, _ := tok["access_token"].(string)
+	info := get(t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at).JSON(t)
+	if info["preferred_username"] != "dave" {
+		t.Fatalf("the code after signing in as dave is for %v", info["preferred_username"])
+	}
+}

@@ -79,14 +79,34 @@ func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.
 	if err != nil {
 		return err
 	}
+	if ok && req.LoginHint != "" {
+		if ok, err = s.isHinted(ctx, ws, sess.UserID, req.LoginHint); err != nil {
+			return err
+		}
+	}
 	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
 		if req.HasPrompt("none") {
-			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in"))
+			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in, or not as login_hint says"))
 		}
 		req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
 		return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
 	}
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
+}
+
+// isHinted reports whether the signed-in user is the one login_hint names
+// (by username, or by email as OIDC Core §3.1.2.1 suggests). When not, the
+// client wants someone else: reusing the session would hand it a code for
+// the wrong account.
+func (s *Service) isHinted(ctx context.Context, ws workspace.Workspace, userID, hint string) (bool, error) {
+	u, err := s.Flow.Store.UserByID(ctx, ws.Name, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.Username == hint || (u.Email != "" && strings.EqualFold(u.Email, hint)), nil
 }
 
 // tooOld: max_age says how long ago the user must have authenticated.
