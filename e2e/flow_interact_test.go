@@ -2,9 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -187,5 +191,121 @@ func TestLoginHintForAnotherUser(t *testing.T) {
 	info := get(t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at).JSON(t)
 	if info["preferred_username"] != "dave" {
 		t.Fatalf("the code after signing in as dave is for %v", info["preferred_username"])
+	}
+}
+
+// formOf is what submit would post for p with fields added: the form's
+// URL and body, for tests that post it themselves (concurrently).
+func formOf(t *testing.T, base string, p page, fields url.Values) (string, url.Values) {
+	t.Helper()
+	m := actionRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no form on page %d:\n%s", p.Status, p.Body)
+	}
+	form := url.Values{}
+	for _, h := range hiddenRE.FindAllStringSubmatch(p.Body, -1) {
+		form.Set(h[1], html.UnescapeString(h[2]))
+	}
+	for k, vs := range fields {
+		form[k] = vs
+	}
+	return base + html.UnescapeString(m[1]), form
+}
+
+// postAll posts every form at once from a's cookie jar and returns the
+// pages in order. It reports errors without t.Fatal: not the test's goroutine.
+func (a *agent) postAll(actions []string, forms []url.Values) []page {
+	pages := make([]page, len(forms))
+	var wg sync.WaitGroup
+	for i := range forms {
+		wg.Go(func() {
+			resp, err := a.c.PostForm(actions[i], forms[i])
+			if err != nil {
+				a.t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			pages[i] = page{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(b), Header: resp.Header}
+		})
+	}
+	wg.Wait()
+	return pages
+}
+
+const wrongCredentials = "Wrong username or password"
+
+// TestParallelLoginGuessesRefused: once an account has failed sign-ins,
+// attempts are let through one at a time, paced by the backoff, so guesses
+// sent in parallel cannot each get their password checked (the tester saw
+// 12 parallel guesses all checked within 6 s). The rest are refused
+// unchecked with "too many attempts"; the owner can still sign in once the
+// backoff has passed. Failures never tell a wrong username from a wrong password.
+func TestParallelLoginGuessesRefused(t *testing.T) {
+	f := newFlowFixture(t, "")
+	a := newAgent(t)
+	p := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	p = a.submit(f.n.Base, p, url.Values{"username": {"nobody"}, "password": {"correct horse battery"}})
+	unknown := p.Body
+	for i := 0; i < 5; i++ {
+		p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"nope"}})
+	}
+	if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, wrongCredentials) || !strings.Contains(unknown, wrongCredentials) {
+		t.Fatalf("failed sign-ins: %d; unknown user and wrong password must read alike", p.Status)
+	}
+
+	if checked := f.guessInParallel(a, "carol", 12); checked > 1 {
+		t.Fatalf("12 parallel guesses after 5 failures: %d had their password checked; want at most one", checked)
+	}
+
+	p = a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("the right password after the backoff: %d %q", p.Status, p.Location)
+	}
+}
+
+// guessInParallel posts n wrong passwords for username at once, each on
+// its own login form, and returns how many were checked ("wrong username
+// or password"); it fails the test unless the rest were refused unchecked.
+func (f *flowFixture) guessInParallel(a *agent, username string, n int) int {
+	t := a.t
+	t.Helper()
+	var actions []string
+	var forms []url.Values
+	for i := 0; i < n; i++ {
+		action, form := formOf(t, f.n.Base, a.do(http.MethodGet, f.authorizeURL(nil), nil), url.Values{"username": {username}, "password": {fmt.Sprint("guess", i)}})
+		actions, forms = append(actions, action), append(forms, form)
+	}
+	checked := 0
+	for _, p := range a.postAll(actions, forms) {
+		switch {
+		case p.Status == http.StatusUnauthorized && strings.Contains(p.Body, wrongCredentials):
+			checked++
+		case p.Status == http.StatusTooManyRequests && strings.Contains(p.Body, "Too many attempts") && strings.Contains(p.Body, `name="password"`):
+		default:
+			t.Errorf("parallel guess: %d %q", p.Status, p.Location)
+		}
+	}
+	return checked
+}
+
+// TestParallelFirstGuessesBounded: a burst of guesses at an account with
+// no failures yet must not all be checked either. They may run at once
+// only until the first failure is recorded, so no more are checked than
+// the server checks passwords at the same time (max(2, CPUs)).
+func TestParallelFirstGuessesBounded(t *testing.T) {
+	slots := max(2, runtime.NumCPU())
+	if slots >= 12 {
+		t.Skipf("%d concurrent password checks: 12 guesses cannot show a bound", slots)
+	}
+	f := newFlowFixture(t, "")
+	a := newAgent(t)
+	if checked := f.guessInParallel(a, "carol", 12); checked > slots {
+		t.Fatalf("12 parallel first guesses: %d checked; want at most %d", checked, slots)
+	}
+	p := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	if p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}}); !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("the right password after the burst: %d %q", p.Status, p.Location)
 	}
 }

@@ -214,13 +214,48 @@ func describeScopes(scope string) []string {
 	return out
 }
 
-// loginDelay slows repeated failures per account and per address; the
-// counts live in the database, so this holds across nodes.
+// Sign-in throttling, per account and per address. Each key has a gate
+// in the database that lets one attempt through at a time once the key
+// has failures: an attempt claims it, and on failure shuts it for a
+// backoff that grows with the key's recent failures. Guesses sent in
+// parallel, to any node, therefore cannot each get a password check: the
+// ones that find the gate shut wait for it briefly (so a user who mistyped
+// is only slowed) and are refused, unchecked, if it does not open for them.
 const (
-	loginWindow        = 15 * time.Minute
-	freeLoginFailures  = 5
-	maxLoginDelay      = 5 * time.Second
-	loginFailureNotice = "Wrong username or password."
+	loginWindow       = 15 * time.Minute
+	freeLoginFailures = 5
+	maxLoginDelay     = 5 * time.Second
+	// attemptHold shuts a gate while its attempt is checked: longer than
+	// a password check takes, short enough that an attempt whose node
+	// died mid-check does not block the key for long.
+	attemptHold         = 2 * time.Second
+	loginFailureNotice  = "Wrong username or password."
+	loginThrottleNotice = "Too many attempts. Wait a moment, then try again."
+)
+
+// gateFrom is how many recent failures make attempts go through a key's
+// gate: an account's after its first, so guesses at it are checked one at
+// a time; an address's only once it is throttled, because many people may
+// sign in from one address at the same moment. Below that, attempts run
+// concurrently (one account signed in from many browsers at once).
+var gateFrom = [2]int{freeLoginFailures, 1}
+
+// loginBackoff is how long a key's gate stays shut after its n-th failure
+// in the window: not at all for the first few (typos), then a second more
+// for each, up to maxLoginDelay.
+func loginBackoff(n int) time.Duration {
+	if n < freeLoginFailures {
+		return 0
+	}
+	return min(time.Duration(n-freeLoginFailures+1)*time.Second, maxLoginDelay)
+}
+
+type loginVerdict int
+
+const (
+	loginRefused loginVerdict = iota // throttled: the password was not checked
+	loginFailed
+	loginOK
 )
 
 // Login checks the submitted credentials, starts a session and carries on
@@ -235,27 +270,14 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.Resp
 		return notFoundAsInvalid(err)
 	}
 	username := form.Get("username")
-	keys := []string{"user:" + strings.ToLower(username), "addr:" + remoteHost(r)}
-	if err := s.throttle(ctx, ws, keys); err != nil {
+	u, verdict, err := s.attemptLogin(ctx, ws, username, form.Get("password"), remoteHost(r))
+	switch {
+	case err != nil:
 		return err
-	}
-	u, ok, err := s.checkPassword(ctx, ws, username, form.Get("password"))
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if !ok {
-		for _, k := range keys {
-			if _, err := s.Flow.Store.RecordLoginFailure(ctx, ws.Name, k, now, now.Add(-loginWindow)); err != nil {
-				return err
-			}
-		}
+	case verdict == loginRefused:
+		return s.showLogin(ws, w, r, req, cl, loginThrottleNotice, username, http.StatusTooManyRequests)
+	case verdict == loginFailed:
 		return s.showLogin(ws, w, r, req, cl, loginFailureNotice, username, http.StatusUnauthorized)
-	}
-	for _, k := range keys[:1] {
-		if err := s.Flow.Store.ClearLoginFailures(ctx, ws.Name, k); err != nil {
-			return err
-		}
 	}
 	sess, err := s.startSession(ctx, ws, w, u.ID)
 	if err != nil {
@@ -264,24 +286,149 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.Resp
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
 }
 
-func (s *Service) throttle(ctx context.Context, ws workspace.Workspace, keys []string) error {
-	worst := 0
-	for _, k := range keys {
+// attemptLogin runs one throttled sign-in attempt: through its gates, into
+// a password-check slot, and out with the outcome recorded before the slot
+// is freed, so the next attempt in the queue sees it. After an error the
+// gates it holds reopen when attemptHold ends.
+func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, username, password, addr string) (user.User, loginVerdict, error) {
+	att, err := s.beginAttempt(ctx, ws, username, addr)
+	if err != nil || att == nil {
+		return user.User{}, loginRefused, err
+	}
+	release, err := passwordCheckSlot(ctx)
+	if err != nil {
+		return user.User{}, loginRefused, err
+	}
+	defer release()
+	if throttled, err := s.throttledMeanwhile(ctx, ws, att); err != nil || throttled {
+		return user.User{}, loginRefused, errors.Join(err, s.releaseGates(ctx, ws, att))
+	}
+	u, ok, err := s.checkPassword(ctx, ws, username, password)
+	if err == nil {
+		err = s.endAttempt(ctx, ws, att, ok)
+	}
+	if !ok {
+		return user.User{}, loginFailed, err
+	}
+	return u, loginOK, err
+}
+
+// loginAttempt is a sign-in attempt let through its gates. keys[0] is the
+// address, keys[1] the account: the account's gate is claimed last, so its
+// hold is not spent waiting for the address's.
+type loginAttempt struct {
+	keys     [2]string
+	failures [2]int  // each key's failures in the window before this attempt
+	claimed  [2]bool // whose gate this attempt holds
+}
+
+// beginAttempt claims the gates the attempt must pass, or returns nil
+// when it is to be refused unchecked.
+func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, username, addr string) (*loginAttempt, error) {
+	a := &loginAttempt{keys: [2]string{"addr:" + addr, "user:" + strings.ToLower(username)}}
+	deadline := s.now().Add(maxLoginDelay)
+	for i, k := range a.keys {
 		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		worst = max(worst, n)
+		a.failures[i] = n
+		if n < gateFrom[i] {
+			continue
+		}
+		ok, err := s.claimGate(ctx, ws, k, deadline)
+		if err != nil || !ok {
+			return nil, errors.Join(err, s.releaseGates(ctx, ws, a))
+		}
+		a.claimed[i] = true
 	}
-	if worst >= freeLoginFailures {
-		delay := min(time.Duration(worst-freeLoginFailures+1)*time.Second, maxLoginDelay)
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-			return ctx.Err()
+	return a, nil
+}
+
+// claimGate claims key's gate, waiting for it once if it opens before
+// deadline. Of attempts waiting together only one gets it as it opens;
+// the others give up rather than queue, so waiting cannot be used to get
+// a check later.
+func (s *Service) claimGate(ctx context.Context, ws workspace.Workspace, key string, deadline time.Time) (bool, error) {
+	now := s.now()
+	opens, ok, err := s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	if err != nil || ok || opens.After(deadline) {
+		return ok, err
+	}
+	select {
+	case <-time.After(opens.Sub(now)):
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	now = s.now()
+	_, ok, err = s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	return ok, err
+}
+
+// throttledMeanwhile reports whether a key the attempt passed ungated has
+// failed enough, while the attempt queued for a password check, to need
+// its gate now. Without this a burst of guesses at an account without
+// failures would all be checked: each read the count before any failed.
+func (s *Service) throttledMeanwhile(ctx context.Context, ws workspace.Workspace, a *loginAttempt) (bool, error) {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			continue
+		}
+		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
+		if err != nil || n >= gateFrom[i] {
+			return n >= gateFrom[i], err
+		}
+	}
+	return false, nil
+}
+
+// releaseGates reopens the gates an attempt claimed but will not use:
+// they were open when it claimed them.
+func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *loginAttempt) error {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			if err := s.Flow.Store.SetLoginGate(ctx, ws.Name, k, s.now()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// endAttempt records the outcome and sets each gate for the next attempt.
+// A success forgets the account's failures (its owner is back) but not the
+// address's: one good password from an address does not vouch for the
+// other guesses made from it. A key passed ungated had no failures to
+// forget, so the common sign-in writes nothing here.
+func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
+	now := s.now()
+	for i, k := range a.keys {
+		var err error
+		switch {
+		case !success:
+			err = s.recordFailure(ctx, ws, k, i, a.claimed[i], now)
+		case !a.claimed[i]:
+		case i == 1:
+			err = s.Flow.Store.ClearLoginFailures(ctx, ws.Name, k)
+		default:
+			err = s.Flow.Store.SetLoginGate(ctx, ws.Name, k, now.Add(loginBackoff(a.failures[i])))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordFailure counts a failure and shuts the gate for the backoff it
+// earns, also when this attempt did not hold the gate but the failure
+// brings the key to where attempts need it.
+func (s *Service) recordFailure(ctx context.Context, ws workspace.Workspace, key string, i int, claimed bool, now time.Time) error {
+	n, err := s.Flow.Store.RecordLoginFailure(ctx, ws.Name, key, now, now.Add(-loginWindow))
+	if err != nil || (!claimed && n < gateFrom[i]) {
+		return err
+	}
+	return s.Flow.Store.SetLoginGate(ctx, ws.Name, key, now.Add(loginBackoff(n)))
 }
 
 // dummyHash is verified against when the username is unknown, so a
@@ -297,13 +444,20 @@ var dummyHash = sync.OnceValue(func() string {
 // logins queue instead (and the request context bounds the wait).
 var passwordChecks = make(chan struct{}, max(2, runtime.NumCPU()))
 
-func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
+// passwordCheckSlot waits for a place among passwordChecks; call release
+// when done.
+func passwordCheckSlot(ctx context.Context) (release func(), err error) {
 	select {
 	case passwordChecks <- struct{}{}:
-		defer func() { <-passwordChecks }()
+		return func() { <-passwordChecks }, nil
 	case <-ctx.Done():
-		return user.User{}, false, ctx.Err()
+		return nil, ctx.Err()
 	}
+}
+
+// checkPassword runs in a passwordCheckSlot. An unknown username costs the
+// same as a wrong password, and reads the same.
+func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
 	u, err := s.Flow.Store.UserByUsername(ctx, ws.Name, username)
 	if errors.Is(err, store.ErrNotFound) || username == "" {
 		user.VerifyPassword(password, dummyHash())
