@@ -126,3 +126,14 @@ type LoginThrottle interface {
 	// time already past opens it): for the attempt that claimed it.
 	SetLoginGate(ctx context.Context, ws, key string, until time.Time) error
 }
+
+// UsedRequests remembers which pending authorization requests (the sealed
+// request a login or consent form carries) have been acted on, so that a
+// form posted again cannot yield a second code.
+type UsedRequests interface {
+	// UseRequestOnce records id as used until expires and reports whether
+	// this call did: true at most once per (ws, id), whatever the number
+	// of concurrent callers and nodes (one insert-if-absent). It also
+	// removes records that expired before sweepBefore.
+	UseRequestOnce(ctx context.Context, ws, id string, expires, sweepBefore time.Time) (bool, error)
+}
