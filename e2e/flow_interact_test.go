@@ -309,3 +309,46 @@ func TestParallelFirstGuessesBounded(t *testing.T) {
 		t.Fatalf("the right password after the burst: %d %q", p.Status, p.Location)
 	}
 }
+
+// TestInteractionFormsUsableOnce: a login or consent form carries one
+// pending authorization request, and posting it again (twice allow, deny
+// then allow, the same login twice) must not yield more codes. The page
+// that answers a wrong password carries a fresh form, which still works.
+func TestInteractionFormsUsableOnce(t *testing.T) {
+	f := newFlowFixture(t, "")
+	signIn := url.Values{"username": {"carol"}, "password": {"correct horse battery"}}
+	consentPage := func() (*agent, page) {
+		a := newAgent(t)
+		p := a.submit(f.n.Base, a.do(http.MethodGet, f.authorizeURL(nil), nil), signIn)
+		if !strings.Contains(p.Body, `value="allow"`) {
+			t.Fatalf("no consent page: %d %q", p.Status, p.Location)
+		}
+		return a, p
+	}
+
+	a, c := consentPage()
+	if p := a.submit(f.n.Base, c, url.Values{"decision": {"allow"}}); !strings.Contains(p.Location, "code=") {
+		t.Fatalf("allow: %d %q", p.Status, p.Location)
+	}
+	wantErrorPage(t, "the consent form allowed twice", a.submit(f.n.Base, c, url.Values{"decision": {"allow"}}), "invalid_request")
+
+	a, c = consentPage()
+	wantRedirectError(t, "deny", a.submit(f.n.Base, c, url.Values{"decision": {"deny"}}), f.redirect, "access_denied")
+	wantErrorPage(t, "allow after deny, same form", a.submit(f.n.Base, c, url.Values{"decision": {"allow"}}), "invalid_request")
+
+	f.login(newAgent(t), nil) // remembers consent: the login form now yields the code
+	a = newAgent(t)
+	login := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	if p := a.submit(f.n.Base, login, signIn); !strings.Contains(p.Location, "code=") {
+		t.Fatalf("login: %d %q", p.Status, p.Location)
+	}
+	wantErrorPage(t, "the login form posted twice", a.submit(f.n.Base, login, signIn), "invalid_request")
+
+	a = newAgent(t)
+	login = a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	retry := a.submit(f.n.Base, login, url.Values{"username": {"carol"}, "password": {"typo"}})
+	wantErrorPage(t, "the right password on the form a typo used", a.submit(f.n.Base, login, signIn), "invalid_request")
+	if p := a.submit(f.n.Base, retry, signIn); !strings.Contains(p.Location, "code=") {
+		t.Fatalf("the right password on the page after a typo: %d %q", p.Status, p.Location)
+	}
+}

@@ -28,16 +28,22 @@ import (
 // pendingTTL bounds how long a user may take on the login and consent pages.
 const pendingTTL = 15 * time.Minute
 
-// pending is the sealed form of an authorization request in progress.
+// pending is the sealed form of an authorization request in progress. ID
+// makes each sealed copy (each form shown) usable once.
 type pending struct {
 	AuthorizeRequest
-	Expires int64 `json:"exp"`
+	ID      string `json:"id"`
+	Expires int64  `json:"exp"`
 }
 
 func sealAAD(ws workspace.Workspace) []byte { return []byte("authorize-request:" + ws.Name) }
 
 func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (string, error) {
-	raw, err := json.Marshal(pending{AuthorizeRequest: req, Expires: s.now().Add(pendingTTL).Unix()})
+	id, err := secret.ID(s.rand(), 16)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(pending{AuthorizeRequest: req, ID: id, Expires: s.now().Add(pendingTTL).Unix()})
 	if err != nil {
 		return "", err
 	}
@@ -48,27 +54,46 @@ func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (str
 func encode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
 func decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
-// openRequest unseals the request a form carries and checks it belongs to
-// this browser (its CSRF cookie) and has not expired.
-func (s *Service) openRequest(ws workspace.Workspace, r *http.Request, form httpapi.Form) (AuthorizeRequest, error) {
+// openRequest unseals the request a form carries, checks it, and marks it
+// used: each login or consent form acts once, so posting it again cannot
+// yield another code (or a code after a denial). A page shown in answer
+// carries a freshly sealed copy.
+func (s *Service) openRequest(ctx context.Context, ws workspace.Workspace, r *http.Request, form httpapi.Form) (AuthorizeRequest, error) {
+	p, err := s.unsealRequest(ws, r, form)
+	if err != nil {
+		return AuthorizeRequest{}, err
+	}
+	fresh, err := s.Flow.Store.UseRequestOnce(ctx, ws.Name, p.ID, time.Unix(p.Expires, 0).UTC(), s.now().Add(-pendingTTL))
+	if err != nil {
+		return AuthorizeRequest{}, err
+	}
+	if !fresh {
+		return AuthorizeRequest{}, oautherr.InvalidRequestf("this form was already sent; start again from the application")
+	}
+	return p.AuthorizeRequest, nil
+}
+
+// unsealRequest opens the sealed request and checks it belongs to this
+// browser (its CSRF cookie) and has not expired.
+func (s *Service) unsealRequest(ws workspace.Workspace, r *http.Request, form httpapi.Form) (pending, error) {
 	errForm := oautherr.InvalidRequestf("the sign-in form expired or was altered; start again from the application")
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || form.Get("csrf_token") == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form.Get("csrf_token"))) != 1 {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	sealed, err := decode(form.Get("request"))
 	if err != nil {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	raw, err := s.Flow.Seal.Open(sealed, sealAAD(ws))
 	if err != nil {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	var p pending
-	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value {
-		return AuthorizeRequest{}, errForm
+	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value || p.ID == "" {
+		return pending{}, errForm
 	}
-	return p.AuthorizeRequest, nil
+	return p, nil
 }
 
 // Authorize handles a validated request for a browser: sign in, consent,
@@ -261,7 +286,7 @@ const (
 // Login checks the submitted credentials, starts a session and carries on
 // with the pending request.
 func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
-	req, err := s.openRequest(ws, r, form)
+	req, err := s.openRequest(ctx, ws, r, form)
 	if err != nil {
 		return err
 	}
@@ -480,7 +505,7 @@ func remoteHost(r *http.Request) string {
 
 // Consent records the user's decision and finishes the request.
 func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
-	req, err := s.openRequest(ws, r, form)
+	req, err := s.openRequest(ctx, ws, r, form)
 	if err != nil {
 		return err
 	}
