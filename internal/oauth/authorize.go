@@ -113,15 +113,8 @@ func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client,
 	if get("request") != "" || get("request_uri") != "" {
 		return oautherr.New("request_not_supported", "request objects are not supported")
 	}
-	req.ResponseType = get("response_type")
-	if req.ResponseType == "" {
-		return oautherr.InvalidRequestf("response_type is required")
-	}
-	if req.ResponseType != client.ResponseTypeCode {
-		return oautherr.New("unsupported_response_type", "only response_type=code is supported")
-	}
-	if !slices.Contains(cl.Metadata.ResponseTypes, req.ResponseType) {
-		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
+	if e := parseResponse(cl, get("response_type"), get("response_mode"), req); e != nil {
+		return e
 	}
 	scope, err := grantedScope(get("scope"), cl.Metadata.Scope, ws.Settings.Scopes)
 	if err != nil {
@@ -144,6 +137,27 @@ func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client,
 	return parseResources(ws, p["resource"], req)
 }
 
+// parseResponse checks what the client asks to receive and how. Only the
+// query response mode exists here (as discovery says): answering in the
+// query a client that waits for a form post or a fragment would lose the
+// response, so another mode is refused rather than ignored.
+func parseResponse(cl client.Client, responseType, mode string, req *AuthorizeRequest) *oautherr.Error {
+	if responseType == "" {
+		return oautherr.InvalidRequestf("response_type is required")
+	}
+	if responseType != client.ResponseTypeCode {
+		return oautherr.New("unsupported_response_type", "only response_type=code is supported")
+	}
+	if !slices.Contains(cl.Metadata.ResponseTypes, responseType) {
+		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
+	}
+	if mode != "" && mode != "query" {
+		return oautherr.InvalidRequestf("response_mode %q is not supported; use query", mode)
+	}
+	req.ResponseType = responseType
+	return nil
+}
+
 // matchRedirect: exact string match against the registered URIs (RFC 9700
 // §4.1.3), except that a native client's loopback URI may use any port
 // (RFC 8252 §7.3). Omitted only when exactly one is registered.
@@ -164,9 +178,13 @@ func matchRedirect(cl client.Client, given string) (string, error) {
 	return "", oautherr.InvalidRequestf("redirect_uri does not match a registered redirect URI")
 }
 
+// loopbackMatch: the given URI equals a registered loopback URI once its
+// port is set to the registered one, so scheme, host, path and query must
+// be identical. "localhost" counts as loopback because registration
+// accepts it for native clients (RFC 8252 §7.3 allows any port for them).
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || (g.Hostname() != "127.0.0.1" && g.Hostname() != "::1") {
+	if err != nil || g.Scheme != "http" || !isLoopbackHost(g.Hostname()) {
 		return false
 	}
 	for _, r := range registered {
@@ -174,11 +192,17 @@ func loopbackMatch(registered []string, given string) bool {
 		if err != nil || u.Scheme != "http" || u.Hostname() != g.Hostname() {
 			continue
 		}
-		if u.Path == g.Path && u.RawQuery == g.RawQuery {
+		sameButPort := *g
+		sameButPort.Host = u.Host
+		if sameButPort.String() == u.String() {
 			return true
 		}
 	}
 	return false
+}
+
+func isLoopbackHost(host string) bool {
+	return host == "127.0.0.1" || host == "::1" || host == "localhost"
 }
 
 func parsePrompt(raw string, req *AuthorizeRequest) *oautherr.Error {
@@ -211,9 +235,12 @@ func parseMaxAge(raw string, cl client.Client, req *AuthorizeRequest) *oautherr.
 }
 
 // parsePKCE: RFC 7636 §4.3/§4.4.1 and RFC 9700 §2.1.1 — required for public
-// clients and, by workspace setting, for all; plain refused unless enabled.
+// clients and, by workspace setting, for all; plain refused unless enabled,
+// and always for public clients: with no client secret behind it, a plain
+// challenge seen in the front channel is all an attacker needs.
 func parsePKCE(ws workspace.Workspace, cl client.Client, challenge, method string, req *AuthorizeRequest) *oautherr.Error {
-	required := cl.Metadata.AuthMethod() == client.AuthNone || ws.Settings.RequirePKCE
+	public := cl.Metadata.AuthMethod() == client.AuthNone
+	required := public || ws.Settings.RequirePKCE
 	if challenge == "" {
 		if method != "" {
 			return oautherr.InvalidRequestf("code_challenge_method without code_challenge")
@@ -226,7 +253,7 @@ func parsePKCE(ws workspace.Workspace, cl client.Client, challenge, method strin
 	if method == "" {
 		method = PKCEPlain // RFC 7636 §4.3 default
 	}
-	if method != PKCES256 && !(method == PKCEPlain && ws.Settings.AllowPlainPKCE) {
+	if method != PKCES256 && !(method == PKCEPlain && ws.Settings.AllowPlainPKCE && !public) {
 		return oautherr.InvalidRequestf("code_challenge_method %q is not supported; use S256", method)
 	}
 	if !validPKCEValue(challenge) {

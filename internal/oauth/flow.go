@@ -14,6 +14,7 @@ type FlowStore interface {
 	store.Consents
 	store.RefreshTokens
 	store.LoginThrottle
+	store.UsedRequests
 }
 
 // Sealer protects the pending authorization request while it travels

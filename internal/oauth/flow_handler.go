@@ -23,7 +23,7 @@ func (h *Handler) flowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/login", h.page(h.Service.Login))
 	mux.HandleFunc("POST /{ws}/consent", h.page(h.Service.Consent))
 	mux.HandleFunc("GET /{ws}/oauth2/logout", h.handleLogoutPrompt)
-	mux.HandleFunc("POST /{ws}/oauth2/logout", h.page(h.Service.Logout))
+	mux.HandleFunc("POST /{ws}/oauth2/logout", h.handleLogoutPost)
 	mux.HandleFunc("GET /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("POST /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/userinfo", h.handlePreflight)
@@ -96,7 +96,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, ws workspace.Wo
 	h.pageError(w, r, ws, err)
 }
 
-// page adapts a form-posting page step (login, consent, logout).
+// page adapts a form-posting page step (login, consent).
 func (h *Handler) page(step func(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ws, err := h.workspace(r)
@@ -119,6 +119,32 @@ func (h *Handler) handleLogoutPrompt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.Service.ShowLogout(r.Context(), ws, w, r, r.URL.Query()); err != nil {
+		h.pageError(w, r, ws, err)
+	}
+}
+
+// handleLogoutPost serves two different POSTs: an RP's logout request,
+// which RP-Initiated Logout 1.0 §2 lets it send by POST as well as GET,
+// and our own confirmation form. Only the confirmation carries the CSRF
+// token and the sealed request we issued, and an RP never sends those
+// names, so their presence tells which it is. Either way the session ends
+// only through the confirmation, so a cross-site POST cannot sign anyone out.
+func (h *Handler) handleLogoutPost(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	form, err := httpapi.ParseForm(w, r)
+	if err == nil {
+		_, confirmation := form["request"]
+		if _, hasCSRF := form["csrf_token"]; confirmation || hasCSRF {
+			err = h.Service.Logout(r.Context(), ws, w, r, form)
+		} else {
+			err = h.Service.ShowLogout(r.Context(), ws, w, r, url.Values(form))
+		}
+	}
+	if err != nil {
 		h.pageError(w, r, ws, err)
 	}
 }

@@ -28,16 +28,22 @@ import (
 // pendingTTL bounds how long a user may take on the login and consent pages.
 const pendingTTL = 15 * time.Minute
 
-// pending is the sealed form of an authorization request in progress.
+// pending is the sealed form of an authorization request in progress. ID
+// makes each sealed copy (each form shown) usable once.
 type pending struct {
 	AuthorizeRequest
-	Expires int64 `json:"exp"`
+	ID      string `json:"id"`
+	Expires int64  `json:"exp"`
 }
 
 func sealAAD(ws workspace.Workspace) []byte { return []byte("authorize-request:" + ws.Name) }
 
 func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (string, error) {
-	raw, err := json.Marshal(pending{AuthorizeRequest: req, Expires: s.now().Add(pendingTTL).Unix()})
+	id, err := secret.ID(s.rand(), 16)
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(pending{AuthorizeRequest: req, ID: id, Expires: s.now().Add(pendingTTL).Unix()})
 	if err != nil {
 		return "", err
 	}
@@ -48,27 +54,46 @@ func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (str
 func encode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
 func decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 
-// openRequest unseals the request a form carries and checks it belongs to
-// this browser (its CSRF cookie) and has not expired.
-func (s *Service) openRequest(ws workspace.Workspace, r *http.Request, form httpapi.Form) (AuthorizeRequest, error) {
+// openRequest unseals the request a form carries, checks it, and marks it
+// used: each login or consent form acts once, so posting it again cannot
+// yield another code (or a code after a denial). A page shown in answer
+// carries a freshly sealed copy.
+func (s *Service) openRequest(ctx context.Context, ws workspace.Workspace, r *http.Request, form httpapi.Form) (AuthorizeRequest, error) {
+	p, err := s.unsealRequest(ws, r, form)
+	if err != nil {
+		return AuthorizeRequest{}, err
+	}
+	fresh, err := s.Flow.Store.UseRequestOnce(ctx, ws.Name, p.ID, time.Unix(p.Expires, 0).UTC(), s.now().Add(-pendingTTL))
+	if err != nil {
+		return AuthorizeRequest{}, err
+	}
+	if !fresh {
+		return AuthorizeRequest{}, oautherr.InvalidRequestf("this form was already sent; start again from the application")
+	}
+	return p.AuthorizeRequest, nil
+}
+
+// unsealRequest opens the sealed request and checks it belongs to this
+// browser (its CSRF cookie) and has not expired.
+func (s *Service) unsealRequest(ws workspace.Workspace, r *http.Request, form httpapi.Form) (pending, error) {
 	errForm := oautherr.InvalidRequestf("the sign-in form expired or was altered; start again from the application")
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || form.Get("csrf_token") == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(form.Get("csrf_token"))) != 1 {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	sealed, err := decode(form.Get("request"))
 	if err != nil {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	raw, err := s.Flow.Seal.Open(sealed, sealAAD(ws))
 	if err != nil {
-		return AuthorizeRequest{}, errForm
+		return pending{}, errForm
 	}
 	var p pending
-	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value {
-		return AuthorizeRequest{}, errForm
+	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value || p.ID == "" {
+		return pending{}, errForm
 	}
-	return p.AuthorizeRequest, nil
+	return p, nil
 }
 
 // Authorize handles a validated request for a browser: sign in, consent,
@@ -79,14 +104,34 @@ func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.
 	if err != nil {
 		return err
 	}
+	if ok && req.LoginHint != "" {
+		if ok, err = s.isHinted(ctx, ws, sess.UserID, req.LoginHint); err != nil {
+			return err
+		}
+	}
 	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
 		if req.HasPrompt("none") {
-			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in"))
+			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in, or not as login_hint says"))
 		}
 		req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
 		return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
 	}
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
+}
+
+// isHinted reports whether the signed-in user is the one login_hint names
+// (by username, or by email as OIDC Core §3.1.2.1 suggests). When not, the
+// client wants someone else: reusing the session would hand it a code for
+// the wrong account.
+func (s *Service) isHinted(ctx context.Context, ws workspace.Workspace, userID, hint string) (bool, error) {
+	u, err := s.Flow.Store.UserByID(ctx, ws.Name, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.Username == hint || (u.Email != "" && strings.EqualFold(u.Email, hint)), nil
 }
 
 // tooOld: max_age says how long ago the user must have authenticated.
@@ -194,19 +239,54 @@ func describeScopes(scope string) []string {
 	return out
 }
 
-// loginDelay slows repeated failures per account and per address; the
-// counts live in the database, so this holds across nodes.
+// Sign-in throttling, per account and per address. Each key has a gate
+// in the database that lets one attempt through at a time once the key
+// has failures: an attempt claims it, and on failure shuts it for a
+// backoff that grows with the key's recent failures. Guesses sent in
+// parallel, to any node, therefore cannot each get a password check: the
+// ones that find the gate shut wait for it briefly (so a user who mistyped
+// is only slowed) and are refused, unchecked, if it does not open for them.
 const (
-	loginWindow        = 15 * time.Minute
-	freeLoginFailures  = 5
-	maxLoginDelay      = 5 * time.Second
-	loginFailureNotice = "Wrong username or password."
+	loginWindow       = 15 * time.Minute
+	freeLoginFailures = 5
+	maxLoginDelay     = 5 * time.Second
+	// attemptHold shuts a gate while its attempt is checked: longer than
+	// a password check takes, short enough that an attempt whose node
+	// died mid-check does not block the key for long.
+	attemptHold         = 2 * time.Second
+	loginFailureNotice  = "Wrong username or password."
+	loginThrottleNotice = "Too many attempts. Wait a moment, then try again."
+)
+
+// gateFrom is how many recent failures make attempts go through a key's
+// gate: an account's after its first, so guesses at it are checked one at
+// a time; an address's only once it is throttled, because many people may
+// sign in from one address at the same moment. Below that, attempts run
+// concurrently (one account signed in from many browsers at once).
+var gateFrom = [2]int{freeLoginFailures, 1}
+
+// loginBackoff is how long a key's gate stays shut after its n-th failure
+// in the window: not at all for the first few (typos), then a second more
+// for each, up to maxLoginDelay.
+func loginBackoff(n int) time.Duration {
+	if n < freeLoginFailures {
+		return 0
+	}
+	return min(time.Duration(n-freeLoginFailures+1)*time.Second, maxLoginDelay)
+}
+
+type loginVerdict int
+
+const (
+	loginRefused loginVerdict = iota // throttled: the password was not checked
+	loginFailed
+	loginOK
 )
 
 // Login checks the submitted credentials, starts a session and carries on
 // with the pending request.
 func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
-	req, err := s.openRequest(ws, r, form)
+	req, err := s.openRequest(ctx, ws, r, form)
 	if err != nil {
 		return err
 	}
@@ -215,27 +295,14 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.Resp
 		return notFoundAsInvalid(err)
 	}
 	username := form.Get("username")
-	keys := []string{"user:" + strings.ToLower(username), "addr:" + remoteHost(r)}
-	if err := s.throttle(ctx, ws, keys); err != nil {
+	u, verdict, err := s.attemptLogin(ctx, ws, username, form.Get("password"), remoteHost(r))
+	switch {
+	case err != nil:
 		return err
-	}
-	u, ok, err := s.checkPassword(ctx, ws, username, form.Get("password"))
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if !ok {
-		for _, k := range keys {
-			if _, err := s.Flow.Store.RecordLoginFailure(ctx, ws.Name, k, now, now.Add(-loginWindow)); err != nil {
-				return err
-			}
-		}
+	case verdict == loginRefused:
+		return s.showLogin(ws, w, r, req, cl, loginThrottleNotice, username, http.StatusTooManyRequests)
+	case verdict == loginFailed:
 		return s.showLogin(ws, w, r, req, cl, loginFailureNotice, username, http.StatusUnauthorized)
-	}
-	for _, k := range keys[:1] {
-		if err := s.Flow.Store.ClearLoginFailures(ctx, ws.Name, k); err != nil {
-			return err
-		}
 	}
 	sess, err := s.startSession(ctx, ws, w, u.ID)
 	if err != nil {
@@ -244,24 +311,149 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.Resp
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
 }
 
-func (s *Service) throttle(ctx context.Context, ws workspace.Workspace, keys []string) error {
-	worst := 0
-	for _, k := range keys {
+// attemptLogin runs one throttled sign-in attempt: through its gates, into
+// a password-check slot, and out with the outcome recorded before the slot
+// is freed, so the next attempt in the queue sees it. After an error the
+// gates it holds reopen when attemptHold ends.
+func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, username, password, addr string) (user.User, loginVerdict, error) {
+	att, err := s.beginAttempt(ctx, ws, username, addr)
+	if err != nil || att == nil {
+		return user.User{}, loginRefused, err
+	}
+	release, err := passwordCheckSlot(ctx)
+	if err != nil {
+		return user.User{}, loginRefused, err
+	}
+	defer release()
+	if throttled, err := s.throttledMeanwhile(ctx, ws, att); err != nil || throttled {
+		return user.User{}, loginRefused, errors.Join(err, s.releaseGates(ctx, ws, att))
+	}
+	u, ok, err := s.checkPassword(ctx, ws, username, password)
+	if err == nil {
+		err = s.endAttempt(ctx, ws, att, ok)
+	}
+	if !ok {
+		return user.User{}, loginFailed, err
+	}
+	return u, loginOK, err
+}
+
+// loginAttempt is a sign-in attempt let through its gates. keys[0] is the
+// address, keys[1] the account: the account's gate is claimed last, so its
+// hold is not spent waiting for the address's.
+type loginAttempt struct {
+	keys     [2]string
+	failures [2]int  // each key's failures in the window before this attempt
+	claimed  [2]bool // whose gate this attempt holds
+}
+
+// beginAttempt claims the gates the attempt must pass, or returns nil
+// when it is to be refused unchecked.
+func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, username, addr string) (*loginAttempt, error) {
+	a := &loginAttempt{keys: [2]string{"addr:" + addr, "user:" + strings.ToLower(username)}}
+	deadline := s.now().Add(maxLoginDelay)
+	for i, k := range a.keys {
 		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		worst = max(worst, n)
+		a.failures[i] = n
+		if n < gateFrom[i] {
+			continue
+		}
+		ok, err := s.claimGate(ctx, ws, k, deadline)
+		if err != nil || !ok {
+			return nil, errors.Join(err, s.releaseGates(ctx, ws, a))
+		}
+		a.claimed[i] = true
 	}
-	if worst >= freeLoginFailures {
-		delay := min(time.Duration(worst-freeLoginFailures+1)*time.Second, maxLoginDelay)
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-			return ctx.Err()
+	return a, nil
+}
+
+// claimGate claims key's gate, waiting for it once if it opens before
+// deadline. Of attempts waiting together only one gets it as it opens;
+// the others give up rather than queue, so waiting cannot be used to get
+// a check later.
+func (s *Service) claimGate(ctx context.Context, ws workspace.Workspace, key string, deadline time.Time) (bool, error) {
+	now := s.now()
+	opens, ok, err := s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	if err != nil || ok || opens.After(deadline) {
+		return ok, err
+	}
+	select {
+	case <-time.After(opens.Sub(now)):
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	now = s.now()
+	_, ok, err = s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	return ok, err
+}
+
+// throttledMeanwhile reports whether a key the attempt passed ungated has
+// failed enough, while the attempt queued for a password check, to need
+// its gate now. Without this a burst of guesses at an account without
+// failures would all be checked: each read the count before any failed.
+func (s *Service) throttledMeanwhile(ctx context.Context, ws workspace.Workspace, a *loginAttempt) (bool, error) {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			continue
+		}
+		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
+		if err != nil || n >= gateFrom[i] {
+			return n >= gateFrom[i], err
+		}
+	}
+	return false, nil
+}
+
+// releaseGates reopens the gates an attempt claimed but will not use:
+// they were open when it claimed them.
+func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *loginAttempt) error {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			if err := s.Flow.Store.SetLoginGate(ctx, ws.Name, k, s.now()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// endAttempt records the outcome and sets each gate for the next attempt.
+// A success forgets the account's failures (its owner is back) but not the
+// address's: one good password from an address does not vouch for the
+// other guesses made from it. A key passed ungated had no failures to
+// forget, so the common sign-in writes nothing here.
+func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
+	now := s.now()
+	for i, k := range a.keys {
+		var err error
+		switch {
+		case !success:
+			err = s.recordFailure(ctx, ws, k, i, a.claimed[i], now)
+		case !a.claimed[i]:
+		case i == 1:
+			err = s.Flow.Store.ClearLoginFailures(ctx, ws.Name, k)
+		default:
+			err = s.Flow.Store.SetLoginGate(ctx, ws.Name, k, now.Add(loginBackoff(a.failures[i])))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordFailure counts a failure and shuts the gate for the backoff it
+// earns, also when this attempt did not hold the gate but the failure
+// brings the key to where attempts need it.
+func (s *Service) recordFailure(ctx context.Context, ws workspace.Workspace, key string, i int, claimed bool, now time.Time) error {
+	n, err := s.Flow.Store.RecordLoginFailure(ctx, ws.Name, key, now, now.Add(-loginWindow))
+	if err != nil || (!claimed && n < gateFrom[i]) {
+		return err
+	}
+	return s.Flow.Store.SetLoginGate(ctx, ws.Name, key, now.Add(loginBackoff(n)))
 }
 
 // dummyHash is verified against when the username is unknown, so a
@@ -277,13 +469,20 @@ var dummyHash = sync.OnceValue(func() string {
 // logins queue instead (and the request context bounds the wait).
 var passwordChecks = make(chan struct{}, max(2, runtime.NumCPU()))
 
-func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
+// passwordCheckSlot waits for a place among passwordChecks; call release
+// when done.
+func passwordCheckSlot(ctx context.Context) (release func(), err error) {
 	select {
 	case passwordChecks <- struct{}{}:
-		defer func() { <-passwordChecks }()
+		return func() { <-passwordChecks }, nil
 	case <-ctx.Done():
-		return user.User{}, false, ctx.Err()
+		return nil, ctx.Err()
 	}
+}
+
+// checkPassword runs in a passwordCheckSlot. An unknown username costs the
+// same as a wrong password, and reads the same.
+func (s *Service) checkPassword(ctx context.Context, ws workspace.Workspace, username, password string) (user.User, bool, error) {
 	u, err := s.Flow.Store.UserByUsername(ctx, ws.Name, username)
 	if errors.Is(err, store.ErrNotFound) || username == "" {
 		user.VerifyPassword(password, dummyHash())
@@ -306,7 +505,7 @@ func remoteHost(r *http.Request) string {
 
 // Consent records the user's decision and finishes the request.
 func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
-	req, err := s.openRequest(ws, r, form)
+	req, err := s.openRequest(ctx, ws, r, form)
 	if err != nil {
 		return err
 	}

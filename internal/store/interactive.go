@@ -110,13 +110,34 @@ type RefreshTokens interface {
 }
 
 // LoginThrottle counts failed sign-ins per key (an account or an address)
-// in the database, so throttling holds across nodes.
+// and keeps a gate per key that lets one attempt through at a time, in the
+// database, so throttling holds across parallel requests and nodes.
 type LoginThrottle interface {
 	// RecordLoginFailure adds a failure for key at `at` and returns how many
 	// failures key has since `since`.
 	RecordLoginFailure(ctx context.Context, ws, key string, at, since time.Time) (int, error)
 	// LoginFailures returns the count since `since` without adding one.
 	LoginFailures(ctx context.Context, ws, key string, since time.Time) (int, error)
-	// ClearLoginFailures forgets key's failures (after a success).
+	// ClearLoginFailures forgets key's failures and opens its gate (after a success).
 	ClearLoginFailures(ctx context.Context, ws, key string) error
+	// ClaimLoginGate: if key's gate is open at `at` (never shut, or shut
+	// until a time not after at) it shuts it until `until` and returns
+	// ok; otherwise it changes nothing and returns when the gate opens.
+	// The claim is one conditional statement, so of concurrent callers on
+	// any number of nodes at most one gets ok.
+	ClaimLoginGate(ctx context.Context, ws, key string, at, until time.Time) (opens time.Time, ok bool, err error)
+	// SetLoginGate shuts key's gate until `until` whatever its state (a
+	// time already past opens it): for the attempt that claimed it.
+	SetLoginGate(ctx context.Context, ws, key string, until time.Time) error
+}
+
+// UsedRequests remembers which pending authorization requests (the sealed
+// request a login or consent form carries) have been acted on, so that a
+// form posted again cannot yield a second code.
+type UsedRequests interface {
+	// UseRequestOnce records id as used until expires and reports whether
+	// this call did: true at most once per (ws, id), whatever the number
+	// of concurrent callers and nodes (one insert-if-absent). It also
+	// removes records that expired before sweepBefore.
+	UseRequestOnce(ctx context.Context, ws, id string, expires, sweepBefore time.Time) (bool, error)
 }

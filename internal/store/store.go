@@ -41,6 +41,7 @@ type Store interface {
 	Consents
 	RefreshTokens
 	LoginThrottle
+	UsedRequests
 	// Ping checks the database answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

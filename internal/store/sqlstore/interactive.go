@@ -246,6 +246,50 @@ func (s *Store) LoginFailures(ctx context.Context, ws, key string, since time.Ti
 }
 
 func (s *Store) ClearLoginFailures(ctx context.Context, ws, key string) error {
-	_, err := s.exec(ctx, s.write, `DELETE FROM login_failures WHERE workspace = ? AND throttle_key = ?`, ws, key)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM login_failures WHERE workspace = ? AND throttle_key = ?`, ws, key); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, `DELETE FROM login_gates WHERE workspace = ? AND throttle_key = ?`, ws, key)
+		return err
+	})
+}
+
+// ClaimLoginGate is one upsert whose update applies only to an open gate:
+// the row lock (PostgreSQL) or the single writer (SQLite) makes it atomic.
+func (s *Store) ClaimLoginGate(ctx context.Context, ws, key string, at, until time.Time) (time.Time, bool, error) {
+	n, err := s.exec(ctx, s.write, `INSERT INTO login_gates (workspace, throttle_key, opens_at) VALUES (?, ?, ?)
+		ON CONFLICT (workspace, throttle_key) DO UPDATE SET opens_at = excluded.opens_at WHERE login_gates.opens_at <= ?`,
+		ws, key, ts(until), ts(at))
+	if err != nil || n == 1 {
+		return time.Time{}, n == 1, err
+	}
+	var opens sql.NullInt64
+	err = s.wrap(s.readRow(ctx, `SELECT opens_at FROM login_gates WHERE workspace = ? AND throttle_key = ?`, ws, key).Scan(&opens))
+	if errors.Is(err, store.ErrNotFound) {
+		return at, false, nil // cleared since: open now
+	}
+	return fromTS(opens), false, err
+}
+
+func (s *Store) SetLoginGate(ctx context.Context, ws, key string, until time.Time) error {
+	_, err := s.exec(ctx, s.write, `INSERT INTO login_gates (workspace, throttle_key, opens_at) VALUES (?, ?, ?)
+		ON CONFLICT (workspace, throttle_key) DO UPDATE SET opens_at = excluded.opens_at`, ws, key, ts(until))
 	return err
+}
+
+// --- used interaction requests ---
+
+func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires, sweepBefore time.Time) (bool, error) {
+	var used bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM used_requests WHERE expires_at < ?`, ts(sweepBefore)); err != nil {
+			return err
+		}
+		n, err := s.exec(ctx, tx, `INSERT INTO used_requests (workspace, id, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (workspace, id) DO NOTHING`, ws, id, ts(expires))
+		used = n == 1
+		return err
+	})
+	return used, err
 }

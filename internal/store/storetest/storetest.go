@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"LoginFailuresCounted", testLoginFailures},
+		{"LoginGateClaimedOnce", testLoginGate},
+		{"RequestUsedOnce", testRequestUsedOnce},
 		{"AuditEventsNewestFirst", testAudit},
 	}
 	for _, tc := range cases {
@@ -556,6 +558,71 @@ func testLoginFailures(t *testing.T, s store.Store) {
 	s.ClearLoginFailures(ctx, "w", "user:alice")
 	if n, _ := s.LoginFailures(ctx, "w", "user:alice", t0.Add(-time.Hour)); n != 0 {
 		t.Fatalf("after clear: %d", n)
+	}
+}
+
+func testLoginGate(t *testing.T, s store.Store) {
+	const key = "user:alice"
+	if _, ok, err := s.ClaimLoginGate(ctx, "w", key, t0, t0.Add(time.Minute)); !ok || err != nil {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	if opens, ok, err := s.ClaimLoginGate(ctx, "w", key, t0.Add(time.Second), t0.Add(time.Hour)); ok || err != nil || !opens.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("claim of a shut gate: ok=%v opens=%v %v", ok, opens, err)
+	}
+	if _, ok, _ := s.ClaimLoginGate(ctx, "w", "addr:192.0.2.1", t0, t0.Add(time.Minute)); !ok {
+		t.Fatal("another key's gate is shut too")
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Go(func() {
+			if _, ok, err := s.ClaimLoginGate(ctx, "w", key, t0.Add(time.Minute), t0.Add(2*time.Minute)); ok && err == nil {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent claims of one opening gate won", wins.Load())
+	}
+	if err := s.SetLoginGate(ctx, "w", key, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ClaimLoginGate(ctx, "w", key, t0, t0.Add(time.Minute)); !ok {
+		t.Fatal("a gate set to open at t0 is shut at t0")
+	}
+	s.ClearLoginFailures(ctx, "w", key)
+	if _, ok, _ := s.ClaimLoginGate(ctx, "w", key, t0, t0.Add(time.Minute)); !ok {
+		t.Fatal("clearing the failures left the gate shut")
+	}
+}
+
+func testRequestUsedOnce(t *testing.T, s store.Store) {
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Go(func() {
+			if ok, err := s.UseRequestOnce(ctx, "w", "r1", t0.Add(time.Minute), t0); ok && err == nil {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("one request used %d times", wins.Load())
+	}
+	if ok, _ := s.UseRequestOnce(ctx, "other", "r1", t0.Add(time.Minute), t0); !ok {
+		t.Fatal("a request id of another workspace counts as used")
+	}
+	// Swept once expired: by then the sealed request itself is refused.
+	if ok, err := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour), t0.Add(time.Hour)); !ok || err != nil {
+		t.Fatalf("another request: %v %v", ok, err)
+	}
+	if ok, _ := s.UseRequestOnce(ctx, "w", "r1", t0.Add(3*time.Hour), t0.Add(time.Hour)); !ok {
+		t.Fatal("an expired record was not swept")
+	}
+	if ok, _ := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour), t0.Add(time.Hour)); ok {
+		t.Fatal("a record not yet expired was swept")
 	}
 }
 
