@@ -402,7 +402,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		key  string
 	}{
 		{[]string{"serve", "--base-url", "http://example.com"}, "base_url"},
-		{[]string{"serve", "--db", "mysql://x"}, "db:"},
+		{[]string{"serve", "--db", "mysql://x"}, "db (from --db):"},
 		{[]string{"serve", "--listen", "nowhere"}, "listen"},
 	} {
 		cmd := exec.Command(binary, tc.args...)
