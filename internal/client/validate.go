@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -251,35 +250,6 @@ func httpsURL(raw string) error {
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("%q must not contain a fragment", raw)
-	}
-	return nil
-}
-
-// checkKeys: jwks and jwks_uri are mutually exclusive (RFC 7591 §2), and a
-// jwks holds public keys only.
-func checkKeys(md *Metadata, _ Policy) error {
-	if len(md.JWKS) > 0 && md.JWKSURI != "" {
-		return metaErr("jwks and jwks_uri: use one, not both (RFC 7591 §2)")
-	}
-	if len(md.JWKS) == 0 {
-		return nil
-	}
-	var set struct {
-		Keys []map[string]json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(md.JWKS, &set); err != nil || set.Keys == nil {
-		return metaErr("jwks: must be a JWK Set object {\"keys\":[...]}")
-	}
-	for i, k := range set.Keys {
-		var kty string
-		if json.Unmarshal(k["kty"], &kty) != nil || (kty != "RSA" && kty != "EC" && kty != "OKP") {
-			return metaErr("jwks.keys[%d]: kty must be RSA, EC or OKP", i)
-		}
-		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"} {
-			if _, ok := k[private]; ok {
-				return metaErr("jwks.keys[%d]: contains private key member %q; register public keys only", i, private)
-			}
-		}
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"differently cased member is ignored", `{"redirect_uris":["https://a.example/cb"],"Redirect_URIs":["javascript:alert(1)"]}`, nil},
 		{"unknown members ignored", `{"redirect_uris":["https://a.example/cb"],"frobnicate":true,"client_id":"chosen"}`, nil},
-		{"public jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}}`, nil},
+		{"public jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"crv":"P-256","kty":"EC","x":"R1h1kTKU1DKWN0VjyGA3dlGSJiKnmD6IfagZLxKC-SY","y":"gRpn8BaKXwUiidVTIguv38IzQiZd2mTwTelxv4S_3gc"}]}}`, nil},
 		{"lifetimes within bounds", `{"grant_types":["client_credentials"],"access_token_lifetime":300}`, nil},
 		{"nulls are absent", `{"redirect_uris":["https://a.example/cb"],"client_name":null,"contacts":null}`, nil},
 	}

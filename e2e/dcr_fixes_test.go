@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// send makes one request with an optional bearer token and JSON body.
+func send(t testing.TB, method, u, bearer, body string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return do(t, req)
+}
+
+// auditEvents is `audit list --json` for ws, newest first.
+func (n *node) auditEvents(ws string) []map[string]any {
+	n.t.Helper()
+	out := n.mustCLI("audit", "list", "--workspace", ws, "--json")
+	var events []map[string]any
+	if err := json.Unmarshal([]byte(out), &events); err != nil {
+		n.t.Fatalf("audit list: %s", out)
+	}
+	return events
+}
+
+// wantError checks an RFC 7591 §3.2.2 error whose description mentions each of mention.
+func wantError(t testing.TB, r response, status int, code string, mention ...string) {
+	t.Helper()
+	var body struct{ Error, ErrorDescription string }
+	var m map[string]any
+	json.Unmarshal(r.Body, &m)
+	body.Error, _ = m["error"].(string)
+	body.ErrorDescription, _ = m["error_description"].(string)
+	if r.Status != status || body.Error != code {
+		t.Fatalf("got %d %s; want %d %s", r.Status, r.Body, status, code)
+	}
+	for _, s := range mention {
+		if !strings.Contains(body.ErrorDescription, s) {
+			t.Fatalf("error_description %q does not mention %q", body.ErrorDescription, s)
+		}
+	}
+}
+
+// ecJWK is a fresh P-256 public JWK with kid set when non-empty.
+func ecJWK(t testing.TB, kid string) map[string]any {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := jwk.Import(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(k)
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	if kid != "" {
+		m["kid"] = kid
+	}
+	return m
+}
+
+func jwksMetadata(keys ...map[string]any) string {
+	raw, _ := json.Marshal(map[string]any{"grant_types": []string{"client_credentials"}, "jwks": map[string]any{"keys": keys}})
+	return string(raw)
+}
+
+// TestDCRFixJWKSContents: the keys of a registered jwks are parsed and
+// checked; a bad one is refused with its index and problem, and nothing
+// is stored.
+func TestDCRFixJWKSContents(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 10)
+	before := n.clientCount("default")
+	noCrv := ecJWK(t, "")
+	delete(noCrv, "crv")
+	cases := []struct{ name, body, mention string }{
+		{"tester's set", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"!!!","y":"???"},{"kty":"RSA","n":"AQAB","e":"AQAB"},{"kty":"OKP","crv":"X25519","x":"AA"}]}}`, "jwks.keys[0]"},
+		{"EC without crv", jwksMetadata(noCrv), "crv"},
+		{"duplicate kid", jwksMetadata(ecJWK(t, "k1"), ecJWK(t, "k1")), "jwks.keys[1]: kid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, n.with(t).register("default", token, tc.body), 400, "invalid_client_metadata", tc.mention)
+		})
+	}
+	if got := n.clientCount("default"); got != before {
+		t.Fatalf("%d clients after refused registrations, want %d", got, before)
+	}
+	reg := n.mustRegister("default", token, jwksMetadata(ecJWK(t, "k1"), ecJWK(t, "k2")))
+	if keys := reg["jwks"].(map[string]any)["keys"].([]any); len(keys) != 2 {
+		t.Fatalf("registered jwks: %v", reg["jwks"])
+	}
+}
