@@ -109,3 +109,24 @@ func TestDCRFixJWKSContents(t *testing.T) {
 		t.Fatalf("registered jwks: %v", reg["jwks"])
 	}
 }
+
+// TestDCRFixLoopbackAllowLists: the workspace's redirect_schemes and
+// redirect_hosts apply to loopback redirects of native clients too.
+func TestDCRFixLoopbackAllowLists(t *testing.T) {
+	yaml := `workspaces:
+  - name: default
+    registration:
+      enabled: true
+      redirect_schemes: [https, com.example.app]
+      redirect_hosts: [app.example.com]
+`
+	n := startNode(t, nodeOpts{YAML: yaml})
+	token := n.iat("default", 10)
+	before := n.clientCount("default")
+	r := n.register("default", token, `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://127.0.0.1/cb"]}`)
+	wantError(t, r, 400, "invalid_redirect_uri", "https, com.example.app")
+	if got := n.clientCount("default"); got != before {
+		t.Fatalf("%d clients, want %d", got, before)
+	}
+	n.mustRegister("default", token, `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["com.example.app:/cb","https://app.example.com/cb"]}`)
+}

@@ -21,10 +21,12 @@ type Policy struct {
 	AuthMethods   []string
 	// SigningAlgs are the algs ID tokens can be signed with.
 	SigningAlgs []string
-	// RedirectSchemes lists private-use schemes allowed for native apps;
-	// empty allows any reverse-DNS scheme (RFC 8252 §7.1).
+	// RedirectSchemes, when set, lists every scheme a redirect URI may
+	// use (https and http included); empty allows https, loopback http
+	// for native apps and any reverse-DNS private-use scheme (RFC 8252 §7.1).
 	RedirectSchemes []string
-	// RedirectHosts, when set, limits https redirect URI hosts.
+	// RedirectHosts, when set, limits the hosts of https and http
+	// (loopback) redirect URIs.
 	RedirectHosts []string
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64

@@ -35,6 +35,73 @@ func register(t *testing.T, body string) (Metadata, error) {
 	return Validate(md, testPolicy)
 }
 
+// registerWith is register under another policy.
+func registerWith(t *testing.T, p Policy, body string) (Metadata, error) {
+	t.Helper()
+	obj, err := strictjson.DecodeObject([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := DecodeMetadata(obj)
+	if err != nil {
+		return Metadata{}, err
+	}
+	return Validate(md, p)
+}
+
+// wantCode fails unless err is an oautherr.Error with code whose
+// description mentions every one of mention.
+func wantCode(t *testing.T, err error, code string, mention ...string) {
+	t.Helper()
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) || oe.Code != code {
+		t.Fatalf("err = %v, want %s", err, code)
+	}
+	for _, m := range mention {
+		if !strings.Contains(oe.Description, m) {
+			t.Fatalf("description %q does not mention %q", oe.Description, m)
+		}
+	}
+}
+
+// TestValidateRedirectAllowLists: the workspace's redirect_schemes apply
+// to every scheme and redirect_hosts to every http(s) host, loopback
+// redirects of native clients included, so neither list can be bypassed.
+func TestValidateRedirectAllowLists(t *testing.T) {
+	p := testPolicy
+	p.RedirectSchemes = []string{"https", "com.example.app"}
+	p.RedirectHosts = []string{"app.example.com"}
+	native := func(uri string) string {
+		return `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["` + uri + `"]}`
+	}
+	_, err := registerWith(t, p, native("http://127.0.0.1/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme http", "https, com.example.app")
+	_, err = registerWith(t, p, native("com.other.app:/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme com.other.app", "https, com.example.app")
+	_, err = registerWith(t, p, native("https://evil.example/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "host evil.example", "app.example.com")
+	for _, ok := range []string{"com.example.app:/cb", "https://app.example.com/cb"} {
+		if _, err := registerWith(t, p, native(ok)); err != nil {
+			t.Fatalf("%s: %v", ok, err)
+		}
+	}
+
+	p.RedirectSchemes = []string{"https", "http"}
+	_, err = registerWith(t, p, native("http://127.0.0.1:8080/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "host 127.0.0.1", "app.example.com")
+	p.RedirectHosts = []string{"app.example.com", "127.0.0.1", "::1"}
+	for _, ok := range []string{"http://127.0.0.1:8080/cb", "http://[::1]/cb"} {
+		if _, err := registerWith(t, p, native(ok)); err != nil {
+			t.Fatalf("%s with its host listed: %v", ok, err)
+		}
+	}
+
+	// A list of private-use schemes only now also rules out https.
+	p.RedirectSchemes, p.RedirectHosts = []string{"com.example.app"}, nil
+	_, err = registerWith(t, p, `{"redirect_uris":["https://app.example.com/cb"]}`)
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme https")
+}
+
 func TestValidateAccepts(t *testing.T) {
 	cases := []struct {
 		name  string
