@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,6 +109,23 @@ func TestDCRFixJWKSContents(t *testing.T) {
 	if keys := reg["jwks"].(map[string]any)["keys"].([]any); len(keys) != 2 {
 		t.Fatalf("registered jwks: %v", reg["jwks"])
 	}
+}
+
+// TestDCRFixMCPClientIsNative: MCP clients send no application_type and
+// loopback http redirect URIs; the server chooses native and says so
+// (RFC 7591 §3.2.1). An explicit web client with them is still refused.
+func TestDCRFixMCPClientIsNative(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 10)
+	for _, redirect := range []string{"http://127.0.0.1:6274/oauth/callback", "http://localhost:6274/oauth/callback"} {
+		reg := n.mustRegister("default", token, fmt.Sprintf(`{"client_name":"MCP Inspector","redirect_uris":[%q],
+			"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none"}`, redirect))
+		if reg["application_type"] != "native" {
+			t.Fatalf("%s: application_type %v, want native", redirect, reg["application_type"])
+		}
+	}
+	r := n.register("default", token, `{"application_type":"web","redirect_uris":["http://127.0.0.1:6274/oauth/callback"],"token_endpoint_auth_method":"none"}`)
+	wantError(t, r, 400, "invalid_redirect_uri", "native")
 }
 
 // TestDCRFixLoopbackAllowLists: the workspace's redirect_schemes and

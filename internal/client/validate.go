@@ -64,7 +64,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 // authorization_code would be inconsistent (RFC 7591 §2.1).
 func applyDefaults(md *Metadata) {
 	if md.ApplicationType == "" {
-		md.ApplicationType = ApplicationTypeWeb
+		md.ApplicationType = defaultApplicationType(md.RedirectURIs)
 	}
 	if md.TokenEndpointAuthMethod == "" {
 		md.TokenEndpointAuthMethod = AuthClientSecretBasic
@@ -81,6 +81,24 @@ func applyDefaults(md *Metadata) {
 	if md.IDTokenSignedResponseAlg == "" {
 		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
 	}
+}
+
+// defaultApplicationType is web (OIDC Registration §2) unless every
+// redirect URI is loopback http or a private-use scheme, which only a
+// native app can receive (RFC 8252 §7.1, §7.3). MCP clients register that
+// way without application_type; RFC 7591 §3.2.1 lets the server choose the
+// value as long as the response carries it, and View always returns it.
+func defaultApplicationType(uris []string) string {
+	if len(uris) == 0 {
+		return ApplicationTypeWeb
+	}
+	for _, raw := range uris {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || u.Scheme == "https" || (u.Scheme == "http" && !isLoopbackHost(u.Hostname())) {
+			return ApplicationTypeWeb
+		}
+	}
+	return ApplicationTypeNative
 }
 
 func metaErr(format string, args ...any) error { return oautherr.InvalidMetadata(format, args...) }

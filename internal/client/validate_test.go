@@ -159,9 +159,9 @@ func TestValidateRejects(t *testing.T) {
 		{"data scheme", `{"redirect_uris":["data:text/html,hi"]}`, oautherr.InvalidRedirectURI, "data"},
 		{"wildcard", `{"redirect_uris":["https://*.example.com/cb"]}`, oautherr.InvalidRedirectURI, "wildcard"},
 		{"http for web", `{"redirect_uris":["http://app.example.com/cb"]}`, oautherr.InvalidRedirectURI, "https"},
-		{"http localhost for web", `{"redirect_uris":["http://localhost:3000/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"http localhost for web", `{"application_type":"web","redirect_uris":["http://localhost:3000/cb"]}`, oautherr.InvalidRedirectURI, "native"},
 		{"http non-loopback for native", `{"application_type":"native","redirect_uris":["http://example.com/cb"]}`, oautherr.InvalidRedirectURI, "loopback"},
-		{"custom scheme for web", `{"redirect_uris":["com.example.app:/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"custom scheme for web", `{"application_type":"web","redirect_uris":["com.example.app:/cb"]}`, oautherr.InvalidRedirectURI, "native"},
 		{"non reverse-DNS scheme", `{"application_type":"native","redirect_uris":["myapp:/cb"]}`, oautherr.InvalidRedirectURI, "reverse domain"},
 		{"userinfo", `{"redirect_uris":["https://user@a.example/cb"]}`, oautherr.InvalidRedirectURI, "user"},
 		{"relative", `{"redirect_uris":["/cb"]}`, oautherr.InvalidRedirectURI, "absolute"},
@@ -207,5 +207,44 @@ func TestValidateRejects(t *testing.T) {
 				t.Fatalf("got %s %q; want %s mentioning %q", oe.Code, oe.Description, tc.code, tc.mention)
 			}
 		})
+	}
+}
+
+// TestValidateInfersNative: with application_type omitted and only
+// loopback http or private-use redirect URIs, as MCP clients register,
+// the server chooses native (RFC 7591 §3.2.1 lets it, since the value is
+// returned); anything else keeps the web default, and an explicit web is
+// never overridden.
+func TestValidateInfersNative(t *testing.T) {
+	cases := []struct {
+		name, body, appType string
+	}{
+		{"MCP loopback IP", `{"redirect_uris":["http://127.0.0.1:6274/oauth/callback"],"token_endpoint_auth_method":"none"}`, "native"},
+		{"MCP localhost", `{"redirect_uris":["http://localhost:6274/oauth/callback"],"token_endpoint_auth_method":"none"}`, "native"},
+		{"IPv6 loopback and private-use", `{"redirect_uris":["http://[::1]/cb","com.example.app:/cb"]}`, "native"},
+		{"https only", `{"redirect_uris":["https://a.example/cb"]}`, "web"},
+		{"no redirect URIs", `{"grant_types":["client_credentials"]}`, "web"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := register(t, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.ApplicationType != tc.appType {
+				t.Fatalf("application_type %q, want %q", md.ApplicationType, tc.appType)
+			}
+		})
+	}
+	for name, body := range map[string]string{
+		"explicit web":      `{"application_type":"web","redirect_uris":["http://127.0.0.1:6274/oauth/callback"]}`,
+		"mixed with https":  `{"redirect_uris":["http://127.0.0.1/cb","https://a.example/cb"]}`,
+		"non-loopback http": `{"redirect_uris":["http://a.example/cb"]}`,
+	} {
+		_, err := register(t, body)
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRedirectURI {
+			t.Errorf("%s: err = %v, want invalid_redirect_uri", name, err)
+		}
 	}
 }
