@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -93,7 +94,29 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q must not contain user information", raw)
 	}
+	if err := checkPort(u); err != nil {
+		return nil, fmt.Errorf("%q: %v", raw, err)
+	}
 	return u, nil
+}
+
+// checkPort: url.Parse takes any digits after the colon. A port no TCP
+// connection can use, or one written in a second form (":0443", a bare
+// ":"), would be stored and then never match the exact string comparison
+// at the authorization endpoint.
+func checkPort(u *url.URL) error {
+	port := u.Port()
+	if port == "" {
+		if strings.HasSuffix(u.Host, ":") {
+			return fmt.Errorf("the port is empty")
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return fmt.Errorf("port %s must be a number from 1 to 65535 without leading zeros", port)
+	}
+	return nil
 }
 
 // checkAllowLists applies the workspace's lists to every redirect URI:

@@ -268,6 +268,9 @@ func httpsURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("%q must not contain user information", raw)
 	}
+	if err := checkPort(u); err != nil {
+		return fmt.Errorf("%q: %v", raw, err)
+	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("%q must not contain a fragment", raw)
 	}
