@@ -148,3 +148,18 @@ func TestDCRFixLoopbackAllowLists(t *testing.T) {
 	}
 	n.mustRegister("default", token, `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["com.example.app:/cb","https://app.example.com/cb"]}`)
 }
+
+// TestDCRFixRATExpiresIn: registration_access_token_expires_in is the
+// configured TTL at issue, not one second short.
+func TestDCRFixRATExpiresIn(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	if got := reg["registration_access_token_expires_in"]; got != float64(30*24*3600) {
+		t.Fatalf("registration_access_token_expires_in = %v, want %d", got, 30*24*3600)
+	}
+	upd := send(t, http.MethodPut, reg["registration_client_uri"].(string), reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"]}`, reg["client_id"]))
+	if got := upd.JSON(t)["registration_access_token_expires_in"]; got != float64(30*24*3600) {
+		t.Fatalf("after PUT registration_access_token_expires_in = %v, want %d", got, 30*24*3600)
+	}
+}

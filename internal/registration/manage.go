@@ -80,9 +80,10 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 				return err
 			}
 		}
-		cl.UpdatedAt = s.now()
-		rat, err := s.newRegistrationToken(ws, cl)
-		issued.RegistrationToken = rat
+		now := s.now()
+		cl.UpdatedAt = now
+		rat, err := s.newRegistrationToken(ws, cl, now)
+		issued.RegistrationToken, issued.IssuedAt = rat, now
 		return err
 	})
 	switch {
