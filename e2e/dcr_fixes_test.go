@@ -163,3 +163,33 @@ func TestDCRFixRATExpiresIn(t *testing.T) {
 		t.Fatalf("after PUT registration_access_token_expires_in = %v, want %d", got, 30*24*3600)
 	}
 }
+
+// TestDCRFixBearerChallenges: RFC 6750 §3.1: no error code in the
+// challenge of a request that carried no token; insufficient_scope in the
+// challenge of a 403.
+func TestDCRFixBearerChallenges(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 10)
+	reg := n.mustRegister("default", token, `{"grant_types":["client_credentials"]}`)
+	uri := reg["registration_client_uri"].(string)
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		body := ""
+		if method == http.MethodPut {
+			body = fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"]}`, reg["client_id"])
+		}
+		r := send(t, method, uri, "", body)
+		if ch := r.Header.Get("WWW-Authenticate"); r.Status != 401 || ch != `Bearer realm="registrar"` {
+			t.Errorf("%s without a token: %d, WWW-Authenticate %q", method, r.Status, ch)
+		}
+	}
+	if r := n.register("default", "", `{"grant_types":["client_credentials"]}`); r.Header.Get("WWW-Authenticate") != `Bearer realm="registrar"` {
+		t.Errorf("register without a token: WWW-Authenticate %q", r.Header.Get("WWW-Authenticate"))
+	}
+
+	id, secret := n.createClient("default", "--grant-type", "client_credentials", "--scope", "profile")
+	at := n.clientCredentials("default", id, secret, "profile")["access_token"].(string)
+	r := n.register("default", at, `{"grant_types":["client_credentials"]}`)
+	if r.Status != 403 || r.JSON(t)["error"] != "insufficient_scope" || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+		t.Errorf("register with a token lacking dcr: %d %q %s", r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+	}
+}

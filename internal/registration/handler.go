@@ -38,6 +38,17 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("/{ws}/oauth2/register/{client_id}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
 }
 
+// writeError is httpapi.WriteError plus the challenge of a 403: RFC 6750
+// §3.1 puts insufficient_scope in WWW-Authenticate as well, and the shared
+// writer sends challenges with 401s only.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *oautherr.Error
+	if errors.As(err, &oe) && oe.Status == http.StatusForbidden && oe.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", oe.Challenge)
+	}
+	httpapi.WriteError(w, r, err)
+}
+
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
@@ -98,12 +109,12 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 		req.Body, err = readJSONBody(w, r)
 	}
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Register(r.Context(), ws, req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, resp)
@@ -112,12 +123,12 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Read(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
@@ -129,12 +140,12 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 		req.Body, err = readJSONBody(w, r)
 	}
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Update(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
@@ -143,11 +154,11 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	if err := h.Service.Delete(r.Context(), ws, r.PathValue("client_id"), req); err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -158,7 +169,7 @@ func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 // headers when the origin is allowed.
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := h.request(w, r); err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
