@@ -149,6 +149,32 @@ func TestDCRFixLoopbackAllowLists(t *testing.T) {
 	n.mustRegister("default", token, `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["com.example.app:/cb","https://app.example.com/cb"]}`)
 }
 
+// TestDCRFixManagementPaths: a client id with path characters in the
+// RFC 7592 URL answers 401 invalid_token, never 404 or a redirect, and
+// touches no client.
+func TestDCRFixManagementPaths(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
+	base := n.Base + "/default/oauth2/register/"
+	paths := []string{"x/y", id + "/", id + "/../" + id, "./" + id, id + "//x", "", id + "/x"}
+	for _, p := range paths {
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+			body := ""
+			if method == http.MethodPut {
+				body = fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"]}`, id)
+			}
+			r := send(t, method, base+p, rat, body)
+			if r.Status != 401 || r.JSON(t)["error"] != "invalid_token" || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s %q: %d %v %s", method, p, r.Status, r.Header.Get("Location"), r.Body)
+			}
+		}
+	}
+	if r := send(t, http.MethodGet, base+id, rat, ""); r.Status != 200 {
+		t.Fatalf("the client's own URL after the probes: %d %s", r.Status, r.Body)
+	}
+}
+
 // TestDCRFixRATExpiresIn: registration_access_token_expires_in is the
 // configured TTL at issue, not one second short.
 func TestDCRFixRATExpiresIn(t *testing.T) {

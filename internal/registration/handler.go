@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -26,16 +27,51 @@ type Handler struct {
 	Workspaces WorkspaceLookup
 }
 
-// Routes registers the endpoints (DESIGN.md URL layout).
+// Routes registers the endpoints (DESIGN.md URL layout). The client id
+// wildcard takes the rest of the path, slashes included: an id with path
+// characters is then an unknown client, answered 401 like any other
+// (issue 3), rather than a 404 telling the caller which URLs exist.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
 	mux.HandleFunc("/{ws}/oauth2/register", methodNotAllowed("POST, OPTIONS"))
-	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id}", h.handleRead)
-	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id}", h.handleUpdate)
-	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id}", h.handleDelete)
-	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id}", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register/{client_id}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id...}", h.handleRead)
+	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id...}", h.handleUpdate)
+	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id...}", h.handleDelete)
+	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id...}", h.handlePreflight)
+	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+}
+
+// RejectUncleanPaths wraps the whole mux: ServeMux redirects a path with
+// dot segments or doubled slashes to its cleaned form before any route
+// runs, so ".../register/ID/../ID" got a 307 to ".../register/ID". Under
+// /{ws}/oauth2/register/ such a path is answered as an unknown client
+// instead: 401, never a redirect, and never acted on.
+func RejectUncleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		if isManagementPath(p) && p != cleanPath(p) {
+			bearer, _ := bearerToken(r)
+			writeError(w, r, errRAT(bearer))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isManagementPath: /{ws}/oauth2/register/ followed by anything.
+func isManagementPath(p string) bool {
+	seg := strings.SplitN(p, "/", 5)
+	return len(seg) == 5 && seg[0] == "" && seg[2] == "oauth2" && seg[3] == "register"
+}
+
+// cleanPath is ServeMux's cleaning: path.Clean, keeping a trailing slash.
+func cleanPath(p string) string {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 // writeError is httpapi.WriteError plus the challenge of a 403: RFC 6750
