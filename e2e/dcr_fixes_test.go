@@ -175,6 +175,52 @@ func TestDCRFixManagementPaths(t *testing.T) {
 	}
 }
 
+// TestDCRFixAuditEveryRegistration: refusals decided before the metadata
+// (content type, size, malformed Authorization) are audited with their
+// reason, and RFC 7592 calls record the registration access token.
+func TestDCRFixAuditEveryRegistration(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 10)
+	reg := n.register("default", token, `{"grant_types":["client_credentials"]}`)
+	if reg.Status != 201 {
+		t.Fatalf("register: %d %s", reg.Status, reg.Body)
+	}
+	cl := reg.JSON(t)
+	post(t, n.Base+"/default/oauth2/register", "text/plain", `{}`, "Authorization", "Bearer "+token)
+	post(t, n.Base+"/default/oauth2/register", "application/json", `{"client_name":"`+strings.Repeat("x", 70<<10)+`"}`, "Authorization", "Bearer "+token)
+	post(t, n.Base+"/default/oauth2/register", "application/json", `{}`, "Authorization", "Basic "+token)
+	uri, id := cl["registration_client_uri"].(string), cl["client_id"].(string)
+	upd := send(t, http.MethodPut, uri, cl["registration_access_token"].(string), fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"]}`, id))
+	if upd.Status != 200 {
+		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
+	}
+	if r := send(t, http.MethodDelete, uri, upd.JSON(t)["registration_access_token"].(string), ""); r.Status != 204 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+
+	var reasons []string
+	credentials := map[string]string{}
+	for _, e := range n.auditEvents("default") {
+		if e["action"] == "register" && e["outcome"] == "denied" {
+			reasons = append(reasons, e["reason"].(string))
+		}
+		if e["outcome"] == "accepted" {
+			credentials[e["action"].(string)], _ = e["credential"].(string)
+		}
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{"content type", "exceeds", "Authorization"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no denied registration audited mentioning %q; reasons:\n%s", want, all)
+		}
+	}
+	for _, action := range []string{"update", "delete"} {
+		if credentials[action] != "registration_access_token" {
+			t.Errorf("accepted %s audited with credential %q, want registration_access_token", action, credentials[action])
+		}
+	}
+}
+
 // TestDCRFixRATExpiresIn: registration_access_token_expires_in is the
 // configured TTL at issue, not one second short.
 func TestDCRFixRATExpiresIn(t *testing.T) {

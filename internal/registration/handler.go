@@ -92,20 +92,40 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 	}
 }
 
-// request is the shared front half of every endpoint: workspace, CORS for
-// the workspace's browser origins, and the bearer token (header only:
-// RFC 6750 §2.3 discourages tokens in URLs).
-func (h *Handler) request(w http.ResponseWriter, r *http.Request) (workspace.Workspace, Request, error) {
-	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
-	if errors.Is(err, store.ErrNotFound) {
-		return ws, Request{}, oautherr.New(oautherr.NotFound, "no such workspace")
-	}
+// request is the shared front half of every endpoint: workspace and CORS,
+// the bearer token (header only: RFC 6750 §2.3 discourages tokens in URLs)
+// and, withBody, the JSON body. A refusal found here is audited as a
+// denial of action like those the service decides (issue 3: every
+// registration request is an audit event, a wrong content type or an
+// oversized body included); an unknown workspace has nowhere to be audited.
+func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string, withBody bool) (workspace.Workspace, Request, error) {
+	ws, err := h.workspace(w, r)
 	if err != nil {
 		return ws, Request{}, err
 	}
+	req := Request{RemoteAddr: r.RemoteAddr}
+	req.Bearer, err = bearerToken(r)
+	if err == nil && withBody {
+		req.Body, err = readJSONBody(w, r)
+	}
+	if err != nil {
+		err = h.Service.deny(r.Context(), ws, action, r.PathValue("client_id"), req, grant{}, err)
+	}
+	return ws, req, err
+}
+
+// workspace resolves the path's workspace and sets CORS headers for the
+// workspace's browser origins.
+func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.Workspace, error) {
+	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, oautherr.New(oautherr.NotFound, "no such workspace")
+	}
+	if err != nil {
+		return ws, err
+	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, PUT, DELETE, OPTIONS")
-	bearer, err := bearerToken(r)
-	return ws, Request{Bearer: bearer, RemoteAddr: r.RemoteAddr}, err
+	return ws, nil
 }
 
 func bearerToken(r *http.Request) (string, error) {
@@ -140,10 +160,7 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
-	if err == nil {
-		req.Body, err = readJSONBody(w, r)
-	}
+	ws, req, err := h.request(w, r, "register", true)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -157,7 +174,7 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
+	ws, req, err := h.request(w, r, "read", false)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -171,10 +188,7 @@ func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
-	if err == nil {
-		req.Body, err = readJSONBody(w, r)
-	}
+	ws, req, err := h.request(w, r, "update", true)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -188,7 +202,7 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
+	ws, req, err := h.request(w, r, "delete", false)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -201,10 +215,10 @@ func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handlePreflight answers CORS preflights; request() has already set the
-// headers when the origin is allowed.
+// handlePreflight answers CORS preflights; workspace() has already set
+// the headers when the origin is allowed.
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := h.request(w, r); err != nil {
+	if _, err := h.workspace(w, r); err != nil {
 		writeError(w, r, err)
 		return
 	}

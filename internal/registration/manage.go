@@ -165,12 +165,13 @@ func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID s
 	return nil
 }
 
-// audit records an accepted management action. A failure to write it is
-// not the client's problem once the action is committed, so it is only
+// audit records an accepted management action, which only the client's
+// registration access token can authorize. A failure to write it is not
+// the client's problem once the action is committed, so it is only
 // logged.
 func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) {
 	s.count(ws, action, "accepted")
-	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, grant{}, "")); err != nil {
+	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, ratGrant, "")); err != nil {
 		httpapi.Logger(ctx).Warn("writing audit event", "action", action, "err", err)
 	}
 }

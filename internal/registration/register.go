@@ -27,7 +27,7 @@ type Response map[string]any
 // reason; nothing else is written for them.
 func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Request) (Response, error) {
 	if !ws.Settings.Registration.Enabled {
-		return nil, oautherr.New(oautherr.NotFound, "dynamic client registration is not enabled in this workspace")
+		return nil, s.deny(ctx, ws, "register", "", req, grant{}, oautherr.New(oautherr.NotFound, "dynamic client registration is not enabled in this workspace"))
 	}
 	g, err := s.authorize(ctx, ws, req.Bearer)
 	if err != nil {
