@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
@@ -217,6 +218,56 @@ func TestDCRFixAuditEveryRegistration(t *testing.T) {
 	for _, action := range []string{"update", "delete"} {
 		if credentials[action] != "registration_access_token" {
 			t.Errorf("accepted %s audited with credential %q, want registration_access_token", action, credentials[action])
+		}
+	}
+}
+
+// TestDCRFixIATListStatus: `iat list` tells used-up, expired, revoked and
+// active tokens apart, shows unlimited tokens as such, and --json carries
+// the status.
+func TestDCRFixIATListStatus(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	create := func(desc string, args ...string) string {
+		out := n.mustCLI(append([]string{"iat", "create", "--json", "--description", desc}, args...)...)
+		var v struct{ ID, Token string }
+		if json.Unmarshal([]byte(out), &v) != nil {
+			t.Fatal(out)
+		}
+		return v.Token
+	}
+	n.mustRegister("default", create("usedup", "--uses", "1"), `{"grant_types":["client_credentials"]}`)
+	n.mustRegister("default", create("unlimited", "--uses", "0"), `{"grant_types":["client_credentials"]}`)
+	create("active", "--uses", "3")
+	create("expired", "--expires", "1s")
+	create("revoked")
+	var list []map[string]any
+	json.Unmarshal([]byte(n.mustCLI("iat", "list", "--json")), &list)
+	for _, it := range list {
+		if it["description"] == "revoked" {
+			n.mustCLI("iat", "revoke", it["id"].(string))
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+
+	want := map[string]struct{ status, uses string }{
+		"usedup": {"used up", "1/1"}, "unlimited": {"active", "1/unlimited"}, "active": {"active", "0/3"},
+		"expired": {"expired", "0/1"}, "revoked": {"revoked", "0/1"},
+	}
+	text := n.mustCLI("iat", "list")
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] == "ID" {
+			continue
+		}
+		w, ok := want[f[len(f)-1]]
+		if !ok || !strings.Contains(line, " "+w.uses+" ") || !strings.Contains(line, " "+w.status+" ") {
+			t.Errorf("line %q; want uses %s and status %s", line, w.uses, w.status)
+		}
+	}
+	json.Unmarshal([]byte(n.mustCLI("iat", "list", "--json")), &list)
+	for _, it := range list {
+		if w := want[it["description"].(string)]; it["status"] != w.status {
+			t.Errorf("%v: status %v, want %s", it["description"], it["status"], w.status)
 		}
 	}
 }
