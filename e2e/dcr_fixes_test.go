@@ -316,3 +316,36 @@ func TestDCRFixBearerChallenges(t *testing.T) {
 		t.Errorf("register with a token lacking dcr: %d %q %s", r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
 	}
 }
+
+// TestDCRFixClientProvenance: `client get --json` shows how, through
+// which token and when a client was registered.
+func TestDCRFixClientProvenance(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	out := n.mustCLI("iat", "create", "--json")
+	var iat struct{ ID, Token string }
+	json.Unmarshal([]byte(out), &iat)
+	start := time.Now().Add(-time.Minute)
+	reg := n.mustRegister("default", iat.Token, `{"grant_types":["client_credentials"],"software_id":"sw-42"}`)
+	var got struct {
+		Origin     string
+		Registered struct {
+			Origin               string    `json:"origin"`
+			InitialAccessTokenID string    `json:"initial_access_token_id"`
+			SoftwareID           string    `json:"software_id"`
+			RegisteredAt         time.Time `json:"registered_at"`
+		}
+	}
+	out = n.mustCLI("client", "get", reg["client_id"].(string), "--json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(out)
+	}
+	r := got.Registered
+	if got.Origin != "dcr" || r.Origin != "dcr" || r.InitialAccessTokenID != iat.ID || r.SoftwareID != "sw-42" ||
+		r.RegisteredAt.Before(start) || r.RegisteredAt.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("client get --json: %s", out)
+	}
+	text := n.mustCLI("client", "get", reg["client_id"].(string))
+	if !strings.Contains(text, iat.ID) {
+		t.Fatalf("client get does not name the initial access token:\n%s", text)
+	}
+}
