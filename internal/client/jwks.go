@@ -105,27 +105,43 @@ func checkJWKMembers(m map[string]json.RawMessage) error {
 			return fmt.Errorf("contains private key member %q; register public keys only", private)
 		}
 	}
-	if allowed, ok := curves[kty]; ok {
-		var crv string
-		if json.Unmarshal(m["crv"], &crv) != nil || crv == "" {
-			return fmt.Errorf("an %s key needs crv (one of %s)", kty, strings.Join(allowed, ", "))
-		}
-		if !slices.Contains(allowed, crv) {
-			return fmt.Errorf("crv %q is not accepted for kty %s; use %s", crv, kty, strings.Join(allowed, ", "))
-		}
+	if err := checkCurve(kty, m["crv"]); err != nil {
+		return err
 	}
+	return checkKidAndUse(m)
+}
+
+func checkCurve(kty string, raw json.RawMessage) error {
+	allowed, ok := curves[kty]
+	if !ok {
+		return nil
+	}
+	var crv string
+	if json.Unmarshal(raw, &crv) != nil || crv == "" {
+		return fmt.Errorf("an %s key needs crv (one of %s)", kty, strings.Join(allowed, ", "))
+	}
+	if !slices.Contains(allowed, crv) {
+		return fmt.Errorf("crv %q is not accepted for kty %s; use %s", crv, kty, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// checkKidAndUse: both are strings when present; use is sig or enc, the
+// values RFC 7517 §4.2 defines and OIDC Registration §2 relies on to tell
+// signing keys from encryption keys.
+func checkKidAndUse(m map[string]json.RawMessage) error {
 	for _, name := range []string{"kid", "use"} {
 		var s string
 		if raw, ok := m[name]; ok && json.Unmarshal(raw, &s) != nil {
 			return fmt.Errorf("%s must be a string", name)
 		}
 	}
-	var use string
-	json.Unmarshal(m["use"], &use)
-	// RFC 7517 §4.2 defines sig and enc; OIDC Registration §2 relies on
-	// them to tell signing keys from encryption keys.
-	if _, ok := m["use"]; ok && use != "sig" && use != "enc" {
-		return fmt.Errorf("use %q must be sig or enc", use)
+	if raw, ok := m["use"]; ok {
+		var use string
+		json.Unmarshal(raw, &use)
+		if use != "sig" && use != "enc" {
+			return fmt.Errorf("use %q must be sig or enc", use)
+		}
 	}
 	return nil
 }
