@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -165,11 +166,15 @@ func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName 
 	return nil
 }
 
-// clientView is the RFC 7591 view of a client plus where it came from.
+// clientView is the RFC 7591 view of a client plus where it came from:
+// "origin" alone, kept for scripts that read it, and "registered", the
+// whole provenance (through which initial access token or software id,
+// and when), which an operator needs to trace a DCR client back.
 func clientView(cl client.Client, secret string) map[string]any {
 	view := client.View(cl)
 	view["workspace"] = cl.Workspace
 	view["origin"] = cl.Provenance.Origin
+	view["registered"] = cl.Provenance
 	if secret != "" {
 		view["client_secret"] = secret
 	}
@@ -186,9 +191,24 @@ func printClient(cmd *cobra.Command, cl client.Client, secret string) error {
 	if secret != "" {
 		fmt.Fprintf(w, "client_secret: %s   (shown once)\n", secret)
 	}
-	fmt.Fprintf(w, "workspace:     %s\norigin:        %s\nauth method:   %s\ngrant types:   %s\nscope:         %s\n",
-		cl.Workspace, originLabel(cl), cl.Metadata.AuthMethod(), strings.Join(cl.Metadata.Grants(), " "), cl.Metadata.Scope)
+	fmt.Fprintf(w, "workspace:     %s\norigin:        %s\nregistered:    %s\nauth method:   %s\ngrant types:   %s\nscope:         %s\n",
+		cl.Workspace, originLabel(cl), provenanceText(cl.Provenance), cl.Metadata.AuthMethod(), strings.Join(cl.Metadata.Grants(), " "), cl.Metadata.Scope)
 	return nil
+}
+
+// provenanceText is when a client was registered and through what.
+func provenanceText(p client.Provenance) string {
+	parts := []string{p.RegisteredAt.UTC().Format(time.RFC3339)}
+	if p.InitialAccessTokenID != "" {
+		parts = append(parts, "initial access token "+p.InitialAccessTokenID)
+	}
+	if p.SoftwareID != "" {
+		parts = append(parts, "software_id "+p.SoftwareID)
+	}
+	if p.SoftwareStatementIss != "" {
+		parts = append(parts, "software statement from "+p.SoftwareStatementIss)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func writeJSON(w io.Writer, v any) error {

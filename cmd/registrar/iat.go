@@ -38,15 +38,40 @@ type iatView struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ExpiresAt   time.Time  `json:"expires_at"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	// Status is active, used up, expired or revoked, so that scripts need
+	// not redo the arithmetic (max_uses 0 means unlimited).
+	Status string `json:"status"`
 }
 
-func viewIAT(t store.InitialAccessToken, token string) iatView {
+func viewIAT(t store.InitialAccessToken, token string, now time.Time) iatView {
 	v := iatView{ID: t.ID, Token: token, Workspace: t.Workspace, Description: t.Description,
-		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt}
+		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: iatStatus(t, now)}
 	if !t.RevokedAt.IsZero() {
 		v.RevokedAt = &t.RevokedAt
 	}
 	return v
+}
+
+// iatStatus applies the rules the registration endpoint applies to the
+// token, so that a token listed active is one that still works.
+func iatStatus(t store.InitialAccessToken, now time.Time) string {
+	switch {
+	case !t.RevokedAt.IsZero():
+		return "revoked"
+	case t.MaxUses > 0 && t.Uses >= t.MaxUses:
+		return "used up"
+	case !now.Before(t.ExpiresAt):
+		return "expired"
+	}
+	return "active"
+}
+
+// maxUsesLabel shows 0, which means no limit, as "unlimited".
+func maxUsesLabel(maxUses int) string {
+	if maxUses == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(maxUses)
 }
 
 func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
@@ -78,9 +103,9 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 		return err
 	}
 	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), viewIAT(iat, token))
+		return writeJSON(cmd.OutOrStdout(), viewIAT(iat, token, now))
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %d\nexpires: %s\n", id, token, uses, iat.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %s\nexpires: %s\n", id, token, maxUsesLabel(uses), iat.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
 
@@ -91,9 +116,10 @@ func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) 
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	views := make([]iatView, 0, len(tokens))
 	for _, t := range tokens {
-		views = append(views, viewIAT(t, ""))
+		views = append(views, viewIAT(t, "", now))
 	}
 	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), views)
@@ -101,13 +127,7 @@ func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) 
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSES\tEXPIRES\tSTATUS\tDESCRIPTION")
 	for _, v := range views {
-		status := "active"
-		if v.RevokedAt != nil {
-			status = "revoked"
-		} else if time.Now().After(v.ExpiresAt) {
-			status = "expired"
-		}
-		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\t%s\n", v.ID, v.Uses, v.MaxUses, v.ExpiresAt.Format(time.RFC3339), status, v.Description)
+		fmt.Fprintf(tw, "%s\t%d/%s\t%s\t%s\t%s\n", v.ID, v.Uses, maxUsesLabel(v.MaxUses), v.ExpiresAt.Format(time.RFC3339), v.Status, v.Description)
 	}
 	return tw.Flush()
 }

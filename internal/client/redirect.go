@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -47,43 +48,97 @@ func checkURIList(name string, uris []string, appType string, p Policy, mkErr fu
 // forms that normalise to something else are refused here rather than
 // left to surprise the client later.
 func checkRedirectURI(raw, appType string, p Policy) error {
+	u, err := parseRedirectURI(raw)
+	if err != nil {
+		return err
+	}
+	switch u.Scheme {
+	case "https":
+		err = checkHTTPSRedirect(raw, u)
+	case "http":
+		err = checkLoopbackRedirect(raw, u, appType)
+	default:
+		err = checkPrivateUseRedirect(raw, u, appType, p)
+	}
+	if err != nil {
+		return err
+	}
+	return checkAllowLists(raw, u, p)
+}
+
+// parseRedirectURI applies the rules every scheme shares.
+func parseRedirectURI(raw string) (*url.URL, error) {
 	if raw == "" || len(raw) > maxURILen {
-		return fmt.Errorf("must be a non-empty URI of at most %d characters", maxURILen)
+		return nil, fmt.Errorf("must be a non-empty URI of at most %d characters", maxURILen)
 	}
 	if strings.Contains(raw, "#") {
-		return fmt.Errorf("%q must not contain a fragment (RFC 6749 §3.1.2)", raw)
+		return nil, fmt.Errorf("%q must not contain a fragment (RFC 6749 §3.1.2)", raw)
 	}
 	if strings.Contains(raw, "*") {
-		return fmt.Errorf("%q: wildcards are not allowed; register each URI exactly", raw)
+		return nil, fmt.Errorf("%q: wildcards are not allowed; register each URI exactly", raw)
 	}
 	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return fmt.Errorf("%q must not contain spaces or control characters", raw)
+		return nil, fmt.Errorf("%q must not contain spaces or control characters", raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() {
-		return fmt.Errorf("%q is not an absolute URI", raw)
+		return nil, fmt.Errorf("%q is not an absolute URI", raw)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if slices.Contains(dangerousSchemes, scheme) {
-		return fmt.Errorf("%q: the %s scheme is not allowed", raw, scheme)
+		return nil, fmt.Errorf("%q: the %s scheme is not allowed", raw, scheme)
 	}
 	if u.Scheme != scheme {
-		return fmt.Errorf("%q: the scheme must be lower case", raw)
+		return nil, fmt.Errorf("%q: the scheme must be lower case", raw)
 	}
 	if u.User != nil {
-		return fmt.Errorf("%q must not contain user information", raw)
+		return nil, fmt.Errorf("%q must not contain user information", raw)
 	}
-	switch scheme {
-	case "https":
-		return checkHTTPSRedirect(raw, u, p)
-	case "http":
-		return checkLoopbackRedirect(raw, u, appType)
-	default:
-		return checkPrivateUseRedirect(raw, u, appType, p)
+	if err := checkPort(u); err != nil {
+		return nil, fmt.Errorf("%q: %v", raw, err)
 	}
+	return u, nil
 }
 
-func checkHTTPSRedirect(raw string, u *url.URL, p Policy) error {
+// checkPort: url.Parse takes any digits after the colon. A port no TCP
+// connection can use, or one written in a second form (":0443", a bare
+// ":"), would be stored and then never match the exact string comparison
+// at the authorization endpoint.
+func checkPort(u *url.URL) error {
+	port := u.Port()
+	if port == "" {
+		if strings.HasSuffix(u.Host, ":") {
+			return fmt.Errorf("the port is empty")
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return fmt.Errorf("port %s must be a number from 1 to 65535 without leading zeros", port)
+	}
+	return nil
+}
+
+// checkAllowLists applies the workspace's lists to every redirect URI:
+// redirect_schemes to every scheme and redirect_hosts to every http(s)
+// host. A native client's loopback URI is no exception, or any client
+// could pass an operator's lists by registering as native.
+func checkAllowLists(raw string, u *url.URL, p Policy) error {
+	if len(p.RedirectSchemes) > 0 && !slices.Contains(p.RedirectSchemes, u.Scheme) {
+		return fmt.Errorf("%q: scheme %s is not allowed; allowed schemes: %s", raw, u.Scheme, strings.Join(p.RedirectSchemes, ", "))
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || len(p.RedirectHosts) == 0 {
+		return nil
+	}
+	// An IPv6 literal may be listed with or without its brackets.
+	host := u.Hostname()
+	if !slices.Contains(p.RedirectHosts, host) && !slices.Contains(p.RedirectHosts, "["+host+"]") {
+		return fmt.Errorf("%q: host %s is not allowed; allowed hosts: %s", raw, host, strings.Join(p.RedirectHosts, ", "))
+	}
+	return nil
+}
+
+func checkHTTPSRedirect(raw string, u *url.URL) error {
 	host := u.Hostname()
 	if host == "" {
 		return fmt.Errorf("%q has no host", raw)
@@ -93,9 +148,6 @@ func checkHTTPSRedirect(raw string, u *url.URL, p Policy) error {
 	}
 	if hasDotSegment(u.EscapedPath()) {
 		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
-	}
-	if len(p.RedirectHosts) > 0 && !slices.Contains(p.RedirectHosts, host) {
-		return fmt.Errorf("%q: host %s is not allowed; allowed hosts: %s", raw, host, strings.Join(p.RedirectHosts, ", "))
 	}
 	return nil
 }
@@ -119,10 +171,9 @@ func checkPrivateUseRedirect(raw string, u *url.URL, appType string, p Policy) e
 	if appType != ApplicationTypeNative {
 		return fmt.Errorf("%q: custom URI schemes are allowed only for native clients (application_type native)", raw)
 	}
+	// An operator who lists schemes has chosen them; checkAllowLists
+	// enforces the list, and the reverse-DNS rule is for when there is none.
 	if len(p.RedirectSchemes) > 0 {
-		if !slices.Contains(p.RedirectSchemes, u.Scheme) {
-			return fmt.Errorf("%q: scheme %s is not allowed; allowed: %s", raw, u.Scheme, strings.Join(p.RedirectSchemes, ", "))
-		}
 		return nil
 	}
 	if !strings.Contains(u.Scheme, ".") {

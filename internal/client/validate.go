@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -22,10 +21,12 @@ type Policy struct {
 	AuthMethods   []string
 	// SigningAlgs are the algs ID tokens can be signed with.
 	SigningAlgs []string
-	// RedirectSchemes lists private-use schemes allowed for native apps;
-	// empty allows any reverse-DNS scheme (RFC 8252 §7.1).
+	// RedirectSchemes, when set, lists every scheme a redirect URI may
+	// use (https and http included); empty allows https, loopback http
+	// for native apps and any reverse-DNS private-use scheme (RFC 8252 §7.1).
 	RedirectSchemes []string
-	// RedirectHosts, when set, limits https redirect URI hosts.
+	// RedirectHosts, when set, limits the hosts of https and http
+	// (loopback) redirect URIs.
 	RedirectHosts []string
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
@@ -63,7 +64,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 // authorization_code would be inconsistent (RFC 7591 §2.1).
 func applyDefaults(md *Metadata) {
 	if md.ApplicationType == "" {
-		md.ApplicationType = ApplicationTypeWeb
+		md.ApplicationType = defaultApplicationType(md.RedirectURIs)
 	}
 	if md.TokenEndpointAuthMethod == "" {
 		md.TokenEndpointAuthMethod = AuthClientSecretBasic
@@ -80,6 +81,24 @@ func applyDefaults(md *Metadata) {
 	if md.IDTokenSignedResponseAlg == "" {
 		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
 	}
+}
+
+// defaultApplicationType is web (OIDC Registration §2) unless every
+// redirect URI is loopback http or a private-use scheme, which only a
+// native app can receive (RFC 8252 §7.1, §7.3). MCP clients register that
+// way without application_type; RFC 7591 §3.2.1 lets the server choose the
+// value as long as the response carries it, and View always returns it.
+func defaultApplicationType(uris []string) string {
+	if len(uris) == 0 {
+		return ApplicationTypeWeb
+	}
+	for _, raw := range uris {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme == "" || u.Scheme == "https" || (u.Scheme == "http" && !isLoopbackHost(u.Hostname())) {
+			return ApplicationTypeWeb
+		}
+	}
+	return ApplicationTypeNative
 }
 
 func metaErr(format string, args ...any) error { return oautherr.InvalidMetadata(format, args...) }
@@ -249,37 +268,11 @@ func httpsURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("%q must not contain user information", raw)
 	}
+	if err := checkPort(u); err != nil {
+		return fmt.Errorf("%q: %v", raw, err)
+	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("%q must not contain a fragment", raw)
-	}
-	return nil
-}
-
-// checkKeys: jwks and jwks_uri are mutually exclusive (RFC 7591 §2), and a
-// jwks holds public keys only.
-func checkKeys(md *Metadata, _ Policy) error {
-	if len(md.JWKS) > 0 && md.JWKSURI != "" {
-		return metaErr("jwks and jwks_uri: use one, not both (RFC 7591 §2)")
-	}
-	if len(md.JWKS) == 0 {
-		return nil
-	}
-	var set struct {
-		Keys []map[string]json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(md.JWKS, &set); err != nil || set.Keys == nil {
-		return metaErr("jwks: must be a JWK Set object {\"keys\":[...]}")
-	}
-	for i, k := range set.Keys {
-		var kty string
-		if json.Unmarshal(k["kty"], &kty) != nil || (kty != "RSA" && kty != "EC" && kty != "OKP") {
-			return metaErr("jwks.keys[%d]: kty must be RSA, EC or OKP", i)
-		}
-		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"} {
-			if _, ok := k[private]; ok {
-				return metaErr("jwks.keys[%d]: contains private key member %q; register public keys only", i, private)
-			}
-		}
 	}
 	return nil
 }

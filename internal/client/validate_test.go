@@ -35,6 +35,73 @@ func register(t *testing.T, body string) (Metadata, error) {
 	return Validate(md, testPolicy)
 }
 
+// registerWith is register under another policy.
+func registerWith(t *testing.T, p Policy, body string) (Metadata, error) {
+	t.Helper()
+	obj, err := strictjson.DecodeObject([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := DecodeMetadata(obj)
+	if err != nil {
+		return Metadata{}, err
+	}
+	return Validate(md, p)
+}
+
+// wantCode fails unless err is an oautherr.Error with code whose
+// description mentions every one of mention.
+func wantCode(t *testing.T, err error, code string, mention ...string) {
+	t.Helper()
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) || oe.Code != code {
+		t.Fatalf("err = %v, want %s", err, code)
+	}
+	for _, m := range mention {
+		if !strings.Contains(oe.Description, m) {
+			t.Fatalf("description %q does not mention %q", oe.Description, m)
+		}
+	}
+}
+
+// TestValidateRedirectAllowLists: the workspace's redirect_schemes apply
+// to every scheme and redirect_hosts to every http(s) host, loopback
+// redirects of native clients included, so neither list can be bypassed.
+func TestValidateRedirectAllowLists(t *testing.T) {
+	p := testPolicy
+	p.RedirectSchemes = []string{"https", "com.example.app"}
+	p.RedirectHosts = []string{"app.example.com"}
+	native := func(uri string) string {
+		return `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["` + uri + `"]}`
+	}
+	_, err := registerWith(t, p, native("http://127.0.0.1/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme http", "https, com.example.app")
+	_, err = registerWith(t, p, native("com.other.app:/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme com.other.app", "https, com.example.app")
+	_, err = registerWith(t, p, native("https://evil.example/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "host evil.example", "app.example.com")
+	for _, ok := range []string{"com.example.app:/cb", "https://app.example.com/cb"} {
+		if _, err := registerWith(t, p, native(ok)); err != nil {
+			t.Fatalf("%s: %v", ok, err)
+		}
+	}
+
+	p.RedirectSchemes = []string{"https", "http"}
+	_, err = registerWith(t, p, native("http://127.0.0.1:8080/cb"))
+	wantCode(t, err, oautherr.InvalidRedirectURI, "host 127.0.0.1", "app.example.com")
+	p.RedirectHosts = []string{"app.example.com", "127.0.0.1", "::1"}
+	for _, ok := range []string{"http://127.0.0.1:8080/cb", "http://[::1]/cb"} {
+		if _, err := registerWith(t, p, native(ok)); err != nil {
+			t.Fatalf("%s with its host listed: %v", ok, err)
+		}
+	}
+
+	// A list of private-use schemes only now also rules out https.
+	p.RedirectSchemes, p.RedirectHosts = []string{"com.example.app"}, nil
+	_, err = registerWith(t, p, `{"redirect_uris":["https://app.example.com/cb"]}`)
+	wantCode(t, err, oautherr.InvalidRedirectURI, "scheme https")
+}
+
 func TestValidateAccepts(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -64,7 +131,7 @@ func TestValidateAccepts(t *testing.T) {
 		}},
 		{"differently cased member is ignored", `{"redirect_uris":["https://a.example/cb"],"Redirect_URIs":["javascript:alert(1)"]}`, nil},
 		{"unknown members ignored", `{"redirect_uris":["https://a.example/cb"],"frobnicate":true,"client_id":"chosen"}`, nil},
-		{"public jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}}`, nil},
+		{"public jwks", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[{"crv":"P-256","kty":"EC","x":"R1h1kTKU1DKWN0VjyGA3dlGSJiKnmD6IfagZLxKC-SY","y":"gRpn8BaKXwUiidVTIguv38IzQiZd2mTwTelxv4S_3gc"}]}}`, nil},
 		{"lifetimes within bounds", `{"grant_types":["client_credentials"],"access_token_lifetime":300}`, nil},
 		{"nulls are absent", `{"redirect_uris":["https://a.example/cb"],"client_name":null,"contacts":null}`, nil},
 	}
@@ -92,14 +159,19 @@ func TestValidateRejects(t *testing.T) {
 		{"data scheme", `{"redirect_uris":["data:text/html,hi"]}`, oautherr.InvalidRedirectURI, "data"},
 		{"wildcard", `{"redirect_uris":["https://*.example.com/cb"]}`, oautherr.InvalidRedirectURI, "wildcard"},
 		{"http for web", `{"redirect_uris":["http://app.example.com/cb"]}`, oautherr.InvalidRedirectURI, "https"},
-		{"http localhost for web", `{"redirect_uris":["http://localhost:3000/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"http localhost for web", `{"application_type":"web","redirect_uris":["http://localhost:3000/cb"]}`, oautherr.InvalidRedirectURI, "native"},
 		{"http non-loopback for native", `{"application_type":"native","redirect_uris":["http://example.com/cb"]}`, oautherr.InvalidRedirectURI, "loopback"},
-		{"custom scheme for web", `{"redirect_uris":["com.example.app:/cb"]}`, oautherr.InvalidRedirectURI, "native"},
+		{"custom scheme for web", `{"application_type":"web","redirect_uris":["com.example.app:/cb"]}`, oautherr.InvalidRedirectURI, "native"},
 		{"non reverse-DNS scheme", `{"application_type":"native","redirect_uris":["myapp:/cb"]}`, oautherr.InvalidRedirectURI, "reverse domain"},
 		{"userinfo", `{"redirect_uris":["https://user@a.example/cb"]}`, oautherr.InvalidRedirectURI, "user"},
 		{"relative", `{"redirect_uris":["/cb"]}`, oautherr.InvalidRedirectURI, "absolute"},
 		{"upper-case host", `{"redirect_uris":["https://A.example/cb"]}`, oautherr.InvalidRedirectURI, "lower case"},
 		{"dot segment", `{"redirect_uris":["https://a.example/x/../cb"]}`, oautherr.InvalidRedirectURI, "segments"},
+		{"port out of range", `{"redirect_uris":["https://a.example:99999/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"port zero", `{"application_type":"native","redirect_uris":["http://127.0.0.1:0/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"port with leading zero", `{"redirect_uris":["https://a.example:0443/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"empty port", `{"redirect_uris":["https://a.example:/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"client_uri port out of range", `{"redirect_uris":["https://a.example/cb"],"client_uri":"https://a.example:70000/"}`, oautherr.InvalidClientMetadata, "port"},
 		{"missing for code grant", `{"client_name":"x"}`, oautherr.InvalidRedirectURI, "required"},
 		{"duplicate redirect", `{"redirect_uris":["https://a.example/cb","https://a.example/cb"]}`, oautherr.InvalidRedirectURI, "twice"},
 		{"jwks and jwks_uri", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[]},"jwks_uri":"https://a.example/jwks"}`, oautherr.InvalidClientMetadata, "both"},
@@ -140,5 +212,44 @@ func TestValidateRejects(t *testing.T) {
 				t.Fatalf("got %s %q; want %s mentioning %q", oe.Code, oe.Description, tc.code, tc.mention)
 			}
 		})
+	}
+}
+
+// TestValidateInfersNative: with application_type omitted and only
+// loopback http or private-use redirect URIs, as MCP clients register,
+// the server chooses native (RFC 7591 §3.2.1 lets it, since the value is
+// returned); anything else keeps the web default, and an explicit web is
+// never overridden.
+func TestValidateInfersNative(t *testing.T) {
+	cases := []struct {
+		name, body, appType string
+	}{
+		{"MCP loopback IP", `{"redirect_uris":["http://127.0.0.1:6274/oauth/callback"],"token_endpoint_auth_method":"none"}`, "native"},
+		{"MCP localhost", `{"redirect_uris":["http://localhost:6274/oauth/callback"],"token_endpoint_auth_method":"none"}`, "native"},
+		{"IPv6 loopback and private-use", `{"redirect_uris":["http://[::1]/cb","com.example.app:/cb"]}`, "native"},
+		{"https only", `{"redirect_uris":["https://a.example/cb"]}`, "web"},
+		{"no redirect URIs", `{"grant_types":["client_credentials"]}`, "web"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := register(t, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.ApplicationType != tc.appType {
+				t.Fatalf("application_type %q, want %q", md.ApplicationType, tc.appType)
+			}
+		})
+	}
+	for name, body := range map[string]string{
+		"explicit web":      `{"application_type":"web","redirect_uris":["http://127.0.0.1:6274/oauth/callback"]}`,
+		"mixed with https":  `{"redirect_uris":["http://127.0.0.1/cb","https://a.example/cb"]}`,
+		"non-loopback http": `{"redirect_uris":["http://a.example/cb"]}`,
+	} {
+		_, err := register(t, body)
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRedirectURI {
+			t.Errorf("%s: err = %v, want invalid_redirect_uri", name, err)
+		}
 	}
 }

@@ -22,6 +22,15 @@ type grant struct {
 	open       bool
 }
 
+// credentialRegistrationToken labels RFC 7592 calls authenticated by the
+// client's registration access token. It is never consumed like the
+// store's credential kinds, so it is not one of them.
+const credentialRegistrationToken = "registration_access_token"
+
+// ratGrant is what authorized an accepted RFC 7592 call; the event's
+// client id says whose token it was.
+var ratGrant = grant{use: store.CredentialUse{Kind: credentialRegistrationToken}}
+
 // label names the credential in audit events (an id, never a value).
 func (g grant) label() string {
 	switch {
@@ -29,6 +38,8 @@ func (g grant) label() string {
 		return "open"
 	case g.use.Kind == store.CredentialNone:
 		return "none"
+	case g.use.ID == "":
+		return g.use.Kind
 	}
 	return g.use.Kind + ":" + g.use.ID
 }

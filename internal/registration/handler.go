@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -26,16 +27,62 @@ type Handler struct {
 	Workspaces WorkspaceLookup
 }
 
-// Routes registers the endpoints (DESIGN.md URL layout).
+// Routes registers the endpoints (DESIGN.md URL layout). The client id
+// wildcard takes the rest of the path, slashes included: an id with path
+// characters is then an unknown client, answered 401 like any other
+// (issue 3), rather than a 404 telling the caller which URLs exist.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
 	mux.HandleFunc("/{ws}/oauth2/register", methodNotAllowed("POST, OPTIONS"))
-	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id}", h.handleRead)
-	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id}", h.handleUpdate)
-	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id}", h.handleDelete)
-	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id}", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register/{client_id}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id...}", h.handleRead)
+	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id...}", h.handleUpdate)
+	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id...}", h.handleDelete)
+	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id...}", h.handlePreflight)
+	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+}
+
+// RejectUncleanPaths wraps the whole mux: ServeMux redirects a path with
+// dot segments or doubled slashes to its cleaned form before any route
+// runs, so ".../register/ID/../ID" got a 307 to ".../register/ID". Under
+// /{ws}/oauth2/register/ such a path is answered as an unknown client
+// instead: 401, never a redirect, and never acted on.
+func RejectUncleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		if isManagementPath(p) && p != cleanPath(p) {
+			bearer, _ := bearerToken(r)
+			writeError(w, r, errRAT(bearer))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isManagementPath: /{ws}/oauth2/register/ followed by anything.
+func isManagementPath(p string) bool {
+	seg := strings.SplitN(p, "/", 5)
+	return len(seg) == 5 && seg[0] == "" && seg[2] == "oauth2" && seg[3] == "register"
+}
+
+// cleanPath is ServeMux's cleaning: path.Clean, keeping a trailing slash.
+func cleanPath(p string) string {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
+}
+
+// writeError is httpapi.WriteError plus the challenge of a 403: RFC 6750
+// §3.1 puts insufficient_scope in WWW-Authenticate as well, and the shared
+// writer sends challenges with 401s only.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var oe *oautherr.Error
+	if errors.As(err, &oe) && oe.Status == http.StatusForbidden && oe.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", oe.Challenge)
+	}
+	httpapi.WriteError(w, r, err)
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {
@@ -45,20 +92,40 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 	}
 }
 
-// request is the shared front half of every endpoint: workspace, CORS for
-// the workspace's browser origins, and the bearer token (header only:
-// RFC 6750 §2.3 discourages tokens in URLs).
-func (h *Handler) request(w http.ResponseWriter, r *http.Request) (workspace.Workspace, Request, error) {
-	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
-	if errors.Is(err, store.ErrNotFound) {
-		return ws, Request{}, oautherr.New(oautherr.NotFound, "no such workspace")
-	}
+// request is the shared front half of every endpoint: workspace and CORS,
+// the bearer token (header only: RFC 6750 §2.3 discourages tokens in URLs)
+// and, withBody, the JSON body. A refusal found here is audited as a
+// denial of action like those the service decides (issue 3: every
+// registration request is an audit event, a wrong content type or an
+// oversized body included); an unknown workspace has nowhere to be audited.
+func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string, withBody bool) (workspace.Workspace, Request, error) {
+	ws, err := h.workspace(w, r)
 	if err != nil {
 		return ws, Request{}, err
 	}
+	req := Request{RemoteAddr: r.RemoteAddr}
+	req.Bearer, err = bearerToken(r)
+	if err == nil && withBody {
+		req.Body, err = readJSONBody(w, r)
+	}
+	if err != nil {
+		err = h.Service.deny(r.Context(), ws, action, r.PathValue("client_id"), req, grant{}, err)
+	}
+	return ws, req, err
+}
+
+// workspace resolves the path's workspace and sets CORS headers for the
+// workspace's browser origins.
+func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.Workspace, error) {
+	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, oautherr.New(oautherr.NotFound, "no such workspace")
+	}
+	if err != nil {
+		return ws, err
+	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, PUT, DELETE, OPTIONS")
-	bearer, err := bearerToken(r)
-	return ws, Request{Bearer: bearer, RemoteAddr: r.RemoteAddr}, err
+	return ws, nil
 }
 
 func bearerToken(r *http.Request) (string, error) {
@@ -93,72 +160,66 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
-	if err == nil {
-		req.Body, err = readJSONBody(w, r)
-	}
+	ws, req, err := h.request(w, r, "register", true)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Register(r.Context(), ws, req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, resp)
 }
 
 func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
+	ws, req, err := h.request(w, r, "read", false)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Read(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 }
 
 func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
-	if err == nil {
-		req.Body, err = readJSONBody(w, r)
-	}
+	ws, req, err := h.request(w, r, "update", true)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Update(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 }
 
 func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
-	ws, req, err := h.request(w, r)
+	ws, req, err := h.request(w, r, "delete", false)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	if err := h.Service.Delete(r.Context(), ws, r.PathValue("client_id"), req); err != nil {
-		httpapi.WriteError(w, r, err)
+		writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handlePreflight answers CORS preflights; request() has already set the
-// headers when the origin is allowed.
+// handlePreflight answers CORS preflights; workspace() has already set
+// the headers when the origin is allowed.
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := h.request(w, r); err != nil {
-		httpapi.WriteError(w, r, err)
+	if _, err := h.workspace(w, r); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -16,18 +16,23 @@ import (
 // errRAT is the one answer for a missing, wrong, expired or rotated-out
 // registration access token and for an unknown client: RFC 7592 §2 says
 // "client does not exist" is a 401, and answering both alike keeps client
-// ids from leaking to anyone without a valid token.
-func errRAT() *oautherr.Error {
+// ids from leaking to anyone without a valid token. Only the challenge
+// depends on bearer: RFC 6750 §3.1 wants no error code in it when the
+// request carried no token at all.
+func errRAT(bearer string) *oautherr.Error {
+	if bearer == "" {
+		return oautherr.InvalidTokenf("a registration access token is required (Authorization: Bearer)").WithChallenge(`Bearer realm="registrar"`)
+	}
 	return errBearer("the registration access token is invalid for this client")
 }
 
 // checkRAT verifies bearer is cl's current, unexpired registration token.
 func (s *Service) checkRAT(cl client.Client, bearer string) error {
 	if bearer == "" || !s.Hasher.Verify(secret.PurposeRegistrationToken, bearer, cl.RegistrationTokenHash) {
-		return errRAT()
+		return errRAT(bearer)
 	}
 	if !s.now().Before(cl.RegistrationTokenExpiresAt) {
-		return errRAT()
+		return errRAT(bearer)
 	}
 	return nil
 }
@@ -40,7 +45,7 @@ func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID str
 	}
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, errRAT())
+		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, errRAT(req.Bearer))
 	}
 	if err != nil {
 		return nil, err
@@ -80,14 +85,15 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 				return err
 			}
 		}
-		cl.UpdatedAt = s.now()
-		rat, err := s.newRegistrationToken(ws, cl)
-		issued.RegistrationToken = rat
+		now := s.now()
+		cl.UpdatedAt = now
+		rat, err := s.newRegistrationToken(ws, cl, now)
+		issued.RegistrationToken, issued.IssuedAt = rat, now
 		return err
 	})
 	switch {
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
-		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, errRAT())
+		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, errRAT(req.Bearer))
 	case err != nil:
 		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, err)
 	}
@@ -140,7 +146,7 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT())
+		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
 	}
 	if err != nil {
 		return err
@@ -150,7 +156,7 @@ func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID s
 	}
 	err = s.Store.DeleteClient(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT())
+		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
 	}
 	if err != nil {
 		return err
@@ -159,12 +165,13 @@ func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID s
 	return nil
 }
 
-// audit records an accepted management action. A failure to write it is
-// not the client's problem once the action is committed, so it is only
+// audit records an accepted management action, which only the client's
+// registration access token can authorize. A failure to write it is not
+// the client's problem once the action is committed, so it is only
 // logged.
 func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) {
 	s.count(ws, action, "accepted")
-	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, grant{}, "")); err != nil {
+	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, ratGrant, "")); err != nil {
 		httpapi.Logger(ctx).Warn("writing audit event", "action", action, "err", err)
 	}
 }

@@ -27,7 +27,7 @@ type Response map[string]any
 // reason; nothing else is written for them.
 func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Request) (Response, error) {
 	if !ws.Settings.Registration.Enabled {
-		return nil, oautherr.New(oautherr.NotFound, "dynamic client registration is not enabled in this workspace")
+		return nil, s.deny(ctx, ws, "register", "", req, grant{}, oautherr.New(oautherr.NotFound, "dynamic client registration is not enabled in this workspace"))
 	}
 	g, err := s.authorize(ctx, ws, req.Bearer)
 	if err != nil {
@@ -71,6 +71,10 @@ func decodeMetadata(body []byte, ws workspace.Workspace) (client.Metadata, error
 type issuedSecrets struct {
 	ClientSecret      string
 	RegistrationToken string
+	// IssuedAt is the instant the registration token's expiry was counted
+	// from; expires_in is counted from it too, so that it equals the TTL
+	// at issue instead of falling a second short of it.
+	IssuedAt time.Time
 }
 
 // process assigns what the server decides: the client id (never chosen by
@@ -95,21 +99,23 @@ func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (
 		}
 		cl.SecretHash = s.Hasher.Hash(secret.PurposeClientSecret, issued.ClientSecret)
 	}
-	if issued.RegistrationToken, err = s.newRegistrationToken(ws, &cl); err != nil {
+	issued.IssuedAt = now
+	if issued.RegistrationToken, err = s.newRegistrationToken(ws, &cl, now); err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}
 	return cl, issued, nil
 }
 
-// newRegistrationToken sets a fresh RAT on cl and returns its value; the
-// previous one stops working as soon as cl is stored.
-func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client) (string, error) {
+// newRegistrationToken sets a fresh RAT on cl, expiring one TTL after now,
+// and returns its value; the previous one stops working as soon as cl is
+// stored.
+func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client, now time.Time) (string, error) {
 	rat, err := secret.Generate(s.rand())
 	if err != nil {
 		return "", err
 	}
 	cl.RegistrationTokenHash = s.Hasher.Hash(secret.PurposeRegistrationToken, rat)
-	cl.RegistrationTokenExpiresAt = s.now().Add(time.Duration(ws.Settings.Registration.RegistrationTokenTTL) * time.Second)
+	cl.RegistrationTokenExpiresAt = now.Add(time.Duration(ws.Settings.Registration.RegistrationTokenTTL) * time.Second)
 	return rat, nil
 }
 
@@ -123,7 +129,7 @@ func (s *Service) respond(ws workspace.Workspace, cl client.Client, issued issue
 	resp["registration_client_uri"] = s.clientURI(ws, cl.ID)
 	if issued.RegistrationToken != "" {
 		resp["registration_access_token"] = issued.RegistrationToken
-		resp["registration_access_token_expires_in"] = int64(cl.RegistrationTokenExpiresAt.Sub(s.now()) / time.Second)
+		resp["registration_access_token_expires_in"] = int64(cl.RegistrationTokenExpiresAt.Sub(issued.IssuedAt) / time.Second)
 	}
 	return resp
 }

@@ -56,7 +56,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", handleNotFound)
-	return &Server{env: env, log: log, handler: httpapi.Instrument(mux, log, httpapi.NewMetrics(reg))}, nil
+	root := registration.RejectUncleanPaths(mux) // before ServeMux's cleaning redirect
+	return &Server{env: env, log: log, handler: httpapi.Instrument(root, log, httpapi.NewMetrics(reg))}, nil
 }
 
 // Handler returns the node's root handler.

@@ -1,0 +1,189 @@
+package client
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// minRSABits: RFC 8725 §3.5 / NIST SP 800-131A; shorter moduli are
+// factorable at a cost an attacker forging client assertions would pay.
+const minRSABits = 2048
+
+// curves are the only curves accepted per kty: the NIST curves every JOSE
+// library verifies (ES256/384/512) and Ed25519 (EdDSA). X25519 and the
+// like are key agreement curves that no signing alg can use, and anything
+// else is a curve our verifiers would not understand.
+var curves = map[string][]string{
+	"EC":  {"P-256", "P-384", "P-521"},
+	"OKP": {"Ed25519"},
+}
+
+// privateMembers are JWK members that only private or symmetric keys have
+// (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
+var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
+
+// checkKeys: jwks and jwks_uri are mutually exclusive (RFC 7591 §2), and a
+// jwks holds usable public keys only. Keys stored unchecked would only fail
+// later, at the token endpoint, far from the registration that caused it.
+func checkKeys(md *Metadata, _ Policy) error {
+	if len(md.JWKS) > 0 && md.JWKSURI != "" {
+		return metaErr("jwks and jwks_uri: use one, not both (RFC 7591 §2)")
+	}
+	if len(md.JWKS) == 0 {
+		return nil
+	}
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(md.JWKS, &set); err != nil || set.Keys == nil {
+		return metaErr("jwks: must be a JWK Set object {\"keys\":[...]}")
+	}
+	if len(set.Keys) > maxListLen {
+		return metaErr("jwks.keys: at most %d keys", maxListLen)
+	}
+	kids := map[string]int{}
+	for i, raw := range set.Keys {
+		kid, err := checkJWK(raw)
+		if err != nil {
+			return metaErr("jwks.keys[%d]: %v", i, err)
+		}
+		// RFC 7517 §4.5: kid picks a key; two keys with one kid make the
+		// choice ambiguous.
+		if first, dup := kids[kid]; dup && kid != "" {
+			return metaErr("jwks.keys[%d]: kid %q is already used by jwks.keys[%d]", i, kid, first)
+		}
+		kids[kid] = i
+	}
+	return nil
+}
+
+// checkJWK checks one key and returns its kid. The members a client can get
+// wrong in a way jwx would describe poorly (kty, curve, private parts, use)
+// are checked by name first; then jwx parses the key and exports it to a
+// crypto key, which is where bad encodings, points off the curve and bad
+// moduli fail.
+func checkJWK(raw json.RawMessage) (string, error) {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(raw, &members) != nil {
+		return "", fmt.Errorf("must be a JWK object")
+	}
+	if err := checkJWKMembers(members); err != nil {
+		return "", err
+	}
+	key, err := jwk.ParseKey(raw)
+	if err != nil {
+		return "", fmt.Errorf("not a valid public key: %s", jwxReason(err))
+	}
+	if private, err := jwk.IsPrivateKey(key); err != nil || private {
+		return "", fmt.Errorf("is not a public key; register public keys only")
+	}
+	var pub any
+	if err := jwk.Export(key, &pub); err != nil {
+		return "", fmt.Errorf("not a valid public key: %s", jwxReason(err))
+	}
+	if err := checkCryptoKey(pub); err != nil {
+		return "", err
+	}
+	kid, _ := key.KeyID()
+	return kid, nil
+}
+
+func checkJWKMembers(m map[string]json.RawMessage) error {
+	var kty string
+	if json.Unmarshal(m["kty"], &kty) != nil || (kty != "RSA" && kty != "EC" && kty != "OKP") {
+		return fmt.Errorf("kty must be RSA, EC or OKP")
+	}
+	for _, private := range privateMembers {
+		if _, ok := m[private]; ok {
+			return fmt.Errorf("contains private key member %q; register public keys only", private)
+		}
+	}
+	if err := checkCurve(kty, m["crv"]); err != nil {
+		return err
+	}
+	return checkKidAndUse(m)
+}
+
+func checkCurve(kty string, raw json.RawMessage) error {
+	allowed, ok := curves[kty]
+	if !ok {
+		return nil
+	}
+	var crv string
+	if json.Unmarshal(raw, &crv) != nil || crv == "" {
+		return fmt.Errorf("an %s key needs crv (one of %s)", kty, strings.Join(allowed, ", "))
+	}
+	if !slices.Contains(allowed, crv) {
+		return fmt.Errorf("crv %q is not accepted for kty %s; use %s", crv, kty, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// checkKidAndUse: both are strings when present; use is sig or enc, the
+// values RFC 7517 §4.2 defines and OIDC Registration §2 relies on to tell
+// signing keys from encryption keys.
+func checkKidAndUse(m map[string]json.RawMessage) error {
+	for _, name := range []string{"kid", "use"} {
+		var s string
+		if raw, ok := m[name]; ok && json.Unmarshal(raw, &s) != nil {
+			return fmt.Errorf("%s must be a string", name)
+		}
+	}
+	if raw, ok := m["use"]; ok {
+		var use string
+		json.Unmarshal(raw, &use)
+		if use != "sig" && use != "enc" {
+			return fmt.Errorf("use %q must be sig or enc", use)
+		}
+	}
+	return nil
+}
+
+// checkCryptoKey applies the strength rules to the exported key, whatever
+// jwx's own minimums are set to.
+func checkCryptoKey(pub any) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < minRSABits {
+			return fmt.Errorf("RSA modulus is %d bits; at least %d are required", k.N.BitLen(), minRSABits)
+		}
+		if k.E < 3 || k.E%2 == 0 {
+			return fmt.Errorf("RSA exponent e must be odd and at least 3")
+		}
+	case *ecdsa.PublicKey:
+		if !slices.Contains(curves["EC"], k.Curve.Params().Name) {
+			return fmt.Errorf("curve %s is not accepted; use %s", k.Curve.Params().Name, strings.Join(curves["EC"], ", "))
+		}
+	case ed25519.PublicKey:
+	default:
+		return fmt.Errorf("unsupported key type %T", pub)
+	}
+	return nil
+}
+
+// jwxReason trims jwx's wrapping ("jwk.ParseKey: failed to unmarshal JSON
+// into key (*jwk.ecdsaPublicKey): …") down to the cause, the part a client
+// developer can act on.
+func jwxReason(err error) string {
+	msg := err.Error()
+	for _, wrap := range []string{"): ", "validation failed: "} {
+		if i := strings.LastIndex(msg, wrap); i >= 0 {
+			msg = msg[i+len(wrap):]
+		}
+	}
+	for strings.HasPrefix(msg, "jwk.") {
+		_, rest, ok := strings.Cut(msg, ": ")
+		if !ok {
+			break
+		}
+		msg = rest
+	}
+	return msg
+}
