@@ -45,7 +45,7 @@ func (f *flowFixture) mustTokens(t *testing.T, extra url.Values, resources ...st
 	return r.JSON(t)
 }
 
-func wantError(t *testing.T, what string, r response, code, description string) {
+func wantGrantError(t *testing.T, what string, r response, code, description string) {
 	t.Helper()
 	m := r.JSON(t)
 	if r.Status != 400 || m["error"] != code || (description != "" && m["error_description"] != description) {
@@ -96,7 +96,7 @@ func TestRefreshResourceIndicators(t *testing.T) {
 		rt = m["refresh_token"].(string)
 	}
 	for _, ask := range [][]string{{resC}, {resA, resC}, {"https://elsewhere.example/"}, {"not a uri"}} {
-		wantError(t, fmt.Sprintf("refresh asking %v", ask), f.refresh(rt, ask...), "invalid_target", "")
+		wantGrantError(t, fmt.Sprintf("refresh asking %v", ask), f.refresh(rt, ask...), "invalid_target", "")
 	}
 	if r := f.refresh(rt); r.Status != 200 {
 		t.Fatalf("the refresh token did not survive refused requests: %d %s", r.Status, r.Body)
@@ -104,7 +104,7 @@ func TestRefreshResourceIndicators(t *testing.T) {
 
 	// A grant made without resources has none a refresh could name.
 	bare := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})
-	wantError(t, "refresh of a grant without resources asking one", f.refresh(bare["refresh_token"].(string), resA), "invalid_target", "")
+	wantGrantError(t, "refresh of a grant without resources asking one", f.refresh(bare["refresh_token"].(string), resA), "invalid_target", "")
 }
 
 // TestIntrospectionAfterUserDelete: once an operator deletes a user, the
@@ -143,23 +143,23 @@ func TestFailedCodeExchangeKeepsCode(t *testing.T) {
 	const badVerifier = "code_verifier does not match the code_challenge"
 	otherAuth := []string{"Authorization", basicAuth(f.secretClient["client_id"].(string), f.secretClient["client_secret"].(string))}
 	mine := url.Values{"client_id": {f.clientID}}
-	wantError(t, "another client", exchange(nil, otherAuth...), "invalid_grant", "the authorization code was issued to another client")
-	wantError(t, "a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", badVerifier)
-	wantError(t, "no verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {""}}), "invalid_grant", badVerifier)
-	wantError(t, "another redirect_uri", exchange(url.Values{"client_id": {f.clientID}, "redirect_uri": {"http://127.0.0.1:8765/other"}}), "invalid_grant", "redirect_uri does not match the authorization request")
-	wantError(t, "a resource not authorized", exchange(url.Values{"client_id": {f.clientID}, "resource": {"https://elsewhere.example/"}}), "invalid_target", "")
+	wantGrantError(t, "another client", exchange(nil, otherAuth...), "invalid_grant", "the authorization code was issued to another client")
+	wantGrantError(t, "a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", badVerifier)
+	wantGrantError(t, "no verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {""}}), "invalid_grant", badVerifier)
+	wantGrantError(t, "another redirect_uri", exchange(url.Values{"client_id": {f.clientID}, "redirect_uri": {"http://127.0.0.1:8765/other"}}), "invalid_grant", "redirect_uri does not match the authorization request")
+	wantGrantError(t, "a resource not authorized", exchange(url.Values{"client_id": {f.clientID}, "resource": {"https://elsewhere.example/"}}), "invalid_target", "")
 
 	ok := exchange(mine)
 	if ok.Status != 200 {
 		t.Fatalf("the rightful exchange after refused ones: %d %s", ok.Status, ok.Body)
 	}
 	at := ok.JSON(t)["access_token"].(string)
-	wantError(t, "a redeemed code from another client", exchange(nil, otherAuth...), "invalid_grant", "")
-	wantError(t, "a redeemed code with a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", "")
+	wantGrantError(t, "a redeemed code from another client", exchange(nil, otherAuth...), "invalid_grant", "")
+	wantGrantError(t, "a redeemed code with a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", "")
 	if in := f.introspectAs(at); in["active"] != true {
 		t.Fatalf("a replay failing the code's binding revoked the tokens: %v", in)
 	}
-	wantError(t, "a replay", exchange(mine), "invalid_grant", "the authorization code was already used; tokens issued with it are revoked")
+	wantGrantError(t, "a replay", exchange(mine), "invalid_grant", "the authorization code was already used; tokens issued with it are revoked")
 	wantInactive(t, "an access token of a replayed code", f.introspectAs(at))
 }
 
@@ -196,7 +196,7 @@ func TestRefreshErrorNamesRevocation(t *testing.T) {
 	if r := f.postAs("revoke", url.Values{"token": {tok["refresh_token"].(string)}}); r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	wantError(t, "a refresh token revoked through /revoke", f.refresh(tok["refresh_token"].(string)), "invalid_grant", revoked)
+	wantGrantError(t, "a refresh token revoked through /revoke", f.refresh(tok["refresh_token"].(string)), "invalid_grant", revoked)
 	// RFC 7009 §2.1: revoking a refresh token reaches its grant's access tokens.
 	wantInactive(t, "the access token of a revoked refresh token", f.introspectAs(tok["access_token"].(string)))
 
@@ -204,13 +204,13 @@ func TestRefreshErrorNamesRevocation(t *testing.T) {
 	code := f.login(newAgent(t), offline).Query().Get("code")
 	rt := f.exchange(code, verifier, f.clientID).JSON(t)["refresh_token"].(string)
 	f.exchange(code, verifier, f.clientID)
-	wantError(t, "a refresh token of a replayed code", f.refresh(rt), "invalid_grant", revoked)
+	wantGrantError(t, "a refresh token of a replayed code", f.refresh(rt), "invalid_grant", revoked)
 
 	rt1 := f.mustTokens(t, offline)["refresh_token"].(string)
 	next := f.refresh(rt1)
 	if next.Status != 200 {
 		t.Fatalf("rotation: %d %s", next.Status, next.Body)
 	}
-	wantError(t, "a rotated-out refresh token", f.refresh(rt1), "invalid_grant", "the refresh token was already used; every token of this grant is revoked")
-	wantError(t, "the successor after a reuse", f.refresh(next.JSON(t)["refresh_token"].(string)), "invalid_grant", revoked)
+	wantGrantError(t, "a rotated-out refresh token", f.refresh(rt1), "invalid_grant", "the refresh token was already used; every token of this grant is revoked")
+	wantGrantError(t, "the successor after a reuse", f.refresh(next.JSON(t)["refresh_token"].(string)), "invalid_grant", revoked)
 }
