@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -213,4 +214,17 @@ func TestRefreshErrorNamesRevocation(t *testing.T) {
 	}
 	wantGrantError(t, "a rotated-out refresh token", f.refresh(rt1), "invalid_grant", "the refresh token was already used; every token of this grant is revoked")
 	wantGrantError(t, "the successor after a reuse", f.refresh(next.JSON(t)["refresh_token"].(string)), "invalid_grant", revoked)
+}
+
+// TestUserinfoInsufficientScopeChallenge: RFC 6750 §3.1 — an access token
+// without openid gets 403 insufficient_scope, with the bearer challenge.
+func TestUserinfoInsufficientScopeChallenge(t *testing.T) {
+	f := newFlowFixture(t, "")
+	verifier, _ := pkce()
+	code := f.login(newAgent(t), url.Values{"scope": {"profile"}}).Query().Get("code")
+	at := f.exchange(code, verifier, f.clientID).JSON(t)["access_token"].(string)
+	r := get(t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at)
+	if r.Status != 403 || r.JSON(t)["error"] != "insufficient_scope" || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+		t.Fatalf("userinfo without openid: %d %q %s", r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+	}
 }

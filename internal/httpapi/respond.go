@@ -56,7 +56,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		oe = oautherr.New(oautherr.ServerError, "internal error").WithCause(err)
 	}
 	logError(r, oe)
-	if oe.Status == http.StatusUnauthorized && oe.Challenge != "" {
+	// RFC 6750 §3: a bearer challenge goes with a 401, and with the 403
+	// of insufficient_scope too.
+	if (oe.Status == http.StatusUnauthorized || oe.Status == http.StatusForbidden) && oe.Challenge != "" {
 		w.Header().Set("WWW-Authenticate", oe.Challenge)
 	}
 	WriteJSON(w, oe.Status, oe.Body())

@@ -52,7 +52,7 @@ func RejectUncleanPaths(next http.Handler) http.Handler {
 		p := r.URL.EscapedPath()
 		if isManagementPath(p) && p != cleanPath(p) {
 			bearer, _ := bearerToken(r)
-			writeError(w, r, errRAT(bearer))
+			httpapi.WriteError(w, r, errRAT(bearer))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -72,17 +72,6 @@ func cleanPath(p string) string {
 		clean += "/"
 	}
 	return clean
-}
-
-// writeError is httpapi.WriteError plus the challenge of a 403: RFC 6750
-// §3.1 puts insufficient_scope in WWW-Authenticate as well, and the shared
-// writer sends challenges with 401s only.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var oe *oautherr.Error
-	if errors.As(err, &oe) && oe.Status == http.StatusForbidden && oe.Challenge != "" {
-		w.Header().Set("WWW-Authenticate", oe.Challenge)
-	}
-	httpapi.WriteError(w, r, err)
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {
@@ -162,12 +151,12 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "register", true)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Register(r.Context(), ws, req)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, resp)
@@ -176,12 +165,12 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "read", false)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Read(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
@@ -190,12 +179,12 @@ func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "update", true)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	resp, err := h.Service.Update(r.Context(), ws, r.PathValue("client_id"), req)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
@@ -204,11 +193,11 @@ func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "delete", false)
 	if err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	if err := h.Service.Delete(r.Context(), ws, r.PathValue("client_id"), req); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -219,7 +208,7 @@ func (h *Handler) handleDelete(w http.ResponseWriter, r *http.Request) {
 // the headers when the origin is allowed.
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	if _, err := h.workspace(w, r); err != nil {
-		writeError(w, r, err)
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
