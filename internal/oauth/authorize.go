@@ -280,10 +280,10 @@ func parseResources(ws workspace.Workspace, values []string, req *AuthorizeReque
 func checkResource(ws workspace.Workspace, r string) *oautherr.Error {
 	u, err := url.Parse(r)
 	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") {
-		return oautherr.New("invalid_target", "resource %q must be an absolute URI without a fragment", r)
+		return oautherr.New(oautherr.InvalidTarget, "resource %q must be an absolute URI without a fragment", r)
 	}
 	if !slices.Contains(ws.Settings.Resources, r) {
-		return oautherr.New("invalid_target", "resource %q is not served by this workspace", r)
+		return oautherr.New(oautherr.InvalidTarget, "resource %q is not served by this workspace", r)
 	}
 	return nil
 }

@@ -167,7 +167,7 @@ func requestedResources(ws workspace.Workspace, requested, granted []string, bou
 			return nil, e
 		}
 		if bound && !slices.Contains(granted, r) {
-			return nil, oautherr.New("invalid_target", "resource %q was not authorized for this grant", r)
+			return nil, oautherr.New(oautherr.InvalidTarget, "resource %q was not authorized for this grant", r)
 		}
 		if !slices.Contains(out, r) {
 			out = append(out, r)

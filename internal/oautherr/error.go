@@ -45,6 +45,7 @@ const (
 	UnauthorizedClient          = "unauthorized_client"
 	UnsupportedGrantType        = "unsupported_grant_type"
 	InvalidScope                = "invalid_scope"
+	InvalidTarget               = "invalid_target" // RFC 8707 §2
 	InvalidToken                = "invalid_token"
 	InsufficientScope           = "insufficient_scope"
 	UnsupportedTokenType        = "unsupported_token_type"
@@ -64,6 +65,7 @@ var statusByCode = map[string]int{
 	UnauthorizedClient:          http.StatusBadRequest,
 	UnsupportedGrantType:        http.StatusBadRequest,
 	InvalidScope:                http.StatusBadRequest,
+	InvalidTarget:               http.StatusBadRequest,
 	InvalidToken:                http.StatusUnauthorized,
 	InsufficientScope:           http.StatusForbidden,
 	UnsupportedTokenType:        http.StatusBadRequest,
