@@ -246,6 +246,10 @@ func describeScopes(scope string) []string {
 // parallel, to any node, therefore cannot each get a password check: the
 // ones that find the gate shut wait for it briefly (so a user who mistyped
 // is only slowed) and are refused, unchecked, if it does not open for them.
+// LoginStateRetention is how long failed-login records and login gates
+// matter: older ones may be collected (they count in no window).
+const LoginStateRetention = loginWindow + maxLoginDelay
+
 const (
 	loginWindow       = 15 * time.Minute
 	freeLoginFailures = 5

@@ -105,11 +105,17 @@ func (s *Server) collectExpiredTokens(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			n, err := s.env.Store.DeleteExpiredTokens(ctx, time.Now().UTC())
+			now := time.Now().UTC()
+			n, err := s.env.Store.DeleteExpiredTokens(ctx, now)
 			if err != nil {
 				s.log.Warn("collecting expired tokens", "err", err)
 			} else if n > 0 {
 				s.log.Info("collected expired tokens", "count", n)
+			}
+			// Unknown usernames and addresses would otherwise leave
+			// failure rows behind forever.
+			if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-oauth.LoginStateRetention)); err != nil {
+				s.log.Warn("collecting stale login throttle state", "err", err)
 			}
 		}
 	}

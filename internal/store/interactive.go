@@ -129,6 +129,10 @@ type LoginThrottle interface {
 	// SetLoginGate shuts key's gate until `until` whatever its state (a
 	// time already past opens it): for the attempt that claimed it.
 	SetLoginGate(ctx context.Context, ws, key string, until time.Time) error
+	// DeleteStaleLoginState removes failures recorded before `before` and
+	// gates that opened before it, in every workspace; returns how many
+	// rows went. Callers pass a time older than any window still counted.
+	DeleteStaleLoginState(ctx context.Context, before time.Time) (int64, error)
 }
 
 // UsedRequests remembers which pending authorization requests (the sealed

@@ -255,6 +255,21 @@ func (s *Store) ClearLoginFailures(ctx context.Context, ws, key string) error {
 	})
 }
 
+func (s *Store) DeleteStaleLoginState(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM login_failures WHERE at < ?`, `DELETE FROM login_gates WHERE opens_at < ?`} {
+			n, err := s.exec(ctx, tx, q, ts(before))
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}
+
 // ClaimLoginGate is one upsert whose update applies only to an open gate:
 // the row lock (PostgreSQL) or the single writer (SQLite) makes it atomic.
 func (s *Store) ClaimLoginGate(ctx context.Context, ws, key string, at, until time.Time) (time.Time, bool, error) {

@@ -559,6 +559,27 @@ func testLoginFailures(t *testing.T, s store.Store) {
 	if n, _ := s.LoginFailures(ctx, "w", "user:alice", t0.Add(-time.Hour)); n != 0 {
 		t.Fatalf("after clear: %d", n)
 	}
+
+	// Collection takes only what is older than its cut-off.
+	for i := 0; i < 3; i++ {
+		s.RecordLoginFailure(ctx, "w", "addr:192.0.2.1", t0.Add(time.Duration(i)*time.Minute), t0.Add(-time.Hour))
+	}
+	if err := s.SetLoginGate(ctx, "w", "addr:192.0.2.1", t0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLoginGate(ctx, "w", "user:bob", t0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteStaleLoginState(ctx, t0.Add(90*time.Second))
+	if err != nil || n != 3 {
+		t.Fatalf("collected %d rows (%v); want 2 failures and 1 gate", n, err)
+	}
+	if n, _ := s.LoginFailures(ctx, "w", "addr:192.0.2.1", t0.Add(-time.Hour)); n != 1 {
+		t.Fatalf("%d failures left; want the one after the cut-off", n)
+	}
+	if _, ok, _ := s.ClaimLoginGate(ctx, "w", "user:bob", t0.Add(time.Minute), t0.Add(2*time.Minute)); ok {
+		t.Fatal("collection opened a gate that was still shut")
+	}
 }
 
 func testLoginGate(t *testing.T, s store.Store) {
