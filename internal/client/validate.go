@@ -46,7 +46,7 @@ const (
 // invalid_client_metadata (RFC 7591 §3.2.2). Descriptions name the member
 // and the rule.
 func Validate(md Metadata, p Policy) (Metadata, error) {
-	applyDefaults(&md)
+	applyDefaults(&md, p)
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
@@ -62,12 +62,12 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 // applyDefaults: RFC 7591 §2 and OIDC Registration §2 defaults. A client
 // that uses no redirect-based grant gets no response type: "code" without
 // authorization_code would be inconsistent (RFC 7591 §2.1).
-func applyDefaults(md *Metadata) {
+func applyDefaults(md *Metadata, p Policy) {
 	if md.ApplicationType == "" {
 		md.ApplicationType = defaultApplicationType(md.RedirectURIs)
 	}
 	if md.TokenEndpointAuthMethod == "" {
-		md.TokenEndpointAuthMethod = AuthClientSecretBasic
+		md.TokenEndpointAuthMethod = defaultAuthMethod(p)
 	}
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{GrantAuthorizationCode}
@@ -81,6 +81,19 @@ func applyDefaults(md *Metadata) {
 	if md.IDTokenSignedResponseAlg == "" {
 		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
 	}
+}
+
+// defaultAuthMethod is client_secret_basic (RFC 7591 §2) unless the
+// workspace does not allow it; then client_secret_post if allowed. RFC 7591
+// §3.2.1 lets the server pick the value it registers, and the response
+// says which. Otherwise the default stands, and the allow-list explains.
+func defaultAuthMethod(p Policy) string {
+	for _, m := range []string{AuthClientSecretBasic, AuthClientSecretPost} {
+		if len(p.AuthMethods) == 0 || slices.Contains(p.AuthMethods, m) {
+			return m
+		}
+	}
+	return AuthClientSecretBasic
 }
 
 // defaultApplicationType is web (OIDC Registration §2) unless every

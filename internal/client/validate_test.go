@@ -253,3 +253,29 @@ func TestValidateInfersNative(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultAuthMethodFollowsWorkspace: the RFC 7591 default
+// client_secret_basic gives way to client_secret_post where the workspace
+// allows only that, instead of refusing a request that never named one.
+func TestDefaultAuthMethodFollowsWorkspace(t *testing.T) {
+	body := `{"grant_types":["client_credentials"]}`
+	for _, tc := range []struct {
+		allowed []string
+		want    string
+	}{
+		{[]string{AuthClientSecretBasic, AuthClientSecretPost}, AuthClientSecretBasic},
+		{[]string{AuthClientSecretPost, AuthNone}, AuthClientSecretPost},
+	} {
+		p := testPolicy
+		p.AuthMethods = tc.allowed
+		md, err := registerWith(t, p, body)
+		if err != nil || md.TokenEndpointAuthMethod != tc.want {
+			t.Errorf("allowed %v: method %q, err %v; want %q", tc.allowed, md.TokenEndpointAuthMethod, err, tc.want)
+		}
+	}
+	p := testPolicy
+	p.AuthMethods = []string{AuthNone}
+	if _, err := registerWith(t, p, body); err == nil || !strings.Contains(err.Error(), "token_endpoint_auth_method") {
+		t.Errorf("only none allowed: %v; want the allow-list named", err)
+	}
+}
