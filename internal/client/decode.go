@@ -125,6 +125,13 @@ func decodeLocalized(m *Metadata, base, tag, name string, raw json.RawMessage) e
 	if m.Localized == nil {
 		m.Localized = map[string]string{}
 	}
+	// BCP 47 tags are case-insensitive: client_name#fr and client_name#FR
+	// are one member sent twice, and which to show would be a guess.
+	for other := range m.Localized {
+		if strings.EqualFold(other, name) {
+			return oautherr.InvalidMetadata("%s and %s: language tags are case-insensitive, so these name one value twice", other, name)
+		}
+	}
 	m.Localized[name] = v
 	return nil
 }

@@ -279,3 +279,17 @@ func TestDefaultAuthMethodFollowsWorkspace(t *testing.T) {
 		t.Errorf("only none allowed: %v; want the allow-list named", err)
 	}
 }
+
+// TestLanguageTagsAreCaseInsensitive: two spellings of one tag are one
+// member sent twice (BCP 47), refused like a duplicate JSON key.
+func TestLanguageTagsAreCaseInsensitive(t *testing.T) {
+	_, err := register(t, `{"grant_types":["client_credentials"],"client_name#fr":"Appli","client_name#FR":"Autre"}`)
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) || oe.Code != oautherr.InvalidClientMetadata || !strings.Contains(err.Error(), "case-insensitive") {
+		t.Fatalf("err = %v; want invalid_client_metadata about case", err)
+	}
+	md, err := register(t, `{"grant_types":["client_credentials"],"client_name#fr":"Appli","client_name#de-CH":"App"}`)
+	if err != nil || md.Localized["client_name#fr"] != "Appli" || md.Localized["client_name#de-CH"] != "App" {
+		t.Fatalf("distinct tags: %v %v", md.Localized, err)
+	}
+}
