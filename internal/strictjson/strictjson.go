@@ -28,6 +28,9 @@ func DecodeObject(body []byte) (map[string]json.RawMessage, error) {
 	if err := checkStructure(body); err != nil {
 		return nil, err
 	}
+	if err := checkSurrogates(body); err != nil {
+		return nil, err
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
 		return nil, errors.New("body must be a JSON object")
@@ -103,4 +106,56 @@ func walkValue(dec *json.Decoder, depth int) error {
 		return errors.New("body is not valid JSON")
 	}
 	return nil
+}
+
+// checkSurrogates refuses \u escapes of unpaired UTF-16 surrogates
+// (I-JSON, RFC 7493 §2.1): encoding/json turns them into U+FFFD, so the
+// value stored would silently differ from the one sent. Backslashes occur
+// only inside strings of valid JSON, which checkStructure has ensured, so
+// no string state needs tracking.
+func checkSurrogates(body []byte) error {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		if i >= len(body) || body[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(body, i+1)
+		switch {
+		case !ok || r < 0xD800 || r > 0xDFFF:
+		case r >= 0xDC00:
+			return errors.New("a string holds an unpaired UTF-16 surrogate escape")
+		default:
+			low, ok := hex4(body, i+7)
+			if !ok || body[i+5] != '\\' || body[i+6] != 'u' || low < 0xDC00 || low > 0xDFFF {
+				return errors.New("a string holds an unpaired UTF-16 surrogate escape")
+			}
+			i += 6
+		}
+		i += 4
+	}
+	return nil
+}
+
+// hex4 reads four hex digits at body[at:].
+func hex4(body []byte, at int) (rune, bool) {
+	if at+4 > len(body) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range body[at : at+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

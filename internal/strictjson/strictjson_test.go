@@ -54,7 +54,7 @@ func TestDecodeObjectKeepsExactNames(t *testing.T) {
 }
 
 func FuzzDecodeObject(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{"a":1,"a":1}`, `[`, "{\"\xff\":1}"} {
+	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{"a":1,"a":1}`, `[`, "{\"\xff\":1}", `{"a":"\ud800\udc00"}`, `{"a":"\ud800"}`, `{"a":"\\u"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -63,4 +63,30 @@ func FuzzDecodeObject(f *testing.F) {
 			t.Fatal("nil object without an error")
 		}
 	})
+}
+
+// TestUnpairedSurrogatesRefused: an escape encoding/json would turn into
+// U+FFFD is refused; proper pairs, escaped backslashes and a literal U+FFFD
+// pass.
+func TestUnpairedSurrogatesRefused(t *testing.T) {
+	for _, body := range []string{
+		`{"client_name":"\ud800"}`,
+		`{"client_name":"\udc00x"}`,
+		`{"client_name":"\ud800\u0041"}`,
+		`{"a":["ok","\uDBFF"]}`,
+	} {
+		if _, err := DecodeObject([]byte(body)); err == nil {
+			t.Errorf("%s: accepted", body)
+		}
+	}
+	for _, body := range []string{
+		`{"client_name":"\ud83d\ude00"}`,
+		`{"client_name":"\\ud800"}`,
+		`{"client_name":"\u00e9\u0041"}`,
+		"{\"client_name\":\"\uFFFD\"}",
+	} {
+		if _, err := DecodeObject([]byte(body)); err != nil {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
 }
