@@ -23,7 +23,7 @@ func (h *Handler) flowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/login", h.page(h.Service.Login))
 	mux.HandleFunc("POST /{ws}/consent", h.page(h.Service.Consent))
 	mux.HandleFunc("GET /{ws}/oauth2/logout", h.handleLogoutPrompt)
-	mux.HandleFunc("POST /{ws}/oauth2/logout", h.handleLogoutPost)
+	mux.HandleFunc("POST /{ws}/oauth2/logout", h.page(h.logoutPost))
 	mux.HandleFunc("GET /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("POST /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/userinfo", h.handlePreflight)
@@ -123,30 +123,18 @@ func (h *Handler) handleLogoutPrompt(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleLogoutPost serves two different POSTs: an RP's logout request,
-// which RP-Initiated Logout 1.0 §2 lets it send by POST as well as GET,
-// and our own confirmation form. Only the confirmation carries the CSRF
-// token and the sealed request we issued, and an RP never sends those
-// names, so their presence tells which it is. Either way the session ends
-// only through the confirmation, so a cross-site POST cannot sign anyone out.
-func (h *Handler) handleLogoutPost(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+// logoutPost serves two different POSTs: an RP's logout request, which
+// RP-Initiated Logout 1.0 §2 lets it send by POST as well as GET, and our
+// own confirmation form. Only the confirmation carries the CSRF token and
+// the sealed request we issued, and an RP never sends those names, so
+// their presence tells which it is. Either way the session ends only
+// through the confirmation, so a cross-site POST cannot sign anyone out.
+func (h *Handler) logoutPost(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, form httpapi.Form) error {
+	_, confirmation := form["request"]
+	if _, hasCSRF := form["csrf_token"]; confirmation || hasCSRF {
+		return h.Service.Logout(ctx, ws, w, r, form)
 	}
-	form, err := httpapi.ParseForm(w, r)
-	if err == nil {
-		_, confirmation := form["request"]
-		if _, hasCSRF := form["csrf_token"]; confirmation || hasCSRF {
-			err = h.Service.Logout(r.Context(), ws, w, r, form)
-		} else {
-			err = h.Service.ShowLogout(r.Context(), ws, w, r, url.Values(form))
-		}
-	}
-	if err != nil {
-		h.pageError(w, r, ws, err)
-	}
+	return h.Service.ShowLogout(ctx, ws, w, r, url.Values(form))
 }
 
 func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
