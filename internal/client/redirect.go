@@ -155,7 +155,7 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 // checkLoopbackRedirect: RFC 8252 §7.3 and RFC 9700 §2.6 allow plain http
 // only for native apps on the loopback interface.
 func checkLoopbackRedirect(raw string, u *url.URL, appType string) error {
-	if appType != ApplicationTypeNative || !isLoopbackHost(u.Hostname()) {
+	if appType != ApplicationTypeNative || !IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.1, [::1], localhost); use https", raw)
 	}
 	if hasDotSegment(u.EscapedPath()) {

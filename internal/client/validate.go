@@ -107,7 +107,7 @@ func defaultApplicationType(uris []string) string {
 	}
 	for _, raw := range uris {
 		u, err := url.Parse(raw)
-		if err != nil || u.Scheme == "" || u.Scheme == "https" || (u.Scheme == "http" && !isLoopbackHost(u.Hostname())) {
+		if err != nil || u.Scheme == "" || u.Scheme == "https" || (u.Scheme == "http" && !IsLoopbackHost(u.Hostname())) {
 			return ApplicationTypeWeb
 		}
 	}
@@ -361,8 +361,9 @@ func checkLifetimes(md *Metadata, p Policy) error {
 	return nil
 }
 
-// isLoopbackHost: RFC 8252 §7.3 loopback redirect hosts.
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost: RFC 8252 §7.3 loopback redirect hosts. Registration and
+// the authorization endpoint's any-port match must agree on them.
+func IsLoopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}

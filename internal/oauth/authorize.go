@@ -184,7 +184,7 @@ func matchRedirect(cl client.Client, given string) (string, error) {
 // accepts it for native clients (RFC 8252 §7.3 allows any port for them).
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || !isLoopbackHost(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) {
 		return false
 	}
 	for _, r := range registered {
@@ -199,10 +199,6 @@ func loopbackMatch(registered []string, given string) bool {
 		}
 	}
 	return false
-}
-
-func isLoopbackHost(host string) bool {
-	return host == "127.0.0.1" || host == "::1" || host == "localhost"
 }
 
 func parsePrompt(raw string, req *AuthorizeRequest) *oautherr.Error {
