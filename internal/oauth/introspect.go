@@ -43,6 +43,10 @@ type tokenInfo struct {
 	Format    string
 	GrantID   string // known for stored tokens only
 	RevokedAt time.Time
+	// Unrecorded: a client_credentials JWT with no record, so nothing in
+	// the store vouches that its client still exists. Every other token's
+	// record goes when its client is deleted.
+	Unrecorded bool
 }
 
 // Introspect answers RFC 7662 for an authenticated caller. A client sees
@@ -133,6 +137,8 @@ func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token s
 		// Recorded at issue and kept until it expires, so a missing record
 		// means its user (or client) was deleted, and the token with them.
 		return tokenInfo{}, errUnknownToken
+	default:
+		info.Unrecorded = true
 	}
 	return info, nil
 }
@@ -216,15 +222,16 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.now().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
 	}
-	// A JWT outlives its client's deletion (and deletion drops the client's
-	// revocation records with its other tokens), so its signature alone
-	// proves nothing once the client is gone (RFC 7592 §2.3). Introspection
-	// needs no such check: the caller it authenticated must be the owner.
-	if _, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	// An unrecorded JWT outlives its client's deletion (which drops any
+	// revocation record too), so its signature alone proves nothing once
+	// the client is gone (RFC 7592 §2.3); only then is the client looked
+	// up. Introspection needs no such check: its caller must be the owner.
+	if info.Unrecorded {
+		if _, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID); errors.Is(err, store.ErrNotFound) {
 			return AccessToken{}, ErrInactiveToken
+		} else if err != nil {
+			return AccessToken{}, err
 		}
-		return AccessToken{}, err
 	}
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,
