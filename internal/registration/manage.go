@@ -88,7 +88,7 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 		now := s.now()
 		cl.UpdatedAt = now
 		rat, err := s.newRegistrationToken(ws, cl, now)
-		issued.RegistrationToken, issued.IssuedAt = rat, now
+		issued.RegistrationToken = rat
 		return err
 	})
 	switch {

@@ -71,10 +71,6 @@ func decodeMetadata(body []byte, ws workspace.Workspace) (client.Metadata, error
 type issuedSecrets struct {
 	ClientSecret      string
 	RegistrationToken string
-	// IssuedAt is the instant the registration token's expiry was counted
-	// from; expires_in is counted from it too, so that it equals the TTL
-	// at issue instead of falling a second short of it.
-	IssuedAt time.Time
 }
 
 // process assigns what the server decides: the client id (never chosen by
@@ -99,7 +95,6 @@ func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (
 		}
 		cl.SecretHash = s.Hasher.Hash(secret.PurposeClientSecret, issued.ClientSecret)
 	}
-	issued.IssuedAt = now
 	if issued.RegistrationToken, err = s.newRegistrationToken(ws, &cl, now); err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}
@@ -129,7 +124,10 @@ func (s *Service) respond(ws workspace.Workspace, cl client.Client, issued issue
 	resp["registration_client_uri"] = s.clientURI(ws, cl.ID)
 	if issued.RegistrationToken != "" {
 		resp["registration_access_token"] = issued.RegistrationToken
-		resp["registration_access_token_expires_in"] = int64(cl.RegistrationTokenExpiresAt.Sub(issued.IssuedAt) / time.Second)
+		// A token is answered the moment it is issued, so its lifetime is the
+		// workspace's TTL exactly (counting from a later clock reading fell a
+		// second short).
+		resp["registration_access_token_expires_in"] = ws.Settings.Registration.RegistrationTokenTTL
 	}
 	return resp
 }
