@@ -63,7 +63,7 @@ func (s *Service) openRequest(ctx context.Context, ws workspace.Workspace, r *ht
 	if err != nil {
 		return AuthorizeRequest{}, err
 	}
-	fresh, err := s.Flow.Store.UseRequestOnce(ctx, ws.Name, p.ID, time.Unix(p.Expires, 0).UTC(), s.now().Add(-pendingTTL))
+	fresh, err := s.Flow.Store.UseRequestOnce(ctx, ws.Name, p.ID, time.Unix(p.Expires, 0).UTC())
 	if err != nil {
 		return AuthorizeRequest{}, err
 	}

@@ -141,7 +141,7 @@ type LoginThrottle interface {
 type UsedRequests interface {
 	// UseRequestOnce records id as used until expires and reports whether
 	// this call did: true at most once per (ws, id), whatever the number
-	// of concurrent callers and nodes (one insert-if-absent). It also
-	// removes records that expired before sweepBefore.
-	UseRequestOnce(ctx context.Context, ws, id string, expires, sweepBefore time.Time) (bool, error)
+	// of concurrent callers and nodes (one insert-if-absent).
+	// DeleteExpiredTokens collects records past expires.
+	UseRequestOnce(ctx context.Context, ws, id string, expires time.Time) (bool, error)
 }

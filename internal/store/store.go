@@ -170,8 +170,9 @@ type Tokens interface {
 	RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *Token) error
 	// RevokeGrant revokes every token of the grant family; returns how many.
 	RevokeGrant(ctx context.Context, ws, grantID string, at time.Time) (int64, error)
-	// DeleteExpiredTokens removes records expired before `before` (their
-	// revocation no longer matters); returns how many.
+	// DeleteExpiredTokens removes token records expired before `before`
+	// (their revocation no longer matters), and codes, sessions and used
+	// authorization requests past their lifetimes; returns how many tokens.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error)
 }
 

@@ -345,12 +345,12 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int6
 	if err != nil {
 		return n, err
 	}
-	// Codes and sessions past their lifetime are dead weight too.
-	if _, err := s.exec(ctx, s.write, `DELETE FROM auth_codes WHERE expires_at < ?`, ts(before)); err != nil {
-		return n, err
-	}
-	if _, err := s.exec(ctx, s.write, `DELETE FROM sessions WHERE expires_at < ?`, ts(before)); err != nil {
-		return n, err
+	// Codes, sessions and used requests past their lifetime are dead
+	// weight too (an expired sealed request is refused on its own).
+	for _, table := range []string{"auth_codes", "sessions", "used_requests"} {
+		if _, err := s.exec(ctx, s.write, `DELETE FROM `+table+` WHERE expires_at < ?`, ts(before)); err != nil {
+			return n, err
+		}
 	}
 	return n, nil
 }

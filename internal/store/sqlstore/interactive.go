@@ -295,16 +295,8 @@ func (s *Store) SetLoginGate(ctx context.Context, ws, key string, until time.Tim
 
 // --- used interaction requests ---
 
-func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires, sweepBefore time.Time) (bool, error) {
-	var used bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, `DELETE FROM used_requests WHERE expires_at < ?`, ts(sweepBefore)); err != nil {
-			return err
-		}
-		n, err := s.exec(ctx, tx, `INSERT INTO used_requests (workspace, id, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (workspace, id) DO NOTHING`, ws, id, ts(expires))
-		used = n == 1
-		return err
-	})
-	return used, err
+func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires time.Time) (bool, error) {
+	n, err := s.exec(ctx, s.write, `INSERT INTO used_requests (workspace, id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (workspace, id) DO NOTHING`, ws, id, ts(expires))
+	return n == 1, err
 }

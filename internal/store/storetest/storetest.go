@@ -623,7 +623,7 @@ func testRequestUsedOnce(t *testing.T, s store.Store) {
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Go(func() {
-			if ok, err := s.UseRequestOnce(ctx, "w", "r1", t0.Add(time.Minute), t0); ok && err == nil {
+			if ok, err := s.UseRequestOnce(ctx, "w", "r1", t0.Add(time.Minute)); ok && err == nil {
 				wins.Add(1)
 			}
 		})
@@ -632,17 +632,20 @@ func testRequestUsedOnce(t *testing.T, s store.Store) {
 	if wins.Load() != 1 {
 		t.Fatalf("one request used %d times", wins.Load())
 	}
-	if ok, _ := s.UseRequestOnce(ctx, "other", "r1", t0.Add(time.Minute), t0); !ok {
+	if ok, _ := s.UseRequestOnce(ctx, "other", "r1", t0.Add(time.Minute)); !ok {
 		t.Fatal("a request id of another workspace counts as used")
 	}
-	// Swept once expired: by then the sealed request itself is refused.
-	if ok, err := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour), t0.Add(time.Hour)); !ok || err != nil {
+	// Collected once expired: by then the sealed request itself is refused.
+	if ok, err := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour)); !ok || err != nil {
 		t.Fatalf("another request: %v %v", ok, err)
 	}
-	if ok, _ := s.UseRequestOnce(ctx, "w", "r1", t0.Add(3*time.Hour), t0.Add(time.Hour)); !ok {
+	if _, err := s.DeleteExpiredTokens(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.UseRequestOnce(ctx, "w", "r1", t0.Add(3*time.Hour)); !ok {
 		t.Fatal("an expired record was not swept")
 	}
-	if ok, _ := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour), t0.Add(time.Hour)); ok {
+	if ok, _ := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour)); ok {
 		t.Fatal("a record not yet expired was swept")
 	}
 }
