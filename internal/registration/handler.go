@@ -59,10 +59,15 @@ func RejectUncleanPaths(next http.Handler) http.Handler {
 	})
 }
 
-// isManagementPath: /{ws}/oauth2/register/ followed by anything.
+// isManagementPath: /{ws}/oauth2/register/ followed by anything. It runs
+// on every request, so it only slices the path.
 func isManagementPath(p string) bool {
-	seg := strings.SplitN(p, "/", 5)
-	return len(seg) == 5 && seg[0] == "" && seg[2] == "oauth2" && seg[3] == "register"
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	_, rest, ok = strings.Cut(rest, "/") // past {ws}
+	return ok && strings.HasPrefix(rest, "oauth2/register/")
 }
 
 // cleanPath is ServeMux's cleaning: path.Clean, keeping a trailing slash.
