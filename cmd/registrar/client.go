@@ -84,7 +84,7 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 	// RFC 7591 §2.1: the code grant goes with response type code, or the
 	// client could never use the authorization endpoint.
 	if slices.Contains(md.GrantTypes, client.GrantAuthorizationCode) {
-		md.ResponseTypes = []string{"code"}
+		md.ResponseTypes = []string{client.ResponseTypeCode}
 	}
 	var errs []error
 	if !slices.Contains([]string{client.AuthClientSecretBasic, client.AuthClientSecretPost, client.AuthNone}, method) {

@@ -130,18 +130,19 @@ func checkCurve(kty string, raw json.RawMessage) error {
 // values RFC 7517 §4.2 defines and OIDC Registration §2 relies on to tell
 // signing keys from encryption keys.
 func checkKidAndUse(m map[string]json.RawMessage) error {
-	for _, name := range []string{"kid", "use"} {
-		var s string
-		if raw, ok := m[name]; ok && json.Unmarshal(raw, &s) != nil {
-			return fmt.Errorf("%s must be a string", name)
-		}
+	var kid, use string
+	if raw, ok := m["kid"]; ok && json.Unmarshal(raw, &kid) != nil {
+		return fmt.Errorf("kid must be a string")
 	}
-	if raw, ok := m["use"]; ok {
-		var use string
-		json.Unmarshal(raw, &use)
-		if use != "sig" && use != "enc" {
-			return fmt.Errorf("use %q must be sig or enc", use)
-		}
+	raw, ok := m["use"]
+	if !ok {
+		return nil
+	}
+	if json.Unmarshal(raw, &use) != nil {
+		return fmt.Errorf("use must be a string")
+	}
+	if use != "sig" && use != "enc" {
+		return fmt.Errorf("use %q must be sig or enc", use)
 	}
 	return nil
 }

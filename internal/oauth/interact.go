@@ -246,10 +246,6 @@ func describeScopes(scope string) []string {
 // parallel, to any node, therefore cannot each get a password check: the
 // ones that find the gate shut wait for it briefly (so a user who mistyped
 // is only slowed) and are refused, unchecked, if it does not open for them.
-// LoginStateRetention is how long failed-login records and login gates
-// matter: older ones may be collected (they count in no window).
-const LoginStateRetention = loginWindow + maxLoginDelay
-
 const (
 	loginWindow       = 15 * time.Minute
 	freeLoginFailures = 5
@@ -261,6 +257,10 @@ const (
 	loginFailureNotice  = "Wrong username or password."
 	loginThrottleNotice = "Too many attempts. Wait a moment, then try again."
 )
+
+// LoginStateRetention is how long failed-login records and login gates
+// matter: older ones may be collected (they count in no window).
+const LoginStateRetention = loginWindow + maxLoginDelay
 
 // gateFrom is how many recent failures make attempts go through a key's
 // gate: an account's after its first, so guesses at it are checked one at
