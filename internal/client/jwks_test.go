@@ -122,3 +122,32 @@ func TestValidateJWKSRejects(t *testing.T) {
 		})
 	}
 }
+
+// FuzzValidateJWKS: whatever a stranger registers as jwks, validation
+// answers with a value or an RFC 7591 error, never a panic (a 500).
+func FuzzValidateJWKS(f *testing.F) {
+	for _, s := range []string{
+		`{"keys":[]}`,
+		`{"keys":[{"kty":"EC","crv":"P-256","x":"!!!","y":"???"}]}`,
+		`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}`,
+		`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAAAAAAAAAAAAAAAAAAAAAB"}]}`,
+		`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"AA"}]}`,
+		`{"keys":[{"kty":"EC","crv":"P-521","x":"","y":""},{"kid":1}]}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, jwks string) {
+		body, err := json.Marshal(map[string]json.RawMessage{
+			"grant_types": json.RawMessage(`["client_credentials"]`),
+			"jwks":        json.RawMessage(jwks),
+		})
+		if err != nil {
+			return // not JSON: the strict decoder refuses it before validation
+		}
+		_, err = register(t, string(body))
+		var oe *oautherr.Error
+		if err != nil && !errors.As(err, &oe) {
+			t.Fatalf("%s: %v is not a protocol error", jwks, err)
+		}
+	})
+}
