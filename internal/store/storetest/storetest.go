@@ -441,13 +441,20 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	}
 }
 
-func testAuthCode(t *testing.T, s store.Store) {
+// mustAuthCode stores a code with every field set (hash "ch") and returns it.
+func mustAuthCode(t *testing.T, s store.Store) store.AuthCode {
+	t.Helper()
 	code := store.AuthCode{Workspace: "w", ID: "code1", Hash: []byte("ch"), ClientID: "c1", UserID: "u1", RedirectURI: "https://a/cb",
 		Scope: "openid", Resources: []string{"https://api"}, Nonce: "n", CodeChallenge: "cc", CodeChallengeMethod: "S256",
 		AuthTime: t0, AMR: []string{"pwd"}, GrantID: "g", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
 	if err := s.CreateAuthCode(ctx, code); err != nil {
 		t.Fatal(err)
 	}
+	return code
+}
+
+func testAuthCode(t *testing.T, s store.Store) {
+	code := mustAuthCode(t, s)
 	ok, errs := race(8, func(int) error { _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second)); return err })
 	if ok != 1 {
 		t.Fatalf("code redeemed %d times (%v)", ok, errs)
@@ -466,12 +473,7 @@ func testAuthCode(t *testing.T, s store.Store) {
 }
 
 func testAuthCodeRead(t *testing.T, s store.Store) {
-	code := store.AuthCode{Workspace: "w", ID: "code1", Hash: []byte("ch"), ClientID: "c1", UserID: "u1", RedirectURI: "https://a/cb",
-		Scope: "openid", Resources: []string{"https://api"}, Nonce: "n", CodeChallenge: "cc", CodeChallengeMethod: "S256",
-		AuthTime: t0, AMR: []string{"pwd"}, GrantID: "g", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
-	if err := s.CreateAuthCode(ctx, code); err != nil {
-		t.Fatal(err)
-	}
+	code := mustAuthCode(t, s)
 	for range 2 {
 		got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
 		if d := cmp.Diff(code, got); d != "" || err != nil {
