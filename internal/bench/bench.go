@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -105,44 +107,89 @@ func print(w io.Writer, rep Report) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before any sign-in, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
 		rep.Store, rep.PeakBeforeLoginMiB, rep.PeakRSSMiB, rep.FinalRSSMiB, user.DefaultParams, max(2, runtime.NumCPU()))
-	fmt.Fprintln(w, "\ntargets (issues 2 and 3; informative, this machine is shared with the load generator):")
-	for _, tg := range targets(rep, signing) {
-		mark := "met"
-		if !tg.met {
-			mark = "NOT met"
-		}
-		fmt.Fprintf(w, "  %-62s %s\n", tg.what, mark)
+	fmt.Fprintf(w, "\ntargets (issues 2, 3 and 4), set on a machine whose bare ceiling was %s/s measured with wrk;\n", thousands(referenceBare))
+	fmt.Fprintf(w, "this run's bare ceiling is %s/s, so each rate is also shown scaled by %.2f:\n", thousands(bare), bare/referenceBare)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  target\tmeasured\tas set\tscaled here\t")
+	for _, g := range goals(rep, bare, signing) {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", g.what, g.measured, mark(g.met), mark(g.metScaled))
 	}
+	tw.Flush()
+}
+
+// referenceBare is the bare ceiling of the machine the targets were set
+// on (issue 2: "the bare handler does ~75,000 req/s"). The issue reads
+// figures as ratios "so the figure holds on a noisy machine"; scaling by
+// the ratio of the two bare ceilings is that reading.
+const referenceBare = 75000
+
+func mark(met bool) string {
+	if met {
+		return "met"
+	}
+	return "NOT met"
 }
 
 type goal struct {
-	what string
-	met  bool
+	what, measured string
+	met, metScaled bool
 }
 
-func targets(rep Report, signing float64) []goal {
+// rateGoal is a throughput floor and a p99 ceiling for one workload.
+type rateGoal struct {
+	workload string
+	perSec   float64
+	p99      time.Duration
+}
+
+var rateGoals = []rateGoal{
+	{workload: "cc-jwt", perSec: 15000, p99: 20 * time.Millisecond},
+	{workload: "cc-opaque", perSec: 6000, p99: 20 * time.Millisecond},
+	{workload: "introspect", perSec: 15000, p99: 20 * time.Millisecond},
+	{workload: "introspect-opaque", perSec: 15000, p99: 20 * time.Millisecond},
+	{workload: "register", perSec: 5000, p99: 30 * time.Millisecond},
+	{workload: "code-flow", perSec: 1000, p99: 50 * time.Millisecond},
+}
+
+func goals(rep Report, bare, signing float64) []goal {
 	by := map[string]Result{}
 	for _, r := range rep.Workloads {
 		by[r.Name] = r
 	}
+	scale := bare / referenceBare
 	var out []goal
-	add := func(name, what string, ok func(Result) bool) {
-		if r, found := by[name]; found {
-			out = append(out, goal{what, ok(r)})
+	for _, g := range rateGoals {
+		r, found := by[g.workload]
+		if !found {
+			continue
 		}
-	}
-	add("cc-jwt", "client_credentials JWT ≥ 15,000/s and ≥ 50% of the ES256 ceiling", func(r Result) bool { return r.PerSecond >= 15000 && r.PerSecond >= signing/2 })
-	add("cc-opaque", "client_credentials opaque ≥ 6,000/s", func(r Result) bool { return r.PerSecond >= 6000 })
-	add("introspect", "introspection ≥ 15,000/s", func(r Result) bool { return r.PerSecond >= 15000 })
-	add("register", "registrations ≥ 5,000/s (SQLite) with p99 < 30 ms", func(r Result) bool { return r.PerSecond >= 5000 && r.P99 < 30*time.Millisecond })
-	add("code-flow", "full code flows with a session ≥ 1,000/s with p99 < 50 ms", func(r Result) bool { return r.PerSecond >= 1000 && r.P99 < 50*time.Millisecond })
-	for _, r := range rep.Workloads {
-		if !slices.Contains([]string{"register", "manage-read-rotate", "code-flow", "login"}, r.Name) {
-			out = append(out, goal{r.Name + ": p99 < 20 ms", r.P99 < 20*time.Millisecond})
+		what := fmt.Sprintf("%s ≥ %s/s, p99 < %s", g.workload, thousands(g.perSec), g.p99)
+		extraOK := true
+		if g.workload == "cc-jwt" { // issue 2: and half of what signing alone allows
+			what += ", ≥ 50% of the ES256 ceiling"
+			extraOK = r.PerSecond >= signing/2
 		}
+		fastEnough := r.P99 < g.p99 && extraOK
+		out = append(out, goal{
+			what:      what,
+			measured:  fmt.Sprintf("%s/s, p99 %s", thousands(r.PerSecond), round(r.P99)),
+			met:       fastEnough && r.PerSecond >= g.perSec,
+			metScaled: fastEnough && r.PerSecond >= g.perSec*scale,
+		})
 	}
-	out = append(out, goal{"server peak RSS < 150 MiB (before any sign-in)", rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150})
+	peakOK := rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150
+	out = append(out, goal{what: "server peak RSS < 150 MiB (before any sign-in)",
+		measured: fmt.Sprintf("%.0f MiB", rep.PeakBeforeLoginMiB), met: peakOK, metScaled: peakOK})
 	return out
+}
+
+// thousands prints n rounded, with a comma every three digits.
+func thousands(n float64) string {
+	s := strconv.FormatInt(int64(math.Round(n)), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // signsIn reports whether a workload verifies passwords, whose argon2id

@@ -105,7 +105,7 @@ func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration,
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, DisableCompression: true}, Timeout: 10 * time.Second}
+			c := &http.Client{Transport: &connTransport{}}
 			defer c.CloseIdleConnections()
 			for ctx.Err() == nil {
 				t0 := time.Now()

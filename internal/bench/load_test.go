@@ -73,3 +73,26 @@ func TestRunCountsRequestsAndErrors(t *testing.T) {
 		t.Fatalf("errors not counted: %+v", r)
 	}
 }
+
+func TestGoalsScaleByTheBareCeiling(t *testing.T) {
+	rep := Report{PeakBeforeLoginMiB: 40, Workloads: []Result{
+		{Name: "cc-jwt", PerSecond: 8000, P99: 10 * time.Millisecond},
+		{Name: "register", PerSecond: 2000, P99: 40 * time.Millisecond},
+	}}
+	got := goals(rep, referenceBare/2, 14000)
+	if len(got) != 3 {
+		t.Fatalf("goals = %+v", got)
+	}
+	if jwt := got[0]; jwt.met || !jwt.metScaled {
+		t.Errorf("cc-jwt at 8,000/s with half the reference ceiling: met %v, scaled %v; want false, true", jwt.met, jwt.metScaled)
+	}
+	if reg := got[1]; reg.met || reg.metScaled {
+		t.Errorf("register with p99 40 ms must miss its 30 ms bound however the rate scales: %+v", reg)
+	}
+	if slow := goals(rep, referenceBare/2, 20000)[0]; slow.metScaled {
+		t.Error("cc-jwt below half the ES256 ceiling was counted as met")
+	}
+	if s := thousands(1234567.4); s != "1,234,567" {
+		t.Errorf("thousands = %q", s)
+	}
+}
