@@ -85,15 +85,33 @@ type accessGrant struct {
 	AuthTime  time.Time
 }
 
-// issueAccessToken makes a JWT (not stored: it is verified by signature and
-// checked against the revocation list) or an opaque token (stored as a
-// keyed hash, so the database never holds a usable token).
+// issueAccessToken makes a standalone access token (client_credentials)
+// and stores the record it needs, if any.
 func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, error) {
+	tok, rec, err := s.mintAccessToken(ctx, ws, cl, g)
+	if err == nil && rec != nil {
+		err = s.Store.CreateToken(ctx, *rec)
+	}
+	if err != nil {
+		return issuedToken{}, fmt.Errorf("issue access token: %w", err)
+	}
+	s.countIssued(ws, g.GrantType, store.KindAccess, ws.Settings.AccessTokenFormat)
+	return tok, nil
+}
+
+// mintAccessToken makes an access token and the record that must be
+// stored before it is handed out, if any. A JWT is verified by signature
+// and checked against the revocation list, so a standalone one has no
+// record; one of a grant family gets a record without hash, so revoking
+// the family — a replayed code, a reused refresh token — reaches it. An
+// opaque token is stored as a keyed hash, so the database never holds a
+// usable token.
+func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, *store.Token, error) {
 	now := s.now()
 	ttl := accessTokenTTL(ws, cl)
 	jti, err := secret.ID(s.rand(), 16)
 	if err != nil {
-		return issuedToken{}, err
+		return issuedToken{}, nil, err
 	}
 	family := g.GrantID != ""
 	if !family {
@@ -103,39 +121,29 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 	if len(aud) == 0 {
 		aud = audience{s.Issuer(ws)}
 	}
-	var value string
-	format := ws.Settings.AccessTokenFormat
-	if format == workspace.FormatOpaque {
-		value, err = s.storeOpaqueToken(ctx, store.Token{
-			Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatOpaque,
-			ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
-			GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
-		}, secret.PurposeAccessToken)
-	} else {
-		claims := accessTokenClaims{
-			Issuer: s.Issuer(ws), Subject: g.Subject, Audience: aud,
-			Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), JTI: jti,
-			ClientID: cl.ID, Scope: g.Scope,
-		}
-		if !g.AuthTime.IsZero() {
-			claims.AuthTime = g.AuthTime.Unix()
-		}
-		value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, claims)
-		if err == nil && family {
-			// A JWT of a grant family gets a record (no hash), so revoking
-			// the family — a replayed code, a reused refresh token — reaches it.
-			err = s.Store.CreateToken(ctx, store.Token{
-				Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatJWT,
-				ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
-				GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
-			})
-		}
+	rec := &store.Token{
+		Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatOpaque,
+		ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
+		GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
 	}
-	if err != nil {
-		return issuedToken{}, fmt.Errorf("issue access token: %w", err)
+	tok := issuedToken{ExpiresIn: int64(ttl / time.Second), Scope: g.Scope}
+	if ws.Settings.AccessTokenFormat == workspace.FormatOpaque {
+		tok.Value, err = s.opaqueValue(rec, secret.PurposeAccessToken)
+		return tok, rec, err
 	}
-	s.countIssued(ws, g.GrantType, store.KindAccess, format)
-	return issuedToken{Value: value, ExpiresIn: int64(ttl / time.Second), Scope: g.Scope}, nil
+	claims := accessTokenClaims{
+		Issuer: s.Issuer(ws), Subject: g.Subject, Audience: aud,
+		Expiry: rec.ExpiresAt.Unix(), IssuedAt: now.Unix(), JTI: jti,
+		ClientID: cl.ID, Scope: g.Scope,
+	}
+	if !g.AuthTime.IsZero() {
+		claims.AuthTime = g.AuthTime.Unix()
+	}
+	if tok.Value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, claims); err != nil || !family {
+		return tok, nil, err
+	}
+	rec.Format = store.FormatJWT
+	return tok, rec, nil
 }
 
 func (s *Service) countIssued(ws workspace.Workspace, grantType, kind, format string) {
@@ -144,15 +152,22 @@ func (s *Service) countIssued(ws workspace.Workspace, grantType, kind, format st
 	}
 }
 
-// storeOpaqueToken fills in rec's hash from a new random value, stores it
-// and returns the value.
-func (s *Service) storeOpaqueToken(ctx context.Context, rec store.Token, purpose string) (string, error) {
+// opaqueValue makes a new random token value and puts its keyed hash in
+// rec, which is what gets stored.
+func (s *Service) opaqueValue(rec *store.Token, purpose string) (string, error) {
 	value, err := secret.Generate(s.rand())
 	if err != nil {
 		return "", err
 	}
 	rec.Hash = s.Hasher.Hash(purpose, value)
-	return value, s.Store.CreateToken(ctx, rec)
+	return value, nil
+}
+
+// countIssuedRecords counts the tokens of a grant once they are stored.
+func (s *Service) countIssuedRecords(ws workspace.Workspace, grantType string, recs []store.Token) {
+	for _, r := range recs {
+		s.countIssued(ws, grantType, r.Kind, r.Format)
+	}
 }
 
 // looksLikeJWT tells a compact JWS from our opaque tokens, which are

@@ -35,16 +35,23 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if _, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now()); errors.Is(err, store.ErrConflict) {
-		// Another exchange consumed the code since it was read.
+	g := userGrant{
+		subject: code.UserID, scope: code.Scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
+		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
+	}
+	resp, records, err := s.mintUserTokens(ctx, ws, cl, g, true)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	// The tokens are stored in the transaction that consumes the code, so
+	// a concurrent replay that loses finds them and revokes them too.
+	if _, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now(), records); errors.Is(err, store.ErrConflict) {
 		return TokenResponse{}, s.revokeReplayedCode(ctx, ws, code)
 	} else if err != nil {
 		return TokenResponse{}, codeStoreError(err)
 	}
-	return s.issueUserTokens(ctx, ws, cl, userGrant{
-		subject: code.UserID, scope: code.Scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
-		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
-	}, true)
+	s.countIssuedRecords(ws, g.grantType, records)
+	return resp, nil
 }
 
 // redeemableCode reads the code, without consuming it, and checks the
@@ -132,30 +139,34 @@ type userGrant struct {
 	authTime                                  time.Time
 }
 
-// issueUserTokens issues the access token, a refresh token when the user
+// mintUserTokens makes the access token, a refresh token when the user
 // granted offline_access and the client may refresh, and an ID token when
-// openid was granted (OIDC Core §3.1.3.3).
-func (s *Service) issueUserTokens(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant, withIDToken bool) (TokenResponse, error) {
-	at, err := s.issueAccessToken(ctx, ws, cl, accessGrant{
+// openid was granted (OIDC Core §3.1.3.3). It returns the records the
+// caller stores, in one transaction with whatever the grant consumes.
+func (s *Service) mintUserTokens(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant, withIDToken bool) (TokenResponse, []store.Token, error) {
+	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{
 		Subject: g.subject, Scope: g.scope, Resources: g.resources,
 		GrantType: g.grantType, GrantID: g.grantID, AuthTime: g.authTime,
 	})
 	if err != nil {
-		return TokenResponse{}, err
+		return TokenResponse{}, nil, err
 	}
+	records := []store.Token{*atRecord} // a family's access token always has one
 	resp := TokenResponse{AccessToken: at.Value, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: at.Scope}
 	scopes := strings.Fields(g.scope)
 	if slices.Contains(scopes, "offline_access") && slices.Contains(cl.Metadata.Grants(), client.GrantRefreshToken) {
-		if resp.RefreshToken, err = s.issueRefreshToken(ctx, ws, cl, g); err != nil {
-			return TokenResponse{}, err
+		var rec store.Token
+		if resp.RefreshToken, rec, err = s.mintRefreshToken(ws, cl, g); err != nil {
+			return TokenResponse{}, nil, err
 		}
+		records = append(records, rec)
 	}
 	if withIDToken && slices.Contains(scopes, "openid") {
 		if resp.IDToken, err = s.issueIDToken(ctx, ws, cl, g.subject, g.nonce, at.Value, g.authTime, g.amr); err != nil {
-			return TokenResponse{}, err
+			return TokenResponse{}, nil, err
 		}
 	}
-	return resp, nil
+	return resp, records, nil
 }
 
 func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
@@ -166,29 +177,18 @@ func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 	return time.Duration(ttl) * time.Second
 }
 
-// refreshRecord is a refresh token's stored record; its value is made by
-// storeOpaqueToken or by the rotation.
-func (s *Service) refreshRecord(ws workspace.Workspace, cl client.Client, g userGrant) (store.Token, error) {
+// mintRefreshToken makes a refresh token of g's family and its record.
+func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g userGrant) (string, store.Token, error) {
 	id, err := secret.ID(s.rand(), 16)
 	if err != nil {
-		return store.Token{}, err
+		return "", store.Token{}, err
 	}
 	now := s.now()
-	return store.Token{
+	rec := store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
 		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
-	}, nil
-}
-
-func (s *Service) issueRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant) (string, error) {
-	rec, err := s.refreshRecord(ws, cl, g)
-	if err != nil {
-		return "", err
 	}
-	value, err := s.storeOpaqueToken(ctx, rec, secret.PurposeRefreshToken)
-	if err == nil {
-		s.countIssued(ws, g.grantType, store.KindRefresh, store.FormatOpaque)
-	}
-	return value, err
+	value, err := s.opaqueValue(&rec, secret.PurposeRefreshToken)
+	return value, rec, err
 }

@@ -33,11 +33,11 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	value, err := s.rotateRefreshToken(ctx, ws, cl, old)
+	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{Subject: old.Subject, Scope: scope, Resources: resources, GrantType: client.GrantRefreshToken, GrantID: old.GrantID})
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	at, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: old.Subject, Scope: scope, Resources: resources, GrantType: client.GrantRefreshToken, GrantID: old.GrantID})
+	value, err := s.rotateRefreshToken(ctx, ws, cl, old, *atRecord)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -71,23 +71,20 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 
 // rotateRefreshToken replaces old with a new refresh token of the same
 // family, scope and resources (narrowing is per request, the family keeps
-// what was consented), and returns the new value.
-func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token) (string, error) {
-	next, err := s.refreshRecord(ws, cl, userGrant{subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID})
+// what was consented), storing it with the new access token's record in
+// the rotation's transaction, and returns the new value.
+func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) (string, error) {
+	value, next, err := s.mintRefreshToken(ws, cl, userGrant{subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID})
 	if err != nil {
 		return "", err
 	}
-	value, err := secret.Generate(s.rand())
-	if err != nil {
-		return "", err
-	}
-	next.Hash = s.Hasher.Hash(secret.PurposeRefreshToken, value)
-	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.now(), next); errors.Is(err, store.ErrConflict) {
+	records := []store.Token{next, access}
+	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.now(), records); errors.Is(err, store.ErrConflict) {
 		return "", s.refuseRevoked(ctx, ws, old)
 	} else if err != nil {
 		return "", err
 	}
-	s.countIssued(ws, client.GrantRefreshToken, store.KindRefresh, store.FormatOpaque)
+	s.countIssuedRecords(ws, client.GrantRefreshToken, records)
 	return value, nil
 }
 

@@ -75,11 +75,13 @@ type AuthCodes interface {
 	// that a token request can be checked before UseAuthCode consumes the
 	// code. ErrNotFound if no such code.
 	AuthCodeByHash(ctx context.Context, ws string, hash []byte) (AuthCode, error)
-	// UseAuthCode marks the code used at `at` with one conditional update
-	// and returns it. ErrNotFound if no such code; if it was already used
-	// it returns the code record AND ErrConflict, so the caller can revoke
-	// what the first redemption issued (RFC 6749 §4.1.2, §10.5).
-	UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (AuthCode, error)
+	// UseAuthCode marks the code used at `at` with one conditional update,
+	// inserts the tokens issued with it in the same transaction, and returns
+	// the code. ErrNotFound if no such code; if it was already used it
+	// stores nothing and returns the code record AND ErrConflict, so the
+	// caller can revoke what the first redemption issued (RFC 6749 §4.1.2,
+	// §10.5).
+	UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []Token) (AuthCode, error)
 }
 
 // Consent is a user's remembered approval of scopes for a client.
@@ -102,11 +104,12 @@ type Consents interface {
 // RefreshTokens rotates refresh tokens with reuse detection.
 type RefreshTokens interface {
 	// RotateRefreshToken, in one transaction: revokes the token oldID at
-	// `at` only if it is not revoked yet, and inserts next. If oldID was
-	// already revoked (a replay of a rotated token) it writes nothing and
-	// returns ErrConflict; the caller then revokes the whole family
-	// (RFC 9700 §4.14.2).
-	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, next Token) error
+	// `at` only if it is not revoked yet, and inserts the tokens issued in
+	// its place (the next refresh token, the new access token's record). If
+	// oldID was already revoked (a replay of a rotated token) it writes
+	// nothing and returns ErrConflict; the caller then revokes the whole
+	// family (RFC 9700 §4.14.2).
+	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []Token) error
 }
 
 // LoginThrottle counts failed sign-ins per key (an account or an address)

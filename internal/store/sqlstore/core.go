@@ -296,6 +296,16 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	return s.batched(ctx, func(tx *sql.Tx) error { return s.insertToken(ctx, tx, t, "") })
 }
 
+// insertTokens inserts the tokens of one grant in tx.
+func (s *Store) insertTokens(ctx context.Context, tx *sql.Tx, ts []store.Token) error {
+	for _, t := range ts {
+		if err := s.insertToken(ctx, tx, t, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // insertToken inserts t; suffix may add an ON CONFLICT clause.
 func (s *Store) insertToken(ctx context.Context, db execer, t store.Token, suffix string) error {
 	args, err := tokenArgs(t)

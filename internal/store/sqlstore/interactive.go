@@ -172,7 +172,7 @@ func (s *Store) AuthCodeByHash(ctx context.Context, ws string, hash []byte) (sto
 
 // UseAuthCode marks the code used with one conditional update; a code
 // already used comes back with ErrConflict so its grant can be revoked.
-func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time) (store.AuthCode, error) {
+func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []store.Token) (store.AuthCode, error) {
 	var out store.AuthCode
 	err := s.batched(ctx, func(tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
@@ -186,7 +186,7 @@ func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time
 		if n == 0 {
 			return errReplay
 		}
-		return nil
+		return s.insertTokens(ctx, tx, issued)
 	})
 	if errors.Is(err, errReplay) {
 		return out, store.ErrConflict
@@ -217,7 +217,7 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 
 // --- refresh rotation ---
 
-func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, next store.Token) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []store.Token) error {
 	return s.batched(ctx, func(tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
 		if err != nil {
@@ -226,7 +226,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at tim
 		if n == 0 {
 			return store.ErrConflict
 		}
-		return s.insertToken(ctx, tx, next, "")
+		return s.insertTokens(ctx, tx, issued)
 	})
 }
 

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccessTokenConsumedOnce", testAccessTokenConsumedOnce},
 		{"AuthCodeUsedOnce", testAuthCode},
 		{"AuthCodeReadChangesNothing", testAuthCodeRead},
+		{"AuthCodeKeptWhenItsTokensFail", testAuthCodeTokenConflict},
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"LoginFailuresCounted", testLoginFailures},
@@ -455,11 +456,26 @@ func mustAuthCode(t *testing.T, s store.Store) store.AuthCode {
 
 func testAuthCode(t *testing.T, s store.Store) {
 	code := mustAuthCode(t, s)
-	ok, errs := race(8, func(int) error { _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second)); return err })
+	issued := func(i int) []store.Token {
+		return []store.Token{sampleToken(fmt.Sprintf("at%d", i), []byte(fmt.Sprintf("ah%d", i)))}
+	}
+	ok, errs := race(8, func(i int) error {
+		_, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), issued(i))
+		return err
+	})
 	if ok != 1 {
 		t.Fatalf("code redeemed %d times (%v)", ok, errs)
 	}
-	got, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(2*time.Second))
+	stored := 0
+	for i := range 8 {
+		if _, err := s.TokenByID(ctx, "w", fmt.Sprintf("at%d", i)); err == nil {
+			stored++
+		}
+	}
+	if stored != 1 {
+		t.Fatalf("%d redemptions stored their tokens; only the winner's may be", stored)
+	}
+	got, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(2*time.Second), issued(9))
 	if !errors.Is(err, store.ErrConflict) || got.GrantID != "g" {
 		t.Fatalf("replay: %+v %v", got, err)
 	}
@@ -467,8 +483,24 @@ func testAuthCode(t *testing.T, s store.Store) {
 	if d := cmp.Diff(code, got); d != "" {
 		t.Fatal(d)
 	}
-	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+// testAuthCodeTokenConflict: a token that cannot be stored leaves the code
+// unused, so nothing is consumed without its tokens.
+func testAuthCodeTokenConflict(t *testing.T, s store.Store) {
+	mustAuthCode(t, s)
+	if err := s.CreateToken(ctx, sampleToken("taken", []byte("dup"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), []store.Token{sampleToken("new", []byte("dup"))}); err == nil {
+		t.Fatal("a redemption whose token collides succeeded")
+	}
+	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
+	if err != nil || !got.UsedAt.IsZero() {
+		t.Fatalf("the code was consumed without its tokens: %+v %v", got, err)
 	}
 }
 
@@ -480,7 +512,7 @@ func testAuthCodeRead(t *testing.T, s store.Store) {
 			t.Fatal(d, err)
 		}
 	}
-	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second)); err != nil {
+	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), nil); err != nil {
 		t.Fatalf("a read consumed the code: %v", err)
 	}
 	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
@@ -498,19 +530,24 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 	s.CreateToken(ctx, first)
 	next := first
 	next.ID, next.Hash = "r2", []byte("rh2")
-	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, next); err != nil {
+	access := sampleToken("a2", nil)
+	access.Format = store.FormatJWT
+	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{next, access}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "a2"); err != nil {
+		t.Fatalf("the access token issued with the rotation: %v", err)
 	}
 	again := first
 	again.ID, again.Hash = "r3", []byte("rh3")
-	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, again); !errors.Is(err, store.ErrConflict) {
+	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{again}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("reuse of a rotated token: %v", err)
 	}
 	if _, err := s.TokenByID(ctx, "w", "r3"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a refused rotation inserted its token")
 	}
-	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 1 {
-		t.Fatalf("family revocation touched %d", n)
+	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 2 {
+		t.Fatalf("family revocation touched %d, want the new refresh and access tokens", n)
 	}
 }
 
