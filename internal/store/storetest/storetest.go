@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthCodeUsedOnce", testAuthCode},
 		{"AuthCodeReadChangesNothing", testAuthCodeRead},
 		{"AuthCodeKeptWhenItsTokensFail", testAuthCodeTokenConflict},
+		{"ConcurrentWritesFailAlone", testConcurrentWritesFailAlone},
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"LoginFailuresCounted", testLoginFailures},
@@ -485,6 +486,35 @@ func testAuthCode(t *testing.T, s store.Store) {
 	}
 	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+// testConcurrentWritesFailAlone: writes that arrive together may share a
+// commit; the ones that fail must not take the others with them.
+func testConcurrentWritesFailAlone(t *testing.T, s store.Store) {
+	if err := s.CreateToken(ctx, sampleToken("first", []byte("dup"))); err != nil {
+		t.Fatal(err)
+	}
+	const n = 32
+	_, errs := race(n, func(i int) error {
+		hash := []byte(fmt.Sprintf("h%d", i))
+		if i%2 == 0 {
+			hash = []byte("dup")
+		}
+		return s.CreateToken(ctx, sampleToken(fmt.Sprintf("t%d", i), hash))
+	})
+	for _, err := range errs {
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("a duplicate hash: %v, want ErrConflict", err)
+		}
+	}
+	if len(errs) != n/2 {
+		t.Fatalf("%d writes failed, want the %d duplicates", len(errs), n/2)
+	}
+	for i := 1; i < n; i += 2 {
+		if _, err := s.TokenByID(ctx, "w", fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatalf("token t%d, written beside failing ones: %v", i, err)
+		}
 	}
 }
 
