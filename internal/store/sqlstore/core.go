@@ -173,7 +173,7 @@ func (s *Store) CountClients(ctx context.Context, ws string) (int, error) {
 func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client.Client) error) (client.Client, error) {
 	var out client.Client
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanClient(tx.QueryRowContext(ctx, s.q(`SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`), ws, id), s)
+		cur, err := scanClient(s.txRow(ctx, tx, `SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
 		if err != nil {
 			return err
 		}

@@ -179,7 +179,7 @@ func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time
 		if err != nil {
 			return err
 		}
-		out, err = scanCode(tx.QueryRowContext(ctx, s.q(`SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`), hash, ws), s)
+		out, err = scanCode(s.txRow(ctx, tx, `SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`, hash, ws), s)
 		if err != nil {
 			return err
 		}
