@@ -6,6 +6,8 @@ package client
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -152,4 +154,24 @@ func UsesSecret(method string) bool {
 		return true
 	}
 	return false
+}
+
+// Clone returns a deep copy: nothing of m is shared with it, so a caller
+// may change either freely.
+func (m Metadata) Clone() Metadata {
+	c := m
+	c.RedirectURIs = slices.Clone(m.RedirectURIs)
+	c.GrantTypes = slices.Clone(m.GrantTypes)
+	c.ResponseTypes = slices.Clone(m.ResponseTypes)
+	c.Contacts = slices.Clone(m.Contacts)
+	c.JWKS = slices.Clone(m.JWKS)
+	c.DefaultACRValues = slices.Clone(m.DefaultACRValues)
+	c.RequestURIs = slices.Clone(m.RequestURIs)
+	c.PostLogoutRedirectURIs = slices.Clone(m.PostLogoutRedirectURIs)
+	c.Localized = maps.Clone(m.Localized)
+	if m.DefaultMaxAge != nil {
+		age := *m.DefaultMaxAge
+		c.DefaultMaxAge = &age
+	}
+	return c
 }

@@ -111,10 +111,10 @@ func scanClient(row rowScanner, s *Store) (client.Client, error) {
 		return c, s.wrap(err)
 	}
 	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(secretExp), fromTS(issued), fromTS(updated), fromTS(ratExp)
-	if err := json.Unmarshal([]byte(md), &c.Metadata); err != nil {
+	if err := s.decoded.decode(&c, md, prov); err != nil {
 		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
 	}
-	return c, json.Unmarshal([]byte(prov), &c.Provenance)
+	return c, nil
 }
 
 func (s *Store) CreateClient(ctx context.Context, c client.Client) error {

@@ -42,6 +42,7 @@ type Store struct {
 	// SQL on every request cost a sixth of the CPU of a token request.
 	stmts     sync.Map // stmtKey → *sql.Stmt
 	preparing sync.Map // query → true, for statements prepared in the background
+	decoded   *decodedClients
 
 	// group commit (batch.go)
 	batch       chan batchOp
@@ -56,7 +57,7 @@ type stmtKey struct {
 
 // New returns a Store over the pools (read may equal write).
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, dialect: d}
+	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients()}
 	s.startBatcher()
 	return s
 }

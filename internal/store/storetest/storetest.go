@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BootstrapClaimedOnce", testBootstrapClaimedOnce},
 		{"ClientRoundTripEveryField", testClientRoundTrip},
 		{"ClientNotFoundAndConflict", testClientNotFoundAndConflict},
+		{"ClientReadsAreFreshAndOwned", testClientReadsAreFreshAndOwned},
 		{"UpdaterErrorChangesNothing", testUpdaterError},
 		{"ConcurrentUpdatesNeverLost", testConcurrentUpdates},
 		{"ListClientsPagingStable", testListPaging},
@@ -64,6 +65,38 @@ func mustWorkspace(t *testing.T, s store.Store, name string) {
 	t.Helper()
 	if err := s.CreateWorkspace(ctx, workspace.Workspace{Name: name, Settings: workspace.DefaultSettings(), CreatedAt: t0, UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testClientReadsAreFreshAndOwned: each read sees the latest update, and
+// changing what one read returned changes nothing another read returns.
+func testClientReadsAreFreshAndOwned(t *testing.T, s store.Store) {
+	want := sampleClient("w", "c1")
+	if err := s.CreateClient(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClientByID(ctx, "w", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Metadata.RedirectURIs[0] = "https://evil.example/cb"
+	first.Metadata.Localized["client_name#fr"] = "changed"
+	*first.Metadata.DefaultMaxAge = 1
+	again, err := s.ClientByID(ctx, "w", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want.Metadata, again.Metadata); d != "" {
+		t.Fatalf("changing one read's metadata changed the next read:\n%s", d)
+	}
+	if _, err := s.UpdateClient(ctx, "w", "c1", func(c *client.Client) error {
+		c.Metadata.ClientName = "Renamed"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClientByID(ctx, "w", "c1"); got.Metadata.ClientName != "Renamed" {
+		t.Fatalf("a read after an update sees %q", got.Metadata.ClientName)
 	}
 }
 
