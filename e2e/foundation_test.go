@@ -320,7 +320,7 @@ func TestTokenEndpointAcceptsWhatRFCsAllow(t *testing.T) {
 // and a key rotation seen by the running server.
 func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 	dir := t.TempDir()
-	yaml := "workspaces:\n  - name: opaque\n    access_token_format: opaque\n"
+	yaml := "workspaces:\n  - name: opaque\n    access_token_format: opaque\n" + shortJWKSMaxAge
 	n := startNode(t, nodeOpts{Dir: dir, YAML: yaml})
 	bootID, bootSecret := n.bootstrap()
 	id, secret := n.createClient("opaque", "--grant-type", "client_credentials", "--scope", "profile email")
@@ -358,19 +358,70 @@ func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 	}
 
 	oldKids := n2.kids("default")
-	out := n2.mustCLI("keys", "rotate", "--workspace", "default")
-	if !strings.Contains(out, "new active ES256 key") {
-		t.Fatalf("keys rotate: %s", out)
-	}
-	// The node re-reads keys every 500ms in tests (30s by default).
-	newKids := waitForNewKid(t, n2, "default", oldKids)
+	sign := func() string { return n2.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string) }
+	checkStagedRotation(t, n2, "default", sign)
 	if in := n2.introspect("default", bootID, bootSecret, jwt); in["active"] != true {
 		t.Fatal("a token signed before rotation stopped verifying")
 	}
-	fresh := n2.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string)
-	if kid := jwtHeader(t, fresh)["kid"].(string); oldKids[kid] || !newKids[kid] {
-		t.Fatalf("a token issued after rotation is signed with kid %s; want one of the new keys", kid)
+	if !oldKids[jwtHeader(t, jwt)["kid"].(string)] {
+		t.Fatal("the token from before the restart was not signed with a key published then")
 	}
+}
+
+// shortJWKSMaxAge declares the default workspace with a JWKS max-age of 3s,
+// so that a rotation's pre-publication (max-age + the 500ms key refresh of
+// baseEnv) lasts 3.5s instead of 90s.
+const shortJWKSMaxAge = "  - name: default\n    jwks_max_age: 3\n"
+
+// checkStagedRotation runs `keys rotate` on n and checks the rotation is
+// staged: the new kids are in n's JWKS within a key refresh, long before
+// they sign; until their signs_from, sign() still gets tokens from an old
+// kid; from then on, from a new one. It returns the new kids.
+func checkStagedRotation(t *testing.T, n *node, ws string, sign func() string) map[string]bool {
+	t.Helper()
+	if got := get(t, n.Base+"/"+ws+"/.well-known/jwks.json").Header.Get("Cache-Control"); got != "public, max-age=3" {
+		t.Fatalf("JWKS Cache-Control %q, want the workspace's jwks_max_age of 3s", got)
+	}
+	oldKids := n.kids(ws)
+	r := n.rotateKeys(ws)
+	if text := n.mustCLI("keys", "list", "--workspace", ws); !strings.Contains(text, "next") || !strings.Contains(text, "retiring") {
+		t.Fatalf("keys list during the pre-publication shows no next and retiring keys:\n%s", text)
+	}
+	all := waitForNewKid(t, n, ws, oldKids)
+	for _, k := range r.Keys {
+		if !all[k.KID] {
+			t.Fatalf("rotated-in kid %s is not in the JWKS %v", k.KID, all)
+		}
+	}
+	tok := sign()
+	if !time.Now().Before(r.SignsFrom) {
+		t.Fatalf("the first token after the rotation came after signs_from %v: too late to check the old keys still sign", r.SignsFrom)
+	}
+	if kid := jwtHeader(t, tok)["kid"].(string); !oldKids[kid] {
+		t.Fatalf("a token issued before the new keys' signs_from carries kid %s, not an old one", kid)
+	}
+	time.Sleep(time.Until(r.SignsFrom))
+	kid := jwtHeader(t, sign())["kid"].(string)
+	if oldKids[kid] || !all[kid] {
+		t.Fatalf("a token issued after signs_from %v carries kid %s; want one of the new keys", r.SignsFrom, kid)
+	}
+	return all
+}
+
+// rotation is `keys rotate --json`.
+type rotation struct {
+	Keys      []struct{ KID, Alg string }
+	SignsFrom time.Time `json:"signs_from"`
+}
+
+func (n *node) rotateKeys(ws string) rotation {
+	n.t.Helper()
+	out := n.mustCLI("keys", "rotate", "--workspace", ws, "--json")
+	var r rotation
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Keys) != 3 || time.Until(r.SignsFrom) < time.Second {
+		n.t.Fatalf("keys rotate --json: want three keys signing 3.5s later: %s", out)
+	}
+	return r
 }
 
 // waitForNewKid polls ws's JWKS until it lists a kid not in old, and checks

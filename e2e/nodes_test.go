@@ -34,8 +34,8 @@ func TestNodesShareStateThroughSQLite(t *testing.T) {
 	// One working directory, so one master key file; one public issuer, as
 	// behind a load balancer (a JWT names its issuer).
 	dir, issuer := t.TempDir(), "REGISTRAR_BASE_URL=https://id.example.test"
-	a := startNode(t, nodeOpts{Dir: dir, YAML: opaqueYAML, Env: []string{issuer}})
-	b := startNode(t, nodeOpts{Dir: dir, YAML: opaqueYAML, Env: []string{issuer, "REGISTRAR_KEY_REFRESH=59m"}})
+	a := startNode(t, nodeOpts{Dir: dir, YAML: opaqueYAML + shortJWKSMaxAge, Env: []string{issuer}})
+	b := startNode(t, nodeOpts{Dir: dir, YAML: opaqueYAML + shortJWKSMaxAge, Env: []string{issuer, "REGISTRAR_KEY_REFRESH=59m"}})
 	if bootIDRE.MatchString(b.Stdout.String()) {
 		t.Fatal("the second node printed another bootstrap client")
 	}
@@ -47,14 +47,12 @@ func TestNodesShareStateThroughSQLite(t *testing.T) {
 	checkRevocationAcrossNodes(t, a, b, boot, "dcr")
 	checkRevocationAcrossNodes(t, b, a, op, "profile")
 
-	before := a.kids("default")
 	old := a.clientCredentials("default", boot.id, boot.secret, "dcr")["access_token"].(string)
-	a.mustCLI("keys", "rotate", "--workspace", "default")
-	after := waitForNewKid(t, a, "default", before)
-	fresh := a.clientCredentials("default", boot.id, boot.secret, "dcr")["access_token"].(string)
-	if kid := jwtHeader(t, fresh)["kid"].(string); !after[kid] || before[kid] {
-		t.Fatalf("node A signs with kid %s after rotation; want a new one", kid)
-	}
+	var fresh string
+	checkStagedRotation(t, a, "default", func() string {
+		fresh = a.clientCredentials("default", boot.id, boot.secret, "dcr")["access_token"].(string)
+		return fresh
+	})
 	for name, tok := range map[string]string{"new-key token": fresh, "old-key token": old} {
 		if in := b.introspect("default", boot.id, boot.secret, tok); in["active"] != true {
 			t.Fatalf("node B rejects node A's %s: %v", name, in)

@@ -53,6 +53,7 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown yaml key", nil, "lisen: 1\n", "lisen"},
 		{"unknown workspace key", nil, "workspaces:\n  - name: a\n    acces_token_format: jwt\n", "acces_token_format"},
 		{"bad workspace format", nil, "workspaces:\n  - name: a\n    access_token_format: paper\n", "access_token_format"},
+		{"jwks max-age of zero", nil, "workspaces:\n  - name: a\n    jwks_max_age: 0\n", "jwks_max_age"},
 		{"reserved workspace name", nil, "workspaces:\n  - name: admin\n", "workspaces[0].name"},
 		{"duplicate workspace", nil, "workspaces:\n  - name: a\n  - name: a\n", "declared twice"},
 	}

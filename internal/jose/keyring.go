@@ -49,7 +49,10 @@ type wsState struct {
 type keySet struct {
 	fetched time.Time
 	byKID   map[string]*signingKey
-	active  map[string]*signingKey // alg → the key that signs
+	// signers lists, per alg, the keys that sign from now on, in the
+	// order they take turns (see signer): keys still to retire, soonest
+	// first, then the active key.
+	signers map[string][]*signingKey
 	jwks    []byte
 }
 
@@ -58,6 +61,9 @@ type signingKey struct {
 	alg     jwa.SignatureAlgorithm
 	private crypto.Signer // nil for a retired key (never used to sign)
 	public  crypto.PublicKey
+	// signsUntil is zero for an active key. A rotation sets it ahead, to
+	// when the key's successor starts signing.
+	signsUntil time.Time
 	// publishUntil is zero for an active key. A retired key stops
 	// verifying at that instant even if the snapshot is older.
 	publishUntil time.Time
@@ -113,27 +119,62 @@ func (k *KeyRing) EnsureKeys(ctx context.Context, ws string) error {
 	return k.reloadNow(ctx, ws)
 }
 
-// Rotate adds a new active key for every alg, retiring the old ones. They
-// stay published for publishFor (the longest token lifetime) plus the
-// refresh interval: other nodes keep signing with the old key until their
-// next refresh, and those tokens must verify for their whole lifetime.
-func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor time.Duration) ([]store.SigningKey, error) {
+// Rotation is what Rotate did.
+type Rotation struct {
+	// Keys are the new keys, one per alg, in the JWKS from now on.
+	Keys []store.SigningKey
+	// SignsFrom is when the new keys take over signing from the old ones.
+	SignsFrom time.Time
+	// OldPublishedUntil is when the old keys leave the JWKS.
+	OldPublishedUntil time.Time
+}
+
+// Rotate adds a new key for every alg and schedules the old ones to
+// retire. The new keys are in the JWKS at once but sign only from
+// SignsFrom, PrepublishFor later: a verifier may keep a JWKS fetched just
+// before the rotation for jwksMaxAge, and would refuse tokens of a key it
+// has not seen until its cache expired.
+//
+// Keycloak and Hydra sign with a new key at once and count on verifiers
+// re-fetching on an unknown kid; Keycloak admins who cannot count on that
+// add the new key passive (published, not signing) and activate it later,
+// and Hydra users asked for exactly this delay (ory/hydra#2535). Users of
+// either expect a rotation to break no verifier, so Registrar does that
+// staging itself, in one command, as providers that publish their next
+// key ahead do.
+//
+// The old keys sign until SignsFrom and stay published for publishFor
+// (the longest token lifetime) after that, plus the refresh interval: a
+// node whose store is unreachable keeps signing with the keys it has.
+func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (Rotation, error) {
 	now := k.now()
 	var fresh []store.SigningKey
 	for _, alg := range workspace.SigningAlgs {
 		sk, err := GenerateKey(ws, alg, k.sealer, now)
 		if err != nil {
-			return nil, err
+			return Rotation{}, err
 		}
 		fresh = append(fresh, sk)
 	}
-	if err := k.keys.RotateKeys(ctx, ws, fresh, now, now.Add(publishFor+k.refresh)); err != nil {
-		return nil, err
+	// Truncated as the store keeps it, so what we print is what nodes read.
+	r := Rotation{Keys: fresh, SignsFrom: now.Add(k.PrepublishFor(jwksMaxAge)).Truncate(time.Microsecond)}
+	r.OldPublishedUntil = r.SignsFrom.Add(publishFor + k.refresh)
+	if err := k.keys.RotateKeys(ctx, ws, fresh, r.SignsFrom, r.OldPublishedUntil); err != nil {
+		return Rotation{}, err
 	}
 	// The rotation is committed: a failed reload only drops the snapshot,
 	// and the next use loads it again.
 	_ = k.reloadNow(ctx, ws)
-	return fresh, nil
+	return r, nil
+}
+
+// PrepublishFor is how long a rotated-in key is published before it
+// signs: the JWKS max-age, plus the refresh interval, since the JWKS a
+// verifier cached may come from a node that had not yet re-read the keys.
+// It counts on every node re-reading keys at least as often as this
+// process (one key_refresh for all).
+func (k *KeyRing) PrepublishFor(jwksMaxAge time.Duration) time.Duration {
+	return jwksMaxAge + k.refresh
 }
 
 // reloadNow replaces ws's snapshot with the store's current keys.
@@ -218,20 +259,18 @@ func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, 
 		return nil, err
 	}
 	sortKeys(records)
-	set := &keySet{fetched: now, byKID: map[string]*signingKey{}, active: map[string]*signingKey{}}
+	set := &keySet{fetched: now, byKID: map[string]*signingKey{}, signers: map[string][]*signingKey{}}
 	jwks := []json.RawMessage{}
 	for _, rec := range records {
 		if _, dup := set.byKID[rec.KID]; dup {
 			continue
 		}
-		sk, err := k.open(ws, rec)
+		sk, err := k.open(ws, rec, now)
 		if err != nil {
 			return nil, fmt.Errorf("key %s of %s: %w", rec.KID, ws, err)
 		}
 		set.byKID[rec.KID] = sk
-		if _, ok := set.active[rec.Alg]; !ok && sk.private != nil {
-			set.active[rec.Alg] = sk
-		}
+		set.addSigner(rec.Alg, sk)
 		// Rendered from the key we verify with, not the stored JSON, so
 		// the JWKS can neither leak a private member nor disagree with
 		// verification (RFC 7517 §5).
@@ -247,10 +286,48 @@ func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, 
 	return set, nil
 }
 
+// addSigner files sk under alg if it may still sign. Keys come in
+// sortKeys order, so the first active key of an alg is the one kept.
+func (set *keySet) addSigner(alg string, sk *signingKey) {
+	list := set.signers[alg]
+	switch {
+	case sk.private == nil:
+		return
+	case sk.signsUntil.IsZero():
+		if len(list) > 0 && list[len(list)-1].signsUntil.IsZero() {
+			return // another active key already signs
+		}
+		set.signers[alg] = append(list, sk)
+	default:
+		// Retiring keys sign in turn, soonest to retire first: after
+		// rotations in quick succession, each new key waits its full
+		// pre-publication.
+		i, _ := slices.BinarySearchFunc(list, sk, func(a, b *signingKey) int {
+			if a.signsUntil.IsZero() {
+				return 1
+			}
+			return a.signsUntil.Compare(b.signsUntil)
+		})
+		set.signers[alg] = slices.Insert(list, i, sk)
+	}
+}
+
+// signer returns the key that signs for alg now: the first that has not
+// retired yet. A snapshot thus switches keys at the scheduled instant,
+// without waiting for a reload. The clock is read only during a rotation.
+func (set *keySet) signer(alg string, now func() time.Time) (*signingKey, bool) {
+	for _, sk := range set.signers[alg] {
+		if sk.signsUntil.IsZero() || now().Before(sk.signsUntil) {
+			return sk, true
+		}
+	}
+	return nil, false
+}
+
 // sortKeys orders keys active first, then newest first (CreatedAt, then
-// kid descending): the first active key of an alg is the one that signs,
-// and every node picks the same one from the same rows. The JWKS keeps
-// this order, so it is stable between reloads.
+// kid descending): of two active keys of an alg the first signs, and
+// every node picks the same one from the same rows. The JWKS keeps this
+// order, so it is stable between reloads.
 func sortKeys(records []store.SigningKey) {
 	slices.SortFunc(records, func(a, b store.SigningKey) int {
 		if a.RetiredAt.IsZero() != b.RetiredAt.IsZero() {
@@ -268,8 +345,10 @@ func sortKeys(records []store.SigningKey) {
 
 // open decrypts a key record once per load, so signing never re-parses.
 // The public key is derived from the sealed (authenticated) private key,
-// not from the stored public JWK, which nothing authenticates.
-func (k *KeyRing) open(ws string, rec store.SigningKey) (*signingKey, error) {
+// not from the stored public JWK, which nothing authenticates. The
+// private key is kept while the key may sign: until RetiredAt, which a
+// rotation sets ahead of now.
+func (k *KeyRing) open(ws string, rec store.SigningKey, now time.Time) (*signingKey, error) {
 	alg, err := sigAlg(rec.Alg)
 	if err != nil {
 		return nil, err
@@ -286,11 +365,9 @@ func (k *KeyRing) open(ws string, rec store.SigningKey) (*signingKey, error) {
 	if !ok {
 		return nil, errors.New("not a signing key")
 	}
-	sk := &signingKey{kid: rec.KID, alg: alg, public: signer.Public()}
-	if rec.RetiredAt.IsZero() {
+	sk := &signingKey{kid: rec.KID, alg: alg, public: signer.Public(), signsUntil: rec.RetiredAt, publishUntil: rec.PublishUntil}
+	if rec.RetiredAt.IsZero() || now.Before(rec.RetiredAt) {
 		sk.private = signer
-	} else {
-		sk.publishUntil = rec.PublishUntil
 	}
 	return sk, nil
 }

@@ -270,32 +270,70 @@ func TestSignErrors(t *testing.T) {
 	}
 }
 
-func TestRotationKeepsOldKeyPublished(t *testing.T) {
+// testMaxAge is the JWKS max-age the rotation tests publish with.
+const testMaxAge = time.Minute
+
+func TestFirstKeysSignAtOnce(t *testing.T) {
+	ring, _, _ := newRing(t)
+	published := kids(jwksOf(t, ring, "a"))
+	for _, alg := range []string{"ES256", "RS256", "PS256"} {
+		if kid := kidOf(t, mustSign(t, ring, "a", alg)); !slices.Contains(published, kid) {
+			t.Fatalf("%s: a new workspace signs with %s, not with its published keys %v", alg, kid, published)
+		}
+	}
+}
+
+// A rotated-in key is in the JWKS at once, but the old key signs until a
+// verifier's cached JWKS (max-age, and the refresh of the node it came
+// from) must hold the new one.
+func TestRotationPrepublishesTheNewKey(t *testing.T) {
 	ring, _, c := newRing(t)
 	ctx := context.Background()
+	start := c.now()
 	before := mustSign(t, ring, "a", "ES256")
 	oldKIDs := kids(jwksOf(t, ring, "a"))
-	fresh, err := ring.Rotate(ctx, "a", time.Hour)
+	r, err := ring.Rotate(ctx, "a", time.Hour, testMaxAge)
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := mustSign(t, ring, "a", "ES256")
-	if kidOf(t, after) == kidOf(t, before) || kidOf(t, after) != fresh[0].KID {
-		t.Fatalf("signing did not switch to the new key %s", fresh[0].KID)
-	}
-	if _, err := ring.Verify(ctx, "a", before, "at+jwt"); err != nil {
-		t.Fatalf("token signed before rotation no longer verifies: %v", err)
+	if want := start.Add(testMaxAge + testRefresh); !r.SignsFrom.Equal(want) {
+		t.Fatalf("SignsFrom %v, want %v (max-age + refresh)", r.SignsFrom, want)
 	}
 	var newKIDs []string
-	for _, f := range fresh {
+	for _, f := range r.Keys {
 		newKIDs = append(newKIDs, f.KID)
 	}
 	got := kids(jwksOf(t, ring, "a"))
 	if len(got) != 6 || !sameSet(got[:3], newKIDs) || !sameSet(got[3:], oldKIDs) {
 		t.Fatalf("JWKS after rotation %v, want new %v first then old %v", got, newKIDs, oldKIDs)
 	}
-	// Publication lasts publishFor plus the refresh interval.
-	c.add(time.Hour + testRefresh - time.Second)
+	if kid := kidOf(t, mustSign(t, ring, "a", "ES256")); kid != kidOf(t, before) {
+		t.Fatalf("signed with %s right after rotation; want the old key until %v", kid, r.SignsFrom)
+	}
+	c.add(r.SignsFrom.Sub(c.now()) - time.Nanosecond)
+	if kid := kidOf(t, mustSign(t, ring, "a", "ES256")); kid != kidOf(t, before) {
+		t.Fatalf("signed with %s before SignsFrom", kid)
+	}
+	c.add(time.Nanosecond)
+	if kid := kidOf(t, mustSign(t, ring, "a", "ES256")); kid != r.Keys[0].KID {
+		t.Fatalf("signed with %s at SignsFrom, want the new key %s", kid, r.Keys[0].KID)
+	}
+}
+
+// The old keys stay published for publishFor after they stop signing,
+// plus the refresh interval.
+func TestRotationKeepsOldKeyPublished(t *testing.T) {
+	ring, _, c := newRing(t)
+	ctx := context.Background()
+	before := mustSign(t, ring, "a", "ES256")
+	r, err := ring.Rotate(ctx, "a", time.Hour, testMaxAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := r.SignsFrom.Add(time.Hour + testRefresh); !r.OldPublishedUntil.Equal(want) {
+		t.Fatalf("OldPublishedUntil %v, want %v", r.OldPublishedUntil, want)
+	}
+	c.add(r.OldPublishedUntil.Sub(c.now()) - time.Second)
 	if _, err := ring.Verify(ctx, "a", before, "at+jwt"); err != nil {
 		t.Fatalf("old key left before PublishUntil: %v", err)
 	}
@@ -304,8 +342,46 @@ func TestRotationKeepsOldKeyPublished(t *testing.T) {
 		t.Fatalf("a key past its publication window still verifies: %v", err)
 	}
 	c.add(testRefresh)
+	var newKIDs []string
+	for _, f := range r.Keys {
+		newKIDs = append(newKIDs, f.KID)
+	}
 	if got := kids(jwksOf(t, ring, "a")); !sameSet(got, newKIDs) {
 		t.Fatalf("JWKS after PublishUntil %v, want only %v", got, newKIDs)
+	}
+}
+
+// A second rotation before the first one's key signs must not cut that
+// key's pre-publication short: the keys take turns, each published for
+// the full delay before it signs.
+func TestRotationsInQuickSuccession(t *testing.T) {
+	ring, _, c := newRing(t)
+	ctx := context.Background()
+	first := kidOf(t, mustSign(t, ring, "a", "ES256"))
+	r1, err := ring.Rotate(ctx, "a", time.Hour, testMaxAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.add(testMaxAge / 2)
+	r2, err := ring.Rotate(ctx, "a", time.Hour, testMaxAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		at   time.Time
+		want string
+	}{
+		{c.now(), first},
+		{r1.SignsFrom.Add(-time.Second), first},
+		{r1.SignsFrom, r1.Keys[0].KID},
+		{r2.SignsFrom.Add(-time.Second), r1.Keys[0].KID},
+		{r2.SignsFrom, r2.Keys[0].KID},
+	}
+	for i, st := range steps {
+		c.add(st.at.Sub(c.now()))
+		if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != st.want {
+			t.Fatalf("step %d (%v): signed with %s, want %s", i, st.at, got, st.want)
+		}
 	}
 }
 
@@ -313,39 +389,52 @@ func sameSet(a, b []string) bool {
 	return cmp.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
-// A rotation on another node (or the CLI) is seen when the snapshot
-// expires, and at once by Verify when a token names the new kid.
-func TestRotationElsewhere(t *testing.T) {
+// A key that signs elsewhere before this node has read it (a concurrent
+// first start on another node) is found at once by Verify, and the forced
+// reload also switches this node's signing.
+func TestKeyFromElsewhereForcesReload(t *testing.T) {
 	ring, keys, c := newRing(t)
 	ctx := context.Background()
 	old := kidOf(t, mustSign(t, ring, "a", "ES256"))
-	fresh, err := otherNode(t, keys, c).Rotate(ctx, "a", time.Hour)
+	fresh, err := GenerateKey("a", "ES256", testSealer(t), c.now())
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.RotateKeys(ctx, "a", []store.SigningKey{fresh}, c.now(), c.now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	newTok := mustSign(t, otherNode(t, keys, c), "a", "ES256")
 	if _, err := ring.Verify(ctx, "a", newTok, "at+jwt"); err != nil {
 		t.Fatalf("a token from the new key did not force a reload: %v", err)
 	}
-	// The forced reload also switched signing, before the refresh interval.
-	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != fresh[0].KID || got == old {
-		t.Fatalf("signing with %s after reload, want %s", got, fresh[0].KID)
+	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != fresh.KID || got == old {
+		t.Fatalf("signing with %s after reload, want %s", got, fresh.KID)
 	}
 }
 
+// A rotation on another node (or the CLI) reaches this node's JWKS when
+// its snapshot expires, well before the new key signs.
 func TestStaleSnapshotReloads(t *testing.T) {
 	ring, keys, c := newRing(t)
 	ctx := context.Background()
 	old := kidOf(t, mustSign(t, ring, "a", "ES256"))
-	if _, err := otherNode(t, keys, c).Rotate(ctx, "a", time.Hour); err != nil {
+	r, err := otherNode(t, keys, c).Rotate(ctx, "a", time.Hour, testMaxAge)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != old {
-		t.Fatalf("switched keys before the refresh interval: %s", got)
+	if slices.Contains(kids(jwksOf(t, ring, "a")), r.Keys[0].KID) {
+		t.Fatal("reloaded before the refresh interval")
 	}
 	c.add(testRefresh)
-	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got == old {
-		t.Fatal("still signing with the retired key after the refresh interval")
+	if !slices.Contains(kids(jwksOf(t, ring, "a")), r.Keys[0].KID) {
+		t.Fatal("the new key is not published after the refresh interval")
+	}
+	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != old {
+		t.Fatalf("signing with %s before SignsFrom", got)
+	}
+	c.add(r.SignsFrom.Sub(c.now()))
+	if got := kidOf(t, mustSign(t, ring, "a", "ES256")); got != r.Keys[0].KID {
+		t.Fatalf("signing with %s at SignsFrom, want %s", got, r.Keys[0].KID)
 	}
 }
 
@@ -469,7 +558,7 @@ func TestConcurrentSignVerifyRotate(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 2 {
-			if _, err := ring.Rotate(ctx, "a", time.Hour); err != nil {
+			if _, err := ring.Rotate(ctx, "a", time.Hour, testMaxAge); err != nil {
 				t.Error(err)
 			}
 			c.add(time.Second)

@@ -10,9 +10,10 @@ import (
 )
 
 // Sign serialises claims with encoding/json and signs them as a compact JWS
-// (RFC 7515 §7.1) with the active key of alg, with protected headers alg,
-// kid and typ (typ omitted when ""). No jku, x5u or jwk header is ever
-// set: verifiers must find our keys through our JWKS (RFC 8725 §3.10).
+// (RFC 7515 §7.1) with the key of alg that signs now (see Rotate), with
+// protected headers alg, kid and typ (typ omitted when ""). No jku, x5u or
+// jwk header is ever set: verifiers must find our keys through our JWKS
+// (RFC 8725 §3.10).
 //
 // Sign runs on every token request, so it assembles the compact form
 // itself around jwx's signature primitive (jwsbb.Sign): the encoded
@@ -46,20 +47,21 @@ func (k *KeyRing) Sign(ctx context.Context, ws, alg, typ string, claims any) (st
 // ES256: 64), for sizing the output buffer once.
 const maxSigSize = 256
 
-// signer returns ws's active key for alg. A missing one forces a reload
-// (rate-limited): the workspace may just have got keys on another node.
+// signer returns the key of ws that signs for alg now. A missing one
+// forces a reload (rate-limited): the workspace may just have got keys on
+// another node.
 func (k *KeyRing) signer(ctx context.Context, ws, alg string) (*signingKey, error) {
 	set, err := k.set(ctx, ws, false)
 	if err != nil {
 		return nil, err
 	}
-	if sk, ok := set.active[alg]; ok {
+	if sk, ok := set.signer(alg, k.now); ok {
 		return sk, nil
 	}
 	if set, err = k.set(ctx, ws, true); err != nil {
 		return nil, err
 	}
-	if sk, ok := set.active[alg]; ok {
+	if sk, ok := set.signer(alg, k.now); ok {
 		return sk, nil
 	}
 	return nil, fmt.Errorf("workspace %s has no active %s key", ws, alg)

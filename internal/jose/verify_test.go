@@ -175,10 +175,11 @@ func TestVerifyCacheRespectsKeyAndWorkspace(t *testing.T) {
 	if _, err := ring.Verify(ctx, "b", tok, "at+jwt"); !errors.Is(err, ErrInvalidSignature) {
 		t.Fatalf("workspace b accepted a's cached token: %v", err)
 	}
-	if _, err := ring.Rotate(ctx, "a", time.Minute); err != nil {
+	r, err := ring.Rotate(ctx, "a", time.Minute, testMaxAge)
+	if err != nil {
 		t.Fatal(err)
 	}
-	c.add(time.Minute + testRefresh + time.Second)
+	c.add(r.OldPublishedUntil.Sub(c.now()) + time.Second)
 	if _, err := ring.Verify(ctx, "a", tok, "at+jwt"); !errors.Is(err, ErrInvalidSignature) {
 		t.Fatalf("cached token of an unpublished key: %v", err)
 	}

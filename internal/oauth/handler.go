@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -92,8 +93,9 @@ func (h *Handler) handleJWKS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.CORSAnyOrigin(w)
-	// Short max-age: after a rotation, verifiers must see the new key soon.
-	httpapi.WritePublicJSON(w, body, 60)
+	// A rotated-in key is published this long (and the key refresh) before
+	// it signs, so no verifier holds a JWKS without it (KeyRing.Rotate).
+	httpapi.WritePublicJSON(w, body, int(ws.Settings.JWKSCacheTTL()/time.Second))
 }
 
 func handlePublicPreflight(w http.ResponseWriter, r *http.Request) {

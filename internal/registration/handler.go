@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -42,26 +41,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
 }
 
-// RejectUncleanPaths wraps the whole mux: ServeMux redirects a path with
-// dot segments or doubled slashes to its cleaned form before any route
-// runs, so ".../register/ID/../ID" got a 307 to ".../register/ID". Under
-// /{ws}/oauth2/register/ such a path is answered as an unknown client
-// instead: 401, never a redirect, and never acted on.
-func RejectUncleanPaths(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.EscapedPath()
-		if isManagementPath(p) && p != cleanPath(p) {
-			bearer, _ := bearerToken(r)
-			httpapi.WriteError(w, r, errRAT(bearer))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// isManagementPath: /{ws}/oauth2/register/ followed by anything. It runs
-// on every request, so it only slices the path.
-func isManagementPath(p string) bool {
+// IsManagementPath reports whether the escaped path p is an RFC 7592
+// client URL: /{ws}/oauth2/register/ and then the client id, whatever it
+// holds, dot segments and slashes included. The server answers such a
+// path, clean or not, as the client URL it names (issue 3).
+func IsManagementPath(p string) bool {
 	rest, ok := strings.CutPrefix(p, "/")
 	if !ok {
 		return false
@@ -70,13 +54,12 @@ func isManagementPath(p string) bool {
 	return ok && strings.HasPrefix(rest, "oauth2/register/")
 }
 
-// cleanPath is ServeMux's cleaning: path.Clean, keeping a trailing slash.
-func cleanPath(p string) string {
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
-	return clean
+// UnknownClientError is the answer to an RFC 7592 request that names no
+// client: 401 invalid_token, as for a wrong token, so that a prober
+// learns nothing about which client ids exist.
+func UnknownClientError(r *http.Request) error {
+	bearer, _ := bearerToken(r)
+	return errRAT(bearer)
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {

@@ -56,7 +56,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", handleNotFound)
-	root := registration.RejectUncleanPaths(mux) // before ServeMux's cleaning redirect
+	// In front of the mux, whose answer to an unclean path is a redirect.
+	root := httpapi.RejectUncleanPaths(mux, uncleanPathError)
 	return &Server{env: env, log: log, handler: httpapi.Instrument(root, log, httpapi.NewMetrics(reg))}, nil
 }
 
@@ -140,7 +141,20 @@ func readiness(st store.Store) http.HandlerFunc {
 }
 
 func handleNotFound(w http.ResponseWriter, r *http.Request) {
-	httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
+	httpapi.WriteError(w, r, errNoSuchEndpoint())
+}
+
+func errNoSuchEndpoint() error { return oautherr.New(oautherr.NotFound, "no such endpoint") }
+
+// uncleanPathError answers a path with dot segments or doubled slashes as
+// the unknown URL it is: the 404 of any unknown path, except where RFC 7592
+// client URLs live, whose every unknown client id gets a 401 (issue 3),
+// whatever characters it holds.
+func uncleanPathError(r *http.Request) error {
+	if registration.IsManagementPath(r.URL.EscapedPath()) {
+		return registration.UnknownClientError(r)
+	}
+	return errNoSuchEndpoint()
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

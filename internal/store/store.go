@@ -105,7 +105,9 @@ type SigningKey struct {
 	// PublicJWK is the public key as a JWK JSON object.
 	PublicJWK []byte
 	CreatedAt time.Time
-	// RetiredAt is zero while the key is the active signer for its alg.
+	// RetiredAt is when the key stops signing; zero while no successor is
+	// due. A rotation sets it ahead, to when the successor (published at
+	// once) starts signing: until then this key still signs.
 	RetiredAt time.Time
 	// PublishUntil is when a retired key may leave the JWKS: no token it
 	// signed can still be valid then. Zero while active.
@@ -115,9 +117,10 @@ type SigningKey struct {
 // Keys persists signing keys.
 type Keys interface {
 	// RotateKeys inserts fresh keys and, in the same transaction, retires
-	// every active key of ws whose alg is among the fresh keys' algs,
-	// setting RetiredAt=at and PublishUntil=publishUntil. With no active
-	// keys it simply inserts. ErrConflict on a duplicate kid.
+	// every active key (RetiredAt zero) of ws whose alg is among the fresh
+	// keys' algs, setting RetiredAt=at and PublishUntil=publishUntil; at
+	// may be in the future. With no active keys it simply inserts.
+	// ErrConflict on a duplicate kid.
 	RotateKeys(ctx context.Context, ws string, fresh []SigningKey, at, publishUntil time.Time) error
 	// KeysByWorkspace returns the keys of ws that are active or still to be
 	// published at time now (PublishUntil > now), newest first.

@@ -58,6 +58,11 @@ type Settings struct {
 	RequirePKCE bool `json:"require_pkce" yaml:"require_pkce"`
 	// AllowPlainPKCE admits code_challenge_method=plain (off: RFC 9700 §2.1.1).
 	AllowPlainPKCE bool `json:"allow_plain_pkce" yaml:"allow_plain_pkce"`
+	// JWKSMaxAge is the JWKS's Cache-Control max-age in seconds. It also
+	// sets how long a rotated-in key is published before it signs (see
+	// jose.KeyRing.Rotate), so a verifier's cached JWKS never lacks the
+	// key of a token it is handed. Read it with JWKSCacheTTL.
+	JWKSMaxAge int64 `json:"jwks_max_age,omitempty" yaml:"jwks_max_age"`
 	// Registration holds the DCR settings.
 	Registration Registration `json:"registration" yaml:"registration"`
 }
@@ -113,6 +118,7 @@ func DefaultSettings() Settings {
 		IDTokenTTL:        3600,
 		Scopes:            []string{"openid", "profile", "email", "offline_access", "dcr"},
 		RequirePKCE:       true,
+		JWKSMaxAge:        DefaultJWKSMaxAge,
 		Registration: Registration{
 			Enabled:                 true,
 			Mode:                    ModeInitialAccessToken,
@@ -125,6 +131,13 @@ func DefaultSettings() Settings {
 		},
 	}
 }
+
+// DefaultJWKSMaxAge (seconds) keeps verifiers close to our key set: a
+// rotation waits this long (plus the nodes' key refresh) before signing.
+const DefaultJWKSMaxAge = 60
+
+// maxJWKSMaxAge caps jwks_max_age at a day: a key rotation waits that long.
+const maxJWKSMaxAge = 24 * 3600
 
 // SigningAlgs are the JWS algorithms every workspace has keys for.
 var SigningAlgs = []string{"ES256", "RS256", "PS256"}
@@ -159,6 +172,9 @@ func (s Settings) Validate() []error {
 			errs = append(errs, fmt.Errorf("%s: must be a positive number of seconds", name))
 		}
 	}
+	if s.JWKSMaxAge < 1 || s.JWKSMaxAge > maxJWKSMaxAge {
+		errs = append(errs, fmt.Errorf("jwks_max_age: must be between 1 and %d seconds", maxJWKSMaxAge))
+	}
 	if s.Registration.Mode != ModeOpen && s.Registration.Mode != ModeInitialAccessToken {
 		errs = append(errs, fmt.Errorf("registration.mode: %q is not one of open, initial_access_token", s.Registration.Mode))
 	}
@@ -180,4 +196,13 @@ func (s Settings) Validate() []error {
 // live: a retired key stays published at least this long.
 func (s Settings) MaxTokenTTL() time.Duration {
 	return time.Duration(max(s.AccessTokenTTL, s.IDTokenTTL)) * time.Second
+}
+
+// JWKSCacheTTL is how long verifiers may cache the JWKS. Settings stored
+// before jwks_max_age existed have none: they get the default.
+func (s Settings) JWKSCacheTTL() time.Duration {
+	if s.JWKSMaxAge <= 0 {
+		return DefaultJWKSMaxAge * time.Second
+	}
+	return time.Duration(s.JWKSMaxAge) * time.Second
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListClientsPagingStable", testListPaging},
 		{"DeleteClientRemovesTokens", testDeleteClient},
 		{"KeysRotateRetiresSameAlg", testKeys},
+		{"KeysRetireAtAScheduledInstant", testKeysScheduledRetirement},
 		{"TokenRevocationIdempotentAndUpserting", testRevoke},
 		{"TimesRoundTripUTCMicroseconds", testTimes},
 		{"ExpiredTokensCollected", testExpired},
@@ -334,6 +335,34 @@ func testKeys(t *testing.T, s store.Store) {
 	}
 	if err := s.RotateKeys(ctx, "w", []store.SigningKey{k2}, t0, t0); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("duplicate kid: %v", err)
+	}
+}
+
+// testKeysScheduledRetirement: a rotation retires the old key at a later
+// instant (when the new one starts signing, jose.KeyRing.Rotate). The
+// store keeps that instant as given, lists both keys meanwhile, and a
+// second rotation before then retires only the key then active.
+func testKeysScheduledRetirement(t *testing.T, s store.Store) {
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{key("e1", "ES256")}, t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	switch1, switch2 := t0.Add(90*time.Second), t0.Add(120*time.Second)
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{key("e2", "ES256")}, switch1, switch1.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateKeys(ctx, "w", []store.SigningKey{key("e3", "ES256")}, switch2, switch2.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.KeysByWorkspace(ctx, "w", t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	retired := map[string]time.Time{}
+	for _, k := range keys {
+		retired[k.KID] = k.RetiredAt
+	}
+	if d := cmp.Diff(map[string]time.Time{"e1": switch1, "e2": switch2, "e3": {}}, retired); d != "" {
+		t.Fatalf("retired_at after two scheduled rotations (-want +got):\n%s", d)
 	}
 }
 

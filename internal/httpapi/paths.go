@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// RejectUncleanPaths answers a request whose path has an empty, "." or
+// ".." segment with the error refuse returns, and passes every other
+// request to next. It goes in front of the ServeMux, which would answer
+// such a path with a 307 to the cleaned one: a client following a 307
+// resends its POST, credentials included, to a URL it never chose
+// (RFC 9700 §4.12, SPECS §6). No endpoint is ever reached through an
+// unclean path, so nothing is acted on either.
+func RejectUncleanPaths(next http.Handler, refuse func(*http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !IsCleanPath(r.URL.EscapedPath()) {
+			WriteError(w, r, refuse(r))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// IsCleanPath reports whether ServeMux would route the escaped path p as
+// it is, without redirecting: p starts with a slash and no segment is
+// empty, "." or "..", except that p may end with a slash. It is the same
+// test as p == ServeMux's cleanPath(p), without building the cleaned path:
+// it runs on every request, so it must not allocate.
+func IsCleanPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	for rest != "" {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
