@@ -109,7 +109,7 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, *store.Token, error) {
 	now := s.now()
 	ttl := accessTokenTTL(ws, cl)
-	jti, err := secret.ID(s.rand(), 16)
+	jti, err := secret.TimeOrderedID(now, s.rand())
 	if err != nil {
 		return issuedToken{}, nil, err
 	}

@@ -179,11 +179,11 @@ func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 
 // mintRefreshToken makes a refresh token of g's family and its record.
 func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g userGrant) (string, store.Token, error) {
-	id, err := secret.ID(s.rand(), 16)
+	now := s.now()
+	id, err := secret.TimeOrderedID(now, s.rand())
 	if err != nil {
 		return "", store.Token{}, err
 	}
-	now := s.now()
 	rec := store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,

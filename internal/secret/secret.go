@@ -14,8 +14,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"io"
+	"time"
 )
 
 // Size is the number of random bytes in every generated secret.
@@ -83,3 +85,31 @@ const (
 	PurposeRegistrationToken  = "registration_access_token"
 	PurposeInitialAccessToken = "initial_access_token"
 )
+
+// sortableAlphabet is base32 with its digits in ASCII order, so encoded
+// ids sort as their bytes do.
+const sortableAlphabet = "0123456789abcdefghijklmnopqrstuv"
+
+var sortableEncoding = base32.NewEncoding(sortableAlphabet).WithPadding(base32.NoPadding)
+
+// TimeOrderedID returns an identifier that starts with the time in
+// milliseconds and ends with 80 random bits (the layout of a UUIDv7), in
+// an encoding that sorts like its bytes. Stored under a B-tree index, ids
+// made one after another land on the same last page instead of a random
+// one each: for token records, written on every token request, that is
+// fewer pages to write per commit.
+func TimeOrderedID(now time.Time, r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	var b [16]byte
+	ms := uint64(now.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	if _, err := io.ReadFull(r, b[6:]); err != nil {
+		return "", err
+	}
+	return sortableEncoding.EncodeToString(b[:]), nil
+}
