@@ -554,7 +554,7 @@ func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.
 	if err != nil {
 		return err
 	}
-	id, err := secret.ID(s.rand(), 16)
+	id, err := secret.TimeOrderedID(s.now(), s.rand())
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,8 @@ func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clie
 }
 
 func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string, req Request, g grant, reason string) store.AuditEvent {
-	id, _ := secret.ID(s.rand(), 12)
+	// Time-ordered: events are appended where the index ends.
+	id, _ := secret.TimeOrderedID(s.now(), s.rand())
 	return store.AuditEvent{
 		Workspace: ws.Name, ID: id, At: s.now(), Action: action, Outcome: outcome,
 		ClientID: clientID, Reason: reason, Credential: g.label(), RemoteAddr: req.RemoteAddr,
