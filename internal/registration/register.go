@@ -78,7 +78,7 @@ type issuedSecrets struct {
 // registration access token.
 func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (client.Client, issuedSecrets, error) {
 	now := s.now()
-	id, err := secret.ID(s.rand(), 16)
+	id, err := secret.TimeOrderedID(now, s.rand())
 	if err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}
