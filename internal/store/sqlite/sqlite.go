@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -30,11 +31,13 @@ var dialect = sqlstore.Dialect{
 	IsUnique:      func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	IsRetryable:   func(error) bool { return false },
 	IsUnavailable: func(err error) bool { return strings.Contains(err.Error(), "unable to open database") },
+	Maintain:      checkpointWAL,
 }
 
 // Open opens (creating if needed) and migrates the database at path.
 // synchronous=NORMAL in WAL mode survives a process crash; only a power
-// loss can lose the last commits.
+// loss can lose the last commits. checkpointWAL copies the log into the
+// file beside the writer.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
@@ -85,4 +88,30 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// checkpointEvery is how often checkpointWAL runs.
+const checkpointEvery = 100 * time.Millisecond
+
+// checkpointWAL copies the write-ahead log into the database file from a
+// read connection. SQLite's own automatic checkpoint runs inside the COMMIT
+// that takes the log past 1,000 pages: profiled under token load it was a
+// tenth of the single writer's time, and every request waiting on that
+// commit waited for it. A PASSIVE checkpoint here waits for no one and
+// leaves the automatic one only the last few pages to copy, which it must
+// still do: the writer restarts the log only after a checkpoint that
+// reached its end, and only its own commit-time one does under steady
+// writes. Measured with wrk (cc opaque, SQLite): p99 18-20 ms against
+// 21-22 ms with the automatic checkpoint alone.
+func checkpointWAL(ctx context.Context, _, read *sql.DB) {
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			read.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }

@@ -30,6 +30,9 @@ type Dialect struct {
 	IsRetryable func(error) bool
 	// IsUnavailable reports that the database cannot be reached.
 	IsUnavailable func(error) bool
+	// Maintain, if set, runs for the store's life and returns when ctx is
+	// done (SQLite checkpoints its write-ahead log there).
+	Maintain func(ctx context.Context, write, read *sql.DB)
 }
 
 // Store implements store.Store and the registration and browser-flow
@@ -44,6 +47,8 @@ type Store struct {
 	preparing sync.Map // query → true, for statements prepared in the background
 	decoded   *decodedClients
 
+	stopMaintenance func() // cancels Maintain and waits for it
+
 	// group commit (batch.go)
 	batch       chan batchOp
 	quit        chan struct{}
@@ -57,8 +62,14 @@ type stmtKey struct {
 
 // New returns a Store over the pools (read may equal write).
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients()}
+	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients(), stopMaintenance: func() {}}
 	s.startBatcher()
+	if d.Maintain != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); d.Maintain(ctx, write, read) }()
+		s.stopMaintenance = func() { cancel(); <-done }
+	}
 	return s
 }
 
@@ -116,6 +127,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stopBatcher()
+	s.stopMaintenance()
 	s.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := s.write.Close()
 	if s.read != s.write {
