@@ -554,11 +554,12 @@ func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.
 	if err != nil {
 		return err
 	}
-	id, err := secret.TimeOrderedID(s.now(), s.rand())
+	now := s.now()
+	// The code's id is also its grant's: tokens of the grant are indexed by it.
+	id, err := secret.TimeOrderedID(now, s.rand())
 	if err != nil {
 		return err
 	}
-	now := s.now()
 	boundRedirect := ""
 	if req.RedirectGiven {
 		boundRedirect = req.RedirectURI
