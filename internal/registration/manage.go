@@ -27,32 +27,49 @@ func errRAT(bearer string) *oautherr.Error {
 }
 
 // checkRAT verifies bearer is cl's current, unexpired registration token.
-func (s *Service) checkRAT(cl client.Client, bearer string) error {
+// The grant says what was presented, for the audit: the client's token
+// (valid or expired) or a token that does not match.
+func (s *Service) checkRAT(cl client.Client, bearer string) (grant, error) {
 	if bearer == "" || !s.Hasher.Verify(secret.PurposeRegistrationToken, bearer, cl.RegistrationTokenHash) {
-		return errRAT(bearer)
+		return unmatchedGrant, errRAT(bearer)
 	}
 	if !s.now().Before(cl.RegistrationTokenExpiresAt) {
-		return errRAT(bearer)
+		// Only the holder of this client's token learns that it expired,
+		// so saying so reveals nothing to a prober.
+		return ratGrant, errBearer("the registration access token has expired")
 	}
-	return nil
+	return ratGrant, nil
+}
+
+// authenticate loads the client of a call that does not rotate the token
+// and checks the token; a refusal is audited. An unknown client is
+// refused exactly like a wrong token.
+func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, error) {
+	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return cl, s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
+	}
+	if err != nil {
+		return cl, err
+	}
+	if g, err := s.checkRAT(cl, req.Bearer); err != nil {
+		return cl, s.deny(ctx, ws, action, clientID, req, g, err)
+	}
+	return cl, nil
 }
 
 // Read is RFC 7592 §2.1. With rotation on read the response carries a new
-// registration access token and the presented one stops working.
+// registration access token and the presented one stops working. Either
+// way the read is audited, as every RFC 7592 call is.
 func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
 	if ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate {
 		return s.rotateAndRespond(ctx, ws, clientID, req, "read", nil)
 	}
-	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, errRAT(req.Bearer))
-	}
+	cl, err := s.authenticate(ctx, ws, "read", clientID, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkRAT(cl, req.Bearer); err != nil {
-		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, err)
-	}
+	s.audit(ctx, ws, "read", clientID, req)
 	return s.respond(ws, cl, issuedSecrets{}), nil
 }
 
@@ -76,8 +93,10 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 // and the loser's token is by then rotated out, so it gets 401.
 func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, clientID string, req Request, action string, change func(*client.Client) error) (Response, error) {
 	var issued issuedSecrets
+	g := unmatchedGrant // until the store finds the client and fn checks its token
 	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
-		if err := s.checkRAT(*cl, req.Bearer); err != nil {
+		var err error
+		if g, err = s.checkRAT(*cl, req.Bearer); err != nil {
 			return err
 		}
 		if change != nil {
@@ -92,10 +111,14 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 		return err
 	})
 	switch {
+	case errors.Is(err, store.ErrConflict) && g.use.Kind == credentialRegistrationToken:
+		// The token matched, but a concurrent call with it won the
+		// rotation; only that token's holder reads this.
+		return nil, s.deny(ctx, ws, action, clientID, req, g, errBearer("the registration access token was rotated by a concurrent request"))
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
-		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, errRAT(req.Bearer))
+		return nil, s.deny(ctx, ws, action, clientID, req, g, errRAT(req.Bearer))
 	case err != nil:
-		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, err)
+		return nil, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
 	s.audit(ctx, ws, action, clientID, req)
 	return s.respond(ws, cl, issued), nil
@@ -144,19 +167,13 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
 // tokens go at once.
 func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
-	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
-	}
-	if err != nil {
+	if _, err := s.authenticate(ctx, ws, "delete", clientID, req); err != nil {
 		return err
 	}
-	if err := s.checkRAT(cl, req.Bearer); err != nil {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, err)
-	}
-	err = s.Store.DeleteClient(ctx, ws.Name, clientID)
+	err := s.Store.DeleteClient(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
+		// Deleted concurrently, after its token was checked.
+		return s.deny(ctx, ws, "delete", clientID, req, ratGrant, errRAT(req.Bearer))
 	}
 	if err != nil {
 		return err
