@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -123,4 +124,39 @@ func TestDCRRegisterDenialsNameTheBearer(t *testing.T) {
 		got[1].credential != "unmatched_bearer" || got[2].credential != "unchecked_bearer" {
 		t.Fatalf("audit events %v", got)
 	}
+}
+
+// TestDCRManagePublicClientStaysPublic: RFC 7592 §2.2 returns omitted
+// members to their defaults, but an update cannot issue a secret, so a
+// public client (token_endpoint_auth_method "none") that PUTs without the
+// member stays public, and every view of it says so; asking for a
+// secret-based method on update is refused with a reason.
+func TestDCRManagePublicClientStaysPublic(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"token_endpoint_auth_method":"none","grant_types":["authorization_code"],"redirect_uris":["https://app.example.com/cb"]}`)
+	uri, id := reg["registration_client_uri"].(string), reg["client_id"].(string)
+	if _, ok := reg["client_secret"]; ok {
+		t.Fatalf("a public client got a secret: %v", reg)
+	}
+	upd := send(t, http.MethodPut, uri, reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["authorization_code"],"redirect_uris":["https://app.example.com/new"]}`, id))
+	if upd.Status != 200 {
+		t.Fatalf("PUT without token_endpoint_auth_method: %d %s", upd.Status, upd.Body)
+	}
+	m := upd.JSON(t)
+	rat := m["registration_access_token"].(string)
+	read := send(t, http.MethodGet, uri, rat, "").JSON(t)
+	var cli map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "get", id, "--json")), &cli); err != nil {
+		t.Fatal(err)
+	}
+	for name, view := range map[string]map[string]any{"PUT": m, "GET": read, "client get": cli} {
+		_, secret := view["client_secret"]
+		_, expires := view["client_secret_expires_at"]
+		if view["token_endpoint_auth_method"] != "none" || secret || expires {
+			t.Errorf("%s after the update: %v", name, view)
+		}
+	}
+	r := send(t, http.MethodPut, uri, rat, fmt.Sprintf(`{"client_id":%q,"token_endpoint_auth_method":"client_secret_basic","redirect_uris":["https://app.example.com/new"]}`, id))
+	wantError(t, r, 400, "invalid_client_metadata", "token_endpoint_auth_method", "none")
 }

@@ -152,16 +152,42 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 	if err != nil {
 		return client.Metadata{}, err
 	}
+	keepSecretlessMethod(&md, cl)
 	if md, err = client.Validate(md, policyFor(ws)); err != nil {
 		return client.Metadata{}, err
 	}
-	// Changing between secret-based and other auth methods would need a
-	// secret issued or withdrawn; refuse rather than leave a client that
-	// cannot authenticate.
-	if client.UsesSecret(md.AuthMethod()) != client.UsesSecret(cl.Metadata.AuthMethod()) {
-		return client.Metadata{}, oautherr.InvalidMetadata("token_endpoint_auth_method: cannot change between secret-based and other methods; register a new client")
+	return md, checkSecretUnchanged(md, cl)
+}
+
+// keepSecretlessMethod: on update, a client without a secret ("none")
+// that omits token_endpoint_auth_method keeps its method. RFC 7592 §2.2
+// would return the member to its default, client_secret_basic, but an
+// update cannot issue a secret, so that default would leave a client that
+// cannot authenticate, and public clients (SPAs, native and MCP apps)
+// that PUT only what they change would be refused over a member they
+// never chose. RFC 7591 §3.2.1 lets the server pick the value it
+// registers when the response says which, and it does; registration
+// already picks the default the workspace allows. A client with a secret
+// gets the usual default, which stays secret-based.
+func keepSecretlessMethod(md *client.Metadata, cl client.Client) {
+	if md.TokenEndpointAuthMethod == "" && !client.UsesSecret(cl.Metadata.AuthMethod()) {
+		md.TokenEndpointAuthMethod = cl.Metadata.AuthMethod()
 	}
-	return md, nil
+}
+
+// checkSecretUnchanged refuses a move between secret-based and other
+// auth methods: it would need a secret issued or withdrawn, which only a
+// new registration does, and otherwise leave a client that cannot
+// authenticate.
+func checkSecretUnchanged(md client.Metadata, cl client.Client) error {
+	from, to := cl.Metadata.AuthMethod(), md.AuthMethod()
+	switch {
+	case client.UsesSecret(to) && !client.UsesSecret(from):
+		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q needs a client secret, and this client was registered without one (%q); an update cannot issue one, so keep %q or register a new client", to, from, from)
+	case !client.UsesSecret(to) && client.UsesSecret(from):
+		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q would leave this client's secret unused; an update cannot withdraw it, so keep a secret-based method or register a new client", to)
+	}
+	return nil
 }
 
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
