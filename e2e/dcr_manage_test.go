@@ -160,3 +160,33 @@ func TestDCRManagePublicClientStaysPublic(t *testing.T) {
 	r := send(t, http.MethodPut, uri, rat, fmt.Sprintf(`{"client_id":%q,"token_endpoint_auth_method":"client_secret_basic","redirect_uris":["https://app.example.com/new"]}`, id))
 	wantError(t, r, 400, "invalid_client_metadata", "token_endpoint_auth_method", "none")
 }
+
+// TestSeedSimpleIdServerResponseTypes (seed 003): a client_credentials
+// client gets response_types [] (RFC 7591 §2.1: that grant goes with no
+// response type), not the seed server's ["code"], which would name a
+// response type the client could not use without authorization_code.
+// Registration, GET, a PUT that leaves the member out and `client get
+// --json` all say the same; asking for "code" is refused, not stored.
+func TestSeedSimpleIdServerResponseTypes(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 2)
+	reg := n.mustRegister("default", token, `{"grant_types":["client_credentials"],"scope":"openid profile","redirect_uris":["https://tmp.com"]}`)
+	uri, id := reg["registration_client_uri"].(string), reg["client_id"].(string)
+	upd := send(t, http.MethodPut, uri, reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"],"scope":"profile"}`, id))
+	if upd.Status != 200 {
+		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
+	}
+	read := send(t, http.MethodGet, uri, upd.JSON(t)["registration_access_token"].(string), "")
+	var cli map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "get", id, "--json")), &cli); err != nil {
+		t.Fatal(err)
+	}
+	for name, view := range map[string]map[string]any{"register": reg, "PUT": upd.JSON(t), "GET": read.JSON(t), "client get": cli} {
+		if rt, ok := view["response_types"].([]any); !ok || len(rt) != 0 {
+			t.Errorf("%s: response_types %v, want []", name, view["response_types"])
+		}
+	}
+	r := n.register("default", token, `{"grant_types":["client_credentials"],"response_types":["code"]}`)
+	wantError(t, r, 400, "invalid_client_metadata", "authorization_code")
+}
