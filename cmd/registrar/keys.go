@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -25,7 +26,7 @@ func newKeysCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: onStore(runKeysRotate),
 	}
-	list := &cobra.Command{Use: "list", Short: "List published keys", Args: cobra.NoArgs, RunE: onStore(runKeysList)}
+	list := &cobra.Command{Use: "list", Short: "List published keys", Args: cobra.NoArgs, RunE: runKeysList}
 	cmd.AddCommand(rotate, list)
 	return cmd
 }
@@ -83,13 +84,49 @@ type keyView struct {
 	PublishUntil *time.Time `json:"publish_until,omitempty"`
 }
 
-func runKeysList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
+// runKeysList only reads: it works through openReadOnly, so listing an
+// empty or absent store creates nothing and says there are no keys yet.
+func runKeysList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
 	now := time.Now().UTC()
-	keys, err := env.Store.KeysByWorkspace(ctx, wsName, now)
+	keys, err := readKeys(cmd, wsName, now)
 	if err != nil {
 		return err
 	}
+	views := keyViews(keys, now)
+	if jsonFlag(cmd) {
+		return writeJSON(cmd.OutOrStdout(), views)
+	}
+	if len(views) == 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "workspace %s has no signing keys yet; `registrar serve` creates them when it starts\n", wsName)
+		return nil
+	}
+	return printKeys(cmd.OutOrStdout(), views)
+}
+
+// readKeys returns the published keys of wsName, none when the store or
+// the workspace is not there yet.
+func readKeys(cmd *cobra.Command, wsName string, now time.Time) ([]store.SigningKey, error) {
+	ctx := cmd.Context()
+	cfg, st, err := openReadOnly(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, configuredWorkspace(cfg, wsName)
+	}
+	defer st.Close()
+	_, err = st.WorkspaceByName(ctx, wsName)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, configuredWorkspace(cfg, wsName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st.KeysByWorkspace(ctx, wsName, now)
+}
+
+func keyViews(keys []store.SigningKey, now time.Time) []keyView {
 	views := make([]keyView, 0, len(keys))
 	for _, k := range keys {
 		v := keyView{KID: k.KID, Alg: k.Alg, Status: keyStatus(k, keys, now), CreatedAt: k.CreatedAt}
@@ -98,10 +135,11 @@ func runKeysList(cmd *cobra.Command, _ []string, env *server.Env, wsName string)
 		}
 		views = append(views, v)
 	}
-	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), views)
-	}
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	return views
+}
+
+func printKeys(w io.Writer, views []keyView) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KID\tALG\tSTATUS\tCREATED\tSIGNS_UNTIL\tPUBLISHED_UNTIL")
 	for _, v := range views {
 		until, published := "-", "-"

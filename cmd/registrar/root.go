@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/backend"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -72,6 +74,34 @@ func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]b
 		return nil, nil, err
 	}
 	return env, created, nil
+}
+
+// openReadOnly opens the store for a command that only reads. Unlike
+// openEnv it provisions nothing and loads no master key: a listing must
+// not create a workspace, signing keys or a master key file (a key file
+// made by a listing run in the wrong folder would seal the keys made next
+// under a stray master key). A SQLite file that does not exist is not
+// opened, as opening would create it: st is nil then, an empty store.
+func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, st store.Store, err error) {
+	if cfg, err = loadConfig(cmd); err != nil {
+		return cfg, nil, err
+	}
+	if path, ok := sqlitePath(cfg.DB); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return cfg, nil, nil
+		}
+	}
+	st, err = backend.Open(ctx, cfg.DB)
+	return cfg, st, err
+}
+
+// configuredWorkspace accepts a workspace the store does not hold yet but
+// the next `serve` creates: the default one or one the YAML declares.
+func configuredWorkspace(cfg config.Config, name string) error {
+	if _, declared := cfg.WorkspaceSettings(name); declared || name == workspace.DefaultName {
+		return nil
+	}
+	return fail("workspace %q does not exist; declare it in the YAML configuration", name)
 }
 
 func fail(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -60,8 +60,12 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 }
 
 // applyDefaults: RFC 7591 §2 and OIDC Registration §2 defaults. A client
-// that uses no redirect-based grant gets no response type: "code" without
-// authorization_code would be inconsistent (RFC 7591 §2.1).
+// that uses no redirect-based grant gets no response type: RFC 7591 §2.1
+// pairs client_credentials with none, and "code" without
+// authorization_code would name a response type the authorization
+// endpoint refuses it. SimpleIdServer (seed 003) returns ["code"] here;
+// View returns [] instead, explicitly, as RFC 7591 §3.2.1 wants a
+// server-chosen value returned.
 func applyDefaults(md *Metadata, p Policy) {
 	if md.ApplicationType == "" {
 		md.ApplicationType = defaultApplicationType(md.RedirectURIs)

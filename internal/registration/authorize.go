@@ -15,11 +15,15 @@ import (
 )
 
 // grant is what authorized a registration: the credential to consume and
-// what the client's provenance records.
+// what the client's provenance records. On a denial it names, for the
+// audit, the credential that was presented, when one was identified.
 type grant struct {
 	use        store.CredentialUse
 	provenance client.Provenance
 	open       bool
+	// unmatched: a bearer token was checked and matched no usable
+	// credential.
+	unmatched bool
 }
 
 // credentialRegistrationToken labels RFC 7592 calls authenticated by the
@@ -31,17 +35,35 @@ const credentialRegistrationToken = "registration_access_token"
 // client id says whose token it was.
 var ratGrant = grant{use: store.CredentialUse{Kind: credentialRegistrationToken}}
 
-// label names the credential in audit events (an id, never a value).
-func (g grant) label() string {
+// unmatchedGrant: the presented bearer token was checked and is no
+// credential of this workspace or client.
+var unmatchedGrant = grant{unmatched: true}
+
+// Audit labels for a presented bearer token that identified no
+// credential. Recording "none" would tell an auditor that no token was
+// sent, which hides a caller trying tokens; the value itself is never
+// recorded.
+const (
+	labelUnmatchedBearer = "unmatched_bearer" // checked, matched nothing
+	labelUncheckedBearer = "unchecked_bearer" // refused before it was checked
+)
+
+// label names the credential in audit events (an id, never a value);
+// bearer is the token the request presented, if any.
+func (g grant) label(bearer string) string {
 	switch {
 	case g.open:
 		return "open"
-	case g.use.Kind == store.CredentialNone:
-		return "none"
-	case g.use.ID == "":
+	case g.use.Kind != store.CredentialNone && g.use.ID != "":
+		return g.use.Kind + ":" + g.use.ID
+	case g.use.Kind != store.CredentialNone:
 		return g.use.Kind
+	case bearer == "":
+		return "none"
+	case g.unmatched:
+		return labelUnmatchedBearer
 	}
-	return g.use.Kind + ":" + g.use.ID
+	return labelUncheckedBearer
 }
 
 // errBearer is RFC 6750 §3.1 invalid_token with its challenge.
@@ -72,15 +94,18 @@ func (s *Service) authorize(ctx context.Context, ws workspace.Workspace, bearer 
 	return s.authorizeAccessToken(ctx, ws, bearer)
 }
 
+// authorizeIAT accepts a usable operator token. A refused one is still
+// named in the grant, so the audit says which token was spent or revoked.
 func (s *Service) authorizeIAT(iat store.InitialAccessToken) (grant, error) {
 	now := s.now()
-	if !iat.RevokedAt.IsZero() || !now.Before(iat.ExpiresAt) || (iat.MaxUses > 0 && iat.Uses >= iat.MaxUses) {
-		return grant{}, errBearer("the initial access token is expired, revoked or used up")
-	}
-	return grant{
+	g := grant{
 		use:        store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: iat.ID, At: now},
 		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: iat.ID},
-	}, nil
+	}
+	if !iat.RevokedAt.IsZero() || !now.Before(iat.ExpiresAt) || (iat.MaxUses > 0 && iat.Uses >= iat.MaxUses) {
+		return g, errBearer("the initial access token is expired, revoked or used up")
+	}
+	return g, nil
 }
 
 // authorizeAccessToken: a Curity-style one-time token from the token
@@ -88,14 +113,15 @@ func (s *Service) authorizeIAT(iat store.InitialAccessToken) (grant, error) {
 func (s *Service) authorizeAccessToken(ctx context.Context, ws workspace.Workspace, bearer string) (grant, error) {
 	at, err := s.Tokens.VerifyAccessToken(ctx, ws, bearer)
 	if errors.Is(err, oauth.ErrInactiveToken) {
-		return grant{}, errBearer("the initial access token is invalid, expired or already used")
+		return unmatchedGrant, errBearer("the initial access token is invalid, expired or already used")
 	}
 	if err != nil {
 		return grant{}, err
 	}
 	scope := ws.Settings.Registration.Scope
 	if !slices.Contains(strings.Fields(at.Scope), scope) {
-		return grant{}, oautherr.New(oautherr.InsufficientScope, "the access token lacks the %q scope", scope).
+		named := grant{use: store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID}}
+		return named, oautherr.New(oautherr.InsufficientScope, "the access token lacks the %q scope", scope).
 			WithChallenge(`Bearer error="insufficient_scope", scope="` + scope + `"`)
 	}
 	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID, At: s.now()}

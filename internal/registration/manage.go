@@ -27,32 +27,49 @@ func errRAT(bearer string) *oautherr.Error {
 }
 
 // checkRAT verifies bearer is cl's current, unexpired registration token.
-func (s *Service) checkRAT(cl client.Client, bearer string) error {
+// The grant says what was presented, for the audit: the client's token
+// (valid or expired) or a token that does not match.
+func (s *Service) checkRAT(cl client.Client, bearer string) (grant, error) {
 	if bearer == "" || !s.Hasher.Verify(secret.PurposeRegistrationToken, bearer, cl.RegistrationTokenHash) {
-		return errRAT(bearer)
+		return unmatchedGrant, errRAT(bearer)
 	}
 	if !s.now().Before(cl.RegistrationTokenExpiresAt) {
-		return errRAT(bearer)
+		// Only the holder of this client's token learns that it expired,
+		// so saying so reveals nothing to a prober.
+		return ratGrant, errBearer("the registration access token has expired")
 	}
-	return nil
+	return ratGrant, nil
+}
+
+// authenticate loads the client of a call that does not rotate the token
+// and checks the token; a refusal is audited. An unknown client is
+// refused exactly like a wrong token.
+func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, error) {
+	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return cl, s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
+	}
+	if err != nil {
+		return cl, err
+	}
+	if g, err := s.checkRAT(cl, req.Bearer); err != nil {
+		return cl, s.deny(ctx, ws, action, clientID, req, g, err)
+	}
+	return cl, nil
 }
 
 // Read is RFC 7592 §2.1. With rotation on read the response carries a new
-// registration access token and the presented one stops working.
+// registration access token and the presented one stops working. Either
+// way the read is audited, as every RFC 7592 call is.
 func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
 	if ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate {
 		return s.rotateAndRespond(ctx, ws, clientID, req, "read", nil)
 	}
-	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, errRAT(req.Bearer))
-	}
+	cl, err := s.authenticate(ctx, ws, "read", clientID, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkRAT(cl, req.Bearer); err != nil {
-		return nil, s.deny(ctx, ws, "read", clientID, req, grant{}, err)
-	}
+	s.audit(ctx, ws, "read", clientID, req)
 	return s.respond(ws, cl, issuedSecrets{}), nil
 }
 
@@ -76,8 +93,10 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 // and the loser's token is by then rotated out, so it gets 401.
 func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, clientID string, req Request, action string, change func(*client.Client) error) (Response, error) {
 	var issued issuedSecrets
+	g := unmatchedGrant // until the store finds the client and fn checks its token
 	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
-		if err := s.checkRAT(*cl, req.Bearer); err != nil {
+		var err error
+		if g, err = s.checkRAT(*cl, req.Bearer); err != nil {
 			return err
 		}
 		if change != nil {
@@ -92,10 +111,14 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 		return err
 	})
 	switch {
+	case errors.Is(err, store.ErrConflict) && g.use.Kind == credentialRegistrationToken:
+		// The token matched, but a concurrent call with it won the
+		// rotation; only that token's holder reads this.
+		return nil, s.deny(ctx, ws, action, clientID, req, g, errBearer("the registration access token was rotated by a concurrent request"))
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
-		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, errRAT(req.Bearer))
+		return nil, s.deny(ctx, ws, action, clientID, req, g, errRAT(req.Bearer))
 	case err != nil:
-		return nil, s.deny(ctx, ws, action, clientID, req, grant{}, err)
+		return nil, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
 	s.audit(ctx, ws, action, clientID, req)
 	return s.respond(ws, cl, issued), nil
@@ -129,34 +152,54 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 	if err != nil {
 		return client.Metadata{}, err
 	}
+	keepSecretlessMethod(&md, cl)
 	if md, err = client.Validate(md, policyFor(ws)); err != nil {
 		return client.Metadata{}, err
 	}
-	// Changing between secret-based and other auth methods would need a
-	// secret issued or withdrawn; refuse rather than leave a client that
-	// cannot authenticate.
-	if client.UsesSecret(md.AuthMethod()) != client.UsesSecret(cl.Metadata.AuthMethod()) {
-		return client.Metadata{}, oautherr.InvalidMetadata("token_endpoint_auth_method: cannot change between secret-based and other methods; register a new client")
+	return md, checkSecretUnchanged(md, cl)
+}
+
+// keepSecretlessMethod: on update, a client without a secret ("none")
+// that omits token_endpoint_auth_method keeps its method. RFC 7592 §2.2
+// would return the member to its default, client_secret_basic, but an
+// update cannot issue a secret, so that default would leave a client that
+// cannot authenticate, and public clients (SPAs, native and MCP apps)
+// that PUT only what they change would be refused over a member they
+// never chose. RFC 7591 §3.2.1 lets the server pick the value it
+// registers when the response says which, and it does; registration
+// already picks the default the workspace allows. A client with a secret
+// gets the usual default, which stays secret-based.
+func keepSecretlessMethod(md *client.Metadata, cl client.Client) {
+	if md.TokenEndpointAuthMethod == "" && !client.UsesSecret(cl.Metadata.AuthMethod()) {
+		md.TokenEndpointAuthMethod = cl.Metadata.AuthMethod()
 	}
-	return md, nil
+}
+
+// checkSecretUnchanged refuses a move between secret-based and other
+// auth methods: it would need a secret issued or withdrawn, which only a
+// new registration does, and otherwise leave a client that cannot
+// authenticate.
+func checkSecretUnchanged(md client.Metadata, cl client.Client) error {
+	from, to := cl.Metadata.AuthMethod(), md.AuthMethod()
+	switch {
+	case client.UsesSecret(to) && !client.UsesSecret(from):
+		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q needs a client secret, and this client was registered without one (%q); an update cannot issue one, so keep %q or register a new client", to, from, from)
+	case !client.UsesSecret(to) && client.UsesSecret(from):
+		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q would leave this client's secret unused; an update cannot withdraw it, so keep a secret-based method or register a new client", to)
+	}
+	return nil
 }
 
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
 // tokens go at once.
 func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
-	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
-	}
-	if err != nil {
+	if _, err := s.authenticate(ctx, ws, "delete", clientID, req); err != nil {
 		return err
 	}
-	if err := s.checkRAT(cl, req.Bearer); err != nil {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, err)
-	}
-	err = s.Store.DeleteClient(ctx, ws.Name, clientID)
+	err := s.Store.DeleteClient(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.deny(ctx, ws, "delete", clientID, req, grant{}, errRAT(req.Bearer))
+		// Deleted concurrently, after its token was checked.
+		return s.deny(ctx, ws, "delete", clientID, req, ratGrant, errRAT(req.Bearer))
 	}
 	if err != nil {
 		return err

@@ -152,7 +152,7 @@ func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string
 	id, _ := secret.TimeOrderedID(s.now(), s.rand())
 	return store.AuditEvent{
 		Workspace: ws.Name, ID: id, At: s.now(), Action: action, Outcome: outcome,
-		ClientID: clientID, Reason: reason, Credential: g.label(), RemoteAddr: req.RemoteAddr,
+		ClientID: clientID, Reason: reason, Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
 	}
 }
 

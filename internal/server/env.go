@@ -27,10 +27,6 @@ type Env struct {
 	MasterKeyCreated bool
 }
 
-// keyRefresh is how often a node re-reads signing keys, so a rotation made
-// elsewhere (another node, the CLI) is picked up.
-const keyRefresh = 30 * time.Second
-
 // purposeFormSeal derives the key sealing requests in flight through forms.
 const purposeFormSeal = "registrar form seal v1"
 

@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// auditKey is what a test expects of one audit event.
+type auditKey struct{ action, outcome, credential string }
+
+// auditedSince returns the events of ws newer than skip (the count seen
+// before), oldest first, as action/outcome/credential triples, and fails
+// if the log holds any of secrets.
+func (n *node) auditedSince(ws string, skip int, secrets ...string) []auditKey {
+	n.t.Helper()
+	events := n.auditEvents(ws)
+	var out []auditKey
+	for i := len(events) - 1 - skip; i >= 0; i-- {
+		e := events[i]
+		cred, _ := e["credential"].(string)
+		out = append(out, auditKey{e["action"].(string), e["outcome"].(string), cred})
+	}
+	raw := n.mustCLI("audit", "list", "--workspace", ws, "--json")
+	for _, s := range secrets {
+		if strings.Contains(raw, s) {
+			n.t.Fatalf("the audit log holds a token value")
+		}
+	}
+	return out
+}
+
+// TestDCRManageEveryCallAudited: every RFC 7592 call is an audit event,
+// a plain (non-rotating) GET included; a refused one records whether a
+// token was sent and, when it was, that it did not match, never the
+// token; a refused PUT whose token was right names that token.
+func TestDCRManageEveryCallAudited(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	uri, id, rat := reg["registration_client_uri"].(string), reg["client_id"].(string), reg["registration_access_token"].(string)
+	before := len(n.auditEvents("default"))
+	const wrong = "not-the-registration-access-token"
+	body := fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"]}`, id)
+
+	steps := []struct {
+		method, bearer, body string
+		status               int
+	}{
+		{http.MethodGet, rat, "", 200},
+		{http.MethodGet, wrong, "", 401},
+		{http.MethodGet, "", "", 401},
+		{http.MethodPut, wrong, body, 401},
+		{http.MethodPut, rat, fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"],"scope":"nope"}`, id), 400},
+		{http.MethodDelete, wrong, "", 401},
+	}
+	for _, s := range steps {
+		if r := send(t, s.method, uri, s.bearer, s.body); r.Status != s.status {
+			t.Fatalf("%s with %q: %d %s; want %d", s.method, s.bearer, r.Status, r.Body, s.status)
+		}
+	}
+	upd := send(t, http.MethodPut, uri, rat, body)
+	if upd.Status != 200 {
+		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
+	}
+	rat2 := upd.JSON(t)["registration_access_token"].(string)
+	if r := send(t, http.MethodDelete, uri, rat2, ""); r.Status != 204 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+	if r := send(t, http.MethodGet, uri, rat2, ""); r.Status != 401 {
+		t.Fatalf("GET after DELETE: %d", r.Status)
+	}
+
+	got := n.auditedSince("default", before, rat, rat2, wrong)
+	want := []auditKey{
+		{"read", "accepted", "registration_access_token"},
+		{"read", "denied", "unmatched_bearer"},
+		{"read", "denied", "none"},
+		{"update", "denied", "unmatched_bearer"},
+		{"update", "denied", "registration_access_token"},
+		{"delete", "denied", "unmatched_bearer"},
+		{"update", "accepted", "registration_access_token"},
+		{"delete", "accepted", "registration_access_token"},
+		{"read", "denied", "unmatched_bearer"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("audit events\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestDCRManageExpiredTokenAudited: an expired registration access token
+// is refused like any invalid one, but its holder is told it expired and
+// the audit names the client's token rather than "unmatched".
+func TestDCRManageExpiredTokenAudited(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 1\n"})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	time.Sleep(1100 * time.Millisecond)
+	before := len(n.auditEvents("default"))
+	r := send(t, http.MethodGet, reg["registration_client_uri"].(string), reg["registration_access_token"].(string), "")
+	wantError(t, r, 401, "invalid_token", "expired")
+	got := n.auditedSince("default", before)
+	if len(got) != 1 || got[0] != (auditKey{"read", "denied", "registration_access_token"}) {
+		t.Fatalf("audit events %v", got)
+	}
+}
+
+// TestDCRRegisterDenialsNameTheBearer: a refused registration records
+// which initial access token was presented when it is known (used up,
+// say), "unmatched_bearer" when the token is nobody's, and
+// "unchecked_bearer" when the request was refused before the token was
+// looked at.
+func TestDCRRegisterDenialsNameTheBearer(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	used := n.iat("default", 1)
+	n.mustRegister("default", used, `{"grant_types":["client_credentials"]}`)
+	before := len(n.auditEvents("default"))
+	n.register("default", used, `{"grant_types":["client_credentials"]}`)
+	n.register("default", "garbage", `{"grant_types":["client_credentials"]}`)
+	post(t, n.Base+"/default/oauth2/register", "text/plain", `{}`, "Authorization", "Bearer garbage")
+	got := n.auditedSince("default", before, used)
+	if len(got) != 3 || !strings.HasPrefix(got[0].credential, "initial_access_token:") ||
+		got[1].credential != "unmatched_bearer" || got[2].credential != "unchecked_bearer" {
+		t.Fatalf("audit events %v", got)
+	}
+}
+
+// TestDCRManagePublicClientStaysPublic: RFC 7592 §2.2 returns omitted
+// members to their defaults, but an update cannot issue a secret, so a
+// public client (token_endpoint_auth_method "none") that PUTs without the
+// member stays public, and every view of it says so; asking for a
+// secret-based method on update is refused with a reason.
+func TestDCRManagePublicClientStaysPublic(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"token_endpoint_auth_method":"none","grant_types":["authorization_code"],"redirect_uris":["https://app.example.com/cb"]}`)
+	uri, id := reg["registration_client_uri"].(string), reg["client_id"].(string)
+	if _, ok := reg["client_secret"]; ok {
+		t.Fatalf("a public client got a secret: %v", reg)
+	}
+	upd := send(t, http.MethodPut, uri, reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["authorization_code"],"redirect_uris":["https://app.example.com/new"]}`, id))
+	if upd.Status != 200 {
+		t.Fatalf("PUT without token_endpoint_auth_method: %d %s", upd.Status, upd.Body)
+	}
+	m := upd.JSON(t)
+	rat := m["registration_access_token"].(string)
+	read := send(t, http.MethodGet, uri, rat, "").JSON(t)
+	var cli map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "get", id, "--json")), &cli); err != nil {
+		t.Fatal(err)
+	}
+	for name, view := range map[string]map[string]any{"PUT": m, "GET": read, "client get": cli} {
+		_, secret := view["client_secret"]
+		_, expires := view["client_secret_expires_at"]
+		if view["token_endpoint_auth_method"] != "none" || secret || expires {
+			t.Errorf("%s after the update: %v", name, view)
+		}
+	}
+	r := send(t, http.MethodPut, uri, rat, fmt.Sprintf(`{"client_id":%q,"token_endpoint_auth_method":"client_secret_basic","redirect_uris":["https://app.example.com/new"]}`, id))
+	wantError(t, r, 400, "invalid_client_metadata", "token_endpoint_auth_method", "none")
+}
+
+// TestSeedSimpleIdServerResponseTypes (seed 003): a client_credentials
+// client gets response_types [] (RFC 7591 §2.1: that grant goes with no
+// response type), not the seed server's ["code"], which would name a
+// response type the client could not use without authorization_code.
+// Registration, GET, a PUT that leaves the member out and `client get
+// --json` all say the same; asking for "code" is refused, not stored.
+func TestSeedSimpleIdServerResponseTypes(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 2)
+	reg := n.mustRegister("default", token, `{"grant_types":["client_credentials"],"scope":"openid profile","redirect_uris":["https://tmp.com"]}`)
+	uri, id := reg["registration_client_uri"].(string), reg["client_id"].(string)
+	upd := send(t, http.MethodPut, uri, reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"],"scope":"profile"}`, id))
+	if upd.Status != 200 {
+		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
+	}
+	read := send(t, http.MethodGet, uri, upd.JSON(t)["registration_access_token"].(string), "")
+	var cli map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "get", id, "--json")), &cli); err != nil {
+		t.Fatal(err)
+	}
+	for name, view := range map[string]map[string]any{"register": reg, "PUT": upd.JSON(t), "GET": read.JSON(t), "client get": cli} {
+		if rt, ok := view["response_types"].([]any); !ok || len(rt) != 0 {
+			t.Errorf("%s: response_types %v, want []", name, view["response_types"])
+		}
+	}
+	r := n.register("default", token, `{"grant_types":["client_credentials"],"response_types":["code"]}`)
+	wantError(t, r, 400, "invalid_client_metadata", "authorization_code")
+}
