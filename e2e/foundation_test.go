@@ -358,7 +358,9 @@ func TestOpaqueTokensRestartAndRotation(t *testing.T) {
 	}
 
 	oldKids := n2.kids("default")
-	sign := func() string { return n2.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string) }
+	sign := func() string {
+		return n2.clientCredentials("default", bootID, bootSecret, "dcr")["access_token"].(string)
+	}
 	checkStagedRotation(t, n2, "default", sign)
 	if in := n2.introspect("default", bootID, bootSecret, jwt); in["active"] != true {
 		t.Fatal("a token signed before rotation stopped verifying")
