@@ -155,6 +155,10 @@ type Token struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero when not revoked
+	// AuthTime is when the user authenticated for the grant, kept on
+	// refresh tokens so that refreshed access tokens still carry it
+	// (RFC 9068 §2.2.1); zero when unknown.
+	AuthTime time.Time
 }
 
 // Tokens persists tokens and the JWT revocation list.
