@@ -187,7 +187,7 @@ func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g u
 	rec := store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
-		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
+		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)), AuthTime: g.authTime,
 	}
 	value, err := s.opaqueValue(&rec, secret.PurposeRefreshToken)
 	return value, rec, err
