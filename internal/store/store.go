@@ -159,6 +159,11 @@ type Token struct {
 	// refresh tokens so that refreshed access tokens still carry it
 	// (RFC 9068 §2.2.1); zero when unknown.
 	AuthTime time.Time
+	// GrantExpiresAt, on refresh tokens, is when the family ends: no
+	// refresh token of the grant may expire later, rotations included.
+	// Zero on access token records and on refresh tokens stored before it
+	// was kept.
+	GrantExpiresAt time.Time
 }
 
 // Tokens persists tokens and the JWT revocation list.

@@ -372,6 +372,7 @@ func sampleRefreshToken(id string, hash []byte) store.Token {
 	r := sampleToken(id, hash)
 	r.Kind = store.KindRefresh
 	r.AuthTime = t0.Add(-time.Hour)
+	r.GrantExpiresAt = t0.Add(24 * time.Hour)
 	return r
 }
 
