@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jwtClaims decodes a compact JWS's payload without verifying it; the
@@ -52,4 +53,24 @@ func TestRefreshedAccessTokenKeepsAuthTime(t *testing.T) {
 		}
 		rt = next["refresh_token"].(string)
 	}
+}
+
+// TestRefreshFamilyHasAbsoluteLifetime: rotation hands out a new refresh
+// token but not more time. Every token of a grant expires when its first
+// refresh token did, so refreshing cannot keep a grant alive forever
+// (Duende's AbsoluteRefreshTokenLifetime, Keycloak's SSO Session Max).
+func TestRefreshFamilyHasAbsoluteLifetime(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    refresh_token_ttl: 4\n")
+	first := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})["refresh_token"].(string)
+	end, ok := f.introspectAs(first)["exp"].(float64)
+	if !ok {
+		t.Fatal("the first refresh token introspects without exp")
+	}
+	time.Sleep(1200 * time.Millisecond)
+	rotated := f.mustRefresh(t, first)["refresh_token"].(string)
+	if exp := f.introspectAs(rotated)["exp"]; exp != end {
+		t.Fatalf("the rotated refresh token expires at %v; want %v, when its family's first did", exp, end)
+	}
+	time.Sleep(time.Until(time.Unix(int64(end)+1, 0)) + 100*time.Millisecond)
+	wantGrantError(t, "a rotated refresh token past its family's end", f.refresh(rotated), "invalid_grant", "the refresh token has expired")
 }

@@ -73,12 +73,14 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 }
 
 // rotateRefreshToken replaces old with a new refresh token of the same
-// family, scope, resources and sign-in time (narrowing is per request, the
-// family keeps what was consented), storing it with the new access token's
-// record in the rotation's transaction, and returns the new value.
+// family, scope, resources, sign-in time and end (narrowing is per
+// request, the family keeps what was consented), storing it with the new
+// access token's record in the rotation's transaction, and returns the new
+// value.
 func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) (string, error) {
 	value, next, err := s.mintRefreshToken(ws, cl, userGrant{
-		subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID, authTime: old.AuthTime,
+		subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID,
+		authTime: old.AuthTime, grantEnd: familyEnd(old),
 	})
 	if err != nil {
 		return "", err
