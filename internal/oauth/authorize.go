@@ -201,12 +201,24 @@ func loopbackMatch(registered []string, given string) bool {
 	return false
 }
 
+// promptValues are the prompt values Authorize honours; discovery
+// publishes exactly these (prompt_values_supported).
+var promptValues = []string{"none", "login", "consent"}
+
 func parsePrompt(raw string, req *AuthorizeRequest) *oautherr.Error {
 	for _, v := range strings.Fields(raw) {
-		switch v {
-		case "none", "login", "consent", "select_account":
+		switch {
+		case slices.Contains(promptValues, v):
 			req.Prompt = append(req.Prompt, v)
+		case v == "select_account":
+			// A browser holds one session here: there is no account to
+			// choose among, and going on with the session would ignore the
+			// request. OIDC Core §3.1.2.1: an AS that cannot obtain the
+			// user's choice returns an error, account_selection_required.
+			return oautherr.New("account_selection_required", "choosing among accounts is not supported; use prompt=login to sign in as another user")
 		default:
+			// create among them: Initiating User Registration §4 asks for
+			// invalid_request on a value not in prompt_values_supported.
 			return oautherr.InvalidRequestf("prompt %q is not supported", v)
 		}
 	}

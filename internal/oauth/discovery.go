@@ -89,7 +89,7 @@ func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
 	if ws.Settings.AllowPlainPKCE {
 		m.CodeChallengeMethodsSupported = append(m.CodeChallengeMethodsSupported, PKCEPlain)
 	}
-	m.PromptValuesSupported = []string{"none", "login", "consent"}
+	m.PromptValuesSupported = slices.Clone(promptValues)
 	m.AuthorizationResponseISSParameterSupported = true
 	m.TokenEndpointAuthMethodsSupported = append(slices.Clone(secretAuthMethods), client.AuthNone)
 	m.ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "azp",

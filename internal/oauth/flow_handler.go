@@ -144,14 +144,10 @@ func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, OPTIONS")
-	bearer := ""
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, tok, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			httpapi.WriteError(w, r, errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer"))
-			return
-		}
-		bearer = strings.TrimSpace(tok)
+	bearer, err := userInfoToken(w, r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
 	claims, err := h.Service.UserInfo(r.Context(), ws, bearer)
 	if err != nil {
@@ -159,4 +155,62 @@ func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, claims)
+}
+
+// userInfoToken finds the access token of a userinfo request: in the
+// Authorization header (RFC 6750 §2.1) or in the access_token parameter of
+// a POSTed form (§2.2). One in the query (§2.3) is never taken, since URLs
+// end up in logs and Referer headers: alone it counts as no token. A token
+// sent in more than one way, the query included, is refused (§2, §3.1).
+func userInfoToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	header, err := authorizationBearer(r)
+	if err != nil {
+		return "", err
+	}
+	body, err := formAccessToken(w, r)
+	if err != nil {
+		return "", err
+	}
+	ways := 0
+	for _, used := range []bool{header != "", body != "", r.URL.Query().Has("access_token")} {
+		if used {
+			ways++
+		}
+	}
+	if ways > 1 {
+		return "", oautherr.InvalidRequestf("the access token was sent in more than one way; send it once")
+	}
+	if header != "" {
+		return header, nil
+	}
+	return body, nil
+}
+
+// authorizationBearer is the token of an Authorization: Bearer header;
+// empty without the header.
+func authorizationBearer(r *http.Request) (string, error) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", nil
+	}
+	scheme, tok, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer")
+	}
+	return strings.TrimSpace(tok), nil
+}
+
+// formAccessToken is the access_token parameter of the body when it may
+// hold one (RFC 6750 §2.2): a POST of application/x-www-form-urlencoded.
+// Any other body is not read, so its content counts for nothing.
+func formAccessToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if r.Method != http.MethodPost || mt != "application/x-www-form-urlencoded" {
+		return "", nil
+	}
+	form, err := httpapi.ParseForm(w, r)
+	if err != nil {
+		return "", err
+	}
+	return form.Get("access_token"), nil
 }

@@ -132,11 +132,12 @@ func checkCodeBinding(code store.AuthCode, cl client.Client, form httpapi.Form) 
 }
 
 // userGrant is what tokens issued for a user carry. resources are the
-// access token's audience; granted, the refresh token's resources.
+// access token's audience; granted, the refresh token's resources;
+// grantEnd, when an existing family ends (zero for a new grant).
 type userGrant struct {
 	subject, scope, nonce, grantID, grantType string
 	resources, granted, amr                   []string
-	authTime                                  time.Time
+	authTime, grantEnd                        time.Time
 }
 
 // mintUserTokens makes the access token, a refresh token when the user
@@ -184,10 +185,11 @@ func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g u
 	if err != nil {
 		return "", store.Token{}, err
 	}
+	expires, grantEnd := refreshLifetime(now, refreshTTL(ws, cl), g.grantEnd)
 	rec := store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
-		GrantID: g.grantID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL(ws, cl)),
+		GrantID: g.grantID, IssuedAt: now, ExpiresAt: expires, AuthTime: g.authTime, GrantExpiresAt: grantEnd,
 	}
 	value, err := s.opaqueValue(&rec, secret.PurposeRefreshToken)
 	return value, rec, err

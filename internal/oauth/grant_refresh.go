@@ -33,7 +33,10 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{Subject: old.Subject, Scope: scope, Resources: resources, GrantType: client.GrantRefreshToken, GrantID: old.GrantID})
+	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{
+		Subject: old.Subject, Scope: scope, Resources: resources,
+		GrantType: client.GrantRefreshToken, GrantID: old.GrantID, AuthTime: old.AuthTime,
+	})
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -70,11 +73,15 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 }
 
 // rotateRefreshToken replaces old with a new refresh token of the same
-// family, scope and resources (narrowing is per request, the family keeps
-// what was consented), storing it with the new access token's record in
-// the rotation's transaction, and returns the new value.
+// family, scope, resources, sign-in time and end (narrowing is per
+// request, the family keeps what was consented), storing it with the new
+// access token's record in the rotation's transaction, and returns the new
+// value.
 func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) (string, error) {
-	value, next, err := s.mintRefreshToken(ws, cl, userGrant{subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID})
+	value, next, err := s.mintRefreshToken(ws, cl, userGrant{
+		subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID,
+		authTime: old.AuthTime, grantEnd: familyEnd(old),
+	})
 	if err != nil {
 		return "", err
 	}

@@ -155,6 +155,15 @@ type Token struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	RevokedAt time.Time // zero when not revoked
+	// AuthTime is when the user authenticated for the grant, kept on
+	// refresh tokens so that refreshed access tokens still carry it
+	// (RFC 9068 §2.2.1); zero when unknown.
+	AuthTime time.Time
+	// GrantExpiresAt, on refresh tokens, is when the family ends: no
+	// refresh token of the grant may expire later, rotations included.
+	// Zero on access token records and on refresh tokens stored before it
+	// was kept.
+	GrantExpiresAt time.Time
 }
 
 // Tokens persists tokens and the JWT revocation list.

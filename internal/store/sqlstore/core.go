@@ -266,7 +266,7 @@ func (s *Store) KeysByWorkspace(ctx context.Context, ws string, now time.Time) (
 
 // --- tokens ---
 
-const tokenColumns = `workspace, id, kind, format, hash, client_id, subject, scope, audience, grant_id, issued_at, expires_at, revoked_at`
+const tokenColumns = `workspace, id, kind, format, hash, client_id, subject, scope, audience, grant_id, issued_at, expires_at, revoked_at, auth_time, grant_expires_at`
 
 func tokenArgs(t store.Token) ([]any, error) {
 	aud, err := jsonText(t.Audience)
@@ -274,21 +274,23 @@ func tokenArgs(t store.Token) ([]any, error) {
 		return nil, err
 	}
 	return []any{t.Workspace, t.ID, t.Kind, t.Format, bytesOrNil(t.Hash), t.ClientID, t.Subject, t.Scope, aud, t.GrantID,
-		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt)}, nil
+		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt), ts(t.AuthTime), ts(t.GrantExpiresAt)}, nil
 }
 
 func scanToken(row rowScanner, s *Store) (store.Token, error) {
 	var t store.Token
 	var aud string
-	var issued, exp, revoked sql.NullInt64
-	if err := row.Scan(&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &aud, &t.GrantID, &issued, &exp, &revoked); err != nil {
+	var issued, exp, revoked, auth, grantExp sql.NullInt64
+	if err := row.Scan(&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &aud, &t.GrantID,
+		&issued, &exp, &revoked, &auth, &grantExp); err != nil {
 		return t, s.wrap(err)
 	}
 	t.IssuedAt, t.ExpiresAt, t.RevokedAt = fromTS(issued), fromTS(exp), fromTS(revoked)
+	t.AuthTime, t.GrantExpiresAt = fromTS(auth), fromTS(grantExp)
 	return t, json.Unmarshal([]byte(aud), &t.Audience)
 }
 
-const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // CreateToken goes through the group commit: opaque tokens are written on
 // every token request.

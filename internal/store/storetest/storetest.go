@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteClientRemovesTokens", testDeleteClient},
 		{"KeysRotateRetiresSameAlg", testKeys},
 		{"KeysRetireAtAScheduledInstant", testKeysScheduledRetirement},
+		{"TokenRoundTripEveryField", testTokenRoundTrip},
 		{"TokenRevocationIdempotentAndUpserting", testRevoke},
 		{"TimesRoundTripUTCMicroseconds", testTimes},
 		{"ExpiredTokensCollected", testExpired},
@@ -366,6 +367,35 @@ func testKeysScheduledRetirement(t *testing.T, s store.Store) {
 	}
 }
 
+// sampleRefreshToken is a refresh token with every field set.
+func sampleRefreshToken(id string, hash []byte) store.Token {
+	r := sampleToken(id, hash)
+	r.Kind = store.KindRefresh
+	r.AuthTime = t0.Add(-time.Hour)
+	r.GrantExpiresAt = t0.Add(24 * time.Hour)
+	return r
+}
+
+// testTokenRoundTrip: what is stored is what is read, by hash and by id,
+// and zero times (no auth_time on an access token record) stay zero.
+func testTokenRoundTrip(t *testing.T, s store.Store) {
+	refresh := sampleRefreshToken("r1", []byte("rh1"))
+	access := sampleToken("a1", []byte("ah1"))
+	for _, want := range []store.Token{refresh, access} {
+		if err := s.CreateToken(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		byHash, err := s.TokenByHash(ctx, "w", want.Hash)
+		if d := cmp.Diff(want, byHash); err != nil || d != "" {
+			t.Fatalf("TokenByHash(%s) %v (-want +got):\n%s", want.ID, err, d)
+		}
+		byID, err := s.TokenByID(ctx, "w", want.ID)
+		if d := cmp.Diff(want, byID); err != nil || d != "" {
+			t.Fatalf("TokenByID(%s) %v (-want +got):\n%s", want.ID, err, d)
+		}
+	}
+}
+
 func testRevoke(t *testing.T, s store.Store) {
 	s.CreateToken(ctx, sampleToken("t1", []byte("h1")))
 	if err := s.RevokeToken(ctx, "w", "t1", t0.Add(time.Minute), nil); err != nil {
@@ -617,8 +647,7 @@ func testAuthCodeRead(t *testing.T, s store.Store) {
 }
 
 func testRefreshRotation(t *testing.T, s store.Store) {
-	first := sampleToken("r1", []byte("rh1"))
-	first.Kind = store.KindRefresh
+	first := sampleRefreshToken("r1", []byte("rh1"))
 	s.CreateToken(ctx, first)
 	next := first
 	next.ID, next.Hash = "r2", []byte("rh2")
@@ -629,6 +658,10 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 	}
 	if _, err := s.TokenByID(ctx, "w", "a2"); err != nil {
 		t.Fatalf("the access token issued with the rotation: %v", err)
+	}
+	got, err := s.TokenByHash(ctx, "w", next.Hash)
+	if d := cmp.Diff(next, got); err != nil || d != "" {
+		t.Fatalf("the successor refresh token %v (-want +got):\n%s", err, d)
 	}
 	again := first
 	again.ID, again.Hash = "r3", []byte("rh3")

@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// jwtClaims decodes a compact JWS's payload without verifying it; the
+// signature is checked where it matters (foundation_test.go).
+func jwtClaims(t testing.TB, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %.40s…", token)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c map[string]any
+	if err != nil || json.Unmarshal(raw, &c) != nil {
+		t.Fatalf("undecodable JWS payload: %.40s…", token)
+	}
+	return c
+}
+
+// mustRefresh refreshes rt and returns the token response.
+func (f *flowFixture) mustRefresh(t *testing.T, rt string) map[string]any {
+	t.Helper()
+	r := f.refresh(rt)
+	if r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(t)
+}
+
+// TestRefreshedAccessTokenKeepsAuthTime: RFC 9068 §2.2.1 — the user
+// authenticated once, at sign-in; every access token of the grant says
+// when, the ones the refresh_token grant issues (after rotations) included.
+func TestRefreshedAccessTokenKeepsAuthTime(t *testing.T) {
+	f := newFlowFixture(t, "")
+	tok := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})
+	authTime, ok := jwtClaims(t, tok["access_token"].(string))["auth_time"].(float64)
+	if !ok || authTime == 0 {
+		t.Fatalf("the code exchange's access token has no auth_time: %v", jwtClaims(t, tok["access_token"].(string)))
+	}
+	rt := tok["refresh_token"].(string)
+	for i := range 2 {
+		next := f.mustRefresh(t, rt)
+		if got := jwtClaims(t, next["access_token"].(string))["auth_time"]; got != authTime {
+			t.Fatalf("refresh %d: auth_time %v, want %v from sign-in", i+1, got, authTime)
+		}
+		rt = next["refresh_token"].(string)
+	}
+}
+
+// TestRefreshFamilyHasAbsoluteLifetime: rotation hands out a new refresh
+// token but not more time. Every token of a grant expires when its first
+// refresh token did, so refreshing cannot keep a grant alive forever
+// (Duende's AbsoluteRefreshTokenLifetime, Keycloak's SSO Session Max).
+func TestRefreshFamilyHasAbsoluteLifetime(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    refresh_token_ttl: 4\n")
+	first := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})["refresh_token"].(string)
+	end, ok := f.introspectAs(first)["exp"].(float64)
+	if !ok {
+		t.Fatal("the first refresh token introspects without exp")
+	}
+	time.Sleep(1200 * time.Millisecond)
+	rotated := f.mustRefresh(t, first)["refresh_token"].(string)
+	if exp := f.introspectAs(rotated)["exp"]; exp != end {
+		t.Fatalf("the rotated refresh token expires at %v; want %v, when its family's first did", exp, end)
+	}
+	time.Sleep(time.Until(time.Unix(int64(end)+1, 0)) + 100*time.Millisecond)
+	wantGrantError(t, "a rotated refresh token past its family's end", f.refresh(rotated), "invalid_grant", "the refresh token has expired")
+}

@@ -1,0 +1,40 @@
+package oauth
+
+import (
+	"testing"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+func TestRefreshLifetime(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		name                 string
+		now                  time.Time
+		ttl                  time.Duration
+		grantEnd             time.Time
+		wantExpires, wantEnd time.Time
+	}{
+		{"a new grant ends with its first token", start, 30 * day, time.Time{}, start.Add(30 * day), start.Add(30 * day)},
+		{"a rotation gets no time past the grant's end", start.Add(10 * day), 30 * day, start.Add(30 * day), start.Add(30 * day), start.Add(30 * day)},
+		{"a shorter lifetime still applies", start.Add(10 * day), day, start.Add(30 * day), start.Add(11 * day), start.Add(30 * day)},
+	} {
+		expires, end := refreshLifetime(tc.now, tc.ttl, tc.grantEnd)
+		if !expires.Equal(tc.wantExpires) || !end.Equal(tc.wantEnd) {
+			t.Errorf("%s: expires %v, end %v; want %v, %v", tc.name, expires, end, tc.wantExpires, tc.wantEnd)
+		}
+	}
+}
+
+func TestFamilyEndOfATokenStoredWithoutOne(t *testing.T) {
+	exp := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	if got := familyEnd(store.Token{ExpiresAt: exp}); !got.Equal(exp) {
+		t.Fatalf("familyEnd %v; want the token's own expiry %v", got, exp)
+	}
+	end := exp.Add(time.Hour)
+	if got := familyEnd(store.Token{ExpiresAt: exp, GrantExpiresAt: end}); !got.Equal(end) {
+		t.Fatalf("familyEnd %v; want the recorded %v", got, end)
+	}
+}
