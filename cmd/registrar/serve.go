@@ -25,6 +25,7 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd.Flags().String("listen", "", "address to listen on (env REGISTRAR_LISTEN; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "issuer base URL; https unless loopback (env REGISTRAR_BASE_URL; default http://{listen})")
+	cmd.Flags().String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env REGISTRAR_TRUSTED_PROXIES)")
 	return cmd
 }
 

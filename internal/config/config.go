@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -34,7 +35,11 @@ type Config struct {
 	// KeyRefresh is how often a node re-reads signing keys, so a rotation
 	// made elsewhere (another node, the CLI) reaches it.
 	KeyRefresh time.Duration `yaml:"key_refresh"`
-	Workspaces []Workspace   `yaml:"workspaces"`
+	// TrustedProxies are the addresses or CIDR prefixes of reverse
+	// proxies whose X-Forwarded-For names the caller (login throttling and
+	// audit key on the caller's address).
+	TrustedProxies []string    `yaml:"trusted_proxies"`
+	Workspaces     []Workspace `yaml:"workspaces"`
 
 	// origin records, for keys not taken from the YAML file or the
 	// defaults, where the value came from ("REGISTRAR_LOG_LEVEL",
@@ -143,6 +148,7 @@ var keys = []struct {
 	{"log_level", "REGISTRAR_LOG_LEVEL", func(c *Config, v string) { c.LogLevel = v }},
 	{"log_format", "REGISTRAR_LOG_FORMAT", func(c *Config, v string) { c.LogFormat = v }},
 	{"key_refresh", "REGISTRAR_KEY_REFRESH", func(c *Config, v string) { c.KeyRefresh, _ = time.ParseDuration(v) }},
+	{"trusted_proxies", "REGISTRAR_TRUSTED_PROXIES", func(c *Config, v string) { c.TrustedProxies = strings.Split(v, ",") }},
 }
 
 // Load builds the Config: defaults, then the YAML file (path from flags or
@@ -235,6 +241,9 @@ func (c Config) Validate() error {
 	}
 	if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
 		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
+	}
+	if _, err := httpapi.ParseProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", c.key("trusted_proxies"), err))
 	}
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {

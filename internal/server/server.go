@@ -58,7 +58,12 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
 	root := httpapi.RejectUncleanPaths(mux, uncleanPathError)
-	return &Server{env: env, log: log, handler: httpapi.Instrument(root, log, httpapi.NewMetrics(reg))}, nil
+	proxies, err := httpapi.ParseProxies(env.Config.TrustedProxies) // validated with the config
+	if err != nil {
+		return nil, err
+	}
+	handler := httpapi.ClientAddress(httpapi.Instrument(root, log, httpapi.NewMetrics(reg)), proxies)
+	return &Server{env: env, log: log, handler: handler}, nil
 }
 
 // Handler returns the node's root handler.
