@@ -353,3 +353,32 @@ func TestInteractionFormsUsableOnce(t *testing.T) {
 		t.Fatalf("the right password on the page after a typo: %d %q", p.Status, p.Location)
 	}
 }
+
+// TestConsentAnswersOnlyForItsSession: a consent page shown to carol, sent
+// after the browser signed in as dave in another tab, must not grant dave's
+// data: dave is asked himself.
+func TestConsentAnswersOnlyForItsSession(t *testing.T) {
+	f := newFlowFixture(t, "")
+	if out, err := f.n.cliInput("dave's long password\n", "user", "add", "--username", "dave", "--password-stdin"); err != nil {
+		t.Fatal(out)
+	}
+	a := newAgent(t)
+	p := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	carolsConsent := a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	if !strings.Contains(carolsConsent.Body, `value="allow"`) || !strings.Contains(carolsConsent.Body, "carol") {
+		t.Fatalf("no consent page for carol: %d\n%s", carolsConsent.Status, carolsConsent.Body)
+	}
+	// Another tab: sign in again as dave.
+	p = a.do(http.MethodGet, f.authorizeURL(url.Values{"prompt": {"login"}}), nil)
+	if davesConsent := a.submit(f.n.Base, p, url.Values{"username": {"dave"}, "password": {"dave's long password"}}); !strings.Contains(davesConsent.Body, "dave") {
+		t.Fatalf("signing in as dave: %d\n%s", davesConsent.Status, davesConsent.Body)
+	}
+	p = a.submit(f.n.Base, carolsConsent, url.Values{"decision": {"allow"}, "remember": {"1"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `value="allow"`) || !strings.Contains(p.Body, "dave") {
+		t.Fatalf("carol's consent sent with dave signed in: %d %q; want dave's own consent page", p.Status, p.Location)
+	}
+	// And nothing was remembered for dave: the next request asks again.
+	if p := a.do(http.MethodGet, f.authorizeURL(nil), nil); !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("dave's consent was remembered from carol's page: %d %q", p.Status, p.Location)
+	}
+}

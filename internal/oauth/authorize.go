@@ -33,6 +33,9 @@ type AuthorizeRequest struct {
 	Resources           []string `json:"resource,omitempty"`
 	// CSRF binds the sealed request to the browser that started it.
 	CSRF string `json:"csrf"`
+	// ShownTo is the session a consent page was shown to; its answer
+	// counts only for that session.
+	ShownTo string `json:"shown_to,omitempty"`
 }
 
 // HasPrompt reports whether prompt includes p.

@@ -197,6 +197,7 @@ func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w htt
 	if err != nil {
 		return err
 	}
+	req.ShownTo = sess.ID
 	csrf, sealed, err := s.formState(ws, w, r, req)
 	if err != nil {
 		return err
@@ -523,6 +524,11 @@ func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.Re
 	}
 	if !ok {
 		return s.showLogin(ws, w, r, req, cl, "", "", http.StatusOK)
+	}
+	if req.ShownTo != sess.ID {
+		// The browser signed in as someone else (another tab) since the
+		// page was shown: its answer was not this user's, so ask them.
+		return s.showConsent(ctx, ws, w, r, req, cl, sess)
 	}
 	if form.Get("decision") != "allow" {
 		return s.redirectError(w, r, ws, req, oautherr.New("access_denied", "the user denied the request"))
