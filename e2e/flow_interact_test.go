@@ -69,7 +69,7 @@ func wantRedirectError(t *testing.T, name string, p page, redirect, code string)
 // (RFC 9700 §2.1.1); a confidential client keeps the workspace's choice.
 func TestPublicClientRefusedPlainPKCE(t *testing.T) {
 	f := newFlowFixture(t, "workspaces:\n  - name: default\n    allow_plain_pkce: true\n")
-	a := newAgent(t)
+	a, _ := f.signedIn(t) // errors reach a self-registered client only after sign-in
 	verifier, _ := pkce()
 	plain := url.Values{"code_challenge": {verifier}, "code_challenge_method": {"plain"}}
 	wantRedirectError(t, "public client, plain", a.do(http.MethodGet, f.authorizeURL(plain), nil), f.redirect, "invalid_request")
@@ -78,8 +78,8 @@ func TestPublicClientRefusedPlainPKCE(t *testing.T) {
 
 	confidential := url.Values{"client_id": {f.secretClient["client_id"].(string)}, "redirect_uri": {"https://other.example/cb"},
 		"scope": {"openid"}, "code_challenge": {verifier}, "code_challenge_method": {"plain"}}
-	if p := a.do(http.MethodGet, f.authorizeURL(confidential), nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `name="password"`) {
-		t.Fatalf("confidential client, plain allowed by the workspace: %d %q", p.Status, p.Location)
+	if p := a.do(http.MethodGet, f.authorizeURL(confidential), nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("confidential client, plain allowed by the workspace: %d %q; want its consent page", p.Status, p.Location)
 	}
 }
 
@@ -89,12 +89,12 @@ func TestPublicClientRefusedPlainPKCE(t *testing.T) {
 // §4.1.2.1) instead of silently answered there.
 func TestUnsupportedResponseModeRefused(t *testing.T) {
 	f := newFlowFixture(t, "")
-	a := newAgent(t)
+	a, _ := f.signedIn(t) // errors reach a self-registered client only after sign-in
 	for _, mode := range []string{"form_post", "fragment", "query.jwt", "jwt"} {
 		p := a.do(http.MethodGet, f.authorizeURL(url.Values{"response_mode": {mode}}), nil)
 		wantRedirectError(t, "response_mode="+mode, p, f.redirect, "invalid_request")
 	}
-	if p := a.do(http.MethodGet, f.authorizeURL(url.Values{"response_mode": {"query"}}), nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `name="password"`) {
+	if p := a.do(http.MethodGet, f.authorizeURL(url.Values{"response_mode": {"query"}}), nil); !strings.Contains(p.Location, "code=") {
 		t.Fatalf("response_mode=query: %d %q", p.Status, p.Location)
 	}
 }
@@ -380,5 +380,35 @@ func TestConsentAnswersOnlyForItsSession(t *testing.T) {
 	// And nothing was remembered for dave: the next request asks again.
 	if p := a.do(http.MethodGet, f.authorizeURL(nil), nil); !strings.Contains(p.Body, `value="allow"`) {
 		t.Fatalf("dave's consent was remembered from carol's page: %d %q", p.Status, p.Location)
+	}
+}
+
+// TestUntrustedClientErrorsWaitForSignIn: RFC 9700 §4.11.2. A client that
+// registered itself has a redirect URI nobody vetted; an error in its
+// request is shown on our page until a user has signed in, or anyone who
+// can register would have an open redirector. A client the operator made
+// gets its errors at once, and an OpenID request must name its redirect_uri.
+func TestUntrustedClientErrorsWaitForSignIn(t *testing.T) {
+	f := newFlowFixture(t, "")
+	a := newAgent(t)
+	for name, extra := range map[string]url.Values{
+		"unsupported response_type": {"response_type": {"token"}},
+		"unknown scope":             {"scope": {"openid zzz"}},
+		"no PKCE":                   {"code_challenge": {""}, "code_challenge_method": {""}},
+	} {
+		p := a.do(http.MethodGet, f.authorizeURL(extra), nil)
+		if p.Status < 400 || p.Location != "" || !strings.Contains(p.Body, "This request cannot continue") {
+			t.Errorf("%s, self-registered client, nobody signed in: %d %q; want an error page", name, p.Status, p.Location)
+		}
+	}
+	id, _ := f.n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://operator.example/cb", "--scope", "openid")
+	p := a.do(http.MethodGet, f.n.Base+"/default/oauth2/authorize?"+url.Values{"client_id": {id}, "redirect_uri": {"https://operator.example/cb"},
+		"response_type": {"token"}, "state": {"st"}}.Encode(), nil)
+	wantRedirectError(t, "operator's client", p, "https://operator.example/cb", "unsupported_response_type")
+
+	noRedirect := f.authorizeURL(nil)
+	noRedirect = strings.Replace(noRedirect, "redirect_uri="+url.QueryEscape(f.redirect)+"&", "", 1)
+	if p := a.do(http.MethodGet, noRedirect, nil); p.Status != 400 || p.Location != "" || !strings.Contains(p.Body, "redirect_uri is required") {
+		t.Errorf("scope openid without redirect_uri: %d %q; want an error page naming redirect_uri", p.Status, p.Location)
 	}
 }

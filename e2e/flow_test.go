@@ -152,6 +152,9 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 			t.Errorf("%s: error page can be framed", tc.name)
 		}
 	}
+	// The client registered itself: errors go back to it only once a user
+	// has signed in (RFC 9700 §4.11.2; TestUntrustedClientErrorsWaitForSignIn).
+	a, _ = f.signedIn(t)
 	dup := f.authorizeURL(nil) + "&scope=openid"
 	redirectCases := []struct {
 		name, url, code string
@@ -162,7 +165,6 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"no PKCE for a public client", f.authorizeURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}}), "invalid_request"},
 		{"plain PKCE", f.authorizeURL(url.Values{"code_challenge_method": {"plain"}}), "invalid_request"},
 		{"scope not registered", f.authorizeURL(url.Values{"scope": {"openid email"}}), "invalid_scope"},
-		{"prompt=none without a session", f.authorizeURL(url.Values{"prompt": {"none"}}), "login_required"},
 	}
 	for _, tc := range redirectCases {
 		p := a.do(http.MethodGet, tc.url, nil)
@@ -170,6 +172,9 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		if p.Status != http.StatusSeeOther || u == nil || !strings.HasPrefix(p.Location, f.redirect) || u.Query().Get("error") != tc.code || u.Query().Get("state") != "st" || u.Query().Get("iss") == "" {
 			t.Errorf("%s: %d %q; want a redirect with error=%s and state", tc.name, p.Status, p.Location, tc.code)
 		}
+	}
+	if p := newAgent(t).do(http.MethodGet, f.authorizeURL(url.Values{"prompt": {"none"}}), nil); !strings.Contains(p.Location, "error=login_required") {
+		t.Errorf("prompt=none without a session: %d %q; want a redirect with error=login_required", p.Status, p.Location)
 	}
 	if r := get(t, f.n.Base+"/default/oauth2/authorize", "Origin", "https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("the authorization endpoint answered CORS")

@@ -90,7 +90,7 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 	if err != nil {
 		return err
 	}
-	id, err := secret.ID(nil, 12)
+	id, err := secret.TimeOrderedID(time.Now(), nil) // never starts with "-", which the CLI would take for a flag
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func runUserAdd(cmd *cobra.Command, _ []string, env *server.Env, wsName string) 
 	if err != nil {
 		return err
 	}
-	id, err := secret.ID(nil, 16)
+	id, err := secret.TimeOrderedID(time.Now(), nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -108,7 +109,35 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	if e := s.parseAuthorizeParams(ws, cl, p, &req); e != nil {
 		return req, cl, redirectErr(e)
 	}
+	if !req.RedirectGiven && slices.Contains(strings.Fields(req.Scope), "openid") {
+		// OIDC Core §3.1.2.1: REQUIRED, even with one registered URI.
+		return req, cl, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
+	}
 	return req, cl, nil
+}
+
+// interactionAnswers are the OIDC Core §3.1.2.6 errors.
+var interactionAnswers = map[string]bool{
+	"login_required": true, "consent_required": true, "interaction_required": true, "account_selection_required": true,
+}
+
+// holdUntrustedRedirect keeps an error for a client that registered itself
+// on our page until a user has signed in (RFC 9700 §4.11.2): its redirect
+// URI was vetted by no one, so sending the browser there on any error would
+// make us an open redirector for whoever can register a client. Clients an
+// operator created are trusted. Only errors in the request itself are held:
+// answers to what the client asked of the user (prompt=none's
+// login_required, select_account's account_selection_required…) go back
+// as OIDC Core §3.1.2.6 requires.
+func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Workspace, r *http.Request, cl client.Client, err error) error {
+	var re *RedirectError
+	if !errors.As(err, &re) || cl.Provenance.Origin != client.OriginDCR || interactionAnswers[re.Err.Code] {
+		return err
+	}
+	if _, signedIn, serr := s.currentSession(ctx, ws, r); serr == nil && signedIn {
+		return err
+	}
+	return re.Err
 }
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {

@@ -71,11 +71,13 @@ type CreatedClient struct {
 // CreateClient stores a new client with a random id and, for secret-based
 // auth methods, a random secret kept only as a keyed hash.
 func (e *Env) CreateClient(ctx context.Context, nc NewClient) (CreatedClient, error) {
-	id, err := secret.ID(nil, 16)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	// Time-ordered like DCR's ids; base64url ids could start with "-",
+	// which `client get` would take for a flag.
+	id, err := secret.TimeOrderedID(now, nil)
 	if err != nil {
 		return CreatedClient{}, err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	cl := client.Client{
 		Workspace: nc.Workspace, ID: id, IssuedAt: now, UpdatedAt: now, Version: 1,
 		Metadata:   nc.Metadata,
