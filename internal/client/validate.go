@@ -245,7 +245,27 @@ func displayString(name, v string, limit int) error {
 	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
 		return metaErr("%s: control characters are not allowed", name)
 	}
+	// Format characters (bidi overrides such as U+202E, zero-width
+	// joiners…) can make a name shown on the consent page read as another.
+	if strings.IndexFunc(v, isFormatChar) >= 0 {
+		return metaErr("%s: invisible formatting characters (such as bidirectional overrides) are not allowed", name)
+	}
 	return nil
+}
+
+func isFormatChar(r rune) bool { return unicode.Is(unicode.Cf, r) }
+
+// uriChars reports whether raw holds only characters RFC 3986 §2 allows
+// in a URI: url.Parse is lenient and keeps spaces, quotes and angle
+// brackets, which no real URI contains.
+func uriChars(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"<>\^`+"`"+`{|}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // checkURIs: informational and key URIs are absolute https URLs; the
@@ -278,6 +298,9 @@ func httpsURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	if !uriChars(raw) {
+		return fmt.Errorf("%q has characters a URI cannot contain (percent-encode spaces, quotes and brackets)", raw)
 	}
 	if u.Scheme != "https" {
 		return fmt.Errorf("%q must use https", raw)

@@ -293,3 +293,25 @@ func TestLanguageTagsAreCaseInsensitive(t *testing.T) {
 		t.Fatalf("distinct tags: %v %v", md.Localized, err)
 	}
 }
+
+// TestDisplayAndURIStringsAreClean: names shown on the consent page carry
+// no invisible formatting, and URLs carry only characters a URI can hold.
+func TestDisplayAndURIStringsAreClean(t *testing.T) {
+	for name, body := range map[string]string{
+		"bidi override in client_name":   `{"redirect_uris":["https://a.example/cb"],"client_name":"a\u202eb"}`,
+		"bidi override in a tagged name": `{"redirect_uris":["https://a.example/cb"],"client_name#fr":"x\u2066y"}`,
+		"space in policy_uri":            `{"redirect_uris":["https://a.example/cb"],"policy_uri":"https://a.example/p q"}`,
+		"angle brackets in tos_uri":      `{"redirect_uris":["https://a.example/cb"],"tos_uri":"https://a.example/<x>"}`,
+		"quote in logo_uri":              `{"redirect_uris":["https://a.example/cb"],"logo_uri":"https://a.example/l.png\" onerror=\"x"}`,
+		"non-ASCII in client_uri":        `{"redirect_uris":["https://a.example/cb"],"client_uri":"https://a.example/café"}`,
+	} {
+		if _, err := register(t, body); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else {
+			wantCode(t, err, "invalid_client_metadata")
+		}
+	}
+	if _, err := register(t, `{"redirect_uris":["https://a.example/cb"],"client_name":"Café ☕","policy_uri":"https://a.example/p%20q?x=1&y=%22"}`); err != nil {
+		t.Fatalf("a clean name and a percent-encoded URI were refused: %v", err)
+	}
+}

@@ -3,7 +3,11 @@ package registration
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -152,8 +156,39 @@ func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string
 	id, _ := secret.TimeOrderedID(s.now(), s.rand())
 	return store.AuditEvent{
 		Workspace: ws.Name, ID: id, At: s.now(), Action: action, Outcome: outcome,
-		ClientID: clientID, Reason: reason, Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
+		ClientID: auditText(clientID, maxAuditClientID), Reason: auditText(reason, maxAuditReason),
+		Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
 	}
+}
+
+// Audit fields hold what strangers sent (a client id from a URL, a refused
+// value quoted in a reason); their length is capped so one request cannot
+// store 20 KB.
+const (
+	maxAuditClientID = 128
+	maxAuditReason   = 512
+)
+
+// auditText makes untrusted text safe to store and print: runes that are
+// not graphic — control characters, terminal escapes, newlines that would
+// forge a row of `audit list`, bidi overrides that reorder it — are
+// written as \uXXXX, and the text is cut at max runes.
+func auditText(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if unicode.IsGraphic(r) && r != utf8.RuneError {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return b.String()
 }
 
 func (s *Service) count(ws workspace.Workspace, action, outcome string) {
