@@ -412,3 +412,32 @@ func TestUntrustedClientErrorsWaitForSignIn(t *testing.T) {
 		t.Errorf("scope openid without redirect_uri: %d %q; want an error page naming redirect_uri", p.Status, p.Location)
 	}
 }
+
+// TestPublicClientMayRevokeNotIntrospect: a client_id is public, so it
+// authorizes no introspection (RFC 7662 §2.1: 401 invalid_client); a
+// public client may still revoke its own tokens with it (RFC 7009 §5), as
+// discovery says.
+func TestPublicClientMayRevokeNotIntrospect(t *testing.T) {
+	f := newFlowFixture(t, "")
+	a := newAgent(t)
+	verifier, _ := pkce()
+	tok := f.exchange(f.login(a, nil).Query().Get("code"), verifier, f.clientID).JSON(t)
+	at := tok["access_token"].(string)
+	r := postForm(t, f.n.Base+"/default/oauth2/introspect", url.Values{"token": {at}, "client_id": {f.clientID}})
+	if r.Status != 401 || r.JSON(t)["error"] != "invalid_client" {
+		t.Fatalf("introspection with a public client_id only: %d %s", r.Status, r.Body)
+	}
+	if r := postForm(t, f.n.Base+"/default/oauth2/revoke", url.Values{"token": {at}, "client_id": {f.clientID}}); r.Status != 200 {
+		t.Fatalf("a public client revoking its token: %d %s", r.Status, r.Body)
+	}
+	if info := get(t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at); info.Status != 401 {
+		t.Fatalf("the revoked token still reads userinfo: %d", info.Status)
+	}
+	meta := get(t, f.n.Base+"/default/.well-known/openid-configuration").JSON(t)
+	if methods := fmt.Sprint(meta["revocation_endpoint_auth_methods_supported"]); !strings.Contains(methods, "none") {
+		t.Errorf("revocation_endpoint_auth_methods_supported = %s; public clients revoke with none", methods)
+	}
+	if methods := fmt.Sprint(meta["introspection_endpoint_auth_methods_supported"]); strings.Contains(methods, "none") {
+		t.Errorf("introspection_endpoint_auth_methods_supported = %s lists none", methods)
+	}
+}

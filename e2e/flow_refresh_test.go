@@ -60,7 +60,7 @@ func TestRefreshedAccessTokenKeepsAuthTime(t *testing.T) {
 // refresh token did, so refreshing cannot keep a grant alive forever
 // (Duende's AbsoluteRefreshTokenLifetime, Keycloak's SSO Session Max).
 func TestRefreshFamilyHasAbsoluteLifetime(t *testing.T) {
-	f := newFlowFixture(t, "workspaces:\n  - name: default\n    refresh_token_ttl: 4\n")
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    refresh_token_ttl: 4\n").confidential()
 	first := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})["refresh_token"].(string)
 	end, ok := f.introspectAs(first)["exp"].(float64)
 	if !ok {

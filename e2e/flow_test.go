@@ -79,6 +79,17 @@ type flowFixture struct {
 	clientID, redirect string
 	// publicReg and secretClient are the registration responses.
 	publicReg, secretClient map[string]any
+	// secret is set when the fixture acts as its confidential client.
+	secret string
+}
+
+// confidential is the fixture acting as its confidential client, which
+// (unlike a public one, RFC 7662 §2.1) may introspect its own tokens.
+func (f *flowFixture) confidential() *flowFixture {
+	c := *f
+	c.clientID, c.secret = f.secretClient["client_id"].(string), f.secretClient["client_secret"].(string)
+	c.redirect = "https://other.example/cb"
+	return &c
 }
 
 func newFlowFixture(t *testing.T, yaml string) *flowFixture {

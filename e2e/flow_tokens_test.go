@@ -9,13 +9,23 @@ import (
 	"testing"
 )
 
-// Helpers for the flow fixture's public client, which authenticates with
-// its client_id alone.
+// Helpers for the flow fixture's client: the public one authenticates with
+// its client_id alone, the confidential one with its secret.
 
 func (f *flowFixture) postAs(endpoint string, form url.Values) response {
 	f.n.t.Helper()
 	form.Set("client_id", f.clientID)
-	return postForm(f.n.t, f.n.Base+"/default/oauth2/"+endpoint, form)
+	var auth []string
+	if f.secret != "" {
+		auth = []string{"Authorization", basicAuth(f.clientID, f.secret)}
+	}
+	return postForm(f.n.t, f.n.Base+"/default/oauth2/"+endpoint, form, auth...)
+}
+
+// activeAtUserinfo tells whether an access token still works, for tests of
+// the public client, which cannot introspect.
+func (f *flowFixture) activeAtUserinfo(at string) bool {
+	return get(f.n.t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at).Status == 200
 }
 
 func (f *flowFixture) refresh(rt string, resources ...string) response {
@@ -74,7 +84,7 @@ const (
 func TestRefreshResourceIndicators(t *testing.T) {
 	f := newFlowFixture(t, fmt.Sprintf("workspaces:\n  - name: default\n    resources: [%s, %s, %s]\n", resA, resB, resC))
 	tok := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}, "resource": {resA, resB}}, resA)
-	if aud := stringList(f.introspectAs(tok["access_token"].(string))["aud"]); !slices.Equal(aud, []string{resA}) {
+	if aud := jwtAudience(t, tok["access_token"].(string)); !slices.Equal(aud, []string{resA}) {
 		t.Fatalf("the code exchange narrowed to %s, aud %v", resA, aud)
 	}
 	rt := tok["refresh_token"].(string)
@@ -91,7 +101,7 @@ func TestRefreshResourceIndicators(t *testing.T) {
 			t.Fatalf("refresh asking %v: %d %s", tc.ask, r.Status, r.Body)
 		}
 		m := r.JSON(t)
-		if aud := stringList(f.introspectAs(m["access_token"].(string))["aud"]); !slices.Equal(aud, tc.want) {
+		if aud := jwtAudience(t, m["access_token"].(string)); !slices.Equal(aud, tc.want) {
 			t.Fatalf("refresh asking %v: aud %v, want %v", tc.ask, aud, tc.want)
 		}
 		rt = m["refresh_token"].(string)
@@ -112,8 +122,8 @@ func TestRefreshResourceIndicators(t *testing.T) {
 // JWT access tokens issued for them introspect as inactive, while
 // client_credentials tokens are untouched.
 func TestIntrospectionAfterUserDelete(t *testing.T) {
-	f := newFlowFixture(t, "")
-	at := f.mustTokens(t, nil)["access_token"].(string)
+	f := newFlowFixture(t, "").confidential()
+	at := f.mustTokens(t, url.Values{"scope": {"openid"}})["access_token"].(string)
 	id, secret := f.n.createClient("default", "--grant-type", "client_credentials", "--scope", "profile")
 	cc := f.n.clientCredentials("default", id, secret, "profile")["access_token"].(string)
 	if in := f.introspectAs(at); in["active"] != true {
@@ -157,11 +167,13 @@ func TestFailedCodeExchangeKeepsCode(t *testing.T) {
 	at := ok.JSON(t)["access_token"].(string)
 	wantGrantError(t, "a redeemed code from another client", exchange(nil, otherAuth...), "invalid_grant", "")
 	wantGrantError(t, "a redeemed code with a wrong verifier", exchange(url.Values{"client_id": {f.clientID}, "code_verifier": {"w" + verifier[1:]}}), "invalid_grant", "")
-	if in := f.introspectAs(at); in["active"] != true {
-		t.Fatalf("a replay failing the code's binding revoked the tokens: %v", in)
+	if !f.activeAtUserinfo(at) {
+		t.Fatal("a replay failing the code's binding revoked the tokens")
 	}
 	wantGrantError(t, "a replay", exchange(mine), "invalid_grant", "the authorization code was already used; tokens issued with it are revoked")
-	wantInactive(t, "an access token of a replayed code", f.introspectAs(at))
+	if f.activeAtUserinfo(at) {
+		t.Fatal("an access token of a replayed code still works")
+	}
 }
 
 // TestConcurrentCodeExchanges: of several simultaneous correct exchanges
@@ -199,7 +211,9 @@ func TestRefreshErrorNamesRevocation(t *testing.T) {
 	}
 	wantGrantError(t, "a refresh token revoked through /revoke", f.refresh(tok["refresh_token"].(string)), "invalid_grant", revoked)
 	// RFC 7009 §2.1: revoking a refresh token reaches its grant's access tokens.
-	wantInactive(t, "the access token of a revoked refresh token", f.introspectAs(tok["access_token"].(string)))
+	if f.activeAtUserinfo(tok["access_token"].(string)) {
+		t.Fatal("the access token of a revoked refresh token still works")
+	}
 
 	verifier, _ := pkce()
 	code := f.login(newAgent(t), offline).Query().Get("code")
@@ -226,5 +240,16 @@ func TestUserinfoInsufficientScopeChallenge(t *testing.T) {
 	r := get(t, f.n.Base+"/default/oauth2/userinfo", "Authorization", "Bearer "+at)
 	if r.Status != 403 || r.JSON(t)["error"] != "insufficient_scope" || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
 		t.Fatalf("userinfo without openid: %d %q %s", r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+	}
+}
+
+// jwtAudience reads a JWT access token's aud, one string or several.
+func jwtAudience(t *testing.T, at string) []string {
+	t.Helper()
+	switch aud := jwtClaims(t, at)["aud"].(type) {
+	case string:
+		return []string{aud}
+	default:
+		return stringList(aud)
 	}
 }

@@ -53,6 +53,11 @@ type tokenInfo struct {
 // only tokens issued to itself: for anyone else the token is inactive, so
 // introspection cannot be used to probe other clients' tokens (SPECS §7).
 func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (Introspection, error) {
+	// RFC 7662 §2.1 requires the caller be authorized; a client_id alone
+	// is public knowledge, so a public client proves nothing.
+	if creds.Method == client.AuthNone {
+		return inactive, errInvalidClient("introspection requires client authentication; public clients cannot introspect")
+	}
 	caller, err := s.Authenticate(ctx, ws, creds)
 	if err != nil {
 		return inactive, err
@@ -71,11 +76,17 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 	if info.ClientID != caller.ID || !info.RevokedAt.IsZero() || !now.Before(info.ExpiresAt) {
 		return inactive, nil
 	}
-	return Introspection{
-		Active: true, Scope: info.Scope, ClientID: info.ClientID, TokenType: "Bearer",
+	out := Introspection{
+		Active: true, Scope: info.Scope, ClientID: info.ClientID,
 		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: info.Subject,
 		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID,
-	}, nil
+	}
+	if info.Kind == store.KindAccess {
+		// RFC 7662 §2.2: token_type is an RFC 6749 §7.1 access token type;
+		// a refresh token has none.
+		out.TokenType = "Bearer"
+	}
+	return out, nil
 }
 
 var errUnknownToken = errors.New("unknown token")
