@@ -16,14 +16,21 @@ import (
 	"strings"
 )
 
-//go:embed templates/*.html templates/style.css
+//go:embed templates/*.html templates/style.css templates/once.js
 var files embed.FS
 
 // Renderer renders the pages.
 type Renderer struct {
 	pages map[string]*template.Template
 	css   template.CSS
+	js    template.JS
 	csp   string
+}
+
+// hash is a CSP source hash of an inline element's content.
+func hash(content []byte) string {
+	sum := sha256.Sum256(content)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // New parses the embedded templates once.
@@ -32,14 +39,19 @@ func New() (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(css)
+	js, err := files.ReadFile("templates/once.js")
+	if err != nil {
+		return nil, err
+	}
 	r := &Renderer{
 		pages: map[string]*template.Template{},
 		css:   template.CSS(css),
-		// Nothing loads but the inline stylesheet (by hash) and https
-		// images (client logos); no framing. form-action is added per page.
-		csp: fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; img-src https:; frame-ancestors 'none'; base-uri 'none'",
-			base64.StdEncoding.EncodeToString(sum[:])),
+		js:    template.JS(js),
+		// Nothing loads but the inline stylesheet and script (by hash) and
+		// https images (client logos); no framing. form-action is added per
+		// page.
+		csp: fmt.Sprintf("default-src 'none'; style-src 'sha256-%s'; script-src 'sha256-%s'; img-src https:; frame-ancestors 'none'; base-uri 'none'",
+			hash(css), hash(js)),
 	}
 	for _, name := range []string{"login", "consent", "error", "logout"} {
 		t, err := template.ParseFS(files, "templates/layout.html", "templates/"+name+".html")
@@ -56,6 +68,7 @@ type view struct {
 	Title  string
 	Issuer string
 	CSS    template.CSS
+	JS     template.JS
 	Page   any
 }
 
@@ -96,7 +109,7 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name, title, issuer
 		return fmt.Errorf("no page %q", name)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", view{Title: title, Issuer: issuer, CSS: r.css, Page: page}); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", view{Title: title, Issuer: issuer, CSS: r.css, JS: r.js, Page: page}); err != nil {
 		return err
 	}
 	h := w.Header()

@@ -53,3 +53,28 @@ func TestEveryPageRenders(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineScriptAndStyleMatchTheirCSPHashes: a browser runs the inline
+// script and applies the stylesheet only if their content hashes to what
+// the policy names, byte for byte as rendered.
+func TestInlineScriptAndStyleMatchTheirCSPHashes(t *testing.T) {
+	r, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := r.Render(rec, 200, "login", "Sign in", "i", LoginPage{Action: "/x"}); err != nil {
+		t.Fatal(err)
+	}
+	body, csp := rec.Body.String(), rec.Header().Get("Content-Security-Policy")
+	for _, el := range []struct{ tag, directive string }{{"script", "script-src"}, {"style", "style-src"}} {
+		_, rest, ok := strings.Cut(body, "<"+el.tag+">")
+		content, _, ok2 := strings.Cut(rest, "</"+el.tag+">")
+		if !ok || !ok2 || content == "" {
+			t.Fatalf("no inline %s on the page", el.tag)
+		}
+		if want := el.directive + " 'sha256-" + hash([]byte(content)) + "'"; !strings.Contains(csp, want) {
+			t.Errorf("the rendered %s hashes to %q, which the policy %q does not allow", el.tag, want, csp)
+		}
+	}
+}
