@@ -31,3 +31,23 @@ func TestUncleanPathsNeverRedirect(t *testing.T) {
 	// The clean path still serves.
 	n.clientCredentials("default", id, secret, "dcr")
 }
+
+// TestWrongMethodIs405: a known path asked with a method it does not take
+// answers 405 with Allow in the JSON error format, not 404.
+func TestWrongMethodIs405(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	for _, tc := range []struct{ method, path, allow string }{
+		{http.MethodPut, "/default/oauth2/userinfo", "GET, HEAD, POST, OPTIONS"},
+		{http.MethodDelete, "/default/oauth2/authorize", "GET, HEAD, POST"},
+		{http.MethodGet, "/default/login", "POST"},
+		{http.MethodPost, "/default/.well-known/jwks.json", "GET, HEAD, OPTIONS"},
+		{http.MethodPost, "/default/.well-known/openid-configuration", "GET, HEAD, OPTIONS"},
+		{http.MethodGet, "/default/oauth2/token", "POST, OPTIONS"},
+	} {
+		req, _ := http.NewRequest(tc.method, n.Base+tc.path, nil)
+		r := do(t, req)
+		if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != tc.allow || r.JSON(t)["error"] != "invalid_request" {
+			t.Errorf("%s %s: %d Allow=%q %s; want 405 Allow=%q with a JSON error", tc.method, tc.path, r.Status, r.Header.Get("Allow"), r.Body, tc.allow)
+		}
+	}
+}

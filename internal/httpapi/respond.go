@@ -78,3 +78,13 @@ func logError(r *http.Request, oe *oautherr.Error) {
 	}
 	log.Log(r.Context(), level, oe.Description, attrs...)
 }
+
+// MethodNotAllowed answers a known path asked with a method it does not
+// take: 405 with Allow, in the JSON error format (the mux's own 405 is
+// plain text, and a catch-all route would otherwise answer 404).
+func MethodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		WriteError(w, r, oautherr.InvalidRequestf("method not allowed; use %s", allow).WithStatus(http.StatusMethodNotAllowed))
+	}
+}

@@ -27,6 +27,17 @@ func (h *Handler) flowRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("POST /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/userinfo", h.handlePreflight)
+	// Every other method on these paths: 405 with Allow, not the 404 of
+	// the catch-all route.
+	for path, allow := range map[string]string{
+		"/{ws}/oauth2/authorize": "GET, HEAD, POST",
+		"/{ws}/login":            "POST",
+		"/{ws}/consent":          "POST",
+		"/{ws}/oauth2/logout":    "GET, HEAD, POST",
+		"/{ws}/oauth2/userinfo":  "GET, HEAD, POST, OPTIONS",
+	} {
+		mux.HandleFunc(path, httpapi.MethodNotAllowed(allow))
+	}
 }
 
 // pageError shows err as an HTML page: used where the client's redirect

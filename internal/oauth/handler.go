@@ -33,9 +33,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	} {
 		mux.HandleFunc("GET "+p, h.handleDiscovery)
 		mux.HandleFunc("OPTIONS "+p, handlePublicPreflight)
+		mux.HandleFunc(p, httpapi.MethodNotAllowed("GET, HEAD, OPTIONS"))
 	}
 	mux.HandleFunc("GET /{ws}/.well-known/jwks.json", h.handleJWKS)
 	mux.HandleFunc("OPTIONS /{ws}/.well-known/jwks.json", handlePublicPreflight)
+	mux.HandleFunc("/{ws}/.well-known/jwks.json", httpapi.MethodNotAllowed("GET, HEAD, OPTIONS"))
 
 	h.post(mux, "/{ws}/oauth2/token", h.handleToken)
 	h.post(mux, "/{ws}/oauth2/introspect", h.handleIntrospect)
@@ -50,10 +52,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 func (h *Handler) post(mux *http.ServeMux, path string, fn http.HandlerFunc) {
 	mux.HandleFunc("POST "+path, fn)
 	mux.HandleFunc("OPTIONS "+path, h.handlePreflight)
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		httpapi.WriteError(w, r, oautherr.InvalidRequestf("use POST").WithStatus(http.StatusMethodNotAllowed))
-	})
+	mux.HandleFunc(path, httpapi.MethodNotAllowed("POST, OPTIONS"))
 }
 
 // workspace resolves {ws}; an unknown one is a 404 JSON error.

@@ -33,12 +33,12 @@ type Handler struct {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register", methodNotAllowed("POST, OPTIONS"))
+	mux.HandleFunc("/{ws}/oauth2/register", httpapi.MethodNotAllowed("POST, OPTIONS"))
 	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id...}", h.handleRead)
 	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id...}", h.handleUpdate)
 	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id...}", h.handleDelete)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id...}", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", methodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", httpapi.MethodNotAllowed("GET, PUT, DELETE, OPTIONS"))
 }
 
 // IsManagementPath reports whether the escaped path p is an RFC 7592
@@ -60,13 +60,6 @@ func IsManagementPath(p string) bool {
 func UnknownClientError(r *http.Request) error {
 	bearer, _ := bearerToken(r)
 	return errRAT(bearer)
-}
-
-func methodNotAllowed(allow string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		httpapi.WriteError(w, r, oautherr.InvalidRequestf("method not allowed; use %s", allow).WithStatus(http.StatusMethodNotAllowed))
-	}
 }
 
 // request is the shared front half of every endpoint: workspace and CORS,
