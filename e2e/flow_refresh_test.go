@@ -67,7 +67,11 @@ func TestRefreshFamilyHasAbsoluteLifetime(t *testing.T) {
 		t.Fatal("the first refresh token introspects without exp")
 	}
 	time.Sleep(1200 * time.Millisecond)
-	rotated := f.mustRefresh(t, first)["refresh_token"].(string)
+	next := f.mustRefresh(t, first)
+	rotated := next["refresh_token"].(string)
+	if exp, _ := jwtClaims(t, next["access_token"].(string))["exp"].(float64); exp > end {
+		t.Fatalf("the refreshed access token expires at %v, after its grant's end %v", exp, end)
+	}
 	if exp := f.introspectAs(rotated)["exp"]; exp != end {
 		t.Fatalf("the rotated refresh token expires at %v; want %v, when its family's first did", exp, end)
 	}

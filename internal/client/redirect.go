@@ -156,7 +156,7 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 // only for native apps on the loopback interface.
 func checkLoopbackRedirect(raw string, u *url.URL, appType string) error {
 	if appType != ApplicationTypeNative || !IsLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.1, [::1], localhost); use https", raw)
+		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
 	}
 	if hasDotSegment(u.EscapedPath()) {
 		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)

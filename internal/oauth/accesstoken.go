@@ -83,6 +83,17 @@ type accessGrant struct {
 	GrantType string
 	GrantID   string // token family; empty for a standalone token
 	AuthTime  time.Time
+	// NotAfter, when set, caps the token's expiry: a token of a grant
+	// does not outlive the grant's end.
+	NotAfter time.Time
+}
+
+// ttlUntil shortens ttl so that a token issued at now ends by notAfter.
+func ttlUntil(now time.Time, ttl time.Duration, notAfter time.Time) time.Duration {
+	if left := notAfter.Sub(now).Truncate(time.Second); !notAfter.IsZero() && left < ttl {
+		return max(left, time.Second)
+	}
+	return ttl
 }
 
 // issueAccessToken makes a standalone access token (client_credentials)
@@ -108,7 +119,7 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 // usable token.
 func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, *store.Token, error) {
 	now := s.now()
-	ttl := accessTokenTTL(ws, cl)
+	ttl := ttlUntil(now, accessTokenTTL(ws, cl), g.NotAfter)
 	jti, err := secret.TimeOrderedID(now, s.rand())
 	if err != nil {
 		return issuedToken{}, nil, err

@@ -36,6 +36,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{
 		Subject: old.Subject, Scope: scope, Resources: resources,
 		GrantType: client.GrantRefreshToken, GrantID: old.GrantID, AuthTime: old.AuthTime,
+		NotAfter: familyEnd(old),
 	})
 	if err != nil {
 		return TokenResponse{}, err

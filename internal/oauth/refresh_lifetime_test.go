@@ -38,3 +38,20 @@ func TestFamilyEndOfATokenStoredWithoutOne(t *testing.T) {
 		t.Fatalf("familyEnd %v; want the recorded %v", got, end)
 	}
 }
+
+func TestAccessTokenOfAGrantEndsWithIt(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	for _, tc := range []struct {
+		notAfter time.Time
+		want     time.Duration
+	}{
+		{time.Time{}, 10 * time.Minute},
+		{now.Add(time.Hour), 10 * time.Minute},
+		{now.Add(90*time.Second + 500*time.Millisecond), 90 * time.Second},
+		{now.Add(100 * time.Millisecond), time.Second},
+	} {
+		if got := ttlUntil(now, 10*time.Minute, tc.notAfter); got != tc.want {
+			t.Errorf("ttlUntil(notAfter %v) = %v, want %v", tc.notAfter.Sub(now), got, tc.want)
+		}
+	}
+}
