@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/storetest"
 )
@@ -63,4 +65,47 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestClientReadsSeeOtherProcessesWrites: a change made through another
+// connection to the file (the CLI, another node) shows at the next read,
+// never a moment later. It guards against caching client reads without an
+// exact invalidation (one validated by PRAGMA data_version was measured and
+// cost nearly what it saved).
+func TestClientReadsSeeOtherProcessesWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	node, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	cli, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	c := client.Client{Workspace: "w", ID: "c1", SecretHash: []byte{1}, IssuedAt: now, UpdatedAt: now, Version: 1,
+		Metadata: client.Metadata{ClientName: "Before", GrantTypes: []string{"client_credentials"}}}
+	if err := node.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if got, err := node.ClientByID(ctx, "w", "c1"); err != nil || got.Metadata.ClientName != "Before" {
+			t.Fatalf("read: %+v %v", got.Metadata, err)
+		}
+	}
+	if _, err := cli.UpdateClient(ctx, "w", "c1", func(c *client.Client) error { c.Metadata.ClientName = "After"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := node.ClientByID(ctx, "w", "c1"); err != nil || got.Metadata.ClientName != "After" {
+		t.Fatalf("after another connection's update: %q %v", got.Metadata.ClientName, err)
+	}
+	if err := cli.DeleteClient(ctx, "w", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.ClientByID(ctx, "w", "c1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after another connection's delete: %v", err)
+	}
 }
