@@ -227,37 +227,3 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		t.Fatalf("revocation by a public client: %d %s", r.Status, r.Body)
 	}
 }
-
-// TestBrowserDoubleClickSignsInOnce: a double click on "Sign in" lands on
-// the consent page, not on "this form was already sent". The pages' script
-// (allowed by its CSP hash) holds a second submission; this checks that it
-// runs without holding the first. Chrome here also passed without it (it
-// drops the first of two quick submissions), so the test guards the script
-// against breaking sign-in rather than proving it needed.
-func TestBrowserDoubleClickSignsInOnce(t *testing.T) {
-	ctx := browser(t)
-	n := startNode(t, nodeOpts{})
-	if out, err := n.cliInput("correct horse battery\n", "user", "add", "--username", "alice", "--password-stdin"); err != nil {
-		t.Fatalf("user add: %v %s", err, out)
-	}
-	cb := startCallback(t)
-	reg := n.mustRegister("default", n.iat("default", 1), fmt.Sprintf(`{"application_type":"native","token_endpoint_auth_method":"none",
-		"redirect_uris":[%q],"grant_types":["authorization_code"],"scope":"openid"}`, cb.URL))
-	conf := oauth2.Config{ClientID: reg["client_id"].(string), RedirectURL: cb.URL, Scopes: []string{oidc.ScopeOpenID},
-		Endpoint: oauth2.Endpoint{AuthURL: n.Base + "/default/oauth2/authorize"}}
-	authURL := conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(authURL),
-		chromedp.WaitVisible(chromedp.CSS("#username")),
-		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-		// Two clicks while the first answer is on its way (argon2id takes
-		// a while): what a double click does.
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.Sleep(30*time.Millisecond),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("button[value=allow]")))
-	if err != nil {
-		t.Fatalf("after a double click on Sign in: %v\nserver log:\n%s", err, n.Stderr)
-	}
-}
