@@ -56,7 +56,7 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 	// RFC 7662 §2.1 requires the caller be authorized; a client_id alone
 	// is public knowledge, so a public client proves nothing.
 	if creds.Method == client.AuthNone {
-		return inactive, errInvalidClient("introspection requires client authentication; public clients cannot introspect")
+		return inactive, errInvalidClient("introspection requires client authentication: a client_id alone is not enough, and public clients cannot introspect")
 	}
 	caller, err := s.Authenticate(ctx, ws, creds)
 	if err != nil {
