@@ -70,3 +70,18 @@ func TestKeysListNeverWrites(t *testing.T) {
 		t.Fatalf("keys list after serve made the keys:\n%s", text)
 	}
 }
+
+// TestAuditListNeverWrites: listing audit events is a read too; in a
+// folder with no store it creates nothing and lists nothing.
+func TestAuditListNeverWrites(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := runIn(t, dir, "audit", "list", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("audit list --json in an empty folder: %v\n%s", err, out)
+	}
+	if names := dirEntries(t, dir); len(names) != 0 {
+		t.Fatalf("audit list in an empty folder created %v", names)
+	}
+	if out, err := runIn(t, dir, "audit", "list", "--workspace", "nowhere"); err == nil || !strings.Contains(out, "does not exist") {
+		t.Fatalf("audit list of an undeclared workspace: %v\n%s", err, out)
+	}
+}

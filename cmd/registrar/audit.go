@@ -1,19 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Registration audit events"}
-	list := &cobra.Command{Use: "list", Short: "List registration decisions, newest first", Args: cobra.NoArgs, RunE: onStore(runAuditList)}
+	list := &cobra.Command{Use: "list", Short: "List registration decisions, newest first", Args: cobra.NoArgs, RunE: runAuditList}
 	list.Flags().String("workspace", workspace.DefaultName, "workspace")
 	list.Flags().Bool("json", false, "print JSON")
 	list.Flags().Int("limit", 100, "at most this many events (0 = all)")
@@ -32,11 +33,12 @@ type auditView struct {
 	RemoteAddr string    `json:"remote_addr,omitempty"`
 }
 
-func runAuditList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	rs := env.Store
+// runAuditList is a read: like `keys list` it neither creates a store nor
+// a master key file where there is none, and provisions nothing.
+func runAuditList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
 	limit, _ := cmd.Flags().GetInt("limit")
-	events, err := rs.ListAuditEvents(ctx, wsName, limit)
+	events, err := readAuditEvents(cmd, wsName, limit)
 	if err != nil {
 		return err
 	}
@@ -54,4 +56,24 @@ func runAuditList(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.At.Format(time.RFC3339), v.Action, v.Outcome, v.ClientID, v.Credential, v.Reason)
 	}
 	return tw.Flush()
+}
+
+// readAuditEvents returns the newest events of wsName, none when the store
+// or the workspace is not there yet.
+func readAuditEvents(cmd *cobra.Command, wsName string, limit int) ([]store.AuditEvent, error) {
+	ctx := cmd.Context()
+	cfg, st, err := openReadOnly(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, configuredWorkspace(cfg, wsName)
+	}
+	defer st.Close()
+	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
+		return nil, configuredWorkspace(cfg, wsName)
+	} else if err != nil {
+		return nil, err
+	}
+	return st.ListAuditEvents(ctx, wsName, limit)
 }
