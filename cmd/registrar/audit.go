@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -38,7 +38,9 @@ type auditView struct {
 func runAuditList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
 	limit, _ := cmd.Flags().GetInt("limit")
-	events, err := readAuditEvents(cmd, wsName, limit)
+	events, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.AuditEvent, error) {
+		return st.ListAuditEvents(ctx, wsName, limit)
+	})
 	if err != nil {
 		return err
 	}
@@ -56,24 +58,4 @@ func runAuditList(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.At.Format(time.RFC3339), v.Action, v.Outcome, v.ClientID, v.Credential, v.Reason)
 	}
 	return tw.Flush()
-}
-
-// readAuditEvents returns the newest events of wsName, none when the store
-// or the workspace is not there yet.
-func readAuditEvents(cmd *cobra.Command, wsName string, limit int) ([]store.AuditEvent, error) {
-	ctx := cmd.Context()
-	cfg, st, err := openReadOnly(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if st == nil {
-		return nil, configuredWorkspace(cfg, wsName)
-	}
-	defer st.Close()
-	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
-		return nil, configuredWorkspace(cfg, wsName)
-	} else if err != nil {
-		return nil, err
-	}
-	return st.ListAuditEvents(ctx, wsName, limit)
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -89,7 +89,9 @@ type keyView struct {
 func runKeysList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
 	now := time.Now().UTC()
-	keys, err := readKeys(cmd, wsName, now)
+	keys, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.SigningKey, error) {
+		return st.KeysByWorkspace(ctx, wsName, now)
+	})
 	if err != nil {
 		return err
 	}
@@ -102,28 +104,6 @@ func runKeysList(cmd *cobra.Command, _ []string) error {
 		return nil
 	}
 	return printKeys(cmd.OutOrStdout(), views)
-}
-
-// readKeys returns the published keys of wsName, none when the store or
-// the workspace is not there yet.
-func readKeys(cmd *cobra.Command, wsName string, now time.Time) ([]store.SigningKey, error) {
-	ctx := cmd.Context()
-	cfg, st, err := openReadOnly(ctx, cmd)
-	if err != nil {
-		return nil, err
-	}
-	if st == nil {
-		return nil, configuredWorkspace(cfg, wsName)
-	}
-	defer st.Close()
-	_, err = st.WorkspaceByName(ctx, wsName)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, configuredWorkspace(cfg, wsName)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return st.KeysByWorkspace(ctx, wsName, now)
 }
 
 func keyViews(keys []store.SigningKey, now time.Time) []keyView {

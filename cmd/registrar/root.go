@@ -95,6 +95,27 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 	return cfg, st, err
 }
 
+// readWorkspace runs read on wsName through openReadOnly, so a listing
+// creates nothing: an absent store or workspace reads as nothing yet,
+// provided the workspace is one the next `serve` creates.
+func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) ([]T, error)) ([]T, error) {
+	ctx := cmd.Context()
+	cfg, st, err := openReadOnly(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, configuredWorkspace(cfg, wsName)
+	}
+	defer st.Close()
+	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
+		return nil, configuredWorkspace(cfg, wsName)
+	} else if err != nil {
+		return nil, err
+	}
+	return read(ctx, st)
+}
+
 // configuredWorkspace accepts a workspace the store does not hold yet but
 // the next `serve` creates: the default one or one the YAML declares.
 func configuredWorkspace(cfg config.Config, name string) error {
