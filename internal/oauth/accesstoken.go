@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -108,6 +109,19 @@ func (s *Service) issueAccessToken(ctx context.Context, ws workspace.Workspace, 
 	}
 	s.countIssued(ws, g.GrantType, store.KindAccess, ws.Settings.AccessTokenFormat)
 	return tok, nil
+}
+
+// mintGrantAccessToken mints the access token of a grant family (code,
+// refresh), whose record is stored with the grant's other writes.
+func (s *Service) mintGrantAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, store.Token, error) {
+	if g.GrantID == "" {
+		return issuedToken{}, store.Token{}, errors.New("oauth: the access token of a grant needs the grant's id")
+	}
+	tok, rec, err := s.mintAccessToken(ctx, ws, cl, g)
+	if err != nil {
+		return issuedToken{}, store.Token{}, err
+	}
+	return tok, *rec, nil // a family's token always has a record
 }
 
 // mintAccessToken makes an access token and the record that must be

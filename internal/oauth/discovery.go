@@ -94,7 +94,7 @@ func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
 	m.TokenEndpointAuthMethodsSupported = append(slices.Clone(secretAuthMethods), client.AuthNone)
 	// RFC 7009 §5: a public client identifies itself with client_id to
 	// revoke its tokens. Introspection stays with authenticated clients.
-	m.RevocationEndpointAuthMethodsSupported = m.TokenEndpointAuthMethodsSupported
+	m.RevocationEndpointAuthMethodsSupported = slices.Clone(m.TokenEndpointAuthMethodsSupported)
 	m.ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "azp",
 		"name", "given_name", "family_name", "preferred_username", "updated_at", "email", "email_verified"}
 }

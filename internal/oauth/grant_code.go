@@ -145,14 +145,14 @@ type userGrant struct {
 // openid was granted (OIDC Core §3.1.3.3). It returns the records the
 // caller stores, in one transaction with whatever the grant consumes.
 func (s *Service) mintUserTokens(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant, withIDToken bool) (TokenResponse, []store.Token, error) {
-	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{
+	at, atRecord, err := s.mintGrantAccessToken(ctx, ws, cl, accessGrant{
 		Subject: g.subject, Scope: g.scope, Resources: g.resources,
 		GrantType: g.grantType, GrantID: g.grantID, AuthTime: g.authTime,
 	})
 	if err != nil {
 		return TokenResponse{}, nil, err
 	}
-	records := []store.Token{*atRecord} // a family's access token always has one
+	records := []store.Token{atRecord}
 	resp := TokenResponse{AccessToken: at.Value, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: at.Scope}
 	scopes := strings.Fields(g.scope)
 	if slices.Contains(scopes, "offline_access") && slices.Contains(cl.Metadata.Grants(), client.GrantRefreshToken) {

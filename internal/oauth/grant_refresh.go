@@ -33,7 +33,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	at, atRecord, err := s.mintAccessToken(ctx, ws, cl, accessGrant{
+	at, atRecord, err := s.mintGrantAccessToken(ctx, ws, cl, accessGrant{
 		Subject: old.Subject, Scope: scope, Resources: resources,
 		GrantType: client.GrantRefreshToken, GrantID: old.GrantID, AuthTime: old.AuthTime,
 		NotAfter: familyEnd(old),
@@ -41,7 +41,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	value, err := s.rotateRefreshToken(ctx, ws, cl, old, *atRecord)
+	value, err := s.rotateRefreshToken(ctx, ws, cl, old, atRecord)
 	if err != nil {
 		return TokenResponse{}, err
 	}
