@@ -204,6 +204,9 @@ func TestDCRFixAuditEveryRegistration(t *testing.T) {
 	for _, e := range n.auditEvents("default") {
 		if e["action"] == "register" && e["outcome"] == "denied" {
 			reasons = append(reasons, e["reason"].(string))
+			if strings.Contains(e["reason"].(string), "Authorization") && e["credential"] != "unchecked_bearer" {
+				t.Errorf("a malformed Authorization header audited with credential %v; something was sent, so not none", e["credential"])
+			}
 		}
 		if e["outcome"] == "accepted" {
 			credentials[e["action"].(string)], _ = e["credential"].(string)

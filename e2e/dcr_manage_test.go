@@ -190,3 +190,25 @@ func TestSeedSimpleIdServerResponseTypes(t *testing.T) {
 	r := n.register("default", token, `{"grant_types":["client_credentials"],"response_types":["code"]}`)
 	wantError(t, r, 400, "invalid_client_metadata", "authorization_code")
 }
+
+// TestDCRAuditEscapesWhatStrangersSend: a client id in an RFC 7592 URL is
+// audited without its control characters (which forged rows of `audit
+// list` and coloured the terminal) and cut short, through the binary.
+func TestDCRAuditEscapesWhatStrangersSend(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	base := n.Base + "/default/oauth2/register/"
+	send(t, http.MethodGet, base+"%1b%5b31mRED%1b%5b0m%0aFAKE-LINE", "wrong", "")
+	send(t, http.MethodGet, base+strings.Repeat("a", 5000), "wrong", "")
+	text := n.mustCLI("audit", "list", "--workspace", "default")
+	if strings.Contains(text, "\x1b") || strings.Contains(text, "\nFAKE-LINE") {
+		t.Fatalf("audit list prints what a stranger sent raw:\n%q", text)
+	}
+	if !strings.Contains(text, `\u001b[31mRED\u001b[0m\u000aFAKE-LINE`) {
+		t.Fatalf("the escaped client id is not in audit list:\n%s", text)
+	}
+	for _, e := range n.auditEvents("default") {
+		if id, _ := e["client_id"].(string); len(id) > 200 {
+			t.Fatalf("a %d-character client id was audited whole", len(id))
+		}
+	}
+}

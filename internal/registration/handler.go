@@ -75,6 +75,11 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 	}
 	req := Request{RemoteAddr: r.RemoteAddr}
 	req.Bearer, err = bearerToken(r)
+	if err != nil {
+		// A header was sent but is not a Bearer token: the audit must not
+		// say "none" (nothing was sent), so it reads as unchecked.
+		req.Bearer = malformedBearer
+	}
 	if err == nil && withBody {
 		req.Body, err = readJSONBody(w, r)
 	}
@@ -97,6 +102,10 @@ func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.W
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, PUT, DELETE, OPTIONS")
 	return ws, nil
 }
+
+// malformedBearer stands in for an Authorization header that is not a
+// Bearer token, for labelling only; it never authorizes anything.
+const malformedBearer = "\x00malformed"
 
 func bearerToken(r *http.Request) (string, error) {
 	auth := r.Header.Get("Authorization")

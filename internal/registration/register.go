@@ -153,9 +153,10 @@ func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clie
 
 func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string, req Request, g grant, reason string) store.AuditEvent {
 	// Time-ordered: events are appended where the index ends.
-	id, _ := secret.TimeOrderedID(s.now(), s.rand())
+	now := s.now()
+	id, _ := secret.TimeOrderedID(now, s.rand())
 	return store.AuditEvent{
-		Workspace: ws.Name, ID: id, At: s.now(), Action: action, Outcome: outcome,
+		Workspace: ws.Name, ID: id, At: now, Action: action, Outcome: outcome,
 		ClientID: auditText(clientID, maxAuditClientID), Reason: auditText(reason, maxAuditReason),
 		Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
 	}
