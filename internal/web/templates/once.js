@@ -9,9 +9,3 @@ document.addEventListener("submit", function (e) {
   }
   e.target.dataset.sent = "1";
 });
-// A page brought back by the back button may be sent again.
-window.addEventListener("pageshow", function (e) {
-  if (e.persisted) {
-    document.querySelectorAll("form").forEach(function (f) { delete f.dataset.sent; });
-  }
-});
