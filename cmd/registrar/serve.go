@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -37,8 +39,11 @@ const defaultGCPercent = 200
 // defaultMemoryLimit is a soft limit that makes the collector work harder
 // only near it. Without it a burst of logins (argon2id takes 64 MiB a
 // check, by design) let the heap grow to three times those buffers under
-// GOGC 200: 557 MiB peak RSS in `registrar bench`.
-const defaultMemoryLimit = 256 << 20
+// GOGC 200: 557 MiB peak RSS in `registrar bench`. It is 128 MiB for
+// everything else plus the buffers of the checks that may run at once
+// (256 MiB on 2 cores): a fixed limit below those buffers would keep the
+// collector running through every login burst on a larger machine.
+var defaultMemoryLimit = 128<<20 + int64(oauth.MaxPasswordChecks)*int64(user.DefaultParams.Memory)<<10
 
 func runServe(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()

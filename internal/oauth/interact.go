@@ -472,7 +472,10 @@ var dummyHash = sync.OnceValue(func() string {
 // passwordChecks bounds concurrent argon2id verifications: each takes
 // 64 MiB, so an unbounded burst of logins could exhaust memory. Waiting
 // logins queue instead (and the request context bounds the wait).
-var passwordChecks = make(chan struct{}, max(2, runtime.NumCPU()))
+var passwordChecks = make(chan struct{}, MaxPasswordChecks)
+
+// MaxPasswordChecks is how many argon2id verifications run at once.
+var MaxPasswordChecks = max(2, runtime.NumCPU())
 
 // passwordCheckSlot waits for a place among passwordChecks; call release
 // when done.
