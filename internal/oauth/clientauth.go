@@ -92,6 +92,12 @@ func parseBasic(header string) (id, sec string, err error) {
 // which client ids exist.
 func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, creds Credentials) (client.Client, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, creds.ClientID)
+	return s.checkCredentials(cl, err, creds)
+}
+
+// checkCredentials is Authenticate once the client has been read (err is
+// the read's), for callers that read it together with something else.
+func (s *Service) checkCredentials(cl client.Client, err error, creds Credentials) (client.Client, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same hashing work as a real check (timing side channel).
 		s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(nil))

@@ -43,10 +43,6 @@ type tokenInfo struct {
 	Format    string
 	GrantID   string // known for stored tokens only
 	RevokedAt time.Time
-	// Unrecorded: a client_credentials JWT with no record, so nothing in
-	// the store vouches that its client still exists. Every other token's
-	// record goes when its client is deleted.
-	Unrecorded bool
 }
 
 // Introspect answers RFC 7662 for an authenticated caller. A client sees
@@ -58,14 +54,7 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 	if creds.Method == client.AuthNone {
 		return inactive, errInvalidClient("introspection requires client authentication: a client_id alone is not enough, and public clients cannot introspect")
 	}
-	caller, err := s.Authenticate(ctx, ws, creds)
-	if err != nil {
-		return inactive, err
-	}
-	if token == "" {
-		return inactive, oautherr.InvalidRequestf("token is required")
-	}
-	info, err := s.lookupToken(ctx, ws, token)
+	caller, info, err := s.callerAndToken(ctx, ws, creds, token)
 	if errors.Is(err, errUnknownToken) {
 		return inactive, nil
 	}
@@ -91,12 +80,63 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 
 var errUnknownToken = errors.New("unknown token")
 
+// callerAndToken authenticates a caller of introspection or revocation and
+// finds what its token is (errUnknownToken if nothing). A JWT's signature is checked in
+// memory first, so that when the caller owns the token, as it must for an
+// answer (RFC 7662 §2.1), one read finds both the caller and the token's
+// revocation record: this is introspection's hot path.
+func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (client.Client, tokenInfo, error) {
+	claims, jwtErr := s.jwtClaims(ctx, ws, token)
+	if jwtErr == nil && claims.ClientID == creds.ClientID {
+		cl, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, creds.ClientID, claims.JTI)
+		caller, err := s.checkCredentials(cl, err, creds)
+		if err != nil {
+			return client.Client{}, tokenInfo{}, err
+		}
+		info, err := claims.info(rec)
+		return caller, info, err
+	}
+	caller, err := s.Authenticate(ctx, ws, creds)
+	if err != nil {
+		return client.Client{}, tokenInfo{}, err
+	}
+	if token == "" {
+		return client.Client{}, tokenInfo{}, oautherr.InvalidRequestf("token is required")
+	}
+	info, err := s.lookupParsed(ctx, ws, token, claims, jwtErr)
+	return caller, info, err
+}
+
 // lookupToken finds what a token is: a JWT by signature (then its jti in the
 // revocation list), an opaque token by its keyed hash.
 func (s *Service) lookupToken(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
-	if looksLikeJWT(token) {
-		return s.lookupJWT(ctx, ws, token)
+	claims, err := s.jwtClaims(ctx, ws, token)
+	return s.lookupParsed(ctx, ws, token, claims, err)
+}
+
+// lookupParsed is lookupToken once jwtClaims has run, so that no caller
+// verifies a failing signature twice (failures are not cached).
+func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, token string, claims accessTokenClaims, jwtErr error) (tokenInfo, error) {
+	switch {
+	case errors.Is(jwtErr, errNotJWT):
+		return s.lookupOpaque(ctx, ws, token)
+	case jwtErr != nil:
+		return tokenInfo{}, errUnknownToken
 	}
+	// The token's own client is read with its record: a JWT outlives its
+	// client's deletion (which drops every record too), so its signature
+	// alone proves nothing once the client is gone (RFC 7592 §2.3).
+	_, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, claims.ClientID, claims.JTI)
+	if errors.Is(err, store.ErrNotFound) {
+		return tokenInfo{}, errUnknownToken
+	}
+	if err != nil {
+		return tokenInfo{}, err
+	}
+	return claims.info(rec)
+}
+
+func (s *Service) lookupOpaque(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
 	for _, kind := range []struct{ purpose, kind string }{
 		{secret.PurposeAccessToken, store.KindAccess},
 		{secret.PurposeRefreshToken, store.KindRefresh},
@@ -124,47 +164,45 @@ func infoFromRecord(rec store.Token) tokenInfo {
 	}
 }
 
-func (s *Service) lookupJWT(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
+// errNotJWT: the token is not shaped as a JWT, so it may be opaque.
+var errNotJWT = errors.New("not a JWT")
+
+// jwtClaims verifies an access-token JWT of ws (in memory: verified
+// signatures are cached) and decodes its claims.
+func (s *Service) jwtClaims(ctx context.Context, ws workspace.Workspace, token string) (accessTokenClaims, error) {
+	if !looksLikeJWT(token) {
+		return accessTokenClaims{}, errNotJWT
+	}
 	payload, err := s.Keys.Verify(ctx, ws.Name, token, TypAccessToken)
 	if err != nil {
-		return tokenInfo{}, errUnknownToken
+		return accessTokenClaims{}, errUnknownToken
 	}
 	var c accessTokenClaims
 	if err := json.Unmarshal(payload, &c); err != nil || c.JTI == "" || c.Issuer != s.Issuer(ws) {
-		return tokenInfo{}, errUnknownToken
+		return accessTokenClaims{}, errUnknownToken
 	}
-	info := tokenInfo{
-		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
-		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
-		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
-	}
-	rec, err := s.Store.TokenByID(ctx, ws.Name, c.JTI)
-	switch {
-	case err == nil:
-		info.RevokedAt = rec.RevokedAt
-	case !errors.Is(err, store.ErrNotFound):
-		return tokenInfo{}, err
-	case c.ofGrantFamily():
+	return c, nil
+}
+
+// info is what a verified JWT and its revocation record say together.
+func (c accessTokenClaims) info(rec store.TokenRecord) (tokenInfo, error) {
+	if !rec.Exists && c.ofGrantFamily() {
 		// Recorded at issue and kept until it expires, so a missing record
 		// means its user (or client) was deleted, and the token with them.
 		return tokenInfo{}, errUnknownToken
-	default:
-		info.Unrecorded = true
 	}
-	return info, nil
+	return tokenInfo{
+		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
+		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
+		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
+		RevokedAt: rec.RevokedAt,
+	}, nil
 }
 
 // Revoke implements RFC 7009 §2.1. Unknown tokens succeed silently
 // (§2.2); a token of another client is refused and left alone.
 func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) error {
-	caller, err := s.Authenticate(ctx, ws, creds)
-	if err != nil {
-		return err
-	}
-	if token == "" {
-		return oautherr.InvalidRequestf("token is required")
-	}
-	info, err := s.lookupToken(ctx, ws, token)
+	caller, info, err := s.callerAndToken(ctx, ws, creds, token)
 	if errors.Is(err, errUnknownToken) {
 		return nil
 	}
@@ -232,17 +270,6 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	}
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.now().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
-	}
-	// An unrecorded JWT outlives its client's deletion (which drops any
-	// revocation record too), so its signature alone proves nothing once
-	// the client is gone (RFC 7592 §2.3); only then is the client looked
-	// up. Introspection needs no such check: its caller must be the owner.
-	if info.Unrecorded {
-		if _, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID); errors.Is(err, store.ErrNotFound) {
-			return AccessToken{}, ErrInactiveToken
-		} else if err != nil {
-			return AccessToken{}, err
-		}
 	}
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,

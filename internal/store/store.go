@@ -166,6 +166,13 @@ type Token struct {
 	GrantExpiresAt time.Time
 }
 
+// TokenRecord is what the revocation list says of a token id: whether a
+// record exists, and its revocation time (zero if not revoked).
+type TokenRecord struct {
+	Exists    bool
+	RevokedAt time.Time
+}
+
 // Tokens persists tokens and the JWT revocation list.
 type Tokens interface {
 	// CreateToken inserts t. ErrConflict on a duplicate (workspace, id) or hash.
@@ -174,6 +181,12 @@ type Tokens interface {
 	TokenByHash(ctx context.Context, ws string, hash []byte) (Token, error)
 	// TokenByID finds a token (or a JWT revocation record) by id. ErrNotFound if none.
 	TokenByID(ctx context.Context, ws, id string) (Token, error)
+	// ClientWithTokenRecord reads client clientID and, in the same
+	// statement, whether token tokenID has a record and when it was revoked.
+	// Checking a JWT needs both on every call (its caller or owner, and the
+	// revocation list), and one statement costs little more than either.
+	// ErrNotFound if the client does not exist.
+	ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID string) (client.Client, TokenRecord, error)
 	// RevokeToken marks the token with that id revoked at `at` (idempotent:
 	// an earlier RevokedAt is kept). If no record exists, rec is inserted
 	// with RevokedAt=at — this is how a JWT joins the revocation list.

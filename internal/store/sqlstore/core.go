@@ -329,6 +329,34 @@ func (s *Store) TokenByID(ctx context.Context, ws, id string) (store.Token, erro
 	return scanToken(s.readRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
+// clientWithTokenRecord selects a client's columns and one more: NULL when
+// the token has no record, else its revocation time or 0 (not revoked).
+const clientWithTokenRecord = `SELECT ` + clientColumns + `,
+	(SELECT coalesce(revoked_at, 0) FROM tokens WHERE workspace = ? AND id = ?)
+	FROM clients WHERE workspace = ? AND id = ?`
+
+func (s *Store) ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID string) (client.Client, store.TokenRecord, error) {
+	var revoked sql.NullInt64
+	row := s.readRow(ctx, clientWithTokenRecord, ws, tokenID, ws, clientID)
+	c, err := scanClient(withColumn{row, &revoked}, s)
+	if err != nil {
+		return c, store.TokenRecord{}, err
+	}
+	rec := store.TokenRecord{Exists: revoked.Valid}
+	if revoked.Int64 != 0 {
+		rec.RevokedAt = fromTS(revoked)
+	}
+	return c, rec, nil
+}
+
+// withColumn scans one more column after the ones its caller names.
+type withColumn struct {
+	row  rowScanner
+	dest any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.row.Scan(append(dest, w.dest)...) }
+
 func (s *Store) RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *store.Token) error {
 	if rec != nil {
 		r := *rec

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KeysRetireAtAScheduledInstant", testKeysScheduledRetirement},
 		{"TokenRoundTripEveryField", testTokenRoundTrip},
 		{"TokenRevocationIdempotentAndUpserting", testRevoke},
+		{"ClientWithTokenRecordInOneRead", testClientWithTokenRecord},
 		{"TimesRoundTripUTCMicroseconds", testTimes},
 		{"ExpiredTokensCollected", testExpired},
 		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
@@ -426,6 +427,37 @@ func testRevoke(t *testing.T, s store.Store) {
 	}
 	if err := s.CreateToken(ctx, sampleToken("t2", []byte("h1"))); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("duplicate hash: %v", err)
+	}
+}
+
+// testClientWithTokenRecord: the combined read tells a missing record, a
+// live one and a revoked one apart, and never reads across workspaces.
+func testClientWithTokenRecord(t *testing.T, s store.Store) {
+	mustWorkspace(t, s, "w2")
+	s.CreateClient(ctx, sampleClient("w", "c1"))
+	s.CreateClient(ctx, sampleClient("w2", "c1"))
+	s.CreateToken(ctx, sampleToken("live", []byte("h1")))
+	s.CreateToken(ctx, sampleToken("gone", []byte("h2")))
+	s.RevokeToken(ctx, "w", "gone", t0.Add(time.Minute), nil)
+	for _, tc := range []struct {
+		ws, token string
+		want      store.TokenRecord
+	}{
+		{"w", "live", store.TokenRecord{Exists: true}},
+		{"w", "gone", store.TokenRecord{Exists: true, RevokedAt: t0.Add(time.Minute)}},
+		{"w", "never", store.TokenRecord{}},
+		{"w2", "live", store.TokenRecord{}},
+	} {
+		c, rec, err := s.ClientWithTokenRecord(ctx, tc.ws, "c1", tc.token)
+		if err != nil || c.Workspace != tc.ws || c.ID != "c1" || c.Metadata.ClientName != "App" {
+			t.Fatalf("%s/%s: client %+v, %v", tc.ws, tc.token, c, err)
+		}
+		if rec.Exists != tc.want.Exists || !rec.RevokedAt.Equal(tc.want.RevokedAt) {
+			t.Fatalf("%s/%s: record %+v, want %+v", tc.ws, tc.token, rec, tc.want)
+		}
+	}
+	if _, _, err := s.ClientWithTokenRecord(ctx, "w", "nobody", "live"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing client: %v", err)
 	}
 }
 
