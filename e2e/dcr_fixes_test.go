@@ -352,3 +352,21 @@ func TestDCRFixClientProvenance(t *testing.T) {
 		t.Fatalf("client get does not name the initial access token:\n%s", text)
 	}
 }
+
+// TestDCRFixEmptyEnumeratedValue: an explicit "" for a member with defined
+// values is refused with the member named, at registration and on update,
+// and nothing is stored: neither a client nor a change to one.
+func TestDCRFixEmptyEnumeratedValue(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 2)
+	reg := n.mustRegister("default", token, `{"grant_types":["client_credentials"]}`)
+	before := n.clientList("default")
+	r := n.register("default", token, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":""}`)
+	wantError(t, r, 400, "invalid_client_metadata", "token_endpoint_auth_method:", "empty")
+	r = send(t, http.MethodPut, reg["registration_client_uri"].(string), reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"],"application_type":""}`, reg["client_id"]))
+	wantError(t, r, 400, "invalid_client_metadata", "application_type:", "empty")
+	if after := n.clientList("default"); after != before {
+		t.Fatalf("client list changed after refused requests:\n%s\nwant\n%s", after, before)
+	}
+}
