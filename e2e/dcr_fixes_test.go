@@ -151,13 +151,19 @@ func TestDCRFixLoopbackAllowLists(t *testing.T) {
 }
 
 // TestDCRFixManagementPaths: a client id with path characters in the
-// RFC 7592 URL answers 401 invalid_token, never 404 or a redirect, and
-// touches no client.
+// RFC 7592 URL answers 401 invalid_token, never 404 or a redirect, touches
+// no client, and is audited like any other unknown client id, with the id
+// as sent. That holds for the unclean paths (dot segments, doubled
+// slashes) the server keeps from its router too, and under such a path,
+// as under a clean one, an unknown workspace is a 404.
 func TestDCRFixManagementPaths(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
 	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
 	base := n.Base + "/default/oauth2/register/"
+	before := len(n.auditEvents("default"))
+	actions := map[string]string{http.MethodGet: "read", http.MethodPut: "update", http.MethodDelete: "delete"}
+	var want []string
 	paths := []string{"x/y", id + "/", id + "/../" + id, "./" + id, id + "//x", "", id + "/x"}
 	for _, p := range paths {
 		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
@@ -169,7 +175,21 @@ func TestDCRFixManagementPaths(t *testing.T) {
 			if r.Status != 401 || r.JSON(t)["error"] != "invalid_token" || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("%s %q: %d %v %s", method, p, r.Status, r.Header.Get("Location"), r.Body)
 			}
+			want = append(want, fmt.Sprintf("%s denied %q unmatched_bearer", actions[method], p))
 		}
+	}
+	events := n.auditEvents("default")
+	var got []string
+	for i := len(events) - 1 - before; i >= 0; i-- {
+		e := events[i]
+		cid, _ := e["client_id"].(string) // left out when empty
+		got = append(got, fmt.Sprintf("%s %s %q %s", e["action"], e["outcome"], cid, e["credential"]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit events of the probes\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		wantError(t, send(t, method, n.Base+"/nosuch/oauth2/register/"+id+"/../"+id, rat, ""), 404, "not_found")
 	}
 	if r := send(t, http.MethodGet, base+id, rat, ""); r.Status != 200 {
 		t.Fatalf("the client's own URL after the probes: %d %s", r.Status, r.Body)

@@ -47,7 +47,7 @@ func (s *Service) checkRAT(cl client.Client, bearer string) (grant, error) {
 func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return cl, s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
+		return cl, s.denyUnknownClient(ctx, ws, action, clientID, req)
 	}
 	if err != nil {
 		return cl, err
@@ -56,6 +56,13 @@ func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, acti
 		return cl, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
 	return cl, nil
+}
+
+// denyUnknownClient audits and refuses a call naming no client of ws
+// exactly as a wrong token is refused, so that a prober learns nothing
+// about which client ids exist.
+func (s *Service) denyUnknownClient(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) error {
+	return s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
 }
 
 // Read is RFC 7592 §2.1. With rotation on read the response carries a new
