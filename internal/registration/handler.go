@@ -131,11 +131,13 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		return ws, Request{}, err
 	}
 	req := Request{RemoteAddr: r.RemoteAddr}
-	req.Bearer, err = bearerToken(r)
-	if err != nil {
+	bearer, present := httpapi.BearerToken(r)
+	req.Bearer = bearer
+	if present && bearer == "" {
 		// A header was sent but is not a Bearer token: the audit must not
 		// say "none" (nothing was sent), so it reads as unchecked.
 		req.Bearer = malformedBearer
+		err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
 	}
 	if err == nil && withBody {
 		req.Body, err = readJSONBody(w, r)
@@ -163,18 +165,6 @@ func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.W
 // malformedBearer stands in for an Authorization header that is not a
 // Bearer token, for labelling only; it never authorizes anything.
 const malformedBearer = "\x00malformed"
-
-func bearerToken(r *http.Request) (string, error) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "", nil
-	}
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
-	}
-	return strings.TrimSpace(token), nil
-}
 
 // readJSONBody enforces the content type and size (RFC 7591 §3.1).
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
