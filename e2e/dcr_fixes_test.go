@@ -14,49 +14,21 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
-// send makes one request with an optional bearer token and JSON body.
-func send(t testing.TB, method, u, bearer, body string) response {
-	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	return do(t, req)
-}
-
-// auditEvents is `audit list --json` for ws, newest first.
-func (n *node) auditEvents(ws string) []map[string]any {
+// auditEvents is `audit list --json` for ws, newest first; it fails if
+// the log holds any of secrets.
+func (n *node) auditEvents(ws string, secrets ...string) []map[string]any {
 	n.t.Helper()
 	out := n.mustCLI("audit", "list", "--workspace", ws, "--json")
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			n.t.Fatalf("the audit log holds a token value")
+		}
+	}
 	var events []map[string]any
 	if err := json.Unmarshal([]byte(out), &events); err != nil {
 		n.t.Fatalf("audit list: %s", out)
 	}
 	return events
-}
-
-// wantError checks an RFC 7591 §3.2.2 error whose description mentions each of mention.
-func wantError(t testing.TB, r response, status int, code string, mention ...string) {
-	t.Helper()
-	var body struct{ Error, ErrorDescription string }
-	var m map[string]any
-	json.Unmarshal(r.Body, &m)
-	body.Error, _ = m["error"].(string)
-	body.ErrorDescription, _ = m["error_description"].(string)
-	if r.Status != status || body.Error != code {
-		t.Fatalf("got %d %s; want %d %s", r.Status, r.Body, status, code)
-	}
-	for _, s := range mention {
-		if !strings.Contains(body.ErrorDescription, s) {
-			t.Fatalf("error_description %q does not mention %q", body.ErrorDescription, s)
-		}
-	}
 }
 
 // ecJWK is a fresh P-256 public JWK with kid set when non-empty.
@@ -151,13 +123,19 @@ func TestDCRFixLoopbackAllowLists(t *testing.T) {
 }
 
 // TestDCRFixManagementPaths: a client id with path characters in the
-// RFC 7592 URL answers 401 invalid_token, never 404 or a redirect, and
-// touches no client.
+// RFC 7592 URL answers 401 invalid_token, never 404 or a redirect, touches
+// no client, and is audited like any other unknown client id, with the id
+// as sent. That holds for the unclean paths (dot segments, doubled
+// slashes) the server keeps from its router too, and under such a path,
+// as under a clean one, an unknown workspace is a 404.
 func TestDCRFixManagementPaths(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
 	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
 	base := n.Base + "/default/oauth2/register/"
+	before := len(n.auditEvents("default"))
+	actions := map[string]string{http.MethodGet: "read", http.MethodPut: "update", http.MethodDelete: "delete"}
+	var want []string
 	paths := []string{"x/y", id + "/", id + "/../" + id, "./" + id, id + "//x", "", id + "/x"}
 	for _, p := range paths {
 		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
@@ -169,7 +147,19 @@ func TestDCRFixManagementPaths(t *testing.T) {
 			if r.Status != 401 || r.JSON(t)["error"] != "invalid_token" || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("%s %q: %d %v %s", method, p, r.Status, r.Header.Get("Location"), r.Body)
 			}
+			want = append(want, fmt.Sprintf("%s denied %q unmatched_bearer", actions[method], p))
 		}
+	}
+	var got []string
+	for _, e := range n.auditSince("default", before, rat) {
+		cid, _ := e["client_id"].(string) // left out when empty
+		got = append(got, fmt.Sprintf("%s %s %q %s", e["action"], e["outcome"], cid, e["credential"]))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit events of the probes\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+		wantError(t, send(t, method, n.Base+"/nosuch/oauth2/register/"+id+"/../"+id, rat, ""), 404, "not_found")
 	}
 	if r := send(t, http.MethodGet, base+id, rat, ""); r.Status != 200 {
 		t.Fatalf("the client's own URL after the probes: %d %s", r.Status, r.Body)
@@ -231,21 +221,15 @@ func TestDCRFixAuditEveryRegistration(t *testing.T) {
 func TestDCRFixIATListStatus(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	create := func(desc string, args ...string) string {
-		out := n.mustCLI(append([]string{"iat", "create", "--json", "--description", desc}, args...)...)
-		var v struct{ ID, Token string }
-		if json.Unmarshal([]byte(out), &v) != nil {
-			t.Fatal(out)
-		}
-		return v.Token
+		_, token := n.createIAT(append([]string{"--description", desc}, args...)...)
+		return token
 	}
 	n.mustRegister("default", create("usedup", "--uses", "1"), `{"grant_types":["client_credentials"]}`)
 	n.mustRegister("default", create("unlimited", "--uses", "0"), `{"grant_types":["client_credentials"]}`)
 	create("active", "--uses", "3")
 	create("expired", "--expires", "1s")
 	create("revoked")
-	var list []map[string]any
-	json.Unmarshal([]byte(n.mustCLI("iat", "list", "--json")), &list)
-	for _, it := range list {
+	for _, it := range n.iatList() {
 		if it["description"] == "revoked" {
 			n.mustCLI("iat", "revoke", it["id"].(string))
 		}
@@ -257,17 +241,26 @@ func TestDCRFixIATListStatus(t *testing.T) {
 		"expired": {"expired", "0/1"}, "revoked": {"revoked", "0/1"},
 	}
 	text := n.mustCLI("iat", "list")
+	seen := map[string]bool{}
 	for _, line := range strings.Split(text, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || f[0] == "ID" {
 			continue
 		}
-		w, ok := want[f[len(f)-1]]
-		if !ok || !strings.Contains(line, " "+w.uses+" ") || !strings.Contains(line, " "+w.status+" ") {
-			t.Errorf("line %q; want uses %s and status %s", line, w.uses, w.status)
+		desc := f[len(f)-1]
+		w, ok := want[desc]
+		if !ok || seen[desc] || !strings.Contains(line, " "+w.uses+" ") || !strings.Contains(line, " "+w.status+" ") {
+			t.Errorf("line %q; want one line per token, with uses %s and status %s", line, w.uses, w.status)
 		}
+		seen[desc] = true
 	}
-	json.Unmarshal([]byte(n.mustCLI("iat", "list", "--json")), &list)
+	if len(seen) != len(want) {
+		t.Errorf("iat list shows %d of the %d tokens:\n%s", len(seen), len(want), text)
+	}
+	list := n.iatList()
+	if len(list) != len(want) {
+		t.Errorf("iat list --json holds %d tokens, want %d", len(list), len(want))
+	}
 	for _, it := range list {
 		if w := want[it["description"].(string)]; it["status"] != w.status {
 			t.Errorf("%v: status %v, want %s", it["description"], it["status"], w.status)
@@ -324,11 +317,9 @@ func TestDCRFixBearerChallenges(t *testing.T) {
 // which token and when a client was registered.
 func TestDCRFixClientProvenance(t *testing.T) {
 	n := startNode(t, nodeOpts{})
-	out := n.mustCLI("iat", "create", "--json")
-	var iat struct{ ID, Token string }
-	json.Unmarshal([]byte(out), &iat)
+	iatID, iatToken := n.createIAT()
 	start := time.Now().Add(-time.Minute)
-	reg := n.mustRegister("default", iat.Token, `{"grant_types":["client_credentials"],"software_id":"sw-42"}`)
+	reg := n.mustRegister("default", iatToken, `{"grant_types":["client_credentials"],"software_id":"sw-42"}`)
 	var got struct {
 		Origin     string
 		Registered struct {
@@ -338,17 +329,35 @@ func TestDCRFixClientProvenance(t *testing.T) {
 			RegisteredAt         time.Time `json:"registered_at"`
 		}
 	}
-	out = n.mustCLI("client", "get", reg["client_id"].(string), "--json")
+	out := n.mustCLI("client", "get", reg["client_id"].(string), "--json")
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(out)
 	}
 	r := got.Registered
-	if got.Origin != "dcr" || r.Origin != "dcr" || r.InitialAccessTokenID != iat.ID || r.SoftwareID != "sw-42" ||
+	if got.Origin != "dcr" || r.Origin != "dcr" || r.InitialAccessTokenID != iatID || r.SoftwareID != "sw-42" ||
 		r.RegisteredAt.Before(start) || r.RegisteredAt.After(time.Now().Add(time.Minute)) {
 		t.Fatalf("client get --json: %s", out)
 	}
 	text := n.mustCLI("client", "get", reg["client_id"].(string))
-	if !strings.Contains(text, iat.ID) {
+	if !strings.Contains(text, iatID) {
 		t.Fatalf("client get does not name the initial access token:\n%s", text)
+	}
+}
+
+// TestDCRFixEmptyEnumeratedValue: an explicit "" for a member with defined
+// values is refused with the member named, at registration and on update,
+// and nothing is stored: neither a client nor a change to one.
+func TestDCRFixEmptyEnumeratedValue(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 2)
+	reg := n.mustRegister("default", token, `{"grant_types":["client_credentials"]}`)
+	before := n.clientList("default")
+	r := n.register("default", token, `{"grant_types":["client_credentials"],"token_endpoint_auth_method":""}`)
+	wantError(t, r, 400, "invalid_client_metadata", "token_endpoint_auth_method:", "empty")
+	r = send(t, http.MethodPut, reg["registration_client_uri"].(string), reg["registration_access_token"].(string),
+		fmt.Sprintf(`{"client_id":%q,"grant_types":["client_credentials"],"application_type":""}`, reg["client_id"]))
+	wantError(t, r, 400, "invalid_client_metadata", "application_type:", "empty")
+	if after := n.clientList("default"); after != before {
+		t.Fatalf("client list changed after refused requests:\n%s\nwant\n%s", after, before)
 	}
 }

@@ -339,6 +339,42 @@ func post(t testing.TB, u, contentType, body string, headers ...string) response
 	return do(t, req)
 }
 
+// send makes one request with an optional bearer token and JSON body.
+func send(t testing.TB, method, u, bearer, body string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return do(t, req)
+}
+
+// wantError checks an OAuth error response (RFC 6749 §5.2, RFC 6750 §3.1,
+// RFC 7591 §3.2.2): the status, the error code, and an error_description
+// that mentions each of mention.
+func wantError(t testing.TB, r response, status int, code string, mention ...string) {
+	t.Helper()
+	var body struct {
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	json.Unmarshal(r.Body, &body)
+	if r.Status != status || body.Error != code {
+		t.Fatalf("got %d %s; want %d %s", r.Status, r.Body, status, code)
+	}
+	for _, s := range mention {
+		if !strings.Contains(body.ErrorDescription, s) {
+			t.Fatalf("error_description %q does not mention %q", body.ErrorDescription, s)
+		}
+	}
+}
+
 func postForm(t testing.TB, u string, form url.Values, headers ...string) response {
 	t.Helper()
 	return post(t, u, "application/x-www-form-urlencoded", form.Encode(), headers...)
@@ -440,4 +476,15 @@ func jwtHeader(t testing.TB, token string) map[string]any {
 func (n *node) clientList(ws string) string {
 	n.t.Helper()
 	return n.mustCLI("client", "list", "--workspace", ws, "--json")
+}
+
+// clientGet is `client get --json` of the client id.
+func (n *node) clientGet(id string) map[string]any {
+	n.t.Helper()
+	out := n.mustCLI("client", "get", id, "--json")
+	var c map[string]any
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		n.t.Fatalf("client get: %s", out)
+	}
+	return c
 }

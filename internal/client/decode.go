@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strings"
 
@@ -14,6 +15,25 @@ type field func(m *Metadata, raw json.RawMessage) error
 
 func str(get func(*Metadata) *string) field {
 	return func(m *Metadata, raw json.RawMessage) error { return json.Unmarshal(raw, get(m)) }
+}
+
+// enum decodes a member whose value is one of a defined set: an auth
+// method, an application or subject type, an algorithm or an encoding.
+// RFC 7591 §2 and OIDC Registration §2 give each its default when it is
+// omitted; "" is not omitted, and it is none of the defined values, so
+// it is refused rather than read as the default (SPECS §3.2: only the
+// listed values are accepted). null still counts as absent.
+func enum(get func(*Metadata) *string) field {
+	return func(m *Metadata, raw json.RawMessage) error {
+		v := get(m)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return err
+		}
+		if *v == "" {
+			return errEmptyEnum
+		}
+		return nil
+	}
 }
 
 func strs(get func(*Metadata) *[]string) field {
@@ -33,7 +53,7 @@ func integer(get func(*Metadata) *int64) field {
 // ignored (RFC 7591 §2: the server MUST ignore metadata it does not understand).
 var fields = map[string]field{
 	"redirect_uris":                              strs(func(m *Metadata) *[]string { return &m.RedirectURIs }),
-	"token_endpoint_auth_method":                 str(func(m *Metadata) *string { return &m.TokenEndpointAuthMethod }),
+	"token_endpoint_auth_method":                 enum(func(m *Metadata) *string { return &m.TokenEndpointAuthMethod }),
 	"grant_types":                                strs(func(m *Metadata) *[]string { return &m.GrantTypes }),
 	"response_types":                             strs(func(m *Metadata) *[]string { return &m.ResponseTypes }),
 	"client_name":                                str(func(m *Metadata) *string { return &m.ClientName }),
@@ -47,19 +67,19 @@ var fields = map[string]field{
 	"jwks":                                       decodeJWKS,
 	"software_id":                                str(func(m *Metadata) *string { return &m.SoftwareID }),
 	"software_version":                           str(func(m *Metadata) *string { return &m.SoftwareVersion }),
-	"application_type":                           str(func(m *Metadata) *string { return &m.ApplicationType }),
+	"application_type":                           enum(func(m *Metadata) *string { return &m.ApplicationType }),
 	"sector_identifier_uri":                      str(func(m *Metadata) *string { return &m.SectorIdentifierURI }),
-	"subject_type":                               str(func(m *Metadata) *string { return &m.SubjectType }),
-	"id_token_signed_response_alg":               str(func(m *Metadata) *string { return &m.IDTokenSignedResponseAlg }),
-	"id_token_encrypted_response_alg":            str(func(m *Metadata) *string { return &m.IDTokenEncryptedResponseAlg }),
-	"id_token_encrypted_response_enc":            str(func(m *Metadata) *string { return &m.IDTokenEncryptedResponseEnc }),
-	"userinfo_signed_response_alg":               str(func(m *Metadata) *string { return &m.UserinfoSignedResponseAlg }),
-	"userinfo_encrypted_response_alg":            str(func(m *Metadata) *string { return &m.UserinfoEncryptedResponseAlg }),
-	"userinfo_encrypted_response_enc":            str(func(m *Metadata) *string { return &m.UserinfoEncryptedResponseEnc }),
-	"request_object_signing_alg":                 str(func(m *Metadata) *string { return &m.RequestObjectSigningAlg }),
-	"request_object_encryption_alg":              str(func(m *Metadata) *string { return &m.RequestObjectEncryptionAlg }),
-	"request_object_encryption_enc":              str(func(m *Metadata) *string { return &m.RequestObjectEncryptionEnc }),
-	"token_endpoint_auth_signing_alg":            str(func(m *Metadata) *string { return &m.TokenEndpointAuthSigningAlg }),
+	"subject_type":                               enum(func(m *Metadata) *string { return &m.SubjectType }),
+	"id_token_signed_response_alg":               enum(func(m *Metadata) *string { return &m.IDTokenSignedResponseAlg }),
+	"id_token_encrypted_response_alg":            enum(func(m *Metadata) *string { return &m.IDTokenEncryptedResponseAlg }),
+	"id_token_encrypted_response_enc":            enum(func(m *Metadata) *string { return &m.IDTokenEncryptedResponseEnc }),
+	"userinfo_signed_response_alg":               enum(func(m *Metadata) *string { return &m.UserinfoSignedResponseAlg }),
+	"userinfo_encrypted_response_alg":            enum(func(m *Metadata) *string { return &m.UserinfoEncryptedResponseAlg }),
+	"userinfo_encrypted_response_enc":            enum(func(m *Metadata) *string { return &m.UserinfoEncryptedResponseEnc }),
+	"request_object_signing_alg":                 enum(func(m *Metadata) *string { return &m.RequestObjectSigningAlg }),
+	"request_object_encryption_alg":              enum(func(m *Metadata) *string { return &m.RequestObjectEncryptionAlg }),
+	"request_object_encryption_enc":              enum(func(m *Metadata) *string { return &m.RequestObjectEncryptionEnc }),
+	"token_endpoint_auth_signing_alg":            enum(func(m *Metadata) *string { return &m.TokenEndpointAuthSigningAlg }),
 	"default_max_age":                            decodeMaxAge,
 	"require_auth_time":                          boolean(func(m *Metadata) *bool { return &m.RequireAuthTime }),
 	"default_acr_values":                         strs(func(m *Metadata) *[]string { return &m.DefaultACRValues }),
@@ -143,8 +163,10 @@ func typeProblem(name string, err error) string {
 		return "must be a boolean"
 	case "default_max_age", "access_token_lifetime", "refresh_token_lifetime", "id_token_lifetime":
 		return "must be a non-negative integer number of seconds"
-	case "jwks":
-		return err.Error()
+	}
+	var p problem
+	if errors.As(err, &p) {
+		return p.Error()
 	}
 	if isArrayField(name) {
 		return "must be an array of strings"
@@ -184,8 +206,13 @@ func decodeJWKS(m *Metadata, raw json.RawMessage) error {
 	return nil
 }
 
-var errJWKSShape = jwksError("must be a JWK Set object {\"keys\":[...]}")
+// problem is a decode error that describes the member's value in full,
+// where naming the expected JSON type would not say what is wrong.
+type problem string
 
-type jwksError string
+func (e problem) Error() string { return string(e) }
 
-func (e jwksError) Error() string { return string(e) }
+var (
+	errJWKSShape = problem("must be a JWK Set object {\"keys\":[...]}")
+	errEmptyEnum = problem("must not be empty; send a supported value, or omit the member (or send null) for the default")
+)

@@ -77,12 +77,14 @@ func checkJWK(raw json.RawMessage) (string, error) {
 	if err := checkJWKMembers(members); err != nil {
 		return "", err
 	}
+	// checkJWKMembers has refused every member a private or symmetric key
+	// has, and kty is RSA, EC or OKP, whose keys jwx parses as private
+	// only when "d" is present; so the key is public, and asking jwx
+	// again (jwk.IsPrivateKey) could never refuse anything more. Should
+	// that ever change, checkCryptoKey accepts public key types only.
 	key, err := jwk.ParseKey(raw)
 	if err != nil {
 		return "", fmt.Errorf("not a valid public key: %s", jwxReason(err))
-	}
-	if private, err := jwk.IsPrivateKey(key); err != nil || private {
-		return "", fmt.Errorf("is not a public key; register public keys only")
 	}
 	var pub any
 	if err := jwk.Export(key, &pub); err != nil {
@@ -158,11 +160,10 @@ func checkCryptoKey(pub any) error {
 		if k.E < 3 || k.E%2 == 0 {
 			return fmt.Errorf("RSA exponent e must be odd and at least 3")
 		}
-	case *ecdsa.PublicKey:
-		if !slices.Contains(curves["EC"], k.Curve.Params().Name) {
-			return fmt.Errorf("curve %s is not accepted; use %s", k.Curve.Params().Name, strings.Join(curves["EC"], ", "))
-		}
-	case ed25519.PublicKey:
+	case *ecdsa.PublicKey, ed25519.PublicKey:
+		// The curve was checked by name (checkCurve) before jwx parsed
+		// the key, and jwx builds the key on the curve crv names, so it
+		// is one of curves[kty] already.
 	default:
 		return fmt.Errorf("unsupported key type %T", pub)
 	}

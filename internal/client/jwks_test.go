@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -19,8 +18,9 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
-// publicJWK returns the JWK JSON object of pub with the extra members set.
-func publicJWK(t *testing.T, pub crypto.PublicKey, extra map[string]any) map[string]any {
+// publicJWK returns the JWK JSON object of pub with the extra members set
+// (given a private key, the private JWK).
+func publicJWK(t *testing.T, pub any, extra map[string]any) map[string]any {
 	t.Helper()
 	k, err := jwk.Import(pub)
 	if err != nil {
@@ -84,6 +84,11 @@ func TestValidateJWKSRejects(t *testing.T) {
 	offCurve["y"] = offCurve["x"]
 	noCrv := publicJWK(t, ecKey(t, elliptic.P256()), nil)
 	delete(noCrv, "crv")
+	// Whole, valid private keys: only the member check refuses them, as
+	// jwx would parse them fine.
+	ecPriv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rsaPriv, _ := rsa.GenerateKey(rand.Reader, 2048)
+	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	// jwx will not import a short modulus, so this JWK is built by hand.
 	short := rsaKey(t, 1024)
 	k1 := map[string]any{"kty": "RSA", "n": base64.RawURLEncoding.EncodeToString(short.N.Bytes()), "e": "AQAB"}
@@ -104,6 +109,9 @@ func TestValidateJWKSRejects(t *testing.T) {
 		{"duplicate kid", jwksBody(good, publicJWK(t, ecKey(t, elliptic.P256()), map[string]any{"kid": "a"})), []string{"jwks.keys[1]", "kid", `"a"`}},
 		{"bad use", jwksBody(publicJWK(t, ecKey(t, elliptic.P256()), map[string]any{"use": "both"})), []string{"jwks.keys[0]", "use"}},
 		{"kid not a string", jwksBody(publicJWK(t, ecKey(t, elliptic.P256()), map[string]any{"kid": 5})), []string{"jwks.keys[0]", "kid"}},
+		{"EC private key", jwksBody(publicJWK(t, ecPriv, nil)), []string{"jwks.keys[0]", "private"}},
+		{"RSA private key", jwksBody(publicJWK(t, rsaPriv, nil)), []string{"jwks.keys[0]", "private"}},
+		{"Ed25519 private key", jwksBody(publicJWK(t, edPriv, nil)), []string{"jwks.keys[0]", "private"}},
 		{"private member on a real key", jwksBody(publicJWK(t, ecKey(t, elliptic.P256()), map[string]any{"d": "AAAA"})), []string{"jwks.keys[0]", "private"}},
 		{"key not an object", `{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":["x"]}}`, []string{"jwks.keys[0]"}},
 	}

@@ -315,3 +315,35 @@ func TestDisplayAndURIStringsAreClean(t *testing.T) {
 		t.Fatalf("a clean name and a percent-encoded URI were refused: %v", err)
 	}
 }
+
+// TestEmptyEnumeratedValuesRejected: a member whose value is one of a
+// defined set (an auth method, an application or subject type, an
+// algorithm or encoding) and is sent as "" names none of them. RFC 7591 §2
+// and OIDC Registration §2 give the default only when the member is
+// omitted, so "" is refused with the member named rather than quietly read
+// as the default; null still means absent.
+func TestEmptyEnumeratedValuesRejected(t *testing.T) {
+	base := `{"redirect_uris":["https://a.example/cb"],`
+	for _, name := range []string{
+		"token_endpoint_auth_method", "application_type", "subject_type",
+		"id_token_signed_response_alg", "id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
+		"userinfo_signed_response_alg", "userinfo_encrypted_response_alg", "userinfo_encrypted_response_enc",
+		"request_object_signing_alg", "request_object_encryption_alg", "request_object_encryption_enc",
+		"token_endpoint_auth_signing_alg",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := register(t, base+`"`+name+`":""}`)
+			wantCode(t, err, oautherr.InvalidClientMetadata, name+":", "empty")
+			if _, err := register(t, base+`"`+name+`":null}`); err != nil {
+				t.Fatalf("%s null (absent): %v", name, err)
+			}
+		})
+	}
+	// The list members already refuse an empty value as unsupported.
+	for _, name := range []string{"grant_types", "response_types"} {
+		t.Run(name, func(t *testing.T) {
+			_, err := register(t, base+`"`+name+`":[""]}`)
+			wantCode(t, err, oautherr.InvalidClientMetadata, name+":")
+		})
+	}
+}

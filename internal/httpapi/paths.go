@@ -5,17 +5,18 @@ import (
 	"strings"
 )
 
-// RejectUncleanPaths answers a request whose path has an empty, "." or
-// ".." segment with the error refuse returns, and passes every other
-// request to next. It goes in front of the ServeMux, which would answer
-// such a path with a 307 to the cleaned one: a client following a 307
-// resends its POST, credentials included, to a URL it never chose
-// (RFC 9700 §4.12, SPECS §6). No endpoint is ever reached through an
-// unclean path, so nothing is acted on either.
-func RejectUncleanPaths(next http.Handler, refuse func(*http.Request) error) http.Handler {
+// RejectUncleanPaths hands a request whose path has an empty, "." or ".."
+// segment to refuse, and passes every other request to next. It goes in
+// front of the ServeMux, which would answer such a path with a 307 to the
+// cleaned one: a client following a 307 resends its POST, credentials
+// included, to a URL it never chose (RFC 9700 §4.12, SPECS §6). refuse
+// answers with an error and acts on nothing, so nothing is acted on
+// through an unclean path; it is a handler so that the refusal can be
+// audited where that is due.
+func RejectUncleanPaths(next, refuse http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !IsCleanPath(r.URL.EscapedPath()) {
-			WriteError(w, r, refuse(r))
+			refuse.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -59,7 +59,9 @@ func TestRejectUncleanPaths(t *testing.T) {
 	reached := false
 	h := RejectUncleanPaths(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }),
-		func(*http.Request) error { return oautherr.New(oautherr.NotFound, "no such endpoint") },
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
+		}),
 	)
 	for _, p := range []string{"/default/oauth2//token", "/default/./oauth2/token", "/x/../default/oauth2/token"} {
 		reached = false
@@ -87,7 +89,7 @@ func (w nopWriter) WriteHeader(int)             {}
 // The guard runs on every request: a clean path must cost no allocation.
 func TestRejectUncleanPathsCleanPathDoesNotAllocate(t *testing.T) {
 	h := RejectUncleanPaths(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
-		func(*http.Request) error { t.Fatal("refused a clean path"); return nil })
+		http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Fatal("refused a clean path") }))
 	w := nopWriter{h: http.Header{}}
 	for _, p := range []string{"/default/oauth2/token", "/default/oauth2/register/abc", "/healthz", "/"} {
 		r := httptest.NewRequest(http.MethodPost, p, nil)
@@ -98,8 +100,8 @@ func TestRejectUncleanPathsCleanPathDoesNotAllocate(t *testing.T) {
 }
 
 func BenchmarkRejectUncleanPaths(b *testing.B) {
-	h := RejectUncleanPaths(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
-		func(*http.Request) error { return nil })
+	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	h := RejectUncleanPaths(nop, nop)
 	w := nopWriter{h: http.Header{}}
 	r := httptest.NewRequest(http.MethodPost, "/default/oauth2/register/0123456789abcdef", nil)
 	b.ReportAllocs()

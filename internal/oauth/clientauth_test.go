@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -98,5 +99,22 @@ func TestGrantedScope(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q, err=%v", got, err, tc.want, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestUserInfoTokenRefusesMalformedHeader: an Authorization header that
+// holds no bearer token, an empty one included, is refused as
+// invalid_token; it is not read as "no header", which would let a token
+// in the body through as if it were the only one sent.
+func TestUserInfoTokenRefusesMalformedHeader(t *testing.T) {
+	for _, header := range []string{"Basic YTpi", "Bearer", "Bearer ", "Bearer   "} {
+		r := httptest.NewRequest("POST", "/default/oauth2/userinfo", strings.NewReader("access_token=abc"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header["Authorization"] = []string{header}
+		tok, err := userInfoToken(httptest.NewRecorder(), r)
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidToken {
+			t.Errorf("Authorization %q: token %q, err %v; want invalid_token", header, tok, err)
+		}
 	}
 }

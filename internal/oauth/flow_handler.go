@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -176,9 +175,9 @@ func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 // end up in logs and Referer headers: alone it counts as no token. A token
 // sent in more than one way, the query included, is refused (§2, §3.1).
 func userInfoToken(w http.ResponseWriter, r *http.Request) (string, error) {
-	header, err := authorizationBearer(r)
-	if err != nil {
-		return "", err
+	header, present := httpapi.BearerToken(r)
+	if present && header == "" {
+		return "", errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer <token>")
 	}
 	body, err := formAccessToken(w, r)
 	if err != nil {
@@ -197,20 +196,6 @@ func userInfoToken(w http.ResponseWriter, r *http.Request) (string, error) {
 		return header, nil
 	}
 	return body, nil
-}
-
-// authorizationBearer is the token of an Authorization: Bearer header;
-// empty without the header.
-func authorizationBearer(r *http.Request) (string, error) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "", nil
-	}
-	scheme, tok, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer")
-	}
-	return strings.TrimSpace(tok), nil
 }
 
 // formAccessToken is the access_token parameter of the body when it may

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -46,20 +47,76 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 // holds, dot segments and slashes included. The server answers such a
 // path, clean or not, as the client URL it names (issue 3).
 func IsManagementPath(p string) bool {
-	rest, ok := strings.CutPrefix(p, "/")
-	if !ok {
-		return false
-	}
-	_, rest, ok = strings.Cut(rest, "/") // past {ws}
-	return ok && strings.HasPrefix(rest, "oauth2/register/")
+	_, _, ok := splitManagementPath(p)
+	return ok
 }
 
-// UnknownClientError is the answer to an RFC 7592 request that names no
-// client: 401 invalid_token, as for a wrong token, so that a prober
-// learns nothing about which client ids exist.
-func UnknownClientError(r *http.Request) error {
-	bearer, _ := bearerToken(r)
-	return errRAT(bearer)
+// splitManagementPath splits an RFC 7592 client URL into its workspace
+// and client id, unescaped as ServeMux unescapes path values; the client
+// id is the rest of the path as sent, slashes and dot segments included.
+func splitManagementPath(p string) (ws, clientID string, ok bool) {
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return "", "", false
+	}
+	ws, rest, ok = strings.Cut(rest, "/")
+	if !ok {
+		return "", "", false
+	}
+	rest, ok = strings.CutPrefix(rest, "oauth2/register/")
+	if !ok {
+		return "", "", false
+	}
+	return pathUnescape(ws), pathUnescape(rest), true
+}
+
+// pathUnescape is url.PathUnescape; the server has already refused a
+// request line with a bad escape, so the fallback is never taken.
+func pathUnescape(s string) string {
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// HandleUnclean answers an RFC 7592 client URL whose path ServeMux would
+// clean (a "." or ".." segment, a doubled slash). The server keeps such a
+// path from its router, which would redirect it (RFC 9700 §4.12), and
+// from every endpoint, so nothing is read or changed through it. Its
+// client id, the rest of the path as sent, is no client's, so it is
+// answered as the clean URL of an unknown client is, by the same steps
+// (issue 3: every registration request is an audit event): the workspace
+// is resolved (404 when there is none), the request checked as its method
+// would be, and the refusal audited and answered 401 invalid_token.
+func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
+	ws, clientID, ok := splitManagementPath(r.URL.EscapedPath())
+	if !ok {
+		httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
+		return
+	}
+	r.SetPathValue("ws", ws)
+	r.SetPathValue("client_id", clientID)
+	var action string
+	withBody := false
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		action = "read"
+	case http.MethodPut:
+		action, withBody = "update", true
+	case http.MethodDelete:
+		action = "delete"
+	case http.MethodOptions:
+		h.handlePreflight(w, r)
+		return
+	default:
+		httpapi.MethodNotAllowed("GET, PUT, DELETE, OPTIONS")(w, r)
+		return
+	}
+	wsv, req, err := h.request(w, r, action, withBody)
+	if err == nil {
+		err = h.Service.denyUnknownClient(r.Context(), wsv, action, clientID, req)
+	}
+	httpapi.WriteError(w, r, err)
 }
 
 // request is the shared front half of every endpoint: workspace and CORS,
@@ -74,11 +131,13 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		return ws, Request{}, err
 	}
 	req := Request{RemoteAddr: r.RemoteAddr}
-	req.Bearer, err = bearerToken(r)
-	if err != nil {
+	bearer, present := httpapi.BearerToken(r)
+	req.Bearer = bearer
+	if present && bearer == "" {
 		// A header was sent but is not a Bearer token: the audit must not
 		// say "none" (nothing was sent), so it reads as unchecked.
 		req.Bearer = malformedBearer
+		err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
 	}
 	if err == nil && withBody {
 		req.Body, err = readJSONBody(w, r)
@@ -106,18 +165,6 @@ func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.W
 // malformedBearer stands in for an Authorization header that is not a
 // Bearer token, for labelling only; it never authorizes anything.
 const malformedBearer = "\x00malformed"
-
-func bearerToken(r *http.Request) (string, error) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "", nil
-	}
-	scheme, token, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
-	}
-	return strings.TrimSpace(token), nil
-}
 
 // readJSONBody enforces the content type and size (RFC 7591 §3.1).
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

@@ -47,7 +47,7 @@ func (s *Service) checkRAT(cl client.Client, bearer string) (grant, error) {
 func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return cl, s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
+		return cl, s.denyUnknownClient(ctx, ws, action, clientID, req)
 	}
 	if err != nil {
 		return cl, err
@@ -56,6 +56,13 @@ func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, acti
 		return cl, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
 	return cl, nil
+}
+
+// denyUnknownClient audits and refuses a call naming no client of ws
+// exactly as a wrong token is refused, so that a prober learns nothing
+// about which client ids exist.
+func (s *Service) denyUnknownClient(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) error {
+	return s.deny(ctx, ws, action, clientID, req, unmatchedGrant, errRAT(req.Bearer))
 }
 
 // Read is RFC 7592 §2.1. With rotation on read the response carries a new
@@ -127,7 +134,8 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 // updatedMetadata applies RFC 7592 §2.2 to a PUT body: client_id must be
 // present and equal; a client_secret, if sent, must be the current one;
 // server-managed members must not be sent; the rest replaces the metadata
-// (omitted members return to their defaults).
+// (omitted members return to their defaults, except the auth method: see
+// keepAuthMethod).
 func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body []byte) (client.Metadata, error) {
 	obj, err := strictjson.DecodeObject(body)
 	if err != nil {
@@ -152,25 +160,28 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 	if err != nil {
 		return client.Metadata{}, err
 	}
-	keepSecretlessMethod(&md, cl)
+	keepAuthMethod(&md, cl)
 	if md, err = client.Validate(md, policyFor(ws)); err != nil {
 		return client.Metadata{}, err
 	}
 	return md, checkSecretUnchanged(md, cl)
 }
 
-// keepSecretlessMethod: on update, a client without a secret ("none")
-// that omits token_endpoint_auth_method keeps its method. RFC 7592 §2.2
-// would return the member to its default, client_secret_basic, but an
-// update cannot issue a secret, so that default would leave a client that
-// cannot authenticate, and public clients (SPAs, native and MCP apps)
-// that PUT only what they change would be refused over a member they
-// never chose. RFC 7591 §3.2.1 lets the server pick the value it
-// registers when the response says which, and it does; registration
-// already picks the default the workspace allows. A client with a secret
-// gets the usual default, which stays secret-based.
-func keepSecretlessMethod(md *client.Metadata, cl client.Client) {
-	if md.TokenEndpointAuthMethod == "" && !client.UsesSecret(cl.Metadata.AuthMethod()) {
+// keepAuthMethod: on update, a body that omits token_endpoint_auth_method
+// (or sends null) keeps the registered method, whatever it is. RFC 7592
+// §2.2 treats an omitted member as a request to delete it, which would
+// return it to its default, but lets the server ignore a null or empty
+// value, and for this member it must: the method decides how the client
+// proves itself at the token endpoint, which accepts only the registered
+// one. The default, client_secret_basic (or what the workspace allows),
+// would leave a public client ("none": SPAs, native and MCP apps that PUT
+// only what they change) needing a secret an update cannot issue, and
+// would switch a client_secret_post client's method behind its back, so
+// that its next token request fails. The response says which method is
+// registered, as RFC 7591 §3.2.1 wants of any value the server picks. An
+// explicit method is applied, within checkSecretUnchanged's limits.
+func keepAuthMethod(md *client.Metadata, cl client.Client) {
+	if md.TokenEndpointAuthMethod == "" {
 		md.TokenEndpointAuthMethod = cl.Metadata.AuthMethod()
 	}
 }

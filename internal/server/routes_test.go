@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,8 +47,8 @@ func TestRoutesBuild(t *testing.T) {
 }
 
 // TestUncleanPathsAreNotFound: a path ServeMux would clean is answered
-// before any route, never with a redirect: a 404 JSON error, and under the
-// RFC 7592 client URLs the 401 invalid_token every unknown client gets.
+// before any route, never with a redirect: a 404 JSON error (under the
+// RFC 7592 client URLs, see TestUncleanManagementPathsAreAudited).
 func TestUncleanPathsAreNotFound(t *testing.T) {
 	srv, err := New(&Env{Config: config.Default()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -72,12 +74,71 @@ func TestUncleanPathsAreNotFound(t *testing.T) {
 			t.Errorf("%s %s = %d %q %s, want a 404 not_found", rq.method, rq.path, rec.Code, rec.Header().Get("Location"), rec.Body)
 		}
 	}
-	for _, p := range []string{"/default/oauth2/register//abc", "/default/oauth2/register/./abc", "/default/oauth2/register/abc/../abc"} {
-		rec := serve(srv, "DELETE", p)
+}
+
+// TestUncleanManagementPathsAreAudited: under the RFC 7592 client URLs an
+// unclean path names no client and is refused as an unknown client is,
+// through the workspace lookup and into the audit log, with the client id
+// as sent; in an unknown workspace it is a 404, and a method the client
+// URL does not take is a 405, as on a clean path.
+func TestUncleanManagementPathsAreAudited(t *testing.T) {
+	srv, env := provisionedServer(t)
+	cases := []struct{ method, path, action, clientID string }{
+		{"DELETE", "/default/oauth2/register//abc", "delete", "/abc"},
+		{"GET", "/default/oauth2/register/./abc", "read", "./abc"},
+		{"PUT", "/default/oauth2/register/abc/../abc", "update", "abc/../abc"},
+	}
+	for _, tc := range cases {
+		req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(`{"client_id":"abc"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusUnauthorized || errorCode(rec) != "invalid_token" || rec.Header().Get("WWW-Authenticate") == "" {
-			t.Errorf("DELETE %s = %d %s, want 401 invalid_token with a challenge", p, rec.Code, rec.Body)
+			t.Errorf("%s %s = %d %s, want 401 invalid_token with a challenge", tc.method, tc.path, rec.Code, rec.Body)
 		}
 	}
+	events, err := env.Store.ListAuditEvents(context.Background(), "default", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != len(cases) {
+		t.Fatalf("%d audit events, want %d: %+v", len(events), len(cases), events)
+	}
+	for i, tc := range cases {
+		e := events[len(events)-1-i] // newest first
+		if e.Action != tc.action || e.Outcome != "denied" || e.ClientID != tc.clientID || !strings.HasPrefix(e.Reason, "invalid_token") {
+			t.Errorf("%s %s audited as %+v", tc.method, tc.path, e)
+		}
+	}
+	if rec := serve(srv, "GET", "/nosuch/oauth2/register/abc/../abc"); rec.Code != http.StatusNotFound || errorCode(rec) != "not_found" {
+		t.Errorf("unknown workspace: %d %s, want 404 not_found", rec.Code, rec.Body)
+	}
+	if rec := serve(srv, "POST", "/default/oauth2/register/abc/../abc"); rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" {
+		t.Errorf("POST: %d Allow=%q %s, want 405 with Allow", rec.Code, rec.Header().Get("Allow"), rec.Body)
+	}
+}
+
+// provisionedServer is a server over a fresh SQLite store with the
+// default workspace provisioned, as `serve` makes it.
+func provisionedServer(t *testing.T) (*Server, *Env) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DB = "sqlite:" + filepath.Join(dir, "registrar.db")
+	cfg.MasterKeyFile = filepath.Join(dir, "registrar.key")
+	env, err := OpenEnv(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	if _, err := env.Provision(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(env, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, env
 }
 
 // mangled returns p with a doubled slash, a "." segment and a ".."

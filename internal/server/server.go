@@ -51,13 +51,14 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Store: env.Store, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
 	}
-	(&registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}).Routes(mux)
+	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
+	dcrHandler.Routes(mux)
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
-	root := httpapi.RejectUncleanPaths(mux, uncleanPathError)
+	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler))
 	proxies, err := httpapi.ParseProxies(env.Config.TrustedProxies) // validated with the config
 	if err != nil {
 		return nil, err
@@ -151,15 +152,19 @@ func handleNotFound(w http.ResponseWriter, r *http.Request) {
 
 func errNoSuchEndpoint() error { return oautherr.New(oautherr.NotFound, "no such endpoint") }
 
-// uncleanPathError answers a path with dot segments or doubled slashes as
-// the unknown URL it is: the 404 of any unknown path, except where RFC 7592
-// client URLs live, whose every unknown client id gets a 401 (issue 3),
-// whatever characters it holds.
-func uncleanPathError(r *http.Request) error {
-	if registration.IsManagementPath(r.URL.EscapedPath()) {
-		return registration.UnknownClientError(r)
+// uncleanPath answers a path with dot segments or doubled slashes as the
+// unknown URL it is: the 404 of any unknown path, except where RFC 7592
+// client URLs live, whose every unknown client id is refused, audited, as
+// the registration handler refuses it (issue 3), whatever characters it
+// holds.
+func uncleanPath(dcr *registration.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if registration.IsManagementPath(r.URL.EscapedPath()) {
+			dcr.HandleUnclean(w, r)
+			return
+		}
+		handleNotFound(w, r)
 	}
-	return errNoSuchEndpoint()
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
