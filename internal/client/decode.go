@@ -36,6 +36,21 @@ func enum(get func(*Metadata) *string) field {
 	}
 }
 
+// grantTypes refuses an explicit []: RFC 7591 §2 gives authorization_code
+// only when the member is omitted, and a client with no grant could never
+// obtain a token. (An empty response_types is right for a client that uses
+// no redirect-based grant, so only this list is held to it.) null still
+// counts as absent.
+func grantTypes(m *Metadata, raw json.RawMessage) error {
+	if err := json.Unmarshal(raw, &m.GrantTypes); err != nil {
+		return err
+	}
+	if m.GrantTypes != nil && len(m.GrantTypes) == 0 {
+		return errNoGrantTypes
+	}
+	return nil
+}
+
 func strs(get func(*Metadata) *[]string) field {
 	return func(m *Metadata, raw json.RawMessage) error { return json.Unmarshal(raw, get(m)) }
 }
@@ -54,7 +69,7 @@ func integer(get func(*Metadata) *int64) field {
 var fields = map[string]field{
 	"redirect_uris":                              strs(func(m *Metadata) *[]string { return &m.RedirectURIs }),
 	"token_endpoint_auth_method":                 enum(func(m *Metadata) *string { return &m.TokenEndpointAuthMethod }),
-	"grant_types":                                strs(func(m *Metadata) *[]string { return &m.GrantTypes }),
+	"grant_types":                                grantTypes,
 	"response_types":                             strs(func(m *Metadata) *[]string { return &m.ResponseTypes }),
 	"client_name":                                str(func(m *Metadata) *string { return &m.ClientName }),
 	"client_uri":                                 str(func(m *Metadata) *string { return &m.ClientURI }),
@@ -213,6 +228,7 @@ type problem string
 func (e problem) Error() string { return string(e) }
 
 var (
-	errJWKSShape = problem("must be a JWK Set object {\"keys\":[...]}")
-	errEmptyEnum = problem("must not be empty; send a supported value, or omit the member (or send null) for the default")
+	errJWKSShape    = problem("must be a JWK Set object {\"keys\":[...]}")
+	errNoGrantTypes = problem("must name at least one grant type; omit the member (or send null) for authorization_code")
+	errEmptyEnum    = problem("must not be empty; send a supported value, or omit the member (or send null) for the default")
 )

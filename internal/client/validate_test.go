@@ -339,6 +339,13 @@ func TestEmptyEnumeratedValuesRejected(t *testing.T) {
 			}
 		})
 	}
+	t.Run("grant_types []", func(t *testing.T) {
+		_, err := register(t, base+`"grant_types":[]}`)
+		wantCode(t, err, oautherr.InvalidClientMetadata, "grant_types:", "at least one")
+		if _, err := register(t, base+`"grant_types":null}`); err != nil {
+			t.Fatalf("grant_types null (absent): %v", err)
+		}
+	})
 	// The list members already refuse an empty value as unsupported.
 	for _, name := range []string{"grant_types", "response_types"} {
 		t.Run(name, func(t *testing.T) {
