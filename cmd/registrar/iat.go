@@ -45,25 +45,11 @@ type iatView struct {
 
 func viewIAT(t store.InitialAccessToken, token string, now time.Time) iatView {
 	v := iatView{ID: t.ID, Token: token, Workspace: t.Workspace, Description: t.Description,
-		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: iatStatus(t, now)}
+		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: t.Status(now)}
 	if !t.RevokedAt.IsZero() {
 		v.RevokedAt = &t.RevokedAt
 	}
 	return v
-}
-
-// iatStatus applies the rules the registration endpoint applies to the
-// token, so that a token listed active is one that still works.
-func iatStatus(t store.InitialAccessToken, now time.Time) string {
-	switch {
-	case !t.RevokedAt.IsZero():
-		return "revoked"
-	case t.MaxUses > 0 && t.Uses >= t.MaxUses:
-		return "used up"
-	case !now.Before(t.ExpiresAt):
-		return "expired"
-	}
-	return "active"
 }
 
 // maxUsesLabel shows 0, which means no limit, as "unlimited".
