@@ -86,7 +86,8 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 	if cfg, err = loadConfig(cmd); err != nil {
 		return cfg, nil, err
 	}
-	if path, ok := sqlitePath(cfg.DB); ok {
+	// An empty path is left to backend.Open, which explains it.
+	if path, _ := backend.SQLitePath(cfg.DB); path != "" {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return cfg, nil, nil
 		}
