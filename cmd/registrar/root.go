@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,12 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 	return config.Load(src, os.Getenv)
 }
 
+// cliLogger is the logger of a command other than serve: the configured
+// level and format, on stderr.
+func cliLogger(cmd *cobra.Command, cfg config.Config) *slog.Logger {
+	return server.NewLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
+}
+
 // flagKey maps a flag name to its config key (master-key-file → master_key_file).
 func flagKey(name string) string {
 	b := []byte(name)
@@ -64,7 +71,7 @@ func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]b
 	if err != nil {
 		return nil, nil, err
 	}
-	env, err := server.OpenEnv(ctx, cfg)
+	env, err := server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,7 +99,7 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 			return cfg, nil, nil
 		}
 	}
-	st, err = backend.Open(ctx, cfg.DB)
+	st, err = backend.Open(ctx, cfg.DB, cliLogger(cmd, cfg))
 	return cfg, st, err
 }
 

@@ -5,6 +5,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -25,13 +26,14 @@ func SQLitePath(dsn string) (path string, ok bool) {
 	return strings.TrimPrefix(rest, "//"), true
 }
 
-// Open opens and migrates the store named by dsn.
-func Open(ctx context.Context, dsn string) (store.Store, error) {
+// Open opens and migrates the store named by dsn. log receives what the
+// store's background work has to say (SQLite's checkpoint failures).
+func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
 	if path, ok := SQLitePath(dsn); ok {
 		if path == "" {
 			return nil, fmt.Errorf("db %q: name a file, e.g. sqlite:registrar.db", dsn)
 		}
-		return sqlite.Open(ctx, path)
+		return sqlite.Open(ctx, path, log)
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return postgres.Open(ctx, dsn)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,7 @@ func TestSQLitePath(t *testing.T) {
 func TestOpenUsesSQLitePath(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.db")
-	st, err := Open(context.Background(), "sqlite://"+path)
+	st, err := Open(context.Background(), "sqlite://"+path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestOpenUsesSQLitePath(t *testing.T) {
 		t.Errorf("Open did not create %s: %v", path, err)
 	}
 	for _, dsn := range []string{"sqlite:", "sqlite://"} {
-		if _, err := Open(context.Background(), dsn); err == nil || !strings.Contains(err.Error(), "name a file") {
+		if _, err := Open(context.Background(), dsn, nil); err == nil || !strings.Contains(err.Error(), "name a file") {
 			t.Errorf("Open(%q) = %v; want the name-a-file error", dsn, err)
 		}
 	}
