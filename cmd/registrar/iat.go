@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -22,7 +23,7 @@ func newIATCmd() *cobra.Command {
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
 	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
-	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: onStore(runIATList)}
+	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
 	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onStore(runIATRevoke)}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
@@ -95,10 +96,13 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 	return nil
 }
 
-func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	rs := env.Store
-	tokens, err := rs.ListInitialAccessTokens(ctx, wsName)
+// runIATList only reads (readWorkspace): on an empty store it lists
+// nothing and creates nothing.
+func runIATList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
+	tokens, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.InitialAccessToken, error) {
+		return st.ListInitialAccessTokens(ctx, wsName)
+	})
 	if err != nil {
 		return err
 	}

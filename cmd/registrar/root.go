@@ -103,23 +103,25 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 	return cfg, st, err
 }
 
-// readWorkspace runs read on wsName through openReadOnly, so a listing
-// creates nothing: an absent store or workspace reads as nothing yet,
+// readWorkspace runs read on wsName through openReadOnly, so a command
+// that only reads (the listings, `client get`) creates nothing: an absent
+// store or workspace reads as the zero T (an empty list, no record),
 // provided the workspace is one the next `serve` creates.
-func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) ([]T, error)) ([]T, error) {
+func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) (T, error)) (T, error) {
 	ctx := cmd.Context()
+	var none T
 	cfg, st, err := openReadOnly(ctx, cmd)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if st == nil {
-		return nil, configuredWorkspace(cfg, wsName)
+		return none, configuredWorkspace(cfg, wsName)
 	}
 	defer st.Close()
 	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
-		return nil, configuredWorkspace(cfg, wsName)
+		return none, configuredWorkspace(cfg, wsName)
 	} else if err != nil {
-		return nil, err
+		return none, err
 	}
 	return read(ctx, st)
 }
