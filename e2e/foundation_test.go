@@ -467,18 +467,22 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 	}
 }
 
-// TestBootstrapAfterCLIFirst: an operator who looks around with the CLI
-// before the first `serve` (which creates the default workspace) still gets
-// the bootstrap client at that first start, and only then.
+// TestBootstrapAfterCLIFirst: an operator whose first command writes to
+// the store before the first `serve` (here an initial access token, which
+// makes the store, the master key file, the default workspace and its
+// keys) still gets the bootstrap client at that first start, and only
+// then; what the CLI made still works. (Listings make nothing:
+// TestListingsNeverWrite.)
 func TestBootstrapAfterCLIFirst(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(binary, "client", "list", "--json", "--db", "sqlite:registrar.db")
-	cmd.Dir, cmd.Env = dir, baseEnv()
-	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "[]" {
-		t.Fatalf("client list on an empty store: %v\n%s", err, out)
+	out, err := runIn(t, dir, "iat", "create", "--json")
+	var iat struct{ Token string }
+	if err != nil || json.Unmarshal([]byte(out), &iat) != nil || iat.Token == "" {
+		t.Fatalf("iat create on an empty store: %v\n%s", err, out)
 	}
 	n := startNode(t, nodeOpts{Dir: dir})
 	id, secret := n.bootstrap()
+	n.mustRegister("default", iat.Token, `{"grant_types":["client_credentials"]}`)
 	if tok := n.clientCredentials("default", id, secret, "dcr"); tok["access_token"] == nil {
 		t.Fatalf("bootstrap client gets no token: %v", tok)
 	}

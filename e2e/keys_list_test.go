@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,4 +85,57 @@ func TestAuditListNeverWrites(t *testing.T) {
 	if out, err := runIn(t, dir, "audit", "list", "--workspace", "nowhere"); err == nil || !strings.Contains(out, "does not exist") {
 		t.Fatalf("audit list of an undeclared workspace: %v\n%s", err, out)
 	}
+}
+
+// TestListingsNeverWrite: client list, client get, iat list and user list
+// only read, as keys list and audit list do. In a folder with no store
+// each finds nothing and creates nothing (no database, no master key
+// file), so the first `serve` there is still a first start and prints the
+// bootstrap client. On a store that exists but has no workspace yet, none
+// of them creates the workspace (whose signing keys keys list would show).
+func TestListingsNeverWrite(t *testing.T) {
+	listings := []struct {
+		args    []string
+		want    string // the output, exactly for --json, else a part of it
+		wantErr bool
+	}{
+		{args: []string{"client", "list", "--json"}, want: "[]"},
+		{args: []string{"client", "list"}, want: "CLIENT_ID"},
+		{args: []string{"client", "get", "c1"}, want: `no client "c1" in workspace default`, wantErr: true},
+		{args: []string{"iat", "list", "--json"}, want: "[]"},
+		{args: []string{"user", "list", "--json"}, want: "[]"},
+		{args: []string{"iat", "list", "--workspace", "nowhere"}, want: `workspace "nowhere" does not exist`, wantErr: true},
+	}
+	check := func(t *testing.T, dir string, args []string, want string, wantErr bool) {
+		t.Helper()
+		out, err := runIn(t, dir, args...)
+		matched := strings.Contains(out, want)
+		if slices.Contains(args, "--json") {
+			matched = strings.TrimSpace(out) == want
+		}
+		if (err != nil) != wantErr || !matched {
+			t.Fatalf("%s: %v\n%s\nwant (error %v) %s", strings.Join(args, " "), err, out, wantErr, want)
+		}
+	}
+	for _, tc := range listings {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			check(t, dir, tc.args, tc.want, tc.wantErr)
+			if names := dirEntries(t, dir); len(names) != 0 {
+				t.Fatalf("created %v", names)
+			}
+			startNode(t, nodeOpts{Dir: dir}).bootstrap()
+		})
+	}
+	t.Run("migrated store", func(t *testing.T) {
+		dir := t.TempDir()
+		if out, err := runIn(t, dir, "migrate"); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out)
+		}
+		for _, tc := range listings {
+			check(t, dir, tc.args, tc.want, tc.wantErr)
+		}
+		check(t, dir, []string{"keys", "list", "--json"}, "[]", false)
+		startNode(t, nodeOpts{Dir: dir}).bootstrap()
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,8 +29,8 @@ func newClientCmd() *cobra.Command {
 	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post or none")
 	create.Flags().String("name", "", "client_name")
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
-	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: onStore(runClientList)}
-	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: onStore(runClientGet)}
+	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
+	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
 	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onStore(runClientDelete)}
 	cmd.AddCommand(create, list, get, del)
 	return cmd
@@ -106,12 +107,13 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 	return md, errors.Join(errs...)
 }
 
-func runClientList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
-		return err
-	}
-	clients, err := env.Store.ListClients(ctx, wsName, store.Page{})
+// runClientList only reads (readWorkspace): on an empty store it lists
+// nothing and creates nothing.
+func runClientList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
+	clients, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]client.Client, error) {
+		return st.ListClients(ctx, wsName, store.Page{})
+	})
 	if err != nil {
 		return err
 	}
@@ -140,15 +142,24 @@ func originLabel(cl client.Client) string {
 	return cl.Provenance.Origin
 }
 
-func runClientGet(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	cl, err := env.Store.ClientByID(ctx, wsName, args[0])
-	if errors.Is(err, store.ErrNotFound) {
-		return fail("no client %q in workspace %s", args[0], wsName)
-	} else if err != nil {
+// runClientGet only reads (readWorkspace): a client that is not there,
+// or a store that is not there yet, is the same not-found error.
+func runClientGet(cmd *cobra.Command, args []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
+	cl, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) (*client.Client, error) {
+		cl, err := st.ClientByID(ctx, wsName, args[0])
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return &cl, err
+	})
+	if err != nil {
 		return err
 	}
-	return printClient(cmd, cl, "")
+	if cl == nil {
+		return fail("no client %q in workspace %s", args[0], wsName)
+	}
+	return printClient(cmd, *cl, "")
 }
 
 func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {

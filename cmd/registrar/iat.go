@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -22,7 +23,7 @@ func newIATCmd() *cobra.Command {
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
 	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
-	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: onStore(runIATList)}
+	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
 	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onStore(runIATRevoke)}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
@@ -45,25 +46,11 @@ type iatView struct {
 
 func viewIAT(t store.InitialAccessToken, token string, now time.Time) iatView {
 	v := iatView{ID: t.ID, Token: token, Workspace: t.Workspace, Description: t.Description,
-		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: iatStatus(t, now)}
+		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: t.Status(now)}
 	if !t.RevokedAt.IsZero() {
 		v.RevokedAt = &t.RevokedAt
 	}
 	return v
-}
-
-// iatStatus applies the rules the registration endpoint applies to the
-// token, so that a token listed active is one that still works.
-func iatStatus(t store.InitialAccessToken, now time.Time) string {
-	switch {
-	case !t.RevokedAt.IsZero():
-		return "revoked"
-	case t.MaxUses > 0 && t.Uses >= t.MaxUses:
-		return "used up"
-	case !now.Before(t.ExpiresAt):
-		return "expired"
-	}
-	return "active"
 }
 
 // maxUsesLabel shows 0, which means no limit, as "unlimited".
@@ -109,10 +96,13 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 	return nil
 }
 
-func runIATList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	rs := env.Store
-	tokens, err := rs.ListInitialAccessTokens(ctx, wsName)
+// runIATList only reads (readWorkspace): on an empty store it lists
+// nothing and creates nothing.
+func runIATList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
+	tokens, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.InitialAccessToken, error) {
+		return st.ListInitialAccessTokens(ctx, wsName)
+	})
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func newMigrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			env, err := server.OpenEnv(cmd.Context(), cfg)
+			env, err := server.OpenEnv(cmd.Context(), cfg, cliLogger(cmd, cfg))
 			if err != nil {
 				return err
 			}

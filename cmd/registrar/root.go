@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,12 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 	return config.Load(src, os.Getenv)
 }
 
+// cliLogger is the logger of a command other than serve: the configured
+// level and format, on stderr.
+func cliLogger(cmd *cobra.Command, cfg config.Config) *slog.Logger {
+	return server.NewLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
+}
+
 // flagKey maps a flag name to its config key (master-key-file → master_key_file).
 func flagKey(name string) string {
 	b := []byte(name)
@@ -64,7 +71,7 @@ func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]b
 	if err != nil {
 		return nil, nil, err
 	}
-	env, err := server.OpenEnv(ctx, cfg)
+	env, err := server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,32 +93,35 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 	if cfg, err = loadConfig(cmd); err != nil {
 		return cfg, nil, err
 	}
-	if path, ok := sqlitePath(cfg.DB); ok {
+	// An empty path is left to backend.Open, which explains it.
+	if path, _ := backend.SQLitePath(cfg.DB); path != "" {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return cfg, nil, nil
 		}
 	}
-	st, err = backend.Open(ctx, cfg.DB)
+	st, err = backend.Open(ctx, cfg.DB, cliLogger(cmd, cfg))
 	return cfg, st, err
 }
 
-// readWorkspace runs read on wsName through openReadOnly, so a listing
-// creates nothing: an absent store or workspace reads as nothing yet,
+// readWorkspace runs read on wsName through openReadOnly, so a command
+// that only reads (the listings, `client get`) creates nothing: an absent
+// store or workspace reads as the zero T (an empty list, no record),
 // provided the workspace is one the next `serve` creates.
-func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) ([]T, error)) ([]T, error) {
+func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) (T, error)) (T, error) {
 	ctx := cmd.Context()
+	var none T
 	cfg, st, err := openReadOnly(ctx, cmd)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if st == nil {
-		return nil, configuredWorkspace(cfg, wsName)
+		return none, configuredWorkspace(cfg, wsName)
 	}
 	defer st.Close()
 	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
-		return nil, configuredWorkspace(cfg, wsName)
+		return none, configuredWorkspace(cfg, wsName)
 	} else if err != nil {
-		return nil, err
+		return none, err
 	}
 	return read(ctx, st)
 }

@@ -58,7 +58,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	log := server.NewLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
-	env, err := server.OpenEnv(ctx, cfg)
+	env, err := server.OpenEnv(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

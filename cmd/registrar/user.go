@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,7 @@ func newUserCmd() *cobra.Command {
 	add.Flags().String("given-name", "", "given name")
 	add.Flags().String("family-name", "", "family name")
 	add.Flags().Bool("password-stdin", false, "read the password from standard input (for scripts)")
-	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs, RunE: onStore(runUserList)}
+	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs, RunE: runUserList}
 	del := &cobra.Command{Use: "delete USERNAME", Short: "Delete a user with their sessions, consents and tokens", Args: cobra.ExactArgs(1), RunE: onStore(runUserDelete)}
 	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password", Args: cobra.ExactArgs(1), RunE: onStore(runUserPasswd)}
 	passwd.Flags().Bool("password-stdin", false, "read the password from standard input")
@@ -127,9 +128,13 @@ func userView(u user.User) map[string]any {
 		"name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName, "created_at": u.CreatedAt}
 }
 
-func runUserList(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	us := env.Store
-	users, err := us.ListUsers(cmd.Context(), wsName)
+// runUserList only reads (readWorkspace): on an empty store it lists
+// nothing and creates nothing.
+func runUserList(cmd *cobra.Command, _ []string) error {
+	wsName, _ := cmd.Flags().GetString("workspace")
+	users, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]user.User, error) {
+		return st.ListUsers(ctx, wsName)
+	})
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,11 @@ func authorizeURL(base, clientID string) string {
 // browserish is an http.Client with cookies that does not follow redirects.
 func browserish(c *http.Client) *http.Client {
 	jar, _ := cookiejar.New(nil)
+	return withJar(c, jar)
+}
+
+// withJar is c with the cookies of jar, not following redirects.
+func withJar(c *http.Client, jar http.CookieJar) *http.Client {
 	return &http.Client{Transport: c.Transport, Jar: jar, Timeout: c.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
@@ -128,14 +133,18 @@ func login(ctx context.Context, c *http.Client, base, clientID string) (string, 
 
 // codeFlowStep: the worker signs in while the workload is set up, so the
 // argon2id work is not measured; then each step is a complete flow with
-// the session: authorize → code → token exchange.
+// the session: authorize → code → token exchange. The sign-in has a
+// connection of its own, closed once it is done; the steps carry the
+// session's cookies over the worker's connection, which Run closes.
 func codeFlowStep(f *fixture, clientID string) func(int) (Step, error) {
 	return func(int) (Step, error) {
-		c := browserish(&http.Client{Transport: &connTransport{}})
-		if _, err := login(context.Background(), c, f.t.base, clientID); err != nil {
+		signIn := browserish(&http.Client{Transport: &connTransport{}})
+		defer signIn.CloseIdleConnections()
+		if _, err := login(context.Background(), signIn, f.t.base, clientID); err != nil {
 			return nil, err
 		}
-		return func(ctx context.Context, _ *http.Client) error {
+		return func(ctx context.Context, base *http.Client) error {
+			c := withJar(base, signIn.Jar)
 			status, loc, _, err := fetch(ctx, c, http.MethodGet, authorizeURL(f.t.base, clientID), nil)
 			if err != nil || status != http.StatusSeeOther {
 				return fmt.Errorf("authorize with a session: %d %v", status, err)

@@ -41,6 +41,9 @@ type Config struct {
 	TrustedProxies []string    `yaml:"trusted_proxies"`
 	Workspaces     []Workspace `yaml:"workspaces"`
 
+	// proxies is TrustedProxies as Validate parsed them.
+	proxies httpapi.Proxies
+
 	// origin records, for keys not taken from the YAML file or the
 	// defaults, where the value came from ("REGISTRAR_LOG_LEVEL",
 	// "--log-level"), so an error names what the user actually typed.
@@ -216,8 +219,9 @@ func defaultHost(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// Validate reports every problem, each naming its key.
-func (c Config) Validate() error {
+// Validate reports every problem, each naming its key. What it parses
+// to check, it keeps: see Proxies.
+func (c *Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
@@ -242,15 +246,21 @@ func (c Config) Validate() error {
 	if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
 		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
 	}
-	if _, err := httpapi.ParseProxies(c.TrustedProxies); err != nil {
+	proxies, err := httpapi.ParseProxies(c.TrustedProxies)
+	if err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", c.key("trusted_proxies"), err))
 	}
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
 	}
+	c.proxies = proxies
 	return nil
 }
+
+// Proxies are the trusted proxies as Validate (which Load calls) parsed
+// them; none before a successful Validate.
+func (c Config) Proxies() httpapi.Proxies { return c.proxies }
 
 // validateBaseURL: the issuer must be https (RFC 8414 §2, OIDC Discovery
 // §3) except on a loopback host, where plain http serves development.

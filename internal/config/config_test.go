@@ -1,10 +1,14 @@
 package config
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -56,6 +60,7 @@ func TestLoadRejects(t *testing.T) {
 		{"jwks max-age of zero", nil, "workspaces:\n  - name: a\n    jwks_max_age: 0\n", "jwks_max_age"},
 		{"reserved workspace name", nil, "workspaces:\n  - name: admin\n", "workspaces[0].name"},
 		{"duplicate workspace", nil, "workspaces:\n  - name: a\n  - name: a\n", "declared twice"},
+		{"host name as trusted proxy", nil, "trusted_proxies: [10.0.0.0/8, proxy.internal]\n", "trusted_proxies"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,5 +111,22 @@ func TestErrorsNameWhatTheUserTyped(t *testing.T) {
 	_, err = Load(Source{"config": file}, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "unknown setting access_tokn_ttl") || strings.Contains(err.Error(), "struct") {
 		t.Errorf("unknown workspace key: %v; want 'unknown setting access_tokn_ttl' without a Go type", err)
+	}
+}
+
+// TestLoadParsesTrustedProxies: the server takes the trusted proxies as
+// Load parsed them while validating: an address is a one-address prefix,
+// a CIDR is masked, blanks around commas are dropped.
+func TestLoadParsesTrustedProxies(t *testing.T) {
+	cfg, err := Load(nil, env(map[string]string{"REGISTRAR_TRUSTED_PROXIES": "192.0.2.7, 10.1.2.3/8,,2001:db8::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := httpapi.Proxies{netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::1/128")}
+	if got := cfg.Proxies(); !slices.Equal(got, want) {
+		t.Errorf("Proxies() = %v, want %v", got, want)
+	}
+	if cfg, _ := Load(nil, env(nil)); len(cfg.Proxies()) != 0 {
+		t.Errorf("no proxies configured, yet Proxies() = %v", cfg.Proxies())
 	}
 }

@@ -45,7 +45,7 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	}
 	// The tokens are stored in the transaction that consumes the code, so
 	// a concurrent replay that loses finds them and revokes them too.
-	if _, err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now(), records); errors.Is(err, store.ErrConflict) {
+	if err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now(), records); errors.Is(err, store.ErrConflict) {
 		return TokenResponse{}, s.revokeReplayedCode(ctx, ws, code)
 	} else if err != nil {
 		return TokenResponse{}, codeStoreError(err)

@@ -102,7 +102,7 @@ func (s *Service) authorizeIAT(iat store.InitialAccessToken) (grant, error) {
 		use:        store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: iat.ID, At: now},
 		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: iat.ID},
 	}
-	if !iat.RevokedAt.IsZero() || !now.Before(iat.ExpiresAt) || (iat.MaxUses > 0 && iat.Uses >= iat.MaxUses) {
+	if iat.Status(now) != store.IATActive {
 		return g, errBearer("the initial access token is expired, revoked or used up")
 	}
 	return g, nil

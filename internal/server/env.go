@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/config"
@@ -30,8 +31,9 @@ type Env struct {
 // purposeFormSeal derives the key sealing requests in flight through forms.
 const purposeFormSeal = "registrar form seal v1"
 
-// OpenEnv loads the master key and opens (and migrates) the store.
-func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
+// OpenEnv loads the master key and opens (and migrates) the store, whose
+// background work logs on log.
+func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, error) {
 	master, created, err := masterkey.Load(cfg.MasterKey, cfg.MasterKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -44,7 +46,7 @@ func OpenEnv(ctx context.Context, cfg config.Config) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	st, err := backend.Open(ctx, cfg.DB)
+	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

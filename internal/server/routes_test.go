@@ -126,7 +126,7 @@ func provisionedServer(t *testing.T) (*Server, *Env) {
 	cfg := config.Default()
 	cfg.DB = "sqlite:" + filepath.Join(dir, "registrar.db")
 	cfg.MasterKeyFile = filepath.Join(dir, "registrar.key")
-	env, err := OpenEnv(context.Background(), cfg)
+	env, err := OpenEnv(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

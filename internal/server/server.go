@@ -59,11 +59,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
 	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler))
-	proxies, err := httpapi.ParseProxies(env.Config.TrustedProxies) // validated with the config
-	if err != nil {
-		return nil, err
-	}
-	handler := httpapi.ClientAddress(httpapi.Instrument(root, log, httpapi.NewMetrics(reg)), proxies)
+	handler := httpapi.ClientAddress(httpapi.Instrument(root, log, httpapi.NewMetrics(reg)), env.Config.Proxies())
 	return &Server{env: env, log: log, handler: handler}, nil
 }
 

@@ -75,13 +75,13 @@ type AuthCodes interface {
 	// that a token request can be checked before UseAuthCode consumes the
 	// code. ErrNotFound if no such code.
 	AuthCodeByHash(ctx context.Context, ws string, hash []byte) (AuthCode, error)
-	// UseAuthCode marks the code used at `at` with one conditional update,
-	// inserts the tokens issued with it in the same transaction, and returns
-	// the code. ErrNotFound if no such code; if it was already used it
-	// stores nothing and returns the code record AND ErrConflict, so the
-	// caller can revoke what the first redemption issued (RFC 6749 §4.1.2,
-	// §10.5).
-	UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []Token) (AuthCode, error)
+	// UseAuthCode marks the code used at `at` with one conditional update
+	// and inserts the tokens issued with it in the same transaction; of
+	// concurrent uses exactly one succeeds, on every node. ErrNotFound if
+	// no such code; ErrConflict if it was already used, and then it stores
+	// nothing: the caller, which read the code with AuthCodeByHash, revokes
+	// what the first redemption issued (RFC 6749 §4.1.2, §10.5).
+	UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []Token) error
 }
 
 // Consent is a user's remembered approval of scopes for a client.

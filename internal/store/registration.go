@@ -22,6 +22,31 @@ type InitialAccessToken struct {
 	RevokedAt   time.Time // zero while usable
 }
 
+// What InitialAccessToken.Status says of a token.
+const (
+	IATActive  = "active"
+	IATRevoked = "revoked"
+	IATUsedUp  = "used up"
+	IATExpired = "expired"
+)
+
+// Status says whether t still authorizes a registration at now
+// (IATActive) or why it does not. The registration endpoint and the
+// operator's listing both ask here, so that a token listed active is one
+// that works. RegisterClient repeats the rule in the conditional UPDATE
+// that spends a use, which is what makes a use atomic across nodes.
+func (t InitialAccessToken) Status(now time.Time) string {
+	switch {
+	case !t.RevokedAt.IsZero():
+		return IATRevoked
+	case t.MaxUses > 0 && t.Uses >= t.MaxUses:
+		return IATUsedUp
+	case !now.Before(t.ExpiresAt):
+		return IATExpired
+	}
+	return IATActive
+}
+
 // InitialAccessTokens persists operator-issued initial access tokens.
 type InitialAccessTokens interface {
 	// CreateInitialAccessToken inserts t. ErrConflict on a duplicate id or hash.

@@ -5,6 +5,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -12,16 +13,29 @@ import (
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
 )
 
-// Open opens and migrates the store named by dsn.
-func Open(ctx context.Context, dsn string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(dsn, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+// SQLitePath is the file a SQLite DSN names ("sqlite:PATH" or
+// "sqlite://PATH"); ok is false for a DSN of another kind. Open reads the
+// DSN here, so a caller that must look at the file before opening it
+// (the CLI's read-only commands, which do not create a missing one) finds
+// the same file. An empty path, which Open refuses, comes back as "".
+func SQLitePath(dsn string) (path string, ok bool) {
+	rest, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimPrefix(rest, "//"), true
+}
+
+// Open opens and migrates the store named by dsn. log receives what the
+// store's background work has to say (SQLite's checkpoint failures).
+func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
+	if path, ok := SQLitePath(dsn); ok {
 		if path == "" {
 			return nil, fmt.Errorf("db %q: name a file, e.g. sqlite:registrar.db", dsn)
 		}
-		return sqlite.Open(ctx, path)
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return sqlite.Open(ctx, path, log)
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return postgres.Open(ctx, dsn)
 	}
 	return nil, fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", dsn)

@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"golang.org/x/time/rate"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/registrar-dev/registrar/internal/store/sqlstore"
@@ -31,14 +33,13 @@ var dialect = sqlstore.Dialect{
 	IsUnique:      func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	IsRetryable:   func(error) bool { return false },
 	IsUnavailable: func(err error) bool { return strings.Contains(err.Error(), "unable to open database") },
-	Maintain:      checkpointWAL,
 }
 
 // Open opens (creating if needed) and migrates the database at path.
 // synchronous=NORMAL in WAL mode survives a process crash; only a power
 // loss can lose the last commits. checkpointWAL copies the log into the
-// file beside the writer.
-func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+// file beside the writer, and warns on log when it cannot.
+func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
@@ -60,7 +61,11 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(write, read, dialect), nil
+	d := dialect
+	d.Maintain = func(ctx context.Context, _, read *sql.DB, commits func() uint64) {
+		checkpointWAL(ctx, newCheckpointer(read, commits, log))
+	}
+	return sqlstore.New(write, read, d), nil
 }
 
 // migrateLocked runs the migrations while holding the file lock, so that
@@ -90,8 +95,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// checkpointEvery is how often checkpointWAL runs.
+// checkpointEvery is how often checkpointWAL looks for commits to copy.
 const checkpointEvery = 100 * time.Millisecond
+
+// checkpointWarnEvery bounds how often a failing checkpoint is logged.
+const checkpointWarnEvery = time.Minute
 
 // checkpointWAL copies the write-ahead log into the database file from a
 // read connection. SQLite's own automatic checkpoint runs inside the COMMIT
@@ -103,7 +111,7 @@ const checkpointEvery = 100 * time.Millisecond
 // reached its end, and only its own commit-time one does under steady
 // writes. Measured with wrk (cc opaque, SQLite): p99 18-20 ms against
 // 21-22 ms with the automatic checkpoint alone.
-func checkpointWAL(ctx context.Context, _, read *sql.DB) {
+func checkpointWAL(ctx context.Context, c *checkpointer) {
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
 	for {
@@ -111,7 +119,55 @@ func checkpointWAL(ctx context.Context, _, read *sql.DB) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			read.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+			c.run(ctx)
 		}
 	}
+}
+
+// checkpointer is checkpointWAL's state between ticks.
+type checkpointer struct {
+	read    *sql.DB
+	commits func() uint64 // the store's count of commits
+	log     *slog.Logger
+	// copied is commits() when a checkpoint last copied the whole log;
+	// until then (copiedAny false) there may be frames from before the
+	// store counted anything, such as the migrations'.
+	copied    uint64
+	copiedAny bool
+	// warn limits failure warnings; failures counts those since the last.
+	warn     rate.Sometimes
+	failures int
+}
+
+func newCheckpointer(read *sql.DB, commits func() uint64, log *slog.Logger) *checkpointer {
+	return &checkpointer{read: read, commits: commits, log: log, warn: rate.Sometimes{Interval: checkpointWarnEvery}}
+}
+
+// run checkpoints unless the log holds nothing new since the last
+// checkpoint that copied all of it, so an idle store does no work. It
+// reports whether it checkpointed.
+func (c *checkpointer) run(ctx context.Context) bool {
+	n := c.commits()
+	if c.copiedAny && n == c.copied {
+		return false
+	}
+	// PRAGMA wal_checkpoint answers busy, the frames in the log, and the
+	// frames copied; a reader can hold frames back from a PASSIVE
+	// checkpoint, which then runs again at the next tick.
+	var busy, frames, copied int
+	err := c.read.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// The store is closing.
+	case err != nil:
+		c.failures++
+		c.warn.Do(func() {
+			c.log.Warn("sqlite: background WAL checkpoint failed; commits will copy the log themselves",
+				"err", err, "failures", c.failures)
+			c.failures = 0
+		})
+	case busy == 0 && copied == frames:
+		c.copied, c.copiedAny = n, true
+	}
+	return true
 }

@@ -1,24 +1,29 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 	"github.com/registrar-dev/registrar/internal/store/storetest"
 )
 
 // TestConformance runs the suite on a real file in WAL mode, as in production.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "registrar.db"))
+		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "registrar.db"), quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,34 +32,144 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// quiet discards what the stores under test log.
+var quiet = slog.New(slog.DiscardHandler)
+
 // TestWALCheckpointedBesideTheWriter: these commits stay below the 1,000
 // pages at which a commit checkpoints by itself, so the database file grows
-// only if the background checkpoint copies the log into it.
+// only if the background checkpoint copies the log into it; it does so
+// only for commits the store counted, whether they went through the group
+// commit or were statements of their own.
 func TestWALCheckpointedBesideTheWriter(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "registrar.db")
-	s, err := Open(ctx, path)
+	now := time.Now()
+	pad := strings.Repeat("x", 200)
+	for _, tc := range []struct {
+		name  string
+		write func(s *sqlstore.Store, i int) error
+	}{
+		{"group commit", func(s *sqlstore.Store, i int) error {
+			return s.CreateToken(context.Background(), store.Token{Workspace: "w", ID: fmt.Sprintf("t%d", i), Kind: store.KindAccess,
+				Format: store.FormatOpaque, Hash: []byte(fmt.Sprintf("hash-%d-%s", i, pad)), ClientID: "c", Subject: "s",
+				IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+		}},
+		{"single statement", func(s *sqlstore.Store, i int) error {
+			return s.AddAuditEvent(context.Background(), store.AuditEvent{Workspace: "w", ID: fmt.Sprintf("e%d", i), At: now,
+				Action: "register", Outcome: "denied", Reason: pad})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "registrar.db")
+			s, err := Open(context.Background(), path, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			time.Sleep(3 * checkpointEvery) // the schema's pages reach the file
+			before := fileSize(t, path)
+			for i := range 60 {
+				if err := tc.write(s, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for fileSize(t, path) <= before {
+				if time.Now().After(deadline) {
+					t.Fatalf("the database file stayed at %d bytes: nothing checkpointed the log", before)
+				}
+				time.Sleep(checkpointEvery)
+			}
+		})
+	}
+}
+
+// openWAL opens a pool on a new WAL file holding a table t.
+func openWAL(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "w.db")+"?_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	time.Sleep(3 * checkpointEvery) // the schema's pages reach the file
-	before := fileSize(t, path)
-	now := time.Now()
-	for i := range 60 {
-		tok := store.Token{Workspace: "w", ID: fmt.Sprintf("t%d", i), Kind: store.KindAccess, Format: store.FormatOpaque,
-			Hash: []byte(fmt.Sprintf("hash-%d-%s", i, strings.Repeat("x", 200))), ClientID: "c", Subject: "s",
-			IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := s.CreateToken(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`CREATE TABLE t (v TEXT)`); err != nil {
+		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for fileSize(t, path) <= before {
-		if time.Now().After(deadline) {
-			t.Fatalf("the database file stayed at %d bytes: nothing checkpointed the log", before)
-		}
-		time.Sleep(checkpointEvery)
+	return db
+}
+
+// TestCheckpointerRestsWhileIdle: once a checkpoint has copied the whole
+// log, none runs until the store counts another commit; one that a reader
+// held back runs again at the next tick.
+func TestCheckpointerRestsWhileIdle(t *testing.T) {
+	ctx := context.Background()
+	db := openWAL(t)
+	var commits atomic.Uint64
+	c := newCheckpointer(db, commits.Load, quiet)
+	if !c.run(ctx) {
+		t.Fatal("the first tick did not checkpoint what came before the count (the schema)")
+	}
+	if c.run(ctx) {
+		t.Fatal("an idle store checkpointed again")
+	}
+	commits.Add(1)
+	if !c.run(ctx) || c.run(ctx) {
+		t.Fatal("want exactly one checkpoint after a commit")
+	}
+
+	// A reader whose snapshot predates a commit keeps that commit's frames
+	// out of the file.
+	reader, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO t VALUES ('held back')`); err != nil {
+		t.Fatal(err)
+	}
+	commits.Add(1)
+	if !c.run(ctx) || !c.run(ctx) {
+		t.Fatal("a checkpoint held back by a reader was not tried again")
+	}
+	if _, err := reader.ExecContext(ctx, `COMMIT`); err != nil {
+		t.Fatal(err)
+	}
+	if !c.run(ctx) || c.run(ctx) {
+		t.Fatal("want one checkpoint once the reader is gone, then rest")
+	}
+}
+
+// TestCheckpointerWarnsSparingly: a checkpoint that fails every tick is
+// logged once at warn, not ten times a second.
+func TestCheckpointerWarnsSparingly(t *testing.T) {
+	db := openWAL(t)
+	db.Close() // every checkpoint now fails
+	var logged bytes.Buffer
+	var commits atomic.Uint64
+	c := newCheckpointer(db, commits.Load, slog.New(slog.NewTextHandler(&logged, nil)))
+	for range 50 {
+		commits.Add(1)
+		c.run(context.Background())
+	}
+	lines := strings.Split(strings.TrimSpace(logged.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "level=WARN") || !strings.Contains(lines[0], "checkpoint failed") ||
+		!strings.Contains(lines[0], "database is closed") {
+		t.Fatalf("logged %q; want one warning naming the failure", logged.String())
+	}
+	if c.failures != 49 {
+		t.Fatalf("%d failures counted toward the next warning, want 49", c.failures)
+	}
+	// A store that is closing cancels the checkpoint: that is no failure.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c.run(ctx)
+	if c.failures != 49 {
+		t.Fatal("a checkpoint cut short by Close counted as a failure")
 	}
 }
 
@@ -75,12 +190,12 @@ func fileSize(t *testing.T, path string) int64 {
 func TestClientReadsSeeOtherProcessesWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "registrar.db")
-	node, err := Open(ctx, path)
+	node, err := Open(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer node.Close()
-	cli, err := Open(ctx, path)
+	cli, err := Open(ctx, path, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

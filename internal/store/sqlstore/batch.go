@@ -151,7 +151,7 @@ func (s *Store) tryBatch(ctx context.Context, ops []batchOp, savepoints bool) ([
 			return results, errPieceFailed
 		}
 	}
-	return results, s.wrap(tx.Commit())
+	return results, s.commit(tx)
 }
 
 // runInSavepoint runs op so that its failure undoes op alone; the second

@@ -170,34 +170,26 @@ func (s *Store) AuthCodeByHash(ctx context.Context, ws string, hash []byte) (sto
 	return scanCode(s.readRow(ctx, `SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`, hash, ws), s)
 }
 
-// UseAuthCode marks the code used with one conditional update, which
-// returns the code it consumed; a code already used comes back with
-// ErrConflict so its grant can be revoked.
-func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []store.Token) (store.AuthCode, error) {
-	var out store.AuthCode
-	err := s.batched(ctx, func(tx *sql.Tx) error {
-		var err error
-		out, err = scanCode(s.txRow(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL RETURNING `+codeColumns,
-			ts(at), hash, ws), s)
-		if errors.Is(err, store.ErrNotFound) {
-			// Unknown, or used already: only the latter has a record.
-			if out, err = scanCode(s.txRow(ctx, tx, `SELECT `+codeColumns+` FROM auth_codes WHERE hash = ? AND workspace = ?`, hash, ws), s); err == nil {
-				err = errReplay
-			}
-		}
+// UseAuthCode marks the code used with one conditional update. Only when
+// that update finds nothing does it look again, to tell a code used already
+// (ErrConflict) from one that is not there (ErrNotFound); a redemption
+// that succeeds reads nothing back inside the write transaction.
+func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []store.Token) error {
+	return s.batched(ctx, func(tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
 		if err != nil {
 			return err
 		}
+		if n == 0 {
+			var one int
+			if err := s.txRow(ctx, tx, `SELECT 1 FROM auth_codes WHERE hash = ? AND workspace = ?`, hash, ws).Scan(&one); err != nil {
+				return s.wrap(err)
+			}
+			return store.ErrConflict
+		}
 		return s.insertTokens(ctx, tx, issued)
 	})
-	if errors.Is(err, errReplay) {
-		return out, store.ErrConflict
-	}
-	return out, err
 }
-
-// errReplay rolls the transaction back without hiding the record read.
-var errReplay = errors.New("code already used")
 
 // --- consents ---
 

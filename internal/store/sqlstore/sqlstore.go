@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -31,8 +32,10 @@ type Dialect struct {
 	// IsUnavailable reports that the database cannot be reached.
 	IsUnavailable func(error) bool
 	// Maintain, if set, runs for the store's life and returns when ctx is
-	// done (SQLite checkpoints its write-ahead log there).
-	Maintain func(ctx context.Context, write, read *sql.DB)
+	// done (SQLite checkpoints its write-ahead log there). commits counts
+	// the writes committed through the store so far, so that it can rest
+	// while nothing changes.
+	Maintain func(ctx context.Context, write, read *sql.DB, commits func() uint64)
 }
 
 // Store implements store.Store and the registration and browser-flow
@@ -48,6 +51,9 @@ type Store struct {
 	decoded   *decodedClients
 
 	stopMaintenance func() // cancels Maintain and waits for it
+	// commits counts writes through the write pool, bumped after each
+	// commit (or failed write: that costs Maintain only a needless pass).
+	commits atomic.Uint64
 
 	// group commit (batch.go)
 	batch       chan batchOp
@@ -67,7 +73,7 @@ func New(write, read *sql.DB, d Dialect) *Store {
 	if d.Maintain != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { defer close(done); d.Maintain(ctx, write, read) }()
+		go func() { defer close(done); d.Maintain(ctx, write, read, s.commits.Load) }()
 		s.stopMaintenance = func() { cancel(); <-done }
 	}
 	return s
@@ -225,6 +231,9 @@ func (s *Store) exec(ctx context.Context, db execer, query string, args ...any) 
 		return 0, err
 	}
 	res, err := st.ExecContext(ctx, args...)
+	if db == execer(s.write) {
+		s.commits.Add(1) // its own commit; a transaction counts at its COMMIT
+	}
 	if err != nil {
 		return 0, s.wrap(err)
 	}
@@ -258,7 +267,14 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return s.wrap(tx.Commit())
+	return s.commit(tx)
+}
+
+// commit commits tx and counts it for Maintain.
+func (s *Store) commit(tx *sql.Tx) error {
+	err := tx.Commit()
+	s.commits.Add(1)
+	return s.wrap(err)
 }
 
 // Times are stored as microseconds since the epoch; the zero time as NULL.

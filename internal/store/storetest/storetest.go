@@ -585,8 +585,7 @@ func testAuthCode(t *testing.T, s store.Store) {
 		return []store.Token{sampleToken(fmt.Sprintf("at%d", i), []byte(fmt.Sprintf("ah%d", i)))}
 	}
 	ok, errs := race(8, func(i int) error {
-		_, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), issued(i))
-		return err
+		return s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), issued(i))
 	})
 	if ok != 1 {
 		t.Fatalf("code redeemed %d times (%v)", ok, errs)
@@ -600,15 +599,20 @@ func testAuthCode(t *testing.T, s store.Store) {
 	if stored != 1 {
 		t.Fatalf("%d redemptions stored their tokens; only the winner's may be", stored)
 	}
-	got, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(2*time.Second), issued(9))
-	if !errors.Is(err, store.ErrConflict) || got.GrantID != "g" {
-		t.Fatalf("replay: %+v %v", got, err)
+	// A replay fails with ErrConflict and changes nothing: the code keeps
+	// its first use and the replay's tokens are not stored.
+	if err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(2*time.Second), issued(9)); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("replay: %v, want ErrConflict", err)
 	}
+	if _, err := s.TokenByID(ctx, "w", "at9"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a replay stored its token: %v", err)
+	}
+	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
 	code.UsedAt = t0.Add(time.Second)
-	if d := cmp.Diff(code, got); d != "" {
-		t.Fatal(d)
+	if d := cmp.Diff(code, got); d != "" || err != nil {
+		t.Fatal(d, err)
 	}
-	if _, err := s.UseAuthCode(ctx, "w", []byte("nope"), t0, nil); !errors.Is(err, store.ErrNotFound) {
+	if err := s.UseAuthCode(ctx, "w", []byte("nope"), t0, nil); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown code: %v", err)
 	}
 }
@@ -649,7 +653,7 @@ func testAuthCodeTokenConflict(t *testing.T, s store.Store) {
 	if err := s.CreateToken(ctx, sampleToken("taken", []byte("dup"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), []store.Token{sampleToken("new", []byte("dup"))}); err == nil {
+	if err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), []store.Token{sampleToken("new", []byte("dup"))}); err == nil {
 		t.Fatal("a redemption whose token collides succeeded")
 	}
 	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
@@ -666,7 +670,7 @@ func testAuthCodeRead(t *testing.T, s store.Store) {
 			t.Fatal(d, err)
 		}
 	}
-	if _, err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), nil); err != nil {
+	if err := s.UseAuthCode(ctx, "w", []byte("ch"), t0.Add(time.Second), nil); err != nil {
 		t.Fatalf("a read consumed the code: %v", err)
 	}
 	got, err := s.AuthCodeByHash(ctx, "w", []byte("ch"))
