@@ -43,6 +43,9 @@ type Config struct {
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies httpapi.Proxies
+	// badKeyRefresh keeps a key_refresh from a flag or the environment
+	// that is not a duration, for Validate to name as such.
+	badKeyRefresh string
 
 	// origin records, for keys not taken from the YAML file or the
 	// defaults, where the value came from ("REGISTRAR_LOG_LEVEL",
@@ -150,8 +153,17 @@ var keys = []struct {
 	{"master_key_file", "REGISTRAR_MASTER_KEY_FILE", func(c *Config, v string) { c.MasterKeyFile = v }},
 	{"log_level", "REGISTRAR_LOG_LEVEL", func(c *Config, v string) { c.LogLevel = v }},
 	{"log_format", "REGISTRAR_LOG_FORMAT", func(c *Config, v string) { c.LogFormat = v }},
-	{"key_refresh", "REGISTRAR_KEY_REFRESH", func(c *Config, v string) { c.KeyRefresh, _ = time.ParseDuration(v) }},
+	{"key_refresh", "REGISTRAR_KEY_REFRESH", setKeyRefresh},
 	{"trusted_proxies", "REGISTRAR_TRUSTED_PROXIES", func(c *Config, v string) { c.TrustedProxies = strings.Split(v, ",") }},
+}
+
+func setKeyRefresh(c *Config, v string) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.badKeyRefresh = v
+		return
+	}
+	c.KeyRefresh, c.badKeyRefresh = d, ""
 }
 
 // Load builds the Config: defaults, then the YAML file (path from flags or
@@ -243,7 +255,9 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("%s: %q is not one of text, json", c.key("log_format"), c.LogFormat))
 	}
-	if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
+	if c.badKeyRefresh != "" {
+		errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 500ms, 30s, 1m)", c.key("key_refresh"), c.badKeyRefresh))
+	} else if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
 		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
 	}
 	proxies, err := httpapi.ParseProxies(c.TrustedProxies)

@@ -106,6 +106,10 @@ func TestErrorsNameWhatTheUserTyped(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no path") {
 		t.Errorf("base_url with a path: %v; want it refused", err)
 	}
+	_, err = Load(nil, env(map[string]string{"REGISTRAR_KEY_REFRESH": "5 seconds"}))
+	if err == nil || !strings.Contains(err.Error(), `key_refresh (from REGISTRAR_KEY_REFRESH): "5 seconds" is not a duration`) {
+		t.Errorf("env key refresh: %v; want it named as not a duration", err)
+	}
 	file := filepath.Join(t.TempDir(), "r.yaml")
 	os.WriteFile(file, []byte("workspaces:\n  - name: w\n    access_tokn_ttl: 5\n"), 0o600)
 	_, err = Load(Source{"config": file}, env(nil))
