@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -58,6 +59,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	log := server.NewLogger(cmd.ErrOrStderr(), cfg.LogLevel, cfg.LogFormat)
+	// Code that logs without a request's logger falls back to the default:
+	// it must honour log_level and log_format too.
+	slog.SetDefault(log)
 	env, err := server.OpenEnv(ctx, cfg, log)
 	if err != nil {
 		return err
