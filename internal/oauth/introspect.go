@@ -87,13 +87,28 @@ var errUnknownToken = errors.New("unknown token")
 // revocation record: this is introspection's hot path.
 func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (client.Client, tokenInfo, error) {
 	claims, jwtErr := s.jwtClaims(ctx, ws, token)
-	if jwtErr == nil && claims.ClientID == creds.ClientID {
+	switch {
+	case jwtErr == nil && claims.ClientID == creds.ClientID:
 		cl, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, creds.ClientID, claims.JTI)
 		caller, err := s.checkCredentials(cl, err, creds)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}
 		info, err := claims.info(rec)
+		return caller, info, err
+	case errors.Is(jwtErr, errNotJWT) && token != "":
+		// Likewise an opaque access token; a refresh token, rarer here,
+		// is looked up on its own once the access hash found nothing.
+		access := opaqueKinds[0]
+		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, creds.ClientID, s.Hasher.Hash(access.purpose, token))
+		caller, err := s.checkCredentials(cl, err, creds)
+		if err != nil {
+			return client.Client{}, tokenInfo{}, err
+		}
+		if found && rec.Kind == access.kind {
+			return caller, infoFromRecord(rec), nil
+		}
+		info, err := s.lookupOpaqueAs(ctx, ws, token, opaqueKinds[1:])
 		return caller, info, err
 	}
 	caller, err := s.Authenticate(ctx, ws, creds)
@@ -136,11 +151,21 @@ func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, toke
 	return claims.info(rec)
 }
 
+type opaqueKind struct{ purpose, kind string }
+
+// opaqueKinds: an opaque token's keyed hash depends on what it is, so it is
+// looked up as each in turn, the more common first.
+var opaqueKinds = []opaqueKind{
+	{secret.PurposeAccessToken, store.KindAccess},
+	{secret.PurposeRefreshToken, store.KindRefresh},
+}
+
 func (s *Service) lookupOpaque(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
-	for _, kind := range []struct{ purpose, kind string }{
-		{secret.PurposeAccessToken, store.KindAccess},
-		{secret.PurposeRefreshToken, store.KindRefresh},
-	} {
+	return s.lookupOpaqueAs(ctx, ws, token, opaqueKinds)
+}
+
+func (s *Service) lookupOpaqueAs(ctx context.Context, ws workspace.Workspace, token string, kinds []opaqueKind) (tokenInfo, error) {
+	for _, kind := range kinds {
 		rec, err := s.Store.TokenByHash(ctx, ws.Name, s.Hasher.Hash(kind.purpose, token))
 		if errors.Is(err, store.ErrNotFound) {
 			continue

@@ -187,6 +187,11 @@ type Tokens interface {
 	// revocation list), and one statement costs little more than either.
 	// ErrNotFound if the client does not exist.
 	ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID string) (client.Client, TokenRecord, error)
+	// ClientWithTokenByHash reads client clientID and, in the same
+	// statement, the opaque token whose keyed hash is hash (found false if
+	// none): introspecting an opaque token needs both on every call.
+	// ErrNotFound if the client does not exist.
+	ClientWithTokenByHash(ctx context.Context, ws, clientID string, hash []byte) (c client.Client, t Token, found bool, err error)
 	// RevokeToken marks the token with that id revoked at `at` (idempotent:
 	// an earlier RevokedAt is kept). If no record exists, rec is inserted
 	// with RevokedAt=at — this is how a JWT joins the revocation list.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -102,19 +103,34 @@ func clientArgs(c client.Client) ([]any, error) {
 		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt)}, nil
 }
 
-func scanClient(row rowScanner, s *Store) (client.Client, error) {
-	var c client.Client
-	var secretExp, issued, updated, ratExp sql.NullInt64
-	var md, prov, origin string
-	err := row.Scan(&c.Workspace, &c.ID, &c.SecretHash, &secretExp, &issued, &updated, &c.Version, &md, &prov, &origin, &c.RegistrationTokenHash, &ratExp)
-	if err != nil {
-		return c, s.wrap(err)
-	}
-	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(secretExp), fromTS(issued), fromTS(updated), fromTS(ratExp)
-	if err := s.decoded.decode(&c, md, prov); err != nil {
+// clientRow holds a clients row as scanned, so that a statement that
+// selects more than a client can scan all its columns at once.
+type clientRow struct {
+	c                                  client.Client
+	secretExp, issued, updated, ratExp sql.NullInt64
+	md, prov, origin                   string
+}
+
+func (r *clientRow) dests() []any {
+	c := &r.c
+	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp}
+}
+
+func (r *clientRow) client(s *Store) (client.Client, error) {
+	c := r.c
+	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(r.secretExp), fromTS(r.issued), fromTS(r.updated), fromTS(r.ratExp)
+	if err := s.decoded.decode(&c, r.md, r.prov); err != nil {
 		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
 	}
 	return c, nil
+}
+
+func scanClient(row rowScanner, s *Store) (client.Client, error) {
+	var r clientRow
+	if err := row.Scan(r.dests()...); err != nil {
+		return r.c, s.wrap(err)
+	}
+	return r.client(s)
 }
 
 func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
@@ -277,17 +293,32 @@ func tokenArgs(t store.Token) ([]any, error) {
 		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt), ts(t.AuthTime), ts(t.GrantExpiresAt)}, nil
 }
 
+// tokenRow holds a tokens row as scanned (see clientRow).
+type tokenRow struct {
+	t                                 store.Token
+	aud                               string
+	issued, exp, revoked, auth, grant sql.NullInt64
+}
+
+func (r *tokenRow) dests() []any {
+	t := &r.t
+	return []any{&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &r.aud, &t.GrantID,
+		&r.issued, &r.exp, &r.revoked, &r.auth, &r.grant}
+}
+
+func (r *tokenRow) token() (store.Token, error) {
+	t := r.t
+	t.IssuedAt, t.ExpiresAt, t.RevokedAt = fromTS(r.issued), fromTS(r.exp), fromTS(r.revoked)
+	t.AuthTime, t.GrantExpiresAt = fromTS(r.auth), fromTS(r.grant)
+	return t, json.Unmarshal([]byte(r.aud), &t.Audience)
+}
+
 func scanToken(row rowScanner, s *Store) (store.Token, error) {
-	var t store.Token
-	var aud string
-	var issued, exp, revoked, auth, grantExp sql.NullInt64
-	if err := row.Scan(&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &aud, &t.GrantID,
-		&issued, &exp, &revoked, &auth, &grantExp); err != nil {
-		return t, s.wrap(err)
+	var r tokenRow
+	if err := row.Scan(r.dests()...); err != nil {
+		return r.t, s.wrap(err)
 	}
-	t.IssuedAt, t.ExpiresAt, t.RevokedAt = fromTS(issued), fromTS(exp), fromTS(revoked)
-	t.AuthTime, t.GrantExpiresAt = fromTS(auth), fromTS(grantExp)
-	return t, json.Unmarshal([]byte(aud), &t.Audience)
+	return r.token()
 }
 
 const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -336,9 +367,13 @@ const clientWithTokenRecord = `SELECT ` + clientColumns + `,
 	FROM clients WHERE workspace = ? AND id = ?`
 
 func (s *Store) ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID string) (client.Client, store.TokenRecord, error) {
+	var r clientRow
 	var revoked sql.NullInt64
 	row := s.readRow(ctx, clientWithTokenRecord, ws, tokenID, ws, clientID)
-	c, err := scanClient(withColumn{row, &revoked}, s)
+	if err := row.Scan(append(r.dests(), &revoked)...); err != nil {
+		return client.Client{}, store.TokenRecord{}, s.wrap(err)
+	}
+	c, err := r.client(s)
 	if err != nil {
 		return c, store.TokenRecord{}, err
 	}
@@ -349,13 +384,53 @@ func (s *Store) ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID
 	return c, rec, nil
 }
 
-// withColumn scans one more column after the ones its caller names.
-type withColumn struct {
-	row  rowScanner
-	dest any
+// clientWithTokenByHash joins a client to the token with a keyed hash. The
+// token's NOT NULL text columns are coalesced, so that a missing token
+// scans as a zero Token (its id "") where the join found none.
+var clientWithTokenByHash = `SELECT ` + qualified("c", clientColumns) + `, ` + tokenColumnsOrZero() + `
+	FROM clients c LEFT JOIN tokens t ON t.hash = ? AND t.workspace = c.workspace
+	WHERE c.workspace = ? AND c.id = ?`
+
+func (s *Store) ClientWithTokenByHash(ctx context.Context, ws, clientID string, hash []byte) (client.Client, store.Token, bool, error) {
+	var cr clientRow
+	var tr tokenRow
+	row := s.readRow(ctx, clientWithTokenByHash, hash, ws, clientID)
+	if err := row.Scan(append(cr.dests(), tr.dests()...)...); err != nil {
+		return client.Client{}, store.Token{}, false, s.wrap(err)
+	}
+	c, err := cr.client(s)
+	if err != nil || tr.t.ID == "" {
+		return c, store.Token{}, false, err
+	}
+	t, err := tr.token()
+	return c, t, err == nil, err
 }
 
-func (w withColumn) Scan(dest ...any) error { return w.row.Scan(append(dest, w.dest)...) }
+// qualified prefixes each of a comma-separated list of columns with table.
+func qualified(table, columns string) string {
+	names := strings.Split(columns, ", ")
+	for i, n := range names {
+		names[i] = table + "." + n
+	}
+	return strings.Join(names, ", ")
+}
+
+// tokenColumnsOrZero is tokenColumns of t for a LEFT JOIN (see
+// clientWithTokenByHash): NULL stays NULL where scanToken takes it.
+func tokenColumnsOrZero() string {
+	names := strings.Split(tokenColumns, ", ")
+	for i, n := range names {
+		switch n {
+		case "hash", "issued_at", "expires_at", "revoked_at", "auth_time", "grant_expires_at":
+			names[i] = "t." + n
+		case "audience":
+			names[i] = "coalesce(t.audience, 'null')"
+		default:
+			names[i] = "coalesce(t." + n + ", '')"
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 func (s *Store) RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *store.Token) error {
 	if rec != nil {

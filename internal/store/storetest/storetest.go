@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TokenRoundTripEveryField", testTokenRoundTrip},
 		{"TokenRevocationIdempotentAndUpserting", testRevoke},
 		{"ClientWithTokenRecordInOneRead", testClientWithTokenRecord},
+		{"ClientWithTokenByHashInOneRead", testClientWithTokenByHash},
 		{"TimesRoundTripUTCMicroseconds", testTimes},
 		{"ExpiredTokensCollected", testExpired},
 		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
@@ -457,6 +458,38 @@ func testClientWithTokenRecord(t *testing.T, s store.Store) {
 		}
 	}
 	if _, _, err := s.ClientWithTokenRecord(ctx, "w", "nobody", "live"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing client: %v", err)
+	}
+}
+
+// testClientWithTokenByHash: the joined read returns the whole token, as
+// TokenByHash does, tells a missing one apart, and stays in its workspace.
+func testClientWithTokenByHash(t *testing.T, s store.Store) {
+	mustWorkspace(t, s, "w2")
+	s.CreateClient(ctx, sampleClient("w", "c1"))
+	s.CreateClient(ctx, sampleClient("w2", "c1"))
+	want := sampleToken("t1", []byte("h1"))
+	want.AuthTime, want.GrantExpiresAt = t0.Add(-time.Minute), t0.Add(2*time.Hour)
+	if err := s.CreateToken(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	c, got, found, err := s.ClientWithTokenByHash(ctx, "w", "c1", []byte("h1"))
+	if err != nil || !found || c.ID != "c1" || c.Metadata.ClientName != "App" {
+		t.Fatalf("client %+v, found %v, %v", c, found, err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("token (-want +got):\n%s", d)
+	}
+	for _, tc := range []struct {
+		ws   string
+		hash []byte
+	}{{"w", []byte("nope")}, {"w2", []byte("h1")}} {
+		c, got, found, err := s.ClientWithTokenByHash(ctx, tc.ws, "c1", tc.hash)
+		if err != nil || found || c.Workspace != tc.ws || got.ID != "" {
+			t.Fatalf("%s/%s: client %s/%s, token %+v, found %v, %v", tc.ws, tc.hash, c.Workspace, c.ID, got, found, err)
+		}
+	}
+	if _, _, _, err := s.ClientWithTokenByHash(ctx, "w", "nobody", []byte("h1")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing client: %v", err)
 	}
 }
