@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/registrar-dev/registrar/internal/memo"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ type KeyRing struct {
 	refresh time.Duration
 
 	states   sync.Map // workspace name → *wsState
-	verified *verifyCache
+	verified *memo.Map[verifyKey, verifiedToken]
 }
 
 // wsState is one workspace's cache slot.
@@ -79,7 +80,7 @@ const forcedRefreshEvery = time.Second
 // production); refresh is how old a snapshot may get before the next use
 // reloads it.
 func NewKeyRing(keys store.Keys, sealer *Sealer, now func() time.Time, refresh time.Duration) *KeyRing {
-	return &KeyRing{keys: keys, sealer: sealer, now: now, refresh: refresh, verified: newVerifyCache(verifyCacheSize)}
+	return &KeyRing{keys: keys, sealer: sealer, now: now, refresh: refresh, verified: memo.New[verifyKey, verifiedToken](verifyCacheSize)}
 }
 
 // retirePublish is how long a key displaced by a concurrent EnsureKeys on

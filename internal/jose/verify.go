@@ -46,7 +46,7 @@ func (k *KeyRing) Verify(ctx context.Context, ws, token, typ string) ([]byte, er
 		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrInvalidSignature, maxTokenSize)
 	}
 	id := verifyKey{ws: ws, sum: sha256.Sum256([]byte(token))}
-	if hit, ok := k.verified.get(id); ok {
+	if hit, ok := k.verified.Get(id); ok {
 		return k.fromCache(ctx, ws, hit, typ)
 	}
 	h, err := parseHeader(token)
@@ -64,7 +64,7 @@ func (k *KeyRing) Verify(ctx context.Context, ws, token, typ string) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
 	}
-	k.verified.put(id, verifiedToken{kid: h.Kid, typ: h.Typ, payload: payload})
+	k.verified.Put(id, verifiedToken{kid: h.Kid, typ: h.Typ, payload: payload})
 	return bytes.Clone(payload), nil
 }
 

@@ -185,24 +185,6 @@ func TestVerifyCacheRespectsKeyAndWorkspace(t *testing.T) {
 	}
 }
 
-func TestVerifyCacheIsBounded(t *testing.T) {
-	c := newVerifyCache(4)
-	for i := range 100 {
-		c.put(verifyKey{ws: "a", sum: [32]byte{byte(i)}}, verifiedToken{})
-	}
-	if n := len(c.cur) + len(c.old); n > 4 {
-		t.Fatalf("cache holds %d entries, bound is 4", n)
-	}
-	if _, ok := c.get(verifyKey{ws: "a", sum: [32]byte{99}}); !ok {
-		t.Fatal("the newest entry was evicted")
-	}
-	var off *verifyCache
-	off.put(verifyKey{}, verifiedToken{})
-	if _, ok := off.get(verifyKey{}); ok {
-		t.Fatal("a nil cache remembered something")
-	}
-}
-
 // FuzzVerify: no input may panic, and every failure is ErrInvalidSignature
 // (the store here never fails). A success must be a token we signed.
 func FuzzVerify(f *testing.F) {
