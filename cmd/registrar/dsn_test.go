@@ -1,0 +1,22 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactDSNHidesEveryPassword(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://app:s3cret@db:5432/reg?sslmode=disable":          "postgres://app:redacted@db:5432/reg?sslmode=disable",
+		"postgres://app@db/reg?sslmode=disable&password=s3cret":      "postgres://app@db/reg?password=redacted&sslmode=disable",
+		"postgres://app:s3cret@db/reg?password=s3cret":               "postgres://app:redacted@db/reg?password=redacted",
+		"postgres://app@db/reg":                                      "postgres://app@db/reg",
+		"sqlite:registrar.db":                                        "sqlite:registrar.db",
+		"postgres://app:s3cret@db:port-is-not-a-number/reg?x=%zzbad": "(a DSN that does not parse; not shown)",
+	} {
+		got := redactDSN(dsn)
+		if got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("redactDSN(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
