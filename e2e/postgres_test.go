@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -183,5 +185,64 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if in := n.introspect("default", id, secret, tok); in["active"] != true {
 		t.Fatalf("the token issued before the outage: %v; a refused revocation must not have revoked it", in)
+	}
+}
+
+// freeze stops (SIGSTOP) every process of the cluster: the database then
+// hangs instead of refusing, as a frozen host or a lost network path does.
+// It is thawed at cleanup, before the cluster is stopped.
+func (c *privateCluster) freeze(t *testing.T) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postmaster := strings.SplitN(string(raw), "\n", 2)[0]
+	children, _ := exec.Command("pgrep", "-P", postmaster).Output()
+	pids := append([]string{postmaster}, strings.Fields(string(children))...)
+	signal := func(sig string) {
+		if out, err := exec.Command("kill", append([]string{"-" + sig}, pids...)...).CombinedOutput(); err != nil {
+			t.Logf("kill -%s %v: %v %s", sig, pids, err, out)
+		}
+	}
+	signal("STOP")
+	t.Cleanup(func() { signal("CONT") })
+}
+
+// TestDatabaseHangs: a database that stops answering (rather than
+// refusing) costs a request its budget and then a 503, never a hang; and
+// SIGTERM still drains and exits 0 while a request waits on it.
+func TestDatabaseHangs(t *testing.T) {
+	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
+	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
+	c := startPrivateCluster(t, bin)
+	n := startNode(t, nodeOpts{DB: c.dsn()})
+	id, secret := n.bootstrap()
+	tok := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	auth := []string{"Authorization", basicAuth(id, secret)}
+
+	c.freeze(t)
+	start := time.Now()
+	r := postForm(t, n.Base+"/default/oauth2/introspect", url.Values{"token": {tok}}, auth...)
+	if r.Status != 503 || r.JSON(t)["error"] != "temporarily_unavailable" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("introspection with the database frozen: %d %s; want 503 temporarily_unavailable", r.Status, r.Body)
+	}
+	if waited := time.Since(start); waited > 15*time.Second {
+		t.Errorf("the 503 took %v; the request budget is 10s", waited)
+	}
+
+	inFlight := make(chan response, 1)
+	go func() {
+		inFlight <- postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, auth...)
+	}()
+	time.Sleep(time.Second)
+	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.waitExit(40 * time.Second); err != nil {
+		t.Errorf("exit after SIGTERM with the database frozen: %v\nstderr:\n%s", err, n.Stderr)
+	}
+	if r := <-inFlight; r.Status != 503 {
+		t.Errorf("the request in flight at SIGTERM: %d %s; want 503", r.Status, r.Body)
 	}
 }

@@ -66,7 +66,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer closeWithin(env, log, storeCloseLimit)
 	if env.MasterKeyCreated {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
@@ -120,4 +120,22 @@ Store the secret now; it is kept only as a hash and cannot be shown again.
 =========================================================================
 
 `, boot.Client.Workspace, boot.Client.ID, boot.Secret, boot.Client.Metadata.Scope, baseURL, boot.Client.Workspace)
+}
+
+// storeCloseLimit bounds the wait for the store on the way out: closing
+// waits for queries in progress, and a database that stopped answering
+// would otherwise keep a stopped server alive until it came back.
+const storeCloseLimit = 5 * time.Second
+
+func closeWithin(env *server.Env, log *slog.Logger, limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		env.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		log.Warn("the store did not close in time; exiting without it", "waited", limit)
+	}
 }

@@ -107,6 +107,17 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 	})
 }
 
+// Deadline bounds every request's work, so that a database that hangs
+// instead of refusing (a frozen host, a lost network path) ends in a 503
+// rather than holding the request, its connection and shutdown forever.
+func Deadline(next http.Handler, budget time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), budget)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // requestID keeps a caller's X-Request-Id when it is short and printable,
 // so traces join up across proxies; otherwise it makes one.
 func requestID(r *http.Request) string {

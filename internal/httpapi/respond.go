@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -46,10 +47,20 @@ func WritePublicJSON(w http.ResponseWriter, body []byte, maxAge int) {
 // as its RFC JSON; a store outage becomes 503 so clients retry; anything
 // else is our fault: 500 with a generic description, the cause only logged.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientLeft(r, err) {
+		// No one reads this answer: it is neither our failure nor worth an
+		// error line. 499 (nginx's "client closed request") keeps it apart
+		// in the metrics.
+		Logger(r.Context()).Info("client closed the request", "cause", err.Error())
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	var oe *oautherr.Error
 	switch {
 	case errors.As(err, &oe):
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// A database that answers nothing within the request's budget
+		// (Deadline) is as unavailable as one that refuses.
 		oe = oautherr.New(oautherr.TemporarilyUnavailable, "the service is temporarily unavailable, retry later").WithCause(err)
 		w.Header().Set("Retry-After", "1")
 	default:
@@ -62,6 +73,16 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", oe.Challenge)
 	}
 	WriteJSON(w, oe.Status, oe.Body())
+}
+
+// StatusClientClosedRequest is recorded when the client hung up before
+// its answer was ready.
+const StatusClientClosedRequest = 499
+
+// clientLeft: err came from the request's own context, cancelled because
+// the client went away (not because its budget ran out).
+func clientLeft(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
 }
 
 // logError logs client mistakes at Info and our failures at Error. The

@@ -59,9 +59,17 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
 	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler))
-	handler := httpapi.ClientAddress(httpapi.Instrument(root, log, httpapi.NewMetrics(reg)), env.Config.Proxies())
+	// Deadline outside Instrument: the request Instrument hands the mux is
+	// the one whose route pattern it records.
+	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
+	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
 	return &Server{env: env, log: log, handler: handler}, nil
 }
+
+// RequestBudget bounds a request's work (httpapi.Deadline). It is shorter
+// than the shutdown drain, so that a request stuck on a database that does
+// not answer ends (503) before shutdown gives up on it.
+const RequestBudget = 10 * time.Second
 
 // Handler returns the node's root handler.
 func (s *Server) Handler() http.Handler { return s.handler }

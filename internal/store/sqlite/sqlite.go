@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"golang.org/x/time/rate"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 )
@@ -32,7 +33,18 @@ var migrations embed.FS
 var dialect = sqlstore.Dialect{
 	IsUnique:      func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	IsRetryable:   func(error) bool { return false },
-	IsUnavailable: func(err error) bool { return strings.Contains(err.Error(), "unable to open database") },
+	IsUnavailable: unavailable,
+}
+
+// unavailable: the file cannot be opened, or another process held the
+// write lock past busy_timeout (a backup, a sqlite3 shell). Both pass;
+// neither is the request's fault.
+func unavailable(err error) bool {
+	var se interface{ Code() int }
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return true
+	}
+	return strings.Contains(err.Error(), "unable to open database")
 }
 
 // Open opens (creating if needed) and migrates the database at path.

@@ -96,8 +96,14 @@ func (s *Store) failQueued() {
 	}
 }
 
+// batchBudget bounds one batch. Its writers wait for its outcome whatever
+// their own deadlines, so it is kept under the server's request budget:
+// a database that hangs, or a SQLite file another process keeps locked,
+// then costs them a 503 in about that time, not a wait past shutdown.
+const batchBudget = 8 * time.Second
+
 func (s *Store) commitBatch(ops []batchOp) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), batchBudget)
 	defer cancel()
 	results, err := s.tryBatch(ctx, ops, false)
 	if errors.Is(err, errPieceFailed) {

@@ -169,7 +169,9 @@ func (s *Store) wrap(err error) error {
 		return store.ErrNotFound
 	case s.dialect.IsUnique(err):
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
-	case s.dialect.IsUnavailable(err):
+	case s.dialect.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
+		// A deadline here is the caller's budget running out on a database
+		// that does not answer: unavailable too.
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	return err
