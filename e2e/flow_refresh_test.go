@@ -39,13 +39,25 @@ func (f *flowFixture) mustRefresh(t *testing.T, rt string) map[string]any {
 // authenticated once, at sign-in; every access token of the grant says
 // when, the ones the refresh_token grant issues (after rotations) included.
 func TestRefreshedAccessTokenKeepsAuthTime(t *testing.T) {
-	f := newFlowFixture(t, "")
+	f := newFlowFixture(t, "").confidential()
 	tok := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})
 	authTime, ok := jwtClaims(t, tok["access_token"].(string))["auth_time"].(float64)
 	if !ok || authTime == 0 {
 		t.Fatalf("the code exchange's access token has no auth_time: %v", jwtClaims(t, tok["access_token"].(string)))
 	}
 	rt := tok["refresh_token"].(string)
+	// Introspection says it too, of the access and the refresh token.
+	for name, token := range map[string]string{"access": tok["access_token"].(string), "refresh": rt} {
+		if got := f.introspectAs(token)["auth_time"]; got != authTime {
+			t.Fatalf("introspecting the %s token: auth_time %v, want %v", name, got, authTime)
+		}
+	}
+	// And of an opaque access token, which only its record describes.
+	o := newFlowFixture(t, "workspaces:\n  - name: default\n    access_token_format: opaque\n").confidential()
+	opaque := o.mustTokens(t, url.Values{"scope": {"openid"}})["access_token"].(string)
+	if got, _ := o.introspectAs(opaque)["auth_time"].(float64); got == 0 {
+		t.Fatalf("an opaque access token introspects without auth_time: %v", o.introspectAs(opaque))
+	}
 	for i := range 2 {
 		next := f.mustRefresh(t, rt)
 		if got := jwtClaims(t, next["access_token"].(string))["auth_time"]; got != authTime {

@@ -149,7 +149,7 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 	rec := &store.Token{
 		Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatOpaque,
 		ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
-		GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl),
+		GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl), AuthTime: g.AuthTime,
 	}
 	tok := issuedToken{ExpiresIn: int64(ttl / time.Second), Scope: g.Scope}
 	if ws.Settings.AccessTokenFormat == workspace.FormatOpaque {

@@ -28,6 +28,9 @@ type Introspection struct {
 	Aud       []string `json:"aud,omitempty"`
 	Iss       string   `json:"iss,omitempty"`
 	JTI       string   `json:"jti,omitempty"`
+	// AuthTime is when the user signed in (RFC 9068 §2.2.1, as in the JWT
+	// itself), for resource servers that require a recent sign-in.
+	AuthTime int64 `json:"auth_time,omitempty"`
 }
 
 var inactive = Introspection{}
@@ -45,6 +48,7 @@ type tokenInfo struct {
 	Format    string
 	GrantID   string // known for stored tokens only
 	RevokedAt time.Time
+	AuthTime  time.Time // zero when no user signed in, or not recorded
 }
 
 // Introspect answers RFC 7662 for an authenticated caller. A client sees
@@ -71,6 +75,9 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 		Active: true, Scope: info.Scope, ClientID: info.ClientID,
 		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: info.Subject,
 		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID,
+	}
+	if !info.AuthTime.IsZero() {
+		out.AuthTime = info.AuthTime.Unix()
 	}
 	if info.Kind == store.KindAccess {
 		// RFC 7662 §2.2: token_type is an RFC 6749 §7.1 access token type;
@@ -188,6 +195,7 @@ func infoFromRecord(rec store.Token) tokenInfo {
 		ID: rec.ID, ClientID: rec.ClientID, Subject: rec.Subject, Scope: rec.Scope,
 		Audience: rec.Audience, IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt,
 		Kind: rec.Kind, Format: rec.Format, GrantID: rec.GrantID, RevokedAt: rec.RevokedAt,
+		AuthTime: rec.AuthTime,
 	}
 }
 
@@ -241,8 +249,16 @@ func (c accessTokenClaims) info(rec store.TokenRecord) (tokenInfo, error) {
 		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
 		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
-		RevokedAt: rec.RevokedAt,
+		RevokedAt: rec.RevokedAt, AuthTime: unixOrZero(c.AuthTime),
 	}, nil
+}
+
+// unixOrZero reads an optional NumericDate claim: 0 means absent.
+func unixOrZero(sec int64) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }
 
 // Revoke implements RFC 7009 §2.1. Unknown tokens succeed silently
