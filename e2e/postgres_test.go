@@ -139,15 +139,23 @@ func (c *privateCluster) dsn() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", c.port)
 }
 
+// nodeOnPrivateCluster starts a node on a PostgreSQL of the test's own and
+// returns its bootstrap client and a token of it.
+func nodeOnPrivateCluster(t *testing.T) (c *privateCluster, n *node, id, secret, tok string) {
+	t.Helper()
+	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
+	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
+	c = startPrivateCluster(t, bin)
+	n = startNode(t, nodeOpts{DB: c.dsn()})
+	id, secret = n.bootstrap()
+	tok = n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	return c, n, id, secret, tok
+}
+
 // TestDatabaseOutage: while the database is down the node answers 503 with
 // a JSON error, and it recovers by itself when the database returns.
 func TestDatabaseOutage(t *testing.T) {
-	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
-	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
-	c := startPrivateCluster(t, bin)
-	n := startNode(t, nodeOpts{DB: c.dsn()})
-	id, secret := n.bootstrap()
-	tok := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	c, n, id, secret, tok := nodeOnPrivateCluster(t)
 	auth := []string{"Authorization", basicAuth(id, secret)}
 
 	c.ctl(t, "-m", "fast", "-w", "stop")
@@ -213,12 +221,7 @@ func (c *privateCluster) freeze(t *testing.T) {
 // refusing) costs a request its budget and then a 503, never a hang; and
 // SIGTERM still drains and exits 0 while a request waits on it.
 func TestDatabaseHangs(t *testing.T) {
-	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
-	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
-	c := startPrivateCluster(t, bin)
-	n := startNode(t, nodeOpts{DB: c.dsn()})
-	id, secret := n.bootstrap()
-	tok := n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
+	c, n, id, secret, tok := nodeOnPrivateCluster(t)
 	auth := []string{"Authorization", basicAuth(id, secret)}
 
 	c.freeze(t)
