@@ -60,6 +60,12 @@ func TestLoadRejects(t *testing.T) {
 		{"jwks max-age of zero", nil, "workspaces:\n  - name: a\n    jwks_max_age: 0\n", "jwks_max_age"},
 		{"reserved workspace name", nil, "workspaces:\n  - name: admin\n", "workspaces[0].name"},
 		{"duplicate workspace", nil, "workspaces:\n  - name: a\n  - name: a\n", "declared twice"},
+		{"scope with a space", nil, "workspaces:\n  - name: a\n    scopes: [openid, \"bad scope\"]\n", `workspaces[0] (a).scopes: "bad scope" is not a scope token`},
+		{"scope with a quote", nil, "workspaces:\n  - name: a\n    scopes: [openid, 'quo\"te']\n", `workspaces[0] (a).scopes: "quo\"te" is not a scope token`},
+		{"scope with a backslash", nil, "workspaces:\n  - name: a\n    scopes: ['back\\slash']\n", `workspaces[0] (a).scopes: "back\\slash" is not a scope token`},
+		{"empty scope", nil, "workspaces:\n  - name: a\n    scopes: [openid, '']\n", `workspaces[0] (a).scopes: "" is not a scope token`},
+		{"scope listed twice", nil, "workspaces:\n  - name: a\n    scopes: [openid, dcr, openid]\n", `workspaces[0] (a).scopes: "openid" is listed twice`},
+		{"registration scope with a space", nil, "workspaces:\n  - name: a\n    registration:\n      scope: d cr\n", `workspaces[0] (a).registration.scope: "d cr" is not a scope token`},
 		{"host name as trusted proxy", nil, "trusted_proxies: [10.0.0.0/8, proxy.internal]\n", "trusted_proxies"},
 	}
 	for _, tc := range cases {
