@@ -31,7 +31,7 @@ func newClientCmd() *cobra.Command {
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
 	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
 	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
-	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onStore(runClientDelete)}
+	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runClientDelete)}
 	cmd.AddCommand(create, list, get, del)
 	return cmd
 }
