@@ -176,6 +176,11 @@ func TestClientCLI(t *testing.T) {
 			t.Errorf("client create %v succeeded: %s", bad, out)
 		}
 	}
+	// A code-flow client with nowhere to receive its codes could never
+	// sign anyone in (RFC 7591 §5); the refusal names the missing flag.
+	if out, err := n.cli("client", "create", "--grant-type", "authorization_code", "--json"); err == nil || !strings.Contains(out, "--redirect-uri: required") {
+		t.Errorf("client create of a code-flow client without --redirect-uri: %v\n%s", err, out)
+	}
 	if _, err := n.cli("client", "create", "--workspace", "nope", "--json"); err == nil {
 		t.Error("client create in an unknown workspace succeeded")
 	}

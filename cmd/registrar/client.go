@@ -96,6 +96,9 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 			errs = append(errs, fmt.Errorf("--grant-type: %q is not one of client_credentials, authorization_code, refresh_token", g))
 		}
 	}
+	if md.LacksRedirectURIs() {
+		errs = append(errs, errors.New("--redirect-uri: required with --grant-type authorization_code, where the client receives its codes"))
+	}
 	if method == client.AuthNone && slices.Contains(md.GrantTypes, client.GrantClientCredentials) {
 		errs = append(errs, errors.New("--auth-method none: public clients cannot use client_credentials"))
 	}
