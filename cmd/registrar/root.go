@@ -173,15 +173,25 @@ func onExistingWorkspace(fn func(cmd *cobra.Command, args []string, env *server.
 		if err != nil {
 			return err
 		}
-		if st == nil {
-			return fail("no store at %s: %s", redactDSN(cfg.DB), wrongStoreHint)
+		found := false
+		if st != nil {
+			_, err = st.WorkspaceByName(ctx, ws)
+			st.Close()
+			if found = err == nil; err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 		}
-		_, err = st.WorkspaceByName(ctx, ws)
-		st.Close()
-		if errors.Is(err, store.ErrNotFound) {
+		if !found {
+			// A name neither default nor declared reads as it does in the
+			// listings; a name the server would have made means this is
+			// not the server's store.
+			if err := configuredWorkspace(cfg, ws); err != nil {
+				return err
+			}
+			if st == nil {
+				return fail("no store at %s: %s", redactDSN(cfg.DB), wrongStoreHint)
+			}
 			return fail("workspace %q is not in the store %s: %s", ws, redactDSN(cfg.DB), wrongStoreHint)
-		} else if err != nil {
-			return err
 		}
 		if cfg.MasterKey == "" {
 			if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
