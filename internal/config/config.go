@@ -42,6 +42,9 @@ type Config struct {
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies httpapi.Proxies
+	// baseURLFromListen: Load made BaseURL from Listen, as none was set,
+	// so a bad listen is not reported a second time as a bad base_url.
+	baseURLFromListen bool
 	// badKeyRefresh keeps a key_refresh from a flag or the environment
 	// that is not a duration, for Validate to name as such.
 	badKeyRefresh string
@@ -153,7 +156,7 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 		}
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + defaultHost(cfg.Listen)
+		cfg.BaseURL, cfg.baseURLFromListen = "http://"+defaultHost(cfg.Listen), true
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if err := cfg.Validate(); err != nil {
@@ -197,13 +200,14 @@ func defaultHost(listen string) string {
 // to check, it keeps: see Proxies.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	_, _, listenErr := net.SplitHostPort(c.Listen)
+	if listenErr != nil {
 		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), c.DB))
 	}
-	if err := validateBaseURL(c.BaseURL); err != nil {
+	if err := validateBaseURL(c.BaseURL); err != nil && !(listenErr != nil && c.baseURLFromListen) {
 		errs = append(errs, fmt.Errorf("%s: %w", c.key("base_url"), err))
 	}
 	if c.MasterKey == "" && c.MasterKeyFile == "" {

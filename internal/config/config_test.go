@@ -195,3 +195,19 @@ func TestYAMLTypeErrorsNameTheKey(t *testing.T) {
 		})
 	}
 }
+
+// TestBadListenAloneIsReported: base_url, when not set, is made from
+// listen; a bad listen is one mistake, reported once, not again as a bad
+// base_url. A base_url the user set is still checked on its own.
+func TestBadListenAloneIsReported(t *testing.T) {
+	for _, listen := range []string{"nope", "8080", "localhost"} {
+		_, err := Load(Source{"listen": listen}, env(nil))
+		if err == nil || !strings.Contains(err.Error(), "--listen") || strings.Contains(err.Error(), "base_url") {
+			t.Errorf("listen %q: %v; want the listen error alone", listen, err)
+		}
+	}
+	_, err := Load(Source{"listen": "nope", "base_url": "http://example.com"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--listen") || !strings.Contains(err.Error(), "base_url (from --base-url)") {
+		t.Errorf("bad listen and a bad base_url given: %v; want both named", err)
+	}
+}
