@@ -176,6 +176,11 @@ func TestClientCLI(t *testing.T) {
 			t.Errorf("client create %v succeeded: %s", bad, out)
 		}
 	}
+	// A code-flow client with nowhere to receive its codes could never
+	// sign anyone in (RFC 7591 §5); the refusal names the missing flag.
+	if out, err := n.cli("client", "create", "--grant-type", "authorization_code", "--json"); err == nil || !strings.Contains(out, "--redirect-uri: required") {
+		t.Errorf("client create of a code-flow client without --redirect-uri: %v\n%s", err, out)
+	}
 	if _, err := n.cli("client", "create", "--workspace", "nope", "--json"); err == nil {
 		t.Error("client create in an unknown workspace succeeded")
 	}
@@ -198,8 +203,16 @@ func TestClientCLI(t *testing.T) {
 		t.Fatalf("token for the new client: %v", tok)
 	}
 
-	if _, err := n.cli("client", "list", "--workspace", "nope", "--json"); err == nil {
-		t.Error("client list in an unknown workspace succeeded")
+	// An unknown workspace reads the same from every command, not as a
+	// missing client or token in it.
+	for _, args := range [][]string{
+		{"client", "list"}, {"client", "get", id}, {"client", "delete", id},
+		{"iat", "revoke", "i1"}, {"user", "delete", "alice"}, {"keys", "rotate"},
+	} {
+		out, err := n.cli(append(args, "--workspace", "nope")...)
+		if err == nil || !strings.Contains(out, `workspace "nope" does not exist`) {
+			t.Errorf("%s --workspace nope: %v\n%s; want it to say the workspace does not exist", strings.Join(args, " "), err, out)
+		}
 	}
 	codeID, _ := n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb")
 	var code map[string]any

@@ -281,7 +281,10 @@ func (w *tokenWorld) testRS256Workspace(t *testing.T) {
 }
 
 // TestEveryWorkspaceRoute: an unknown workspace is a 404 JSON error on
-// every route; discovery and JWKS answer CORS preflights from any origin.
+// every route; discovery and JWKS answer CORS preflights from any origin,
+// allowing the request headers asked for: a browser GET carrying one of
+// its own (an OIDC library's X-Requested-With, a Cache-Control) is dropped
+// unless its preflight's answer names it, and these documents are public.
 func TestEveryWorkspaceRoute(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	for _, tc := range []struct{ method, path string }{
@@ -314,9 +317,13 @@ func TestEveryWorkspaceRoute(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodOptions, n.Base+path, nil)
 			req.Header.Set("Origin", "https://spa.example")
 			req.Header.Set("Access-Control-Request-Method", "GET")
+			req.Header.Set("Access-Control-Request-Headers", "x-requested-with,cache-control")
 			r := do(t, req)
 			if r.Status/100 != 2 || r.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "GET") {
 				t.Fatalf("%d, Allow-Origin %q, Allow-Methods %q", r.Status, r.Header.Get("Access-Control-Allow-Origin"), r.Header.Get("Access-Control-Allow-Methods"))
+			}
+			if allowed := strings.ToLower(r.Header.Get("Access-Control-Allow-Headers")); !strings.Contains(allowed, "x-requested-with") || !strings.Contains(allowed, "cache-control") {
+				t.Fatalf("Allow-Headers %q; want the requested x-requested-with and cache-control", allowed)
 			}
 		})
 	}

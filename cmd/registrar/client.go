@@ -31,7 +31,7 @@ func newClientCmd() *cobra.Command {
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
 	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
 	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
-	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onStore(runClientDelete)}
+	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runClientDelete)}
 	cmd.AddCommand(create, list, get, del)
 	return cmd
 }
@@ -95,6 +95,9 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 		if !slices.Contains([]string{client.GrantClientCredentials, client.GrantAuthorizationCode, client.GrantRefreshToken}, g) {
 			errs = append(errs, fmt.Errorf("--grant-type: %q is not one of client_credentials, authorization_code, refresh_token", g))
 		}
+	}
+	if md.LacksRedirectURIs() {
+		errs = append(errs, errors.New("--redirect-uri: required with --grant-type authorization_code, where the client receives its codes"))
 	}
 	if method == client.AuthNone && slices.Contains(md.GrantTypes, client.GrantClientCredentials) {
 		errs = append(errs, errors.New("--auth-method none: public clients cannot use client_credentials"))

@@ -24,7 +24,7 @@ func newIATCmd() *cobra.Command {
 	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
 	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
-	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onStore(runIATRevoke)}
+	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runIATRevoke)}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

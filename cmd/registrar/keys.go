@@ -24,7 +24,7 @@ func newKeysCmd() *cobra.Command {
 		Short: "Add a new key per algorithm, published at once, signing after the JWKS max-age; " +
 			"old keys stay published until their tokens expire",
 		Args: cobra.NoArgs,
-		RunE: onStore(runKeysRotate),
+		RunE: onExistingWorkspace(runKeysRotate),
 	}
 	list := &cobra.Command{Use: "list", Short: "List published keys", Args: cobra.NoArgs, RunE: runKeysList}
 	cmd.AddCommand(rotate, list)

@@ -151,6 +151,62 @@ func onStore(fn func(cmd *cobra.Command, args []string, env *server.Env, ws stri
 	}
 }
 
+// wrongStoreHint ends the refusals of onExistingWorkspace: a store that
+// lacks the workspace is most often not the server's store at all.
+const wrongStoreHint = "is this the server's store? Run the command in the server's folder, " +
+	"or give it the server's --db (REGISTRAR_DB), --config and --master-key-file; nothing was changed"
+
+// onExistingWorkspace wraps a subcommand that changes what a workspace
+// already holds (rotates its keys, deletes or revokes a record, sets a
+// password). Unlike onStore it provisions nothing: run in the wrong folder
+// or on another --db, provisioning would create a store, a master key and
+// the workspace with fresh keys, and the command would act on those. It
+// refuses instead, having created nothing, when the store or the
+// workspace is not there, or the master key file is not where it looks
+// (keys rotated in under a new master key would be sealed under a key no
+// server has).
+func onExistingWorkspace(fn func(cmd *cobra.Command, args []string, env *server.Env, ws string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		ws, _ := cmd.Flags().GetString("workspace")
+		cfg, st, err := openReadOnly(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		found := false
+		if st != nil {
+			_, err = st.WorkspaceByName(ctx, ws)
+			st.Close()
+			if found = err == nil; err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		if !found {
+			// A name neither default nor declared reads as it does in the
+			// listings; a name the server would have made means this is
+			// not the server's store.
+			if err := configuredWorkspace(cfg, ws); err != nil {
+				return err
+			}
+			if st == nil {
+				return fail("no store at %s: %s", redactDSN(cfg.DB), wrongStoreHint)
+			}
+			return fail("workspace %q is not in the store %s: %s", ws, redactDSN(cfg.DB), wrongStoreHint)
+		}
+		if cfg.MasterKey == "" {
+			if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
+				return fail("master key file %s does not exist: %s", cfg.MasterKeyFile, wrongStoreHint)
+			}
+		}
+		env, err := server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg))
+		if err != nil {
+			return err
+		}
+		defer env.Close()
+		return fn(cmd, args, env, ws)
+	}
+}
+
 // existingWorkspace loads ws or explains that it must be declared.
 func existingWorkspace(ctx context.Context, env *server.Env, name string) (workspace.Workspace, error) {
 	ws, err := env.Store.WorkspaceByName(ctx, name)

@@ -34,8 +34,8 @@ func newUserCmd() *cobra.Command {
 	add.Flags().String("family-name", "", "family name")
 	add.Flags().Bool("password-stdin", false, "read the password from standard input (for scripts)")
 	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs, RunE: runUserList}
-	del := &cobra.Command{Use: "delete USERNAME", Short: "Delete a user with their sessions, consents and tokens", Args: cobra.ExactArgs(1), RunE: onStore(runUserDelete)}
-	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password", Args: cobra.ExactArgs(1), RunE: onStore(runUserPasswd)}
+	del := &cobra.Command{Use: "delete USERNAME", Short: "Delete a user with their sessions, consents and tokens", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserDelete)}
+	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserPasswd)}
 	passwd.Flags().Bool("password-stdin", false, "read the password from standard input")
 	cmd.AddCommand(add, list, del, passwd)
 	return cmd

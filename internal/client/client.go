@@ -130,6 +130,14 @@ type Metadata struct {
 	IDTokenLifetime      int64 `json:"id_token_lifetime,omitempty"`
 }
 
+// LacksRedirectURIs reports a client of a redirect-based grant
+// (authorization_code) with no redirect URI to receive its codes at: RFC
+// 7591 §5 and OIDC Registration §2 make them required, and the client
+// could never complete a flow. DCR and the CLI both refuse it.
+func (m Metadata) LacksRedirectURIs() bool {
+	return slices.Contains(m.GrantTypes, GrantAuthorizationCode) && len(m.RedirectURIs) == 0
+}
+
 // AuthMethod returns the registered token endpoint auth method with the
 // RFC 7591 §2 default applied.
 func (m Metadata) AuthMethod() string {

@@ -14,8 +14,7 @@ import (
 var dangerousSchemes = []string{"javascript", "data", "file", "vbscript", "about", "blob", "filesystem"}
 
 func checkRedirectURIs(md *Metadata, p Policy) error {
-	// RFC 7591 §5 / OIDC Registration §2: redirect-based grants need them.
-	if slices.Contains(md.GrantTypes, GrantAuthorizationCode) && len(md.RedirectURIs) == 0 {
+	if md.LacksRedirectURIs() {
 		return oautherr.InvalidRedirect("redirect_uris: required for the authorization_code grant")
 	}
 	return checkURIList("redirect_uris", md.RedirectURIs, md.ApplicationType, p, oautherr.InvalidRedirect)

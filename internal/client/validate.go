@@ -180,7 +180,7 @@ func checkScope(md *Metadata, p Policy) error {
 	}
 	seen := map[string]bool{}
 	for _, sc := range strings.Split(md.Scope, " ") {
-		if sc == "" || !validScopeToken(sc) {
+		if !ValidScopeToken(sc) {
 			return metaErr("scope: must be scope tokens separated by single spaces (RFC 6749 §3.3)")
 		}
 		if !slices.Contains(p.Scopes, sc) {
@@ -194,14 +194,16 @@ func checkScope(md *Metadata, p Policy) error {
 	return nil
 }
 
-// validScopeToken: RFC 6749 §3.3 NQCHAR = %x21 / %x23-5B / %x5D-7E.
-func validScopeToken(sc string) bool {
+// ValidScopeToken reports whether sc is an RFC 6749 §3.3 scope-token:
+// 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E (printable ASCII but space,
+// '"' and '\'). Registration and the token endpoint check scopes with it.
+func ValidScopeToken(sc string) bool {
 	for i := 0; i < len(sc); i++ {
 		if c := sc[i]; c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
 			return false
 		}
 	}
-	return true
+	return sc != ""
 }
 
 // checkDisplay bounds human-readable strings and refuses control

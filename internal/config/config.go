@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -43,6 +42,9 @@ type Config struct {
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies httpapi.Proxies
+	// baseURLFromListen: Load made BaseURL from Listen, as none was set,
+	// so a bad listen is not reported a second time as a bad base_url.
+	baseURLFromListen bool
 	// badKeyRefresh keeps a key_refresh from a flag or the environment
 	// that is not a duration, for Validate to name as such.
 	badKeyRefresh string
@@ -71,59 +73,18 @@ type Workspace struct {
 
 // UnmarshalYAML reads `name` and the settings keys from one mapping, on top
 // of the default settings, rejecting unknown keys so a typo is reported.
+// Its errors are yaml.v3's, on the file's lines, so that loadFile names
+// their keys as it does at the top level and every entry is reported.
 func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
-	var head struct {
-		Name string `yaml:"name"`
-	}
-	if err := node.Decode(&head); err != nil {
-		return err
-	}
 	settings := struct {
 		Name               string `yaml:"name"`
 		workspace.Settings `yaml:",inline"`
 	}{Settings: workspace.DefaultSettings()}
 	if err := decodeStrict(node, &settings); err != nil {
-		return fmt.Errorf("workspace %q: %w", head.Name, readableYAMLError(err, true))
+		return err
 	}
-	w.Name, w.Settings = head.Name, settings.Settings
+	w.Name, w.Settings = settings.Name, settings.Settings
 	return nil
-}
-
-// unknownFieldRE matches yaml.v3's unknown-key message, whose tail is a Go
-// struct type no user should have to read.
-var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type .*`)
-
-// lineRE matches the line prefix yaml.v3 puts on each message.
-var lineRE = regexp.MustCompile(`^line \d+: `)
-
-// readableYAMLError rewrites yaml.v3 messages for people editing YAML.
-// Inside a workspace entry the line numbers would be wrong (decodeStrict
-// re-encodes the entry), so relativeLines drops them.
-func readableYAMLError(err error, relativeLines bool) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	msgs := make([]string, len(te.Errors))
-	for i, m := range te.Errors {
-		msgs[i] = unknownFieldRE.ReplaceAllString(m, "unknown setting $1")
-		if relativeLines {
-			msgs[i] = lineRE.ReplaceAllString(msgs[i], "")
-		}
-	}
-	return errors.New(strings.Join(msgs, "; "))
-}
-
-// decodeStrict re-encodes node and decodes it with KnownFields, because
-// yaml.Node.Decode has no strict mode of its own.
-func decodeStrict(node *yaml.Node, v any) error {
-	raw, err := yaml.Marshal(node)
-	if err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	return dec.Decode(v)
 }
 
 // Default returns the configuration of `registrar serve` with nothing set.
@@ -195,7 +156,7 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 		}
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + defaultHost(cfg.Listen)
+		cfg.BaseURL, cfg.baseURLFromListen = "http://"+defaultHost(cfg.Listen), true
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if err := cfg.Validate(); err != nil {
@@ -213,7 +174,11 @@ func loadFile(cfg *Config, path string) error {
 	dec.KnownFields(true)
 	// An empty file is no settings, not an error.
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config file %s: %w", path, readableYAMLError(err, false))
+		// The tree the messages are about, to name their keys; it parsed
+		// once already, so a second parse fails only where the first did.
+		var doc yaml.Node
+		yaml.Unmarshal(raw, &doc)
+		return fmt.Errorf("config file %s: %w", path, readableYAMLError(err, &doc))
 	}
 	return nil
 }
@@ -235,13 +200,14 @@ func defaultHost(listen string) string {
 // to check, it keeps: see Proxies.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	_, _, listenErr := net.SplitHostPort(c.Listen)
+	if listenErr != nil {
 		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), c.DB))
 	}
-	if err := validateBaseURL(c.BaseURL); err != nil {
+	if err := validateBaseURL(c.BaseURL); err != nil && !(listenErr != nil && c.baseURLFromListen) {
 		errs = append(errs, fmt.Errorf("%s: %w", c.key("base_url"), err))
 	}
 	if c.MasterKey == "" && c.MasterKeyFile == "" {
@@ -256,7 +222,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %q is not one of text, json", c.key("log_format"), c.LogFormat))
 	}
 	if c.badKeyRefresh != "" {
-		errs = append(errs, fmt.Errorf("%s: %q is not a duration (e.g. 500ms, 30s, 1m)", c.key("key_refresh"), c.badKeyRefresh))
+		errs = append(errs, fmt.Errorf("%s: %q is not a duration %s", c.key("key_refresh"), c.badKeyRefresh, durationExamples))
 	} else if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
 		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
 	}

@@ -60,6 +60,12 @@ func TestLoadRejects(t *testing.T) {
 		{"jwks max-age of zero", nil, "workspaces:\n  - name: a\n    jwks_max_age: 0\n", "jwks_max_age"},
 		{"reserved workspace name", nil, "workspaces:\n  - name: admin\n", "workspaces[0].name"},
 		{"duplicate workspace", nil, "workspaces:\n  - name: a\n  - name: a\n", "declared twice"},
+		{"scope with a space", nil, "workspaces:\n  - name: a\n    scopes: [openid, \"bad scope\"]\n", `workspaces[0] (a).scopes: "bad scope" is not a scope token`},
+		{"scope with a quote", nil, "workspaces:\n  - name: a\n    scopes: [openid, 'quo\"te']\n", `workspaces[0] (a).scopes: "quo\"te" is not a scope token`},
+		{"scope with a backslash", nil, "workspaces:\n  - name: a\n    scopes: ['back\\slash']\n", `workspaces[0] (a).scopes: "back\\slash" is not a scope token`},
+		{"empty scope", nil, "workspaces:\n  - name: a\n    scopes: [openid, '']\n", `workspaces[0] (a).scopes: "" is not a scope token`},
+		{"scope listed twice", nil, "workspaces:\n  - name: a\n    scopes: [openid, dcr, openid]\n", `workspaces[0] (a).scopes: "openid" is listed twice`},
+		{"registration scope with a space", nil, "workspaces:\n  - name: a\n    registration:\n      scope: d cr\n", `workspaces[0] (a).registration.scope: "d cr" is not a scope token`},
 		{"host name as trusted proxy", nil, "trusted_proxies: [10.0.0.0/8, proxy.internal]\n", "trusted_proxies"},
 	}
 	for _, tc := range cases {
@@ -113,8 +119,8 @@ func TestErrorsNameWhatTheUserTyped(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "r.yaml")
 	os.WriteFile(file, []byte("workspaces:\n  - name: w\n    access_tokn_ttl: 5\n"), 0o600)
 	_, err = Load(Source{"config": file}, env(nil))
-	if err == nil || !strings.Contains(err.Error(), "unknown setting access_tokn_ttl") || strings.Contains(err.Error(), "struct") {
-		t.Errorf("unknown workspace key: %v; want 'unknown setting access_tokn_ttl' without a Go type", err)
+	if err == nil || !strings.Contains(err.Error(), "access_tokn_ttl: unknown setting") || strings.Contains(err.Error(), "struct") {
+		t.Errorf("unknown workspace key: %v; want 'access_tokn_ttl: unknown setting' without a Go type", err)
 	}
 }
 
@@ -132,5 +138,76 @@ func TestLoadParsesTrustedProxies(t *testing.T) {
 	}
 	if cfg, _ := Load(nil, env(nil)); len(cfg.Proxies()) != 0 {
 		t.Errorf("no proxies configured, yet Proxies() = %v", cfg.Proxies())
+	}
+}
+
+// TestYAMLTypeErrorsNameTheKey: a value of the wrong type names its key,
+// as a path into the file, and its line, and says in words what the key
+// takes; inside a workspace too, whose entry is decoded on its own, and for
+// every entry at once.
+func TestYAMLTypeErrorsNameTheKey(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"number as duration", "listen: 127.0.0.1:1\nkey_refresh: 30\n",
+			[]string{`line 2: key_refresh: "30" is not a duration (e.g. 500ms, 30s, 1m)`}},
+		{"word as duration", "key_refresh: soon\n",
+			[]string{`line 1: key_refresh: "soon" is not a duration (e.g. 500ms, 30s, 1m)`}},
+		{"list as string", "log_level: [debug]\n",
+			[]string{`line 1: log_level: a list is not a string`}},
+		{"string as list", "trusted_proxies: 10.0.0.1\n",
+			[]string{`line 1: trusted_proxies: "10.0.0.1" is not a list`}},
+		{"word as seconds in a workspace", "workspaces:\n  - name: p\n    access_token_ttl: abc\n",
+			[]string{`line 3: workspaces[0] (p).access_token_ttl: "abc" is not a whole number`}},
+		{"long value shown whole", "workspaces:\n  - name: p\n    refresh_token_ttl: thirty days\n",
+			[]string{`line 3: workspaces[0] (p).refresh_token_ttl: "thirty days" is not a whole number`}},
+		{"nested in registration", "workspaces:\n  - name: p\n    registration:\n      enabled: maybe\n",
+			[]string{`line 4: workspaces[0] (p).registration.enabled: "maybe" is not true or false`}},
+		{"item of a flow list", "workspaces:\n  - name: p\n    scopes: [openid, {a: b}]\n",
+			[]string{`line 3: workspaces[0] (p).scopes[1]: a mapping is not a string`}},
+		{"entry that is not a mapping", "workspaces:\n  - partners\n",
+			[]string{`line 2: workspaces[0]: "partners" is not a mapping`}},
+		{"unknown key in a workspace", "workspaces:\n  - name: w\n    access_tokn_ttl: 5\n",
+			[]string{`line 3: workspaces[0] (w).access_tokn_ttl: unknown setting`}},
+		{"every workspace, lines past blanks and comments",
+			"workspaces:\n  - name: a\n    id_token_ttl: 1h\n\n  # b\n  - name: b\n    jwks_max_age: [60]\nkey_refresh: 1\n",
+			[]string{
+				`line 3: workspaces[0] (a).id_token_ttl: "1h" is not a whole number`,
+				`line 7: workspaces[1] (b).jwks_max_age: a list is not a whole number`,
+				`line 8: key_refresh: "1" is not a duration`,
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "c.yaml")
+			os.WriteFile(file, []byte(tc.yaml), 0o600)
+			_, err := Load(Source{"config": file}, env(nil))
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v\nwant it to contain %s", err, want)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), "struct") {
+				t.Errorf("err = %v; names a Go type", err)
+			}
+		})
+	}
+}
+
+// TestBadListenAloneIsReported: base_url, when not set, is made from
+// listen; a bad listen is one mistake, reported once, not again as a bad
+// base_url. A base_url the user set is still checked on its own.
+func TestBadListenAloneIsReported(t *testing.T) {
+	for _, listen := range []string{"nope", "8080", "localhost"} {
+		_, err := Load(Source{"listen": listen}, env(nil))
+		if err == nil || !strings.Contains(err.Error(), "--listen") || strings.Contains(err.Error(), "base_url") {
+			t.Errorf("listen %q: %v; want the listen error alone", listen, err)
+		}
+	}
+	_, err := Load(Source{"listen": "nope", "base_url": "http://example.com"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--listen") || !strings.Contains(err.Error(), "base_url (from --base-url)") {
+		t.Errorf("bad listen and a bad base_url given: %v; want both named", err)
 	}
 }

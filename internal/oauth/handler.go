@@ -98,7 +98,7 @@ func (h *Handler) handleJWKS(w http.ResponseWriter, r *http.Request) {
 }
 
 func handlePublicPreflight(w http.ResponseWriter, r *http.Request) {
-	httpapi.CORSAnyOrigin(w)
+	httpapi.CORSPublicPreflight(w, r)
 	w.WriteHeader(http.StatusNoContent)
 }
 

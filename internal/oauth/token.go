@@ -116,7 +116,7 @@ func grantedScope(requested, registered string, workspaceScopes []string) (strin
 	}
 	var granted []string
 	for _, sc := range strings.Split(requested, " ") {
-		if sc == "" || !validScopeToken(sc) {
+		if !client.ValidScopeToken(sc) {
 			return "", oautherr.InvalidScopef("scope %q is malformed", requested)
 		}
 		if !slices.Contains(allowed, sc) || !slices.Contains(workspaceScopes, sc) {
@@ -137,18 +137,6 @@ func filterKnown(scopes, known []string) []string {
 		}
 	}
 	return out
-}
-
-// validScopeToken: RFC 6749 §3.3 scope-token = 1*NQCHAR
-// (%x21 / %x23-5B / %x5D-7E).
-func validScopeToken(sc string) bool {
-	for i := 0; i < len(sc); i++ {
-		c := sc[i]
-		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
-			return false
-		}
-	}
-	return sc != ""
 }
 
 // requestedResources checks RFC 8707 resource parameters of a token

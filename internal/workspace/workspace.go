@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
 )
 
 // DefaultName is the workspace that always exists.
@@ -175,6 +177,10 @@ func (s Settings) Validate() []error {
 	if s.JWKSMaxAge < 1 || s.JWKSMaxAge > maxJWKSMaxAge {
 		errs = append(errs, fmt.Errorf("jwks_max_age: must be between 1 and %d seconds", maxJWKSMaxAge))
 	}
+	errs = append(errs, validateScopes(s.Scopes)...)
+	if s.Registration.Scope != "" && !client.ValidScopeToken(s.Registration.Scope) {
+		errs = append(errs, fmt.Errorf("registration.scope: %q is not a scope token %s", s.Registration.Scope, scopeTokenRule))
+	}
 	if s.Registration.Mode != ModeOpen && s.Registration.Mode != ModeInitialAccessToken {
 		errs = append(errs, fmt.Errorf("registration.mode: %q is not one of open, initial_access_token", s.Registration.Mode))
 	}
@@ -187,6 +193,24 @@ func (s Settings) Validate() []error {
 	for _, sc := range s.Registration.Scopes {
 		if !slices.Contains(s.Scopes, sc) {
 			errs = append(errs, fmt.Errorf("registration.scopes: %q is not among the workspace scopes", sc))
+		}
+	}
+	return errs
+}
+
+// scopeTokenRule says, in an error, what a scope token may hold.
+const scopeTokenRule = `(RFC 6749 §3.3: printable ASCII, no space, '"' or '\')`
+
+// validateScopes: discovery lists the workspace scopes and clients ask
+// for them space-separated, so each must be an RFC 6749 §3.3 scope-token;
+// one listed twice is a slip.
+func validateScopes(scopes []string) []error {
+	var errs []error
+	for i, sc := range scopes {
+		if !client.ValidScopeToken(sc) {
+			errs = append(errs, fmt.Errorf("scopes: %q is not a scope token %s", sc, scopeTokenRule))
+		} else if slices.Contains(scopes[:i], sc) {
+			errs = append(errs, fmt.Errorf("scopes: %q is listed twice", sc))
 		}
 	}
 	return errs

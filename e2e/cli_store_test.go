@@ -1,0 +1,71 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestChangesNeedTheServersStore: the commands that change what a
+// workspace already holds (keys rotate, client delete, iat revoke, user
+// delete, user passwd) have nothing to act on in a store that lacks the
+// workspace. Run in the wrong folder or on another --db they refuse,
+// saying where they looked and that --db may be wrong, and create
+// nothing: no database, no master key file, no workspace whose fresh keys
+// `keys rotate` would then rotate. A store whose master key file is not
+// where they look is refused too: keys rotated in under a new master key
+// would be sealed under a key no server has.
+func TestChangesNeedTheServersStore(t *testing.T) {
+	changes := [][]string{
+		{"keys", "rotate"},
+		{"client", "delete", "c1"},
+		{"iat", "revoke", "i1"},
+		{"user", "delete", "alice"},
+		{"user", "passwd", "alice", "--password-stdin"},
+	}
+	refused := func(t *testing.T, dir string, args []string, want string) {
+		t.Helper()
+		out, err := runIn(t, dir, args...)
+		if err == nil || !strings.Contains(out, want) || !strings.Contains(out, "--db") {
+			t.Fatalf("%s: %v\n%s\nwant a refusal saying %q and naming --db", strings.Join(args, " "), err, out, want)
+		}
+	}
+	t.Run("empty folder", func(t *testing.T) {
+		for _, args := range changes {
+			dir := t.TempDir()
+			refused(t, dir, args, "no store at sqlite:registrar.db")
+			if names := dirEntries(t, dir); len(names) != 0 {
+				t.Fatalf("%s in an empty folder created %v", strings.Join(args, " "), names)
+			}
+		}
+	})
+	t.Run("store without the workspace", func(t *testing.T) {
+		dir := t.TempDir()
+		if out, err := runIn(t, dir, "migrate"); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out)
+		}
+		for _, args := range changes {
+			refused(t, dir, args, `workspace "default" is not in the store sqlite:registrar.db`)
+		}
+		if out, err := runIn(t, dir, "keys", "list", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+			t.Fatalf("keys list after the refusals: %v\n%s; want no workspace keys made", err, out)
+		}
+	})
+	t.Run("master key file elsewhere", func(t *testing.T) {
+		n := startNode(t, nodeOpts{})
+		out, err := n.cli("keys", "rotate", "--master-key-file", "elsewhere.key")
+		if err == nil || !strings.Contains(out, "master key file elsewhere.key does not exist") {
+			t.Fatalf("keys rotate with a missing master key file: %v\n%s", err, out)
+		}
+		if _, err := os.Stat(filepath.Join(n.Dir, "elsewhere.key")); err == nil {
+			t.Fatal("the refused rotation created a master key file")
+		}
+		if text := n.mustCLI("keys", "list"); strings.Count(text, "active") != 3 || strings.Contains(text, "next") {
+			t.Fatalf("keys after the refused rotation:\n%s", text)
+		}
+		if out := n.mustCLI("keys", "rotate"); !strings.Contains(out, "published now") {
+			t.Fatalf("keys rotate on the server's store: %s", out)
+		}
+	})
+}
