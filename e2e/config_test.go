@@ -181,6 +181,14 @@ func TestClientCLI(t *testing.T) {
 	if out, err := n.cli("client", "create", "--grant-type", "authorization_code", "--json"); err == nil || !strings.Contains(out, "--redirect-uri: required") {
 		t.Errorf("client create of a code-flow client without --redirect-uri: %v\n%s", err, out)
 	}
+	// Nor may an operator register a redirect URI no authorization server
+	// should send a code to (RFC 6749 §3.1.2, RFC 9700 §2.1).
+	for _, uri := range []string{"javascript:alert(1)", "https://app.example/cb#frag", "/relative/cb", "https://*.example/cb"} {
+		out, err := n.cli("client", "create", "--grant-type", "authorization_code", "--redirect-uri", uri, "--json")
+		if err == nil || !strings.Contains(out, "--redirect-uri:") {
+			t.Errorf("client create with redirect URI %q: %v\n%s", uri, err, out)
+		}
+	}
 	if _, err := n.cli("client", "create", "--workspace", "nope", "--json"); err == nil {
 		t.Error("client create in an unknown workspace succeeded")
 	}

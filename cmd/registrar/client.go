@@ -96,6 +96,11 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 			errs = append(errs, fmt.Errorf("--grant-type: %q is not one of client_credentials, authorization_code, refresh_token", g))
 		}
 	}
+	for _, uri := range md.RedirectURIs {
+		if err := client.CheckRedirectSyntax(uri); err != nil {
+			errs = append(errs, fmt.Errorf("--redirect-uri: %v", err))
+		}
+	}
 	if md.LacksRedirectURIs() {
 		errs = append(errs, errors.New("--redirect-uri: required with --grant-type authorization_code, where the client receives its codes"))
 	}

@@ -65,6 +65,16 @@ func checkRedirectURI(raw, appType string, p Policy) error {
 	return checkAllowLists(raw, u, p)
 }
 
+// CheckRedirectSyntax applies the rules no redirect URI may break, whoever
+// registers it: absolute, no fragment (RFC 6749 §3.1.2), no wildcard, no
+// script scheme, no user information, a usable port. An operator's client
+// (the CLI) is held to these; the https and loopback rules that stop a
+// stranger's self-registered client are the workspace policy's.
+func CheckRedirectSyntax(raw string) error {
+	_, err := parseRedirectURI(raw)
+	return err
+}
+
 // parseRedirectURI applies the rules every scheme shares.
 func parseRedirectURI(raw string) (*url.URL, error) {
 	if raw == "" || len(raw) > maxURILen {
