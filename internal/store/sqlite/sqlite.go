@@ -53,7 +53,7 @@ func unavailable(err error) bool {
 // file beside the writer, and warns on log when it cannot.
 func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+		"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err

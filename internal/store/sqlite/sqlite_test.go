@@ -224,3 +224,68 @@ func TestClientReadsSeeOtherProcessesWrites(t *testing.T) {
 		t.Fatalf("after another connection's delete: %v", err)
 	}
 }
+
+// TestLockedFileIsUnavailableAndWritersDoNotPileUp: while another process
+// holds the write lock, a write fails as ErrUnavailable once busy_timeout
+// passes (a 503 for the server, not a 500), and the group commit's queue
+// does not make later writers wait a budget each: they are answered with
+// the first batch's failure. Nothing they tried is stored.
+func TestLockedFileIsUnavailableAndWritersDoNotPileUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	s, err := Open(context.Background(), path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+
+	err = s.AddAuditEvent(context.Background(), store.AuditEvent{Workspace: "w", ID: "e1", At: time.Now(), Action: "register", Outcome: "denied"})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("a write while another process holds the lock: %v; want ErrUnavailable", err)
+	}
+
+	const writers = 40
+	start := time.Now()
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			ctx := context.Background()
+			if i%2 == 0 { // half of them give up early, as a request past its budget does
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Second)
+				defer cancel()
+			}
+			errs <- s.CreateToken(ctx, store.Token{Workspace: "w", ID: fmt.Sprintf("t%d", i), Kind: store.KindAccess,
+				Format: store.FormatOpaque, Hash: []byte(fmt.Sprintf("h%d", i)), ClientID: "c", Subject: "s",
+				IssuedAt: start, ExpiresAt: start.Add(time.Hour)})
+		}()
+	}
+	for range writers {
+		if err := <-errs; err == nil {
+			t.Error("a write succeeded while the file was locked")
+		}
+	}
+	if waited := time.Since(start); waited > sqlstore.BatchBudget {
+		t.Errorf("the last of %d writers was answered after %v; one batch's budget is %v", writers, waited, sqlstore.BatchBudget)
+	}
+
+	if _, err := lock.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range writers {
+		if _, err := s.TokenByID(context.Background(), "w", fmt.Sprintf("t%d", i)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("token t%d of a refused write: %v", i, err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
 // Group commit. Writers on hot paths (registrations, opaque tokens) hand
@@ -26,8 +28,15 @@ import (
 // maxBatch bounds how many writes share one commit.
 const maxBatch = 128
 
+// batchFunc is one write of a batch. It must use the ctx it is given, the
+// batch's, not its caller's: a caller whose deadline passes mid-statement
+// would otherwise fail the shared transaction (pgx closes the connection)
+// and with it every other writer of the batch.
+type batchFunc func(ctx context.Context, tx *sql.Tx) error
+
 type batchOp struct {
-	fn   func(tx *sql.Tx) error
+	ctx  context.Context // the caller's: a write whose caller gave up before it ran is skipped
+	fn   batchFunc
 	done chan error
 }
 
@@ -47,8 +56,8 @@ func (s *Store) stopBatcher() {
 }
 
 // batched runs fn in the next shared transaction and waits for the commit.
-func (s *Store) batched(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	op := batchOp{fn: fn, done: make(chan error, 1)}
+func (s *Store) batched(ctx context.Context, fn batchFunc) error {
+	op := batchOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.batch <- op:
 	case <-s.quit:
@@ -56,8 +65,9 @@ func (s *Store) batched(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	// Once queued the write will run; wait for its outcome even if the
-	// caller gives up, so nothing is reported that did not happen.
+	// Once queued the write runs, unless its caller has given up by then
+	// (commitBatch skips it); wait for the outcome either way, so nothing
+	// is reported that did not happen.
 	return <-op.done
 }
 
@@ -85,25 +95,32 @@ func (s *Store) runBatches() {
 	}
 }
 
-func (s *Store) failQueued() {
+func (s *Store) failQueued() { s.failQueuedWith(errClosed) }
+
+// failQueuedWith answers every write queued now with err.
+func (s *Store) failQueuedWith(err error) {
 	for {
 		select {
 		case op := <-s.batch:
-			op.done <- errClosed
+			op.done <- err
 		default:
 			return
 		}
 	}
 }
 
-// batchBudget bounds one batch. Its writers wait for its outcome whatever
+// BatchBudget bounds one batch. Its writers wait for its outcome whatever
 // their own deadlines, so it is kept under the server's request budget:
 // a database that hangs, or a SQLite file another process keeps locked,
 // then costs them a 503 in about that time, not a wait past shutdown.
-const batchBudget = 8 * time.Second
+const BatchBudget = 8 * time.Second
 
 func (s *Store) commitBatch(ops []batchOp) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchBudget)
+	ops = skipAbandoned(ops)
+	if len(ops) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BatchBudget)
 	defer cancel()
 	results, err := s.tryBatch(ctx, ops, false)
 	if errors.Is(err, errPieceFailed) {
@@ -113,7 +130,7 @@ func (s *Store) commitBatch(ops []batchOp) {
 		// A serialization failure aborts the whole batch; run each write
 		// on its own, with the usual retries.
 		for i, op := range ops {
-			results[i] = s.tx(ctx, op.fn)
+			results[i] = s.tx(ctx, func(tx *sql.Tx) error { return op.fn(ctx, tx) })
 		}
 		err = nil
 	}
@@ -124,6 +141,26 @@ func (s *Store) commitBatch(ops []batchOp) {
 			op.done <- results[i]
 		}
 	}
+	if errors.Is(err, store.ErrUnavailable) {
+		// The writes queued meanwhile would each wait a whole budget for
+		// the same answer: a database that hangs would keep writers
+		// waiting long past their deadlines and the shutdown drain.
+		s.failQueuedWith(err)
+	}
+}
+
+// skipAbandoned answers, without running them, the writes whose callers
+// gave up while they were queued, and returns the others.
+func skipAbandoned(ops []batchOp) []batchOp {
+	live := ops[:0]
+	for _, op := range ops {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err
+			continue
+		}
+		live = append(live, op)
+	}
+	return live
 }
 
 // errPieceFailed: a piece of a batch run without savepoints failed, so
@@ -149,7 +186,7 @@ func (s *Store) tryBatch(ctx context.Context, ops []batchOp, savepoints bool) ([
 			}
 			continue
 		}
-		if results[i] = op.fn(tx); results[i] != nil {
+		if results[i] = op.fn(ctx, tx); results[i] != nil {
 			tx.Rollback()
 			if len(ops) == 1 {
 				return results, nil
@@ -166,7 +203,7 @@ func (s *Store) runInSavepoint(ctx context.Context, tx *sql.Tx, op batchOp) (opE
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return nil, err
 	}
-	if opErr = op.fn(tx); opErr != nil {
+	if opErr = op.fn(ctx, tx); opErr != nil {
 		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 			return opErr, err
 		}

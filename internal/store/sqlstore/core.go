@@ -326,7 +326,7 @@ const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, 
 // CreateToken goes through the group commit: opaque tokens are written on
 // every token request.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
-	return s.batched(ctx, func(tx *sql.Tx) error { return s.insertToken(ctx, tx, t, "") })
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertToken(ctx, tx, t, "") })
 }
 
 // insertTokens inserts the tokens of one grant in tx.

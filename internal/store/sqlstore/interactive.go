@@ -104,7 +104,7 @@ func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
 	if err != nil {
 		return err
 	}
-	return s.batched(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt))
 		return err
@@ -142,7 +142,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	if err != nil {
 		return err
 	}
-	return s.batched(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `INSERT INTO auth_codes (`+codeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
 			ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt))
@@ -175,7 +175,7 @@ func (s *Store) AuthCodeByHash(ctx context.Context, ws string, hash []byte) (sto
 // (ErrConflict) from one that is not there (ErrNotFound); a redemption
 // that succeeds reads nothing back inside the write transaction.
 func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []store.Token) error {
-	return s.batched(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
 		if err != nil {
 			return err
@@ -212,7 +212,7 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 // --- refresh rotation ---
 
 func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []store.Token) error {
-	return s.batched(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
 		if err != nil {
 			return err

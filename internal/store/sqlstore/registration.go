@@ -60,7 +60,7 @@ func (s *Store) RevokeInitialAccessToken(ctx context.Context, ws, id string, at 
 // event in one transaction. Each consumption is a single conditional
 // statement, so of concurrent requests exactly one can succeed.
 func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent) error {
-	return s.batched(ctx, func(tx *sql.Tx) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.consume(ctx, tx, c.Workspace, use); err != nil {
 			return err
 		}
