@@ -43,17 +43,34 @@ func WritePublicJSON(w http.ResponseWriter, body []byte, maxAge int) {
 	w.Write(body)
 }
 
-// WriteError is the only place errors are written. A protocol error renders
-// as its RFC JSON; a store outage becomes 503 so clients retry; anything
-// else is our fault: 500 with a generic description, the cause only logged.
+// WriteError is the only place errors are written as JSON. A protocol
+// error renders as its RFC JSON; see ErrorResponse for the rest.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	oe := ErrorResponse(w, r, err)
+	if oe == nil {
+		return
+	}
+	// RFC 6750 §3: a bearer challenge goes with a 401, and with the 403
+	// of insufficient_scope too.
+	if (oe.Status == http.StatusUnauthorized || oe.Status == http.StatusForbidden) && oe.Challenge != "" {
+		w.Header().Set("WWW-Authenticate", oe.Challenge)
+	}
+	WriteJSON(w, oe.Status, oe.Body())
+}
+
+// ErrorResponse decides how err is answered, for JSON (WriteError) and
+// HTML pages alike, and logs it: a protocol error as itself; a store outage
+// as 503 with Retry-After, so clients retry; anything else is our fault,
+// 500 with a generic description, the cause only logged. It returns nil
+// when the client has gone: nothing is worth writing then, and the status
+// is recorded as 499.
+func ErrorResponse(w http.ResponseWriter, r *http.Request, err error) *oautherr.Error {
 	if clientLeft(r, err) {
-		// No one reads this answer: it is neither our failure nor worth an
-		// error line. 499 (nginx's "client closed request") keeps it apart
-		// in the metrics.
+		// Neither our failure nor worth an error line; 499 (nginx's
+		// "client closed request") keeps it apart in the metrics.
 		Logger(r.Context()).Info("client closed the request", "cause", err.Error())
 		w.WriteHeader(StatusClientClosedRequest)
-		return
+		return nil
 	}
 	var oe *oautherr.Error
 	switch {
@@ -67,12 +84,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		oe = oautherr.New(oautherr.ServerError, "internal error").WithCause(err)
 	}
 	logError(r, oe)
-	// RFC 6750 §3: a bearer challenge goes with a 401, and with the 403
-	// of insufficient_scope too.
-	if (oe.Status == http.StatusUnauthorized || oe.Status == http.StatusForbidden) && oe.Challenge != "" {
-		w.Header().Set("WWW-Authenticate", oe.Challenge)
-	}
-	WriteJSON(w, oe.Status, oe.Body())
+	return oe
 }
 
 // StatusClientClosedRequest is recorded when the client hung up before

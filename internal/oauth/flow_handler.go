@@ -42,12 +42,18 @@ func (h *Handler) flowRoutes(mux *http.ServeMux) {
 // pageError shows err as an HTML page: used where the client's redirect
 // URI is not (yet) trusted, and for our own forms.
 func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace.Workspace, err error) {
-	var oe *oautherr.Error
-	if !errors.As(err, &oe) {
-		httpapi.Logger(r.Context()).Error("browser flow", "err", err)
-		oe = oautherr.New(oautherr.ServerError, "Something went wrong on our side. Try again in a moment.")
+	oe := httpapi.ErrorResponse(w, r, err)
+	if oe == nil {
+		return // the browser has gone
 	}
-	page := web.ErrorPage{Heading: "This request cannot continue", Message: oe.Description, Code: oe.Code}
+	message := oe.Description
+	switch oe.Code {
+	case oautherr.ServerError:
+		message = "Something went wrong on our side. Try again in a moment."
+	case oautherr.TemporarilyUnavailable:
+		message = "The service is briefly unavailable. Try again in a moment."
+	}
+	page := web.ErrorPage{Heading: "This request cannot continue", Message: message, Code: oe.Code}
 	if rerr := h.Service.Flow.Pages.Render(w, oe.Status, "error", "Error", h.Service.Issuer(ws), page); rerr != nil {
 		httpapi.WriteError(w, r, err)
 	}

@@ -1,0 +1,50 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/web"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// A browser page classifies failures as the JSON endpoints do: a store
+// outage is a 503 to retry, not our 500, and a browser that has gone gets
+// nothing (499 for the metrics).
+func TestPageErrorClassifiesOutagesAndHangUps(t *testing.T) {
+	pages, err := web.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Service: &Service{BaseURL: "http://127.0.0.1:1", Flow: &Flow{Pages: pages}}}
+	ws := workspace.Workspace{Name: "default"}
+
+	for cause, want := range map[error]int{
+		fmt.Errorf("reading session: %w", store.ErrUnavailable): http.StatusServiceUnavailable,
+		context.DeadlineExceeded:                               http.StatusServiceUnavailable,
+		errors.New("a bug of ours"):                            http.StatusInternalServerError,
+	} {
+		w := httptest.NewRecorder()
+		h.pageError(w, httptest.NewRequest(http.MethodPost, "/default/login", nil), ws, cause)
+		if w.Code != want || !strings.Contains(w.Body.String(), "Try again") {
+			t.Errorf("%v: %d %s; want %d and a page that says to try again", cause, w.Code, w.Body, want)
+		}
+		if want == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			t.Errorf("%v: 503 without Retry-After", cause)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := httptest.NewRecorder()
+	h.pageError(w, httptest.NewRequest(http.MethodPost, "/default/login", nil).WithContext(ctx), ws, ctx.Err())
+	if w.Code != 499 || w.Body.Len() != 0 {
+		t.Errorf("a browser that hung up: %d %q; want 499 and no page", w.Code, w.Body)
+	}
+}
