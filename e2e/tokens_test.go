@@ -253,6 +253,20 @@ func (w *tokenWorld) testRevocationRefuses(t *testing.T) {
 			}
 		})
 	}
+	// The same for an opaque token, which is found by its hash together
+	// with the caller: another client's must be refused, not ignored.
+	t.Run("another client, opaque", func(t *testing.T) {
+		opaque := w.token(t, w.op)
+		other := cred{ws: "opaque"}
+		other.id, other.secret = w.n.with(t).createClient("opaque", "--grant-type", "client_credentials", "--scope", "profile")
+		r := w.revoke(t, other, url.Values{"token": {opaque}})
+		if m := r.JSON(t); r.Status != 400 || m["error"] != "unauthorized_client" {
+			t.Fatalf("another client revoking an opaque token: %d %s; want 400 unauthorized_client", r.Status, r.Body)
+		}
+		if in := w.introspect(t, w.op, opaque); in["active"] != true {
+			t.Fatal("a refused revocation revoked the opaque token")
+		}
+	})
 }
 
 // A workspace declared with access_token_alg RS256 signs with its own RSA

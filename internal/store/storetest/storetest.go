@@ -480,6 +480,14 @@ func testClientWithTokenByHash(t *testing.T, s store.Store) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("token (-want +got):\n%s", d)
 	}
+	// The join must not filter by client: revocation tells another
+	// client's token (RFC 7009 §2.1: unauthorized_client) from none.
+	theirs := sampleToken("t2", []byte("h2"))
+	theirs.ClientID = "c2"
+	s.CreateToken(ctx, theirs)
+	if c, got, found, err := s.ClientWithTokenByHash(ctx, "w", "c1", []byte("h2")); err != nil || !found || c.ID != "c1" || got.ClientID != "c2" {
+		t.Fatalf("another client's token read with c1: client %s, token %+v, found %v, %v", c.ID, got, found, err)
+	}
 	for _, tc := range []struct {
 		ws   string
 		hash []byte
