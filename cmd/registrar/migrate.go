@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
 func newMigrateCmd() *cobra.Command {
@@ -23,7 +24,7 @@ func newMigrateCmd() *cobra.Command {
 				return err
 			}
 			defer env.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "store %s is migrated\n", redactDSN(cfg.DB))
+			fmt.Fprintf(cmd.OutOrStdout(), "store %s is migrated\n", store.RedactDSN(cfg.DB))
 			return nil
 		},
 	}

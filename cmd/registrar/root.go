@@ -189,9 +189,9 @@ func onExistingWorkspace(fn func(cmd *cobra.Command, args []string, env *server.
 				return err
 			}
 			if st == nil {
-				return fail("no store at %s: %s", redactDSN(cfg.DB), wrongStoreHint)
+				return fail("no store at %s: %s", store.RedactDSN(cfg.DB), wrongStoreHint)
 			}
-			return fail("workspace %q is not in the store %s: %s", ws, redactDSN(cfg.DB), wrongStoreHint)
+			return fail("workspace %q is not in the store %s: %s", ws, store.RedactDSN(cfg.DB), wrongStoreHint)
 		}
 		if cfg.MasterKey == "" {
 			if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {

@@ -15,6 +15,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/server"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -97,7 +98,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if addr := os.Getenv("REGISTRAR_PPROF_LISTEN"); addr != "" {
 		startPprof(log, addr)
 	}
-	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", redactDSN(cfg.DB))
+	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", store.RedactDSN(cfg.DB))
 	srv, err := server.New(env, log)
 	if err != nil {
 		return err

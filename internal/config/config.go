@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -205,7 +206,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
-		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), c.DB))
+		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), store.RedactDSN(c.DB)))
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil && !(listenErr != nil && c.baseURLFromListen) {
 		errs = append(errs, fmt.Errorf("%s: %w", c.key("base_url"), err))

@@ -27,8 +27,8 @@ func TestPageErrorClassifiesOutagesAndHangUps(t *testing.T) {
 
 	for cause, want := range map[error]int{
 		fmt.Errorf("reading session: %w", store.ErrUnavailable): http.StatusServiceUnavailable,
-		context.DeadlineExceeded:                               http.StatusServiceUnavailable,
-		errors.New("a bug of ours"):                            http.StatusInternalServerError,
+		context.DeadlineExceeded:                                http.StatusServiceUnavailable,
+		errors.New("a bug of ours"):                             http.StatusInternalServerError,
 	} {
 		w := httptest.NewRecorder()
 		h.pageError(w, httptest.NewRequest(http.MethodPost, "/default/login", nil), ws, cause)

@@ -31,12 +31,12 @@ func SQLitePath(dsn string) (path string, ok bool) {
 func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error) {
 	if path, ok := SQLitePath(dsn); ok {
 		if path == "" {
-			return nil, fmt.Errorf("db %q: name a file, e.g. sqlite:registrar.db", dsn)
+			return nil, fmt.Errorf("db %q: name a file, e.g. sqlite:registrar.db", store.RedactDSN(dsn))
 		}
 		return sqlite.Open(ctx, path, log)
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return postgres.Open(ctx, dsn)
 	}
-	return nil, fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", dsn)
+	return nil, fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", store.RedactDSN(dsn))
 }

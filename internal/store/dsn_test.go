@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"strings"
@@ -14,9 +14,9 @@ func TestRedactDSNHidesEveryPassword(t *testing.T) {
 		"sqlite:registrar.db":                                        "sqlite:registrar.db",
 		"postgres://app:s3cret@db:port-is-not-a-number/reg?x=%zzbad": "(a DSN that does not parse; not shown)",
 	} {
-		got := redactDSN(dsn)
+		got := RedactDSN(dsn)
 		if got != want || strings.Contains(got, "s3cret") {
-			t.Errorf("redactDSN(%q) = %q, want %q", dsn, got, want)
+			t.Errorf("RedactDSN(%q) = %q, want %q", dsn, got, want)
 		}
 	}
 }

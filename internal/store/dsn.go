@@ -1,0 +1,34 @@
+package store
+
+import (
+	"net/url"
+	"strings"
+)
+
+// RedactDSN hides the passwords of a DSN before it is logged or shown in
+// an error: the user part's and every parameter whose name mentions one
+// (password, sslpassword: both are accepted by pgx). A DSN that does not
+// parse is not shown at all.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(a DSN that does not parse; not shown)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "redacted")
+		}
+	}
+	q := u.Query()
+	redacted := false
+	for key := range q {
+		if strings.Contains(strings.ToLower(key), "password") {
+			q.Set(key, "redacted")
+			redacted = true
+		}
+	}
+	if redacted {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
