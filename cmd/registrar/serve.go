@@ -67,7 +67,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	defer closeWithin(env, log, storeCloseLimit)
+	defer closeWithin(env, log, server.StoreCloseLimit)
 	if env.MasterKeyCreated {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
@@ -103,7 +103,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	return srv.Serve(ctx, ln, 20*time.Second)
+	return srv.Serve(ctx, ln, server.DrainLimit)
 }
 
 // printBootstrap shows the bootstrap client once, on stdout (never in the
@@ -123,11 +123,9 @@ Store the secret now; it is kept only as a hash and cannot be shown again.
 `, boot.Client.Workspace, boot.Client.ID, boot.Secret, boot.Client.Metadata.Scope, baseURL, boot.Client.Workspace)
 }
 
-// storeCloseLimit bounds the wait for the store on the way out: closing
-// waits for queries in progress, and a database that stopped answering
-// would otherwise keep a stopped server alive until it came back.
-const storeCloseLimit = 5 * time.Second
-
+// closeWithin closes the store but waits no longer than limit: closing waits
+// for queries in progress, and a database that stopped answering would
+// otherwise keep a stopped server alive until it came back.
 func closeWithin(env *server.Env, log *slog.Logger, limit time.Duration) {
 	done := make(chan struct{})
 	go func() {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/registrar-dev/registrar/internal/config"
+	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 )
 
 // TestRoutesBuild builds the full router: ServeMux panics on conflicting
@@ -158,4 +159,13 @@ func errorCode(rec *httptest.ResponseRecorder) string {
 	var body map[string]string
 	json.Unmarshal(rec.Body.Bytes(), &body)
 	return body["error"]
+}
+
+// TestTimeLimitsKeepTheirOrder: each limit must end before the one that
+// waits on it, or a hung database holds requests past shutdown.
+func TestTimeLimitsKeepTheirOrder(t *testing.T) {
+	if !(sqlstore.BatchBudget < RequestBudget && RequestBudget < DrainLimit && sqlstore.BatchBudget < StoreCloseLimit) {
+		t.Fatalf("batch %v, request %v, drain %v, store close %v: want batch < request < drain and batch < store close",
+			sqlstore.BatchBudget, RequestBudget, DrainLimit, StoreCloseLimit)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 )
 
 // Server is one Registrar node's HTTP side.
@@ -66,10 +67,18 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	return &Server{env: env, log: log, handler: handler}, nil
 }
 
-// RequestBudget bounds a request's work (httpapi.Deadline). It is shorter
-// than the shutdown drain, so that a request stuck on a database that does
-// not answer ends (503) before shutdown gives up on it.
-const RequestBudget = 10 * time.Second
+// Time limits, which must keep this order: a group-commit batch
+// (sqlstore.BatchBudget) ends within the budget of the requests waiting on
+// it; a request stuck on a database that does not answer ends (503) within
+// the shutdown drain; closing the store then waits for one batch at most.
+const (
+	// RequestBudget bounds a request's work (httpapi.Deadline).
+	RequestBudget = 10 * time.Second
+	// DrainLimit bounds how long SIGTERM waits for requests in flight.
+	DrainLimit = 20 * time.Second
+	// StoreCloseLimit bounds the wait for the store on the way out.
+	StoreCloseLimit = sqlstore.BatchBudget + time.Second
+)
 
 // Handler returns the node's root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
