@@ -90,10 +90,11 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 var errUnknownToken = errors.New("unknown token")
 
 // callerAndToken authenticates a caller of introspection or revocation and
-// finds what its token is (errUnknownToken if nothing). A JWT's signature is checked in
-// memory first, so that when the caller owns the token, as it must for an
-// answer (RFC 7662 §2.1), one read finds both the caller and the token's
-// revocation record: this is introspection's hot path.
+// finds what its token is (errUnknownToken if nothing). A JWT's signature
+// is checked in memory first, so that when the caller owns the token, as it
+// must for an answer (RFC 7662 §2.1), one read finds both the caller and
+// the token's revocation record: this is introspection's hot path. Every
+// path authenticates before it says anything about the token.
 func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (client.Client, tokenInfo, error) {
 	claims, jwtErr := s.jwtClaims(ctx, ws, token)
 	switch {
@@ -105,19 +106,18 @@ func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, cr
 		}
 		info, err := claims.info(rec)
 		return caller, info, err
-	case errors.Is(jwtErr, errNotJWT) && token != "":
+	case errors.Is(jwtErr, errNotJWT) && token != "": // "" is refused below, after authentication
 		// Likewise an opaque access token; a refresh token, rarer here,
 		// is looked up on its own once the access hash found nothing.
-		access := opaqueKinds[0]
-		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, creds.ClientID, s.Hasher.Hash(access.purpose, token))
+		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, creds.ClientID, s.Hasher.Hash(opaqueAccess.purpose, token))
 		caller, err := s.checkCredentials(cl, err, creds)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}
-		if found && rec.Kind == access.kind {
+		if found && rec.Kind == opaqueAccess.kind {
 			return caller, infoFromRecord(rec), nil
 		}
-		info, err := s.lookupOpaqueAs(ctx, ws, token, opaqueKinds[1:])
+		info, err := s.lookupOpaqueAs(ctx, ws, token, []opaqueKind{opaqueRefresh})
 		return caller, info, err
 	}
 	caller, err := s.Authenticate(ctx, ws, creds)
@@ -145,7 +145,7 @@ func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, toke
 	case errors.Is(jwtErr, errNotJWT):
 		return s.lookupOpaque(ctx, ws, token)
 	case jwtErr != nil:
-		return tokenInfo{}, errUnknownToken
+		return tokenInfo{}, jwtErr // errUnknownToken, or the store's failure
 	}
 	// The token's own client is read with its record: a JWT outlives its
 	// client's deletion (which drops every record too), so its signature
@@ -162,15 +162,15 @@ func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, toke
 
 type opaqueKind struct{ purpose, kind string }
 
-// opaqueKinds: an opaque token's keyed hash depends on what it is, so it is
-// looked up as each in turn, the more common first.
-var opaqueKinds = []opaqueKind{
-	{secret.PurposeAccessToken, store.KindAccess},
-	{secret.PurposeRefreshToken, store.KindRefresh},
-}
+// An opaque token's keyed hash depends on what it is, so it is looked up
+// as each kind in turn, the more common first.
+var (
+	opaqueAccess  = opaqueKind{secret.PurposeAccessToken, store.KindAccess}
+	opaqueRefresh = opaqueKind{secret.PurposeRefreshToken, store.KindRefresh}
+)
 
 func (s *Service) lookupOpaque(ctx context.Context, ws workspace.Workspace, token string) (tokenInfo, error) {
-	return s.lookupOpaqueAs(ctx, ws, token, opaqueKinds)
+	return s.lookupOpaqueAs(ctx, ws, token, []opaqueKind{opaqueAccess, opaqueRefresh})
 }
 
 func (s *Service) lookupOpaqueAs(ctx context.Context, ws workspace.Workspace, token string, kinds []opaqueKind) (tokenInfo, error) {
@@ -209,6 +209,11 @@ func (s *Service) jwtClaims(ctx context.Context, ws workspace.Workspace, token s
 		return accessTokenClaims{}, errNotJWT
 	}
 	payload, err := s.Keys.Verify(ctx, ws.Name, token, TypAccessToken)
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		// The keys could not be read (a node with none cached yet): that is
+		// an outage (503), not a bad token (401).
+		return accessTokenClaims{}, err
+	}
 	if err != nil {
 		return accessTokenClaims{}, errUnknownToken
 	}
