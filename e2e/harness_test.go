@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,13 +128,11 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 		o.DB = "sqlite:registrar.db"
 	}
 	n := &node{t: t, Dir: o.Dir, DB: o.DB, Env: baseEnv(), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
-	port := o.Port
-	if port == 0 {
-		port = freePort(t)
-	}
-	n.Port = port
-	n.Base = fmt.Sprintf("http://127.0.0.1:%d", port)
-	args := append([]string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--db", o.DB}, o.Args...)
+	// Port 0 lets the kernel pick while binding: a port found free and
+	// released before serve binds it could be taken meanwhile.
+	n.Port = o.Port
+	n.Base = fmt.Sprintf("http://127.0.0.1:%d", o.Port)
+	args := append([]string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", o.Port), "--db", o.DB}, o.Args...)
 	if o.YAML != "" {
 		if err := os.WriteFile(filepath.Join(o.Dir, "registrar.yaml"), []byte(o.YAML), 0o600); err != nil {
 			t.Fatal(err)
@@ -153,11 +152,38 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 	// shutdown logs included, if the test failed.
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("registrar on port %d, stdout:\n%s\nstderr:\n%s", port, n.Stdout, n.Stderr)
+			t.Logf("registrar on port %d, stdout:\n%s\nstderr:\n%s", n.Port, n.Stdout, n.Stderr)
 		}
 	})
 	t.Cleanup(func() { n.stop() })
+	if o.Port == 0 {
+		n.waitAddress()
+	}
 	return n
+}
+
+var listeningRE = regexp.MustCompile(`Registrar listening on http://127\.0\.0\.1:(\d+)`)
+
+// waitAddress learns the port a node started on port 0 got, from the line
+// serve prints once it is bound. A node that exits first (a refused
+// configuration) keeps port 0; its exit is left for waitReady or stop.
+func (n *node) waitAddress() {
+	n.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRE.FindStringSubmatch(n.Stdout.String()); m != nil {
+			n.Port, _ = strconv.Atoi(m[1])
+			n.Base = "http://127.0.0.1:" + m[1]
+			return
+		}
+		select {
+		case err := <-n.done:
+			n.done <- err
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	n.t.Fatalf("registrar printed no listening address within 30s\nstderr:\n%s", n.Stderr)
 }
 
 // readyClient bounds each probe so a wedged listener cannot hang the test.

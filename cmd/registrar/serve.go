@@ -63,6 +63,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	// Code that logs without a request's logger falls back to the default:
 	// it must honour log_level and log_format too.
 	slog.SetDefault(log)
+	// Bound first: a port in use fails before the store is touched, and
+	// with port 0 the issuer names the port the listener really got.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	cfg.Bound(ln.Addr().String())
+	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	env, err := server.OpenEnv(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -85,10 +94,6 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	if boot != nil {
 		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
 	}
 	for _, w := range cfg.Workspaces {
 		if w.Settings.Registration.Mode == workspace.ModeOpen {

@@ -44,7 +44,8 @@ type Config struct {
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies httpapi.Proxies
 	// baseURLFromListen: Load made BaseURL from Listen, as none was set,
-	// so a bad listen is not reported a second time as a bad base_url.
+	// so a bad listen is not reported a second time as a bad base_url, and
+	// Bound can make it again from the address the listener got.
 	baseURLFromListen bool
 	// badKeyRefresh keeps a key_refresh from a flag or the environment
 	// that is not a duration, for Validate to name as such.
@@ -182,6 +183,16 @@ func loadFile(cfg *Config, path string) error {
 		return fmt.Errorf("config file %s: %w", path, readableYAMLError(err, &doc))
 	}
 	return nil
+}
+
+// Bound records the address the listener got. With port 0 (any free port)
+// the issuer made from the listen address would name port 0; it names the
+// real one instead. A base_url the user set is left alone.
+func (c *Config) Bound(addr string) {
+	c.Listen = addr
+	if c.baseURLFromListen {
+		c.BaseURL = "http://" + defaultHost(addr)
+	}
 }
 
 // defaultHost turns a listen address into a host:port usable in a URL
