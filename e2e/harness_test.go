@@ -156,17 +156,16 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 		}
 	})
 	t.Cleanup(func() { n.stop() })
-	if o.Port == 0 {
-		n.waitAddress()
-	}
 	return n
 }
 
 var listeningRE = regexp.MustCompile(`Registrar listening on http://127\.0\.0\.1:(\d+)`)
 
 // waitAddress learns the port a node started on port 0 got, from the line
-// serve prints once it is bound. A node that exits first (a refused
-// configuration) keeps port 0; its exit is left for waitReady or stop.
+// serve prints once it is bound; waitReady calls it, so that nodes
+// launched together still start at the same moment. A node that exits
+// first (a refused configuration) keeps port 0; its exit is left for
+// waitReady or stop.
 func (n *node) waitAddress() {
 	n.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -191,6 +190,9 @@ var readyClient = &http.Client{Timeout: 2 * time.Second}
 
 func (n *node) waitReady() {
 	n.t.Helper()
+	if n.Port == 0 {
+		n.waitAddress()
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
