@@ -2,14 +2,24 @@ package store
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 )
+
+// keywordPassword finds a password in libpq's keyword/value form, quoted
+// or not: password=x, sslpassword = 'x y'.
+var keywordPassword = regexp.MustCompile(`(?i)(\b\w*password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // RedactDSN hides the passwords of a DSN before it is logged or shown in
 // an error: the user part's and every parameter whose name mentions one
 // (password, sslpassword: both are accepted by pgx). A DSN that does not
 // parse is not shown at all.
 func RedactDSN(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		// Not a URL: perhaps libpq's keyword form (host=… password=…),
+		// which url.Parse would take for a path and keep whole.
+		return keywordPassword.ReplaceAllString(dsn, "${1}redacted")
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "(a DSN that does not parse; not shown)"

@@ -12,6 +12,8 @@ func TestRedactDSNHidesEveryPassword(t *testing.T) {
 		"postgres://app:s3cret@db/reg?password=s3cret":               "postgres://app:redacted@db/reg?password=redacted",
 		"postgres://app@db/reg":                                      "postgres://app@db/reg",
 		"sqlite:registrar.db":                                        "sqlite:registrar.db",
+		"host=db user=u password=s3cret dbname=reg":                  "host=db user=u password=redacted dbname=reg",
+		"host=db sslpassword = 's3cret words' password='s3cret'":     "host=db sslpassword = redacted password=redacted",
 		"postgres://app:s3cret@db:port-is-not-a-number/reg?x=%zzbad": "(a DSN that does not parse; not shown)",
 	} {
 		got := RedactDSN(dsn)
