@@ -69,3 +69,31 @@ func TestChangesNeedTheServersStore(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusedCreatesLeaveNothing: a create whose flags are refused on their
+// own is refused before any store is opened, so run in the wrong folder it
+// leaves no database or master key behind. An operator's redirect URI may
+// use plain http only to a loopback host (codes must not cross a network
+// in the clear).
+func TestRefusedCreatesLeaveNothing(t *testing.T) {
+	for _, args := range [][]string{
+		{"client", "create", "--grant-type", "authorization_code"},
+		{"client", "create", "--grant-type", "bogus"},
+		{"client", "create", "--grant-type", "authorization_code", "--redirect-uri", "javascript:alert(1)"},
+		{"client", "create", "--grant-type", "authorization_code", "--redirect-uri", "http://app.example/cb"},
+		{"iat", "create", "--uses", "-1"},
+		{"user", "add", "--username", ""},
+	} {
+		dir := t.TempDir()
+		if out, err := runIn(t, dir, args...); err == nil {
+			t.Errorf("%s was accepted:\n%s", strings.Join(args, " "), out)
+		}
+		if names := dirEntries(t, dir); len(names) != 0 {
+			t.Errorf("%s, refused, left %v", strings.Join(args, " "), names)
+		}
+	}
+	dir := t.TempDir()
+	if out, err := runIn(t, dir, "client", "create", "--grant-type", "authorization_code", "--redirect-uri", "http://localhost:3000/cb", "--json"); err != nil {
+		t.Fatalf("a development client on http://localhost was refused: %v\n%s", err, out)
+	}
+}

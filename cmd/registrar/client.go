@@ -23,7 +23,8 @@ func newClientCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "client", Short: "Create, list, show and delete clients (on the store directly)"}
 	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
 	cmd.PersistentFlags().Bool("json", false, "print JSON")
-	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs, RunE: onStore(runClientCreate)}
+	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs,
+		PreRunE: checkCreateFlags, RunE: onStore(runClientCreate)}
 	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")
 	create.Flags().StringArray("scope", nil, "scope (repeat, or a space-separated list)")
 	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post or none")
@@ -70,6 +71,29 @@ func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName str
 // command line. The checks are the subset of RFC 7591 validation that the
 // CLI's few fields can violate.
 func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, error) {
+	md, err := flagMetadata(cmd)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, sc := range strings.Fields(md.Scope) {
+		if !slices.Contains(ws.Settings.Scopes, sc) {
+			errs = append(errs, fmt.Errorf("--scope: %q is not a scope of workspace %s (%s)", sc, ws.Name, strings.Join(ws.Settings.Scopes, " ")))
+		}
+	}
+	return md, errors.Join(errs...)
+}
+
+// checkCreateFlags runs before the store is opened: flags refused on their
+// own must not leave a new store and master key behind (the command may
+// have been run in the wrong folder).
+func checkCreateFlags(cmd *cobra.Command, _ []string) error {
+	_, err := flagMetadata(cmd)
+	return err
+}
+
+// flagMetadata is cliMetadata without what needs the workspace (scopes).
+func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
 	grants, _ := cmd.Flags().GetStringArray("grant-type")
 	scopes, _ := cmd.Flags().GetStringArray("scope")
 	method, _ := cmd.Flags().GetString("auth-method")
@@ -97,7 +121,7 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 		}
 	}
 	for _, uri := range md.RedirectURIs {
-		if err := client.CheckRedirectSyntax(uri); err != nil {
+		if err := client.CheckOperatorRedirect(uri); err != nil {
 			errs = append(errs, fmt.Errorf("--redirect-uri: %v", err))
 		}
 	}
@@ -106,11 +130,6 @@ func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, e
 	}
 	if method == client.AuthNone && slices.Contains(md.GrantTypes, client.GrantClientCredentials) {
 		errs = append(errs, errors.New("--auth-method none: public clients cannot use client_credentials"))
-	}
-	for _, sc := range strings.Fields(md.Scope) {
-		if !slices.Contains(ws.Settings.Scopes, sc) {
-			errs = append(errs, fmt.Errorf("--scope: %q is not a scope of workspace %s (%s)", sc, ws.Name, strings.Join(ws.Settings.Scopes, " ")))
-		}
 	}
 	return md, errors.Join(errs...)
 }

@@ -19,7 +19,8 @@ func newIATCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "iat", Short: "Create, list and revoke initial access tokens for dynamic client registration"}
 	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
 	cmd.PersistentFlags().Bool("json", false, "print JSON")
-	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs, RunE: onStore(runIATCreate)}
+	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs,
+		PreRunE: checkIATFlags, RunE: onStore(runIATCreate)}
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
 	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
@@ -61,6 +62,16 @@ func maxUsesLabel(maxUses int) string {
 	return fmt.Sprint(maxUses)
 }
 
+// checkIATFlags runs before the store is opened (see checkCreateFlags).
+func checkIATFlags(cmd *cobra.Command, _ []string) error {
+	uses, _ := cmd.Flags().GetInt("uses")
+	ttl, _ := cmd.Flags().GetDuration("expires")
+	if uses < 0 || ttl <= 0 {
+		return fail("--uses must be ≥ 0 and --expires positive")
+	}
+	return nil
+}
+
 func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
 	rs := env.Store
@@ -70,9 +81,6 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 	uses, _ := cmd.Flags().GetInt("uses")
 	ttl, _ := cmd.Flags().GetDuration("expires")
 	desc, _ := cmd.Flags().GetString("description")
-	if uses < 0 || ttl <= 0 {
-		return fail("--uses must be ≥ 0 and --expires positive")
-	}
 	token, err := secret.Generate(nil)
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@ func newUserCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete users and set their passwords (on the store directly)"}
 	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
 	cmd.PersistentFlags().Bool("json", false, "print JSON")
-	add := &cobra.Command{Use: "add", Short: "Add a user", Args: cobra.NoArgs, RunE: onStore(runUserAdd)}
+	add := &cobra.Command{Use: "add", Short: "Add a user", Args: cobra.NoArgs,
+		PreRunE: checkUserFlags, RunE: onStore(runUserAdd)}
 	add.Flags().String("username", "", "username (required)")
 	add.Flags().String("email", "", "email address")
 	add.Flags().Bool("email-verified", false, "mark the email as verified")
@@ -81,6 +82,15 @@ func checkPassword(p string) (string, error) {
 	return p, nil
 }
 
+// checkUserFlags runs before the store is opened (see checkCreateFlags).
+func checkUserFlags(cmd *cobra.Command, _ []string) error {
+	username, _ := cmd.Flags().GetString("username")
+	if strings.TrimSpace(username) == "" || strings.ContainsAny(username, " \t\r\n") {
+		return fail("--username is required and must not contain spaces")
+	}
+	return nil
+}
+
 func runUserAdd(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
 	us := env.Store
@@ -89,9 +99,6 @@ func runUserAdd(cmd *cobra.Command, _ []string, env *server.Env, wsName string) 
 	}
 	flags := cmd.Flags()
 	username, _ := flags.GetString("username")
-	if strings.TrimSpace(username) == "" || strings.ContainsAny(username, " \t\r\n") {
-		return fail("--username is required and must not contain spaces")
-	}
 	password, err := readPassword(cmd)
 	if err != nil {
 		return err
