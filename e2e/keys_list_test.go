@@ -18,6 +18,13 @@ func runIn(t *testing.T, dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
+// lastLine is the last line of a command's combined output: the JSON a
+// --json listing printed, after any hint it wrote to stderr first.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
+}
+
 // dirEntries names what dir holds.
 func dirEntries(t *testing.T, dir string) []string {
 	t.Helper()
@@ -46,7 +53,7 @@ func TestKeysListNeverWrites(t *testing.T) {
 	if names := dirEntries(t, dir); len(names) != 0 {
 		t.Fatalf("keys list in an empty folder created %v", names)
 	}
-	if out, err := runIn(t, dir, "keys", "list", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+	if out, err := runIn(t, dir, "keys", "list", "--json"); err != nil || lastLine(out) != "[]" {
 		t.Fatalf("keys list --json in an empty folder: %v\n%s", err, out)
 	}
 
@@ -55,7 +62,7 @@ func TestKeysListNeverWrites(t *testing.T) {
 	}
 	for i := 0; i < 2; i++ { // the second listing sees what the first left
 		out, err := runIn(t, dir, "keys", "list", "--json")
-		if err != nil || strings.TrimSpace(out) != "[]" {
+		if err != nil || lastLine(out) != "[]" {
 			t.Fatalf("keys list --json #%d on a migrated store: %v\n%s", i+1, err, out)
 		}
 	}
@@ -76,7 +83,7 @@ func TestKeysListNeverWrites(t *testing.T) {
 // folder with no store it creates nothing and lists nothing.
 func TestAuditListNeverWrites(t *testing.T) {
 	dir := t.TempDir()
-	if out, err := runIn(t, dir, "audit", "list", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+	if out, err := runIn(t, dir, "audit", "list", "--json"); err != nil || lastLine(out) != "[]" {
 		t.Fatalf("audit list --json in an empty folder: %v\n%s", err, out)
 	}
 	if names := dirEntries(t, dir); len(names) != 0 {
@@ -111,11 +118,16 @@ func TestListingsNeverWrite(t *testing.T) {
 		out, err := runIn(t, dir, args...)
 		matched := strings.Contains(out, want)
 		if slices.Contains(args, "--json") {
-			matched = strings.TrimSpace(out) == want
+			matched = lastLine(out) == want
 		}
 		if (err != nil) != wantErr || !matched {
 			t.Fatalf("%s: %v\n%s\nwant (error %v) %s", strings.Join(args, " "), err, out, wantErr, want)
 		}
+	}
+	// An empty list from a folder without a store must not pass for an
+	// empty store: the listing says where it looked.
+	if out, err := runIn(t, t.TempDir(), "client", "list", "--json"); err != nil || !strings.Contains(out, "no store at sqlite:registrar.db") || !strings.Contains(out, "--db") {
+		t.Errorf("client list in an empty folder: %v\n%s; want a hint naming the store and --db", err, out)
 	}
 	for _, tc := range listings {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -78,6 +78,10 @@ func TestSQLiteLockedByAnotherProcess(t *testing.T) {
 	if strings.Contains(metrics, `code="500"`) || strings.Contains(n.Stderr.String(), "status=500") {
 		t.Errorf("a locked database or a client hanging up was reported as our 500:\n%s", n.Stderr)
 	}
+	// An outage is a warning per request, not an error: errors are bugs.
+	if strings.Contains(n.Stderr.String(), "level=ERROR") {
+		t.Errorf("the outage was logged at ERROR:\n%s", n.Stderr)
+	}
 }
 
 // grepLines keeps the lines of s that contain sub.

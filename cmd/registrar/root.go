@@ -115,6 +115,9 @@ func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx conte
 		return none, err
 	}
 	if st == nil {
+		// Said on stderr so that --json output stays clean: an empty list
+		// from the wrong folder should not pass for an empty store.
+		fmt.Fprintf(cmd.ErrOrStderr(), "no store at %s (nothing to list): %s\n", store.RedactDSN(cfg.DB), wrongFolderHint)
 		return none, configuredWorkspace(cfg, wsName)
 	}
 	defer st.Close()
@@ -153,8 +156,11 @@ func onStore(fn func(cmd *cobra.Command, args []string, env *server.Env, ws stri
 
 // wrongStoreHint ends the refusals of onExistingWorkspace: a store that
 // lacks the workspace is most often not the server's store at all.
-const wrongStoreHint = "is this the server's store? Run the command in the server's folder, " +
-	"or give it the server's --db (REGISTRAR_DB), --config and --master-key-file; nothing was changed"
+const wrongStoreHint = wrongFolderHint + "; nothing was changed"
+
+// wrongFolderHint says how to reach the server's store.
+const wrongFolderHint = "is this the server's store? Run the command in the server's folder, " +
+	"or give it the server's --db (REGISTRAR_DB), --config and --master-key-file"
 
 // onExistingWorkspace wraps a subcommand that changes what a workspace
 // already holds (rotates its keys, deletes or revokes a record, sets a

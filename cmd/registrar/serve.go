@@ -72,7 +72,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer ln.Close()
 	cfg.Bound(ln.Addr().String())
 	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
+	// A database that hangs rather than refuses would otherwise leave the
+	// start silent for as long as it hangs.
+	waiting := time.AfterFunc(5*time.Second, func() {
+		log.Warn("still waiting for the database", "db", store.RedactDSN(cfg.DB))
+	})
 	env, err := server.OpenEnv(ctx, cfg, log)
+	waiting.Stop()
 	if err != nil {
 		return err
 	}

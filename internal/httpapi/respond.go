@@ -106,7 +106,12 @@ func logError(r *http.Request, oe *oautherr.Error) {
 		attrs = append(attrs, "cause", oe.Err.Error())
 	}
 	level := slog.LevelInfo
-	if oe.Status >= 500 {
+	switch {
+	case oe.Status == http.StatusServiceUnavailable:
+		// An outage answers every request so; /readyz and the metrics
+		// tell it, and an error line per request would bury the rest.
+		level = slog.LevelWarn
+	case oe.Status >= 500:
 		level = slog.LevelError
 	}
 	log.Log(r.Context(), level, oe.Description, attrs...)
