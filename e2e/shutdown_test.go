@@ -68,3 +68,39 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 		t.Fatalf("exit after the drain: %v\nstderr:\n%s", err, n.Stderr)
 	}
 }
+
+// TestSlowUploadIsNotAnOutage: the request budget (10 s) is for the
+// server's work. A client whose body takes longer to arrive is answered
+// as usual, not with a 503 that would count it as our outage.
+func TestSlowUploadIsNotAnOutage(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: opaqueYAML}) // an opaque token is written: the store is used
+	id, secret := n.createClient("opaque", "--grant-type", "client_credentials", "--scope", "profile")
+	body := url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}.Encode()
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", n.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := fmt.Sprintf("POST /opaque/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+		n.Port, basicAuth(id, secret), len(body))
+	half := len(body) / 2
+	if _, err := conn.Write([]byte(head + body[:half])); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(11 * time.Second) // longer than the budget
+	if _, err := conn.Write([]byte(body[half:])); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no response to the slow upload: %v", err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	bufio.NewReader(resp.Body).WriteTo(&b)
+	if resp.StatusCode != 200 || !strings.Contains(b.String(), "access_token") {
+		t.Fatalf("slow upload: %d %s; want the token", resp.StatusCode, b.String())
+	}
+}

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -110,13 +112,37 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 // Deadline bounds every request's work, so that a database that hangs
 // instead of refusing (a frozen host, a lost network path) ends in a 503
 // rather than holding the request, its connection and shutdown forever.
+// The budget is for our work: a body still arriving is the client's time
+// (the server's ReadTimeout bounds it), so up to MaxFormBytes+1 of it are
+// read before the budget starts; a handler refuses anything longer.
 func Deadline(next http.Handler, budget time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = readAhead(r.Body, MaxFormBytes+1)
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), budget)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// readAhead reads up to n bytes of body now and returns a body that
+// yields them, then the rest, then any error the early read met.
+func readAhead(body io.ReadCloser, n int64) io.ReadCloser {
+	head, err := io.ReadAll(io.LimitReader(body, n))
+	rest := io.Reader(body)
+	if err != nil {
+		rest = errReader{err}
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), rest), body}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // requestID keeps a caller's X-Request-Id when it is short and printable,
 // so traces join up across proxies; otherwise it makes one.
