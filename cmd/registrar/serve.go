@@ -71,14 +71,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer ln.Close()
 	cfg.Bound(ln.Addr().String())
-	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	// A database that hangs rather than refuses would otherwise leave the
 	// start silent for as long as it hangs.
 	waiting := time.AfterFunc(5*time.Second, func() {
 		log.Warn("still waiting for the database", "db", store.RedactDSN(cfg.DB))
 	})
+	defer waiting.Stop() // on the error paths below
 	env, err := server.OpenEnv(ctx, cfg, log)
-	waiting.Stop()
 	if err != nil {
 		return err
 	}
@@ -95,6 +94,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	boot, err := env.Bootstrap(ctx)
+	waiting.Stop() // opening, provisioning and the bootstrap all wait on the database
 	if err != nil {
 		return fmt.Errorf("bootstrap client: %w", err)
 	}
@@ -114,6 +114,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	// Said once the store is ready, right before serving: tests and scripts
+	// started on port 0 learn the port here.
+	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	return srv.Serve(ctx, ln, server.DrainLimit)
 }
 

@@ -187,11 +187,18 @@ func loadFile(cfg *Config, path string) error {
 
 // Bound records the address the listener got. With port 0 (any free port)
 // the issuer made from the listen address would name port 0; it names the
-// real one instead. A base_url the user set is left alone.
+// port the listener got instead, keeping the configured host (a host name
+// must not turn into the IP it resolved to). Any other listen address, and
+// a base_url the user set, are left alone.
 func (c *Config) Bound(addr string) {
-	c.Listen = addr
+	host, port, err := net.SplitHostPort(c.Listen)
+	_, bound, berr := net.SplitHostPort(addr)
+	if err != nil || berr != nil || port != "0" {
+		return // the configured address stands, host name and all
+	}
+	c.Listen = net.JoinHostPort(host, bound)
 	if c.baseURLFromListen {
-		c.BaseURL = "http://" + defaultHost(addr)
+		c.BaseURL = "http://" + defaultHost(c.Listen)
 	}
 }
 

@@ -211,3 +211,28 @@ func TestBadListenAloneIsReported(t *testing.T) {
 		t.Errorf("bad listen and a bad base_url given: %v; want both named", err)
 	}
 }
+
+// TestBoundKeepsTheConfiguredIssuer: only port 0 is replaced, by the port
+// the listener got; a host name is never replaced by the IP it resolved to
+// (that would change the issuer of every token already issued).
+func TestBoundKeepsTheConfiguredIssuer(t *testing.T) {
+	for _, tc := range []struct{ listen, bound, wantBase string }{
+		{"localhost:8080", "127.0.0.1:8080", "http://localhost:8080"},
+		{"127.0.0.1:0", "127.0.0.1:45721", "http://127.0.0.1:45721"},
+		{"localhost:0", "127.0.0.1:45721", "http://localhost:45721"},
+		{":0", "[::]:45721", "http://localhost:45721"},
+	} {
+		cfg, err := Load(Source{"listen": tc.listen}, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Bound(tc.bound)
+		if cfg.BaseURL != tc.wantBase {
+			t.Errorf("listen %s bound %s: base URL %s, want %s", tc.listen, tc.bound, cfg.BaseURL, tc.wantBase)
+		}
+	}
+	cfg, _ := Load(Source{"listen": "127.0.0.1:0", "base_url": "https://id.example"}, env(nil))
+	if cfg.Bound("127.0.0.1:45721"); cfg.BaseURL != "https://id.example" {
+		t.Errorf("a base_url the user set became %s", cfg.BaseURL)
+	}
+}

@@ -55,7 +55,8 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace
 	}
 	page := web.ErrorPage{Heading: "This request cannot continue", Message: message, Code: oe.Code}
 	if rerr := h.Service.Flow.Pages.Render(w, oe.Status, "error", "Error", h.Service.Issuer(ws), page); rerr != nil {
-		httpapi.WriteError(w, r, err)
+		// err is already logged and its status written: only the page failed.
+		httpapi.Logger(r.Context()).Warn("rendering the error page", "err", rerr)
 	}
 }
 

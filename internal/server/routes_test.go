@@ -168,4 +168,7 @@ func TestTimeLimitsKeepTheirOrder(t *testing.T) {
 		t.Fatalf("batch %v, request %v, drain %v, store close %v: want batch < request < drain and batch < store close",
 			sqlstore.BatchBudget, RequestBudget, DrainLimit, StoreCloseLimit)
 	}
+	if ReadTimeout+RequestBudget >= WriteTimeout {
+		t.Fatalf("read %v + budget %v ≥ write %v: a slow body's answer would be cut off", ReadTimeout, RequestBudget, WriteTimeout)
+	}
 }

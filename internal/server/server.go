@@ -70,10 +70,17 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 // Time limits, which must keep this order: a group-commit batch
 // (sqlstore.BatchBudget) ends within the budget of the requests waiting on
 // it; a request stuck on a database that does not answer ends (503) within
-// the shutdown drain; closing the store then waits for one batch at most.
+// the shutdown drain (once its body has arrived: the body is the client's
+// time, bounded by ReadTimeout); its answer is written within WriteTimeout,
+// which counts from the headers, so it covers the body and the budget;
+// closing the store then waits for one batch at most.
 const (
 	// RequestBudget bounds a request's work (httpapi.Deadline).
 	RequestBudget = 10 * time.Second
+	// ReadTimeout bounds reading a request, body included.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds a request from its headers to its answer.
+	WriteTimeout = ReadTimeout + RequestBudget + 5*time.Second
 	// DrainLimit bounds how long SIGTERM waits for requests in flight.
 	DrainLimit = 20 * time.Second
 	// StoreCloseLimit bounds the wait for the store on the way out.
@@ -89,8 +96,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

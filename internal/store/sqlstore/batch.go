@@ -67,8 +67,19 @@ func (s *Store) batched(ctx context.Context, fn batchFunc) error {
 	}
 	// Once queued the write runs, unless its caller has given up by then
 	// (commitBatch skips it); wait for the outcome either way, so nothing
-	// is reported that did not happen.
-	return <-op.done
+	// is reported that did not happen. A write queued as the store closed
+	// may find the batcher gone: then it never ran.
+	select {
+	case err := <-op.done:
+		return err
+	case <-s.batcherDone:
+		select {
+		case err := <-op.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (s *Store) runBatches() {
