@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
@@ -209,13 +210,14 @@ func (s *Service) jwtClaims(ctx context.Context, ws workspace.Workspace, token s
 		return accessTokenClaims{}, errNotJWT
 	}
 	payload, err := s.Keys.Verify(ctx, ws.Name, token, TypAccessToken)
-	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
-		// The keys could not be read (a node with none cached yet): that is
-		// an outage (503), not a bad token (401).
-		return accessTokenClaims{}, err
+	if errors.Is(err, jose.ErrInvalidSignature) {
+		return accessTokenClaims{}, errUnknownToken
 	}
 	if err != nil {
-		return accessTokenClaims{}, errUnknownToken
+		// The keys could not be read (a database outage on a node with
+		// none cached yet, a key that will not decrypt): our failure, 503
+		// or 500, not a bad token (401).
+		return accessTokenClaims{}, err
 	}
 	c, err := decodeClaims(payload)
 	if err != nil || c.JTI == "" || c.Issuer != s.Issuer(ws) {
