@@ -17,7 +17,9 @@ type failingKeys struct {
 	err error
 }
 
-func (k failingKeys) Verify(context.Context, string, string, string) ([]byte, error) { return nil, k.err }
+func (k failingKeys) Verify(context.Context, string, string, string) ([]byte, error) {
+	return nil, k.err
+}
 
 // Only a token that fails verification is an unknown token (inactive, or
 // 401 invalid_token at userinfo and registration). Keys that cannot be read
