@@ -19,19 +19,7 @@ import (
 func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	id, secret := n.bootstrap()
-	body := url.Values{"grant_type": {"client_credentials"}, "scope": {"dcr"}}.Encode()
-	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", n.Port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	head := fmt.Sprintf("POST /default/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"+
-		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-		n.Port, basicAuth(id, secret), len(body))
-	half := len(body) / 2
-	if _, err := conn.Write([]byte(head + body[:half])); err != nil {
-		t.Fatal(err)
-	}
+	conn, rest := startSlowTokenRequest(t, n, "default", id, secret, "dcr")
 	time.Sleep(300 * time.Millisecond) // the server has read the headers: the connection is active
 
 	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -50,19 +38,11 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 		t.Error("the listener still accepts connections 5s after SIGTERM")
 	}
 
-	if _, err := conn.Write([]byte(body[half:])); err != nil {
+	if _, err := conn.Write([]byte(rest)); err != nil {
 		t.Fatalf("the in-flight connection was closed during the drain: %v", err)
 	}
-	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no response to the in-flight request: %v", err)
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	bufio.NewReader(resp.Body).WriteTo(&b)
-	if resp.StatusCode != 200 || !strings.Contains(b.String(), "access_token") {
-		t.Fatalf("in-flight request during the drain: %d %s", resp.StatusCode, b.String())
+	if status, body := readTokenResponse(t, conn); status != 200 || !strings.Contains(body, "access_token") {
+		t.Fatalf("in-flight request during the drain: %d %s", status, body)
 	}
 	if err := n.waitExit(30 * time.Second); err != nil {
 		t.Fatalf("exit after the drain: %v\nstderr:\n%s", err, n.Stderr)
@@ -75,32 +55,47 @@ func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
 func TestSlowUploadIsNotAnOutage(t *testing.T) {
 	n := startNode(t, nodeOpts{YAML: opaqueYAML}) // an opaque token is written: the store is used
 	id, secret := n.createClient("opaque", "--grant-type", "client_credentials", "--scope", "profile")
-	body := url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}.Encode()
+	conn, rest := startSlowTokenRequest(t, n, "opaque", id, secret, "profile")
+	time.Sleep(11 * time.Second) // longer than the budget
+	if _, err := conn.Write([]byte(rest)); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := readTokenResponse(t, conn); status != 200 || !strings.Contains(body, "access_token") {
+		t.Fatalf("slow upload: %d %s; want the token", status, body)
+	}
+}
+
+// startSlowTokenRequest sends a client_credentials request with only half
+// its body, so that it stays in flight; it returns the connection (closed
+// at cleanup) and the rest of the body.
+func startSlowTokenRequest(t *testing.T, n *node, ws, id, secret, scope string) (net.Conn, string) {
+	t.Helper()
+	body := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}.Encode()
 	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", n.Port))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	head := fmt.Sprintf("POST /opaque/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"+
+	t.Cleanup(func() { conn.Close() })
+	head := fmt.Sprintf("POST /%s/oauth2/token HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: %s\r\n"+
 		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
-		n.Port, basicAuth(id, secret), len(body))
+		ws, n.Port, basicAuth(id, secret), len(body))
 	half := len(body) / 2
 	if _, err := conn.Write([]byte(head + body[:half])); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(11 * time.Second) // longer than the budget
-	if _, err := conn.Write([]byte(body[half:])); err != nil {
-		t.Fatal(err)
-	}
+	return conn, body[half:]
+}
+
+// readTokenResponse reads the answer to startSlowTokenRequest's request.
+func readTokenResponse(t *testing.T, conn net.Conn) (status int, body string) {
+	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("no response to the slow upload: %v", err)
+		t.Fatalf("no response: %v", err)
 	}
 	defer resp.Body.Close()
 	var b strings.Builder
 	bufio.NewReader(resp.Body).WriteTo(&b)
-	if resp.StatusCode != 200 || !strings.Contains(b.String(), "access_token") {
-		t.Fatalf("slow upload: %d %s; want the token", resp.StatusCode, b.String())
-	}
+	return resp.StatusCode, b.String()
 }
