@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,5 +98,39 @@ func TestRefusedCreatesLeaveNothing(t *testing.T) {
 	dir := t.TempDir()
 	if out, err := runIn(t, dir, "client", "create", "--grant-type", "authorization_code", "--redirect-uri", "http://localhost:3000/cb", "--json"); err != nil {
 		t.Fatalf("a development client on http://localhost was refused: %v\n%s", err, out)
+	}
+}
+
+// TestCreateSaysItMadeAStore: a create run in a folder without a store
+// succeeds, as it must for scripts that make clients before the first
+// start, but says on stderr that it made a new store and master key file
+// (run in the wrong folder, its client is in no server's store); stdout
+// stays the JSON alone. A second create in the same folder says nothing of
+// the kind.
+func TestCreateSaysItMadeAStore(t *testing.T) {
+	dir := t.TempDir()
+	create := func() (stdout, stderr string) {
+		t.Helper()
+		cmd := exec.Command(binary, "client", "create", "--grant-type", "client_credentials", "--scope", "dcr", "--json")
+		cmd.Dir, cmd.Env = dir, baseEnv()
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("client create: %v\n%s%s", err, &out, &errb)
+		}
+		var c map[string]any
+		if err := json.Unmarshal(out.Bytes(), &c); err != nil || c["client_id"] == nil {
+			t.Fatalf("client create stdout is not the client's JSON alone: %v\n%s", err, &out)
+		}
+		return out.String(), errb.String()
+	}
+	_, first := create()
+	for _, want := range []string{"created a new store at sqlite:registrar.db", "created a new master key file registrar.key", "--db"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the first create's stderr lacks %q:\n%s", want, first)
+		}
+	}
+	if _, second := create(); strings.Contains(second, "created") {
+		t.Errorf("a create in an existing store claims to have made one:\n%s", second)
 	}
 }

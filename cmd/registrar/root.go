@@ -65,22 +65,33 @@ func flagKey(name string) string {
 
 // openEnv loads the configuration, opens the store and provisions the
 // configured workspaces: every operator command works on the store
-// directly, with the same flags as serve.
-func openEnv(ctx context.Context, cmd *cobra.Command) (*server.Env, map[string]bool, error) {
+// directly, with the same flags as serve. newStore tells that the SQLite
+// file was not there before.
+func openEnv(ctx context.Context, cmd *cobra.Command) (env *server.Env, newStore bool, err error) {
 	cfg, err := loadConfig(cmd)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	env, err := server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg))
-	if err != nil {
-		return nil, nil, err
+	newStore = sqliteFileMissing(cfg)
+	if env, err = server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg)); err != nil {
+		return nil, false, err
 	}
-	created, err := env.Provision(ctx)
-	if err != nil {
+	if _, err := env.Provision(ctx); err != nil {
 		env.Close()
-		return nil, nil, err
+		return nil, false, err
 	}
-	return env, created, nil
+	return env, newStore, nil
+}
+
+// sqliteFileMissing reports whether cfg names a SQLite file that is not
+// there yet, so that opening the store creates it.
+func sqliteFileMissing(cfg config.Config) bool {
+	path, _ := backend.SQLitePath(cfg.DB)
+	if path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // openReadOnly opens the store for a command that only reads. Unlike
@@ -144,15 +155,39 @@ func fail(format string, args ...any) error { return fmt.Errorf(format, args...)
 // environment, resolves --workspace and closes the store afterwards.
 func onStore(fn func(cmd *cobra.Command, args []string, env *server.Env, ws string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		env, _, err := openEnv(cmd.Context(), cmd)
+		env, newStore, err := openEnv(cmd.Context(), cmd)
 		if err != nil {
 			return err
 		}
 		defer env.Close()
 		ws, _ := cmd.Flags().GetString("workspace")
-		return fn(cmd, args, env, ws)
+		if err := fn(cmd, args, env, ws); err != nil {
+			return err
+		}
+		tellWhatWasCreated(cmd, env, newStore)
+		return nil
 	}
 }
+
+// tellWhatWasCreated says on stderr (stdout may be --json) when a command
+// made a new store or master key file: run in the wrong folder, it has
+// just created a client no server will ever know, and should say so.
+func tellWhatWasCreated(cmd *cobra.Command, env *server.Env, newStore bool) {
+	w := cmd.ErrOrStderr()
+	if newStore {
+		fmt.Fprintf(w, "registrar: created a new store at %s\n", store.RedactDSN(env.Config.DB))
+	}
+	if env.MasterKeyCreated {
+		fmt.Fprintf(w, "registrar: created a new master key file %s; back it up\n", env.Config.MasterKeyFile)
+	}
+	if newStore || env.MasterKeyCreated {
+		fmt.Fprintf(w, "registrar: %s\n", newStoreHint)
+	}
+}
+
+// newStoreHint follows the notice that a command created a store.
+const newStoreHint = "if your server keeps its store elsewhere, what this command made is not in it: run it in " +
+	"the server's folder, or give it the server's --db (REGISTRAR_DB), --config and --master-key-file"
 
 // wrongStoreHint ends the refusals of onExistingWorkspace: a store that
 // lacks the workspace is most often not the server's store at all.
