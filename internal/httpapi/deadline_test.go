@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,5 +59,48 @@ func TestDeadlineStartsAfterTheBody(t *testing.T) {
 	resp.Body.Close()
 	if s := <-got; len(s.body) != len(long) {
 		t.Fatalf("a body of %d bytes reached the handler as %d", len(long), len(s.body))
+	}
+}
+
+// TestLateBodyIsARequestTimeout: a body that has not arrived when the
+// server's ReadTimeout passes is answered 408 invalid_request, whatever the
+// handler then fails with: net/http cancels the request's context, and the
+// 499 "client left" that would otherwise follow is no status to send to a
+// client that is still there.
+func TestLateBodyIsARequestTimeout(t *testing.T) {
+	handlers := map[string]http.HandlerFunc{
+		"reads the form": func(w http.ResponseWriter, r *http.Request) {
+			_, err := ParseForm(w, r)
+			WriteError(w, r, err)
+		},
+		"uses its context first": func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done() // a store call with the cancelled context
+			WriteError(w, r, r.Context().Err())
+		},
+	}
+	for name, h := range handlers {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(Deadline(h, time.Minute))
+			srv.Config.ReadTimeout = 300 * time.Millisecond
+			srv.Start()
+			defer srv.Close()
+			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\ngrant_type=")
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]string
+			json.NewDecoder(resp.Body).Decode(&body)
+			if resp.StatusCode != http.StatusRequestTimeout || body["error"] != "invalid_request" || body["error_description"] == "" {
+				t.Fatalf("a late body: %d %v; want 408 invalid_request", resp.StatusCode, body)
+			}
+		})
 	}
 }

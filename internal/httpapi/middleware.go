@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,7 +18,10 @@ import (
 
 type ctxKey int
 
-const loggerKey ctxKey = iota
+const (
+	loggerKey ctxKey = iota
+	bodyLateKey
+)
 
 // Logger returns the request-scoped logger (with the request id), or the
 // default logger outside a request.
@@ -117,27 +122,42 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 // read before the budget starts; a handler refuses anything longer.
 func Deadline(next http.Handler, budget time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		late := false
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = readAhead(r.Body, MaxFormBytes+1)
+			r.Body, late = readAhead(r.Body, MaxFormBytes+1)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), budget)
 		defer cancel()
+		if late {
+			ctx = context.WithValue(ctx, bodyLateKey, true)
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
 // readAhead reads up to n bytes of body now and returns a body that
-// yields them, then the rest, then any error the early read met.
-func readAhead(body io.ReadCloser, n int64) io.ReadCloser {
+// yields them, then the rest, then any error the early read met; late
+// tells that the error was the server's read timeout.
+func readAhead(body io.ReadCloser, n int64) (_ io.ReadCloser, late bool) {
 	head, err := io.ReadAll(io.LimitReader(body, n))
 	rest := io.Reader(body)
 	if err != nil {
 		rest = errReader{err}
+		var ne net.Error
+		late = errors.As(err, &ne) && ne.Timeout()
 	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), rest), body}
+	}{io.MultiReader(bytes.NewReader(head), rest), body}, late
+}
+
+// bodyLate reports that r's body did not arrive within the server's read
+// timeout. net/http then cancels the request's context, so whatever the
+// handler fails with, the failure is the client's slowness.
+func bodyLate(r *http.Request) bool {
+	late, _ := r.Context().Value(bodyLateKey).(bool)
+	return late
 }
 
 type errReader struct{ err error }

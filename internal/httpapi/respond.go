@@ -65,6 +65,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // when the client has gone: nothing is worth writing then, and the status
 // is recorded as 499.
 func ErrorResponse(w http.ResponseWriter, r *http.Request, err error) *oautherr.Error {
+	if bodyLate(r) {
+		// Whatever failed, it failed for want of the body, not because the
+		// client left; a 499 would be a non-standard status on the wire.
+		oe := oautherr.InvalidRequestf("the request body did not arrive in time").WithStatus(http.StatusRequestTimeout).WithCause(err)
+		logError(r, oe)
+		return oe
+	}
 	if clientLeft(r, err) {
 		// Neither our failure nor worth an error line; 499 (nginx's
 		// "client closed request") keeps it apart in the metrics.

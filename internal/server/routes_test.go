@@ -171,4 +171,8 @@ func TestTimeLimitsKeepTheirOrder(t *testing.T) {
 	if ReadTimeout+RequestBudget >= WriteTimeout {
 		t.Fatalf("read %v + budget %v ≥ write %v: a slow body's answer would be cut off", ReadTimeout, RequestBudget, WriteTimeout)
 	}
+	if ReadTimeout+RequestBudget >= DrainLimit {
+		t.Fatalf("read %v + budget %v ≥ drain %v: a request whose body is arriving at SIGTERM could outlast the drain",
+			ReadTimeout, RequestBudget, DrainLimit)
+	}
 }

@@ -69,20 +69,23 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 
 // Time limits, which must keep this order: a group-commit batch
 // (sqlstore.BatchBudget) ends within the budget of the requests waiting on
-// it; a request stuck on a database that does not answer ends (503) within
-// the shutdown drain (once its body has arrived: the body is the client's
-// time, bounded by ReadTimeout); its answer is written within WriteTimeout,
-// which counts from the headers, so it covers the body and the budget;
-// closing the store then waits for one batch at most.
+// it; a request's body arrives within ReadTimeout, the client's time, and
+// only then does its budget start, so a request in flight at SIGTERM, even
+// one whose body is still arriving or that is stuck on a database that does
+// not answer (503), ends within the shutdown drain; its answer is written
+// within WriteTimeout, which counts from the headers, so it covers the body
+// and the budget; closing the store then waits for one batch at most.
 const (
 	// RequestBudget bounds a request's work (httpapi.Deadline).
 	RequestBudget = 10 * time.Second
-	// ReadTimeout bounds reading a request, body included.
-	ReadTimeout = 30 * time.Second
+	// ReadTimeout bounds reading a request, body included: 64 KiB, the
+	// largest body taken, in 10 s is 6.4 KB/s.
+	ReadTimeout = 10 * time.Second
 	// WriteTimeout bounds a request from its headers to its answer.
 	WriteTimeout = ReadTimeout + RequestBudget + 5*time.Second
-	// DrainLimit bounds how long SIGTERM waits for requests in flight.
-	DrainLimit = 20 * time.Second
+	// DrainLimit bounds how long SIGTERM waits for requests in flight,
+	// under the 30 s a container platform gives by default before SIGKILL.
+	DrainLimit = ReadTimeout + RequestBudget + 2*time.Second
 	// StoreCloseLimit bounds the wait for the store on the way out.
 	StoreCloseLimit = sqlstore.BatchBudget + time.Second
 )
@@ -95,7 +98,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: ReadTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       120 * time.Second,
