@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,7 +49,7 @@ func TestChangesNeedTheServersStore(t *testing.T) {
 		for _, args := range changes {
 			refused(t, dir, args, `workspace "default" is not in the store sqlite:registrar.db`)
 		}
-		if out, err := runIn(t, dir, "keys", "list", "--json"); err != nil || lastLine(out) != "[]" {
+		if out, err := jsonOut(t, dir, "keys", "list", "--json"); err != nil || out != "[]" {
 			t.Fatalf("keys list after the refusals: %v\n%s; want no workspace keys made", err, out)
 		}
 	})
@@ -111,18 +109,12 @@ func TestCreateSaysItMadeAStore(t *testing.T) {
 	dir := t.TempDir()
 	create := func() (stdout, stderr string) {
 		t.Helper()
-		cmd := exec.Command(binary, "client", "create", "--grant-type", "client_credentials", "--scope", "dcr", "--json")
-		cmd.Dir, cmd.Env = dir, baseEnv()
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("client create: %v\n%s%s", err, &out, &errb)
-		}
+		out, errs, err := runSplit(t, dir, "client", "create", "--grant-type", "client_credentials", "--scope", "dcr", "--json")
 		var c map[string]any
-		if err := json.Unmarshal(out.Bytes(), &c); err != nil || c["client_id"] == nil {
-			t.Fatalf("client create stdout is not the client's JSON alone: %v\n%s", err, &out)
+		if err != nil || json.Unmarshal([]byte(out), &c) != nil || c["client_id"] == nil {
+			t.Fatalf("client create: %v; stdout is not the client's JSON alone:\n%s%s", err, out, errs)
 		}
-		return out.String(), errb.String()
+		return out, errs
 	}
 	_, first := create()
 	for _, want := range []string{"created a new store at sqlite:registrar.db", "created a new master key file registrar.key", "--db"} {

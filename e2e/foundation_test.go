@@ -475,7 +475,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 // TestListingsNeverWrite.)
 func TestBootstrapAfterCLIFirst(t *testing.T) {
 	dir := t.TempDir()
-	out, err := runIn(t, dir, "iat", "create", "--json")
+	out, err := jsonOut(t, dir, "iat", "create", "--json")
 	var iat struct{ Token string }
 	if err != nil || json.Unmarshal([]byte(out), &iat) != nil || iat.Token == "" {
 		t.Fatalf("iat create on an empty store: %v\n%s", err, out)

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,11 +20,27 @@ func runIn(t *testing.T, dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// lastLine is the last line of a command's combined output: the JSON a
-// --json listing printed, after any hint it wrote to stderr first.
-func lastLine(out string) string {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return lines[len(lines)-1]
+// runSplit is runIn with standard output and standard error apart: what
+// --json prints must be the JSON alone, whatever hint goes to stderr.
+func runSplit(t *testing.T, dir string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir, cmd.Env = dir, baseEnv()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// jsonOut runs a --json command and returns its stdout trimmed, with
+// stderr added to err's message when it fails.
+func jsonOut(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	out, stderr, err := runSplit(t, dir, args...)
+	if err != nil {
+		err = fmt.Errorf("%w: %s", err, stderr)
+	}
+	return strings.TrimSpace(out), err
 }
 
 // dirEntries names what dir holds.
@@ -53,7 +71,7 @@ func TestKeysListNeverWrites(t *testing.T) {
 	if names := dirEntries(t, dir); len(names) != 0 {
 		t.Fatalf("keys list in an empty folder created %v", names)
 	}
-	if out, err := runIn(t, dir, "keys", "list", "--json"); err != nil || lastLine(out) != "[]" {
+	if out, err := jsonOut(t, dir, "keys", "list", "--json"); err != nil || out != "[]" {
 		t.Fatalf("keys list --json in an empty folder: %v\n%s", err, out)
 	}
 
@@ -61,8 +79,8 @@ func TestKeysListNeverWrites(t *testing.T) {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
 	for i := 0; i < 2; i++ { // the second listing sees what the first left
-		out, err := runIn(t, dir, "keys", "list", "--json")
-		if err != nil || lastLine(out) != "[]" {
+		out, err := jsonOut(t, dir, "keys", "list", "--json")
+		if err != nil || out != "[]" {
 			t.Fatalf("keys list --json #%d on a migrated store: %v\n%s", i+1, err, out)
 		}
 	}
@@ -83,7 +101,7 @@ func TestKeysListNeverWrites(t *testing.T) {
 // folder with no store it creates nothing and lists nothing.
 func TestAuditListNeverWrites(t *testing.T) {
 	dir := t.TempDir()
-	if out, err := runIn(t, dir, "audit", "list", "--json"); err != nil || lastLine(out) != "[]" {
+	if out, err := jsonOut(t, dir, "audit", "list", "--json"); err != nil || out != "[]" {
 		t.Fatalf("audit list --json in an empty folder: %v\n%s", err, out)
 	}
 	if names := dirEntries(t, dir); len(names) != 0 {
@@ -118,7 +136,8 @@ func TestListingsNeverWrite(t *testing.T) {
 		out, err := runIn(t, dir, args...)
 		matched := strings.Contains(out, want)
 		if slices.Contains(args, "--json") {
-			matched = lastLine(out) == want
+			out, err = jsonOut(t, dir, args...)
+			matched = out == want
 		}
 		if (err != nil) != wantErr || !matched {
 			t.Fatalf("%s: %v\n%s\nwant (error %v) %s", strings.Join(args, " "), err, out, wantErr, want)
