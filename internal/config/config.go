@@ -245,16 +245,29 @@ func (c *Config) Validate() error {
 	} else if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
 		errs = append(errs, c.errorf("key_refresh", "must be a duration between 100ms and 1h"))
 	}
-	proxies, err := httpapi.ParseProxies(c.TrustedProxies)
-	if err != nil {
-		errs = append(errs, c.problem("trusted_proxies", "trusted_proxies", err))
-	}
+	proxies, proxyErrs := c.parseProxies()
+	errs = append(errs, proxyErrs...)
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
 	}
 	c.proxies = proxies
 	return nil
+}
+
+// parseProxies parses the trusted proxies one entry at a time, so that
+// every bad entry is reported, each on its own line of a file.
+func (c Config) parseProxies() (httpapi.Proxies, []error) {
+	var proxies httpapi.Proxies
+	var errs []error
+	for i, entry := range c.TrustedProxies {
+		p, err := httpapi.ParseProxies([]string{entry})
+		if err != nil {
+			errs = append(errs, c.problem("trusted_proxies", fmt.Sprintf("trusted_proxies[%d]", i), err))
+		}
+		proxies = append(proxies, p...)
+	}
+	return proxies, errs
 }
 
 // Proxies are the trusted proxies as Validate (which Load calls) parsed

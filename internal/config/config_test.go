@@ -263,6 +263,8 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			[]string{`line 5: workspaces[2].name: "a" declared twice`}},
 		{"workspace without a name", "workspaces:\n  - name: a\n  - access_token_ttl: 5\n",
 			[]string{`line 3: workspaces[1].name: workspace name ""`}},
+		{"one bad trusted proxy of a list", "trusted_proxies:\n  - 10.0.0.0/8\n  - proxy.internal\n",
+			[]string{`line 3: trusted_proxies: "proxy.internal" is neither an IP address nor a CIDR prefix`}},
 		{"every problem in a file, top-level and nested",
 			"log_level: loud\nbase_url: http://id.example\nmaster_key_file: ''\nworkspaces:\n  - name: w\n    access_token_ttl: -5\n    jwks_max_age: 0\n    registration:\n      mode: closed\n",
 			[]string{
