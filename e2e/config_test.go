@@ -77,7 +77,9 @@ func runFailing(t *testing.T, dir string, env []string, args ...string) string {
 }
 
 // TestConfigErrorsFromEveryLayer: a bad value from the environment or the
-// YAML file stops the start, and the message names the key to fix.
+// YAML file stops the start, and the message names the key to fix, and
+// for a value from the file, the file and line, even for a check made
+// after the file is decoded.
 func TestConfigErrorsFromEveryLayer(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -94,14 +96,17 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		{"env log level", []string{"REGISTRAR_LOG_LEVEL=loud"}, "", "log_level"},
 		{"env master key", []string{"REGISTRAR_MASTER_KEY=too-short"}, "", "REGISTRAR_MASTER_KEY"},
 		{"missing config file", []string{"REGISTRAR_CONFIG=nope.yaml"}, "", "nope.yaml"},
-		{"yaml base_url", nil, "base_url: http://id.example\n", "base_url"},
+		{"yaml base_url", nil, "log_level: warn\nbase_url: http://id.example\n", `config file registrar.yaml: line 2: base_url: "http://id.example" must use https`},
+		{"env over a yaml value", []string{"REGISTRAR_LOG_LEVEL=loud"}, "log_level: warn\n", `log_level (from REGISTRAR_LOG_LEVEL): "loud"`},
 		{"yaml unknown key", nil, "bsae_url: https://id.example\n", "bsae_url"},
 		{"yaml not a mapping", nil, "- a\n- b\n", "registrar.yaml"},
 		{"yaml workspace alg", nil, "workspaces:\n  - name: w\n    access_token_alg: HS256\n", "access_token_alg"},
 		{"yaml workspace format", nil, "workspaces:\n  - name: w\n    access_token_format: paseto\n", "access_token_format"},
 		{"yaml workspace ttl", nil, "workspaces:\n  - name: w\n    access_token_ttl: -5\n", "access_token_ttl"},
 		{"yaml workspace name", nil, "workspaces:\n  - name: \"Bad Name/..\"\n", "name"},
-		{"yaml workspace twice", nil, "workspaces:\n  - name: w\n  - name: w\n", "declared twice"},
+		{"yaml workspace twice", nil, "workspaces:\n  - name: w\n  - name: w\n", `config file registrar.yaml: line 3: workspaces[1].name: "w" declared twice`},
+		{"yaml scope in the second workspace", nil, "workspaces:\n  - name: v\n  - name: w\n    scopes:\n      - openid\n      - bad scope\n",
+			`config file registrar.yaml: line 6: workspaces[1] (w).scopes: "bad scope" is not a scope token`},
 		{"yaml workspace unknown key", nil, "workspaces:\n  - name: w\n    acces_token_alg: RS256\n", "acces_token_alg"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

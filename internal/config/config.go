@@ -55,15 +55,9 @@ type Config struct {
 	// defaults, where the value came from ("REGISTRAR_LOG_LEVEL",
 	// "--log-level"), so an error names what the user actually typed.
 	origin map[string]string
-}
-
-// key names a setting in an error message: its YAML name, and the
-// variable or flag that set it when it was not the file.
-func (c Config) key(name string) string {
-	if from := c.origin[name]; from != "" {
-		return name + " (from " + from + ")"
-	}
-	return name
+	// file is the YAML file read, if any, so an error about a value from
+	// it names the value's line (see problem).
+	file *yamlFile
 }
 
 // Workspace declares a workspace and its settings in YAML. Settings not
@@ -175,13 +169,19 @@ func loadFile(cfg *Config, path string) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	// An empty file is no settings, not an error.
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		// The tree the messages are about, to name their keys; it parsed
-		// once already, so a second parse fails only where the first did.
-		var doc yaml.Node
-		yaml.Unmarshal(raw, &doc)
-		return fmt.Errorf("config file %s: %w", path, readableYAMLError(err, &doc))
+	decErr := dec.Decode(cfg)
+	if errors.Is(decErr, io.EOF) {
+		decErr = nil
 	}
+	// The tree errors are about, to name their keys and lines: yaml.v3's
+	// now, Validate's later. The file parsed once already, so a second
+	// parse fails only where the first did.
+	file := &yamlFile{path: path}
+	yaml.Unmarshal(raw, &file.doc)
+	if decErr != nil {
+		return fmt.Errorf("config file %s: %w", path, readableYAMLError(decErr, &file.doc))
+	}
+	cfg.file = file
 	return nil
 }
 
@@ -215,46 +215,59 @@ func defaultHost(listen string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// Validate reports every problem, each naming its key. What it parses
-// to check, it keeps: see Proxies.
+// Validate reports every problem, each naming its key and where its value
+// came from (see problem). What it parses to check, it keeps: see Proxies.
 func (c *Config) Validate() error {
 	var errs []error
 	_, _, listenErr := net.SplitHostPort(c.Listen)
 	if listenErr != nil {
-		errs = append(errs, fmt.Errorf("%s: %q is not host:port", c.key("listen"), c.Listen))
+		errs = append(errs, c.errorf("listen", "%q is not host:port", c.Listen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
-		errs = append(errs, fmt.Errorf("%s: %q must be sqlite:PATH or postgres://…", c.key("db"), store.RedactDSN(c.DB)))
+		errs = append(errs, c.errorf("db", "%q must be sqlite:PATH or postgres://…", store.RedactDSN(c.DB)))
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil && !(listenErr != nil && c.baseURLFromListen) {
-		errs = append(errs, fmt.Errorf("%s: %w", c.key("base_url"), err))
+		errs = append(errs, c.problem("base_url", "base_url", err))
 	}
 	if c.MasterKey == "" && c.MasterKeyFile == "" {
-		errs = append(errs, errors.New("master_key_file: set it, or REGISTRAR_MASTER_KEY"))
+		errs = append(errs, c.errorf("master_key_file", "set it, or REGISTRAR_MASTER_KEY"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("%s: %q is not one of debug, info, warn, error", c.key("log_level"), c.LogLevel))
+		errs = append(errs, c.errorf("log_level", "%q is not one of debug, info, warn, error", c.LogLevel))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("%s: %q is not one of text, json", c.key("log_format"), c.LogFormat))
+		errs = append(errs, c.errorf("log_format", "%q is not one of text, json", c.LogFormat))
 	}
 	if c.badKeyRefresh != "" {
-		errs = append(errs, fmt.Errorf("%s: %q is not a duration %s", c.key("key_refresh"), c.badKeyRefresh, durationExamples))
+		errs = append(errs, c.errorf("key_refresh", "%q is not a duration %s", c.badKeyRefresh, durationExamples))
 	} else if c.KeyRefresh < 100*time.Millisecond || c.KeyRefresh > time.Hour {
-		errs = append(errs, fmt.Errorf("%s: must be a duration between 100ms and 1h", c.key("key_refresh")))
+		errs = append(errs, c.errorf("key_refresh", "must be a duration between 100ms and 1h"))
 	}
-	proxies, err := httpapi.ParseProxies(c.TrustedProxies)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("%s: %w", c.key("trusted_proxies"), err))
-	}
+	proxies, proxyErrs := c.parseProxies()
+	errs = append(errs, proxyErrs...)
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
 	}
 	c.proxies = proxies
 	return nil
+}
+
+// parseProxies parses the trusted proxies one entry at a time, so that
+// every bad entry is reported, each on its own line of a file.
+func (c Config) parseProxies() (httpapi.Proxies, []error) {
+	var proxies httpapi.Proxies
+	var errs []error
+	for i, entry := range c.TrustedProxies {
+		p, err := httpapi.ParseProxies([]string{entry})
+		if err != nil {
+			errs = append(errs, c.problem("trusted_proxies", fmt.Sprintf("trusted_proxies[%d]", i), err))
+		}
+		proxies = append(proxies, p...)
+	}
+	return proxies, errs
 }
 
 // Proxies are the trusted proxies as Validate (which Load calls) parsed
@@ -291,19 +304,23 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// validateWorkspaces checks the workspaces, which only the file declares.
 func (c Config) validateWorkspaces() []error {
 	var errs []error
 	seen := map[string]bool{}
 	for i, w := range c.Workspaces {
+		name := fmt.Sprintf("workspaces[%d].name", i)
 		if err := workspace.ValidateName(w.Name); err != nil {
-			errs = append(errs, fmt.Errorf("workspaces[%d].name: %w", i, err))
+			errs = append(errs, c.problem(name, name, err))
 		}
 		if seen[w.Name] {
-			errs = append(errs, fmt.Errorf("workspaces[%d].name: %q declared twice", i, w.Name))
+			errs = append(errs, c.errorf(name, "%q declared twice", w.Name))
 		}
 		seen[w.Name] = true
 		for _, err := range w.Settings.Validate() {
-			errs = append(errs, fmt.Errorf("workspaces[%d] (%s).%w", i, w.Name, err))
+			key := fmt.Sprintf("workspaces[%d] (%s).%s", i, w.Name, err.Key)
+			path := fmt.Sprintf("workspaces[%d].%s", i, err.Path())
+			errs = append(errs, c.problem(key, path, errors.New(err.Msg)))
 		}
 	}
 	return errs

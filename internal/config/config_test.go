@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/registrar-dev/registrar/internal/httpapi"
 )
 
@@ -234,5 +236,113 @@ func TestBoundKeepsTheConfiguredIssuer(t *testing.T) {
 	cfg, _ := Load(Source{"listen": "127.0.0.1:0", "base_url": "https://id.example"}, env(nil))
 	if cfg.Bound("127.0.0.1:45721"); cfg.BaseURL != "https://id.example" {
 		t.Errorf("a base_url the user set became %s", cfg.BaseURL)
+	}
+}
+
+// TestValidationErrorsNameTheLine: a value the file gives that fails a
+// check made after decoding names its line, in the words of the decoder's
+// errors (TestYAMLTypeErrorsNameTheKey): the entry of a list, a setting
+// nested in a workspace, a workspace a name is missing from.
+func TestValidationErrorsNameTheLine(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"bad scope in the second workspace", "workspaces:\n  - name: a\n  - name: b\n    scopes:\n      - openid\n      - bad scope\n",
+			[]string{`line 6: workspaces[1] (b).scopes: "bad scope" is not a scope token`}},
+		{"scope listed twice in a flow list", "workspaces:\n  - name: a\n    scopes: [openid,\n      dcr, openid]\n",
+			[]string{`line 4: workspaces[0] (a).scopes: "openid" is listed twice`}},
+		{"duration out of range", "listen: 127.0.0.1:1\n\nkey_refresh: 2h\n",
+			[]string{`line 3: key_refresh: must be a duration between 100ms and 1h`}},
+		{"enum nested under registration", "workspaces:\n  - name: p\n    registration:\n      enabled: true\n      rotate_registration_token: always\n",
+			[]string{`line 5: workspaces[0] (p).registration.rotate_registration_token: "always" is not one of on_update, on_read_and_update`}},
+		{"registration scope not among the workspace's", "workspaces:\n  - name: p\n    scopes: [openid, dcr]\n    registration:\n      scopes:\n        - openid\n        - email\n",
+			[]string{`line 7: workspaces[0] (p).registration.scopes: "email" is not among the workspace scopes`}},
+		{"duplicate workspace name", "workspaces:\n  - name: a\n  - name: b\n  # a again\n  - name: a\n",
+			[]string{`line 5: workspaces[2].name: "a" declared twice`}},
+		{"workspace without a name", "workspaces:\n  - name: a\n  - access_token_ttl: 5\n",
+			[]string{`line 3: workspaces[1].name: workspace name ""`}},
+		{"one bad trusted proxy of a list", "trusted_proxies:\n  - 10.0.0.0/8\n  - proxy.internal\n",
+			[]string{`line 3: trusted_proxies: "proxy.internal" is neither an IP address nor a CIDR prefix`}},
+		{"every problem in a file, top-level and nested",
+			"log_level: loud\nbase_url: http://id.example\nmaster_key_file: ''\nworkspaces:\n  - name: w\n    access_token_ttl: -5\n    jwks_max_age: 0\n    registration:\n      mode: closed\n",
+			[]string{
+				`line 1: log_level: "loud" is not one of debug, info, warn, error`,
+				`line 2: base_url: "http://id.example" must use https`,
+				`line 3: master_key_file: set it`,
+				`line 6: workspaces[0] (w).access_token_ttl: must be a positive number of seconds`,
+				`line 7: workspaces[0] (w).jwks_max_age: must be between 1 and`,
+				`line 9: workspaces[0] (w).registration.mode: "closed" is not one of open, initial_access_token`,
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "c.yaml")
+			os.WriteFile(file, []byte(tc.yaml), 0o600)
+			_, err := Load(Source{"config": file}, env(nil))
+			for _, want := range tc.want {
+				if want = "config file " + file + ": " + want; err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v\nwant it to contain %s", err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestOverridesNameNoFileLine: a flag or variable beats the file, so an
+// error about its value names it, never a line of the file, even where the
+// file sets the same key; and a good override hides the file's bad value.
+func TestOverridesNameNoFileLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("key_refresh: 2h\nlog_level: loud\nlog_format: fancy\ntrusted_proxies: [proxy.internal]\n"), 0o600)
+	_, err := Load(Source{"config": file, "log_level": "shout"}, env(map[string]string{
+		"REGISTRAR_KEY_REFRESH":     "5 seconds",
+		"REGISTRAR_LOG_FORMAT":      "json",
+		"REGISTRAR_TRUSTED_PROXIES": "10.0.0.1,gateway",
+	}))
+	if err == nil {
+		t.Fatal("bad overrides were accepted")
+	}
+	for _, want := range []string{
+		"invalid configuration:\n",
+		"\n" + `key_refresh (from REGISTRAR_KEY_REFRESH): "5 seconds" is not a duration`,
+		"\n" + `log_level (from --log-level): "shout" is not one of`,
+		"\n" + `trusted_proxies (from REGISTRAR_TRUSTED_PROXIES): "gateway" is neither`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v\nwant it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "line ") || strings.Contains(err.Error(), "log_format") {
+		t.Errorf("err = %v\nwant no file line, and nothing about the log_format the environment fixed", err)
+	}
+}
+
+// TestYAMLFileLine: a key path finds its value's line through lists and
+// aliases; a value the file lacks falls back to its enclosing entry, but a
+// top-level key the file lacks is on no line.
+func TestYAMLFileLine(t *testing.T) {
+	f := &yamlFile{path: "c.yaml"}
+	src := "listen: ':1'\nworkspaces:\n  - name: a\n    scopes: &s\n      - openid\n      - dcr\n  - name: b\n    cors_origins: *s\n"
+	if err := yaml.Unmarshal([]byte(src), &f.doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{
+		"listen":                        1,
+		"workspaces[0].scopes[1]":       6,
+		"workspaces[1].name":            7,
+		"workspaces[1].cors_origins":    8,
+		"workspaces[1].cors_origins[0]": 5,
+		"workspaces[1].scopes[0]":       7, // none: the entry's line
+		"base_url":                      0,
+		"listen[0]":                     1,
+	} {
+		if got := f.line(path); got != want {
+			t.Errorf("line(%q) = %d, want %d", path, got, want)
+		}
+	}
+	if got := (*yamlFile)(nil).line("listen"); got != 0 {
+		t.Errorf("no file: line = %d, want 0", got)
 	}
 }

@@ -160,39 +160,81 @@ func ValidateName(name string) error {
 	return nil
 }
 
+// SettingError is one invalid setting. Key names it as YAML and JSON do
+// ("registration.mode"); Item is the list entry at fault, or -1 for the
+// setting as a whole, so a caller that knows where the settings were
+// written (the config file) can point at the very value.
+type SettingError struct {
+	Key  string
+	Item int
+	Msg  string
+}
+
+func (e SettingError) Error() string { return e.Key + ": " + e.Msg }
+
+// Path is Key down to the entry at fault: "scopes[2]".
+func (e SettingError) Path() string {
+	if e.Item < 0 {
+		return e.Key
+	}
+	return fmt.Sprintf("%s[%d]", e.Key, e.Item)
+}
+
+// invalid is a SettingError about key as a whole.
+func invalid(key, format string, args ...any) SettingError {
+	return SettingError{Key: key, Item: -1, Msg: fmt.Sprintf(format, args...)}
+}
+
+// invalidItem is a SettingError about entry i of the list key.
+func invalidItem(key string, i int, format string, args ...any) SettingError {
+	return SettingError{Key: key, Item: i, Msg: fmt.Sprintf(format, args...)}
+}
+
 // Validate reports every problem with s at once.
-func (s Settings) Validate() []error {
-	var errs []error
+func (s Settings) Validate() []SettingError {
+	var errs []SettingError
 	if s.AccessTokenFormat != FormatJWT && s.AccessTokenFormat != FormatOpaque {
-		errs = append(errs, fmt.Errorf("access_token_format: %q is not one of jwt, opaque", s.AccessTokenFormat))
+		errs = append(errs, invalid("access_token_format", "%q is not one of jwt, opaque", s.AccessTokenFormat))
 	}
 	if !slices.Contains(SigningAlgs, s.AccessTokenAlg) {
-		errs = append(errs, fmt.Errorf("access_token_alg: %q is not one of %v", s.AccessTokenAlg, SigningAlgs))
+		errs = append(errs, invalid("access_token_alg", "%q is not one of %v", s.AccessTokenAlg, SigningAlgs))
 	}
-	for name, v := range map[string]int64{"access_token_ttl": s.AccessTokenTTL, "refresh_token_ttl": s.RefreshTokenTTL, "id_token_ttl": s.IDTokenTTL} {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%s: must be a positive number of seconds", name))
+	// In a fixed order, so the errors (and the file lines they name) do
+	// not shuffle from one run to the next.
+	for _, ttl := range []struct {
+		key string
+		v   int64
+	}{{"access_token_ttl", s.AccessTokenTTL}, {"refresh_token_ttl", s.RefreshTokenTTL}, {"id_token_ttl", s.IDTokenTTL}} {
+		if ttl.v <= 0 {
+			errs = append(errs, invalid(ttl.key, "must be a positive number of seconds"))
 		}
 	}
 	if s.JWKSMaxAge < 1 || s.JWKSMaxAge > maxJWKSMaxAge {
-		errs = append(errs, fmt.Errorf("jwks_max_age: must be between 1 and %d seconds", maxJWKSMaxAge))
+		errs = append(errs, invalid("jwks_max_age", "must be between 1 and %d seconds", maxJWKSMaxAge))
 	}
 	errs = append(errs, validateScopes(s.Scopes)...)
-	if s.Registration.Scope != "" && !client.ValidScopeToken(s.Registration.Scope) {
-		errs = append(errs, fmt.Errorf("registration.scope: %q is not a scope token %s", s.Registration.Scope, scopeTokenRule))
+	return append(errs, s.Registration.validate(s.Scopes)...)
+}
+
+// validate checks the registration settings; scopes are the workspace's,
+// which registration.scopes must be drawn from.
+func (r Registration) validate(scopes []string) []SettingError {
+	var errs []SettingError
+	if r.Scope != "" && !client.ValidScopeToken(r.Scope) {
+		errs = append(errs, invalid("registration.scope", "%q is not a scope token %s", r.Scope, scopeTokenRule))
 	}
-	if s.Registration.Mode != ModeOpen && s.Registration.Mode != ModeInitialAccessToken {
-		errs = append(errs, fmt.Errorf("registration.mode: %q is not one of open, initial_access_token", s.Registration.Mode))
+	if r.Mode != ModeOpen && r.Mode != ModeInitialAccessToken {
+		errs = append(errs, invalid("registration.mode", "%q is not one of open, initial_access_token", r.Mode))
 	}
-	if r := s.Registration.RotateRegistrationToken; r != RotateOnUpdate && r != RotateOnReadAndUpdate {
-		errs = append(errs, fmt.Errorf("registration.rotate_registration_token: %q is not one of on_update, on_read_and_update", r))
+	if r.RotateRegistrationToken != RotateOnUpdate && r.RotateRegistrationToken != RotateOnReadAndUpdate {
+		errs = append(errs, invalid("registration.rotate_registration_token", "%q is not one of on_update, on_read_and_update", r.RotateRegistrationToken))
 	}
-	if s.Registration.RegistrationTokenTTL <= 0 {
-		errs = append(errs, fmt.Errorf("registration.registration_token_ttl: must be a positive number of seconds"))
+	if r.RegistrationTokenTTL <= 0 {
+		errs = append(errs, invalid("registration.registration_token_ttl", "must be a positive number of seconds"))
 	}
-	for _, sc := range s.Registration.Scopes {
-		if !slices.Contains(s.Scopes, sc) {
-			errs = append(errs, fmt.Errorf("registration.scopes: %q is not among the workspace scopes", sc))
+	for i, sc := range r.Scopes {
+		if !slices.Contains(scopes, sc) {
+			errs = append(errs, invalidItem("registration.scopes", i, "%q is not among the workspace scopes", sc))
 		}
 	}
 	return errs
@@ -204,13 +246,13 @@ const scopeTokenRule = `(RFC 6749 §3.3: printable ASCII, no space, '"' or '\')`
 // validateScopes: discovery lists the workspace scopes and clients ask
 // for them space-separated, so each must be an RFC 6749 §3.3 scope-token;
 // one listed twice is a slip.
-func validateScopes(scopes []string) []error {
-	var errs []error
+func validateScopes(scopes []string) []SettingError {
+	var errs []SettingError
 	for i, sc := range scopes {
 		if !client.ValidScopeToken(sc) {
-			errs = append(errs, fmt.Errorf("scopes: %q is not a scope token %s", sc, scopeTokenRule))
+			errs = append(errs, invalidItem("scopes", i, "%q is not a scope token %s", sc, scopeTokenRule))
 		} else if slices.Contains(scopes[:i], sc) {
-			errs = append(errs, fmt.Errorf("scopes: %q is listed twice", sc))
+			errs = append(errs, invalidItem("scopes", i, "%q is listed twice", sc))
 		}
 	}
 	return errs
