@@ -227,7 +227,14 @@ func (c *Config) Validate() error {
 		errs = append(errs, c.errorf("db", "%q must be sqlite:PATH or postgres://…", store.RedactDSN(c.DB)))
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil && !(listenErr != nil && c.baseURLFromListen) {
-		errs = append(errs, c.problem("base_url", "base_url", err))
+		if c.baseURLFromListen {
+			// The user set no base_url: the key to edit is one of two.
+			err = fmt.Errorf("not set, so made from listen %q: %w; set base_url to the https URL clients use, or listen on a loopback host",
+				c.Listen, err)
+			errs = append(errs, c.problem("base_url", "listen", err))
+		} else {
+			errs = append(errs, c.problem("base_url", "base_url", err))
+		}
 	}
 	if c.MasterKey == "" && c.MasterKeyFile == "" {
 		errs = append(errs, c.errorf("master_key_file", "set it, or REGISTRAR_MASTER_KEY"))

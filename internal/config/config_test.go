@@ -214,6 +214,19 @@ func TestBadListenAloneIsReported(t *testing.T) {
 	}
 }
 
+// TestPublicListenWithoutBaseURL: with no base_url, the issuer is made
+// from listen; on a public host that is plain http, refused, and the
+// error must point at the setting the user did give (listen) and at the
+// one to add, not only at a base_url they never wrote.
+func TestPublicListenWithoutBaseURL(t *testing.T) {
+	_, err := Load(Source{"listen": "example.com:80"}, env(nil))
+	for _, want := range []string{"base_url (from --listen)", `made from listen "example.com:80"`, "must use https", "set base_url"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("public listen, no base_url: %v; want it to say %q", err, want)
+		}
+	}
+}
+
 // TestBoundKeepsTheConfiguredIssuer: only port 0 is replaced, by the port
 // the listener got; a host name is never replaced by the IP it resolved to
 // (that would change the issuer of every token already issued).
