@@ -359,3 +359,27 @@ func TestYAMLFileLine(t *testing.T) {
 		t.Errorf("no file: line = %d, want 0", got)
 	}
 }
+
+// TestWorkspacesShareSettingsByAnchor: YAML anchors and merge keys work
+// across workspace entries, as in any YAML file: the second workspace
+// takes the first's settings with `<<: *base`, or one list with `*s`, and
+// an error in a shared value is named on the anchored line.
+func TestWorkspacesShareSettingsByAnchor(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "registrar.yaml")
+	os.WriteFile(path, []byte("workspaces:\n  - &base\n    name: a\n    scopes: &s [openid, profile, dcr]\n    access_token_format: opaque\n"+
+		"  - <<: *base\n    name: b\n  - name: c\n    scopes: *s\n"), 0o600)
+	cfg, err := Load(Source{"config": path}, env(nil))
+	if err != nil {
+		t.Fatalf("anchors across workspaces: %v", err)
+	}
+	b, _ := cfg.WorkspaceSettings("b")
+	c, _ := cfg.WorkspaceSettings("c")
+	if b.AccessTokenFormat != "opaque" || len(b.Scopes) != 3 || len(c.Scopes) != 3 {
+		t.Fatalf("b = %+v, c = %+v; want a's settings merged into b and a's scopes in c", b, c)
+	}
+	os.WriteFile(path, []byte("workspaces:\n  - name: a\n    scopes: &s [openid, 'bad scope']\n  - name: b\n    scopes: *s\n"), 0o600)
+	if _, err := Load(Source{"config": path}, env(nil)); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("a bad shared scope: %v; want it named on line 3, where it is written", err)
+	}
+}

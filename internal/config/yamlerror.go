@@ -211,6 +211,7 @@ func readableYAMLError(err error, doc *yaml.Node) error {
 // are moved back onto node's lines, so they read as if the decoder of the
 // whole file had found them.
 func decodeStrict(node *yaml.Node, v any) error {
+	node = withoutAliases(node)
 	raw, err := yaml.Marshal(node)
 	if err != nil {
 		return err
@@ -237,4 +238,22 @@ func decodeStrict(node *yaml.Node, v any) error {
 		}
 	}
 	return &yaml.TypeError{Errors: msgs}
+}
+
+// withoutAliases copies n with each alias replaced by a copy of the node
+// it names, so that n encodes on its own: an anchor set outside n (the
+// first workspace's settings merged into the next with `<<: *base`) would
+// be unknown to the decoder of n alone. A copied node keeps the line of
+// the anchored original, where an error in it is to be fixed.
+func withoutAliases(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return withoutAliases(n.Alias)
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, child := range n.Content {
+		c.Content[i] = withoutAliases(child)
+	}
+	return &c
 }
