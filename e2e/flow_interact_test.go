@@ -395,6 +395,9 @@ func TestUntrustedClientErrorsWaitForSignIn(t *testing.T) {
 		"unsupported response_type": {"response_type": {"token"}},
 		"unknown scope":             {"scope": {"openid zzz"}},
 		"no PKCE":                   {"code_challenge": {""}, "code_challenge_method": {""}},
+		// The BCP's third attack: a silent request sends the browser to
+		// the attacker's page with no user ever signed in.
+		"prompt=none": {"prompt": {"none"}},
 	} {
 		p := a.do(http.MethodGet, f.authorizeURL(extra), nil)
 		if p.Status < 400 || p.Location != "" || !strings.Contains(p.Body, "This request cannot continue") {
@@ -402,9 +405,19 @@ func TestUntrustedClientErrorsWaitForSignIn(t *testing.T) {
 		}
 	}
 	id, _ := f.n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://operator.example/cb", "--scope", "openid")
-	p := a.do(http.MethodGet, f.n.Base+"/default/oauth2/authorize?"+url.Values{"client_id": {id}, "redirect_uri": {"https://operator.example/cb"},
-		"response_type": {"token"}, "state": {"st"}}.Encode(), nil)
-	wantRedirectError(t, "operator's client", p, "https://operator.example/cb", "unsupported_response_type")
+	operatorURL := func(extra url.Values) string {
+		_, challenge := pkce()
+		q := url.Values{"client_id": {id}, "redirect_uri": {"https://operator.example/cb"}, "response_type": {"code"}, "state": {"st"},
+			"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+		for k, v := range extra {
+			q[k] = v
+		}
+		return f.n.Base + "/default/oauth2/authorize?" + q.Encode()
+	}
+	wantRedirectError(t, "operator's client", a.do(http.MethodGet, operatorURL(url.Values{"response_type": {"token"}}), nil),
+		"https://operator.example/cb", "unsupported_response_type")
+	wantRedirectError(t, "operator's client, prompt=none, nobody signed in", a.do(http.MethodGet, operatorURL(url.Values{"prompt": {"none"}}), nil),
+		"https://operator.example/cb", "login_required")
 
 	noRedirect := f.authorizeURL(nil)
 	noRedirect = strings.Replace(noRedirect, "redirect_uri="+url.QueryEscape(f.redirect)+"&", "", 1)

@@ -116,22 +116,18 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	return req, cl, nil
 }
 
-// interactionAnswers are the OIDC Core §3.1.2.6 errors.
-var interactionAnswers = map[string]bool{
-	"login_required": true, "consent_required": true, "interaction_required": true, "account_selection_required": true,
-}
-
 // holdUntrustedRedirect keeps an error for a client that registered itself
 // on our page until a user has signed in (RFC 9700 §4.11.2): its redirect
 // URI was vetted by no one, so sending the browser there on any error would
-// make us an open redirector for whoever can register a client. Clients an
-// operator created are trusted. Only errors in the request itself are held:
-// answers to what the client asked of the user (prompt=none's
-// login_required, select_account's account_selection_required…) go back
-// as OIDC Core §3.1.2.6 requires.
+// make us an open redirector for whoever can register a client. That holds
+// for prompt=none too: the BCP's third attack is a silent request, whose
+// login_required would otherwise go to the attacker's page with no user
+// ever signed in. Once someone is signed in, errors and OIDC Core §3.1.2.6
+// answers (consent_required…) go back as usual. Clients an operator
+// created are trusted and get their errors at once.
 func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Workspace, r *http.Request, cl client.Client, err error) error {
 	var re *RedirectError
-	if !errors.As(err, &re) || cl.Provenance.Origin != client.OriginDCR || interactionAnswers[re.Err.Code] {
+	if !errors.As(err, &re) || cl.Provenance.Origin != client.OriginDCR {
 		return err
 	}
 	if _, signedIn, serr := s.currentSession(ctx, ws, r); serr == nil && signedIn {

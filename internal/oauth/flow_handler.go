@@ -94,10 +94,8 @@ func (h *Handler) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	req, cl, err := h.Service.ParseAuthorize(r.Context(), ws, p)
 	if err == nil {
 		err = h.Service.Authorize(r.Context(), ws, w, r, req, cl)
-	} else {
-		err = h.Service.holdUntrustedRedirect(r.Context(), ws, r, cl, err)
 	}
-	h.finish(w, r, ws, err)
+	h.finish(w, r, ws, h.Service.holdUntrustedRedirect(r.Context(), ws, r, cl, err))
 }
 
 // finish sends an error after redirect validation back to the client,

@@ -111,7 +111,10 @@ func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.
 	}
 	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
 		if req.HasPrompt("none") {
-			return s.redirectError(w, r, ws, req, oautherr.New("login_required", "the user is not signed in, or not as login_hint says"))
+			// Returned, not sent: the handler holds it for a client
+			// that registered itself (holdUntrustedRedirect).
+			return &RedirectError{RedirectURI: req.RedirectURI, State: req.State,
+				Err: oautherr.New("login_required", "the user is not signed in, or not as login_hint says")}
 		}
 		req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
 		return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
