@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -225,6 +226,51 @@ func TestDCRAuditEscapesWhatStrangersSend(t *testing.T) {
 	for _, e := range n.auditEvents("default") {
 		if id, _ := e["client_id"].(string); len(id) > 200 {
 			t.Fatalf("a %d-character client id was audited whole", len(id))
+		}
+	}
+}
+
+// TestOperatorReissuesRegistrationToken: registration access tokens expire
+// (registration_token_ttl), and RFC 7592 §5 asks that a client not lose its
+// management while registered, so an operator can give a self-registered
+// client a new token with the CLI. The token it had, expired or not, stops
+// working; the new one manages the client; the reissue is audited with
+// credential "operator", never the token. A client an operator made has
+// no registration token to replace, and an unknown client is named.
+func TestOperatorReissuesRegistrationToken(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 1\n"})
+	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
+	id, uri, expired := reg["client_id"].(string), reg["registration_client_uri"].(string), reg["registration_access_token"].(string)
+	time.Sleep(1100 * time.Millisecond)
+	wantError(t, send(t, http.MethodGet, uri, expired, ""), 401, "invalid_token", "expired")
+
+	before := len(n.auditEvents("default"))
+	// The URI is made from the CLI's own base_url (the harness sets none).
+	var out struct {
+		Token     string `json:"registration_access_token"`
+		URI       string `json:"registration_client_uri"`
+		ExpiresIn int64  `json:"registration_access_token_expires_in"`
+	}
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "reissue-token", id, "--json")), &out); err != nil || out.Token == "" || !strings.HasSuffix(out.URI, "/default/oauth2/register/"+id) || out.ExpiresIn != 1 {
+		t.Fatalf("client reissue-token --json: %v %+v", err, out)
+	}
+	if r := send(t, http.MethodGet, uri, out.Token, ""); r.Status != 200 {
+		t.Fatalf("GET with the reissued token: %d %s", r.Status, r.Body)
+	}
+	if got := n.auditedSince("default", before, out.Token, expired); len(got) != 2 || got[0] != (auditKey{"reissue", "accepted", "operator"}) {
+		t.Fatalf("audit events after the reissue: %v", got)
+	}
+
+	second := n.mustCLI("client", "reissue-token", id)
+	if !strings.Contains(second, "shown once") {
+		t.Fatalf("client reissue-token: %s", second)
+	}
+	wantError(t, send(t, http.MethodGet, uri, out.Token, ""), 401, "invalid_token")
+
+	operatorMade, _ := n.createClient("default", "--grant-type", "client_credentials", "--scope", "dcr")
+	for args, want := range map[string]string{operatorMade: "not registered through DCR", "nobody": `no client "nobody"`} {
+		if out, err := n.cli("client", "reissue-token", args); err == nil || !strings.Contains(out, want) {
+			t.Errorf("reissue-token %s: %v %s; want a refusal saying %q", args, err, out, want)
 		}
 	}
 }

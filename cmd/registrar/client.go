@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -33,7 +34,9 @@ func newClientCmd() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
 	get := &cobra.Command{Use: "get CLIENT_ID", Short: "Show a client", Args: cobra.ExactArgs(1), RunE: runClientGet}
 	del := &cobra.Command{Use: "delete CLIENT_ID", Short: "Delete a client and its tokens", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runClientDelete)}
-	cmd.AddCommand(create, list, get, del)
+	reissue := &cobra.Command{Use: "reissue-token CLIENT_ID", Short: "Give a self-registered client a new registration access token (RFC 7592), shown once",
+		Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runClientReissueToken)}
+	cmd.AddCommand(create, list, get, del, reissue)
 	return cmd
 }
 
@@ -201,6 +204,37 @@ func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName 
 		return writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": true, "client_id": args[0], "workspace": wsName})
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "deleted client %s from workspace %s\n", args[0], wsName)
+	return nil
+}
+
+// runClientReissueToken replaces a client's registration access token,
+// for a client whose token expired or was lost (registration.Service
+// ReissueRegistrationToken says why).
+func runClientReissueToken(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
+	ctx := cmd.Context()
+	ws, err := existingWorkspace(ctx, env, wsName)
+	if err != nil {
+		return err
+	}
+	dcr := &registration.Service{Store: env.Store, Hasher: env.Hasher, BaseURL: env.Config.BaseURL}
+	resp, err := dcr.ReissueRegistrationToken(ctx, ws, args[0])
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fail("no client %q in workspace %s", args[0], wsName)
+	case errors.Is(err, registration.ErrNotSelfRegistered):
+		return fail("client %s: %v", args[0], err)
+	case err != nil:
+		return err
+	}
+	if jsonFlag(cmd) {
+		return writeJSON(cmd.OutOrStdout(), map[string]any{"client_id": args[0], "workspace": wsName,
+			"registration_access_token":            resp["registration_access_token"],
+			"registration_access_token_expires_in": resp["registration_access_token_expires_in"],
+			"registration_client_uri":              resp["registration_client_uri"]})
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "registration_access_token: %s   (shown once; the previous one no longer works)\n"+
+		"registration_client_uri:   %s\nexpires in:                %vs\n",
+		resp["registration_access_token"], resp["registration_client_uri"], resp["registration_access_token_expires_in"])
 	return nil
 }
 
