@@ -168,21 +168,33 @@ var listeningRE = regexp.MustCompile(`Registrar listening on http://127\.0\.0\.1
 // waitReady or stop.
 func (n *node) waitAddress() {
 	n.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningRE.FindStringSubmatch(n.Stdout.String()); m != nil {
-			n.Port, _ = strconv.Atoi(m[1])
-			n.Base = "http://127.0.0.1:" + m[1]
-			return
+	m, exited := n.awaitOutput(n.Stdout, listeningRE, 30*time.Second)
+	switch {
+	case m != nil:
+		n.Port, _ = strconv.Atoi(m[1])
+		n.Base = "http://127.0.0.1:" + m[1]
+	case !exited:
+		n.t.Fatalf("registrar printed no listening address within 30s\nstderr:\n%s", n.Stderr)
+	}
+}
+
+// awaitOutput waits up to timeout for re in out (n.Stdout or n.Stderr) and
+// returns its submatches, or nil when time ran out or the process exited
+// first without printing it (exited says which). An exit is left in n.done
+// for waitReady, waitExit or stop.
+func (n *node) awaitOutput(out *syncBuffer, re *regexp.Regexp, timeout time.Duration) (m []string, exited bool) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m, false
 		}
 		select {
 		case err := <-n.done:
 			n.done <- err
-			return
+			return re.FindStringSubmatch(out.String()), true
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	n.t.Fatalf("registrar printed no listening address within 30s\nstderr:\n%s", n.Stderr)
+	return nil, false
 }
 
 // readyClient bounds each probe so a wedged listener cannot hang the test.

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -112,8 +114,12 @@ func (c *privateCluster) ctl(t *testing.T, args ...string) {
 	}
 }
 
-func startPrivateCluster(t *testing.T, bin string) *privateCluster {
+// startPrivateCluster starts one with the binaries in REGISTRAR_TEST_PG_BIN
+// (make test sets it; requireCI says what happens without it).
+func startPrivateCluster(t *testing.T) *privateCluster {
 	t.Helper()
+	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
+	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
 	// Not t.TempDir(): its parent is private to root and initdb runs as postgres.
 	dir, err := os.MkdirTemp("", "registrar-pg")
 	if err != nil {
@@ -136,18 +142,19 @@ func (c *privateCluster) start(t *testing.T) {
 	c.ctl(t, "-l", filepath.Join(c.dir, "log"), "-w", "-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", c.port, c.dir), "start")
 }
 
-func (c *privateCluster) dsn() string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", c.port)
+// dsn is the cluster's DSN. A connection gives up after connectTimeout
+// seconds where the cluster does not answer; 0 waits for as long as the
+// caller's context lets it (libpq's meaning, which pgx follows).
+func (c *privateCluster) dsn(connectTimeout int) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=%d", c.port, connectTimeout)
 }
 
 // nodeOnPrivateCluster starts a node on a PostgreSQL of the test's own and
 // returns its bootstrap client and a token of it.
 func nodeOnPrivateCluster(t *testing.T) (c *privateCluster, n *node, id, secret, tok string) {
 	t.Helper()
-	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
-	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
-	c = startPrivateCluster(t, bin)
-	n = startNode(t, nodeOpts{DB: c.dsn()})
+	c = startPrivateCluster(t)
+	n = startNode(t, nodeOpts{DB: c.dsn(2)})
 	id, secret = n.bootstrap()
 	tok = n.clientCredentials("default", id, secret, "dcr")["access_token"].(string)
 	return c, n, id, secret, tok
@@ -267,5 +274,33 @@ func TestDatabaseHangs(t *testing.T) {
 		}
 	case <-time.After(40 * time.Second):
 		t.Error("the request in flight at SIGTERM never ended")
+	}
+}
+
+// TestStartWarnsWhileTheDatabaseHangs: serve started on a database that
+// hangs (rather than refuses) warns on its log, after 5 s, that it is
+// still waiting for it instead of staying silent; and SIGTERM still stops
+// it at once, without serving.
+func TestStartWarnsWhileTheDatabaseHangs(t *testing.T) {
+	c := startPrivateCluster(t)
+	c.freeze(t)
+	start := time.Now()
+	n := launchNode(t, nodeOpts{DB: c.dsn(0)}) // no connect_timeout: the start waits as long as the database hangs
+	if m, _ := n.awaitOutput(n.Stderr, regexp.MustCompile("still waiting for the database"), 10*time.Second); m == nil {
+		t.Fatalf("no warning within 10s that the start waits for the database\nstderr:\n%s", n.Stderr)
+	}
+	if waited := time.Since(start); waited < 5*time.Second {
+		t.Errorf("warned after %v; serve should wait 5s, so that a start merely slow is not reported", waited)
+	}
+	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The start fails with its reason: exit 1 ("open store: … context canceled").
+	var exit *exec.ExitError
+	if err := n.waitExit(5 * time.Second); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		t.Errorf("exit on SIGTERM while waiting for the database: %v; want 0, or 1 with the reason\nstderr:\n%s", err, n.Stderr)
+	}
+	if listeningRE.MatchString(n.Stdout.String()) {
+		t.Errorf("serving on a database that never answered:\n%s", n.Stdout)
 	}
 }

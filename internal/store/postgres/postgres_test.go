@@ -18,13 +18,7 @@ import (
 // DSN it skips in a bare `go test` but fails under CI or make test
 // (REGISTRAR_TEST_STRICT), so a broken set-up cannot pass.
 func TestConformance(t *testing.T) {
-	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" || os.Getenv("REGISTRAR_TEST_STRICT") != "" {
-			t.Fatal("REGISTRAR_TEST_POSTGRES_DSN is not set under CI / make test")
-		}
-		t.Skip("REGISTRAR_TEST_POSTGRES_DSN not set; make test sets it")
-	}
+	dsn := testDSN(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s, err := Open(context.Background(), FreshSchema(t, dsn))
 		if err != nil {
@@ -33,6 +27,37 @@ func TestConformance(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// testDSN is REGISTRAR_TEST_POSTGRES_DSN, or a skip in a bare `go test`
+// and a failure under CI or make test (REGISTRAR_TEST_STRICT).
+func testDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") != "" || os.Getenv("REGISTRAR_TEST_STRICT") != "" {
+			t.Fatal("REGISTRAR_TEST_POSTGRES_DSN is not set under CI / make test")
+		}
+		t.Skip("REGISTRAR_TEST_POSTGRES_DSN not set; make test sets it")
+	}
+	return dsn
+}
+
+// TestTokenJoinMatchesSchema: see storetest.CheckTokenJoin.
+func TestTokenJoinMatchesSchema(t *testing.T) {
+	dsn := FreshSchema(t, testDSN(t))
+	s, err := Open(context.Background(), dsn) // migrates
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CheckTokenJoin(t, db, `SELECT column_name, data_type, is_nullable = 'NO' FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'tokens'`)
 }
 
 // FreshSchema creates an empty schema, drops it at cleanup, and returns dsn

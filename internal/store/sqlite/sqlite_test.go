@@ -32,6 +32,22 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestTokenJoinMatchesSchema: see storetest.CheckTokenJoin.
+func TestTokenJoinMatchesSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	s, err := Open(context.Background(), path, quiet) // migrates
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.CheckTokenJoin(t, db, `SELECT name, type, "notnull" FROM pragma_table_info('tokens')`)
+}
+
 // quiet discards what the stores under test log.
 var quiet = slog.New(slog.DiscardHandler)
 

@@ -416,20 +416,54 @@ func qualified(table, columns string) string {
 }
 
 // tokenColumnsOrZero is tokenColumns of t for a LEFT JOIN (see
-// clientWithTokenByHash): NULL stays NULL where scanToken takes it.
+// clientWithTokenByHash), read as TokenJoinColumns says.
 func tokenColumnsOrZero() string {
-	names := strings.Split(tokenColumns, ", ")
-	for i, n := range names {
-		switch n {
-		case "hash", "issued_at", "expires_at", "revoked_at", "auth_time", "grant_expires_at":
-			names[i] = "t." + n
-		case "audience":
-			names[i] = "coalesce(t.audience, 'null')"
-		default:
-			names[i] = "coalesce(t." + n + ", '')"
+	var exprs []string
+	for _, c := range TokenJoinColumns() {
+		if c.Coalesced {
+			exprs = append(exprs, "coalesce(t."+c.Name+", '"+c.Zero+"')")
+		} else {
+			exprs = append(exprs, "t."+c.Name)
 		}
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(exprs, ", ")
+}
+
+// JoinColumn is how a LEFT JOIN reads one column of a table where it found
+// no row: NULL, or the text literal Zero when Coalesced.
+type JoinColumn struct {
+	Name      string
+	Coalesced bool
+	Zero      string
+}
+
+// TokenJoinColumns says how tokenColumnsOrZero reads each of
+// tokenColumns, from what tokenRow scans it into: NULL stays NULL where the
+// destination takes it (sql.NullInt64, []byte); a string reads as the empty
+// text (the audience, JSON, as null). A destination that takes neither
+// panics when the package loads. Exported for the backends' tests, which
+// check it against the schema their migrations make (storetest.CheckTokenJoin).
+func TokenJoinColumns() []JoinColumn {
+	var r tokenRow
+	names, dests := strings.Split(tokenColumns, ", "), r.dests()
+	if len(names) != len(dests) {
+		panic("sqlstore: tokenColumns and tokenRow.dests differ in length")
+	}
+	cols := make([]JoinColumn, len(names))
+	for i, d := range dests {
+		cols[i].Name = names[i]
+		switch d.(type) {
+		case sql.Scanner, *[]byte:
+		case *string:
+			cols[i].Coalesced = true
+			if d == any(&r.aud) {
+				cols[i].Zero = "null"
+			}
+		default:
+			panic(fmt.Sprintf("sqlstore: tokens.%s scans into %T, which takes no NULL and has no text zero", names[i], d))
+		}
+	}
+	return cols
 }
 
 func (s *Store) RevokeToken(ctx context.Context, ws, id string, at time.Time, rec *store.Token) error {
