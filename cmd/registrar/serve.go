@@ -77,9 +77,18 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		log.Warn("still waiting for the database", "db", store.RedactDSN(cfg.DB))
 	})
 	defer waiting.Stop() // on the error paths below
+	// A stop asked for while the start waits on the database is a stop,
+	// not a failed start: exit 0, as after serving.
+	stoppedEarly := func(err error) error {
+		if ctx.Err() != nil {
+			log.Info("stopped before the store was ready", "cause", err)
+			return nil
+		}
+		return err
+	}
 	env, err := server.OpenEnv(ctx, cfg, log)
 	if err != nil {
-		return err
+		return stoppedEarly(err)
 	}
 	defer closeWithin(env, log, server.StoreCloseLimit)
 	if env.MasterKeyCreated {
@@ -91,12 +100,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			// store; left behind, it would only hide the missing original.
 			os.Remove(cfg.MasterKeyFile)
 		}
-		return err
+		return stoppedEarly(err)
 	}
 	boot, err := env.Bootstrap(ctx)
 	waiting.Stop() // opening, provisioning and the bootstrap all wait on the database
 	if err != nil {
-		return fmt.Errorf("bootstrap client: %w", err)
+		return stoppedEarly(fmt.Errorf("bootstrap client: %w", err))
 	}
 	if boot != nil {
 		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
