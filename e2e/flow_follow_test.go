@@ -9,7 +9,8 @@ import (
 )
 
 // Grants a user already made follow later changes: a client's RFC 7592
-// update that narrows what it is registered for.
+// update that narrows what it is registered for, and an operator's password
+// change that cuts off what was signed in with the old password.
 
 // asClient is the fixture acting as another public client of its workspace.
 func (f *flowFixture) asClient(id string) *flowFixture {
@@ -162,5 +163,44 @@ func TestCodeNeedsItsRedirectStillRegistered(t *testing.T) {
 		"redirect_uri": {kept}, "client_id": {c.clientID}, "code_verifier": {verifier}})
 	if r.Status != 200 {
 		t.Fatalf("a code bound to a redirect URI the client kept: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestPasswdEndsSessionsAndGrants: `user passwd` is what an operator runs
+// after a suspected compromise, so whatever was signed in with the old
+// password stops with it: the browser session (prompt=none no longer
+// finds it), codes not yet redeemed, refresh tokens and the access tokens
+// of their grants. Other users keep theirs, and the new password signs in.
+func TestPasswdEndsSessionsAndGrants(t *testing.T) {
+	f := newFlowFixture(t, "")
+	if out, err := f.n.cliInput("dave's long password\n", "user", "add", "--username", "dave", "--password-stdin"); err != nil {
+		t.Fatal(out)
+	}
+	offline := url.Values{"scope": {"openid profile offline_access"}}
+	verifier, _ := pkce()
+	a := newAgent(t)
+	tok := f.exchange(f.login(a, offline).Query().Get("code"), verifier, f.clientID).JSON(t)
+	pending := f.codeFor(a, offline)
+	dave := f.exchange(f.loginAs(newAgent(t), "dave", "dave's long password", offline).Query().Get("code"), verifier, f.clientID).JSON(t)
+	if !f.hasSession(a) || !f.activeAtUserinfo(tok["access_token"].(string)) {
+		t.Fatal("carol's session or access token did not work before the password change")
+	}
+
+	out, err := f.n.cliInput("a brand new password\n", "user", "passwd", "--workspace", "default", "carol", "--password-stdin")
+	if err != nil || !strings.Contains(out, "signed out") || !strings.Contains(out, "revoked") {
+		t.Fatalf("user passwd: %v\n%s; want it to say carol is signed out and her tokens revoked", err, out)
+	}
+	if f.hasSession(a) {
+		t.Fatal("the browser session signed in with the old password survived the change")
+	}
+	wantError(t, f.refresh(tok["refresh_token"].(string)), 400, "invalid_grant", "revoked")
+	if f.activeAtUserinfo(tok["access_token"].(string)) {
+		t.Fatal("an access token issued before the password change still works")
+	}
+	wantError(t, f.exchange(pending, verifier, f.clientID), 400, "invalid_grant")
+
+	f.mustRefresh(t, dave["refresh_token"].(string))
+	if f.loginAs(newAgent(t), "carol", "a brand new password", nil).Query().Get("code") == "" {
+		t.Fatal("no code after signing in with the new password")
 	}
 }
