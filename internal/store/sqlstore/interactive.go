@@ -86,15 +86,9 @@ func (s *Store) DeleteUser(ctx context.Context, ws, id string) error {
 		if err := s.changeUser(ctx, tx, ws, id, `DELETE FROM users WHERE workspace = ? AND id = ?`); err != nil {
 			return err
 		}
-		for _, q := range []string{
+		return s.execForUser(ctx, tx, ws, id,
 			`DELETE FROM consents WHERE workspace = ? AND user_id = ?`,
-			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`,
-		} {
-			if _, err := s.exec(ctx, tx, q, ws, id); err != nil {
-				return err
-			}
-		}
-		return nil
+			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`)
 	})
 }
 
@@ -111,10 +105,15 @@ func (s *Store) changeUser(ctx context.Context, tx *sql.Tx, ws, id, change strin
 	if n == 0 {
 		return store.ErrNotFound
 	}
-	for _, q := range []string{
+	return s.execForUser(ctx, tx, ws, id,
 		`DELETE FROM sessions WHERE workspace = ? AND user_id = ?`,
-		`DELETE FROM auth_codes WHERE workspace = ? AND user_id = ?`,
-	} {
+		`DELETE FROM auth_codes WHERE workspace = ? AND user_id = ?`)
+}
+
+// execForUser runs each query, whose arguments are the workspace and a
+// user id, in tx.
+func (s *Store) execForUser(ctx context.Context, tx *sql.Tx, ws, id string, queries ...string) error {
+	for _, q := range queries {
 		if _, err := s.exec(ctx, tx, q, ws, id); err != nil {
 			return err
 		}
