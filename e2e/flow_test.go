@@ -121,11 +121,18 @@ func (f *flowFixture) authorizeURL(extra url.Values) string {
 	return f.n.Base + "/default/oauth2/authorize?" + q.Encode()
 }
 
-// login runs authorize → login → consent and returns the redirect URL.
+// login runs authorize → login → consent as carol and returns the
+// redirect URL.
 func (f *flowFixture) login(a *agent, extra url.Values) *url.URL {
 	f.n.t.Helper()
+	return f.loginAs(a, "carol", "correct horse battery", extra)
+}
+
+// loginAs is login as another user.
+func (f *flowFixture) loginAs(a *agent, username, password string, extra url.Values) *url.URL {
+	f.n.t.Helper()
 	p := a.do(http.MethodGet, f.authorizeURL(extra), nil)
-	p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	p = a.submit(f.n.Base, p, url.Values{"username": {username}, "password": {password}})
 	if p.Status == 200 && strings.Contains(p.Body, `value="allow"`) {
 		p = a.submit(f.n.Base, p, url.Values{"decision": {"allow"}, "remember": {"1"}})
 	}

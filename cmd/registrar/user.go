@@ -36,7 +36,8 @@ func newUserCmd() *cobra.Command {
 	add.Flags().Bool("password-stdin", false, "read the password from standard input (for scripts)")
 	list := &cobra.Command{Use: "list", Short: "List users", Args: cobra.NoArgs, RunE: runUserList}
 	del := &cobra.Command{Use: "delete USERNAME", Short: "Delete a user with their sessions, consents and tokens", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserDelete)}
-	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserPasswd)}
+	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password, signing them out everywhere and revoking their tokens",
+		Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserPasswd)}
 	passwd.Flags().Bool("password-stdin", false, "read the password from standard input")
 	cmd.AddCommand(add, list, del, passwd)
 	return cmd
@@ -195,9 +196,13 @@ func runUserPasswd(cmd *cobra.Command, args []string, env *server.Env, wsName st
 	if err != nil {
 		return err
 	}
+	// A new password is what an operator sets after a suspected
+	// compromise, so the store ends, with the change, whatever the old
+	// one signed in (SetUserPassword).
 	if err := us.SetUserPassword(cmd.Context(), wsName, u.ID, hash, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", args[0])
+	fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; %s is signed out everywhere: browser sessions ended, "+
+		"unredeemed codes dropped, refresh and access tokens revoked\n", args[0], args[0])
 	return nil
 }

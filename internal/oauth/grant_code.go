@@ -35,8 +35,12 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	scope, err := codeScope(ws, cl, code)
+	if err != nil {
+		return TokenResponse{}, err
+	}
 	g := userGrant{
-		subject: code.UserID, scope: code.Scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
+		subject: code.UserID, scope: scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
 		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
 	}
 	resp, records, err := s.mintUserTokens(ctx, ws, cl, g, true)
@@ -155,14 +159,14 @@ func (s *Service) mintUserTokens(ctx context.Context, ws workspace.Workspace, cl
 	records := []store.Token{atRecord}
 	resp := TokenResponse{AccessToken: at.Value, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: at.Scope}
 	scopes := strings.Fields(g.scope)
-	if slices.Contains(scopes, "offline_access") && slices.Contains(cl.Metadata.Grants(), client.GrantRefreshToken) {
+	if slices.Contains(scopes, scopeOfflineAccess) && slices.Contains(cl.Metadata.Grants(), client.GrantRefreshToken) {
 		var rec store.Token
 		if resp.RefreshToken, rec, err = s.mintRefreshToken(ws, cl, g); err != nil {
 			return TokenResponse{}, nil, err
 		}
 		records = append(records, rec)
 	}
-	if withIDToken && slices.Contains(scopes, "openid") {
+	if withIDToken && slices.Contains(scopes, scopeOpenID) {
 		if resp.IDToken, err = s.issueIDToken(ctx, ws, cl, g.subject, g.nonce, at.Value, g.authTime, g.amr); err != nil {
 			return TokenResponse{}, nil, err
 		}

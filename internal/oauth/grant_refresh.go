@@ -3,8 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"slices"
-	"strings"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -23,7 +21,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	scope, err := narrowScope(form.Get("scope"), old.Scope)
+	scope, err := refreshScope(ws, cl, form.Get("scope"), old.Scope)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -74,8 +72,9 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 }
 
 // rotateRefreshToken replaces old with a new refresh token of the same
-// family, scope, resources, sign-in time and end (narrowing is per
-// request, the family keeps what was consented), storing it with the new
+// family, scope, resources, sign-in time and end (narrowing, by the
+// request or by the client's registration, is per access token: the
+// family keeps what was consented, RFC 6749 §6), storing it with the new
 // access token's record in the rotation's transaction, and returns the new
 // value.
 func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) (string, error) {
@@ -110,19 +109,4 @@ func (s *Service) refuseRevoked(ctx context.Context, ws workspace.Workspace, old
 		return errInvalidGrant("the refresh token has been revoked")
 	}
 	return errInvalidGrant("the refresh token was already used; every token of this grant is revoked")
-}
-
-// narrowScope: a refresh may ask for less than was granted, never more
-// (RFC 6749 §6).
-func narrowScope(requested, granted string) (string, error) {
-	if requested == "" {
-		return granted, nil
-	}
-	have := strings.Fields(granted)
-	for _, sc := range strings.Fields(requested) {
-		if !slices.Contains(have, sc) {
-			return "", oautherr.InvalidScopef("scope %q was not granted", sc)
-		}
-	}
-	return strings.Join(strings.Fields(requested), " "), nil
 }

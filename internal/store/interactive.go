@@ -17,10 +17,14 @@ type Users interface {
 	UserByID(ctx context.Context, ws, id string) (user.User, error)
 	// ListUsers returns the users of ws ordered by username.
 	ListUsers(ctx context.Context, ws string) ([]user.User, error)
-	// SetUserPassword replaces the password hash. ErrNotFound if absent.
+	// SetUserPassword replaces the password hash and, in the same
+	// transaction, ends everything signed in with the old one: it deletes
+	// the user's sessions and authorization codes and revokes, at `at`,
+	// every token issued with them as subject (refresh tokens, so their
+	// grants, and the access tokens' records). Consents stay. ErrNotFound if absent.
 	SetUserPassword(ctx context.Context, ws, id, hash string, at time.Time) error
-	// DeleteUser removes the user with their sessions, consents and the
-	// tokens issued with them as subject, in one transaction. ErrNotFound if absent.
+	// DeleteUser removes the user with their sessions, codes, consents and
+	// the tokens issued with them as subject, in one transaction. ErrNotFound if absent.
 	DeleteUser(ctx context.Context, ws, id string) error
 }
 

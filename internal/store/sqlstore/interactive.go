@@ -66,35 +66,59 @@ func (s *Store) ListUsers(ctx context.Context, ws string) ([]user.User, error) {
 	return out, s.wrap(rows.Err())
 }
 
+// SetUserPassword changes the hash and, in the same transaction, ends what
+// was signed in with the old password: the sessions and codes go as with
+// DeleteUser, and the tokens issued to the user are revoked rather than
+// deleted, as the user stays (a refresh then says "revoked").
 func (s *Store) SetUserPassword(ctx context.Context, ws, id, hash string, at time.Time) error {
-	n, err := s.exec(ctx, s.write, `UPDATE users SET password_hash = ?, updated_at = ? WHERE workspace = ? AND id = ?`, hash, ts(at), ws, id)
-	if err == nil && n == 0 {
-		return store.ErrNotFound
-	}
-	return err
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		err := s.changeUser(ctx, tx, ws, id, `UPDATE users SET password_hash = ?, updated_at = ? WHERE workspace = ? AND id = ?`, hash, ts(at))
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND subject = ? AND revoked_at IS NULL`, ts(at), ws, id)
+		return err
+	})
 }
 
 func (s *Store) DeleteUser(ctx context.Context, ws, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		n, err := s.exec(ctx, tx, `DELETE FROM users WHERE workspace = ? AND id = ?`, ws, id)
-		if err != nil {
+		if err := s.changeUser(ctx, tx, ws, id, `DELETE FROM users WHERE workspace = ? AND id = ?`); err != nil {
 			return err
 		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		for _, q := range []string{
-			`DELETE FROM sessions WHERE workspace = ? AND user_id = ?`,
+		return s.execForUser(ctx, tx, ws, id,
 			`DELETE FROM consents WHERE workspace = ? AND user_id = ?`,
-			`DELETE FROM auth_codes WHERE workspace = ? AND user_id = ?`,
-			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`,
-		} {
-			if _, err := s.exec(ctx, tx, q, ws, id); err != nil {
-				return err
-			}
-		}
-		return nil
+			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`)
 	})
+}
+
+// changeUser runs change, a statement on the user id of ws whose last
+// arguments are the workspace and id, after args (ErrNotFound if it
+// touches no row), and ends the user's sign-ins: their browser sessions
+// and authorization codes go, so no browser stays signed in and no code
+// issued before is redeemed. It runs in the caller's transaction.
+func (s *Store) changeUser(ctx context.Context, tx *sql.Tx, ws, id, change string, args ...any) error {
+	n, err := s.exec(ctx, tx, change, append(args, ws, id)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return s.execForUser(ctx, tx, ws, id,
+		`DELETE FROM sessions WHERE workspace = ? AND user_id = ?`,
+		`DELETE FROM auth_codes WHERE workspace = ? AND user_id = ?`)
+}
+
+// execForUser runs each query, whose arguments are the workspace and a
+// user id, in tx.
+func (s *Store) execForUser(ctx context.Context, tx *sql.Tx, ws, id string, queries ...string) error {
+	for _, q := range queries {
+		if _, err := s.exec(ctx, tx, q, ws, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // --- sessions ---

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWritesFailAlone", testConcurrentWritesFailAlone},
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
+		{"PasswordChangeEndsSignIns", testPasswordChangeEndsSignIns},
 		{"LoginFailuresCounted", testLoginFailures},
 		{"LoginGateClaimedOnce", testLoginGate},
 		{"RequestUsedOnce", testRequestUsedOnce},
@@ -778,6 +779,10 @@ func testUsers(t *testing.T, s store.Store) {
 	if c, _ := s.ConsentFor(ctx, "w", "u1", "c1"); c.Scope != "openid email" {
 		t.Fatalf("consent not replaced: %+v", c)
 	}
+	mustAuthCode(t, s)
+	issued := sampleRefreshToken("r1", []byte("rh1"))
+	issued.Subject = "u1"
+	s.CreateToken(ctx, issued)
 	if err := s.DeleteUser(ctx, "w", "u1"); err != nil {
 		t.Fatal(err)
 	}
@@ -786,6 +791,78 @@ func testUsers(t *testing.T, s store.Store) {
 	}
 	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("consent of a deleted user survived")
+	}
+	if _, err := s.AuthCodeByHash(ctx, "w", []byte("ch")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("code of a deleted user survived")
+	}
+	if _, err := s.TokenByID(ctx, "w", "r1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("token of a deleted user survived")
+	}
+	if err := s.DeleteUser(ctx, "w", "u1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleting a deleted user: %v", err)
+	}
+}
+
+// testPasswordChangeEndsSignIns: a new password ends, in the same
+// transaction, what the old one signed in: the user's sessions and codes
+// go, every token issued to them is revoked (an earlier revocation keeps
+// its time), and their consents stay. Other users' and clients' are
+// untouched; for a user that does not exist nothing changes at all.
+func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
+	t1 := t0.Add(time.Hour)
+	for _, id := range []string{"u1", "u2"} {
+		if err := s.CreateUser(ctx, user.User{Workspace: "w", ID: id, Username: id, PasswordHash: "$old", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"u1", "u2", "ghost"} {
+		s.CreateSession(ctx, store.Session{Workspace: "w", ID: "s-" + id, Hash: []byte("sh-" + id), UserID: id, AuthTime: t0, ExpiresAt: t1})
+	}
+	mustAuthCode(t, s) // u1's
+	other := store.AuthCode{Workspace: "w", ID: "code2", Hash: []byte("ch2"), ClientID: "c1", UserID: "u2", AuthTime: t0, GrantID: "g2", IssuedAt: t0, ExpiresAt: t1}
+	if err := s.CreateAuthCode(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	s.SaveConsent(ctx, store.Consent{Workspace: "w", UserID: "u1", ClientID: "c1", Scope: "openid", GrantedAt: t0})
+	tokens := map[string]string{"refresh": "u1", "access": "u1", "revoked": "u1", "others": "u2", "client": "c1"}
+	for id, subject := range tokens {
+		tok := sampleRefreshToken(id, []byte("h-"+id))
+		tok.Subject = subject
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RevokeToken(ctx, "w", "revoked", t0, nil)
+
+	if err := s.SetUserPassword(ctx, "w", "ghost", "$new", t1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a user that does not exist: %v", err)
+	}
+	if _, err := s.SessionByHash(ctx, "w", []byte("sh-ghost")); err != nil {
+		t.Fatalf("a refused password change removed a session: %v", err)
+	}
+	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t1); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := s.UserByID(ctx, "w", "u1"); u.PasswordHash != "$new" || !u.UpdatedAt.Equal(t1) {
+		t.Fatalf("the password was not changed: %+v", u)
+	}
+	for id, gone := range map[string]bool{"u1": true, "u2": false, "ghost": false} {
+		if _, err := s.SessionByHash(ctx, "w", []byte("sh-"+id)); errors.Is(err, store.ErrNotFound) != gone {
+			t.Fatalf("session of %s: %v; gone=%v wanted", id, err, gone)
+		}
+	}
+	for hash, gone := range map[string]bool{"ch": true, "ch2": false} {
+		if _, err := s.AuthCodeByHash(ctx, "w", []byte(hash)); errors.Is(err, store.ErrNotFound) != gone {
+			t.Fatalf("code %s: %v; gone=%v wanted", hash, err, gone)
+		}
+	}
+	for id, want := range map[string]time.Time{"refresh": t1, "access": t1, "revoked": t0, "others": {}, "client": {}} {
+		if got, err := s.TokenByID(ctx, "w", id); err != nil || !got.RevokedAt.Equal(want) {
+			t.Fatalf("token %s of %s: revoked at %v (%v), want %v", id, tokens[id], got.RevokedAt, err, want)
+		}
+	}
+	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); err != nil {
+		t.Fatalf("a password change removed consent: %v", err)
 	}
 }
 
