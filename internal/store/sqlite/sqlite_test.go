@@ -48,6 +48,46 @@ func TestTokenJoinMatchesSchema(t *testing.T) {
 	storetest.CheckTokenJoin(t, db, `SELECT name, type, "notnull" FROM pragma_table_info('tokens')`)
 }
 
+// TestUserCleanupUsesIndexes: deleting a user or changing a password runs
+// these statements while holding the single writer; each must find the
+// user's rows by index, not by scanning the table (the tokens one through
+// the partial index of users' tokens, which it names the condition of).
+func TestUserCleanupUsesIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	s, err := Open(context.Background(), path, quiet) // migrates
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for stmt, index := range map[string]string{
+		`DELETE FROM sessions WHERE workspace = 'w' AND user_id = 'u'`:                                                             "sessions_by_user",
+		`DELETE FROM auth_codes WHERE workspace = 'w' AND user_id = 'u'`:                                                           "auth_codes_by_user",
+		`DELETE FROM tokens WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id`:                                      "tokens_by_user",
+		`UPDATE tokens SET revoked_at = 1 WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id AND revoked_at IS NULL`: "tokens_by_user",
+	} {
+		var plan strings.Builder
+		rows, err := db.Query("EXPLAIN QUERY PLAN " + stmt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			rows.Scan(&id, &parent, &notused, &detail)
+			plan.WriteString(detail + "\n")
+		}
+		rows.Close()
+		if !strings.Contains(plan.String(), index) {
+			t.Errorf("%s\nplan:\n%swant it to use %s", stmt, &plan, index)
+		}
+	}
+}
+
 // quiet discards what the stores under test log.
 var quiet = slog.New(slog.DiscardHandler)
 

@@ -76,7 +76,8 @@ func (s *Store) SetUserPassword(ctx context.Context, ws, id, hash string, at tim
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND subject = ? AND revoked_at IS NULL`, ts(at), ws, id)
+		// subject <> client_id: a user's tokens, by index tokens_by_user.
+		_, err = s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND subject = ? AND subject <> client_id AND revoked_at IS NULL`, ts(at), ws, id)
 		return err
 	})
 }
@@ -88,7 +89,8 @@ func (s *Store) DeleteUser(ctx context.Context, ws, id string) error {
 		}
 		return s.execForUser(ctx, tx, ws, id,
 			`DELETE FROM consents WHERE workspace = ? AND user_id = ?`,
-			`DELETE FROM tokens WHERE workspace = ? AND subject = ?`)
+			// subject <> client_id: a user's tokens, by index tokens_by_user.
+			`DELETE FROM tokens WHERE workspace = ? AND subject = ? AND subject <> client_id`)
 	})
 }
 
