@@ -176,6 +176,9 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"no PKCE for a public client", f.authorizeURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}}), "invalid_request"},
 		{"plain PKCE", f.authorizeURL(url.Values{"code_challenge_method": {"plain"}}), "invalid_request"},
 		{"scope not registered", f.authorizeURL(url.Values{"scope": {"openid email"}}), "invalid_scope"},
+		// OIDC Core §3.1.2.6: one code for each way of passing a request object.
+		{"request object", f.authorizeURL(url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}), "request_not_supported"},
+		{"request_uri", f.authorizeURL(url.Values{"request_uri": {"https://evil.example/x"}}), "request_uri_not_supported"},
 	}
 	for _, tc := range redirectCases {
 		p := a.do(http.MethodGet, tc.url, nil)

@@ -138,8 +138,13 @@ func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Worksp
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {
 	get := func(name string) string { v, _ := p.single(name); return v }
-	if get("request") != "" || get("request_uri") != "" {
+	// OIDC Core §3.1.2.6 has one code for each way of passing a request
+	// object; discovery says neither is supported.
+	if get("request") != "" {
 		return oautherr.New("request_not_supported", "request objects are not supported")
+	}
+	if get("request_uri") != "" {
+		return oautherr.New("request_uri_not_supported", "request_uri is not supported")
 	}
 	if e := parseResponse(cl, get("response_type"), get("response_mode"), req); e != nil {
 		return e
