@@ -153,6 +153,10 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"unknown client", url.Values{"client_id": {"nobody"}}},
 		{"redirect differs by one character", url.Values{"redirect_uri": {f.redirect + "x"}}},
 		{"redirect on another host", url.Values{"redirect_uri": {"https://evil.example/cb"}}},
+		// RFC 8252 §7.3's any port is one a listener can have.
+		{"loopback port out of range", url.Values{"redirect_uri": {"http://127.0.0.1:99999/cb"}}},
+		{"loopback port zero", url.Values{"redirect_uri": {"http://127.0.0.1:0/cb"}}},
+		{"loopback port empty", url.Values{"redirect_uri": {"http://127.0.0.1:/cb"}}},
 	}
 	for _, tc := range pageCases {
 		p := a.do(http.MethodGet, f.authorizeURL(tc.extra), nil)

@@ -111,17 +111,18 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q must not contain user information", raw)
 	}
-	if err := checkPort(u); err != nil {
+	if err := CheckPort(u); err != nil {
 		return nil, fmt.Errorf("%q: %v", raw, err)
 	}
 	return u, nil
 }
 
-// checkPort: url.Parse takes any digits after the colon. A port no TCP
+// CheckPort: url.Parse takes any digits after the colon. A port no TCP
 // connection can use, or one written in a second form (":0443", a bare
 // ":"), would be stored and then never match the exact string comparison
-// at the authorization endpoint.
-func checkPort(u *url.URL) error {
+// at the authorization endpoint; nor may the authorization endpoint send
+// a browser to one when it lets a loopback port vary.
+func CheckPort(u *url.URL) error {
 	port := u.Port()
 	if port == "" {
 		if strings.HasSuffix(u.Host, ":") {

@@ -310,7 +310,7 @@ func httpsURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("%q must not contain user information", raw)
 	}
-	if err := checkPort(u); err != nil {
+	if err := CheckPort(u); err != nil {
 		return fmt.Errorf("%q: %v", raw, err)
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {

@@ -169,6 +169,8 @@ func TestValidateRejects(t *testing.T) {
 		{"dot segment", `{"redirect_uris":["https://a.example/x/../cb"]}`, oautherr.InvalidRedirectURI, "segments"},
 		{"port out of range", `{"redirect_uris":["https://a.example:99999/cb"]}`, oautherr.InvalidRedirectURI, "port"},
 		{"port zero", `{"application_type":"native","redirect_uris":["http://127.0.0.1:0/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"loopback port out of range", `{"application_type":"native","redirect_uris":["http://127.0.0.1:99999/cb"]}`, oautherr.InvalidRedirectURI, "port"},
+		{"loopback port empty", `{"application_type":"native","redirect_uris":["http://127.0.0.1:/cb"]}`, oautherr.InvalidRedirectURI, "port"},
 		{"port with leading zero", `{"redirect_uris":["https://a.example:0443/cb"]}`, oautherr.InvalidRedirectURI, "port"},
 		{"empty port", `{"redirect_uris":["https://a.example:/cb"]}`, oautherr.InvalidRedirectURI, "port"},
 		{"client_uri port out of range", `{"redirect_uris":["https://a.example/cb"],"client_uri":"https://a.example:70000/"}`, oautherr.InvalidClientMetadata, "port"},

@@ -215,9 +215,11 @@ func matchRedirect(cl client.Client, given string) (string, error) {
 // port is set to the registered one, so scheme, host, path and query must
 // be identical. "localhost" counts as loopback because registration
 // accepts it for native clients (RFC 8252 §7.3 allows any port for them).
+// Any port means any a TCP listener can have, as registration requires:
+// the browser is sent there, and 0 or 99999 is no address at all.
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) || client.CheckPort(g) != nil {
 		return false
 	}
 	for _, r := range registered {
