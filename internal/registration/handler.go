@@ -131,13 +131,15 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		return ws, Request{}, err
 	}
 	req := Request{RemoteAddr: r.RemoteAddr}
-	bearer, present := httpapi.BearerToken(r)
+	bearer, present, err := httpapi.BearerToken(r)
 	req.Bearer = bearer
-	if present && bearer == "" {
-		// A header was sent but is not a Bearer token: the audit must not
+	if present && (err != nil || bearer == "") {
+		// A header was sent but is not one Bearer token: the audit must not
 		// say "none" (nothing was sent), so it reads as unchecked.
 		req.Bearer = malformedBearer
-		err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
+		if err == nil {
+			err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
+		}
 	}
 	if err == nil && withBody {
 		req.Body, err = readJSONBody(w, r)
