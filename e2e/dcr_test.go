@@ -226,6 +226,8 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, 400, "invalid_client_metadata"},
 		{"over 64 KiB", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `"}`, 400, "invalid_client_metadata"},
 		{"text/plain", "text/plain", `{}`, 400, "invalid_client_metadata"},
+		// RFC 8259 §8.1: JSON is UTF-8.
+		{"charset other than UTF-8", "application/json; charset=iso-8859-1", `{"grant_types":["client_credentials"]}`, 400, "invalid_client_metadata"},
 		{"fragment", "application/json", `{"redirect_uris":["https://a.example/cb#f"]}`, 400, "invalid_redirect_uri"},
 		{"javascript scheme", "application/json", `{"redirect_uris":["javascript:alert(1)"]}`, 400, "invalid_redirect_uri"},
 		{"data scheme", "application/json", `{"redirect_uris":["data:text/html,x"]}`, 400, "invalid_redirect_uri"},
@@ -267,6 +269,9 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 	}
 	if got := n.clientCount("default"); got != before+1 {
 		t.Fatalf("%d clients after refused registrations, want %d", got, before+1)
+	}
+	if r := post(t, n.Base+"/default/oauth2/register", "application/json; charset=UTF-8", `{"grant_types":["client_credentials"]}`, "Authorization", "Bearer "+token); r.Status != 201 {
+		t.Fatalf("charset=UTF-8: %d %s", r.Status, r.Body)
 	}
 
 	for _, id := range []string{"x'%20OR%201=1--", "..%2F..%2Fetc", "%00"} {
