@@ -173,6 +173,14 @@ func TestSeedCloudentityManagement(t *testing.T) {
 	if rat2 == "" || rat2 == rat {
 		t.Fatal("GET did not rotate the registration access token")
 	}
+	// README's differences from seed 000: the secret is shown once, and a
+	// client registered without scope gets none by default.
+	if _, ok := read.JSON(t)["client_secret"]; ok {
+		t.Error("GET returned the client secret, which is kept only as a hash")
+	}
+	if bare := n.mustRegister("cloud", n.iat("cloud", 1), `{"client_name":"Cloud app","redirect_uris":["https://app.example.com/cb"]}`); bare["scope"] != nil {
+		t.Errorf("a client registered without scope got %v", bare["scope"])
+	}
 	if r := get(t, clientURI, "Authorization", "Bearer "+rat); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
 		t.Fatalf("rotated-out RAT still works: %d", r.Status)
 	}
