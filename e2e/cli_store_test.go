@@ -84,6 +84,8 @@ func TestRefusedCreatesLeaveNothing(t *testing.T) {
 		{"client", "create", "--grant-type", "authorization_code", "--redirect-uri", "http://app.example/cb"},
 		{"iat", "create", "--uses", "-1"},
 		{"user", "add", "--username", ""},
+		{"user", "add", "--username", "erin", "--email", "notanemail"},
+		{"user", "add", "--username", "erin", "--email", "Erin <erin@example.com>"},
 	} {
 		dir := t.TempDir()
 		if out, err := runIn(t, dir, args...); err == nil {

@@ -108,6 +108,8 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		{"yaml scope in the second workspace", nil, "workspaces:\n  - name: v\n  - name: w\n    scopes:\n      - openid\n      - bad scope\n",
 			`config file registrar.yaml: line 6: workspaces[1] (w).scopes: "bad scope" is not a scope token`},
 		{"yaml workspace unknown key", nil, "workspaces:\n  - name: w\n    acces_token_alg: RS256\n", "acces_token_alg"},
+		{"yaml registration scope not a workspace scope", nil, "workspaces:\n  - name: x\n    scopes: [openid, profile]\n    registration:\n      scope: dcr\n",
+			`config file registrar.yaml: line 5: workspaces[0] (x).registration.scope: "dcr" is not among the workspace scopes`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -173,6 +173,14 @@ func TestSeedCloudentityManagement(t *testing.T) {
 	if rat2 == "" || rat2 == rat {
 		t.Fatal("GET did not rotate the registration access token")
 	}
+	// README's differences from seed 000: the secret is shown once, and a
+	// client registered without scope gets none by default.
+	if _, ok := read.JSON(t)["client_secret"]; ok {
+		t.Error("GET returned the client secret, which is kept only as a hash")
+	}
+	if bare := n.mustRegister("cloud", n.iat("cloud", 1), `{"client_name":"Cloud app","redirect_uris":["https://app.example.com/cb"]}`); bare["scope"] != nil {
+		t.Errorf("a client registered without scope got %v", bare["scope"])
+	}
 	if r := get(t, clientURI, "Authorization", "Bearer "+rat); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
 		t.Fatalf("rotated-out RAT still works: %d", r.Status)
 	}
@@ -226,6 +234,8 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 		{"wrong type", "application/json", `{"redirect_uris":"https://a.example/cb"}`, 400, "invalid_client_metadata"},
 		{"over 64 KiB", "application/json", `{"client_name":"` + strings.Repeat("x", 70<<10) + `"}`, 400, "invalid_client_metadata"},
 		{"text/plain", "text/plain", `{}`, 400, "invalid_client_metadata"},
+		// RFC 8259 §8.1: JSON is UTF-8.
+		{"charset other than UTF-8", "application/json; charset=iso-8859-1", `{"grant_types":["client_credentials"]}`, 400, "invalid_client_metadata"},
 		{"fragment", "application/json", `{"redirect_uris":["https://a.example/cb#f"]}`, 400, "invalid_redirect_uri"},
 		{"javascript scheme", "application/json", `{"redirect_uris":["javascript:alert(1)"]}`, 400, "invalid_redirect_uri"},
 		{"data scheme", "application/json", `{"redirect_uris":["data:text/html,x"]}`, 400, "invalid_redirect_uri"},
@@ -268,6 +278,9 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 	if got := n.clientCount("default"); got != before+1 {
 		t.Fatalf("%d clients after refused registrations, want %d", got, before+1)
 	}
+	if r := post(t, n.Base+"/default/oauth2/register", "application/json; charset=UTF-8", `{"grant_types":["client_credentials"]}`, "Authorization", "Bearer "+token); r.Status != 201 {
+		t.Fatalf("charset=UTF-8: %d %s", r.Status, r.Body)
+	}
 
 	for _, id := range []string{"x'%20OR%201=1--", "..%2F..%2Fetc", "%00"} {
 		if r := get(t, n.Base+"/default/oauth2/register/"+id, "Authorization", "Bearer "+token); r.Status != 401 {
@@ -301,6 +314,8 @@ func TestRegistrationRefusesBadValues(t *testing.T) {
 		{"redirect port out of range", `{"redirect_uris":["https://a.example:99999/cb"]}`, "invalid_redirect_uri", []string{"port"}},
 		{"redirect port with a leading zero", `{"redirect_uris":["https://a.example:0443/cb"]}`, "invalid_redirect_uri", []string{"port"}},
 		{"loopback port zero", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://127.0.0.1:0/cb"]}`, "invalid_redirect_uri", []string{"port"}},
+		{"non-ASCII host", `{"redirect_uris":["https://exämple.com/cb"]}`, "invalid_redirect_uri", []string{"punycode", "xn--"}},
+		{"IPv4-mapped loopback", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://[::ffff:127.0.0.1]/cb"]}`, "invalid_redirect_uri", []string{"loopback"}},
 		{"not a language tag", `{` + cc + `,"client_name#<script>":"x"}`, "invalid_client_metadata", []string{"language tag"}},
 		{"one language tag in two cases", `{` + cc + `,"client_name#ja-Jpan-JP":"a","client_name#JA-jpan-jp":"b"}`, "invalid_client_metadata", []string{"case-insensitive"}},
 		{"RSA key under 2048 bits", `{` + cc + `,"jwks":{"keys":[` + string(rsa1024) + `]}}`, "invalid_client_metadata", []string{"jwks.keys[0]", "2048"}},

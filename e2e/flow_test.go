@@ -160,6 +160,10 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"unknown client", url.Values{"client_id": {"nobody"}}},
 		{"redirect differs by one character", url.Values{"redirect_uri": {f.redirect + "x"}}},
 		{"redirect on another host", url.Values{"redirect_uri": {"https://evil.example/cb"}}},
+		// RFC 8252 §7.3's any port is one a listener can have.
+		{"loopback port out of range", url.Values{"redirect_uri": {"http://127.0.0.1:99999/cb"}}},
+		{"loopback port zero", url.Values{"redirect_uri": {"http://127.0.0.1:0/cb"}}},
+		{"loopback port empty", url.Values{"redirect_uri": {"http://127.0.0.1:/cb"}}},
 	}
 	for _, tc := range pageCases {
 		p := a.do(http.MethodGet, f.authorizeURL(tc.extra), nil)
@@ -183,6 +187,9 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"no PKCE for a public client", f.authorizeURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}}), "invalid_request"},
 		{"plain PKCE", f.authorizeURL(url.Values{"code_challenge_method": {"plain"}}), "invalid_request"},
 		{"scope not registered", f.authorizeURL(url.Values{"scope": {"openid email"}}), "invalid_scope"},
+		// OIDC Core §3.1.2.6: one code for each way of passing a request object.
+		{"request object", f.authorizeURL(url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}), "request_not_supported"},
+		{"request_uri", f.authorizeURL(url.Values{"request_uri": {"https://evil.example/x"}}), "request_uri_not_supported"},
 	}
 	for _, tc := range redirectCases {
 		p := a.do(http.MethodGet, tc.url, nil)

@@ -49,8 +49,10 @@ func TestFirstStart(t *testing.T) {
 				t.Errorf("%s lacks %s", path, field)
 			}
 		}
-		if m["request_uri_parameter_supported"] != false {
-			t.Errorf("request_uri_parameter_supported must be explicitly false")
+		for _, field := range []string{"request_parameter_supported", "request_uri_parameter_supported"} {
+			if m[field] != false {
+				t.Errorf("%s must be explicitly false", field)
+			}
 		}
 	}
 	if r := get(t, n.Base+"/nope/.well-known/openid-configuration"); r.Status != 404 || r.JSON(t)["error"] == nil {

@@ -89,6 +89,10 @@ func checkUserFlags(cmd *cobra.Command, _ []string) error {
 	if strings.TrimSpace(username) == "" || strings.ContainsAny(username, " \t\r\n") {
 		return fail("--username is required and must not contain spaces")
 	}
+	email, _ := cmd.Flags().GetString("email")
+	if err := user.CheckEmail(email); err != nil {
+		return fail("--email: %v", err)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
@@ -111,17 +112,32 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q must not contain user information", raw)
 	}
-	if err := checkPort(u); err != nil {
+	if err := CheckPort(u); err != nil {
+		return nil, fmt.Errorf("%q: %v", raw, err)
+	}
+	if err := checkASCIIHost(u); err != nil {
 		return nil, fmt.Errorf("%q: %v", raw, err)
 	}
 	return u, nil
 }
 
-// checkPort: url.Parse takes any digits after the colon. A port no TCP
+// checkASCIIHost: a host in Unicode (or percent-encoded Unicode, which
+// url.Parse decodes) is a second form of its punycode A-label; browsers
+// send the A-label, so the Unicode form would never match the exact
+// string comparison at the authorization endpoint (RFC 9700 §4.1.3).
+func checkASCIIHost(u *url.URL) error {
+	if strings.ContainsFunc(u.Host, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return fmt.Errorf("the host must be ASCII; use its punycode form (xn--…)")
+	}
+	return nil
+}
+
+// CheckPort: url.Parse takes any digits after the colon. A port no TCP
 // connection can use, or one written in a second form (":0443", a bare
 // ":"), would be stored and then never match the exact string comparison
-// at the authorization endpoint.
-func checkPort(u *url.URL) error {
+// at the authorization endpoint; nor may the authorization endpoint send
+// a browser to one when it lets a loopback port vary.
+func CheckPort(u *url.URL) error {
 	port := u.Port()
 	if port == "" {
 		if strings.HasSuffix(u.Host, ":") {

@@ -2,7 +2,7 @@ package client
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -310,7 +310,7 @@ func httpsURL(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("%q must not contain user information", raw)
 	}
-	if err := checkPort(u); err != nil {
+	if err := CheckPort(u); err != nil {
 		return fmt.Errorf("%q: %v", raw, err)
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
@@ -391,11 +391,14 @@ func checkLifetimes(md *Metadata, p Policy) error {
 }
 
 // IsLoopbackHost: RFC 8252 §7.3 loopback redirect hosts. Registration and
-// the authorization endpoint's any-port match must agree on them.
+// the authorization endpoint's any-port match must agree on them. An
+// IPv4-mapped IPv6 address ([::ffff:127.0.0.1]) is not one: §7.3 names
+// 127.0.0.1 and [::1], and the mapped form is a second spelling of an
+// IPv4 address, a non-normalised form SPECS §3.2 refuses.
 func IsLoopbackHost(host string) bool {
 	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Zone() == "" && !ip.Is4In6() && ip.IsLoopback()
 }

@@ -272,6 +272,8 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			[]string{`line 5: workspaces[0] (p).registration.rotate_registration_token: "always" is not one of on_update, on_read_and_update`}},
 		{"registration scope not among the workspace's", "workspaces:\n  - name: p\n    scopes: [openid, dcr]\n    registration:\n      scopes:\n        - openid\n        - email\n",
 			[]string{`line 7: workspaces[0] (p).registration.scopes: "email" is not among the workspace scopes`}},
+		{"default registration scope left out of the workspace's", "workspaces:\n  - name: p\n    scopes: [openid, profile]\n",
+			[]string{`line 2: workspaces[0] (p).registration.scope: "dcr" is not among the workspace scopes`}},
 		{"duplicate workspace name", "workspaces:\n  - name: a\n  - name: b\n  # a again\n  - name: a\n",
 			[]string{`line 5: workspaces[2].name: "a" declared twice`}},
 		{"workspace without a name", "workspaces:\n  - name: a\n  - access_token_ttl: 5\n",

@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
 // TestBearerToken: RFC 6750 §2.1 credentials; the scheme is
@@ -39,10 +43,38 @@ func TestBearerToken(t *testing.T) {
 			if tc.sent {
 				r.Header["Authorization"] = []string{tc.header}
 			}
-			token, present := BearerToken(r)
-			if token != tc.token || present != tc.present {
-				t.Fatalf("BearerToken(%q) = %q, %v; want %q, %v", tc.header, token, present, tc.token, tc.present)
+			token, present, err := BearerToken(r)
+			if token != tc.token || present != tc.present || err != nil {
+				t.Fatalf("BearerToken(%q) = %q, %v, %v; want %q, %v", tc.header, token, present, err, tc.token, tc.present)
 			}
 		})
+	}
+}
+
+// TestAuthorizationOnce: a request carries one credential (RFC 9110
+// §11.6.2). Two Authorization headers are 400 invalid_request (RFC 6750
+// §3.1) whichever comes first, never "the first wins".
+func TestAuthorizationOnce(t *testing.T) {
+	for name, headers := range map[string][]string{
+		"good then bad": {"Bearer good", "Bearer bad"},
+		"bad then good": {"Bearer bad", "Bearer good"},
+		"same twice":    {"Bearer good", "Bearer good"},
+		"with an empty": {"Bearer good", ""},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Authorization"] = headers
+		_, err := Authorization(r)
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRequest || oe.Status != http.StatusBadRequest {
+			t.Errorf("%s: Authorization err = %v; want 400 invalid_request", name, err)
+		}
+		if token, present, err := BearerToken(r); token != "" || !present || err == nil {
+			t.Errorf("%s: BearerToken = %q, %v, %v; want an error, present", name, token, present, err)
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer one")
+	if got, err := Authorization(r); got != "Bearer one" || err != nil {
+		t.Errorf("one header: %q, %v", got, err)
 	}
 }

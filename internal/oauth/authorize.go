@@ -138,8 +138,13 @@ func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Worksp
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {
 	get := func(name string) string { v, _ := p.single(name); return v }
-	if get("request") != "" || get("request_uri") != "" {
+	// OIDC Core §3.1.2.6 has one code for each way of passing a request
+	// object; discovery says neither is supported.
+	if get("request") != "" {
 		return oautherr.New("request_not_supported", "request objects are not supported")
+	}
+	if get("request_uri") != "" {
+		return oautherr.New("request_uri_not_supported", "request_uri is not supported")
 	}
 	if e := parseResponse(cl, get("response_type"), get("response_mode"), req); e != nil {
 		return e
@@ -210,9 +215,11 @@ func matchRedirect(cl client.Client, given string) (string, error) {
 // port is set to the registered one, so scheme, host, path and query must
 // be identical. "localhost" counts as loopback because registration
 // accepts it for native clients (RFC 8252 §7.3 allows any port for them).
+// Any port means any a TCP listener can have, as registration requires:
+// the browser is sent there, and 0 or 99999 is no address at all.
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) || client.CheckPort(g) != nil {
 		return false
 	}
 	for _, r := range registered {

@@ -39,7 +39,10 @@ func CredentialsFromRequest(r *http.Request, form httpapi.Form) (Credentials, er
 	if form.Get("client_assertion") != "" || form.Get("client_assertion_type") != "" {
 		return Credentials{}, errInvalidClient("client assertions are not supported by this server")
 	}
-	auth := r.Header.Get("Authorization")
+	auth, err := httpapi.Authorization(r)
+	if err != nil {
+		return Credentials{}, err
+	}
 	if auth == "" {
 		if id := form.Get("client_id"); id != "" {
 			if sec := form.Get("client_secret"); sec != "" {

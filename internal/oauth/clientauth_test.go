@@ -65,6 +65,21 @@ func TestCredentialsFromRequest(t *testing.T) {
 	}
 }
 
+// Two Authorization headers are refused whichever comes first: neither
+// may pass for the request's one credential (RFC 9110 §11.6.2).
+func TestCredentialsRefuseTwoAuthorizationHeaders(t *testing.T) {
+	good, bad := basic("app", "s3cret"), basic("app", "wrong")
+	for _, headers := range [][]string{{good, bad}, {bad, good}} {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Header["Authorization"] = headers
+		_, err := CredentialsFromRequest(r, nil)
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRequest {
+			t.Errorf("%v: err = %v; want invalid_request", headers, err)
+		}
+	}
+}
+
 func FuzzParseBasic(f *testing.F) {
 	for _, s := range []string{basic("a", "b"), "Basic ", "Basic Og==", "basic YTpi", "Basic %%%"} {
 		f.Add(s)

@@ -32,6 +32,7 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
 	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
 	AccessTokenSigningAlgValuesSupported       []string `json:"access_token_signing_alg_values_supported,omitempty"`
 	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
@@ -62,7 +63,10 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		TokenEndpointAuthMethodsSupported:         secretAuthMethods,
 		IntrospectionEndpointAuthMethodsSupported: secretAuthMethods,
 		RevocationEndpointAuthMethodsSupported:    secretAuthMethods,
-		// OIDC Discovery §3: the default is true, so "not supported" must be said.
+		// OIDC Discovery §3: request_uri's default is true, so "not
+		// supported" must be said; request's default is false, said too so
+		// that no reader has to know the defaults.
+		RequestParameterSupported:    false,
 		RequestURIParameterSupported: false,
 	}
 	if s.Flow != nil {

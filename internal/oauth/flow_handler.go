@@ -180,7 +180,10 @@ func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 // end up in logs and Referer headers: alone it counts as no token. A token
 // sent in more than one way, the query included, is refused (§2, §3.1).
 func userInfoToken(w http.ResponseWriter, r *http.Request) (string, error) {
-	header, present := httpapi.BearerToken(r)
+	header, present, err := httpapi.BearerToken(r)
+	if err != nil {
+		return "", err
+	}
 	if present && header == "" {
 		return "", errBearerToken(oautherr.InvalidToken, "use Authorization: Bearer <token>")
 	}

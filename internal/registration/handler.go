@@ -131,13 +131,15 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		return ws, Request{}, err
 	}
 	req := Request{RemoteAddr: r.RemoteAddr}
-	bearer, present := httpapi.BearerToken(r)
+	bearer, present, err := httpapi.BearerToken(r)
 	req.Bearer = bearer
-	if present && bearer == "" {
-		// A header was sent but is not a Bearer token: the audit must not
+	if present && (err != nil || bearer == "") {
+		// A header was sent but is not one Bearer token: the audit must not
 		// say "none" (nothing was sent), so it reads as unchecked.
 		req.Bearer = malformedBearer
-		err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
+		if err == nil {
+			err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
+		}
 	}
 	if err == nil && withBody {
 		req.Body, err = readJSONBody(w, r)
@@ -166,11 +168,15 @@ func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.W
 // Bearer token, for labelling only; it never authorizes anything.
 const malformedBearer = "\x00malformed"
 
-// readJSONBody enforces the content type and size (RFC 7591 §3.1).
+// readJSONBody enforces the content type and size (RFC 7591 §3.1). JSON
+// exchanged between systems is UTF-8 (RFC 8259 §8.1) and is decoded as
+// such, so a body that says it is in another charset is refused like any
+// other content type, rather than read as something it says it is not.
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		return nil, oautherr.InvalidMetadata("content type must be application/json")
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	charset, named := params["charset"]
+	if err != nil || mt != "application/json" || named && !strings.EqualFold(charset, "utf-8") {
+		return nil, oautherr.InvalidMetadata("content type must be application/json (in UTF-8)")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -33,6 +34,22 @@ type User struct {
 	PasswordHash  string // argon2id, PHC string format
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// CheckEmail accepts "" (no email) or a bare address (RFC 5322 addr-spec:
+// alice@example.com), which goes out unchanged as the email claim (OIDC
+// Core §5.1). A display name, angle brackets, a comment or surrounding
+// space is refused too: a relying party would get that whole string as
+// the address.
+func CheckEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return fmt.Errorf("%q is not a bare email address such as alice@example.com", email)
+	}
+	return nil
 }
 
 // Params are argon2id costs. Defaults follow RFC 9106 §4's second

@@ -29,3 +29,24 @@ func TestVerifyRejectsMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEmail: the email claim is a bare address, or absent.
+func TestCheckEmail(t *testing.T) {
+	for email, ok := range map[string]bool{
+		"":                                   true,
+		"alice@example.com":                  true,
+		"alice+tag@mail.example.com":         true,
+		"notanemail":                         false,
+		"alice@":                             false,
+		"@example.com":                       false,
+		"Alice <alice@example.com>":          false,
+		"<alice@example.com>":                false,
+		"alice@example.com (work)":           false,
+		" alice@example.com":                 false,
+		"alice@example.com, bob@example.com": false,
+	} {
+		if err := CheckEmail(email); (err == nil) != ok {
+			t.Errorf("CheckEmail(%q) = %v; want accepted %v", email, err, ok)
+		}
+	}
+}

@@ -222,6 +222,11 @@ func (r Registration) validate(scopes []string) []SettingError {
 	var errs []SettingError
 	if r.Scope != "" && !client.ValidScopeToken(r.Scope) {
 		errs = append(errs, invalid("registration.scope", "%q is not a scope token %s", r.Scope, scopeTokenRule))
+	} else if r.usesScope() && !slices.Contains(scopes, r.Scope) {
+		// No client can be granted a scope the workspace lacks, so no
+		// access token would ever be an initial access token: registration
+		// would quietly take operator tokens only.
+		errs = append(errs, invalid("registration.scope", "%q is not among the workspace scopes, so no client could get a token to register with; add it to scopes or name one of them", r.Scope))
 	}
 	if r.Mode != ModeOpen && r.Mode != ModeInitialAccessToken {
 		errs = append(errs, invalid("registration.mode", "%q is not one of open, initial_access_token", r.Mode))
@@ -238,6 +243,12 @@ func (r Registration) validate(scopes []string) []SettingError {
 		}
 	}
 	return errs
+}
+
+// usesScope: the registration scope is read only when registration is on
+// and asks for a token; elsewhere it may name any scope, or none.
+func (r Registration) usesScope() bool {
+	return r.Enabled && r.Mode == ModeInitialAccessToken && r.Scope != ""
 }
 
 // scopeTokenRule says, in an error, what a scope token may hold.

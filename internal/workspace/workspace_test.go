@@ -45,3 +45,31 @@ func TestValidatePointsAtTheEntry(t *testing.T) {
 		t.Errorf("Validate:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRegistrationScopeAmongScopes: an access token is an initial access
+// token through the registration scope, which a client can only be granted
+// if the workspace has it. Where registration does not read the scope, it
+// is not checked.
+func TestRegistrationScopeAmongScopes(t *testing.T) {
+	if errs := DefaultSettings().Validate(); len(errs) != 0 {
+		t.Fatalf("the default settings are invalid: %v", errs)
+	}
+	s := DefaultSettings()
+	s.Scopes = []string{"openid", "profile"}
+	errs := s.Validate()
+	if len(errs) != 1 || errs[0].Path() != "registration.scope" || !strings.Contains(errs[0].Msg, `"dcr" is not among the workspace scopes`) {
+		t.Fatalf("Validate = %v; want one registration.scope error naming dcr", errs)
+	}
+	for name, change := range map[string]func(*Settings){
+		"registration off":  func(s *Settings) { s.Registration.Enabled = false },
+		"open mode":         func(s *Settings) { s.Registration.Mode = ModeOpen },
+		"no scope":          func(s *Settings) { s.Registration.Scope = "" },
+		"a workspace scope": func(s *Settings) { s.Registration.Scope = "profile" },
+	} {
+		c := s
+		change(&c)
+		if errs := c.Validate(); len(errs) != 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+	}
+}
