@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -297,18 +298,10 @@ func validateBaseURL(raw string) error {
 	if u.Path != "" && u.Path != "/" {
 		return fmt.Errorf("%q must have no path: workspaces are served at the root, as {base_url}/{workspace}", raw)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !client.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q must use https unless the host is loopback", raw)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validateWorkspaces checks the workspaces, which only the file declares.

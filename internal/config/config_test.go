@@ -52,6 +52,7 @@ func TestLoadRejects(t *testing.T) {
 		wantKey string
 	}{
 		{"http base url on a public host", Source{"base_url": "http://example.com"}, "", "base_url"},
+		{"http base url on an IPv4-mapped loopback", Source{"base_url": "http://[::ffff:127.0.0.1]:8080"}, "", "base_url"},
 		{"base url with fragment", Source{"base_url": "https://example.com/#x"}, "", "base_url"},
 		{"unknown db scheme", Source{"db": "mysql://x"}, "", "db"},
 		{"bad listen", Source{"listen": "nope"}, "", "listen"},
