@@ -128,3 +128,23 @@ func TestCreateSaysItMadeAStore(t *testing.T) {
 		t.Errorf("a create in an existing store claims to have made one:\n%s", second)
 	}
 }
+
+// TestCLIKeepsTheServersSettings: the CLI creates a declared workspace the
+// store lacks, but never rewrites the settings of one the servers already
+// use (they reread them within seconds): an operator command run with an
+// edited or another file must not change how running servers behave.
+// `serve` alone applies its file.
+func TestCLIKeepsTheServersSettings(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: w\n    scopes: [openid, dcr]\n"})
+	other := filepath.Join(n.Dir, "other.yaml")
+	os.WriteFile(other, []byte("workspaces:\n  - name: w\n    scopes: [openid, dcr, extra]\n  - name: fresh\n    scopes: [openid, dcr, fresh]\n"), 0o600)
+	if out, err := n.cli("client", "create", "--workspace", "w", "--grant-type", "client_credentials", "--scope", "extra", "--config", other, "--json"); err == nil || !strings.Contains(out, "extra") {
+		t.Fatalf("a CLI run with another file widened the server's workspace: %v\n%s", err, out)
+	}
+	n.createClient("w", "--grant-type", "client_credentials", "--scope", "dcr", "--config", other)
+	if out, err := n.cli("client", "create", "--workspace", "w", "--grant-type", "client_credentials", "--scope", "extra", "--json"); err == nil {
+		t.Fatalf("the store's workspace took the other file's scopes:\n%s", out)
+	}
+	// A workspace only the other file declares is created from it.
+	n.createClient("fresh", "--grant-type", "client_credentials", "--scope", "fresh", "--config", other)
+}

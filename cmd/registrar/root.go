@@ -63,8 +63,9 @@ func flagKey(name string) string {
 	return string(b)
 }
 
-// openEnv loads the configuration, opens the store and provisions the
-// configured workspaces: every operator command works on the store
+// openEnv loads the configuration, opens the store and creates the
+// configured workspaces it lacks, leaving the settings of the others to
+// serve (server.KeepSettings): every operator command works on the store
 // directly, with the same flags as serve. newStore tells that the SQLite
 // file was not there before.
 func openEnv(ctx context.Context, cmd *cobra.Command) (env *server.Env, newStore bool, err error) {
@@ -76,7 +77,7 @@ func openEnv(ctx context.Context, cmd *cobra.Command) (env *server.Env, newStore
 	if env, err = server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg)); err != nil {
 		return nil, false, err
 	}
-	if _, err := env.Provision(ctx); err != nil {
+	if _, err := env.Provision(ctx, server.KeepSettings); err != nil {
 		env.Close()
 		return nil, false, err
 	}

@@ -94,7 +94,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if env.MasterKeyCreated {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
-	if _, err := env.Provision(ctx); err != nil {
+	if _, err := env.Provision(ctx, server.ApplySettings); err != nil {
 		if env.MasterKeyCreated && errors.Is(err, jose.ErrSealed) {
 			// The key file this start just made can open nothing in the
 			// store; left behind, it would only hide the missing original.

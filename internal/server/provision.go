@@ -13,12 +13,26 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
+// SettingsPolicy says what Provision does with the settings of a declared
+// workspace that the store already holds.
+type SettingsPolicy int
+
+const (
+	// ApplySettings: the YAML is authoritative (serve).
+	ApplySettings SettingsPolicy = iota
+	// KeepSettings: an operator command run with another or an edited
+	// file must not change what running servers use; it only creates
+	// what is missing.
+	KeepSettings
+)
+
 // Provision makes the store match the configuration: the default workspace
-// and every declared one exist, declared settings are applied, and every
-// workspace has signing keys. It returns the names of workspaces this call
-// created. Creation is the lock: of several nodes starting together on an
-// empty database, exactly one creates each workspace.
-func (e *Env) Provision(ctx context.Context) (created map[string]bool, err error) {
+// and every declared one exist, declared settings are applied (as policy
+// says), and every workspace has signing keys. It returns the names of
+// workspaces this call created. Creation is the lock: of several nodes
+// starting together on an empty database, exactly one creates each
+// workspace.
+func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map[string]bool, err error) {
 	created = map[string]bool{}
 	names := []string{workspace.DefaultName}
 	for _, w := range e.Config.Workspaces {
@@ -34,8 +48,7 @@ func (e *Env) Provision(ctx context.Context) (created map[string]bool, err error
 		case err == nil:
 			created[name] = true
 		case errors.Is(err, store.ErrConflict):
-			// YAML is authoritative for the workspaces it declares.
-			if declared {
+			if declared && policy == ApplySettings {
 				if err := e.Store.UpdateWorkspaceSettings(ctx, name, settings, now); err != nil {
 					return nil, fmt.Errorf("workspace %s: %w", name, err)
 				}

@@ -132,7 +132,7 @@ func provisionedServer(t *testing.T) (*Server, *Env) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { env.Close() })
-	if _, err := env.Provision(context.Background()); err != nil {
+	if _, err := env.Provision(context.Background(), ApplySettings); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(env, slog.New(slog.NewTextHandler(io.Discard, nil)))
