@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -384,5 +386,34 @@ func TestWorkspacesShareSettingsByAnchor(t *testing.T) {
 	os.WriteFile(path, []byte("workspaces:\n  - name: a\n    scopes: &s [openid, 'bad scope']\n  - name: b\n    scopes: *s\n"), 0o600)
 	if _, err := Load(Source{"config": path}, env(nil)); err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Fatalf("a bad shared scope: %v; want it named on line 3, where it is written", err)
+	}
+}
+
+// TestSelfReferentialAnchorIsAnError: an anchor inside its own value, or
+// aliases that multiply without end, are configuration errors, not a
+// crash (stack overflow) or a hang.
+func TestSelfReferentialAnchorIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.yaml")
+	var bomb strings.Builder // each x<i> lists x<i-1> ten times: 10⁹ values
+	bomb.WriteString("workspaces:\n  - name: a\n    x0: &a0 [openid, openid, openid, openid, openid, openid, openid, openid, openid, openid]\n")
+	for i := 1; i <= 8; i++ {
+		refs := strings.TrimSuffix(strings.Repeat("*a"+strconv.Itoa(i-1)+", ", 10), ", ")
+		bomb.WriteString("    x" + strconv.Itoa(i) + ": &a" + strconv.Itoa(i) + " [" + refs + "]\n")
+	}
+	for name, yml := range map[string]string{
+		"contains itself": "workspaces:\n  - name: a\n    scopes: &x [openid, *x]\n",
+		"alias bomb":      bomb.String(),
+	} {
+		os.WriteFile(path, []byte(yml), 0o600)
+		done := make(chan error, 1)
+		go func() { _, err := Load(Source{"config": path}, env(nil)); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s: accepted", name)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still loading after 10s", name)
+		}
 	}
 }

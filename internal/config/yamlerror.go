@@ -211,7 +211,10 @@ func readableYAMLError(err error, doc *yaml.Node) error {
 // are moved back onto node's lines, so they read as if the decoder of the
 // whole file had found them.
 func decodeStrict(node *yaml.Node, v any) error {
-	node = withoutAliases(node)
+	node, err := withoutAliases(node)
+	if err != nil {
+		return err
+	}
 	raw, err := yaml.Marshal(node)
 	if err != nil {
 		return err
@@ -244,16 +247,42 @@ func decodeStrict(node *yaml.Node, v any) error {
 // it names, so that n encodes on its own: an anchor set outside n (the
 // first workspace's settings merged into the next with `<<: *base`) would
 // be unknown to the decoder of n alone. A copied node keeps the line of
-// the anchored original, where an error in it is to be fixed.
-func withoutAliases(n *yaml.Node) *yaml.Node {
+// the anchored original, where an error in it is to be fixed. An anchor
+// that contains itself, or aliases that multiply past maxExpandedNodes
+// (yaml.v3 guards its own decoder so), are refused, not followed.
+func withoutAliases(n *yaml.Node) (*yaml.Node, error) {
+	x := expander{expanding: map[*yaml.Node]bool{}}
+	return x.copy(n)
+}
+
+// maxExpandedNodes bounds the copy: far above any real configuration.
+const maxExpandedNodes = 100_000
+
+type expander struct {
+	expanding map[*yaml.Node]bool // the anchors being copied now
+	nodes     int
+}
+
+func (x *expander) copy(n *yaml.Node) (*yaml.Node, error) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return withoutAliases(n.Alias)
+		if x.expanding[n.Alias] {
+			return nil, fmt.Errorf("line %d: anchor %q contains itself", n.Line, n.Value)
+		}
+		x.expanding[n.Alias] = true
+		defer delete(x.expanding, n.Alias)
+		return x.copy(n.Alias)
+	}
+	if x.nodes++; x.nodes > maxExpandedNodes {
+		return nil, fmt.Errorf("line %d: aliases expand to more than %d values", n.Line, maxExpandedNodes)
 	}
 	c := *n
 	c.Anchor = ""
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
-		c.Content[i] = withoutAliases(child)
+		var err error
+		if c.Content[i], err = x.copy(child); err != nil {
+			return nil, err
+		}
 	}
-	return &c
+	return &c, nil
 }
