@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,10 +103,16 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		}
 		return stoppedEarly(err)
 	}
-	boot, err := env.Bootstrap(ctx)
+	// The bootstrap claim and the client it allows go together: a stop
+	// between them would spend the claim and lose the client for good, so
+	// SIGTERM does not cut them short (the request budget still bounds a
+	// database that hangs); a stop that came meanwhile ends Serve at once.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), server.RequestBudget)
+	boot, err := env.Bootstrap(bctx)
+	cancel()
 	waiting.Stop() // opening, provisioning and the bootstrap all wait on the database
 	if err != nil {
-		return stoppedEarly(fmt.Errorf("bootstrap client: %w", err))
+		return fmt.Errorf("bootstrap client: %w", err)
 	}
 	if boot != nil {
 		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
