@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -63,44 +64,61 @@ func TestDeadlineStartsAfterTheBody(t *testing.T) {
 }
 
 // TestLateBodyIsARequestTimeout: a body that has not arrived when the
-// server's ReadTimeout passes is answered 408 invalid_request, whatever the
-// handler then fails with: net/http cancels the request's context, and the
-// 499 "client left" that would otherwise follow is no status to send to a
-// client that is still there.
+// server's ReadTimeout passes is answered 408 invalid_request when the
+// handler fails for want of it: net/http cancels the request's context,
+// and the 499 "client left" that would otherwise follow is no status to
+// send to a client that is still there. A failure of ours stays a 500.
 func TestLateBodyIsARequestTimeout(t *testing.T) {
-	handlers := map[string]http.HandlerFunc{
-		"reads the form": func(w http.ResponseWriter, r *http.Request) {
+	cases := []struct {
+		name       string
+		handler    http.HandlerFunc
+		wantStatus int
+		wantCode   string
+	}{
+		{"reads the form", func(w http.ResponseWriter, r *http.Request) {
 			_, err := ParseForm(w, r)
 			WriteError(w, r, err)
-		},
-		"uses its context first": func(w http.ResponseWriter, r *http.Request) {
+		}, http.StatusRequestTimeout, "invalid_request"},
+		{"uses its context first", func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done() // a store call with the cancelled context
 			WriteError(w, r, r.Context().Err())
-		},
+		}, http.StatusRequestTimeout, "invalid_request"},
+		{"fails on its own", func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+			WriteError(w, r, errors.New("a bug of ours"))
+		}, http.StatusInternalServerError, "server_error"},
 	}
-	for name, h := range handlers {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewUnstartedServer(Deadline(h, time.Minute))
-			srv.Config.ReadTimeout = 300 * time.Millisecond
-			srv.Start()
-			defer srv.Close()
-			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\ngrant_type=")
-			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var body map[string]string
-			json.NewDecoder(resp.Body).Decode(&body)
-			if resp.StatusCode != http.StatusRequestTimeout || body["error"] != "invalid_request" || body["error_description"] == "" {
-				t.Fatalf("a late body: %d %v; want 408 invalid_request", resp.StatusCode, body)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := lateBodyAnswer(t, tc.handler)
+			if status != tc.wantStatus || body["error"] != tc.wantCode || body["error_description"] == "" {
+				t.Fatalf("a late body: %d %v; want %d %s", status, body, tc.wantStatus, tc.wantCode)
 			}
 		})
 	}
+}
+
+// lateBodyAnswer sends h, behind Deadline on a server with a 300 ms
+// ReadTimeout, a request whose body never arrives, and reads the answer.
+func lateBodyAnswer(t *testing.T, h http.Handler) (int, map[string]string) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(Deadline(h, time.Minute))
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\ngrant_type=")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
 }

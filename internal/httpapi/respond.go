@@ -65,9 +65,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // when the client has gone: nothing is worth writing then, and the status
 // is recorded as 499.
 func ErrorResponse(w http.ResponseWriter, r *http.Request, err error) *oautherr.Error {
-	if bodyLate(r) {
-		// Whatever failed, it failed for want of the body, not because the
-		// client left; a 499 would be a non-standard status on the wire.
+	var pe *oautherr.Error
+	if bodyLate(r) && (errors.Is(err, context.Canceled) || errors.As(err, &pe)) {
+		// It failed for want of the body (net/http cancels the request's
+		// context then), not because the client left; a 499 would be a
+		// non-standard status on the wire. Any other failure is still
+		// ours and classified below.
 		oe := oautherr.InvalidRequestf("the request body did not arrive in time").WithStatus(http.StatusRequestTimeout).WithCause(err)
 		logError(r, oe)
 		return oe
