@@ -419,6 +419,15 @@ func TestUntrustedClientErrorsWaitForSignIn(t *testing.T) {
 	wantRedirectError(t, "operator's client, prompt=none, nobody signed in", a.do(http.MethodGet, operatorURL(url.Values{"prompt": {"none"}}), nil),
 		"https://operator.example/cb", "login_required")
 
+	// Signed in is not enough: carol never approved the other
+	// self-registered client, so a silent request for it (the BCP's third
+	// attack on a signed-in victim) stays on our page too.
+	signedIn, _ := f.signedIn(t)
+	other := f.confidential()
+	if p := signedIn.do(http.MethodGet, other.authorizeURL(url.Values{"prompt": {"none"}, "scope": {"openid"}}), nil); p.Location != "" || !strings.Contains(p.Body, "consent_required") {
+		t.Errorf("prompt=none for a self-registered client carol never approved: %d %q; want an error page", p.Status, p.Location)
+	}
+
 	noRedirect := f.authorizeURL(nil)
 	noRedirect = strings.Replace(noRedirect, "redirect_uri="+url.QueryEscape(f.redirect)+"&", "", 1)
 	if p := a.do(http.MethodGet, noRedirect, nil); p.Status != 400 || p.Location != "" || !strings.Contains(p.Body, "redirect_uri is required") {

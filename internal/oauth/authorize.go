@@ -117,23 +117,28 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 }
 
 // holdUntrustedRedirect keeps an error for a client that registered itself
-// on our page until a user has signed in (RFC 9700 §4.11.2): its redirect
-// URI was vetted by no one, so sending the browser there on any error would
-// make us an open redirector for whoever can register a client. That holds
-// for prompt=none too: the BCP's third attack is a silent request, whose
-// login_required would otherwise go to the attacker's page with no user
-// ever signed in. Once someone is signed in, errors and OIDC Core §3.1.2.6
-// answers (consent_required…) go back as usual. Clients an operator
-// created are trusted and get their errors at once.
+// on our page until the signed-in user has approved that client once (RFC
+// 9700 §4.11.2; SPECS §6: redirect automatically only to trusted URIs):
+// its redirect URI was vetted by no one, so sending the browser there on
+// an error would make us an open redirector for whoever can register a
+// client. That holds for prompt=none too, the BCP's third attack: a silent
+// request would send a victim, signed in or not, to the attacker's page
+// with login_required or consent_required. Once the user has approved the
+// client, errors and OIDC Core §3.1.2.6 answers go back as usual. Clients
+// an operator created are trusted and get their errors at once.
 func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Workspace, r *http.Request, cl client.Client, err error) error {
 	var re *RedirectError
 	if !errors.As(err, &re) || cl.Provenance.Origin != client.OriginDCR {
 		return err
 	}
-	if _, signedIn, serr := s.currentSession(ctx, ws, r); serr == nil && signedIn {
-		return err
+	sess, signedIn, serr := s.currentSession(ctx, ws, r)
+	if serr != nil || !signedIn {
+		return re.Err
 	}
-	return re.Err
+	if _, cerr := s.Flow.Store.ConsentFor(ctx, ws.Name, sess.UserID, cl.ID); cerr != nil {
+		return re.Err
+	}
+	return err
 }
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {

@@ -149,7 +149,9 @@ func (s *Service) afterLogin(ctx context.Context, ws workspace.Workspace, w http
 	}
 	if !consented || req.HasPrompt("consent") {
 		if req.HasPrompt("none") {
-			return s.redirectError(w, r, ws, req, oautherr.New("consent_required", "the user has not approved this client"))
+			// Returned, not sent, as login_required above.
+			return &RedirectError{RedirectURI: req.RedirectURI, State: req.State,
+				Err: oautherr.New("consent_required", "the user has not approved this client")}
 		}
 		return s.showConsent(ctx, ws, w, r, req, cl, sess)
 	}
