@@ -315,7 +315,7 @@ func TestRegistrationRefusesBadValues(t *testing.T) {
 		{"redirect port with a leading zero", `{"redirect_uris":["https://a.example:0443/cb"]}`, "invalid_redirect_uri", []string{"port"}},
 		{"loopback port zero", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://127.0.0.1:0/cb"]}`, "invalid_redirect_uri", []string{"port"}},
 		{"non-ASCII host", `{"redirect_uris":["https://exämple.com/cb"]}`, "invalid_redirect_uri", []string{"punycode", "xn--"}},
-		{"IPv4-mapped loopback", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://[::ffff:127.0.0.1]/cb"]}`, "invalid_redirect_uri", []string{"loopback"}},
+		{"IPv4-mapped loopback", `{"application_type":"native","token_endpoint_auth_method":"none","redirect_uris":["http://[::ffff:127.0.0.1]/cb"]}`, "invalid_redirect_uri", []string{"as 127.0.0.1"}},
 		{"not a language tag", `{` + cc + `,"client_name#<script>":"x"}`, "invalid_client_metadata", []string{"language tag"}},
 		{"one language tag in two cases", `{` + cc + `,"client_name#ja-Jpan-JP":"a","client_name#JA-jpan-jp":"b"}`, "invalid_client_metadata", []string{"case-insensitive"}},
 		{"RSA key under 2048 bits", `{` + cc + `,"jwks":{"keys":[` + string(rsa1024) + `]}}`, "invalid_client_metadata", []string{"jwks.keys[0]", "2048"}},

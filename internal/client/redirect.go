@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -118,7 +119,29 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if err := checkASCIIHost(u); err != nil {
 		return nil, fmt.Errorf("%q: %v", raw, err)
 	}
+	if err := checkHostSpelling(u); err != nil {
+		return nil, fmt.Errorf("%q: %v", raw, err)
+	}
 	return u, nil
+}
+
+// checkHostSpelling: an http(s) host has one spelling here, the one a
+// browser sends, or the registered string would never match the exact
+// comparison at the authorization endpoint (RFC 9700 §4.1.3): lower case,
+// and an IP literal in its canonical form ([::1], not [0:0:0:0:0:0:0:1]
+// or an IPv4-mapped [::ffff:127.0.0.1]).
+func checkHostSpelling(u *url.URL) error {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if host != strings.ToLower(host) {
+		return fmt.Errorf("the host must be lower case")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && (ip.Is4In6() || ip.String() != host) {
+		return fmt.Errorf("write the address %s as %s", host, ip.Unmap())
+	}
+	return nil
 }
 
 // checkASCIIHost: a host in Unicode (or percent-encoded Unicode, which
@@ -175,9 +198,6 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 	host := u.Hostname()
 	if host == "" {
 		return fmt.Errorf("%q has no host", raw)
-	}
-	if host != strings.ToLower(host) {
-		return fmt.Errorf("%q: the host must be lower case", raw)
 	}
 	if hasDotSegment(u.EscapedPath()) {
 		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
