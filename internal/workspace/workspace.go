@@ -217,7 +217,8 @@ func (s Settings) Validate() []SettingError {
 }
 
 // validate checks the registration settings; scopes are the workspace's,
-// which registration.scopes must be drawn from.
+// which registration.scope (the initial access token's) and the
+// registration.scopes allow-list must both be drawn from.
 func (r Registration) validate(scopes []string) []SettingError {
 	var errs []SettingError
 	if r.Scope != "" && !client.ValidScopeToken(r.Scope) {
