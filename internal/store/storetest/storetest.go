@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"PasswordChangeEndsSignIns", testPasswordChangeEndsSignIns},
+		{"SessionNeedsTheVerifiedPassword", testSessionNeedsTheVerifiedPassword},
+		{"CodeNeedsItsSession", testCodeNeedsItsSession},
 		{"LoginFailuresCounted", testLoginFailures},
 		{"LoginGateClaimedOnce", testLoginGate},
 		{"RequestUsedOnce", testRequestUsedOnce},
@@ -879,6 +881,64 @@ func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); err != nil {
 		t.Fatalf("a password change removed consent: %v", err)
 	}
+}
+
+// testSessionNeedsTheVerifiedPassword: a session is stored only while its
+// user has the password hash that was verified, so a sign-in that checked
+// the password a change or a deletion has since replaced gets nothing.
+func testSessionNeedsTheVerifiedPassword(t *testing.T, s store.Store) {
+	mustSession(t, s, "u1", "s-before") // u1, with hash "$old"
+	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t0); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what, ws, userID, hash string) {
+		t.Helper()
+		se := store.Session{Workspace: ws, ID: "s-" + what, Hash: []byte("sh-" + what), UserID: userID, AuthTime: t0, AMR: []string{"pwd"}, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.CreateSession(ctx, se, hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a session %s: %v, want ErrNotFound", what, err)
+		}
+		if _, err := s.SessionByHash(ctx, ws, se.Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a session %s was stored: %v", what, err)
+		}
+	}
+	refused("with the replaced hash", "w", "u1", "$old")
+	refused("of a user that does not exist", "w", "ghost", "$new")
+	refused("of a user of another workspace", "x", "u1", "$new")
+	if err := s.CreateSession(ctx, store.Session{Workspace: "w", ID: "s-after", Hash: []byte("sh-after"), UserID: "u1", AuthTime: t0, ExpiresAt: t0.Add(time.Hour)}, "$new"); err != nil {
+		t.Fatalf("a session with the current hash: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "w", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a deleted user", "w", "u1", "$new")
+}
+
+// testCodeNeedsItsSession: a code is stored only while the session it is
+// issued from exists, so one issued as a sign-out or a password change
+// ends that session is not left to be redeemed.
+func testCodeNeedsItsSession(t *testing.T, s store.Store) {
+	code := mustAuthCode(t, s) // from session s-code1 of u1
+	refused := func(what, sessionID string) {
+		t.Helper()
+		c := code
+		c.ID, c.Hash = "code-"+what, []byte("ch-"+what)
+		if err := s.CreateAuthCode(ctx, c, sessionID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a code %s: %v, want ErrNotFound", what, err)
+		}
+		if _, err := s.AuthCodeByHash(ctx, "w", c.Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a code %s was stored: %v", what, err)
+		}
+	}
+	refused("of a session that never was", "s-none")
+	mustSession(t, s, "u1", "s-out")
+	if err := s.DeleteSession(ctx, "w", "s-out"); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a session signed out", "s-out")
+	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t0); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a session a password change ended", "s-code1")
 }
 
 func testLoginFailures(t *testing.T, s store.Store) {
