@@ -68,7 +68,7 @@ const waiters = `WITH RECURSIVE w(pid) AS (
 
 // waitFor returns once n backends wait on the blocker, or, with a call
 // not stopped by it, once that call has returned (its error is then the
-// result, and ok true).
+// result, and returned true).
 func (b *blocker) waitFor(n int, call <-chan error) (err error, returned bool) {
 	b.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -105,66 +105,54 @@ func async(call func() error) <-chan error {
 	return done
 }
 
-// passwordChangeHeldAtCodes starts SetUserPassword of u1 and holds it on
-// the row of code1 (made by mustAuthCode), so that it has replaced the
-// hash and deleted the sessions, uncommitted, when it stops.
-func passwordChangeHeldAtCodes(t *testing.T, s store.Store, db *sql.DB) (*blocker, <-chan error) {
+// writeBesidePasswordChange runs write while SetUserPassword of u1 is in
+// progress: it has replaced the hash and deleted the sessions, and is held
+// (uncommitted) on the row of code1, made by mustAuthCode, at its delete of
+// the codes. What write stored must not survive the change (find says
+// whether it is there), and write must say ErrNotFound.
+func writeBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB, what string, write, find func() error) {
 	t.Helper()
 	b := block(t, db, `SELECT 1 FROM auth_codes WHERE workspace = 'w' AND id = 'code1' FOR UPDATE`)
 	change := async(func() error { return s.SetUserPassword(ctx, "w", "u1", "$new", t0) })
 	if err, returned := b.waitFor(1, change); returned {
 		t.Fatalf("the password change was not held at the codes: %v", err)
 	}
-	return b, change
+	done := async(write)
+	err, returned := b.waitFor(2, done)
+	b.release()
+	if err := <-change; err != nil {
+		t.Fatal(err)
+	}
+	if !returned {
+		err = <-done
+	}
+	if find() == nil {
+		t.Fatalf("%s during the password change survived it (the write said %v)", what, err)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("%s: %v, want ErrNotFound", what, err)
+	}
 }
 
 // testSessionBesidePasswordChange: a sign-in that verified the old hash
-// stores its session while the change is in progress (past its update of
-// the user, before its commit). The session must not survive: the change
-// has already deleted the sessions it could see.
+// stores its session while the change is in progress; the change has
+// already deleted the sessions it could see.
 func testSessionBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
 	mustAuthCode(t, s) // u1, "$old"
-	b, change := passwordChangeHeldAtCodes(t, s, db)
 	se := store.Session{Workspace: "w", ID: "s-late", Hash: []byte("sh-late"), UserID: "u1", AuthTime: t0, ExpiresAt: t0.Add(time.Hour)}
-	create := async(func() error { return s.CreateSession(ctx, se, "$old") })
-	err, returned := b.waitFor(2, create)
-	b.release()
-	if err := <-change; err != nil {
-		t.Fatal(err)
-	}
-	if !returned {
-		err = <-create
-	}
-	if _, found := s.SessionByHash(ctx, "w", se.Hash); found == nil {
-		t.Fatalf("a session stored with the old password hash during its change survived it (CreateSession: %v)", err)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("CreateSession: %v, want ErrNotFound", err)
-	}
+	writeBesidePasswordChange(t, s, db, "a session stored with the old password hash",
+		func() error { return s.CreateSession(ctx, se, "$old") },
+		func() error { _, err := s.SessionByHash(ctx, "w", se.Hash); return err })
 }
 
-// testCodeBesidePasswordChange: a code issued from a session that the
-// change has deleted (uncommitted) must not survive the change.
+// testCodeBesidePasswordChange: a code is issued from a session that the
+// change has deleted, uncommitted, before its delete of the codes.
 func testCodeBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
-	code := mustAuthCode(t, s) // from session s-code1 of u1
-	b, change := passwordChangeHeldAtCodes(t, s, db)
-	late := code
+	late := mustAuthCode(t, s) // from session s-code1 of u1
 	late.ID, late.Hash = "code-late", []byte("ch-late")
-	create := async(func() error { return s.CreateAuthCode(ctx, late, "s-code1") })
-	err, returned := b.waitFor(2, create)
-	b.release()
-	if err := <-change; err != nil {
-		t.Fatal(err)
-	}
-	if !returned {
-		err = <-create
-	}
-	if _, found := s.AuthCodeByHash(ctx, "w", late.Hash); found == nil {
-		t.Fatalf("a code issued from a session during the password change that ended it survived (CreateAuthCode: %v)", err)
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("CreateAuthCode: %v, want ErrNotFound", err)
-	}
+	writeBesidePasswordChange(t, s, db, "a code issued from the session the change ends",
+		func() error { return s.CreateAuthCode(ctx, late, "s-code1") },
+		func() error { _, err := s.AuthCodeByHash(ctx, "w", late.Hash); return err })
 }
 
 // testRotationBesidePasswordChange: a refresh rotation has revoked the old
