@@ -110,16 +110,22 @@ func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.
 		}
 	}
 	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
-		if req.HasPrompt("none") {
-			// Returned, not sent: the handler holds it for a client
-			// that registered itself (holdUntrustedRedirect).
-			return &RedirectError{RedirectURI: req.RedirectURI, State: req.State,
-				Err: oautherr.New("login_required", "the user is not signed in, or not as login_hint says")}
-		}
-		req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
-		return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
+		return s.askLogin(ws, w, r, req, cl)
 	}
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
+}
+
+// askLogin answers a request that needs the user to sign in: with the
+// login page, or with login_required when the client said prompt=none.
+func (s *Service) askLogin(ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client) error {
+	if req.HasPrompt("none") {
+		// Returned, not sent: the handler holds it for a client
+		// that registered itself (holdUntrustedRedirect).
+		return &RedirectError{RedirectURI: req.RedirectURI, State: req.State,
+			Err: oautherr.New("login_required", "the user is not signed in, or not as login_hint says")}
+	}
+	req.Prompt = slices.DeleteFunc(req.Prompt, func(p string) bool { return p == "login" })
+	return s.showLogin(ws, w, r, req, cl, "", req.LoginHint, http.StatusOK)
 }
 
 // isHinted reports whether the signed-in user is the one login_hint names
@@ -155,7 +161,7 @@ func (s *Service) afterLogin(ctx context.Context, ws workspace.Workspace, w http
 		}
 		return s.showConsent(ctx, ws, w, r, req, cl, sess)
 	}
-	return s.issueCode(ctx, ws, w, r, req, sess)
+	return s.issueCode(ctx, ws, w, r, req, cl, sess)
 }
 
 func (s *Service) hasConsent(ctx context.Context, ws workspace.Workspace, userID, clientID, scope string) (bool, error) {
@@ -314,7 +320,15 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, w http.Resp
 	case verdict == loginFailed:
 		return s.showLogin(ws, w, r, req, cl, loginFailureNotice, username, http.StatusUnauthorized)
 	}
-	sess, err := s.startSession(ctx, ws, w, u.ID)
+	sess, err := s.startSession(ctx, ws, w, u)
+	if errors.Is(err, store.ErrNotFound) {
+		// The password was changed (or the account deleted) while it was
+		// being checked: the one checked is no longer the password, so
+		// this is a failed sign-in. It is not counted against the keys:
+		// the attempt was right when checked, and the next one with that
+		// password fails and counts as usual.
+		return s.showLogin(ws, w, r, req, cl, loginFailureNotice, username, http.StatusUnauthorized)
+	}
 	if err != nil {
 		return err
 	}
@@ -547,7 +561,7 @@ func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.Re
 			return err
 		}
 	}
-	return s.issueCode(ctx, ws, w, r, req, sess)
+	return s.issueCode(ctx, ws, w, r, req, cl, sess)
 }
 
 func notFoundAsInvalid(err error) error {
@@ -562,8 +576,11 @@ func notFoundAsInvalid(err error) error {
 const codeTTL = 60 * time.Second
 
 // issueCode stores a single-use code bound to everything the token
-// request must match, and sends the browser back with it.
-func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, sess store.Session) error {
+// request must match, and sends the browser back with it. The code is
+// stored only if sess still exists: when it ended after it was read (a
+// password change, a sign-out in another tab), the browser is asked to
+// sign in again, as for a session that has expired.
+func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
 	code, err := secret.Generate(s.rand())
 	if err != nil {
 		return err
@@ -583,7 +600,10 @@ func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.
 		UserID: sess.UserID, RedirectURI: boundRedirect, Scope: req.Scope, Resources: req.Resources,
 		Nonce: req.Nonce, CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
 		AuthTime: sess.AuthTime, AMR: sess.AMR, GrantID: id, IssuedAt: now, ExpiresAt: now.Add(codeTTL),
-	})
+	}, sess.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return s.askLogin(ws, w, r, req, cl)
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -46,9 +47,12 @@ func (s *Service) currentSession(ctx context.Context, ws workspace.Workspace, r 
 	return sess, true, nil
 }
 
-// startSession stores a new session for userID and sets its cookie. A new
-// value on every login prevents session fixation.
-func (s *Service) startSession(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, userID string) (store.Session, error) {
+// startSession stores a new session for u and sets its cookie. A new
+// value on every login prevents session fixation. The session is stored
+// only if u still has the password hash it was signed in with
+// (u.PasswordHash, as read before the check): ErrNotFound, and no cookie,
+// if a password change or the user's deletion committed meanwhile.
+func (s *Service) startSession(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, u user.User) (store.Session, error) {
 	value, err := secret.Generate(s.rand())
 	if err != nil {
 		return store.Session{}, err
@@ -59,10 +63,10 @@ func (s *Service) startSession(ctx context.Context, ws workspace.Workspace, w ht
 	}
 	now := s.now()
 	sess := store.Session{
-		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(purposeSess, value), UserID: userID,
+		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(purposeSess, value), UserID: u.ID,
 		AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(sessionTTL),
 	}
-	if err := s.Flow.Store.CreateSession(ctx, sess); err != nil {
+	if err := s.Flow.Store.CreateSession(ctx, sess, u.PasswordHash); err != nil {
 		return store.Session{}, err
 	}
 	http.SetCookie(w, s.cookie(ws, sessionCookie, value, int(sessionTTL/time.Second)))

@@ -42,7 +42,13 @@ type Session struct {
 
 // Sessions persists browser sessions.
 type Sessions interface {
-	CreateSession(ctx context.Context, s Session) error
+	// CreateSession stores s only if user s.UserID still has
+	// passwordHash, the hash the password was verified against, when it
+	// commits; ErrNotFound, storing nothing, if the password was changed
+	// or the user deleted meanwhile (the sign-in then fails). A password
+	// change or deletion concurrent with it, on any node, either prevents
+	// it or ends the session it stored.
+	CreateSession(ctx context.Context, s Session, passwordHash string) error
 	// SessionByHash returns the session or ErrNotFound (expired ones too:
 	// the caller checks ExpiresAt).
 	SessionByHash(ctx context.Context, ws string, hash []byte) (Session, error)
@@ -74,7 +80,13 @@ type AuthCode struct {
 
 // AuthCodes persists authorization codes.
 type AuthCodes interface {
-	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// CreateAuthCode stores c only if the session sessionID (of
+	// c.Workspace) it is issued from still exists when it commits;
+	// ErrNotFound, storing nothing, if the session has ended (a sign-out,
+	// a password change, the user's deletion). An end of the session
+	// concurrent with it, on any node, either prevents it or deletes the
+	// code it stored.
+	CreateAuthCode(ctx context.Context, c AuthCode, sessionID string) error
 	// AuthCodeByHash returns the code, used or not, and changes nothing, so
 	// that a token request can be checked before UseAuthCode consumes the
 	// code. ErrNotFound if no such code.
@@ -112,7 +124,9 @@ type RefreshTokens interface {
 	// its place (the next refresh token, the new access token's record). If
 	// oldID was already revoked (a replay of a rotated token) it writes
 	// nothing and returns ErrConflict; the caller then revokes the whole
-	// family (RFC 9700 §4.14.2).
+	// family (RFC 9700 §4.14.2). A SetUserPassword or DeleteUser of the
+	// tokens' subject concurrent with it, on any node, either makes it
+	// find oldID revoked (or gone) or revokes (deletes) what it inserted.
 	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []Token) error
 }
 

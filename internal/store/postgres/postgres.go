@@ -57,6 +57,7 @@ var dialect = sqlstore.Dialect{
 	IsUnique:             func(err error) bool { return pgCode(err) == "23505" },
 	IsRetryable:          func(err error) bool { c := pgCode(err); return c == "40001" || c == "40P01" },
 	IsUnavailable:        unavailable,
+	ShareLock:            " FOR SHARE",
 }
 
 // Open connects to dsn and migrates.

@@ -91,3 +91,22 @@ func FreshSchema(t testing.TB, dsn string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// TestRacesWithPasswordChange: see storetest.RunPostgresRaces.
+func TestRacesWithPasswordChange(t *testing.T) {
+	dsn := testDSN(t)
+	storetest.RunPostgresRaces(t, func(t *testing.T) (store.Store, *sql.DB) {
+		schema := FreshSchema(t, dsn)
+		s, err := Open(context.Background(), schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		db, err := sql.Open("pgx", schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return s, db
+	})
+}

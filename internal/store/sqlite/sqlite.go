@@ -29,7 +29,10 @@ import (
 var migrations embed.FS
 
 // dialect: SQLite reports constraint violations in the message; it has no
-// serialization failures (one writer) and no network to lose.
+// serialization failures (one writer) and no network to lose. It has no
+// row locks either, and needs none (ShareLock stays empty): its one
+// writer runs each write transaction alone, so what one reads stays as
+// read until it commits.
 var dialect = sqlstore.Dialect{
 	IsUnique:      func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	IsRetryable:   func(error) bool { return false },

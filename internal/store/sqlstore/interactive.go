@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -99,6 +100,13 @@ func (s *Store) DeleteUser(ctx context.Context, ws, id string) error {
 // touches no row), and ends the user's sign-ins: their browser sessions
 // and authorization codes go, so no browser stays signed in and no code
 // issued before is redeemed. It runs in the caller's transaction.
+//
+// The order matters on PostgreSQL (READ COMMITTED), where each statement
+// sees what committed before it started: the user row first, which a
+// session being created and a refresh being rotated share-lock, then the
+// sessions, which a code being created share-locks, then the codes and
+// tokens. A write that got its lock first makes the next statement here
+// wait until it has committed, so the statement after that sees it.
 func (s *Store) changeUser(ctx context.Context, tx *sql.Tx, ws, id, change string, args ...any) error {
 	n, err := s.exec(ctx, tx, change, append(args, ws, id)...)
 	if err != nil {
@@ -125,16 +133,36 @@ func (s *Store) execForUser(ctx context.Context, tx *sql.Tx, ws, id string, quer
 
 // --- sessions ---
 
-func (s *Store) CreateSession(ctx context.Context, se store.Session) error {
+// CreateSession inserts se only while its user still has the password hash
+// that was verified: a password change or a deletion that commits while
+// the password is being checked (argon2id takes a good fraction of a
+// second) then leaves no session behind. The condition is part of the
+// insert, in the write transaction, so it holds against a change on any
+// node: on PostgreSQL the share lock makes the insert wait for a change in
+// progress and then see its outcome, or makes the change wait for this
+// insert, which the change's DELETE of the user's sessions then sees.
+func (s *Store) CreateSession(ctx context.Context, se store.Session, passwordHash string) error {
 	amr, err := jsonText(se.AMR)
 	if err != nil {
 		return err
 	}
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt))
-		return err
+		return s.insertIfExists(ctx, tx, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) SELECT ?, ?, ?, ?, ?, ?, ?`,
+			`SELECT 1 FROM users WHERE workspace = ? AND id = ? AND password_hash = ?`,
+			se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt), se.Workspace, se.UserID, passwordHash)
 	})
+}
+
+// insertIfExists runs insert, an INSERT … SELECT, only where the row that
+// condition selects exists, locking it for the rest of tx (see
+// Dialect.ShareLock); args are both statements' arguments in order.
+// ErrNotFound when the row is not there: nothing was inserted.
+func (s *Store) insertIfExists(ctx context.Context, tx *sql.Tx, insert, condition string, args ...any) error {
+	n, err := s.exec(ctx, tx, insert+` WHERE EXISTS (`+condition+s.dialect.ShareLock+`)`, args...)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
 }
 
 func (s *Store) SessionByHash(ctx context.Context, ws string, hash []byte) (store.Session, error) {
@@ -159,7 +187,13 @@ func (s *Store) DeleteSession(ctx context.Context, ws, id string) error {
 
 const codeColumns = `workspace, id, hash, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, code_challenge_method, auth_time, amr, grant_id, issued_at, expires_at, used_at`
 
-func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+// CreateAuthCode inserts c only while the session it was issued from
+// still exists, as CreateSession does for its user's password: a code
+// issued just after a password change or a sign-out ended that session
+// would otherwise outlive it. changeUser deletes the sessions before the
+// codes, so on PostgreSQL an insert that locked the session first is seen
+// by the change's DELETE of the codes, which runs after it committed.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode, sessionID string) error {
 	res, err := jsonText(c.Resources)
 	if err != nil {
 		return err
@@ -169,10 +203,10 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 		return err
 	}
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := s.exec(ctx, tx, `INSERT INTO auth_codes (`+codeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		return s.insertIfExists(ctx, tx, `INSERT INTO auth_codes (`+codeColumns+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`,
+			`SELECT 1 FROM sessions WHERE workspace = ? AND id = ?`,
 			c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
-			ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt))
-		return err
+			ts(c.AuthTime), amr, c.GrantID, ts(c.IssuedAt), ts(c.ExpiresAt), ts(c.UsedAt), c.Workspace, sessionID)
 	})
 }
 
@@ -237,8 +271,13 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 
 // --- refresh rotation ---
 
+// RotateRefreshToken first locks the user the new tokens are issued to
+// (see lockSubjects), then revokes the old token and inserts the new ones.
 func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []store.Token) error {
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.lockSubjects(ctx, tx, issued); err != nil {
+			return err
+		}
 		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
 		if err != nil {
 			return err
@@ -248,6 +287,42 @@ func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at tim
 		}
 		return s.insertTokens(ctx, tx, issued)
 	})
+}
+
+// lockSubjects share-locks the user row of each token's subject, where
+// the dialect has row locks, before a rotation touches the user's tokens.
+// Under READ COMMITTED a password change's UPDATE of the user's tokens
+// could otherwise wait on the row lock of the token being rotated and,
+// once the rotation commits, revoke what its snapshot holds: not the
+// tokens the rotation inserted, which would outlive the change. With the
+// lock, a change that comes first makes the rotation wait and then find
+// its token revoked (ErrConflict); one that comes second waits at its
+// UPDATE of users, so that its later UPDATE of tokens, a statement with a
+// fresh snapshot, sees the new tokens. A subject that is no user (a
+// client's own token, subject = client_id) locks nothing: client
+// credentials never pay for this. A code redemption needs no such lock:
+// it locks the code first, which the change deletes before it revokes
+// tokens, so the change's revocation always runs after the redemption
+// committed (or the redemption finds the code gone).
+func (s *Store) lockSubjects(ctx context.Context, tx *sql.Tx, issued []store.Token) error {
+	if s.dialect.ShareLock == "" {
+		return nil
+	}
+	var locked []store.Token // a rotation's tokens share one subject
+	for _, t := range issued {
+		if t.Subject == t.ClientID || slices.ContainsFunc(locked, func(l store.Token) bool { return l.Workspace == t.Workspace && l.Subject == t.Subject }) {
+			continue
+		}
+		locked = append(locked, t)
+		// A subject without a user row (deleted meanwhile) locks nothing:
+		// its tokens went with it, so the rotation finds its own gone.
+		var one int
+		err := s.txRow(ctx, tx, `SELECT 1 FROM users WHERE workspace = ? AND id = ?`+s.dialect.ShareLock, t.Workspace, t.Subject).Scan(&one)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return s.wrap(err)
+		}
+	}
+	return nil
 }
 
 // --- login throttle ---

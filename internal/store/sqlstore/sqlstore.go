@@ -31,6 +31,16 @@ type Dialect struct {
 	IsRetryable func(error) bool
 	// IsUnavailable reports that the database cannot be reached.
 	IsUnavailable func(error) bool
+	// ShareLock ends a SELECT that must lock the rows it reads against
+	// concurrent change until the transaction ends (" FOR SHARE"). Empty
+	// where transactions run one at a time (SQLite's single writer): no
+	// other write can come between a read and the write that relies on it.
+	// A write that is conditional on a row it does not change (a session
+	// on its user's password, a code on its session) needs it under READ
+	// COMMITTED: without it, the condition is read from the last commit
+	// while a change to the row is in progress, and the write lands after
+	// that change has looked for what to end.
+	ShareLock string
 	// Maintain, if set, runs for the store's life and returns when ctx is
 	// done (SQLite checkpoints its write-ahead log there). commits counts
 	// the writes committed through the store so far, so that it can rest

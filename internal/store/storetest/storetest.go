@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
 		{"UsersSessionsConsents", testUsers},
 		{"PasswordChangeEndsSignIns", testPasswordChangeEndsSignIns},
+		{"SessionNeedsTheVerifiedPassword", testSessionNeedsTheVerifiedPassword},
+		{"CodeNeedsItsSession", testCodeNeedsItsSession},
 		{"LoginFailuresCounted", testLoginFailures},
 		{"LoginGateClaimedOnce", testLoginGate},
 		{"RequestUsedOnce", testRequestUsedOnce},
@@ -609,16 +611,37 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	}
 }
 
-// mustAuthCode stores a code with every field set (hash "ch") and returns it.
+// mustAuthCode stores a code of user u1 with every field set (hash "ch"),
+// issued from a session of u1 ("s-code1", made with the user if need be),
+// and returns it.
 func mustAuthCode(t *testing.T, s store.Store) store.AuthCode {
 	t.Helper()
 	code := store.AuthCode{Workspace: "w", ID: "code1", Hash: []byte("ch"), ClientID: "c1", UserID: "u1", RedirectURI: "https://a/cb",
 		Scope: "openid", Resources: []string{"https://api"}, Nonce: "n", CodeChallenge: "cc", CodeChallengeMethod: "S256",
 		AuthTime: t0, AMR: []string{"pwd"}, GrantID: "g", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
-	if err := s.CreateAuthCode(ctx, code); err != nil {
+	if err := s.CreateAuthCode(ctx, code, mustSession(t, s, "u1", "s-code1").ID); err != nil {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// mustSession stores session id (its hash "sh-"+id) of user userID of w,
+// storing the user first, with password hash "$old", if it is not there.
+func mustSession(t *testing.T, s store.Store, userID, id string) store.Session {
+	t.Helper()
+	u, err := s.UserByID(ctx, "w", userID)
+	if errors.Is(err, store.ErrNotFound) {
+		u = user.User{Workspace: "w", ID: userID, Username: userID, PasswordHash: "$old", CreatedAt: t0, UpdatedAt: t0}
+		err = s.CreateUser(ctx, u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := store.Session{Workspace: "w", ID: id, Hash: []byte("sh-" + id), UserID: userID, AuthTime: t0, AMR: []string{"pwd"}, ExpiresAt: t0.Add(time.Hour)}
+	if err := s.CreateSession(ctx, se, u.PasswordHash); err != nil {
+		t.Fatal(err)
+	}
+	return se
 }
 
 func testAuthCode(t *testing.T, s store.Store) {
@@ -769,9 +792,8 @@ func testUsers(t *testing.T, s store.Store) {
 	if d := cmp.Diff(u, got); d != "" || err != nil {
 		t.Fatal(d, err)
 	}
-	sess := store.Session{Workspace: "w", ID: "s1", Hash: []byte("sh"), UserID: "u1", AuthTime: t0, AMR: []string{"pwd"}, ExpiresAt: t0.Add(time.Hour)}
-	s.CreateSession(ctx, sess)
-	if got, _ := s.SessionByHash(ctx, "w", []byte("sh")); cmp.Diff(sess, got) != "" {
+	sess := mustSession(t, s, "u1", "s1")
+	if got, _ := s.SessionByHash(ctx, "w", sess.Hash); cmp.Diff(sess, got) != "" {
 		t.Fatal(cmp.Diff(sess, got))
 	}
 	s.SaveConsent(ctx, store.Consent{Workspace: "w", UserID: "u1", ClientID: "c1", Scope: "openid", GrantedAt: t0})
@@ -786,7 +808,7 @@ func testUsers(t *testing.T, s store.Store) {
 	if err := s.DeleteUser(ctx, "w", "u1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionByHash(ctx, "w", []byte("sh")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.SessionByHash(ctx, "w", sess.Hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("session of a deleted user survived")
 	}
 	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); !errors.Is(err, store.ErrNotFound) {
@@ -811,16 +833,11 @@ func testUsers(t *testing.T, s store.Store) {
 func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	t1 := t0.Add(time.Hour)
 	for _, id := range []string{"u1", "u2"} {
-		if err := s.CreateUser(ctx, user.User{Workspace: "w", ID: id, Username: id, PasswordHash: "$old", CreatedAt: t0, UpdatedAt: t0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, id := range []string{"u1", "u2", "ghost"} {
-		s.CreateSession(ctx, store.Session{Workspace: "w", ID: "s-" + id, Hash: []byte("sh-" + id), UserID: id, AuthTime: t0, ExpiresAt: t1})
+		mustSession(t, s, id, "s-"+id)
 	}
 	mustAuthCode(t, s) // u1's
 	other := store.AuthCode{Workspace: "w", ID: "code2", Hash: []byte("ch2"), ClientID: "c1", UserID: "u2", AuthTime: t0, GrantID: "g2", IssuedAt: t0, ExpiresAt: t1}
-	if err := s.CreateAuthCode(ctx, other); err != nil {
+	if err := s.CreateAuthCode(ctx, other, "s-u2"); err != nil {
 		t.Fatal(err)
 	}
 	s.SaveConsent(ctx, store.Consent{Workspace: "w", UserID: "u1", ClientID: "c1", Scope: "openid", GrantedAt: t0})
@@ -837,7 +854,7 @@ func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	if err := s.SetUserPassword(ctx, "w", "ghost", "$new", t1); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a user that does not exist: %v", err)
 	}
-	if _, err := s.SessionByHash(ctx, "w", []byte("sh-ghost")); err != nil {
+	if _, err := s.SessionByHash(ctx, "w", []byte("sh-s-u1")); err != nil {
 		t.Fatalf("a refused password change removed a session: %v", err)
 	}
 	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t1); err != nil {
@@ -846,8 +863,8 @@ func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	if u, _ := s.UserByID(ctx, "w", "u1"); u.PasswordHash != "$new" || !u.UpdatedAt.Equal(t1) {
 		t.Fatalf("the password was not changed: %+v", u)
 	}
-	for id, gone := range map[string]bool{"u1": true, "u2": false, "ghost": false} {
-		if _, err := s.SessionByHash(ctx, "w", []byte("sh-"+id)); errors.Is(err, store.ErrNotFound) != gone {
+	for id, gone := range map[string]bool{"u1": true, "u2": false} {
+		if _, err := s.SessionByHash(ctx, "w", []byte("sh-s-"+id)); errors.Is(err, store.ErrNotFound) != gone {
 			t.Fatalf("session of %s: %v; gone=%v wanted", id, err, gone)
 		}
 	}
@@ -864,6 +881,64 @@ func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	if _, err := s.ConsentFor(ctx, "w", "u1", "c1"); err != nil {
 		t.Fatalf("a password change removed consent: %v", err)
 	}
+}
+
+// testSessionNeedsTheVerifiedPassword: a session is stored only while its
+// user has the password hash that was verified, so a sign-in that checked
+// the password a change or a deletion has since replaced gets nothing.
+func testSessionNeedsTheVerifiedPassword(t *testing.T, s store.Store) {
+	mustSession(t, s, "u1", "s-before") // u1, with hash "$old"
+	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t0); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what, ws, userID, hash string) {
+		t.Helper()
+		se := store.Session{Workspace: ws, ID: "s-" + what, Hash: []byte("sh-" + what), UserID: userID, AuthTime: t0, AMR: []string{"pwd"}, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.CreateSession(ctx, se, hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a session %s: %v, want ErrNotFound", what, err)
+		}
+		if _, err := s.SessionByHash(ctx, ws, se.Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a session %s was stored: %v", what, err)
+		}
+	}
+	refused("with the replaced hash", "w", "u1", "$old")
+	refused("of a user that does not exist", "w", "ghost", "$new")
+	refused("of a user of another workspace", "x", "u1", "$new")
+	if err := s.CreateSession(ctx, store.Session{Workspace: "w", ID: "s-after", Hash: []byte("sh-after"), UserID: "u1", AuthTime: t0, ExpiresAt: t0.Add(time.Hour)}, "$new"); err != nil {
+		t.Fatalf("a session with the current hash: %v", err)
+	}
+	if err := s.DeleteUser(ctx, "w", "u1"); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a deleted user", "w", "u1", "$new")
+}
+
+// testCodeNeedsItsSession: a code is stored only while the session it is
+// issued from exists, so one issued as a sign-out or a password change
+// ends that session is not left to be redeemed.
+func testCodeNeedsItsSession(t *testing.T, s store.Store) {
+	code := mustAuthCode(t, s) // from session s-code1 of u1
+	refused := func(what, sessionID string) {
+		t.Helper()
+		c := code
+		c.ID, c.Hash = "code-"+what, []byte("ch-"+what)
+		if err := s.CreateAuthCode(ctx, c, sessionID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a code %s: %v, want ErrNotFound", what, err)
+		}
+		if _, err := s.AuthCodeByHash(ctx, "w", c.Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a code %s was stored: %v", what, err)
+		}
+	}
+	refused("of a session that never was", "s-none")
+	mustSession(t, s, "u1", "s-out")
+	if err := s.DeleteSession(ctx, "w", "s-out"); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a session signed out", "s-out")
+	if err := s.SetUserPassword(ctx, "w", "u1", "$new", t0); err != nil {
+		t.Fatal(err)
+	}
+	refused("of a session a password change ended", "s-code1")
 }
 
 func testLoginFailures(t *testing.T, s store.Store) {

@@ -1,0 +1,196 @@
+package storetest
+
+import (
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
+)
+
+// RunPostgresRaces runs, on PostgreSQL, the interleavings of a password
+// change with the writes it must end that READ COMMITTED allows and a
+// single writer (SQLite) does not. Each is made deterministic by a
+// blocker: a transaction on its own connection that holds a lock one of
+// the store calls needs, so that call stops at a known statement until
+// the test has started the others and seen them wait. open returns a
+// fresh store and a pool on the same database and schema.
+func RunPostgresRaces(t *testing.T, open func(t *testing.T) (store.Store, *sql.DB)) {
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, s store.Store, db *sql.DB)
+	}{
+		{"SessionBesidePasswordChange", testSessionBesidePasswordChange},
+		{"CodeBesidePasswordChange", testCodeBesidePasswordChange},
+		{"RotationBesidePasswordChange", testRotationBesidePasswordChange},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, db := open(t)
+			tc.fn(t, s, db)
+		})
+	}
+}
+
+// blocker is an open transaction holding locks that store calls wait on.
+type blocker struct {
+	t   *testing.T
+	db  *sql.DB
+	tx  *sql.Tx
+	pid int
+}
+
+// block begins a transaction on its own connection and runs lock in it.
+func block(t *testing.T, db *sql.DB, lock string, args ...any) *blocker {
+	t.Helper()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blocker{t: t, db: db, tx: tx}
+	t.Cleanup(func() { tx.Rollback() })
+	if err := tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&b.pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, lock, args...); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// waiters counts the backends waiting, directly or through others, on the
+// blocker's transaction.
+const waiters = `WITH RECURSIVE w(pid) AS (
+		SELECT pid FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))
+		UNION
+		SELECT a.pid FROM pg_stat_activity a, w WHERE w.pid = ANY(pg_blocking_pids(a.pid))
+	) SELECT count(*) FROM w`
+
+// waitFor returns once n backends wait on the blocker, or, with a call
+// not stopped by it, once that call has returned (its error is then the
+// result, and returned true).
+func (b *blocker) waitFor(n int, call <-chan error) (err error, returned bool) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-call:
+			return err, true
+		default:
+		}
+		var got int
+		if err := b.db.QueryRowContext(ctx, waiters, b.pid).Scan(&got); err != nil {
+			b.t.Fatal(err)
+		}
+		if got >= n {
+			return nil, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.t.Fatalf("%d store calls never came to wait on the blocker", n)
+	return nil, false
+}
+
+// release ends the blocker's transaction, changing nothing.
+func (b *blocker) release() {
+	if err := b.tx.Rollback(); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// async runs call in a goroutine; its error arrives on the channel.
+func async(call func() error) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	return done
+}
+
+// writeBesidePasswordChange runs write while SetUserPassword of u1 is in
+// progress: it has replaced the hash and deleted the sessions, and is held
+// (uncommitted) on the row of code1, made by mustAuthCode, at its delete of
+// the codes. What write stored must not survive the change (find says
+// whether it is there), and write must say ErrNotFound.
+func writeBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB, what string, write, find func() error) {
+	t.Helper()
+	b := block(t, db, `SELECT 1 FROM auth_codes WHERE workspace = 'w' AND id = 'code1' FOR UPDATE`)
+	change := async(func() error { return s.SetUserPassword(ctx, "w", "u1", "$new", t0) })
+	if err, returned := b.waitFor(1, change); returned {
+		t.Fatalf("the password change was not held at the codes: %v", err)
+	}
+	done := async(write)
+	err, returned := b.waitFor(2, done)
+	b.release()
+	if err := <-change; err != nil {
+		t.Fatal(err)
+	}
+	if !returned {
+		err = <-done
+	}
+	if find() == nil {
+		t.Fatalf("%s during the password change survived it (the write said %v)", what, err)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("%s: %v, want ErrNotFound", what, err)
+	}
+}
+
+// testSessionBesidePasswordChange: a sign-in that verified the old hash
+// stores its session while the change is in progress; the change has
+// already deleted the sessions it could see.
+func testSessionBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
+	mustAuthCode(t, s) // u1, "$old"
+	se := store.Session{Workspace: "w", ID: "s-late", Hash: []byte("sh-late"), UserID: "u1", AuthTime: t0, ExpiresAt: t0.Add(time.Hour)}
+	writeBesidePasswordChange(t, s, db, "a session stored with the old password hash",
+		func() error { return s.CreateSession(ctx, se, "$old") },
+		func() error { _, err := s.SessionByHash(ctx, "w", se.Hash); return err })
+}
+
+// testCodeBesidePasswordChange: a code is issued from a session that the
+// change has deleted, uncommitted, before its delete of the codes.
+func testCodeBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
+	late := mustAuthCode(t, s) // from session s-code1 of u1
+	late.ID, late.Hash = "code-late", []byte("ch-late")
+	writeBesidePasswordChange(t, s, db, "a code issued from the session the change ends",
+		func() error { return s.CreateAuthCode(ctx, late, "s-code1") },
+		func() error { _, err := s.AuthCodeByHash(ctx, "w", late.Hash); return err })
+}
+
+// testRotationBesidePasswordChange: a refresh rotation has revoked the old
+// token and is inserting the new ones (held there by an uncommitted row
+// with the next token's id) when the password change starts. Once both
+// commit, every token of the user must be revoked, the rotation's too.
+func testRotationBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
+	mustSession(t, s, "u1", "s1")
+	old := sampleRefreshToken("r1", []byte("rh1"))
+	old.Subject = "u1"
+	if err := s.CreateToken(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	next := old
+	next.ID, next.Hash = "r2", []byte("rh2")
+	access := sampleToken("a2", []byte("ah2"))
+	access.Subject = "u1"
+
+	b := block(t, db, `INSERT INTO tokens (workspace, id, kind, format, client_id, subject, scope, audience, grant_id, issued_at, expires_at)
+		VALUES ('w', 'r2', '', '', '', '', '', '', '', 0, 0)`)
+	rotate := async(func() error { return s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{next, access}) })
+	if err, returned := b.waitFor(1, rotate); returned {
+		t.Fatalf("the rotation was not held at its insert: %v", err)
+	}
+	change := async(func() error { return s.SetUserPassword(ctx, "w", "u1", "$new", t0.Add(time.Minute)) })
+	if err, returned := b.waitFor(2, change); returned {
+		t.Fatalf("the password change did not wait for the rotation: %v", err)
+	}
+	b.release()
+	if err := <-rotate; err != nil {
+		t.Fatalf("the rotation, which came first: %v", err)
+	}
+	if err := <-change; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"r1", "r2", "a2"} {
+		if got, err := s.TokenByID(ctx, "w", id); err != nil || got.RevokedAt.IsZero() {
+			t.Errorf("token %s of the user is not revoked after the password change (%v)", id, err)
+		}
+	}
+}
