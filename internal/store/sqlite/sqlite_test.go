@@ -64,28 +64,40 @@ func TestUserCleanupUsesIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for stmt, index := range map[string]string{
-		`DELETE FROM sessions WHERE workspace = 'w' AND user_id = 'u'`:                                                             "sessions_by_user",
-		`DELETE FROM auth_codes WHERE workspace = 'w' AND user_id = 'u'`:                                                           "auth_codes_by_user",
-		`DELETE FROM tokens WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id`:                                      "tokens_by_user",
-		`UPDATE tokens SET revoked_at = 1 WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id AND revoked_at IS NULL`: "tokens_by_user",
-	} {
-		var plan strings.Builder
-		rows, err := db.Query("EXPLAIN QUERY PLAN " + stmt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			rows.Scan(&id, &parent, &notused, &detail)
-			plan.WriteString(detail + "\n")
-		}
-		rows.Close()
-		if !strings.Contains(plan.String(), index) {
-			t.Errorf("%s\nplan:\n%swant it to use %s", stmt, &plan, index)
+	cases := []struct{ stmt, index string }{
+		{`DELETE FROM sessions WHERE workspace = 'w' AND user_id = 'u'`, "sessions_by_user"},
+		{`DELETE FROM auth_codes WHERE workspace = 'w' AND user_id = 'u'`, "auth_codes_by_user"},
+		{`DELETE FROM tokens WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id`, "tokens_by_user"},
+		{`UPDATE tokens SET revoked_at = 1 WHERE workspace = 'w' AND subject = 'u' AND subject <> client_id AND revoked_at IS NULL`, "tokens_by_user"},
+	}
+	for _, tc := range cases {
+		if plan := queryPlan(t, db, tc.stmt); !strings.Contains(plan, tc.index) {
+			t.Errorf("%s\nplan:\n%swant it to use %s", tc.stmt, plan, tc.index)
 		}
 	}
+}
+
+// queryPlan is what EXPLAIN QUERY PLAN says of stmt, a line per step.
+func queryPlan(t *testing.T, db *sql.DB, stmt string) string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN " + stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }
 
 // quiet discards what the stores under test log.

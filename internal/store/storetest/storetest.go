@@ -844,6 +844,9 @@ func testPasswordChangeEndsSignIns(t *testing.T, s store.Store) {
 	tokens := map[string]string{"refresh": "u1", "access": "u1", "revoked": "u1", "others": "u2", "client": "c1"}
 	for id, subject := range tokens {
 		tok := sampleRefreshToken(id, []byte("h-"+id))
+		if id == "access" { // an access token record of the user's grant
+			tok = sampleToken(id, []byte("h-"+id))
+		}
 		tok.Subject = subject
 		if err := s.CreateToken(ctx, tok); err != nil {
 			t.Fatal(err)
