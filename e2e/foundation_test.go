@@ -494,3 +494,20 @@ func TestBootstrapAfterCLIFirst(t *testing.T) {
 		t.Fatal("a restart printed another bootstrap client")
 	}
 }
+
+// TestNoBootstrapClientWithoutARegistrationScope: a default workspace that
+// names no registration scope takes operator initial access tokens only,
+// so a bootstrap client could do nothing and none is made; once a start
+// declares a scope, the store still has no client and the bootstrap
+// client comes then.
+func TestNoBootstrapClientWithoutARegistrationScope(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      scope: \"\"\n"})
+	if bootSecretRE.MatchString(n.Stdout.String()) {
+		t.Fatalf("a bootstrap client with no scope to get:\n%s", n.Stdout)
+	}
+	n.stop()
+	again := startNode(t, nodeOpts{Dir: n.Dir, YAML: "workspaces:\n  - name: default\n"}) // declared: default settings, scope dcr
+	if !bootSecretRE.MatchString(again.Stdout.String()) {
+		t.Fatalf("no bootstrap client once the workspace names its registration scope:\n%s", again.Stdout)
+	}
+}

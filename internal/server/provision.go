@@ -114,18 +114,20 @@ func (e *Env) CreateClient(ctx context.Context, nc NewClient) (CreatedClient, er
 // time a server starts on a store whose default workspace has no clients
 // yet. It returns nil when there is nothing to hand out: another start
 // (perhaps a concurrent one on another node) claimed it, or an operator
-// already made clients with the CLI.
+// already made clients with the CLI, or the workspace names no
+// registration scope (operator tokens only), which would leave the client
+// nothing to do; the claim then waits for a start that has one.
 func (e *Env) Bootstrap(ctx context.Context) (*CreatedClient, error) {
+	ws, err := e.Store.WorkspaceByName(ctx, workspace.DefaultName)
+	if err != nil || ws.Settings.Registration.Scope == "" {
+		return nil, err
+	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	won, err := e.Store.ClaimBootstrap(ctx, workspace.DefaultName, now)
 	if err != nil || !won {
 		return nil, err
 	}
 	if n, err := e.Store.CountClients(ctx, workspace.DefaultName); err != nil || n > 0 {
-		return nil, err
-	}
-	ws, err := e.Store.WorkspaceByName(ctx, workspace.DefaultName)
-	if err != nil {
 		return nil, err
 	}
 	boot, err := e.CreateClient(ctx, NewClient{
