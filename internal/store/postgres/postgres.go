@@ -58,6 +58,7 @@ var dialect = sqlstore.Dialect{
 	IsRetryable:          func(err error) bool { c := pgCode(err); return c == "40001" || c == "40P01" },
 	IsUnavailable:        unavailable,
 	ShareLock:            " FOR SHARE",
+	WriteTx:              &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 }
 
 // Open connects to dsn and migrates.

@@ -145,6 +145,9 @@ func (s *Store) commitBatch(ops []batchOp) {
 		}
 		err = nil
 	}
+	if err == nil {
+		s.retryAlone(ctx, ops, results)
+	}
 	for i, op := range ops {
 		if err != nil {
 			op.done <- err
@@ -157,6 +160,19 @@ func (s *Store) commitBatch(ops []batchOp) {
 		// the same answer: a database that hangs would keep writers
 		// waiting long past their deadlines and the shutdown drain.
 		s.failQueuedWith(err)
+	}
+}
+
+// retryAlone runs again, each on its own with the usual retries, the
+// writes that failed with a retryable error (a deadlock PostgreSQL broke by
+// failing one statement, inside a savepoint or a batch of one): their
+// effects were rolled back, and the error is the database's, not the
+// caller's, so it must not reach a request as a 500.
+func (s *Store) retryAlone(ctx context.Context, ops []batchOp, results []error) {
+	for i, op := range ops {
+		if results[i] != nil && s.dialect.IsRetryable(results[i]) {
+			results[i] = s.tx(ctx, func(tx *sql.Tx) error { return op.fn(ctx, tx) })
+		}
 	}
 }
 
@@ -184,7 +200,7 @@ var errPieceFailed = errors.New("a write of the batch failed")
 // no savepoint: its failure rolls back nothing else.
 func (s *Store) tryBatch(ctx context.Context, ops []batchOp, savepoints bool) ([]error, error) {
 	results := make([]error, len(ops))
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.write.BeginTx(ctx, s.dialect.WriteTx)
 	if err != nil {
 		return results, s.wrap(err)
 	}

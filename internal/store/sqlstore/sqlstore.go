@@ -41,6 +41,12 @@ type Dialect struct {
 	// while a change to the row is in progress, and the write lands after
 	// that change has looked for what to end.
 	ShareLock string
+	// WriteTx opens every write transaction. The share locks above rely
+	// on each statement of a password change seeing what committed before
+	// it started, which READ COMMITTED gives and REPEATABLE READ, set as a
+	// database's default, would not: PostgreSQL pins READ COMMITTED here.
+	// nil: the driver's default (SQLite's transactions are serializable).
+	WriteTx *sql.TxOptions
 	// Maintain, if set, runs for the store's life and returns when ctx is
 	// done (SQLite checkpoints its write-ahead log there). commits counts
 	// the writes committed through the store so far, so that it can rest
@@ -271,7 +277,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.write.BeginTx(ctx, s.dialect.WriteTx)
 	if err != nil {
 		return s.wrap(err)
 	}

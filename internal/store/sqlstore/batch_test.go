@@ -1,0 +1,49 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// errDeadlock stands for a retryable database error, such as the deadlock
+// PostgreSQL breaks by failing one statement (40P01).
+var errDeadlock = errors.New("deadlock detected")
+
+// TestRetryableWriteIsRunAgain: a write of a batch that fails with a
+// retryable error was rolled back, and the error is the database's, not
+// the caller's; it runs again on its own instead of reaching a request as
+// a 500.
+func TestRetryableWriteIsRunAgain(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, db, Dialect{
+		IsUnique:      func(error) bool { return false },
+		IsRetryable:   func(err error) bool { return errors.Is(err, errDeadlock) },
+		IsUnavailable: func(error) bool { return false },
+	})
+	defer s.Close()
+	calls := 0
+	err = s.batched(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		if calls++; calls == 1 {
+			return errDeadlock
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO t VALUES (1)")
+		return err
+	})
+	var rows int
+	db.QueryRow("SELECT count(*) FROM t").Scan(&rows)
+	if err != nil || calls != 2 || rows != 1 {
+		t.Fatalf("err %v after %d runs, %d rows; want the write run again and stored once", err, calls, rows)
+	}
+}
