@@ -65,6 +65,7 @@ func refreshScope(ws workspace.Workspace, cl client.Client, requested, granted s
 		return strings.Join(filterKnown(have, allowed), " "), nil
 	}
 	// A refresh may ask for less than was granted, never more (RFC 6749 §6).
+	var scopes []string
 	for _, sc := range strings.Fields(requested) {
 		if !slices.Contains(have, sc) {
 			return "", oautherr.InvalidScopef("scope %q was not granted", sc)
@@ -72,8 +73,11 @@ func refreshScope(ws workspace.Workspace, cl client.Client, requested, granted s
 		if !slices.Contains(allowed, sc) {
 			return "", oautherr.InvalidScopef("scope %q is no longer registered for this client", sc)
 		}
+		if !slices.Contains(scopes, sc) { // a scope is a set (RFC 6749 §3.3)
+			scopes = append(scopes, sc)
+		}
 	}
-	return strings.Join(strings.Fields(requested), " "), nil
+	return strings.Join(scopes, " "), nil
 }
 
 // codeScope checks a code against the client's registration as it is now

@@ -39,6 +39,7 @@ func TestRefreshScopeFollowsRegistration(t *testing.T) {
 		{"unchanged", granted, "", granted, "", false},
 		{"narrowed registration", "openid offline_access", "", "openid offline_access", "", false},
 		{"narrower request within it", "openid email offline_access", "email offline_access", "email offline_access", "", false},
+		{"a scope asked for twice", granted, "email email offline_access", "email offline_access", "", false},
 		{"request for a scope no longer registered", "openid offline_access", "openid email", "", oautherr.InvalidScope, false},
 		{"request for a scope never granted", granted + " phone", "phone", "", oautherr.InvalidScope, false},
 		{"registered for scopes never granted", granted + " phone", "", granted, "", false},

@@ -205,6 +205,10 @@ func (s *Service) showLogin(ws workspace.Workspace, w http.ResponseWriter, r *ht
 
 func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
 	u, err := s.Flow.Store.UserByID(ctx, ws.Name, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted since its session was read: as if signed out.
+		return s.askLogin(ws, w, r, req, cl)
+	}
 	if err != nil {
 		return err
 	}

@@ -102,6 +102,22 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	}
 }
 
+// signIn starts a session for alice and returns its cookie value.
+func (f *raceFixture) signIn(t *testing.T) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	if _, err := f.s.startSession(context.Background(), f.ws, w, user.User{Workspace: f.ws.Name, ID: "u1", PasswordHash: mustHash(t, f)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range w.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return c.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
 // passwd changes alice's password as `registrar user passwd` does.
 func (f *raceFixture) passwd(t *testing.T) {
 	t.Helper()
@@ -165,16 +181,7 @@ func TestLoginStraddlingPasswordChangeFails(t *testing.T) {
 func TestCodeAfterPasswordChangeEndedTheSession(t *testing.T) {
 	for _, prompt := range [][]string{nil, {"none"}} {
 		f := newRaceFixture(t)
-		start := httptest.NewRecorder()
-		if _, err := f.s.startSession(context.Background(), f.ws, start, user.User{Workspace: f.ws.Name, ID: "u1", PasswordHash: mustHash(t, f)}); err != nil {
-			t.Fatal(err)
-		}
-		var session string
-		for _, c := range start.Result().Cookies() {
-			if c.Name == sessionCookie {
-				session = c.Value
-			}
-		}
+		session := f.signIn(t)
 		f.store.afterConsentRead = func() { f.passwd(t) }
 		req := f.req
 		req.Prompt = prompt
@@ -207,4 +214,29 @@ func mustHash(t *testing.T, f *raceFixture) string {
 		t.Fatal(err)
 	}
 	return u.PasswordHash
+}
+
+// A user deleted after their session was read, on the way to the consent
+// page, is treated as signed out: the sign-in page, not a 500.
+func TestConsentForAUserDeletedMeanwhile(t *testing.T) {
+	f := newRaceFixture(t)
+	session := f.signIn(t)
+	f.store.afterConsentRead = func() {
+		if err := f.store.FlowStore.DeleteUser(context.Background(), f.ws.Name, "u1"); err != nil {
+			t.Error(err)
+		}
+	}
+	req := f.req
+	req.Scope = "openid profile" // beyond the consent given: the consent page is next
+	cl, err := f.s.Store.ClientByID(context.Background(), f.ws.Name, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if err := f.s.Authorize(context.Background(), f.ws, w, f.browser(http.MethodGet, session), req, cl); err != nil {
+		t.Fatalf("consent page for a user deleted meanwhile: %v; want the sign-in page", err)
+	}
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="password"`) {
+		t.Fatalf("consent page for a user deleted meanwhile: %d; want the sign-in page", w.Code)
+	}
 }

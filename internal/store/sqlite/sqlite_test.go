@@ -32,8 +32,10 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// TestTokenJoinMatchesSchema: see storetest.CheckTokenJoin.
-func TestTokenJoinMatchesSchema(t *testing.T) {
+// migratedDB is a plain connection to a store's file, migrated and closed
+// by the store, for reading the schema itself.
+func migratedDB(t *testing.T) *sql.DB {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "registrar.db")
 	s, err := Open(context.Background(), path, quiet) // migrates
 	if err != nil {
@@ -44,7 +46,13 @@ func TestTokenJoinMatchesSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestTokenJoinMatchesSchema: see storetest.CheckTokenJoin.
+func TestTokenJoinMatchesSchema(t *testing.T) {
+	db := migratedDB(t)
 	storetest.CheckTokenJoin(t, db, `SELECT name, type, "notnull" FROM pragma_table_info('tokens')`)
 }
 
@@ -53,17 +61,7 @@ func TestTokenJoinMatchesSchema(t *testing.T) {
 // user's rows by index, not by scanning the table (the tokens one through
 // the partial index of users' tokens, which it names the condition of).
 func TestUserCleanupUsesIndexes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "registrar.db")
-	s, err := Open(context.Background(), path, quiet) // migrates
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := migratedDB(t)
 	cases := []struct{ stmt, index string }{
 		{`DELETE FROM sessions WHERE workspace = 'w' AND user_id = 'u'`, "sessions_by_user"},
 		{`DELETE FROM auth_codes WHERE workspace = 'w' AND user_id = 'u'`, "auth_codes_by_user"},
