@@ -303,3 +303,22 @@ func TestStartWarnsWhileTheDatabaseHangs(t *testing.T) {
 		t.Errorf("serving on a database that never answered:\n%s", n.Stdout)
 	}
 }
+
+// TestStartWaitsForTheDatabase: a server started before its database (as
+// a container platform starts both) keeps trying, says so, and comes up
+// when the database does, instead of failing its start.
+func TestStartWaitsForTheDatabase(t *testing.T) {
+	c := startPrivateCluster(t)
+	c.ctl(t, "-m", "fast", "-w", "stop")
+	n := launchNode(t, nodeOpts{DB: c.dsn(2)})
+	if m, exited := n.awaitOutput(n.Stderr, regexp.MustCompile("database unreachable; trying again"), 10*time.Second); m == nil {
+		t.Fatalf("no retry while the database is down (exited: %v)\nstderr:\n%s", exited, n.Stderr)
+	}
+	time.Sleep(time.Second) // a second attempt, still refused
+	c.start(t)
+	n.waitReady()
+	id, secret := n.bootstrap()
+	if tok := n.clientCredentials("default", id, secret, "dcr"); tok["access_token"] == nil {
+		t.Fatalf("no token once the database came: %v", tok)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/backend"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -87,6 +88,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		}
 		return err
 	}
+	if err := waitForDatabase(ctx, cfg.DB, log); err != nil {
+		return stoppedEarly(err)
+	}
 	env, err := server.OpenEnv(ctx, cfg, log)
 	if err != nil {
 		return stoppedEarly(err)
@@ -134,6 +138,28 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	// started on port 0 learn the port here.
 	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	return srv.Serve(ctx, ln, server.DrainLimit)
+}
+
+// waitForDatabase returns once the database answers. A server often starts
+// before its database (a container platform starts both at once), and
+// comes up when the database does, as it recovers from an outage while
+// serving; a database that answers with a refusal (a wrong password)
+// fails the start at once.
+func waitForDatabase(ctx context.Context, dsn string, log *slog.Logger) error {
+	delay := 500 * time.Millisecond
+	for {
+		err := backend.Ping(ctx, dsn)
+		if !errors.Is(err, backend.ErrUnreachable) || ctx.Err() != nil {
+			return err
+		}
+		log.Warn("database unreachable; trying again", "db", store.RedactDSN(dsn), "retry_in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // printBootstrap shows the bootstrap client once, on stdout (never in the

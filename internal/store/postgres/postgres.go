@@ -61,6 +61,27 @@ var dialect = sqlstore.Dialect{
 	WriteTx:              &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 }
 
+// ErrUnreachable wraps a failure to reach the database (refused, timed
+// out, shutting down), as opposed to an answer that refuses (a wrong
+// password), which trying again will not change.
+var ErrUnreachable = errors.New("database unreachable")
+
+// Ping connects to dsn once and says whether the database answers.
+func Ping(ctx context.Context, dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		if unavailable(err) {
+			return fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
+		return err
+	}
+	return nil
+}
+
 // Open connects to dsn and migrates.
 func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	db, err := sql.Open("pgx", dsn)
