@@ -76,7 +76,7 @@ func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID str
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, ws, "read", clientID, req)
+	s.audit(ctx, ws, "read", clientID, req, ratGrant)
 	return s.respond(ws, cl, issuedSecrets{}), nil
 }
 
@@ -111,11 +111,7 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 				return err
 			}
 		}
-		now := s.now()
-		cl.UpdatedAt = now
-		rat, err := s.newRegistrationToken(ws, cl, now)
-		issued.RegistrationToken = rat
-		return err
+		return s.replaceRegistrationToken(ws, cl, &issued)
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict) && g.use.Kind == credentialRegistrationToken:
@@ -127,7 +123,7 @@ func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, 
 	case err != nil:
 		return nil, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
-	s.audit(ctx, ws, action, clientID, req)
+	s.audit(ctx, ws, action, clientID, req, ratGrant)
 	return s.respond(ws, cl, issued), nil
 }
 
@@ -215,17 +211,27 @@ func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID s
 	if err != nil {
 		return err
 	}
-	s.audit(ctx, ws, "delete", clientID, req)
+	s.audit(ctx, ws, "delete", clientID, req, ratGrant)
 	return nil
 }
 
-// audit records an accepted management action, which only the client's
-// registration access token can authorize. A failure to write it is not
-// the client's problem once the action is committed, so it is only
-// logged.
-func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) {
+// audit records an accepted management action and what authorized it
+// (the client's registration access token, or an operator). A failure to
+// write it is not the caller's problem once the action is committed (a
+// reissued token must still reach the operator), so it is only logged.
+func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request, g grant) {
 	s.count(ws, action, "accepted")
-	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, ratGrant, "")); err != nil {
+	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, g, "")); err != nil {
 		httpapi.Logger(ctx).Warn("writing audit event", "action", action, "err", err)
 	}
+}
+
+// replaceRegistrationToken gives cl a new registration access token, the
+// one it had ending with this update, and records it in issued.
+func (s *Service) replaceRegistrationToken(ws workspace.Workspace, cl *client.Client, issued *issuedSecrets) error {
+	now := s.now()
+	cl.UpdatedAt = now
+	rat, err := s.newRegistrationToken(ws, cl, now)
+	issued.RegistrationToken = rat
+	return err
 }

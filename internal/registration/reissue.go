@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -30,20 +29,11 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Wor
 		if cl.Provenance.Origin != client.OriginDCR {
 			return ErrNotSelfRegistered
 		}
-		now := s.now()
-		cl.UpdatedAt = now
-		rat, err := s.newRegistrationToken(ws, cl, now)
-		issued.RegistrationToken = rat
-		return err
+		return s.replaceRegistrationToken(ws, cl, &issued)
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The old token is rotated out now: the new one must reach the
-	// operator even if the audit write fails, as in audit.
-	s.count(ws, "reissue", "accepted")
-	if err := s.Store.AddAuditEvent(ctx, s.event(ws, "reissue", "accepted", clientID, Request{}, operatorGrant, "")); err != nil {
-		httpapi.Logger(ctx).Warn("writing audit event", "action", "reissue", "err", err)
-	}
+	s.audit(ctx, ws, "reissue", clientID, Request{}, operatorGrant)
 	return s.respond(ws, cl, issued), nil
 }
