@@ -146,6 +146,18 @@ func TestLoadParsesTrustedProxies(t *testing.T) {
 	}
 }
 
+// loadYAML writes text to a config file and loads it, returning the
+// file's path and Load's error.
+func loadYAML(t *testing.T, text string) (file string, err error) {
+	t.Helper()
+	file = filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(Source{"config": file}, env(nil))
+	return file, err
+}
+
 // TestYAMLTypeErrorsNameTheKey: a value of the wrong type names its key,
 // as a path into the file, and its line, and says in words what the key
 // takes; inside a workspace too, whose entry is decoded on its own, and for
@@ -186,9 +198,7 @@ func TestYAMLTypeErrorsNameTheKey(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "c.yaml")
-			os.WriteFile(file, []byte(tc.yaml), 0o600)
-			_, err := Load(Source{"config": file}, env(nil))
+			_, err := loadYAML(t, tc.yaml)
 			for _, want := range tc.want {
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("err = %v\nwant it to contain %s", err, want)
@@ -296,9 +306,7 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "c.yaml")
-			os.WriteFile(file, []byte(tc.yaml), 0o600)
-			_, err := Load(Source{"config": file}, env(nil))
+			file, err := loadYAML(t, tc.yaml)
 			for _, want := range tc.want {
 				if want = "config file " + file + ": " + want; err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("err = %v\nwant it to contain %s", err, want)
