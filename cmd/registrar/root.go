@@ -106,10 +106,8 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 		return cfg, nil, err
 	}
 	// An empty path is left to backend.Open, which explains it.
-	if path, _ := backend.SQLitePath(cfg.DB); path != "" {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return cfg, nil, nil
-		}
+	if sqliteFileMissing(cfg) {
+		return cfg, nil, nil
 	}
 	st, err = backend.Open(ctx, cfg.DB, cliLogger(cmd, cfg))
 	return cfg, st, err
