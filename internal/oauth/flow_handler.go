@@ -55,8 +55,10 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace
 	}
 	page := web.ErrorPage{Heading: "This request cannot continue", Message: message, Code: oe.Code}
 	if rerr := h.Service.Flow.Pages.Render(w, oe.Status, "error", "Error", h.Service.Issuer(ws), page); rerr != nil {
-		// err is already logged and its status written: only the page failed.
+		// err is already logged; Render writes nothing before its page is
+		// whole, so the status and message still go out, as plain text.
 		httpapi.Logger(r.Context()).Warn("rendering the error page", "err", rerr)
+		http.Error(w, message, oe.Status)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/web"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -46,5 +47,17 @@ func TestPageErrorClassifiesOutagesAndHangUps(t *testing.T) {
 	h.pageError(w, httptest.NewRequest(http.MethodPost, "/default/login", nil).WithContext(ctx), ws, ctx.Err())
 	if w.Code != 499 || w.Body.Len() != 0 {
 		t.Errorf("a browser that hung up: %d %q; want 499 and no page", w.Code, w.Body)
+	}
+}
+
+// An error page that cannot be rendered still says what happened, with
+// its status, as plain text: not an empty 200.
+func TestPageErrorWithoutItsTemplate(t *testing.T) {
+	h := &Handler{Service: &Service{BaseURL: "http://127.0.0.1:1", Flow: &Flow{Pages: &web.Renderer{}}}}
+	w := httptest.NewRecorder()
+	h.pageError(w, httptest.NewRequest(http.MethodGet, "/default/oauth2/authorize", nil), workspace.Workspace{Name: "default"},
+		oautherr.InvalidRequestf("redirect_uri is not registered"))
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "redirect_uri is not registered") {
+		t.Fatalf("no error page template: %d %q; want 400 and the message", w.Code, w.Body)
 	}
 }
