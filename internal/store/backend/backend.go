@@ -33,7 +33,7 @@ var ErrUnreachable = postgres.ErrUnreachable
 // ErrUnreachable when it could not be reached. A SQLite file is opened by
 // Open itself, so it answers here.
 func Ping(ctx context.Context, dsn string) error {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgres(dsn) {
 		return postgres.Ping(ctx, dsn)
 	}
 	return nil
@@ -48,8 +48,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error
 		}
 		return sqlite.Open(ctx, path, log)
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
 	return nil, fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", store.RedactDSN(dsn))
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -138,10 +138,10 @@ func (s *Store) commitBatch(ops []batchOp) {
 		results, err = s.tryBatch(ctx, ops, true)
 	}
 	if err != nil && s.dialect.IsRetryable(err) {
-		// A serialization failure aborts the whole batch; run each write
-		// on its own, with the usual retries.
-		for i, op := range ops {
-			results[i] = s.tx(ctx, func(tx *sql.Tx) error { return op.fn(ctx, tx) })
+		// A serialization failure aborts the whole batch: every write
+		// failed with it, and retryAlone runs each on its own.
+		for i := range results {
+			results[i] = err
 		}
 		err = nil
 	}

@@ -308,19 +308,17 @@ func (s *Store) lockSubjects(ctx context.Context, tx *sql.Tx, issued []store.Tok
 	if s.dialect.ShareLock == "" {
 		return nil
 	}
-	var locked []store.Token // a rotation's tokens share one subject
-	for _, t := range issued {
-		if t.Subject == t.ClientID || slices.ContainsFunc(locked, func(l store.Token) bool { return l.Workspace == t.Workspace && l.Subject == t.Subject }) {
-			continue
-		}
-		locked = append(locked, t)
-		// A subject without a user row (deleted meanwhile) locks nothing:
-		// its tokens went with it, so the rotation finds its own gone.
-		var one int
-		err := s.txRow(ctx, tx, `SELECT 1 FROM users WHERE workspace = ? AND id = ?`+s.dialect.ShareLock, t.Workspace, t.Subject).Scan(&one)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return s.wrap(err)
-		}
+	// A rotation's tokens share one subject: the first user's is the one.
+	i := slices.IndexFunc(issued, func(t store.Token) bool { return t.Subject != t.ClientID })
+	if i < 0 {
+		return nil
+	}
+	// A subject without a user row (deleted meanwhile) locks nothing: its
+	// tokens went with it, so the rotation finds its own gone.
+	var one int
+	err := s.txRow(ctx, tx, `SELECT 1 FROM users WHERE workspace = ? AND id = ?`+s.dialect.ShareLock, issued[i].Workspace, issued[i].Subject).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s.wrap(err)
 	}
 	return nil
 }
