@@ -132,9 +132,9 @@ func (s *Service) mintGrantAccessToken(ctx context.Context, ws workspace.Workspa
 // opaque token is stored as a keyed hash, so the database never holds a
 // usable token.
 func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, cl client.Client, g accessGrant) (issuedToken, *store.Token, error) {
-	now := s.now()
+	now := s.Time()
 	ttl := ttlUntil(now, accessTokenTTL(ws, cl), g.NotAfter)
-	jti, err := secret.TimeOrderedID(now, s.rand())
+	jti, err := secret.TimeOrderedID(now, s.Random())
 	if err != nil {
 		return issuedToken{}, nil, err
 	}
@@ -180,7 +180,7 @@ func (s *Service) countIssued(ws workspace.Workspace, grantType, kind, format st
 // opaqueValue makes a new random token value and puts its keyed hash in
 // rec, which is what gets stored.
 func (s *Service) opaqueValue(rec *store.Token, purpose string) (string, error) {
-	value, err := secret.Generate(s.rand())
+	value, err := secret.Generate(s.Random())
 	if err != nil {
 		return "", err
 	}

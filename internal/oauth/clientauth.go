@@ -127,7 +127,7 @@ func (s *Service) checkCredentials(cl client.Client, err error, creds Credential
 		return client.Client{}, errInvalidClient("client authentication failed")
 	}
 	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
-	if !cl.SecretExpiresAt.IsZero() && !s.now().Before(cl.SecretExpiresAt) {
+	if !cl.SecretExpiresAt.IsZero() && !s.Time().Before(cl.SecretExpiresAt) {
 		return client.Client{}, errInvalidClient("client secret has expired")
 	}
 	return cl, nil

@@ -49,7 +49,7 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	}
 	// The tokens are stored in the transaction that consumes the code, so
 	// a concurrent replay that loses finds them and revokes them too.
-	if err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.now(), records); errors.Is(err, store.ErrConflict) {
+	if err := s.Flow.Store.UseAuthCode(ctx, ws.Name, hash, s.Time(), records); errors.Is(err, store.ErrConflict) {
 		return TokenResponse{}, s.revokeReplayedCode(ctx, ws, code)
 	} else if err != nil {
 		return TokenResponse{}, codeStoreError(err)
@@ -72,7 +72,7 @@ func (s *Service) redeemableCode(ctx context.Context, ws workspace.Workspace, cl
 	if !code.UsedAt.IsZero() {
 		return code, nil, s.revokeReplayedCode(ctx, ws, code)
 	}
-	if !s.now().Before(code.ExpiresAt) {
+	if !s.Time().Before(code.ExpiresAt) {
 		return code, nil, errInvalidGrant("the authorization code has expired")
 	}
 	resources, err := requestedResources(ws, form.All("resource"), code.Resources, len(code.Resources) > 0)
@@ -95,7 +95,7 @@ func codeStoreError(err error) error {
 // every token of the grant is revoked. A presenter failing the binding
 // revokes nothing, or anyone who saw a used code could end the session.
 func (s *Service) revokeReplayedCode(ctx context.Context, ws workspace.Workspace, code store.AuthCode) error {
-	if _, err := s.Store.RevokeGrant(ctx, ws.Name, code.GrantID, s.now()); err != nil {
+	if _, err := s.Store.RevokeGrant(ctx, ws.Name, code.GrantID, s.Time()); err != nil {
 		return err
 	}
 	return errInvalidGrant("the authorization code was already used; tokens issued with it are revoked")
@@ -184,8 +184,8 @@ func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 
 // mintRefreshToken makes a refresh token of g's family and its record.
 func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g userGrant) (string, store.Token, error) {
-	now := s.now()
-	id, err := secret.TimeOrderedID(now, s.rand())
+	now := s.Time()
+	id, err := secret.TimeOrderedID(now, s.Random())
 	if err != nil {
 		return "", store.Token{}, err
 	}

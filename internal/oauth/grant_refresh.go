@@ -65,7 +65,7 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 	if !old.RevokedAt.IsZero() {
 		return store.Token{}, s.refuseRevoked(ctx, ws, old)
 	}
-	if !s.now().Before(old.ExpiresAt) {
+	if !s.Time().Before(old.ExpiresAt) {
 		return store.Token{}, errInvalidGrant("the refresh token has expired")
 	}
 	return old, nil
@@ -86,7 +86,7 @@ func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace
 		return "", err
 	}
 	records := []store.Token{next, access}
-	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.now(), records); errors.Is(err, store.ErrConflict) {
+	if err := s.Flow.Store.RotateRefreshToken(ctx, ws.Name, old.ID, s.Time(), records); errors.Is(err, store.ErrConflict) {
 		return "", s.refuseRevoked(ctx, ws, old)
 	} else if err != nil {
 		return "", err
@@ -101,7 +101,7 @@ func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace
 // /revoke, by a code replay or an earlier reuse went with its whole family,
 // so nothing is left to revoke and "already used" would mislead.
 func (s *Service) refuseRevoked(ctx context.Context, ws workspace.Workspace, old store.Token) error {
-	n, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.now())
+	n, err := s.Store.RevokeGrant(ctx, ws.Name, old.GrantID, s.Time())
 	if err != nil {
 		return err
 	}

@@ -1,25 +1,18 @@
 package oauth
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
-	"github.com/registrar-dev/registrar/internal/oautherr"
-	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
-
-// WorkspaceLookup resolves a workspace name (cached by the caller).
-type WorkspaceLookup func(ctx context.Context, name string) (workspace.Workspace, error)
 
 // Handler serves the protocol endpoints over HTTP.
 type Handler struct {
 	Service    *Service
-	Workspaces WorkspaceLookup
+	Workspaces workspace.Lookup
 }
 
 // Routes registers the endpoints on mux (DESIGN.md URL layout).
@@ -57,12 +50,7 @@ func (h *Handler) post(mux *http.ServeMux, path string, fn http.HandlerFunc) {
 
 // workspace resolves {ws}; an unknown one is a 404 JSON error.
 func (h *Handler) workspace(r *http.Request) (workspace.Workspace, error) {
-	name := r.PathValue("ws")
-	ws, err := h.Workspaces(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		return ws, oautherr.New(oautherr.NotFound, "no such workspace")
-	}
-	return ws, err
+	return h.Workspaces(r.Context(), r.PathValue("ws"))
 }
 
 func (h *Handler) handleDiscovery(w http.ResponseWriter, r *http.Request) {

@@ -43,7 +43,7 @@ func idTokenTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 // issueIDToken signs an ID token with the client's registered
 // id_token_signed_response_alg (RS256 by default, OIDC Registration §2).
 func (s *Service) issueIDToken(ctx context.Context, ws workspace.Workspace, cl client.Client, subject, nonce, accessToken string, authTime time.Time, amr []string) (string, error) {
-	now := s.now()
+	now := s.Time()
 	alg := cl.Metadata.IDTokenSignedResponseAlg
 	if alg == "" {
 		alg = client.DefaultIDTokenSignedResponse

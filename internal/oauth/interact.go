@@ -39,11 +39,11 @@ type pending struct {
 func sealAAD(ws workspace.Workspace) []byte { return []byte("authorize-request:" + ws.Name) }
 
 func (s *Service) sealRequest(ws workspace.Workspace, req AuthorizeRequest) (string, error) {
-	id, err := secret.ID(s.rand(), 16)
+	id, err := secret.ID(s.Random(), 16)
 	if err != nil {
 		return "", err
 	}
-	raw, err := json.Marshal(pending{AuthorizeRequest: req, ID: id, Expires: s.now().Add(pendingTTL).Unix()})
+	raw, err := json.Marshal(pending{AuthorizeRequest: req, ID: id, Expires: s.Time().Add(pendingTTL).Unix()})
 	if err != nil {
 		return "", err
 	}
@@ -90,7 +90,7 @@ func (s *Service) unsealRequest(ws workspace.Workspace, r *http.Request, form ht
 		return pending{}, errForm
 	}
 	var p pending
-	if json.Unmarshal(raw, &p) != nil || s.now().Unix() > p.Expires || p.CSRF != c.Value || p.ID == "" {
+	if json.Unmarshal(raw, &p) != nil || s.Time().Unix() > p.Expires || p.CSRF != c.Value || p.ID == "" {
 		return pending{}, errForm
 	}
 	return p, nil
@@ -109,7 +109,7 @@ func (s *Service) Authorize(ctx context.Context, ws workspace.Workspace, w http.
 			return err
 		}
 	}
-	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.now()) {
+	if !ok || req.HasPrompt("login") || tooOld(sess, req, s.Time()) {
 		return s.askLogin(ws, w, r, req, cl)
 	}
 	return s.afterLogin(ctx, ws, w, r, req, cl, sess)
@@ -379,9 +379,9 @@ type loginAttempt struct {
 // when it is to be refused unchecked.
 func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, username, addr string) (*loginAttempt, error) {
 	a := &loginAttempt{keys: [2]string{"addr:" + addr, "user:" + strings.ToLower(username)}}
-	deadline := s.now().Add(maxLoginDelay)
+	deadline := s.Time().Add(maxLoginDelay)
 	for i, k := range a.keys {
-		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
+		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.Time().Add(-loginWindow))
 		if err != nil {
 			return nil, err
 		}
@@ -403,7 +403,7 @@ func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, user
 // the others give up rather than queue, so waiting cannot be used to get
 // a check later.
 func (s *Service) claimGate(ctx context.Context, ws workspace.Workspace, key string, deadline time.Time) (bool, error) {
-	now := s.now()
+	now := s.Time()
 	opens, ok, err := s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
 	if err != nil || ok || opens.After(deadline) {
 		return ok, err
@@ -413,7 +413,7 @@ func (s *Service) claimGate(ctx context.Context, ws workspace.Workspace, key str
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
-	now = s.now()
+	now = s.Time()
 	_, ok, err = s.Flow.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
 	return ok, err
 }
@@ -427,7 +427,7 @@ func (s *Service) throttledMeanwhile(ctx context.Context, ws workspace.Workspace
 		if a.claimed[i] {
 			continue
 		}
-		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.now().Add(-loginWindow))
+		n, err := s.Flow.Store.LoginFailures(ctx, ws.Name, k, s.Time().Add(-loginWindow))
 		if err != nil || n >= gateFrom[i] {
 			return n >= gateFrom[i], err
 		}
@@ -440,7 +440,7 @@ func (s *Service) throttledMeanwhile(ctx context.Context, ws workspace.Workspace
 func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *loginAttempt) error {
 	for i, k := range a.keys {
 		if a.claimed[i] {
-			if err := s.Flow.Store.SetLoginGate(ctx, ws.Name, k, s.now()); err != nil {
+			if err := s.Flow.Store.SetLoginGate(ctx, ws.Name, k, s.Time()); err != nil {
 				return err
 			}
 		}
@@ -454,7 +454,7 @@ func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *l
 // other guesses made from it. A key passed ungated had no failures to
 // forget, so the common sign-in writes nothing here.
 func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
-	now := s.now()
+	now := s.Time()
 	for i, k := range a.keys {
 		var err error
 		switch {
@@ -560,7 +560,7 @@ func (s *Service) Consent(ctx context.Context, ws workspace.Workspace, w http.Re
 		return s.redirectError(w, r, ws, req, oautherr.New("access_denied", "the user denied the request"))
 	}
 	if form.Get("remember") == "1" {
-		err := s.Flow.Store.SaveConsent(ctx, store.Consent{Workspace: ws.Name, UserID: sess.UserID, ClientID: cl.ID, Scope: req.Scope, GrantedAt: s.now()})
+		err := s.Flow.Store.SaveConsent(ctx, store.Consent{Workspace: ws.Name, UserID: sess.UserID, ClientID: cl.ID, Scope: req.Scope, GrantedAt: s.Time()})
 		if err != nil {
 			return err
 		}
@@ -585,13 +585,13 @@ const codeTTL = 60 * time.Second
 // password change, a sign-out in another tab), the browser is asked to
 // sign in again, as for a session that has expired.
 func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, r *http.Request, req AuthorizeRequest, cl client.Client, sess store.Session) error {
-	code, err := secret.Generate(s.rand())
+	code, err := secret.Generate(s.Random())
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.Time()
 	// The code's id is also its grant's: tokens of the grant are indexed by it.
-	id, err := secret.TimeOrderedID(now, s.rand())
+	id, err := secret.TimeOrderedID(now, s.Random())
 	if err != nil {
 		return err
 	}

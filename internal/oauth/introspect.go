@@ -68,7 +68,7 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds 
 	if err != nil {
 		return inactive, err
 	}
-	now := s.now()
+	now := s.Time()
 	if info.ClientID != caller.ID || !info.RevokedAt.IsZero() || !now.Before(info.ExpiresAt) {
 		return inactive, nil
 	}
@@ -285,7 +285,7 @@ func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, creds Cred
 }
 
 func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller client.Client, info tokenInfo) error {
-	now := s.now()
+	now := s.Time()
 	if info.Kind == store.KindRefresh && info.GrantID != "" && info.RevokedAt.IsZero() {
 		// RFC 7009 §2.1: the grant's access tokens go with its live refresh
 		// token (a rotated-out one ends nothing). Revoking the whole family
@@ -337,7 +337,7 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return AccessToken{}, err
 	}
-	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.now().Before(info.ExpiresAt) {
+	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.Time().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
 	}
 	return AccessToken{

@@ -2,12 +2,10 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
-	"io"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -27,14 +25,13 @@ type Store interface {
 }
 
 // Service implements the protocol rules. Its dependencies are explicit
-// fields; Now and Rand are injected so tests are deterministic.
+// fields; the clock is injected so tests are deterministic.
 type Service struct {
+	clock.Source
 	Store   Store
 	Keys    Signer
 	Hasher  *secret.Hasher
 	BaseURL string
-	Now     func() time.Time
-	Rand    io.Reader
 	Metrics *Metrics
 	// Flow enables the browser flow and the grants that need it; nil
 	// leaves only client_credentials, introspection and revocation.
@@ -58,17 +55,3 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // Issuer is the issuer identifier of ws: {base}/{ws}.
 func (s *Service) Issuer(ws workspace.Workspace) string { return s.BaseURL + "/" + ws.Name }
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Microsecond)
-	}
-	return time.Now().UTC().Truncate(time.Microsecond)
-}
-
-func (s *Service) rand() io.Reader {
-	if s.Rand != nil {
-		return s.Rand
-	}
-	return rand.Reader
-}

@@ -41,7 +41,7 @@ func (s *Service) currentSession(ctx context.Context, ws workspace.Workspace, r 
 	if err != nil {
 		return store.Session{}, false, err
 	}
-	if !s.now().Before(sess.ExpiresAt) {
+	if !s.Time().Before(sess.ExpiresAt) {
 		return store.Session{}, false, nil
 	}
 	return sess, true, nil
@@ -53,15 +53,15 @@ func (s *Service) currentSession(ctx context.Context, ws workspace.Workspace, r 
 // (u.PasswordHash, as read before the check): ErrNotFound, and no cookie,
 // if a password change or the user's deletion committed meanwhile.
 func (s *Service) startSession(ctx context.Context, ws workspace.Workspace, w http.ResponseWriter, u user.User) (store.Session, error) {
-	value, err := secret.Generate(s.rand())
+	value, err := secret.Generate(s.Random())
 	if err != nil {
 		return store.Session{}, err
 	}
-	id, err := secret.ID(s.rand(), 16)
+	id, err := secret.ID(s.Random(), 16)
 	if err != nil {
 		return store.Session{}, err
 	}
-	now := s.now()
+	now := s.Time()
 	sess := store.Session{
 		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(purposeSess, value), UserID: u.ID,
 		AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(sessionTTL),
@@ -79,7 +79,7 @@ func (s *Service) csrfToken(ws workspace.Workspace, w http.ResponseWriter, r *ht
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		return c.Value, nil
 	}
-	v, err := secret.Generate(s.rand())
+	v, err := secret.Generate(s.Random())
 	if err != nil {
 		return "", err
 	}

@@ -77,7 +77,7 @@ func errBearer(format string, args ...any) *oautherr.Error {
 // registration scope; either is only checked here and consumed atomically
 // with the client insert.
 func (s *Service) authorize(ctx context.Context, ws workspace.Workspace, bearer string) (grant, error) {
-	now := s.now()
+	now := s.Time()
 	if ws.Settings.Registration.Mode == workspace.ModeOpen {
 		return grant{use: store.CredentialUse{At: now}, provenance: client.Provenance{Origin: client.OriginDCR}, open: true}, nil
 	}
@@ -97,7 +97,7 @@ func (s *Service) authorize(ctx context.Context, ws workspace.Workspace, bearer 
 // authorizeIAT accepts a usable operator token. A refused one is still
 // named in the grant, so the audit says which token was spent or revoked.
 func (s *Service) authorizeIAT(iat store.InitialAccessToken) (grant, error) {
-	now := s.now()
+	now := s.Time()
 	g := grant{
 		use:        store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: iat.ID, At: now},
 		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: iat.ID},
@@ -124,7 +124,7 @@ func (s *Service) authorizeAccessToken(ctx context.Context, ws workspace.Workspa
 		return named, oautherr.New(oautherr.InsufficientScope, "the access token lacks the %q scope", scope).
 			WithChallenge(`Bearer error="insufficient_scope", scope="` + scope + `"`)
 	}
-	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID, At: s.now()}
+	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID, At: s.Time()}
 	if at.Format == store.FormatJWT {
 		// A JWT is not stored at issue; consuming it inserts its record.
 		use.Token = &store.Token{

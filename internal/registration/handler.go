@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"context"
 	"errors"
 	"io"
 	"mime"
@@ -11,20 +10,16 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
-	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 // MaxBodyBytes caps registration bodies (SPECS §0).
 const MaxBodyBytes = 64 << 10
 
-// WorkspaceLookup resolves a workspace name.
-type WorkspaceLookup func(ctx context.Context, name string) (workspace.Workspace, error)
-
 // Handler serves RFC 7591 and RFC 7592 over HTTP.
 type Handler struct {
 	Service    *Service
-	Workspaces WorkspaceLookup
+	Workspaces workspace.Lookup
 }
 
 // Routes registers the endpoints (DESIGN.md URL layout). The client id
@@ -154,9 +149,6 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 // workspace's browser origins.
 func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.Workspace, error) {
 	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
-	if errors.Is(err, store.ErrNotFound) {
-		return ws, oautherr.New(oautherr.NotFound, "no such workspace")
-	}
 	if err != nil {
 		return ws, err
 	}

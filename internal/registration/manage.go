@@ -33,7 +33,7 @@ func (s *Service) checkRAT(cl client.Client, bearer string) (grant, error) {
 	if bearer == "" || !s.Hasher.Verify(secret.PurposeRegistrationToken, bearer, cl.RegistrationTokenHash) {
 		return unmatchedGrant, errRAT(bearer)
 	}
-	if !s.now().Before(cl.RegistrationTokenExpiresAt) {
+	if !s.Time().Before(cl.RegistrationTokenExpiresAt) {
 		// Only the holder of this client's token learns that it expired,
 		// so saying so reveals nothing to a prober.
 		return ratGrant, errBearer("the registration access token has expired")
@@ -229,7 +229,7 @@ func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, cli
 // replaceRegistrationToken gives cl a new registration access token, the
 // one it had ending with this update, and records it in issued.
 func (s *Service) replaceRegistrationToken(ws workspace.Workspace, cl *client.Client, issued *issuedSecrets) error {
-	now := s.now()
+	now := s.Time()
 	cl.UpdatedAt = now
 	rat, err := s.newRegistrationToken(ws, cl, now)
 	issued.RegistrationToken = rat

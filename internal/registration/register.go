@@ -81,8 +81,8 @@ type issuedSecrets struct {
 // the client, RFC 9700 §4.15.1), a secret for secret-based methods, and the
 // registration access token.
 func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (client.Client, issuedSecrets, error) {
-	now := s.now()
-	id, err := secret.TimeOrderedID(now, s.rand())
+	now := s.Time()
+	id, err := secret.TimeOrderedID(now, s.Random())
 	if err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}
@@ -94,7 +94,7 @@ func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (
 	}
 	var issued issuedSecrets
 	if client.UsesSecret(md.AuthMethod()) {
-		if issued.ClientSecret, err = secret.Generate(s.rand()); err != nil {
+		if issued.ClientSecret, err = secret.Generate(s.Random()); err != nil {
 			return client.Client{}, issuedSecrets{}, err
 		}
 		cl.SecretHash = s.Hasher.Hash(secret.PurposeClientSecret, issued.ClientSecret)
@@ -109,7 +109,7 @@ func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (
 // and returns its value; the previous one stops working as soon as cl is
 // stored.
 func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client, now time.Time) (string, error) {
-	rat, err := secret.Generate(s.rand())
+	rat, err := secret.Generate(s.Random())
 	if err != nil {
 		return "", err
 	}
@@ -153,8 +153,8 @@ func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clie
 
 func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string, req Request, g grant, reason string) store.AuditEvent {
 	// Time-ordered: events are appended where the index ends.
-	now := s.now()
-	id, _ := secret.TimeOrderedID(now, s.rand())
+	now := s.Time()
+	id, _ := secret.TimeOrderedID(now, s.Random())
 	return store.AuditEvent{
 		Workspace: ws.Name, ID: id, At: now, Action: action, Outcome: outcome,
 		ClientID: auditText(clientID, maxAuditClientID), Reason: auditText(reason, maxAuditReason),

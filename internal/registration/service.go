@@ -2,12 +2,10 @@ package registration
 
 import (
 	"context"
-	"crypto/rand"
-	"io"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -26,14 +24,14 @@ type AccessTokens interface {
 	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (oauth.AccessToken, error)
 }
 
-// Service runs registration and management. Dependencies are explicit.
+// Service runs registration and management. Dependencies are explicit;
+// the clock is injected so tests are deterministic.
 type Service struct {
+	clock.Source
 	Store   Store
 	Tokens  AccessTokens
 	Hasher  *secret.Hasher
 	BaseURL string
-	Now     func() time.Time
-	Rand    io.Reader
 	Metrics *Metrics
 }
 
@@ -50,20 +48,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}, []string{"workspace", "action", "outcome"})}
 	reg.MustRegister(m.Decisions)
 	return m
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Microsecond)
-	}
-	return time.Now().UTC().Truncate(time.Microsecond)
-}
-
-func (s *Service) rand() io.Reader {
-	if s.Rand != nil {
-		return s.Rand
-	}
-	return rand.Reader
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -29,7 +30,8 @@ func newWorkspaceCache(st store.Workspaces, ttl time.Duration) *workspaceCache {
 	return &workspaceCache{store: st, ttl: ttl, items: map[string]cachedWorkspace{}}
 }
 
-// Lookup returns the workspace, from cache when fresh. When the store is
+// Lookup returns the workspace, from cache when fresh; an unknown one is a
+// 404 error that still matches store.ErrNotFound. When the store is
 // unreachable a stale entry is served rather than failing every request.
 func (c *workspaceCache) Lookup(ctx context.Context, name string) (workspace.Workspace, error) {
 	c.mu.RLock()
@@ -42,6 +44,9 @@ func (c *workspaceCache) Lookup(ctx context.Context, name string) (workspace.Wor
 	if err != nil {
 		if ok && !isNotFound(err) {
 			return item.ws, nil
+		}
+		if isNotFound(err) {
+			return ws, oautherr.New(oautherr.NotFound, "no such workspace").WithCause(err)
 		}
 		return ws, err
 	}

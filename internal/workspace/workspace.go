@@ -4,6 +4,7 @@
 package workspace
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -284,3 +285,8 @@ func (s Settings) JWKSCacheTTL() time.Duration {
 	}
 	return time.Duration(s.JWKSMaxAge) * time.Second
 }
+
+// Lookup resolves a workspace by the name in a request's path. An unknown
+// name is an error that answers 404 as it stands (the server's cache says
+// so), so a handler needs no rule of its own for it.
+type Lookup func(ctx context.Context, name string) (Workspace, error)
