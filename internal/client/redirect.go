@@ -57,7 +57,7 @@ func checkRedirectURI(raw, appType string, p Policy) error {
 	case "https":
 		err = checkHTTPSRedirect(raw, u)
 	case "http":
-		err = checkLoopbackRedirect(raw, u, appType)
+		err = checkLoopbackRedirect(raw, u, appType, p)
 	default:
 		err = checkPrivateUseRedirect(raw, u, appType, p)
 	}
@@ -206,9 +206,14 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 }
 
 // checkLoopbackRedirect: RFC 8252 §7.3 and RFC 9700 §2.6 allow plain http
-// only for native apps on the loopback interface.
-func checkLoopbackRedirect(raw string, u *url.URL, appType string) error {
-	if appType != ApplicationTypeNative || !IsLoopbackHost(u.Hostname()) {
+// only for native apps on the loopback interface (for web clients too
+// where the policy says so).
+func checkLoopbackRedirect(raw string, u *url.URL, appType string, p Policy) error {
+	loopback := IsLoopbackHost(u.Hostname())
+	switch {
+	case p.LoopbackHTTPForWeb && !loopback:
+		return fmt.Errorf("%q: http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
+	case !p.LoopbackHTTPForWeb && (appType != ApplicationTypeNative || !loopback):
 		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
 	}
 	if hasDotSegment(u.EscapedPath()) {
