@@ -67,24 +67,6 @@ func checkRedirectURI(raw, appType string, p Policy) error {
 	return checkAllowLists(raw, u, p)
 }
 
-// CheckOperatorRedirect applies to a client an operator makes (the CLI)
-// the rules no redirect URI may break, whoever registers it: absolute, no
-// fragment (RFC 6749 §3.1.2), no wildcard, no script scheme, no user
-// information, a usable port; and plain http only to a loopback host, so
-// that codes never cross a network in the clear (RFC 9700 §2.1). Unlike
-// self-registration it allows http to localhost for a web client, which
-// operators use in development.
-func CheckOperatorRedirect(raw string) error {
-	u, err := parseRedirectURI(raw)
-	if err != nil {
-		return err
-	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q: http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
-	}
-	return nil
-}
-
 // parseRedirectURI applies the rules every scheme shares.
 func parseRedirectURI(raw string) (*url.URL, error) {
 	if raw == "" || len(raw) > maxURILen {
