@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -22,40 +22,24 @@ func newAuditCmd() *cobra.Command {
 	return cmd
 }
 
-type auditView struct {
-	ID         string    `json:"id"`
-	At         time.Time `json:"at"`
-	Action     string    `json:"action"`
-	Outcome    string    `json:"outcome"`
-	ClientID   string    `json:"client_id,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Credential string    `json:"credential,omitempty"`
-	RemoteAddr string    `json:"remote_addr,omitempty"`
-}
-
 // runAuditList is a read: like `keys list` it neither creates a store nor
 // a master key file where there is none, and provisions nothing.
 func runAuditList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
 	limit, _ := cmd.Flags().GetInt("limit")
-	events, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.AuditEvent, error) {
-		return st.ListAuditEvents(ctx, wsName, limit)
+	events, err := readWorkspace(cmd, wsName, func(ctx context.Context, svc *admin.Service) ([]admin.AuditEvent, error) {
+		return svc.AuditEvents(ctx, wsName, limit)
 	})
 	if err != nil {
 		return err
 	}
-	views := make([]auditView, 0, len(events))
-	for _, e := range events {
-		views = append(views, auditView{ID: e.ID, At: e.At, Action: e.Action, Outcome: e.Outcome,
-			ClientID: e.ClientID, Reason: e.Reason, Credential: e.Credential, RemoteAddr: e.RemoteAddr})
-	}
 	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), views)
+		return writeJSON(cmd.OutOrStdout(), nonNil(events))
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "AT\tACTION\tOUTCOME\tCLIENT_ID\tCREDENTIAL\tREASON")
-	for _, v := range views {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.At.Format(time.RFC3339), v.Action, v.Outcome, v.ClientID, v.Credential, v.Reason)
+	for _, e := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format(time.RFC3339), e.Action, e.Outcome, e.ClientID, e.Credential, e.Reason)
 	}
 	return tw.Flush()
 }

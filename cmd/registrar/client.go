@@ -13,10 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/registration"
+	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -54,49 +54,22 @@ func fields(values []string) []string {
 }
 
 func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	ws, err := existingWorkspace(ctx, env, wsName)
+	created, err := env.Admin().CreateClient(cmd.Context(), admin.NewClient{Workspace: wsName, Metadata: flagMetadata(cmd), Origin: client.OriginCLI})
 	if err != nil {
-		return err
-	}
-	md, err := cliMetadata(cmd, ws)
-	if err != nil {
-		return err
-	}
-	created, err := env.CreateClient(ctx, server.NewClient{Workspace: ws.Name, Metadata: md, Origin: client.OriginCLI})
-	if err != nil {
-		return err
+		return flagError(err)
 	}
 	return printClient(cmd, created.Client, created.Secret)
-}
-
-// cliMetadata builds and checks the metadata of a client made on the
-// command line. The checks are the subset of RFC 7591 validation that the
-// CLI's few fields can violate.
-func cliMetadata(cmd *cobra.Command, ws workspace.Workspace) (client.Metadata, error) {
-	md, err := flagMetadata(cmd)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, sc := range strings.Fields(md.Scope) {
-		if !slices.Contains(ws.Settings.Scopes, sc) {
-			errs = append(errs, fmt.Errorf("--scope: %q is not a scope of workspace %s (%s)", sc, ws.Name, strings.Join(ws.Settings.Scopes, " ")))
-		}
-	}
-	return md, errors.Join(errs...)
 }
 
 // checkCreateFlags runs before the store is opened: flags refused on their
 // own must not leave a new store and master key behind (the command may
 // have been run in the wrong folder).
 func checkCreateFlags(cmd *cobra.Command, _ []string) error {
-	_, err := flagMetadata(cmd)
-	return err
+	return flagError(admin.CheckClientMetadata(flagMetadata(cmd)))
 }
 
-// flagMetadata is cliMetadata without what needs the workspace (scopes).
-func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
+// flagMetadata is the metadata the flags ask for.
+func flagMetadata(cmd *cobra.Command) client.Metadata {
 	grants, _ := cmd.Flags().GetStringArray("grant-type")
 	scopes, _ := cmd.Flags().GetStringArray("scope")
 	method, _ := cmd.Flags().GetString("auth-method")
@@ -109,40 +82,37 @@ func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{client.GrantClientCredentials}
 	}
-	// RFC 7591 §2.1: the code grant goes with response type code, or the
-	// client could never use the authorization endpoint.
-	if slices.Contains(md.GrantTypes, client.GrantAuthorizationCode) {
-		md.ResponseTypes = []string{client.ResponseTypeCode}
+	return md
+}
+
+// flagOfMember names the flag that sets a metadata member.
+var flagOfMember = map[string]string{
+	"grant_types": "--grant-type", "response_types": "--grant-type", "scope": "--scope",
+	"token_endpoint_auth_method": "--auth-method", "client_name": "--name", "redirect_uris": "--redirect-uri",
+}
+
+// flagError words a refusal of the metadata for the command line: the
+// description names the member at fault ("redirect_uris[0]: …"), which
+// the operator set with a flag.
+func flagError(err error) error {
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) {
+		return err
 	}
-	var errs []error
-	if !slices.Contains([]string{client.AuthClientSecretBasic, client.AuthClientSecretPost, client.AuthNone}, method) {
-		errs = append(errs, fmt.Errorf("--auth-method: %q is not one of client_secret_basic, client_secret_post, none", method))
+	member, rest, _ := strings.Cut(oe.Description, ":")
+	name, _, _ := strings.Cut(member, "[")
+	if flag, ok := flagOfMember[name]; ok {
+		return fmt.Errorf("%s:%s", flag, rest)
 	}
-	for _, g := range md.GrantTypes {
-		if !slices.Contains([]string{client.GrantClientCredentials, client.GrantAuthorizationCode, client.GrantRefreshToken}, g) {
-			errs = append(errs, fmt.Errorf("--grant-type: %q is not one of client_credentials, authorization_code, refresh_token", g))
-		}
-	}
-	for _, uri := range md.RedirectURIs {
-		if err := client.CheckOperatorRedirect(uri); err != nil {
-			errs = append(errs, fmt.Errorf("--redirect-uri: %v", err))
-		}
-	}
-	if md.LacksRedirectURIs() {
-		errs = append(errs, errors.New("--redirect-uri: required with --grant-type authorization_code, where the client receives its codes"))
-	}
-	if method == client.AuthNone && slices.Contains(md.GrantTypes, client.GrantClientCredentials) {
-		errs = append(errs, errors.New("--auth-method none: public clients cannot use client_credentials"))
-	}
-	return md, errors.Join(errs...)
+	return errors.New(oe.Description)
 }
 
 // runClientList only reads (readWorkspace): on an empty store it lists
 // nothing and creates nothing.
 func runClientList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
-	clients, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]client.Client, error) {
-		return st.ListClients(ctx, wsName, store.Page{})
+	clients, err := readWorkspace(cmd, wsName, func(ctx context.Context, svc *admin.Service) ([]client.Client, error) {
+		return svc.Clients(ctx, wsName)
 	})
 	if err != nil {
 		return err
@@ -176,28 +146,21 @@ func originLabel(cl client.Client) string {
 // or a store that is not there yet, is the same not-found error.
 func runClientGet(cmd *cobra.Command, args []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
-	cl, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) (*client.Client, error) {
-		cl, err := st.ClientByID(ctx, wsName, args[0])
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil
-		}
+	cl, err := readWorkspace(cmd, wsName, func(ctx context.Context, svc *admin.Service) (*client.Client, error) {
+		cl, err := svc.Client(ctx, wsName, args[0])
 		return &cl, err
 	})
 	if err != nil {
 		return err
 	}
 	if cl == nil {
-		return fail("no client %q in workspace %s", args[0], wsName)
+		return admin.MissingClient(wsName, args[0])
 	}
 	return printClient(cmd, *cl, "")
 }
 
 func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	err := env.Store.DeleteClient(ctx, wsName, args[0])
-	if errors.Is(err, store.ErrNotFound) {
-		return fail("no client %q in workspace %s", args[0], wsName)
-	} else if err != nil {
+	if err := env.Admin().DeleteClient(cmd.Context(), wsName, args[0]); err != nil {
 		return err
 	}
 	if jsonFlag(cmd) {
@@ -208,33 +171,17 @@ func runClientDelete(cmd *cobra.Command, args []string, env *server.Env, wsName 
 }
 
 // runClientReissueToken replaces a client's registration access token,
-// for a client whose token expired or was lost (registration.Service
-// ReissueRegistrationToken says why).
+// for a client whose token expired or was lost.
 func runClientReissueToken(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	ws, err := existingWorkspace(ctx, env, wsName)
+	t, err := env.Admin().ReissueRegistrationToken(cmd.Context(), wsName, args[0])
 	if err != nil {
 		return err
 	}
-	dcr := &registration.Service{Store: env.Store, Hasher: env.Hasher, BaseURL: env.Config.BaseURL}
-	resp, err := dcr.ReissueRegistrationToken(ctx, ws, args[0])
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fail("no client %q in workspace %s", args[0], wsName)
-	case errors.Is(err, registration.ErrNotSelfRegistered):
-		return fail("client %s: %v", args[0], err)
-	case err != nil:
-		return err
-	}
 	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), map[string]any{"client_id": args[0], "workspace": wsName,
-			"registration_access_token":            resp["registration_access_token"],
-			"registration_access_token_expires_in": resp["registration_access_token_expires_in"],
-			"registration_client_uri":              resp["registration_client_uri"]})
+		return writeJSON(cmd.OutOrStdout(), t)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "registration_access_token: %s   (shown once; the previous one no longer works)\n"+
-		"registration_client_uri:   %s\nexpires in:                %vs\n",
-		resp["registration_access_token"], resp["registration_client_uri"], resp["registration_access_token_expires_in"])
+		"registration_client_uri:   %s\nexpires in:                %vs\n", t.Token, t.ClientURI, t.ExpiresIn)
 	return nil
 }
 

@@ -2,16 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -30,30 +28,6 @@ func newIATCmd() *cobra.Command {
 	return cmd
 }
 
-type iatView struct {
-	ID          string     `json:"id"`
-	Token       string     `json:"token,omitempty"`
-	Workspace   string     `json:"workspace"`
-	Description string     `json:"description,omitempty"`
-	MaxUses     int        `json:"max_uses"`
-	Uses        int        `json:"uses"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
-	// Status is active, used up, expired or revoked, so that scripts need
-	// not redo the arithmetic (max_uses 0 means unlimited).
-	Status string `json:"status"`
-}
-
-func viewIAT(t store.InitialAccessToken, token string, now time.Time) iatView {
-	v := iatView{ID: t.ID, Token: token, Workspace: t.Workspace, Description: t.Description,
-		MaxUses: t.MaxUses, Uses: t.Uses, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Status: t.Status(now)}
-	if !t.RevokedAt.IsZero() {
-		v.RevokedAt = &t.RevokedAt
-	}
-	return v
-}
-
 // maxUsesLabel shows 0, which means no limit, as "unlimited".
 func maxUsesLabel(maxUses int) string {
 	if maxUses == 0 {
@@ -62,45 +36,31 @@ func maxUsesLabel(maxUses int) string {
 	return fmt.Sprint(maxUses)
 }
 
-// checkIATFlags runs before the store is opened (see checkCreateFlags).
-func checkIATFlags(cmd *cobra.Command, _ []string) error {
+func iatRequest(cmd *cobra.Command) admin.NewInitialAccessToken {
+	ws, _ := cmd.Flags().GetString("workspace")
 	uses, _ := cmd.Flags().GetInt("uses")
 	ttl, _ := cmd.Flags().GetDuration("expires")
-	if uses < 0 || ttl <= 0 {
+	desc, _ := cmd.Flags().GetString("description")
+	return admin.NewInitialAccessToken{Workspace: ws, MaxUses: uses, TTL: ttl, Description: desc}
+}
+
+// checkIATFlags runs before the store is opened (see checkCreateFlags).
+func checkIATFlags(cmd *cobra.Command, _ []string) error {
+	if iatRequest(cmd).Check() != nil {
 		return fail("--uses must be ≥ 0 and --expires positive")
 	}
 	return nil
 }
 
-func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	rs := env.Store
-	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
-		return err
-	}
-	uses, _ := cmd.Flags().GetInt("uses")
-	ttl, _ := cmd.Flags().GetDuration("expires")
-	desc, _ := cmd.Flags().GetString("description")
-	token, err := secret.Generate(nil)
+func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, _ string) error {
+	iat, err := env.Admin().CreateInitialAccessToken(cmd.Context(), iatRequest(cmd))
 	if err != nil {
-		return err
-	}
-	id, err := secret.TimeOrderedID(time.Now(), nil) // never starts with "-", which the CLI would take for a flag
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	iat := store.InitialAccessToken{
-		Workspace: wsName, ID: id, Hash: env.Hasher.Hash(secret.PurposeInitialAccessToken, token),
-		Description: desc, MaxUses: uses, CreatedAt: now, ExpiresAt: now.Add(ttl),
-	}
-	if err := rs.CreateInitialAccessToken(ctx, iat); err != nil {
 		return err
 	}
 	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), viewIAT(iat, token, now))
+		return writeJSON(cmd.OutOrStdout(), iat)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %s\nexpires: %s\n", id, token, maxUsesLabel(uses), iat.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprintf(cmd.OutOrStdout(), "id:      %s\ntoken:   %s   (shown once)\nuses:    %s\nexpires: %s\n", iat.ID, iat.Token, maxUsesLabel(iat.MaxUses), iat.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
 
@@ -108,19 +68,14 @@ func runIATCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string
 // nothing and creates nothing.
 func runIATList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
-	tokens, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]store.InitialAccessToken, error) {
-		return st.ListInitialAccessTokens(ctx, wsName)
+	views, err := readWorkspace(cmd, wsName, func(ctx context.Context, svc *admin.Service) ([]admin.InitialAccessToken, error) {
+		return svc.InitialAccessTokens(ctx, wsName)
 	})
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	views := make([]iatView, 0, len(tokens))
-	for _, t := range tokens {
-		views = append(views, viewIAT(t, "", now))
-	}
 	if jsonFlag(cmd) {
-		return writeJSON(cmd.OutOrStdout(), views)
+		return writeJSON(cmd.OutOrStdout(), nonNil(views))
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSES\tEXPIRES\tSTATUS\tDESCRIPTION")
@@ -131,12 +86,7 @@ func runIATList(cmd *cobra.Command, _ []string) error {
 }
 
 func runIATRevoke(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	ctx := cmd.Context()
-	rs := env.Store
-	err := rs.RevokeInitialAccessToken(ctx, wsName, args[0], time.Now().UTC().Truncate(time.Microsecond))
-	if errors.Is(err, store.ErrNotFound) {
-		return fail("no initial access token %q in workspace %s", args[0], wsName)
-	} else if err != nil {
+	if err := env.Admin().RevokeInitialAccessToken(cmd.Context(), wsName, args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "revoked initial access token %s\n", args[0])

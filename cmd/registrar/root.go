@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -116,8 +117,9 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 // readWorkspace runs read on wsName through openReadOnly, so a command
 // that only reads (the listings, `client get`) creates nothing: an absent
 // store or workspace reads as the zero T (an empty list, no record),
-// provided the workspace is one the next `serve` creates.
-func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, st store.Store) (T, error)) (T, error) {
+// provided the workspace is one the next `serve` creates. Reads need no
+// secrets, so read's admin service has only the store.
+func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, svc *admin.Service) (T, error)) (T, error) {
 	ctx := cmd.Context()
 	var none T
 	cfg, st, err := openReadOnly(ctx, cmd)
@@ -136,7 +138,7 @@ func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx conte
 	} else if err != nil {
 		return none, err
 	}
-	return read(ctx, st)
+	return read(ctx, &admin.Service{Store: st})
 }
 
 // configuredWorkspace accepts a workspace the store does not hold yet but
@@ -247,17 +249,17 @@ func onExistingWorkspace(fn func(cmd *cobra.Command, args []string, env *server.
 	}
 }
 
-// existingWorkspace loads ws or explains that it must be declared.
-func existingWorkspace(ctx context.Context, env *server.Env, name string) (workspace.Workspace, error) {
-	ws, err := env.Store.WorkspaceByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return ws, fail("workspace %q does not exist; declare it in the YAML configuration", name)
-	}
-	return ws, err
-}
-
 // jsonFlag reports whether --json was given.
 func jsonFlag(cmd *cobra.Command) bool {
 	v, _ := cmd.Flags().GetBool("json")
 	return v
+}
+
+// nonNil makes a list that is absent (no store yet) print as [] in JSON,
+// as an empty one does.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/server"
@@ -112,7 +113,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	// SIGTERM does not cut them short (the request budget still bounds a
 	// database that hangs); a stop that came meanwhile ends Serve at once.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), server.RequestBudget)
-	boot, err := env.Bootstrap(bctx)
+	boot, err := env.Admin().Bootstrap(bctx)
 	cancel()
 	waiting.Stop() // opening, provisioning and the bootstrap all wait on the database
 	if err != nil {
@@ -164,7 +165,7 @@ func waitForDatabase(ctx context.Context, dsn string, log *slog.Logger) error {
 
 // printBootstrap shows the bootstrap client once, on stdout (never in the
 // logs): it is the only place its secret ever appears.
-func printBootstrap(w io.Writer, baseURL string, boot server.CreatedClient) {
+func printBootstrap(w io.Writer, baseURL string, boot admin.CreatedClient) {
 	fmt.Fprintf(w, `
 ================ Registrar bootstrap client (shown once) ================
   workspace:     %s

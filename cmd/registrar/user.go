@@ -9,14 +9,12 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -52,86 +50,82 @@ func readPassword(cmd *cobra.Command) (string, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", err
 		}
-		return checkPassword(strings.TrimRight(line, "\r\n"))
+		return checkedPassword(strings.TrimRight(line, "\r\n"))
 	}
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
 		return "", fail("no terminal to ask for the password; use --password-stdin")
 	}
-	fmt.Fprint(cmd.ErrOrStderr(), "Password: ")
-	first, err := term.ReadPassword(fd)
-	fmt.Fprintln(cmd.ErrOrStderr())
+	first, err := promptPassword(cmd, fd, "Password: ")
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(cmd.ErrOrStderr(), "Again: ")
-	second, err := term.ReadPassword(fd)
-	fmt.Fprintln(cmd.ErrOrStderr())
+	second, err := promptPassword(cmd, fd, "Again: ")
 	if err != nil {
 		return "", err
 	}
-	if string(first) != string(second) {
+	if first != second {
 		return "", fail("the passwords differ")
 	}
-	return checkPassword(string(first))
+	return checkedPassword(first)
 }
 
-func checkPassword(p string) (string, error) {
-	if len([]rune(p)) < 8 {
-		return "", fail("the password must have at least 8 characters")
-	}
-	return p, nil
+// promptPassword asks on stderr, stdout being for results.
+func promptPassword(cmd *cobra.Command, fd int, prompt string) (string, error) {
+	fmt.Fprint(cmd.ErrOrStderr(), prompt)
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(cmd.ErrOrStderr())
+	return string(p), err
+}
+
+// checkedPassword refuses a password admin would refuse, before anything
+// else is asked.
+func checkedPassword(p string) (string, error) {
+	return p, admin.CheckPassword(p)
+}
+
+func userRequest(cmd *cobra.Command) admin.NewUser {
+	flags := cmd.Flags()
+	var r admin.NewUser
+	r.Workspace, _ = flags.GetString("workspace")
+	r.Username, _ = flags.GetString("username")
+	r.Email, _ = flags.GetString("email")
+	r.EmailVerified, _ = flags.GetBool("email-verified")
+	r.Name, _ = flags.GetString("name")
+	r.GivenName, _ = flags.GetString("given-name")
+	r.FamilyName, _ = flags.GetString("family-name")
+	return r
 }
 
 // checkUserFlags runs before the store is opened (see checkCreateFlags).
+// admin names the field at fault first, the flag's name without "--".
 func checkUserFlags(cmd *cobra.Command, _ []string) error {
-	username, _ := cmd.Flags().GetString("username")
-	if strings.TrimSpace(username) == "" || strings.ContainsAny(username, " \t\r\n") {
-		return fail("--username is required and must not contain spaces")
-	}
-	email, _ := cmd.Flags().GetString("email")
-	if err := user.CheckEmail(email); err != nil {
-		return fail("--email: %v", err)
+	if err := userRequest(cmd).Check(); err != nil {
+		return fail("--%v", err)
 	}
 	return nil
 }
 
 func runUserAdd(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
 	ctx := cmd.Context()
-	us := env.Store
-	if _, err := existingWorkspace(ctx, env, wsName); err != nil {
+	svc := env.Admin()
+	// The workspace is checked before the password is asked for.
+	if _, err := svc.Workspace(ctx, wsName); err != nil {
 		return err
 	}
-	flags := cmd.Flags()
-	username, _ := flags.GetString("username")
-	password, err := readPassword(cmd)
+	req := userRequest(cmd)
+	var err error
+	if req.Password, err = readPassword(cmd); err != nil {
+		return err
+	}
+	u, err := svc.AddUser(ctx, req)
 	if err != nil {
-		return err
-	}
-	hash, err := user.HashPassword(password, user.DefaultParams)
-	if err != nil {
-		return err
-	}
-	id, err := secret.TimeOrderedID(time.Now(), nil)
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	u := user.User{Workspace: wsName, ID: id, Username: username, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	u.Email, _ = flags.GetString("email")
-	u.EmailVerified, _ = flags.GetBool("email-verified")
-	u.Name, _ = flags.GetString("name")
-	u.GivenName, _ = flags.GetString("given-name")
-	u.FamilyName, _ = flags.GetString("family-name")
-	if err := us.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
-		return fail("user %q already exists in workspace %s", username, wsName)
-	} else if err != nil {
 		return err
 	}
 	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), userView(u))
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "added user %s (sub %s) to workspace %s\n", username, id, wsName)
+	fmt.Fprintf(cmd.OutOrStdout(), "added user %s (sub %s) to workspace %s\n", u.Username, u.ID, wsName)
 	return nil
 }
 
@@ -144,8 +138,8 @@ func userView(u user.User) map[string]any {
 // nothing and creates nothing.
 func runUserList(cmd *cobra.Command, _ []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
-	users, err := readWorkspace(cmd, wsName, func(ctx context.Context, st store.Store) ([]user.User, error) {
-		return st.ListUsers(ctx, wsName)
+	users, err := readWorkspace(cmd, wsName, func(ctx context.Context, svc *admin.Service) ([]user.User, error) {
+		return svc.Users(ctx, wsName)
 	})
 	if err != nil {
 		return err
@@ -165,21 +159,8 @@ func runUserList(cmd *cobra.Command, _ []string) error {
 	return tw.Flush()
 }
 
-func lookupUser(cmd *cobra.Command, us store.Users, wsName, username string) (user.User, error) {
-	u, err := us.UserByUsername(cmd.Context(), wsName, username)
-	if errors.Is(err, store.ErrNotFound) {
-		return u, fail("no user %q in workspace %s", username, wsName)
-	}
-	return u, err
-}
-
 func runUserDelete(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	us := env.Store
-	u, err := lookupUser(cmd, us, wsName, args[0])
-	if err != nil {
-		return err
-	}
-	if err := us.DeleteUser(cmd.Context(), wsName, u.ID); err != nil {
+	if err := env.Admin().DeleteUser(cmd.Context(), wsName, args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "deleted user %s\n", args[0])
@@ -187,23 +168,17 @@ func runUserDelete(cmd *cobra.Command, args []string, env *server.Env, wsName st
 }
 
 func runUserPasswd(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
-	us := env.Store
-	u, err := lookupUser(cmd, us, wsName, args[0])
-	if err != nil {
+	ctx := cmd.Context()
+	svc := env.Admin()
+	// A user who is not there is said before the password is asked for.
+	if _, err := svc.User(ctx, wsName, args[0]); err != nil {
 		return err
 	}
 	password, err := readPassword(cmd)
 	if err != nil {
 		return err
 	}
-	hash, err := user.HashPassword(password, user.DefaultParams)
-	if err != nil {
-		return err
-	}
-	// A new password is what an operator sets after a suspected
-	// compromise, so the store ends, with the change, whatever the old
-	// one signed in (SetUserPassword).
-	if err := us.SetUserPassword(cmd.Context(), wsName, u.ID, hash, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+	if err := svc.SetPassword(ctx, admin.PasswordChange{Workspace: wsName, Username: args[0], Password: password}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; %s is signed out everywhere: browser sessions ended, "+

@@ -57,7 +57,7 @@ func checkRedirectURI(raw, appType string, p Policy) error {
 	case "https":
 		err = checkHTTPSRedirect(raw, u)
 	case "http":
-		err = checkLoopbackRedirect(raw, u, appType)
+		err = checkLoopbackRedirect(raw, u, appType, p)
 	default:
 		err = checkPrivateUseRedirect(raw, u, appType, p)
 	}
@@ -65,24 +65,6 @@ func checkRedirectURI(raw, appType string, p Policy) error {
 		return err
 	}
 	return checkAllowLists(raw, u, p)
-}
-
-// CheckOperatorRedirect applies to a client an operator makes (the CLI)
-// the rules no redirect URI may break, whoever registers it: absolute, no
-// fragment (RFC 6749 §3.1.2), no wildcard, no script scheme, no user
-// information, a usable port; and plain http only to a loopback host, so
-// that codes never cross a network in the clear (RFC 9700 §2.1). Unlike
-// self-registration it allows http to localhost for a web client, which
-// operators use in development.
-func CheckOperatorRedirect(raw string) error {
-	u, err := parseRedirectURI(raw)
-	if err != nil {
-		return err
-	}
-	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("%q: http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
-	}
-	return nil
 }
 
 // parseRedirectURI applies the rules every scheme shares.
@@ -206,9 +188,14 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 }
 
 // checkLoopbackRedirect: RFC 8252 §7.3 and RFC 9700 §2.6 allow plain http
-// only for native apps on the loopback interface.
-func checkLoopbackRedirect(raw string, u *url.URL, appType string) error {
-	if appType != ApplicationTypeNative || !IsLoopbackHost(u.Hostname()) {
+// only for native apps on the loopback interface (for web clients too
+// where the policy says so).
+func checkLoopbackRedirect(raw string, u *url.URL, appType string, p Policy) error {
+	loopback := IsLoopbackHost(u.Hostname())
+	switch {
+	case p.LoopbackHTTPForWeb && !loopback:
+		return fmt.Errorf("%q: http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
+	case !p.LoopbackHTTPForWeb && (appType != ApplicationTypeNative || !loopback):
 		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
 	}
 	if hasDotSegment(u.EscapedPath()) {

@@ -28,6 +28,10 @@ type Policy struct {
 	// RedirectHosts, when set, limits the hosts of https and http
 	// (loopback) redirect URIs.
 	RedirectHosts []string
+	// LoopbackHTTPForWeb lets a web client, not only a native one, use
+	// plain http to a loopback host: operators make such clients for
+	// development, and the code never leaves the machine.
+	LoopbackHTTPForWeb bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }

@@ -82,23 +82,12 @@ type issuedSecrets struct {
 // registration access token.
 func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (client.Client, issuedSecrets, error) {
 	now := s.Time()
-	id, err := secret.TimeOrderedID(now, s.Random())
+	g.provenance.SoftwareID = md.SoftwareID
+	cl, clientSecret, err := client.New(now, s.Random(), s.Hasher, ws.Name, md, g.provenance)
 	if err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}
-	g.provenance.RegisteredAt = now
-	g.provenance.SoftwareID = md.SoftwareID
-	cl := client.Client{
-		Workspace: ws.Name, ID: id, IssuedAt: now, UpdatedAt: now, Version: 1,
-		Metadata: md, Provenance: g.provenance,
-	}
-	var issued issuedSecrets
-	if client.UsesSecret(md.AuthMethod()) {
-		if issued.ClientSecret, err = secret.Generate(s.Random()); err != nil {
-			return client.Client{}, issuedSecrets{}, err
-		}
-		cl.SecretHash = s.Hasher.Hash(secret.PurposeClientSecret, issued.ClientSecret)
-	}
+	issued := issuedSecrets{ClientSecret: clientSecret}
 	if issued.RegistrationToken, err = s.newRegistrationToken(ws, &cl, now); err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/jose"
-	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -67,78 +67,11 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 	return created, nil
 }
 
-// NewClient is what creating a client needs beyond its metadata.
-type NewClient struct {
-	Workspace string
-	Metadata  client.Metadata
-	Origin    string
-}
-
-// CreatedClient is a stored client with its one-time secret (empty for
-// clients that do not authenticate with a shared secret).
-type CreatedClient struct {
-	Client client.Client
-	Secret string
-}
-
-// CreateClient stores a new client with a random id and, for secret-based
-// auth methods, a random secret kept only as a keyed hash.
-func (e *Env) CreateClient(ctx context.Context, nc NewClient) (CreatedClient, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	// Time-ordered like DCR's ids; base64url ids could start with "-",
-	// which `client get` would take for a flag.
-	id, err := secret.TimeOrderedID(now, nil)
-	if err != nil {
-		return CreatedClient{}, err
+// Admin is the operator actions on this environment's store; the CLI
+// and the bootstrap at first start go through it.
+func (e *Env) Admin() *admin.Service {
+	return &admin.Service{
+		Store: e.Store, Hasher: e.Hasher, KeyRing: e.Keys,
+		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, BaseURL: e.Config.BaseURL},
 	}
-	cl := client.Client{
-		Workspace: nc.Workspace, ID: id, IssuedAt: now, UpdatedAt: now, Version: 1,
-		Metadata:   nc.Metadata,
-		Provenance: client.Provenance{Origin: nc.Origin, RegisteredAt: now},
-	}
-	var plain string
-	if client.UsesSecret(nc.Metadata.AuthMethod()) {
-		if plain, err = secret.Generate(nil); err != nil {
-			return CreatedClient{}, err
-		}
-		cl.SecretHash = e.Hasher.Hash(secret.PurposeClientSecret, plain)
-	}
-	if err := e.Store.CreateClient(ctx, cl); err != nil {
-		return CreatedClient{}, err
-	}
-	return CreatedClient{Client: cl, Secret: plain}, nil
-}
-
-// Bootstrap creates the client allowed to obtain the registration scope
-// (Curity-style initial access tokens) in the default workspace, the first
-// time a server starts on a store whose default workspace has no clients
-// yet. It returns nil when there is nothing to hand out: another start
-// (perhaps a concurrent one on another node) claimed it, or an operator
-// already made clients with the CLI, or the workspace names no
-// registration scope (operator tokens only), which would leave the client
-// nothing to do; the claim then waits for a start that has one.
-func (e *Env) Bootstrap(ctx context.Context) (*CreatedClient, error) {
-	ws, err := e.Store.WorkspaceByName(ctx, workspace.DefaultName)
-	if err != nil || ws.Settings.Registration.Scope == "" {
-		return nil, err
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	won, err := e.Store.ClaimBootstrap(ctx, workspace.DefaultName, now)
-	if err != nil || !won {
-		return nil, err
-	}
-	if n, err := e.Store.CountClients(ctx, workspace.DefaultName); err != nil || n > 0 {
-		return nil, err
-	}
-	boot, err := e.CreateClient(ctx, NewClient{
-		Workspace: workspace.DefaultName,
-		Origin:    client.OriginCLI,
-		Metadata: client.Metadata{
-			ClientName:              "Registrar bootstrap client",
-			GrantTypes:              []string{client.GrantClientCredentials},
-			TokenEndpointAuthMethod: client.AuthClientSecretBasic,
-			Scope:                   ws.Settings.Registration.Scope,
-		},
-	})
-	return &boot, err
 }

@@ -1,0 +1,90 @@
+// Package admin is what an operator does to a workspace: clients, initial
+// access tokens, users, signing keys and the registration audit. It
+// returns values and typed errors and prints nothing, so the CLI today
+// and an admin HTTP API later are only its front ends.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/registration"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Store is what operator actions read and write.
+type Store interface {
+	store.Workspaces
+	store.Clients
+	store.InitialAccessTokens
+	store.Registrations
+	store.Users
+	store.Keys
+}
+
+// KeyRotator rotates a workspace's signing keys (jose.KeyRing).
+type KeyRotator interface {
+	Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (jose.Rotation, error)
+}
+
+// RegistrationTokens replaces a self-registered client's registration
+// access token (registration.Service).
+type RegistrationTokens interface {
+	ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string) (registration.Response, error)
+}
+
+// Service runs operator actions. Only reads need no more than Store;
+// actions that make secrets need Hasher, key rotation KeyRing, and a
+// registration token reissue Registration.
+type Service struct {
+	clock.Source
+	Store        Store
+	Hasher       *secret.Hasher
+	KeyRing      KeyRotator
+	Registration RegistrationTokens
+}
+
+// Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409
+// and 400. Invalid client metadata is an *oautherr.Error instead, as DCR
+// answers it.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid request")
+)
+
+// Error is a refusal with a message for the operator.
+type Error struct {
+	Kind    error // ErrNotFound, ErrConflict or ErrInvalid
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func (e *Error) Unwrap() error { return e.Kind }
+
+func refuse(kind error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Workspace loads a workspace, which must exist: workspaces are declared
+// in the configuration, not made by operator actions.
+func (s *Service) Workspace(ctx context.Context, name string) (workspace.Workspace, error) {
+	ws, err := s.Store.WorkspaceByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return ws, refuse(ErrNotFound, "workspace %q does not exist; declare it in the YAML configuration", name)
+	}
+	return ws, err
+}
+
+// newID is a record id: time-ordered, so it never starts with "-", which
+// the CLI would take for a flag.
+func (s *Service) newID(now time.Time) (string, error) {
+	return secret.TimeOrderedID(now, s.Random())
+}

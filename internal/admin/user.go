@@ -1,0 +1,134 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/user"
+)
+
+// NewUser asks for a user who signs in with a password.
+type NewUser struct {
+	Workspace     string
+	Username      string
+	Password      string
+	Email         string
+	EmailVerified bool
+	Name          string
+	GivenName     string
+	FamilyName    string
+}
+
+// Check refuses a username or email no workspace would take; the
+// password is checked apart (CheckPassword), as a front end may ask for
+// it later. Messages start with the field's name.
+func (r NewUser) Check() error {
+	if strings.TrimSpace(r.Username) == "" || strings.ContainsAny(r.Username, " \t\r\n") {
+		return refuse(ErrInvalid, "username is required and must not contain spaces")
+	}
+	if err := user.CheckEmail(r.Email); err != nil {
+		return refuse(ErrInvalid, "email: %v", err)
+	}
+	return nil
+}
+
+// minPasswordLen is in characters, not bytes.
+const minPasswordLen = 8
+
+// CheckPassword refuses a password too short to set.
+func CheckPassword(p string) error {
+	if len([]rune(p)) < minPasswordLen {
+		return refuse(ErrInvalid, "the password must have at least %d characters", minPasswordLen)
+	}
+	return nil
+}
+
+// AddUser stores a new user with the password's hash.
+func (s *Service) AddUser(ctx context.Context, req NewUser) (user.User, error) {
+	if err := req.Check(); err != nil {
+		return user.User{}, err
+	}
+	if _, err := s.Workspace(ctx, req.Workspace); err != nil {
+		return user.User{}, err
+	}
+	hash, err := hashPassword(req.Password)
+	if err != nil {
+		return user.User{}, err
+	}
+	now := s.Time()
+	id, err := s.newID(now)
+	if err != nil {
+		return user.User{}, err
+	}
+	u := user.User{
+		Workspace: req.Workspace, ID: id, Username: req.Username, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+		Email: req.Email, EmailVerified: req.EmailVerified, Name: req.Name, GivenName: req.GivenName, FamilyName: req.FamilyName,
+	}
+	if err := s.Store.CreateUser(ctx, u); errors.Is(err, store.ErrConflict) {
+		return user.User{}, refuse(ErrConflict, "user %q already exists in workspace %s", req.Username, req.Workspace)
+	} else if err != nil {
+		return user.User{}, err
+	}
+	return u, nil
+}
+
+func hashPassword(p string) (string, error) {
+	if err := CheckPassword(p); err != nil {
+		return "", err
+	}
+	return user.HashPassword(p, user.DefaultParams)
+}
+
+// Users lists a workspace's users by username.
+func (s *Service) Users(ctx context.Context, wsName string) ([]user.User, error) {
+	if _, err := s.Workspace(ctx, wsName); err != nil {
+		return nil, err
+	}
+	return s.Store.ListUsers(ctx, wsName)
+}
+
+// User returns one user by username.
+func (s *Service) User(ctx context.Context, wsName, username string) (user.User, error) {
+	if _, err := s.Workspace(ctx, wsName); err != nil {
+		return user.User{}, err
+	}
+	u, err := s.Store.UserByUsername(ctx, wsName, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, refuse(ErrNotFound, "no user %q in workspace %s", username, wsName)
+	}
+	return u, err
+}
+
+// DeleteUser deletes a user with their sessions, consents and tokens.
+func (s *Service) DeleteUser(ctx context.Context, wsName, username string) error {
+	u, err := s.User(ctx, wsName, username)
+	if err != nil {
+		return err
+	}
+	return s.Store.DeleteUser(ctx, wsName, u.ID)
+}
+
+// PasswordChange asks to set a user's password.
+type PasswordChange struct {
+	Workspace string
+	Username  string
+	Password  string
+}
+
+// SetPassword sets a user's password. A new password is what an operator
+// sets after a suspected compromise, so the store ends, with the change,
+// whatever the old one signed in: browser sessions, unredeemed codes,
+// refresh and access tokens (store.Users.SetUserPassword).
+func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
+	u, err := s.User(ctx, req.Workspace, req.Username)
+	if err != nil {
+		return err
+	}
+	hash, err := hashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time())
+}
