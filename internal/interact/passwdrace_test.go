@@ -83,7 +83,8 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	redirect := "https://app.example/cb"
 	if err := st.CreateClient(ctx, client.Client{Workspace: ws.Name, ID: "app", IssuedAt: now, UpdatedAt: now, Version: 1,
-		Metadata: client.Metadata{RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}}}); err != nil {
+		Metadata: client.Metadata{RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "openid profile",
+			PostLogoutRedirectURIs: []string{"https://app.example/bye"}}}); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := user.HashPassword("old password", user.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
