@@ -228,9 +228,13 @@ func TestLoginDecides(t *testing.T) {
 	t.Run("a form from another browser is refused", func(t *testing.T) {
 		f := newRaceFixture(t)
 		_, form := f.loginForm(t, "openid")
-		in := LoginRequest{Browser: Browser{CSRF: raceCSRF}, Form: form, Username: "alice", Password: "old password"}
-		if out, err := f.s.Login(ctx, f.ws, in); err == nil || out.Session != nil {
-			t.Fatalf("another browser's form: %+v, %v; want it refused", out, err)
+		// Its token is not this browser's cookie; then, it echoes the
+		// cookie but its sealed request was made for the other browser.
+		for _, posted := range []FormState{form, {CSRF: raceCSRF, Request: form.Request}} {
+			in := LoginRequest{Browser: Browser{CSRF: raceCSRF}, Form: posted, Username: "alice", Password: "old password"}
+			if out, err := f.s.Login(ctx, f.ws, in); err == nil || out.Session != nil {
+				t.Fatalf("another browser's form %+v: %+v, %v; want it refused", posted, out, err)
+			}
 		}
 	})
 }
