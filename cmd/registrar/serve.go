@@ -15,7 +15,6 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/jose"
-	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/backend"
@@ -48,7 +47,7 @@ const defaultGCPercent = 200
 // everything else plus the buffers of the checks that may run at once
 // (256 MiB on 2 cores): a fixed limit below those buffers would keep the
 // collector running through every login burst on a larger machine.
-var defaultMemoryLimit = 128<<20 + int64(oauth.MaxPasswordChecks)*int64(user.DefaultParams.Memory)<<10
+var defaultMemoryLimit = 128<<20 + int64(user.MaxConcurrentChecks)*int64(user.DefaultParams.Memory)<<10
 
 func runServe(cmd *cobra.Command, _ []string) error {
 	ctx := cmd.Context()

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,8 +15,9 @@ import (
 )
 
 // AuthorizeRequest is a validated authorization request (RFC 6749 §4.1.1,
-// OIDC Core §3.1.2.1). It travels through the login and consent pages
-// sealed, so it cannot be altered on the way.
+// OIDC Core §3.1.2.1). The browser flow (internal/interact) carries it
+// through the login and consent pages sealed, so it cannot be altered on
+// the way.
 type AuthorizeRequest struct {
 	ClientID            string   `json:"client_id"`
 	RedirectURI         string   `json:"redirect_uri"`
@@ -32,11 +32,6 @@ type AuthorizeRequest struct {
 	MaxAge              *int64   `json:"max_age,omitempty"`
 	LoginHint           string   `json:"login_hint,omitempty"`
 	Resources           []string `json:"resource,omitempty"`
-	// CSRF binds the sealed request to the browser that started it.
-	CSRF string `json:"csrf"`
-	// ShownTo is the session a consent page was shown to; its answer
-	// counts only for that session.
-	ShownTo string `json:"shown_to,omitempty"`
 }
 
 // HasPrompt reports whether prompt includes p.
@@ -114,31 +109,6 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 		return req, cl, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
 	}
 	return req, cl, nil
-}
-
-// holdUntrustedRedirect keeps an error for a client that registered itself
-// on our page until the signed-in user has approved that client once (RFC
-// 9700 §4.11.2; SPECS §6: redirect automatically only to trusted URIs):
-// its redirect URI was vetted by no one, so sending the browser there on
-// an error would make us an open redirector for whoever can register a
-// client. That holds for prompt=none too, the BCP's third attack: a silent
-// request would send a victim, signed in or not, to the attacker's page
-// with login_required or consent_required. Once the user has approved the
-// client, errors and OIDC Core §3.1.2.6 answers go back as usual. Clients
-// an operator created are trusted and get their errors at once.
-func (s *Service) holdUntrustedRedirect(ctx context.Context, ws workspace.Workspace, r *http.Request, cl client.Client, err error) error {
-	var re *RedirectError
-	if !errors.As(err, &re) || cl.Provenance.Origin != client.OriginDCR {
-		return err
-	}
-	sess, signedIn, serr := s.currentSession(ctx, ws, r)
-	if serr != nil || !signedIn {
-		return re.Err
-	}
-	if _, cerr := s.Flow.Store.ConsentFor(ctx, ws.Name, sess.UserID, cl.ID); cerr != nil {
-		return re.Err
-	}
-	return err
 }
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {
@@ -241,7 +211,7 @@ func loopbackMatch(registered []string, given string) bool {
 	return false
 }
 
-// promptValues are the prompt values Authorize honours; discovery
+// promptValues are the prompt values the browser flow honours; discovery
 // publishes exactly these (prompt_values_supported).
 var promptValues = []string{"none", "login", "consent"}
 

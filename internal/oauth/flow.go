@@ -1,35 +1,24 @@
 package oauth
 
 import (
+	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
-	"github.com/registrar-dev/registrar/internal/web"
 )
 
-// FlowStore is what the browser flow (authorize, login, consent, codes,
-// refresh tokens, userinfo, logout) persists.
+// FlowStore is what the grants of the browser flow and userinfo read and
+// write: the codes the flow issued, the refresh tokens, the users.
 type FlowStore interface {
 	store.Users
-	store.Sessions
 	store.AuthCodes
-	store.Consents
 	store.RefreshTokens
-	store.LoginThrottle
-	store.UsedRequests
 }
 
-// Sealer protects the pending authorization request while it travels
-// through the login and consent forms (jose.Sealer: AES-GCM).
-type Sealer interface {
-	Seal(plaintext, aad []byte) ([]byte, error)
-	Open(sealed, aad []byte) ([]byte, error)
-}
-
-// Flow holds the browser-flow dependencies. A Service without one serves
-// only client_credentials, introspection and revocation.
+// Flow enables the grants and endpoints that follow a browser sign-in
+// (the pages themselves are internal/interact's).
 type Flow struct {
 	Store FlowStore
-	Pages *web.Renderer
-	Seal  Sealer
-	// SecureCookies is true when the issuer is https.
-	SecureCookies bool
 }
+
+// purposeCode hashes authorization codes: the browser flow stores them by
+// this hash, the code grant looks them up by it.
+const purposeCode = secret.PurposeAuthCode

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -53,4 +55,16 @@ func (s *Service) issueIDToken(ctx context.Context, ws workspace.Workspace, cl c
 		Expiry: now.Add(idTokenTTL(ws, cl)).Unix(), IssuedAt: now.Unix(), AuthTime: authTime.Unix(),
 		Nonce: nonce, AtHash: atHash(accessToken), AMR: amr,
 	})
+}
+
+// IDTokenAudience returns the client an ID token of ws's issuer was
+// issued to, or invalid_request when hint is no such token: RP-initiated
+// logout may name its client by id_token_hint (RP-Initiated Logout 1.0 §2).
+func (s *Service) IDTokenAudience(ctx context.Context, ws workspace.Workspace, hint string) (string, error) {
+	payload, err := s.Keys.Verify(ctx, ws.Name, hint, "JWT")
+	var c idTokenClaims
+	if err != nil || json.Unmarshal(payload, &c) != nil || c.Issuer != s.Issuer(ws) {
+		return "", oautherr.InvalidRequestf("id_token_hint is not an ID token of this issuer")
+	}
+	return c.Audience, nil
 }

@@ -82,6 +82,7 @@ const (
 	PurposeClientSecret       = "client_secret"
 	PurposeAccessToken        = "access_token"
 	PurposeRefreshToken       = "refresh_token"
+	PurposeAuthCode           = "authorization_code"
 	PurposeRegistrationToken  = "registration_access_token"
 	PurposeInitialAccessToken = "initial_access_token"
 )

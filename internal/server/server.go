@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/interact"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/registration"
@@ -41,13 +42,13 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
 	}
-	flow, err := newFlow(env)
+	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {
 		return nil, err
 	}
-	svc.Flow = flow
 	mux := http.NewServeMux()
 	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
+	flow.Routes(mux)
 	dcr := &registration.Service{
 		Store: env.Store, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
@@ -143,7 +144,7 @@ func (s *Server) collectExpiredTokens(ctx context.Context) {
 			}
 			// Unknown usernames and addresses would otherwise leave
 			// failure rows behind forever.
-			if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-oauth.LoginStateRetention)); err != nil {
+			if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-interact.LoginStateRetention)); err != nil {
 				s.log.Warn("collecting stale login throttle state", "err", err)
 			}
 		}

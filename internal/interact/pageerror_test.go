@@ -1,4 +1,4 @@
-package oauth
+package interact
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/web"
@@ -23,7 +24,7 @@ func TestPageErrorClassifiesOutagesAndHangUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{Service: &Service{BaseURL: "http://127.0.0.1:1", Flow: &Flow{Pages: pages}}}
+	h := &Handler{Service: &Service{Protocol: &oauth.Service{BaseURL: "http://127.0.0.1:1"}}, Pages: pages}
 	ws := workspace.Workspace{Name: "default"}
 
 	for cause, want := range map[error]int{
@@ -53,7 +54,7 @@ func TestPageErrorClassifiesOutagesAndHangUps(t *testing.T) {
 // An error page that cannot be rendered still says what happened, with
 // its status, as plain text: not an empty 200.
 func TestPageErrorWithoutItsTemplate(t *testing.T) {
-	h := &Handler{Service: &Service{BaseURL: "http://127.0.0.1:1", Flow: &Flow{Pages: &web.Renderer{}}}}
+	h := &Handler{Service: &Service{Protocol: &oauth.Service{BaseURL: "http://127.0.0.1:1"}}, Pages: &web.Renderer{}}
 	w := httptest.NewRecorder()
 	h.pageError(w, httptest.NewRequest(http.MethodGet, "/default/oauth2/authorize", nil), workspace.Workspace{Name: "default"},
 		oautherr.InvalidRequestf("redirect_uri is not registered"))

@@ -1,4 +1,4 @@
-package oauth
+package interact
 
 import (
 	"bytes"
@@ -8,14 +8,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
@@ -29,12 +30,12 @@ import (
 // read for the password check, or after the consent is read on the way to
 // a code.
 type changingStore struct {
-	FlowStore
+	Store
 	afterUserRead, afterConsentRead func()
 }
 
 func (c *changingStore) UserByUsername(ctx context.Context, ws, username string) (user.User, error) {
-	u, err := c.FlowStore.UserByUsername(ctx, ws, username)
+	u, err := c.Store.UserByUsername(ctx, ws, username)
 	if c.afterUserRead != nil {
 		c.afterUserRead()
 	}
@@ -42,20 +43,22 @@ func (c *changingStore) UserByUsername(ctx context.Context, ws, username string)
 }
 
 func (c *changingStore) ConsentFor(ctx context.Context, ws, userID, clientID string) (store.Consent, error) {
-	consent, err := c.FlowStore.ConsentFor(ctx, ws, userID, clientID)
+	consent, err := c.Store.ConsentFor(ctx, ws, userID, clientID)
 	if c.afterConsentRead != nil {
 		c.afterConsentRead()
 	}
 	return consent, err
 }
 
-// raceFixture is a Service over a SQLite store with client "app" and user
-// alice (password "old password", consent to "openid" given).
+// raceFixture is a Service, and its Handler, over a SQLite store with
+// client "app" and user alice (password "old password", consent to
+// "openid" given).
 type raceFixture struct {
 	s     *Service
+	h     *Handler
 	store *changingStore
 	ws    workspace.Workspace
-	req   AuthorizeRequest
+	req   oauth.AuthorizeRequest
 }
 
 const raceCSRF = "csrf-value-of-this-browser-0123456789abcdef"
@@ -80,7 +83,8 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	redirect := "https://app.example/cb"
 	if err := st.CreateClient(ctx, client.Client{Workspace: ws.Name, ID: "app", IssuedAt: now, UpdatedAt: now, Version: 1,
-		Metadata: client.Metadata{RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}}}); err != nil {
+		Metadata: client.Metadata{RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scope: "openid profile",
+			PostLogoutRedirectURIs: []string{"https://app.example/bye"}}}); err != nil {
 		t.Fatal(err)
 	}
 	hash, err := user.HashPassword("old password", user.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
@@ -93,48 +97,58 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	if err := st.SaveConsent(ctx, store.Consent{Workspace: ws.Name, UserID: "u1", ClientID: "app", Scope: "openid", GrantedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	cs := &changingStore{FlowStore: st}
+	cs := &changingStore{Store: st}
+	s := &Service{Store: cs, Protocol: &oauth.Service{Store: st, BaseURL: "http://127.0.0.1:1"},
+		Hasher: secret.NewHasher(bytes.Repeat([]byte{3}, 32)), Seal: seal}
 	return &raceFixture{
-		s: &Service{Store: st, Hasher: secret.NewHasher(bytes.Repeat([]byte{3}, 32)), BaseURL: "http://127.0.0.1:1",
-			Flow: &Flow{Store: cs, Pages: pages, Seal: seal}},
-		store: cs, ws: ws,
-		req: AuthorizeRequest{ClientID: "app", RedirectURI: redirect, ResponseType: "code", Scope: "openid", State: "st", CSRF: raceCSRF},
+		s: s, store: cs, ws: ws,
+		h: &Handler{Service: s, Pages: pages,
+			Workspaces: func(context.Context, string) (workspace.Workspace, error) { return ws, nil }},
+		req: oauth.AuthorizeRequest{ClientID: "app", RedirectURI: redirect, ResponseType: "code", Scope: "openid", State: "st"},
 	}
 }
 
 // signIn starts a session for alice and returns its cookie value.
 func (f *raceFixture) signIn(t *testing.T) string {
 	t.Helper()
-	w := httptest.NewRecorder()
-	if _, err := f.s.startSession(context.Background(), f.ws, w, user.User{Workspace: f.ws.Name, ID: "u1", PasswordHash: mustHash(t, f)}); err != nil {
+	_, cookie, err := f.s.startSession(context.Background(), f.ws, user.User{Workspace: f.ws.Name, ID: "u1", PasswordHash: mustHash(t, f)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range w.Result().Cookies() {
-		if c.Name == sessionCookie {
-			return c.Value
-		}
-	}
-	t.Fatal("no session cookie")
-	return ""
+	return cookie.Value
 }
 
 // passwd changes alice's password as `registrar user passwd` does.
 func (f *raceFixture) passwd(t *testing.T) {
 	t.Helper()
-	if err := f.store.FlowStore.SetUserPassword(context.Background(), f.ws.Name, "u1", "$argon2id$new", time.Now().UTC()); err != nil {
+	if err := f.store.Store.SetUserPassword(context.Background(), f.ws.Name, "u1", "$argon2id$new", time.Now().UTC()); err != nil {
 		t.Error(err)
 	}
 }
 
-// browser is a request from the browser that holds the fixture's CSRF
-// cookie and, if given, a session cookie.
-func (f *raceFixture) browser(method, session string) *http.Request {
-	r := httptest.NewRequest(method, "/default/login", nil)
+// post is a form posted by the browser that holds the fixture's CSRF
+// cookie.
+func (f *raceFixture) post(target string, form url.Values) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: raceCSRF})
-	if session != "" {
-		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
-	}
 	return r
+}
+
+// serve runs r through the flow's routes.
+func (f *raceFixture) serve(r *http.Request) *httptest.ResponseRecorder {
+	mux := http.NewServeMux()
+	f.h.Routes(mux)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	return w
+}
+
+// respond sends the browser what a service call decided, as the handler does.
+func (f *raceFixture) respond(out Outcome, err error) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	f.h.respond(w, httptest.NewRequest(http.MethodGet, "/default/oauth2/authorize", nil), f.ws, out, err)
+	return w
 }
 
 func sessionSet(w *httptest.ResponseRecorder) bool {
@@ -155,15 +169,12 @@ func TestLoginStraddlingPasswordChangeFails(t *testing.T) {
 		if changed {
 			f.store.afterUserRead = func() { f.passwd(t) }
 		}
-		sealed, err := f.s.sealRequest(f.ws, f.req)
+		sealed, err := f.s.sealRequest(f.ws, pending{AuthorizeRequest: f.req, CSRF: raceCSRF})
 		if err != nil {
 			t.Fatal(err)
 		}
-		form := httpapi.Form{"csrf_token": {raceCSRF}, "request": {sealed}, "username": {"alice"}, "password": {"old password"}}
-		w := httptest.NewRecorder()
-		if err := f.s.Login(context.Background(), f.ws, w, f.browser(http.MethodPost, ""), form); err != nil {
-			t.Fatalf("changed=%v: %v", changed, err)
-		}
+		form := url.Values{"csrf_token": {raceCSRF}, "request": {sealed}, "username": {"alice"}, "password": {"old password"}}
+		w := f.serve(f.post("/default/login", form))
 		signedIn := sessionSet(w)
 		switch {
 		case !changed && (!signedIn || w.Code != http.StatusSeeOther):
@@ -189,18 +200,18 @@ func TestCodeAfterPasswordChangeEndedTheSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := httptest.NewRecorder()
-		err = f.s.Authorize(context.Background(), f.ws, w, f.browser(http.MethodGet, session), req, cl)
+		out, err := f.s.authorize(context.Background(), f.ws, Browser{CSRF: raceCSRF, Session: session}, req, cl)
 		if prompt != nil {
-			var re *RedirectError
+			var re *oauth.RedirectError
 			if !errors.As(err, &re) || re.Err.Code != "login_required" {
-				t.Fatalf("prompt=none, session ended before the code was stored: %v (%d %q); want login_required", err, w.Code, w.Header().Get("Location"))
+				t.Fatalf("prompt=none, session ended before the code was stored: %v (%+v); want login_required", err, out)
 			}
 			continue
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
+		w := f.respond(out, err)
 		if w.Code != http.StatusOK || strings.Contains(w.Header().Get("Location"), "code=") || !strings.Contains(w.Body.String(), `name="password"`) {
 			t.Fatalf("session ended before the code was stored: %d %q; want the sign-in page and no code", w.Code, w.Header().Get("Location"))
 		}
@@ -222,7 +233,7 @@ func TestConsentForAUserDeletedMeanwhile(t *testing.T) {
 	f := newRaceFixture(t)
 	session := f.signIn(t)
 	f.store.afterConsentRead = func() {
-		if err := f.store.FlowStore.DeleteUser(context.Background(), f.ws.Name, "u1"); err != nil {
+		if err := f.store.Store.DeleteUser(context.Background(), f.ws.Name, "u1"); err != nil {
 			t.Error(err)
 		}
 	}
@@ -232,10 +243,11 @@ func TestConsentForAUserDeletedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := httptest.NewRecorder()
-	if err := f.s.Authorize(context.Background(), f.ws, w, f.browser(http.MethodGet, session), req, cl); err != nil {
+	out, err := f.s.authorize(context.Background(), f.ws, Browser{CSRF: raceCSRF, Session: session}, req, cl)
+	if err != nil {
 		t.Fatalf("consent page for a user deleted meanwhile: %v; want the sign-in page", err)
 	}
+	w := f.respond(out, err)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `name="password"`) {
 		t.Fatalf("consent page for a user deleted meanwhile: %d; want the sign-in page", w.Code)
 	}

@@ -1,0 +1,202 @@
+package interact
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/user"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// Sign-in throttling, per account and per address. Each key has a gate
+// in the database that lets one attempt through at a time once the key
+// has failures: an attempt claims it, and on failure shuts it for a
+// backoff that grows with the key's recent failures. Guesses sent in
+// parallel, to any node, therefore cannot each get a password check: the
+// ones that find the gate shut wait for it briefly (so a user who mistyped
+// is only slowed) and are refused, unchecked, if it does not open for them.
+const (
+	loginWindow       = 15 * time.Minute
+	freeLoginFailures = 5
+	maxLoginDelay     = 5 * time.Second
+	// attemptHold shuts a gate while its attempt is checked: longer than
+	// a password check takes, short enough that an attempt whose node
+	// died mid-check does not block the key for long.
+	attemptHold = 2 * time.Second
+)
+
+// LoginStateRetention is how long failed-login records and login gates
+// matter: older ones may be collected (they count in no window).
+const LoginStateRetention = loginWindow + maxLoginDelay
+
+// gateFrom is how many recent failures make attempts go through a key's
+// gate: an account's after its first, so guesses at it are checked one at
+// a time; an address's only once it is throttled, because many people may
+// sign in from one address at the same moment. Below that, attempts run
+// concurrently (one account signed in from many browsers at once).
+var gateFrom = [2]int{freeLoginFailures, 1}
+
+// loginBackoff is how long a key's gate stays shut after its n-th failure
+// in the window: not at all for the first few (typos), then a second more
+// for each, up to maxLoginDelay.
+func loginBackoff(n int) time.Duration {
+	if n < freeLoginFailures {
+		return 0
+	}
+	return min(time.Duration(n-freeLoginFailures+1)*time.Second, maxLoginDelay)
+}
+
+type loginVerdict int
+
+const (
+	loginRefused loginVerdict = iota // throttled: the password was not checked
+	loginFailed
+	loginOK
+)
+
+// attemptLogin runs one throttled sign-in attempt: through its gates, into
+// a password-check slot, and out with the outcome recorded before the slot
+// is freed, so the next attempt in the queue sees it. After an error the
+// gates it holds reopen when attemptHold ends.
+func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, username, password, addr string) (user.User, loginVerdict, error) {
+	att, err := s.beginAttempt(ctx, ws, username, addr)
+	if err != nil || att == nil {
+		return user.User{}, loginRefused, err
+	}
+	release, err := user.CheckSlot(ctx)
+	if err != nil {
+		return user.User{}, loginRefused, err
+	}
+	defer release()
+	if throttled, err := s.throttledMeanwhile(ctx, ws, att); err != nil || throttled {
+		return user.User{}, loginRefused, errors.Join(err, s.releaseGates(ctx, ws, att))
+	}
+	u, ok, err := s.checkPassword(ctx, ws, username, password)
+	if err == nil {
+		err = s.endAttempt(ctx, ws, att, ok)
+	}
+	if !ok {
+		return user.User{}, loginFailed, err
+	}
+	return u, loginOK, err
+}
+
+// loginAttempt is a sign-in attempt let through its gates. keys[0] is the
+// address, keys[1] the account: the account's gate is claimed last, so its
+// hold is not spent waiting for the address's.
+type loginAttempt struct {
+	keys     [2]string
+	failures [2]int  // each key's failures in the window before this attempt
+	claimed  [2]bool // whose gate this attempt holds
+}
+
+// beginAttempt claims the gates the attempt must pass, or returns nil
+// when it is to be refused unchecked.
+func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, username, addr string) (*loginAttempt, error) {
+	a := &loginAttempt{keys: [2]string{"addr:" + addr, "user:" + strings.ToLower(username)}}
+	deadline := s.Time().Add(maxLoginDelay)
+	for i, k := range a.keys {
+		n, err := s.Store.LoginFailures(ctx, ws.Name, k, s.Time().Add(-loginWindow))
+		if err != nil {
+			return nil, err
+		}
+		a.failures[i] = n
+		if n < gateFrom[i] {
+			continue
+		}
+		ok, err := s.claimGate(ctx, ws, k, deadline)
+		if err != nil || !ok {
+			return nil, errors.Join(err, s.releaseGates(ctx, ws, a))
+		}
+		a.claimed[i] = true
+	}
+	return a, nil
+}
+
+// claimGate claims key's gate, waiting for it once if it opens before
+// deadline. Of attempts waiting together only one gets it as it opens;
+// the others give up rather than queue, so waiting cannot be used to get
+// a check later.
+func (s *Service) claimGate(ctx context.Context, ws workspace.Workspace, key string, deadline time.Time) (bool, error) {
+	now := s.Time()
+	opens, ok, err := s.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	if err != nil || ok || opens.After(deadline) {
+		return ok, err
+	}
+	select {
+	case <-time.After(opens.Sub(now)):
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	now = s.Time()
+	_, ok, err = s.Store.ClaimLoginGate(ctx, ws.Name, key, now, now.Add(attemptHold))
+	return ok, err
+}
+
+// throttledMeanwhile reports whether a key the attempt passed ungated has
+// failed enough, while the attempt queued for a password check, to need
+// its gate now. Without this a burst of guesses at an account without
+// failures would all be checked: each read the count before any failed.
+func (s *Service) throttledMeanwhile(ctx context.Context, ws workspace.Workspace, a *loginAttempt) (bool, error) {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			continue
+		}
+		n, err := s.Store.LoginFailures(ctx, ws.Name, k, s.Time().Add(-loginWindow))
+		if err != nil || n >= gateFrom[i] {
+			return n >= gateFrom[i], err
+		}
+	}
+	return false, nil
+}
+
+// releaseGates reopens the gates an attempt claimed but will not use:
+// they were open when it claimed them.
+func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *loginAttempt) error {
+	for i, k := range a.keys {
+		if a.claimed[i] {
+			if err := s.Store.SetLoginGate(ctx, ws.Name, k, s.Time()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// endAttempt records the outcome and sets each gate for the next attempt.
+// A success forgets the account's failures (its owner is back) but not the
+// address's: one good password from an address does not vouch for the
+// other guesses made from it. A key passed ungated had no failures to
+// forget, so the common sign-in writes nothing here.
+func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
+	now := s.Time()
+	for i, k := range a.keys {
+		var err error
+		switch {
+		case !success:
+			err = s.recordFailure(ctx, ws, k, i, a.claimed[i], now)
+		case !a.claimed[i]:
+		case i == 1:
+			err = s.Store.ClearLoginFailures(ctx, ws.Name, k)
+		default:
+			err = s.Store.SetLoginGate(ctx, ws.Name, k, now.Add(loginBackoff(a.failures[i])))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordFailure counts a failure and shuts the gate for the backoff it
+// earns, also when this attempt did not hold the gate but the failure
+// brings the key to where attempts need it.
+func (s *Service) recordFailure(ctx context.Context, ws workspace.Workspace, key string, i int, claimed bool, now time.Time) error {
+	n, err := s.Store.RecordLoginFailure(ctx, ws.Name, key, now, now.Add(-loginWindow))
+	if err != nil || (!claimed && n < gateFrom[i]) {
+		return err
+	}
+	return s.Store.SetLoginGate(ctx, ws.Name, key, now.Add(loginBackoff(n)))
+}
