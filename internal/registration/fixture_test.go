@@ -83,7 +83,8 @@ func (f *fixture) iat(tb testing.TB, id, value string, edit func(*store.InitialA
 }
 
 // register registers a confidential client with a fresh operator token
-// and returns the response.
+// and returns the response; the clock then moves on, so that the events
+// of what the test does next come after.
 func (f *fixture) register(tb testing.TB) Response {
 	tb.Helper()
 	value := "iat-" + strings.ReplaceAll(tb.Name(), "/", "-") + "-" + f.now.Format(time.RFC3339Nano)
@@ -92,6 +93,7 @@ func (f *fixture) register(tb testing.TB) Response {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	f.tick()
 	return resp
 }
 
@@ -117,6 +119,9 @@ func (f *fixture) events(tb testing.TB) []store.AuditEvent {
 	}
 	return evs
 }
+
+// tick moves the clock a second on: events of one instant have no order.
+func (f *fixture) tick() { f.now = f.now.Add(time.Second) }
 
 // lastEvent is the newest audit event.
 func (f *fixture) lastEvent(tb testing.TB) store.AuditEvent {
