@@ -255,3 +255,22 @@ func TestReissueRegistrationToken(t *testing.T) {
 		t.Errorf("operator-made client: err = %v", err)
 	}
 }
+
+// TestUpdateKeepsAnOmittedAuthMethod: a public client that PUTs only what
+// it changes stays public (the default would need a secret it never got).
+func TestUpdateKeepsAnOmittedAuthMethod(t *testing.T) {
+	f := newFixture(t)
+	f.ws.Settings.Registration.Mode = workspace.ModeOpen
+	resp, err := f.svc.Register(context.Background(), f.ws, Request{Body: []byte(`{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := resp["client_id"].(string)
+	updated, err := f.svc.Update(context.Background(), f.ws, id, Request{Bearer: resp["registration_access_token"].(string), Body: []byte(`{"client_id":"` + id + `","redirect_uris":["https://app.example/cb"],"client_name":"Renamed"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if updated["token_endpoint_auth_method"] != client.AuthNone {
+		t.Errorf("auth method %v, want none kept", updated["token_endpoint_auth_method"])
+	}
+}
