@@ -36,16 +36,16 @@ func TestInitialAccessTokenAuthorizer(t *testing.T) {
 	f.iat(t, "expired", "v-expired", func(t *store.InitialAccessToken) { t.ExpiresAt = t0 })
 	f.iat(t, "revoked", "v-revoked", func(t *store.InitialAccessToken) { t.RevokedAt = t0.Add(-time.Minute) })
 	f.iat(t, "used", "v-used", func(t *store.InitialAccessToken) { t.Uses = 1 })
-	f.tokens = func(token string) (BearerToken, error) {
+	f.tokens = func(token string) (store.Token, error) {
 		switch token {
 		case "at-opaque":
-			return BearerToken{ID: "jti-1", Scope: "openid dcr", Format: store.FormatOpaque}, nil
+			return store.Token{ID: "jti-1", Scope: "openid dcr", Format: store.FormatOpaque}, nil
 		case "at-jwt":
-			return BearerToken{ID: "jti-2", ClientID: "c", Subject: "c", Scope: "dcr", Format: store.FormatJWT, IssuedAt: t0, ExpiresAt: t0.Add(time.Minute), Audience: []string{"a"}}, nil
+			return store.Token{ID: "jti-2", ClientID: "c", Subject: "c", Scope: "dcr", Format: store.FormatJWT, IssuedAt: t0, ExpiresAt: t0.Add(time.Minute), Audience: []string{"a"}}, nil
 		case "at-no-scope":
-			return BearerToken{ID: "jti-3", Scope: "openid dcrx", Format: store.FormatOpaque}, nil
+			return store.Token{ID: "jti-3", Scope: "openid dcrx", Format: store.FormatOpaque}, nil
 		}
-		return BearerToken{}, ErrInactiveToken
+		return store.Token{}, ErrInactiveToken
 	}
 	cases := []struct {
 		name, bearer string
@@ -84,8 +84,8 @@ func TestInitialAccessTokenAuthorizer(t *testing.T) {
 
 func TestAccessTokenGrantRecordsItsUse(t *testing.T) {
 	f := newFixture(t)
-	f.tokens = func(token string) (BearerToken, error) {
-		return BearerToken{ID: token, ClientID: "c", Subject: "u", Scope: "dcr", Format: map[string]string{"j": store.FormatJWT, "o": store.FormatOpaque}[token], IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}, nil
+	f.tokens = func(token string) (store.Token, error) {
+		return store.Token{ID: token, ClientID: "c", Subject: "u", Scope: "dcr", Format: map[string]string{"j": store.FormatJWT, "o": store.FormatOpaque}[token], IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}, nil
 	}
 	g, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "o"})
 	if err != nil || g.use.Token != nil || !g.use.At.Equal(t0) || g.provenance.InitialAccessTokenID != "access_token:o" {
@@ -103,7 +103,7 @@ func TestAccessTokenGrantRecordsItsUse(t *testing.T) {
 func TestAuthorizeFaultsAreNotDecisions(t *testing.T) {
 	f := newFixture(t)
 	outage := errors.New("verifier down")
-	f.tokens = func(string) (BearerToken, error) { return BearerToken{}, outage }
+	f.tokens = func(string) (store.Token, error) { return store.Token{}, outage }
 	if _, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "x"}); !errors.Is(err, outage) {
 		t.Errorf("verifier outage: err = %v", err)
 	}

@@ -37,9 +37,9 @@ type fixture struct {
 }
 
 // tokenVerifierFunc is a hand-written TokenVerifier fake.
-type tokenVerifierFunc func(token string) (BearerToken, error)
+type tokenVerifierFunc func(token string) (store.Token, error)
 
-func (f tokenVerifierFunc) VerifyAccessToken(_ context.Context, _ workspace.Workspace, token string) (BearerToken, error) {
+func (f tokenVerifierFunc) VerifyAccessToken(_ context.Context, _ workspace.Workspace, token string) (store.Token, error) {
 	return f(token)
 }
 
@@ -55,11 +55,11 @@ func newFixture(tb testing.TB) *fixture {
 	if err := st.CreateWorkspace(context.Background(), f.ws); err != nil {
 		tb.Fatal(err)
 	}
-	f.tokens = func(string) (BearerToken, error) { return BearerToken{}, ErrInactiveToken }
+	f.tokens = func(string) (store.Token, error) { return store.Token{}, ErrInactiveToken }
 	f.svc = &Service{
 		Source:  clock.Source{Now: func() time.Time { return f.now }},
 		Store:   st,
-		Tokens:  tokenVerifierFunc(func(token string) (BearerToken, error) { return f.tokens(token) }),
+		Tokens:  tokenVerifierFunc(func(token string) (store.Token, error) { return f.tokens(token) }),
 		Hasher:  secret.NewHasher([]byte("a pepper of thirty-two bytes!!!!")),
 		BaseURL: "https://registrar.test",
 		Metrics: NewMetrics(f.reg),

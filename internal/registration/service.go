@@ -3,7 +3,6 @@ package registration
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -24,22 +23,11 @@ type Store interface {
 // an initial access token. The token service implements it; declaring it
 // here keeps registration from depending on that service.
 type TokenVerifier interface {
-	// VerifyAccessToken returns ErrInactiveToken for a token that is
-	// unknown, malformed, expired or revoked.
-	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (BearerToken, error)
-}
-
-// BearerToken is what registration needs of an active access token: its
-// scope to authorize, and the rest to record its one use.
-type BearerToken struct {
-	ID        string
-	ClientID  string
-	Subject   string
-	Scope     string
-	Format    string
-	ExpiresAt time.Time
-	IssuedAt  time.Time
-	Audience  []string
+	// VerifyAccessToken returns the active token as the token store
+	// records it (id, client, subject, scope, format, audience, lifetime),
+	// or ErrInactiveToken for a token that is unknown, malformed, expired
+	// or revoked.
+	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
 }
 
 // ErrInactiveToken: the access token is unknown, malformed, expired or

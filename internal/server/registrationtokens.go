@@ -6,6 +6,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/registration"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -14,15 +15,15 @@ import (
 // translates the service's answer into registration's own terms.
 type registrationTokens struct{ tokens *oauth.Service }
 
-func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (registration.BearerToken, error) {
+func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error) {
 	at, err := t.tokens.VerifyAccessToken(ctx, ws, token)
 	if errors.Is(err, oauth.ErrInactiveToken) {
-		return registration.BearerToken{}, registration.ErrInactiveToken
+		return store.Token{}, registration.ErrInactiveToken
 	}
 	if err != nil {
-		return registration.BearerToken{}, err
+		return store.Token{}, err
 	}
-	return registration.BearerToken{
+	return store.Token{
 		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Format: at.Format,
 		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
 	}, nil
