@@ -2,14 +2,11 @@ package registration
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strings"
+	"fmt"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/oauth"
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/oautherr"
-	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -25,15 +22,6 @@ type grant struct {
 	// credential.
 	unmatched bool
 }
-
-// credentialRegistrationToken labels RFC 7592 calls authenticated by the
-// client's registration access token. It is never consumed like the
-// store's credential kinds, so it is not one of them.
-const credentialRegistrationToken = "registration_access_token"
-
-// ratGrant is what authorized an accepted RFC 7592 call; the event's
-// client id says whose token it was.
-var ratGrant = grant{use: store.CredentialUse{Kind: credentialRegistrationToken}}
 
 // unmatchedGrant: the presented bearer token was checked and is no
 // credential of this workspace or client.
@@ -71,67 +59,47 @@ func errBearer(format string, args ...any) *oautherr.Error {
 	return oautherr.InvalidTokenf(format, args...).WithChallenge(`Bearer error="invalid_token"`)
 }
 
-// authorize decides whether a registration may proceed. In open mode no
-// token is needed. Otherwise the bearer is an operator-issued initial
-// access token or an access token of this workspace carrying the
-// registration scope; either is only checked here and consumed atomically
-// with the client insert.
-func (s *Service) authorize(ctx context.Context, ws workspace.Workspace, bearer string) (grant, error) {
-	now := s.Time()
-	if ws.Settings.Registration.Mode == workspace.ModeOpen {
-		return grant{use: store.CredentialUse{At: now}, provenance: client.Provenance{Origin: client.OriginDCR}, open: true}, nil
-	}
-	if bearer == "" {
-		return grant{}, oautherr.InvalidTokenf("an initial access token is required (Authorization: Bearer)").WithChallenge(`Bearer realm="registrar"`)
-	}
-	iat, err := s.Store.InitialAccessTokenByHash(ctx, ws.Name, s.Hasher.Hash(secret.PurposeInitialAccessToken, bearer))
-	switch {
-	case err == nil:
-		return s.authorizeIAT(iat)
-	case !errors.Is(err, store.ErrNotFound):
-		return grant{}, err
-	}
-	return s.authorizeAccessToken(ctx, ws, bearer)
+// errBearerRequired answers a request that carried no token where one is
+// needed: RFC 6750 §3.1 wants no error code in its challenge.
+func errBearerRequired(what string) *oautherr.Error {
+	return oautherr.InvalidTokenf("%s is required (Authorization: Bearer)", what).WithChallenge(`Bearer realm="registrar"`)
 }
 
-// authorizeIAT accepts a usable operator token. A refused one is still
-// named in the grant, so the audit says which token was spent or revoked.
-func (s *Service) authorizeIAT(iat store.InitialAccessToken) (grant, error) {
-	now := s.Time()
-	g := grant{
-		use:        store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: iat.ID, At: now},
-		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: iat.ID},
-	}
-	if iat.Status(now) != store.IATActive {
-		return g, errBearer("the initial access token is expired, revoked or used up")
-	}
-	return g, nil
+// authorizer decides whether a registration may proceed under one
+// protection mode. It only checks: the credential it names in the grant is
+// consumed atomically with the client insert, so that of two requests
+// with a single-use credential exactly one registers.
+type authorizer interface {
+	Authorize(ctx context.Context, ws workspace.Workspace, req Request) (grant, error)
 }
 
-// authorizeAccessToken: a Curity-style one-time token from the token
-// endpoint with the registration scope (SPECS §9).
-func (s *Service) authorizeAccessToken(ctx context.Context, ws workspace.Workspace, bearer string) (grant, error) {
-	at, err := s.Tokens.VerifyAccessToken(ctx, ws, bearer)
-	if errors.Is(err, oauth.ErrInactiveToken) {
-		return unmatchedGrant, errBearer("the initial access token is invalid, expired or already used")
+// authorizers has one authorizer per registration mode. A software
+// statement mode is a new authorizer and one line here.
+var authorizers = map[string]func(*Service) authorizer{
+	workspace.ModeOpen: func(s *Service) authorizer { return openAuthorizer{s.Source} },
+	workspace.ModeInitialAccessToken: func(s *Service) authorizer {
+		return initialAccessTokenAuthorizer{clock: s.Source, store: s.Store, hasher: s.Hasher, tokens: s.Tokens}
+	},
+}
+
+// authorize runs the authorizer of the workspace's mode. Settings
+// validation admits only the modes in the table, so a mode without one is
+// a fault, not a client's mistake.
+func (s *Service) authorize(ctx context.Context, ws workspace.Workspace, req Request) (grant, error) {
+	newAuthorizer, ok := authorizers[ws.Settings.Registration.Mode]
+	if !ok {
+		return grant{}, fmt.Errorf("registration mode %q has no authorizer", ws.Settings.Registration.Mode)
 	}
-	if err != nil {
-		return grant{}, err
-	}
-	scope := ws.Settings.Registration.Scope
-	if !slices.Contains(strings.Fields(at.Scope), scope) {
-		named := grant{use: store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID}}
-		return named, oautherr.New(oautherr.InsufficientScope, "the access token lacks the %q scope", scope).
-			WithChallenge(`Bearer error="insufficient_scope", scope="` + scope + `"`)
-	}
-	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID, At: s.Time()}
-	if at.Format == store.FormatJWT {
-		// A JWT is not stored at issue; consuming it inserts its record.
-		use.Token = &store.Token{
-			Workspace: ws.Name, ID: at.ID, Kind: store.KindAccess, Format: store.FormatJWT,
-			ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Audience: at.Audience,
-			GrantID: at.ID, IssuedAt: at.IssuedAt, ExpiresAt: at.ExpiresAt,
-		}
-	}
-	return grant{use: use, provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "access_token:" + at.ID}}, nil
+	return newAuthorizer(s).Authorize(ctx, ws, req)
+}
+
+// openAuthorizer admits anyone: the workspace asks for no token.
+type openAuthorizer struct{ clock clock.Source }
+
+func (a openAuthorizer) Authorize(context.Context, workspace.Workspace, Request) (grant, error) {
+	return grant{
+		use:        store.CredentialUse{At: a.clock.Time()},
+		provenance: client.Provenance{Origin: client.OriginDCR},
+		open:       true,
+	}, nil
 }

@@ -1,9 +1,6 @@
 package registration
 
 import (
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,9 +10,6 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// MaxBodyBytes caps registration bodies (SPECS §0).
-const MaxBodyBytes = 64 << 10
-
 // Handler serves RFC 7591 and RFC 7592 over HTTP.
 type Handler struct {
 	Service    *Service
@@ -24,8 +18,8 @@ type Handler struct {
 
 // Routes registers the endpoints (DESIGN.md URL layout). The client id
 // wildcard takes the rest of the path, slashes included: an id with path
-// characters is then an unknown client, answered 401 like any other
-// (issue 3), rather than a 404 telling the caller which URLs exist.
+// characters is then an unknown client, answered 401 like any other,
+// rather than a 404 telling the caller which URLs exist.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
@@ -40,7 +34,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 // IsManagementPath reports whether the escaped path p is an RFC 7592
 // client URL: /{ws}/oauth2/register/ and then the client id, whatever it
 // holds, dot segments and slashes included. The server answers such a
-// path, clean or not, as the client URL it names (issue 3).
+// path, clean or not, as the client URL it names.
 func IsManagementPath(p string) bool {
 	_, _, ok := splitManagementPath(p)
 	return ok
@@ -80,7 +74,7 @@ func pathUnescape(s string) string {
 // from every endpoint, so nothing is read or changed through it. Its
 // client id, the rest of the path as sent, is no client's, so it is
 // answered as the clean URL of an unknown client is, by the same steps
-// (issue 3: every registration request is an audit event): the workspace
+// (every registration request is an audit event): the workspace
 // is resolved (404 when there is none), the request checked as its method
 // would be, and the refusal audited and answered 401 invalid_token.
 func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
@@ -116,10 +110,11 @@ func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
 
 // request is the shared front half of every endpoint: workspace and CORS,
 // the bearer token (header only: RFC 6750 §2.3 discourages tokens in URLs)
-// and, withBody, the JSON body. A refusal found here is audited as a
-// denial of action like those the service decides (issue 3: every
-// registration request is an audit event, a wrong content type or an
-// oversized body included); an unknown workspace has nowhere to be audited.
+// and, withBody, the body, decoded by its content type. A refusal found
+// here is audited as a denial of action like those the service decides
+// (every registration request is an audit event, a wrong content
+// type or an oversized body included); an unknown workspace has nowhere to
+// be audited.
 func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string, withBody bool) (workspace.Workspace, Request, error) {
 	ws, err := h.workspace(w, r)
 	if err != nil {
@@ -137,7 +132,7 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		}
 	}
 	if err == nil && withBody {
-		req.Body, err = readJSONBody(w, r)
+		req.Body, err = decodeBody(w, r)
 	}
 	if err != nil {
 		err = h.Service.deny(r.Context(), ws, action, r.PathValue("client_id"), req, grant{}, err)
@@ -159,29 +154,6 @@ func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.W
 // malformedBearer stands in for an Authorization header that is not a
 // Bearer token, for labelling only; it never authorizes anything.
 const malformedBearer = "\x00malformed"
-
-// readJSONBody enforces the content type and size (RFC 7591 §3.1). JSON
-// exchanged between systems is UTF-8 (RFC 8259 §8.1) and is decoded as
-// such, so a body that says it is in another charset is refused like any
-// other content type, rather than read as something it says it is not.
-func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	charset, named := params["charset"]
-	if err != nil || mt != "application/json" || named && !strings.EqualFold(charset, "utf-8") {
-		return nil, oautherr.InvalidMetadata("content type must be application/json (in UTF-8)")
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		// Issue 3 and RFC 7591 §3.2.2: every refused registration is a 400
-		// with an RFC 7591 code, an oversized one included.
-		return nil, oautherr.InvalidMetadata("request body exceeds %d bytes", MaxBodyBytes)
-	}
-	if err != nil {
-		return nil, oautherr.InvalidMetadata("request body could not be read")
-	}
-	return body, nil
-}
 
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "register", true)

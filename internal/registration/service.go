@@ -2,11 +2,11 @@ package registration
 
 import (
 	"context"
+	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/registrar-dev/registrar/internal/clock"
-	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -19,17 +19,27 @@ type Store interface {
 	store.InitialAccessTokens
 }
 
-// AccessTokens verifies bearer access tokens (oauth.Service).
-type AccessTokens interface {
-	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (oauth.AccessToken, error)
+// TokenVerifier verifies a bearer access token issued by ws, for use as
+// an initial access token. The token service implements it; declaring it
+// here keeps registration from depending on that service.
+type TokenVerifier interface {
+	// VerifyAccessToken returns the active token as the token store
+	// records it (id, client, subject, scope, format, audience, lifetime),
+	// or ErrInactiveToken for a token that is unknown, malformed, expired
+	// or revoked.
+	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
 }
+
+// ErrInactiveToken: the access token is unknown, malformed, expired or
+// revoked.
+var ErrInactiveToken = errors.New("inactive token")
 
 // Service runs registration and management. Dependencies are explicit;
 // the clock is injected so tests are deterministic.
 type Service struct {
 	clock.Source
 	Store   Store
-	Tokens  AccessTokens
+	Tokens  TokenVerifier
 	Hasher  *secret.Hasher
 	BaseURL string
 	Metrics *Metrics

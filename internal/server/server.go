@@ -50,7 +50,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
 	flow.Routes(mux)
 	dcr := &registration.Service{
-		Store: env.Store, Tokens: svc, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
+		Store: env.Store, Tokens: registrationTokens{svc}, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}

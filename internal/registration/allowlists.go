@@ -5,9 +5,10 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// policyFor turns workspace settings into the allow-lists metadata
-// validation enforces, at registration and on every update alike.
-func policyFor(ws workspace.Workspace) client.Policy {
+// allowListsFor turns workspace settings into the static allow-lists
+// metadata validation enforces, at registration and on every update
+// alike.
+func allowListsFor(ws workspace.Workspace) client.Policy {
 	s := ws.Settings
 	return client.Policy{
 		Scopes:             s.RegistrationScopes(),

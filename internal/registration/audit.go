@@ -1,0 +1,89 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// deny audits a refused request and returns err unchanged. Only protocol
+// errors are audited as denials: an outage is not a decision.
+func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request, g grant, err error) error {
+	var oe *oautherr.Error
+	if !errors.As(err, &oe) {
+		return err
+	}
+	s.count(ws, action, "denied")
+	event := s.event(ws, action, "denied", clientID, req, g, oe.Code+": "+oe.Description)
+	if aerr := s.Store.AddAuditEvent(ctx, event); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
+}
+
+// audit records an accepted management action and what authorized it
+// (the client's registration access token, or an operator). A failure to
+// write it is not the caller's problem once the action is committed (a
+// reissued token must still reach the operator), so it is only logged.
+func (s *Service) audit(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request, g grant) {
+	s.count(ws, action, "accepted")
+	if err := s.Store.AddAuditEvent(ctx, s.event(ws, action, "accepted", clientID, req, g, "")); err != nil {
+		httpapi.Logger(ctx).Warn("writing audit event", "action", action, "err", err)
+	}
+}
+
+func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string, req Request, g grant, reason string) store.AuditEvent {
+	// Time-ordered: events are appended where the index ends.
+	now := s.Time()
+	id, _ := secret.TimeOrderedID(now, s.Random())
+	return store.AuditEvent{
+		Workspace: ws.Name, ID: id, At: now, Action: action, Outcome: outcome,
+		ClientID: auditText(clientID, maxAuditClientID), Reason: auditText(reason, maxAuditReason),
+		Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
+	}
+}
+
+// Audit fields hold what strangers sent (a client id from a URL, a refused
+// value quoted in a reason); their length is capped so one request cannot
+// store 20 KB.
+const (
+	maxAuditClientID = 128
+	maxAuditReason   = 512
+)
+
+// auditText makes untrusted text safe to store and print: runes that are
+// not graphic — control characters, terminal escapes, newlines that would
+// forge a row of `audit list`, bidi overrides that reorder it — are
+// written as \uXXXX, and the text is cut at max runes.
+func auditText(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if unicode.IsGraphic(r) && r != utf8.RuneError {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return b.String()
+}
+
+func (s *Service) count(ws workspace.Workspace, action, outcome string) {
+	if s.Metrics != nil {
+		s.Metrics.Decisions.WithLabelValues(ws.Name, action, outcome).Inc()
+	}
+}

@@ -1,0 +1,36 @@
+package registration
+
+import (
+	"encoding/json"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/strictjson"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// decodeObject reads a body as RFC 7591 §3.1 wants it: one JSON object,
+// metadata as its top-level members, decoded strictly.
+func decodeObject(body []byte) (map[string]json.RawMessage, error) {
+	obj, err := strictjson.DecodeObject(body)
+	if err != nil {
+		return nil, oautherr.InvalidMetadata("%v", err)
+	}
+	return obj, nil
+}
+
+// decodeMetadata turns a registration body into typed metadata, not yet
+// checked against the workspace.
+func decodeMetadata(body []byte) (client.Metadata, error) {
+	obj, err := decodeObject(body)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	return client.DecodeMetadata(obj)
+}
+
+// validateMetadata checks md against the workspace's allow-lists and
+// fills its defaults, at registration and on update alike.
+func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
+	return client.Validate(md, allowListsFor(ws))
+}
