@@ -25,11 +25,10 @@ func errInvalidGrant(format string, args ...any) *oautherr.Error {
 // exchanges one wins; a replay revokes what the first redemption issued
 // (RFC 6749 §4.1.2, §10.5).
 func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error) {
-	raw := req.Code
-	if raw == "" {
+	if req.Code == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("code is required")
 	}
-	hash := s.Hasher.Hash(purposeCode, raw)
+	hash := s.Hasher.Hash(purposeCode, req.Code)
 	code, resources, err := s.redeemableCode(ctx, ws, cl, req, hash)
 	if err != nil {
 		return TokenResponse{}, err
@@ -120,15 +119,14 @@ func checkCodeBinding(code store.AuthCode, cl client.Client, req TokenRequest) e
 	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
 		return errInvalidGrant("redirect_uri does not match the authorization request")
 	}
-	verifier := req.CodeVerifier
 	if code.CodeChallenge == "" {
 		// RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-		if verifier != "" {
+		if req.CodeVerifier != "" {
 			return errInvalidGrant("code_verifier sent but no code_challenge was given at authorization")
 		}
 		return nil
 	}
-	if !verifyPKCE(code.CodeChallengeMethod, code.CodeChallenge, verifier) {
+	if !verifyPKCE(code.CodeChallengeMethod, code.CodeChallenge, req.CodeVerifier) {
 		return errInvalidGrant("code_verifier does not match the code_challenge")
 	}
 	return nil
