@@ -13,7 +13,7 @@ func TestDecodeTokenRequest(t *testing.T) {
 	form := httpapi.Form{
 		"grant_type": {"authorization_code"}, "scope": {"openid read"}, "code": {"c"},
 		"redirect_uri": {"https://app.example/cb"}, "code_verifier": {"v"}, "refresh_token": {"r"},
-		"resource": {"https://api.example", "https://other.example"},
+		"resource":  {"https://api.example", "https://other.example"},
 		"client_id": {"app"}, "client_secret": {"s3cret"},
 	}
 	want := TokenRequest{
