@@ -2,136 +2,125 @@ package oauth
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"net/http"
-	"net/url"
-	"strings"
+	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
-	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// Credentials are what a caller presented to authenticate as a client.
-type Credentials struct {
-	ClientID string
-	Secret   string
-	// Method is the token_endpoint_auth_method the presentation amounts to.
-	Method string
+// authenticator authenticates the clients registered for one
+// token_endpoint_auth_method.
+type authenticator interface {
+	// presented says whether ev is the evidence this method takes.
+	presented(ev ClientEvidence) bool
+	// verify checks ev against cl, a client registered for this method.
+	verify(a clientAuth, cl client.Client, ev ClientEvidence) error
 }
 
-// basicChallenge is sent with every 401 invalid_client (RFC 6749 §5.2,
-// RFC 7235 §3.1: a 401 carries a challenge).
-const basicChallenge = `Basic realm="registrar", charset="UTF-8"`
-
-func errInvalidClient(format string, args ...any) *oautherr.Error {
-	return oautherr.InvalidClientf(format, args...).WithChallenge(basicChallenge)
+// authenticators holds one authenticator per token_endpoint_auth_method
+// this server accepts. A client registered for any other method cannot
+// authenticate.
+var authenticators = map[string]authenticator{
+	client.AuthClientSecretBasic: secretBasic{},
+	client.AuthClientSecretPost:  secretPost{},
+	client.AuthNone:              publicClient{},
 }
 
-// CredentialsFromRequest extracts client credentials from the Authorization
-// header and the form. RFC 6749 §2.3: a client MUST NOT use more than one
-// authentication method in a request.
-func CredentialsFromRequest(r *http.Request, form httpapi.Form) (Credentials, error) {
-	if form.Get("client_assertion") != "" || form.Get("client_assertion_type") != "" {
-		return Credentials{}, errInvalidClient("client assertions are not supported by this server")
-	}
-	auth, err := httpapi.Authorization(r)
-	if err != nil {
-		return Credentials{}, err
-	}
-	if auth == "" {
-		if id := form.Get("client_id"); id != "" {
-			if sec := form.Get("client_secret"); sec != "" {
-				return Credentials{ClientID: id, Secret: sec, Method: client.AuthClientSecretPost}, nil
-			}
-			return Credentials{ClientID: id, Method: client.AuthNone}, nil
-		}
-		return Credentials{}, errInvalidClient("client authentication is required")
-	}
-	id, sec, err := parseBasic(auth)
-	if err != nil {
-		return Credentials{}, err
-	}
-	if form.Get("client_secret") != "" {
-		return Credentials{}, oautherr.InvalidRequestf("client credentials were sent both in the Authorization header and in the body; use one method")
-	}
-	// FAPI 1 Part 1 §5.2.2-19 / RFC 7521 §4.2: one identity per request.
-	if fid := form.Get("client_id"); fid != "" && fid != id {
-		return Credentials{}, errInvalidClient("client_id in the body differs from the authenticated client")
-	}
-	return Credentials{ClientID: id, Secret: sec, Method: client.AuthClientSecretBasic}, nil
+// secretVerifier compares a presented secret with its keyed hash
+// (secret.Hasher).
+type secretVerifier interface {
+	Verify(purpose, value string, want []byte) bool
 }
 
-// parseBasic decodes an HTTP Basic header. RFC 6749 §2.3.1: the id and
-// secret are form-urlencoded before base64, so they are unescaped after.
-func parseBasic(header string) (id, sec string, err error) {
-	scheme, payload, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return "", "", errInvalidClient("unsupported Authorization scheme; use Basic client credentials")
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(payload))
-	if err != nil {
-		return "", "", errInvalidClient("malformed Basic credentials")
-	}
-	rawID, rawSecret, ok := strings.Cut(string(raw), ":")
-	if !ok {
-		return "", "", errInvalidClient("malformed Basic credentials")
-	}
-	if id, err = url.QueryUnescape(rawID); err != nil || id == "" {
-		return "", "", errInvalidClient("malformed Basic credentials")
-	}
-	if sec, err = url.QueryUnescape(rawSecret); err != nil {
-		return "", "", errInvalidClient("malformed Basic credentials")
-	}
-	return id, sec, nil
+// clientAuth is what client authentication checks evidence with.
+type clientAuth struct {
+	secrets secretVerifier
+	now     time.Time
 }
 
-// Authenticate checks creds against the registered client. Every failure
-// reads the same ("client authentication failed") so callers cannot learn
-// which client ids exist.
-func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, creds Credentials) (client.Client, error) {
-	cl, err := s.Store.ClientByID(ctx, ws.Name, creds.ClientID)
-	return s.checkCredentials(cl, err, creds)
+func (s *Service) clientAuth() clientAuth {
+	return clientAuth{secrets: s.Hasher, now: s.Time()}
 }
 
-// checkCredentials is Authenticate once the client has been read (err is
-// the read's), for callers that read it together with something else.
-func (s *Service) checkCredentials(cl client.Client, err error, creds Credentials) (client.Client, error) {
-	if errors.Is(err, store.ErrNotFound) {
-		// Spend the same hashing work as a real check (timing side channel).
-		s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(nil))
+// Authenticate reads the client ev names and authenticates it.
+func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, ev ClientEvidence) (client.Client, error) {
+	cl, err := s.Store.ClientByID(ctx, ws.Name, ev.ClientID)
+	return s.clientAuth().authenticate(cl, err, ev)
+}
+
+// authenticate hands ev to the authenticator of the method cl registered;
+// cl and readErr are the result of reading the client ev names, which
+// callers may read together with something else. Every failure that does
+// not follow a proven secret reads the same ("client authentication
+// failed") and spends the same hashing work, so callers cannot learn which
+// client ids exist.
+func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvidence) (client.Client, error) {
+	if errors.Is(readErr, store.ErrNotFound) {
+		a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(nil))
 		return client.Client{}, errInvalidClient("client authentication failed")
 	}
-	if err != nil {
+	if readErr != nil {
+		return client.Client{}, readErr
+	}
+	// OIDC Registration §2: only the registered method is accepted.
+	auth, ok := authenticators[cl.Metadata.AuthMethod()]
+	if !ok || !auth.presented(ev) {
+		return client.Client{}, a.refuseMethod(cl, ev)
+	}
+	if err := auth.verify(a, cl, ev); err != nil {
 		return client.Client{}, err
-	}
-	// OIDC Registration §2: only the registered method is accepted. Saying
-	// which one is registered helps a developer, but only a caller who
-	// proved the secret may learn it; anyone else would learn that the id
-	// exists.
-	if cl.Metadata.AuthMethod() != creds.Method {
-		secretOK := s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(cl.SecretHash))
-		if creds.Secret != "" && len(cl.SecretHash) > 0 && secretOK {
-			return client.Client{}, errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
-		}
-		return client.Client{}, errInvalidClient("client authentication failed")
-	}
-	if creds.Method == client.AuthNone {
-		return cl, nil
-	}
-	if !s.Hasher.Verify(secret.PurposeClientSecret, creds.Secret, orZero(cl.SecretHash)) {
-		return client.Client{}, errInvalidClient("client authentication failed")
-	}
-	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
-	if !cl.SecretExpiresAt.IsZero() && !s.Time().Before(cl.SecretExpiresAt) {
-		return client.Client{}, errInvalidClient("client secret has expired")
 	}
 	return cl, nil
 }
+
+// refuseMethod answers evidence of another method than cl registered.
+// Saying which one is registered helps a developer, but only a caller who
+// proved the secret may learn it; anyone else would learn that the id
+// exists.
+func (a clientAuth) refuseMethod(cl client.Client, ev ClientEvidence) error {
+	secretOK := a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(cl.SecretHash))
+	if ev.Secret != "" && len(cl.SecretHash) > 0 && secretOK {
+		return errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
+	}
+	return errInvalidClient("client authentication failed")
+}
+
+// clientSecret verifies a client secret, wherever the request carried it.
+type clientSecret struct{}
+
+func (clientSecret) verify(a clientAuth, cl client.Client, ev ClientEvidence) error {
+	if !a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(cl.SecretHash)) {
+		return errInvalidClient("client authentication failed")
+	}
+	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
+	if !cl.SecretExpiresAt.IsZero() && !a.now.Before(cl.SecretExpiresAt) {
+		return errInvalidClient("client secret has expired")
+	}
+	return nil
+}
+
+// secretBasic is client_secret_basic: the secret in an Authorization:
+// Basic header (RFC 6749 §2.3.1).
+type secretBasic struct{ clientSecret }
+
+func (secretBasic) presented(ev ClientEvidence) bool { return ev.Basic }
+
+// secretPost is client_secret_post: client_id and client_secret in the
+// body (RFC 6749 §2.3.1).
+type secretPost struct{ clientSecret }
+
+func (secretPost) presented(ev ClientEvidence) bool { return !ev.Basic && ev.Secret != "" }
+
+// publicClient is none: a public client only names itself (RFC 7591 §2),
+// so there is nothing to verify.
+type publicClient struct{}
+
+func (publicClient) presented(ev ClientEvidence) bool { return ev.identifiesOnly() }
+
+func (publicClient) verify(clientAuth, client.Client, ClientEvidence) error { return nil }
 
 // orZero stands in a hash no secret matches for a client that has none, so
 // that every path spends the same hashing work.

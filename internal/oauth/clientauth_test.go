@@ -1,95 +1,153 @@
 package oauth
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+// countingSecrets is secret.Hasher counting its verifications: the
+// hashing work a refusal spends is what its timing shows.
+type countingSecrets struct {
+	h *secret.Hasher
+	n int
 }
 
-func TestCredentialsFromRequest(t *testing.T) {
+func (c *countingSecrets) Verify(purpose, value string, want []byte) bool {
+	c.n++
+	return c.h.Verify(purpose, value, want)
+}
+
+var authNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// registered is a client "app" registered for method, with secret
+// "s3cret" unless it is public.
+func registered(h *secret.Hasher, method string) client.Client {
+	cl := client.Client{ID: "app", Metadata: client.Metadata{TokenEndpointAuthMethod: method}}
+	if method != client.AuthNone {
+		cl.SecretHash = h.Hash(secret.PurposeClientSecret, "s3cret")
+	}
+	return cl
+}
+
+func withExpiry(cl client.Client, at time.Time) client.Client {
+	cl.SecretExpiresAt = at
+	return cl
+}
+
+var (
+	basicEv  = ClientEvidence{ClientID: "app", Secret: "s3cret", Basic: true}
+	postEv   = ClientEvidence{ClientID: "app", Secret: "s3cret"}
+	publicEv = ClientEvidence{ClientID: "app"}
+)
+
+func wrongSecret(ev ClientEvidence) ClientEvidence {
+	ev.Secret = "wrong"
+	return ev
+}
+
+// Each authenticator on its own, through the one path every endpoint
+// takes: the client as read (or not found), the evidence, the answer.
+func TestAuthenticators(t *testing.T) {
+	h := secret.NewHasher(make([]byte, 32))
+	const failed = "client authentication failed"
 	cases := []struct {
-		name       string
-		header     string
-		form       httpapi.Form
-		want       Credentials
-		wantCode   string
-		wantHeader bool
+		name    string
+		cl      client.Client
+		readErr error
+		ev      ClientEvidence
+		want    string // the error description; "" authenticates
 	}{
-		{"basic", basic("app", "s3cret"), nil, Credentials{"app", "s3cret", client.AuthClientSecretBasic}, "", false},
-		// RFC 6749 §2.3.1: values are form-encoded before base64.
-		{"basic form-encoded", basic("a b:c", "p%s+q"), nil, Credentials{"a b:c", "p%s+q", client.AuthClientSecretBasic}, "", false},
-		{"basic with matching body client_id", basic("app", "x"), httpapi.Form{"client_id": {"app"}}, Credentials{"app", "x", client.AuthClientSecretBasic}, "", false},
-		{"post", "", httpapi.Form{"client_id": {"app"}, "client_secret": {"x"}}, Credentials{"app", "x", client.AuthClientSecretPost}, "", false},
-		{"public", "", httpapi.Form{"client_id": {"app"}}, Credentials{"app", "", client.AuthNone}, "", false},
-		{"nothing", "", nil, Credentials{}, oautherr.InvalidClient, true},
-		{"two methods", basic("app", "x"), httpapi.Form{"client_secret": {"x"}}, Credentials{}, oautherr.InvalidRequest, false},
-		{"different client ids", basic("app", "x"), httpapi.Form{"client_id": {"other"}}, Credentials{}, oautherr.InvalidClient, true},
-		{"bearer scheme", "Bearer abc", nil, Credentials{}, oautherr.InvalidClient, true},
-		{"not base64", "Basic !!!", nil, Credentials{}, oautherr.InvalidClient, true},
-		{"no colon", "Basic " + base64.StdEncoding.EncodeToString([]byte("app")), nil, Credentials{}, oautherr.InvalidClient, true},
-		{"bad escape", "Basic " + base64.StdEncoding.EncodeToString([]byte("a%zz:b")), nil, Credentials{}, oautherr.InvalidClient, true},
-		{"assertion unsupported", "", httpapi.Form{"client_assertion": {"x"}, "client_assertion_type": {"y"}}, Credentials{}, oautherr.InvalidClient, true},
+		{"basic: right secret", registered(h, client.AuthClientSecretBasic), nil, basicEv, ""},
+		{"basic: wrong secret", registered(h, client.AuthClientSecretBasic), nil, wrongSecret(basicEv), failed},
+		{"basic: empty secret", registered(h, client.AuthClientSecretBasic), nil, ClientEvidence{ClientID: "app", Basic: true}, failed},
+		{"basic: unknown client", client.Client{}, store.ErrNotFound, basicEv, failed},
+		{"basic: secret not yet expired", withExpiry(registered(h, client.AuthClientSecretBasic), authNow.Add(time.Second)), nil, basicEv, ""},
+		// RFC 7591 §3.2.1: client_secret_expires_at is when it stops working.
+		{"basic: secret expired", withExpiry(registered(h, client.AuthClientSecretBasic), authNow), nil, basicEv, "client secret has expired"},
+		{"basic: expired and wrong", withExpiry(registered(h, client.AuthClientSecretBasic), authNow), nil, wrongSecret(basicEv), failed},
+		// Only a caller who proved the secret learns the registered method.
+		{"basic: sent in the body", registered(h, client.AuthClientSecretBasic), nil, postEv, failed + ": the client is registered for client_secret_basic"},
+		{"basic: wrong secret in the body", registered(h, client.AuthClientSecretBasic), nil, wrongSecret(postEv), failed},
+		{"basic: client_id alone", registered(h, client.AuthClientSecretBasic), nil, publicEv, failed},
+		{"basic by default", registered(h, ""), nil, basicEv, ""},
+
+		{"post: right secret", registered(h, client.AuthClientSecretPost), nil, postEv, ""},
+		{"post: wrong secret", registered(h, client.AuthClientSecretPost), nil, wrongSecret(postEv), failed},
+		{"post: unknown client", client.Client{}, store.ErrNotFound, postEv, failed},
+		{"post: secret expired", withExpiry(registered(h, client.AuthClientSecretPost), authNow.Add(-time.Hour)), nil, postEv, "client secret has expired"},
+		{"post: sent as Basic", registered(h, client.AuthClientSecretPost), nil, basicEv, failed + ": the client is registered for client_secret_post"},
+		{"post: wrong secret as Basic", registered(h, client.AuthClientSecretPost), nil, wrongSecret(basicEv), failed},
+
+		{"none: client_id", registered(h, client.AuthNone), nil, publicEv, ""},
+		{"none: unknown client", client.Client{}, store.ErrNotFound, publicEv, failed},
+		{"none: with a secret", registered(h, client.AuthNone), nil, postEv, failed},
+		{"none: with Basic", registered(h, client.AuthNone), nil, basicEv, failed},
+
+		// A method no authenticator takes authenticates nobody.
+		{"private_key_jwt client, secret evidence", registered(h, client.AuthPrivateKeyJWT), nil, basicEv, failed + ": the client is registered for private_key_jwt"},
+		{"private_key_jwt client, client_id alone", registered(h, client.AuthPrivateKeyJWT), nil, publicEv, failed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest("POST", "/", nil)
-			if tc.header != "" {
-				r.Header.Set("Authorization", tc.header)
-			}
-			got, err := CredentialsFromRequest(r, tc.form)
-			if tc.wantCode != "" {
-				var oe *oautherr.Error
-				if !errors.As(err, &oe) || oe.Code != tc.wantCode {
-					t.Fatalf("err = %v, want %s", err, tc.wantCode)
-				}
-				if tc.wantHeader && oe.Challenge == "" {
-					t.Errorf("401 without a WWW-Authenticate challenge")
+			secrets := &countingSecrets{h: h}
+			got, err := clientAuth{secrets: secrets, now: authNow}.authenticate(tc.cl, tc.readErr, tc.ev)
+			if tc.want == "" {
+				if err != nil || got.ID != "app" {
+					t.Fatalf("got %q, %v; want client app", got.ID, err)
 				}
 				return
 			}
-			if err != nil || got != tc.want {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
+			var oe *oautherr.Error
+			if !errors.As(err, &oe) || oe.Code != oautherr.InvalidClient || oe.Description != tc.want {
+				t.Fatalf("err = %v; want invalid_client %q", err, tc.want)
+			}
+			if oe.Challenge != basicChallenge {
+				t.Errorf("challenge %q; want %q", oe.Challenge, basicChallenge)
+			}
+			if got.ID != "" {
+				t.Errorf("a refusal returned client %q", got.ID)
+			}
+			// Timing: a refusal for an unknown client costs what one for
+			// a known client does, one secret verification.
+			if secrets.n != 1 {
+				t.Errorf("%d secret verifications; want 1", secrets.n)
 			}
 		})
 	}
 }
 
-// Two Authorization headers are refused whichever comes first: neither
-// may pass for the request's one credential (RFC 9110 §11.6.2).
-func TestCredentialsRefuseTwoAuthorizationHeaders(t *testing.T) {
-	good, bad := basic("app", "s3cret"), basic("app", "wrong")
-	for _, headers := range [][]string{{good, bad}, {bad, good}} {
-		r := httptest.NewRequest("POST", "/", nil)
-		r.Header["Authorization"] = headers
-		_, err := CredentialsFromRequest(r, nil)
-		var oe *oautherr.Error
-		if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRequest {
-			t.Errorf("%v: err = %v; want invalid_request", headers, err)
-		}
+// A failure to read the client is the server's, not the caller's.
+func TestAuthenticatePassesReadFailures(t *testing.T) {
+	_, err := clientAuth{secrets: secret.NewHasher(make([]byte, 32)), now: authNow}.authenticate(client.Client{}, store.ErrUnavailable, basicEv)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("err = %v; want the store's", err)
 	}
 }
 
-func FuzzParseBasic(f *testing.F) {
-	for _, s := range []string{basic("a", "b"), "Basic ", "Basic Og==", "basic YTpi", "Basic %%%"} {
-		f.Add(s)
+// Each method takes its own evidence and no other's, so a client is held
+// to the method it registered.
+func TestAuthenticatorEvidence(t *testing.T) {
+	evidence := map[string]ClientEvidence{"basic": basicEv, "post": postEv, "public": publicEv}
+	takes := map[string]string{
+		client.AuthClientSecretBasic: "basic",
+		client.AuthClientSecretPost:  "post",
+		client.AuthNone:              "public",
 	}
-	f.Fuzz(func(t *testing.T, header string) {
-		id, _, err := parseBasic(header)
-		if err == nil && id == "" {
-			t.Fatalf("accepted an empty client id from %q", header)
+	for method, auth := range authenticators {
+		for name, ev := range evidence {
+			if got, want := auth.presented(ev), takes[method] == name; got != want {
+				t.Errorf("%s presented(%s evidence) = %v; want %v", method, name, got, want)
+			}
 		}
-	})
+	}
 }
 
 func TestGrantedScope(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -25,13 +24,12 @@ func errInvalidGrant(format string, args ...any) *oautherr.Error {
 // rightful client. Consuming is one conditional update, so of concurrent
 // exchanges one wins; a replay revokes what the first redemption issued
 // (RFC 6749 §4.1.2, §10.5).
-func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
-	raw := form.Get("code")
-	if raw == "" {
+func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error) {
+	if req.Code == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("code is required")
 	}
-	hash := s.Hasher.Hash(purposeCode, raw)
-	code, resources, err := s.redeemableCode(ctx, ws, cl, form, hash)
+	hash := s.Hasher.Hash(purposeCode, req.Code)
+	code, resources, err := s.redeemableCode(ctx, ws, cl, req, hash)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -61,12 +59,12 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 // redeemableCode reads the code, without consuming it, and checks the
 // request against it; it returns the code and the new access token's
 // resources.
-func (s *Service) redeemableCode(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form, hash []byte) (store.AuthCode, []string, error) {
+func (s *Service) redeemableCode(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest, hash []byte) (store.AuthCode, []string, error) {
 	code, err := s.Flow.Store.AuthCodeByHash(ctx, ws.Name, hash)
 	if err != nil {
 		return code, nil, codeStoreError(err)
 	}
-	if err := checkCodeBinding(code, cl, form); err != nil {
+	if err := checkCodeBinding(code, cl, req); err != nil {
 		return code, nil, err
 	}
 	if !code.UsedAt.IsZero() {
@@ -75,7 +73,7 @@ func (s *Service) redeemableCode(ctx context.Context, ws workspace.Workspace, cl
 	if !s.Time().Before(code.ExpiresAt) {
 		return code, nil, errInvalidGrant("the authorization code has expired")
 	}
-	resources, err := requestedResources(ws, form.All("resource"), code.Resources, len(code.Resources) > 0)
+	resources, err := requestedResources(ws, req.Resources, code.Resources, len(code.Resources) > 0)
 	return code, resources, err
 }
 
@@ -114,22 +112,21 @@ func grantedResources(code store.AuthCode, exchanged []string) []string {
 
 // checkCodeBinding: the code is this client's, its redirect URI is
 // repeated exactly when it was sent to /authorize, and PKCE holds.
-func checkCodeBinding(code store.AuthCode, cl client.Client, form httpapi.Form) error {
+func checkCodeBinding(code store.AuthCode, cl client.Client, req TokenRequest) error {
 	if code.ClientID != cl.ID {
 		return errInvalidGrant("the authorization code was issued to another client")
 	}
-	if code.RedirectURI != "" && form.Get("redirect_uri") != code.RedirectURI {
+	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
 		return errInvalidGrant("redirect_uri does not match the authorization request")
 	}
-	verifier := form.Get("code_verifier")
 	if code.CodeChallenge == "" {
 		// RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-		if verifier != "" {
+		if req.CodeVerifier != "" {
 			return errInvalidGrant("code_verifier sent but no code_challenge was given at authorization")
 		}
 		return nil
 	}
-	if !verifyPKCE(code.CodeChallengeMethod, code.CodeChallenge, verifier) {
+	if !verifyPKCE(code.CodeChallengeMethod, code.CodeChallenge, req.CodeVerifier) {
 		return errInvalidGrant("code_verifier does not match the code_challenge")
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -16,18 +15,18 @@ import (
 // reuse of a rotated one revokes the whole family (RFC 9700 §4.14.2),
 // since it means two parties hold the token. The request is checked in
 // full before the rotation, so a refused one leaves the token usable.
-func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
-	old, err := s.presentedRefreshToken(ctx, ws, cl, form.Get("refresh_token"))
+func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error) {
+	old, err := s.presentedRefreshToken(ctx, ws, cl, req.RefreshToken)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	scope, err := refreshScope(ws, cl, form.Get("scope"), old.Scope)
+	scope, err := refreshScope(ws, cl, req.Scope, old.Scope)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	// The refresh token's audience is the grant's resources: with none
 	// asked the new access token gets them all, else exactly those asked.
-	resources, err := requestedResources(ws, form.All("resource"), old.Audience, true)
+	resources, err := requestedResources(ws, req.Resources, old.Audience, true)
 	if err != nil {
 		return TokenResponse{}, err
 	}

@@ -102,29 +102,29 @@ func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request) {
 }
 
 // clientRequest is the shared front half of every client-authenticated
-// endpoint: workspace, CORS, strict form, credentials. One owner, so no
+// endpoint: workspace, CORS, strict form, client evidence. One owner, so no
 // endpoint can skip a step.
-func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (workspace.Workspace, httpapi.Form, Credentials, error) {
+func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (workspace.Workspace, httpapi.Form, ClientEvidence, error) {
 	ws, err := h.workspace(r)
 	if err != nil {
-		return ws, nil, Credentials{}, err
+		return ws, nil, ClientEvidence{}, err
 	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "POST, OPTIONS")
 	form, err := httpapi.ParseForm(w, r, "resource")
 	if err != nil {
-		return ws, nil, Credentials{}, err
+		return ws, nil, ClientEvidence{}, err
 	}
-	creds, err := CredentialsFromRequest(r, form)
-	return ws, form, creds, err
+	ev, err := readClientEvidence(r, form)
+	return ws, form, ev, err
 }
 
 func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
-	ws, form, creds, err := h.clientRequest(w, r)
+	ws, form, ev, err := h.clientRequest(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	resp, err := h.Service.Token(r.Context(), ws, creds, form)
+	resp, err := h.Service.Token(r.Context(), ws, ev, decodeTokenRequest(form))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -132,13 +132,31 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, resp)
 }
 
+func decodeTokenRequest(form httpapi.Form) TokenRequest {
+	return TokenRequest{
+		GrantType:    form.Get("grant_type"),
+		Scope:        form.Get("scope"),
+		Code:         form.Get("code"),
+		RedirectURI:  form.Get("redirect_uri"),
+		CodeVerifier: form.Get("code_verifier"),
+		RefreshToken: form.Get("refresh_token"),
+		Resources:    form.All("resource"),
+	}
+}
+
+// decodeTokenReference reads the parameters introspection and revocation
+// share (RFC 7662 §2.1, RFC 7009 §2.1).
+func decodeTokenReference(form httpapi.Form) IntrospectionRequest {
+	return IntrospectionRequest{Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint")}
+}
+
 func (h *Handler) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	ws, form, creds, err := h.clientRequest(w, r)
+	ws, form, ev, err := h.clientRequest(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	resp, err := h.Service.Introspect(r.Context(), ws, creds, form.Get("token"))
+	resp, err := h.Service.Introspect(r.Context(), ws, ev, decodeTokenReference(form))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -147,12 +165,12 @@ func (h *Handler) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	ws, form, creds, err := h.clientRequest(w, r)
+	ws, form, ev, err := h.clientRequest(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := h.Service.Revoke(r.Context(), ws, creds, form.Get("token")); err != nil {
+	if err := h.Service.Revoke(r.Context(), ws, ev, RevocationRequest(decodeTokenReference(form))); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

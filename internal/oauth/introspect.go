@@ -36,6 +36,18 @@ type Introspection struct {
 
 var inactive = Introspection{}
 
+// IntrospectionRequest is an RFC 7662 §2.1 request.
+type IntrospectionRequest struct {
+	Token string
+	// TokenTypeHint may be ignored (RFC 7662 §2.1): every kind of token is
+	// looked up anyway, the most common first.
+	TokenTypeHint string
+}
+
+// RevocationRequest is an RFC 7009 §2.1 request; its parameters are
+// introspection's.
+type RevocationRequest IntrospectionRequest
+
 // tokenInfo is what introspection and revocation learn about a token.
 type tokenInfo struct {
 	ID        string
@@ -55,13 +67,13 @@ type tokenInfo struct {
 // Introspect answers RFC 7662 for an authenticated caller. A client sees
 // only tokens issued to itself: for anyone else the token is inactive, so
 // introspection cannot be used to probe other clients' tokens (SPECS §7).
-func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (Introspection, error) {
+func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, ev ClientEvidence, req IntrospectionRequest) (Introspection, error) {
 	// RFC 7662 §2.1 requires the caller be authorized; a client_id alone
 	// is public knowledge, so a public client proves nothing.
-	if creds.Method == client.AuthNone {
+	if ev.identifiesOnly() {
 		return inactive, errInvalidClient("introspection requires client authentication: a client_id alone is not enough, and public clients cannot introspect")
 	}
-	caller, info, err := s.callerAndToken(ctx, ws, creds, token)
+	caller, info, err := s.callerAndToken(ctx, ws, ev, req.Token)
 	if errors.Is(err, errUnknownToken) {
 		return inactive, nil
 	}
@@ -96,12 +108,12 @@ var errUnknownToken = errors.New("unknown token")
 // must for an answer (RFC 7662 §2.1), one read finds both the caller and
 // the token's revocation record: this is introspection's hot path. Every
 // path authenticates before it says anything about the token.
-func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) (client.Client, tokenInfo, error) {
+func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, ev ClientEvidence, token string) (client.Client, tokenInfo, error) {
 	claims, jwtErr := s.jwtClaims(ctx, ws, token)
 	switch {
-	case jwtErr == nil && claims.ClientID == creds.ClientID:
-		cl, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, creds.ClientID, claims.JTI)
-		caller, err := s.checkCredentials(cl, err, creds)
+	case jwtErr == nil && claims.ClientID == ev.ClientID:
+		cl, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, ev.ClientID, claims.JTI)
+		caller, err := s.clientAuth().authenticate(cl, err, ev)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}
@@ -110,8 +122,8 @@ func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, cr
 	case errors.Is(jwtErr, errNotJWT) && token != "": // "" is refused below, after authentication
 		// Likewise an opaque access token; a refresh token, rarer here,
 		// is looked up on its own once the access hash found nothing.
-		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, creds.ClientID, s.Hasher.Hash(opaqueAccess.purpose, token))
-		caller, err := s.checkCredentials(cl, err, creds)
+		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, ev.ClientID, s.Hasher.Hash(opaqueAccess.purpose, token))
+		caller, err := s.clientAuth().authenticate(cl, err, ev)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}
@@ -121,7 +133,7 @@ func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, cr
 		info, err := s.lookupOpaqueAs(ctx, ws, token, []opaqueKind{opaqueRefresh})
 		return caller, info, err
 	}
-	caller, err := s.Authenticate(ctx, ws, creds)
+	caller, err := s.Authenticate(ctx, ws, ev)
 	if err != nil {
 		return client.Client{}, tokenInfo{}, err
 	}
@@ -270,8 +282,8 @@ func unixOrZero(sec int64) time.Time {
 
 // Revoke implements RFC 7009 §2.1. Unknown tokens succeed silently
 // (§2.2); a token of another client is refused and left alone.
-func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, creds Credentials, token string) error {
-	caller, info, err := s.callerAndToken(ctx, ws, creds, token)
+func (s *Service) Revoke(ctx context.Context, ws workspace.Workspace, ev ClientEvidence, req RevocationRequest) error {
+	caller, info, err := s.callerAndToken(ctx, ws, ev, req.Token)
 	if errors.Is(err, errUnknownToken) {
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -21,8 +20,21 @@ type TokenResponse struct {
 	IDToken      string `json:"id_token,omitempty"`
 }
 
+// TokenRequest is the parameters of a token request (RFC 6749 §4.1.3,
+// §4.4.2, §6; RFC 7636 §4.5; RFC 8707 §2). The client's credentials are
+// not among them: they are the request's ClientEvidence.
+type TokenRequest struct {
+	GrantType    string
+	Scope        string
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	RefreshToken string
+	Resources    []string
+}
+
 // grantHandler serves one grant type for an authenticated client.
-type grantHandler func(s *Service, ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error)
+type grantHandler func(s *Service, ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error)
 
 // grants lists the grant types this server really supports; discovery
 // advertises exactly these keys. The password grant is absent on purpose
@@ -66,36 +78,35 @@ func (s *Service) SupportedGrantTypes() []string {
 
 // Token runs the token endpoint: authenticate the client (RFC 6749 §3.2.1),
 // check it may use the grant, then run the grant.
-func (s *Service) Token(ctx context.Context, ws workspace.Workspace, creds Credentials, form httpapi.Form) (TokenResponse, error) {
-	grantType := form.Get("grant_type")
-	if grantType == "" {
+func (s *Service) Token(ctx context.Context, ws workspace.Workspace, ev ClientEvidence, req TokenRequest) (TokenResponse, error) {
+	if req.GrantType == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("grant_type is required")
 	}
-	handle, ok := s.grant(grantType)
+	handle, ok := s.grant(req.GrantType)
 	if !ok {
-		return TokenResponse{}, oautherr.New(oautherr.UnsupportedGrantType, "grant_type %q is not supported", grantType)
+		return TokenResponse{}, oautherr.New(oautherr.UnsupportedGrantType, "grant_type %q is not supported", req.GrantType)
 	}
-	cl, err := s.Authenticate(ctx, ws, creds)
+	cl, err := s.Authenticate(ctx, ws, ev)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if !slices.Contains(cl.Metadata.Grants(), grantType) {
-		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", grantType)
+	if !slices.Contains(cl.Metadata.Grants(), req.GrantType) {
+		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", req.GrantType)
 	}
-	return handle(s, ctx, ws, cl, form)
+	return handle(s, ctx, ws, cl, req)
 }
 
 // grantClientCredentials: RFC 6749 §4.4. Only confidential clients may use
 // it, and no refresh token is issued (§4.4.3).
-func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Workspace, cl client.Client, form httpapi.Form) (TokenResponse, error) {
+func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error) {
 	if cl.Metadata.AuthMethod() == client.AuthNone {
 		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "public clients cannot use client_credentials")
 	}
-	scope, err := grantedScope(form.Get("scope"), cl.Metadata.Scope, ws.Settings.Scopes)
+	scope, err := grantedScope(req.Scope, cl.Metadata.Scope, ws.Settings.Scopes)
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	resources, err := requestedResources(ws, form.All("resource"), nil, false)
+	resources, err := requestedResources(ws, req.Resources, nil, false)
 	if err != nil {
 		return TokenResponse{}, err
 	}
