@@ -127,13 +127,10 @@ type Keys interface {
 	KeysByWorkspace(ctx context.Context, ws string, now time.Time) ([]SigningKey, error)
 }
 
-// Token kinds and formats.
+// Token kinds. A token's format is workspace.FormatJWT or FormatOpaque.
 const (
 	KindAccess  = "access_token"
 	KindRefresh = "refresh_token"
-
-	FormatJWT    = "jwt"
-	FormatOpaque = "opaque"
 )
 
 // Token is an issued token's record. Opaque tokens are stored at issue

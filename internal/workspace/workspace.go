@@ -24,7 +24,8 @@ type Workspace struct {
 	UpdatedAt time.Time
 }
 
-// Access token formats.
+// Token formats: of the access tokens a workspace issues
+// (Settings.AccessTokenFormat) and of each stored token (store.Token).
 const (
 	FormatJWT    = "jwt"
 	FormatOpaque = "opaque"
