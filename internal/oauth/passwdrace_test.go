@@ -15,7 +15,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/httpapi"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
@@ -72,7 +72,7 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seal, err := jose.NewSealer(bytes.Repeat([]byte{7}, 32))
+	seal, err := masterkey.NewSealer(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

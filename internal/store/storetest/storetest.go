@@ -345,7 +345,7 @@ func testKeys(t *testing.T, s store.Store) {
 }
 
 // testKeysScheduledRetirement: a rotation retires the old key at a later
-// instant (when the new one starts signing, jose.KeyRing.Rotate). The
+// instant (when the new one starts signing, keyring.Ring.Rotate). The
 // store keeps that instant as given, lists both keys meanwhile, and a
 // second rotation before then retires only the key then active.
 func testKeysScheduledRetirement(t *testing.T, s store.Store) {
