@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/admin"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/backend"
@@ -100,7 +100,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
 	if _, err := env.Provision(ctx, server.ApplySettings); err != nil {
-		if env.MasterKeyCreated && errors.Is(err, jose.ErrSealed) {
+		if env.MasterKeyCreated && errors.Is(err, masterkey.ErrSealed) {
 			// The key file this start just made can open nothing in the
 			// store; left behind, it would only hide the missing original.
 			os.Remove(cfg.MasterKeyFile)

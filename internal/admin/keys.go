@@ -73,7 +73,7 @@ type RotatedKey struct {
 
 // RotateKeys adds a new key per algorithm, published at once and signing
 // after the JWKS max-age; the old keys stay published until their tokens
-// expire (jose.KeyRing.Rotate).
+// expire (keyring.Ring.Rotate).
 func (s *Service) RotateKeys(ctx context.Context, wsName string) (Rotation, error) {
 	ws, err := s.Workspace(ctx, wsName)
 	if err != nil {

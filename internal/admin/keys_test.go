@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/keyring"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -15,11 +16,11 @@ import (
 // the new ones next, at the service's clock.
 func TestRotateKeys(t *testing.T) {
 	f := newFixture(t, workspace.DefaultSettings())
-	sealer, err := jose.NewSealer(bytes.Repeat([]byte{9}, 32))
+	sealer, err := masterkey.NewSealer(bytes.Repeat([]byte{9}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring := jose.NewKeyRing(f.st, sealer, func() time.Time { return f.now }, time.Minute)
+	ring := keyring.New(f.st, sealer, func() time.Time { return f.now }, time.Minute)
 	f.svc.KeyRing = ring
 	if err := ring.EnsureKeys(f.ctx, workspace.DefaultName); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/clock"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -28,9 +28,9 @@ type Store interface {
 	store.Keys
 }
 
-// KeyRotator rotates a workspace's signing keys (jose.KeyRing).
+// KeyRotator rotates a workspace's signing keys (keyring.Ring).
 type KeyRotator interface {
-	Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (jose.Rotation, error)
+	Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (keyring.Rotation, error)
 }
 
 // RegistrationTokens replaces a self-registered client's registration

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -17,7 +18,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -43,7 +43,7 @@ type Config struct {
 	Workspaces     []Workspace `yaml:"workspaces"`
 
 	// proxies is TrustedProxies as Validate parsed them.
-	proxies httpapi.Proxies
+	proxies []netip.Prefix
 	// baseURLFromListen: Load made BaseURL from Listen, as none was set,
 	// so a bad listen is not reported a second time as a bad base_url, and
 	// Bound can make it again from the address the listener got.
@@ -264,23 +264,42 @@ func (c *Config) Validate() error {
 }
 
 // parseProxies parses the trusted proxies one entry at a time, so that
-// every bad entry is reported, each on its own line of a file.
-func (c Config) parseProxies() (httpapi.Proxies, []error) {
-	var proxies httpapi.Proxies
+// every bad entry is reported, each on its own line of a file. Blank
+// entries (",," in the environment) are skipped.
+func (c Config) parseProxies() ([]netip.Prefix, []error) {
+	var proxies []netip.Prefix
 	var errs []error
 	for i, entry := range c.TrustedProxies {
-		p, err := httpapi.ParseProxies([]string{entry})
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		p, err := parseProxy(entry)
 		if err != nil {
 			errs = append(errs, c.problem("trusted_proxies", fmt.Sprintf("trusted_proxies[%d]", i), err))
+			continue
 		}
-		proxies = append(proxies, p...)
+		proxies = append(proxies, p)
 	}
 	return proxies, errs
 }
 
+// parseProxy reads an address ("::1") as a one-address prefix, or a CIDR
+// prefix ("10.0.0.0/8"), masked.
+func parseProxy(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // Proxies are the trusted proxies as Validate (which Load calls) parsed
-// them; none before a successful Validate.
-func (c Config) Proxies() httpapi.Proxies { return c.proxies }
+// them (see httpapi.ClientAddress); none before a successful Validate.
+func (c Config) Proxies() []netip.Prefix { return c.proxies }
 
 // validateBaseURL: the issuer must be https (RFC 8414 §2, OIDC Discovery
 // §3) except on a loopback host, where plain http serves development.

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/registrar-dev/registrar/internal/httpapi"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -137,12 +135,22 @@ func TestLoadParsesTrustedProxies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := httpapi.Proxies{netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::1/128")}
+	want := []netip.Prefix{netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::1/128")}
 	if got := cfg.Proxies(); !slices.Equal(got, want) {
 		t.Errorf("Proxies() = %v, want %v", got, want)
 	}
 	if cfg, _ := Load(nil, env(nil)); len(cfg.Proxies()) != 0 {
 		t.Errorf("no proxies configured, yet Proxies() = %v", cfg.Proxies())
+	}
+}
+
+func TestParseProxiesRefusesGarbage(t *testing.T) {
+	if _, errs := (Config{TrustedProxies: []string{"10.0.0.0/8", "proxy.internal"}}).parseProxies(); len(errs) != 1 {
+		t.Fatalf("a host name was taken as a proxy address: %v", errs)
+	}
+	p, errs := (Config{TrustedProxies: []string{" 10.0.0.1 ", "", "fd00::/8"}}).parseProxies()
+	if len(errs) != 0 || len(p) != 2 {
+		t.Fatalf("parseProxies = %v, %v", p, errs)
 	}
 }
 

@@ -1,72 +1,38 @@
 package httpapi
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
 
-// Proxies are the reverse proxies whose X-Forwarded-For is believed.
+// ClientAddress rewrites r.RemoteAddr to the caller's address when the
+// request came through trusted proxies (addresses and prefixes of reverse
+// proxies whose X-Forwarded-For is believed): the X-Forwarded-For entries
+// are read from the right (the nearest hop first) and the first one no
+// trusted proxy stands for is the caller. With no proxies it does nothing.
 //
 // Login throttling and audit events key on the caller's address. Behind a
 // proxy every request comes from the proxy: one stranger's failed guesses
 // would slow sign-ins for everyone, and audits would name the proxy. A
 // client can write any X-Forwarded-For it likes, so the header is read only
 // from a trusted peer, and only as far as trusted hops vouch for it.
-type Proxies []netip.Prefix
-
-// ParseProxies reads addresses and CIDR prefixes ("10.0.0.0/8", "::1").
-func ParseProxies(list []string) (Proxies, error) {
-	var out Proxies
-	for _, s := range list {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix", s)
-		}
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out, nil
-}
-
-func (p Proxies) trusts(a netip.Addr) bool {
-	a = a.Unmap()
-	for _, pr := range p {
-		if pr.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// ClientAddress rewrites r.RemoteAddr to the caller's address when the
-// request came through trusted proxies: the X-Forwarded-For entries are
-// read from the right (the nearest hop first) and the first one no trusted
-// proxy stands for is the caller. With no proxies it does nothing.
-func ClientAddress(next http.Handler, proxies Proxies) http.Handler {
-	if len(proxies) == 0 {
+func ClientAddress(next http.Handler, trusted []netip.Prefix) http.Handler {
+	if len(trusted) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if caller, ok := forwardedFor(r, proxies); ok {
+		if caller, ok := forwardedFor(r, trusted); ok {
 			r.RemoteAddr = net.JoinHostPort(caller.String(), "0")
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func forwardedFor(r *http.Request, proxies Proxies) (netip.Addr, bool) {
+func forwardedFor(r *http.Request, trusted []netip.Prefix) (netip.Addr, bool) {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil || !proxies.trusts(peer.Addr()) {
+	if err != nil || !trusts(trusted, peer.Addr()) {
 		return netip.Addr{}, false
 	}
 	var hops []string
@@ -80,9 +46,20 @@ func forwardedFor(r *http.Request, proxies Proxies) (netip.Addr, bool) {
 			break // a malformed hop: trust nothing further left
 		}
 		caller = a.Unmap()
-		if !proxies.trusts(caller) {
+		if !trusts(trusted, caller) {
 			return caller, true
 		}
 	}
 	return caller, caller.IsValid()
+}
+
+// trusts reports whether a is one of the trusted proxies.
+func trusts(trusted []netip.Prefix, a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

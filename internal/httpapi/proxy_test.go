@@ -3,14 +3,12 @@ package httpapi
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
 func TestClientAddressBehindTrustedProxies(t *testing.T) {
-	proxies, err := ParseProxies([]string{"10.0.0.0/8", "192.0.2.7"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")}
 	for _, tc := range []struct {
 		name, peer string
 		xff        []string
@@ -39,15 +37,5 @@ func TestClientAddressBehindTrustedProxies(t *testing.T) {
 				t.Errorf("RemoteAddr = %q, want %q", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestParseProxiesRefusesGarbage(t *testing.T) {
-	if _, err := ParseProxies([]string{"10.0.0.0/8", "proxy.internal"}); err == nil {
-		t.Fatal("a host name was taken as a proxy address")
-	}
-	p, err := ParseProxies([]string{" 10.0.0.1 ", "", "fd00::/8"})
-	if err != nil || len(p) != 2 {
-		t.Fatalf("ParseProxies = %v, %v", p, err)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/registrar-dev/registrar/internal/fault"
 	"github.com/registrar-dev/registrar/internal/oautherr"
-	"github.com/registrar-dev/registrar/internal/store"
 )
 
 // WriteJSON writes v as JSON with no-store caching headers: most of our
@@ -59,8 +59,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // ErrorResponse decides how err is answered, for JSON (WriteError) and
-// HTML pages alike, and logs it: a protocol error as itself; a store outage
-// as 503 with Retry-After, so clients retry; anything else is our fault,
+// HTML pages alike, and logs it: a protocol error as itself; an outage
+// (fault.ErrUnavailable, which the store's sentinel wraps) as 503 with
+// Retry-After, so clients retry; anything else is our fault,
 // 500 with a generic description, the cause only logged. It returns nil
 // when the client has gone: nothing is worth writing then, and the status
 // is recorded as 499.
@@ -85,7 +86,7 @@ func ErrorResponse(w http.ResponseWriter, r *http.Request, err error) *oautherr.
 	var oe *oautherr.Error
 	switch {
 	case errors.As(err, &oe):
-	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, fault.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		// A database that answers nothing within the request's budget
 		// (Deadline) is as unavailable as one that refuses.
 		oe = oautherr.New(oautherr.TemporarilyUnavailable, "the service is temporarily unavailable, retry later").WithCause(err)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -75,7 +75,7 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seal, err := jose.NewSealer(bytes.Repeat([]byte{7}, 32))
+	seal, err := masterkey.NewSealer(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ type Store interface {
 }
 
 // Sealer protects the pending authorization request while it travels
-// through the login and consent forms (jose.Sealer: AES-GCM).
+// through the login and consent forms (masterkey.Sealer: AES-GCM).
 type Sealer interface {
 	Seal(plaintext, aad []byte) ([]byte, error)
 	Open(sealed, aad []byte) ([]byte, error)

@@ -1,152 +1,135 @@
 package jose
 
 import (
-	"bytes"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/x509"
+	"context"
+	"crypto"
+	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"regexp"
+	"fmt"
+	"strings"
 	"testing"
-	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
-func testSealer(tb testing.TB) *Sealer {
+// testKeys is a fixed key set: the shape a client's registered jwks takes.
+type testKeys map[string]Key
+
+func (s testKeys) Key(_ context.Context, kid string) (Key, error) {
+	k, ok := s[kid]
+	if !ok {
+		return Key{}, fmt.Errorf("kid %q: %w", kid, ErrUnknownKey)
+	}
+	return k, nil
+}
+
+// testSigners makes one key per alg, named after its alg, and the set of
+// their public halves.
+func testSigners(tb testing.TB) (map[string]*Signer, testKeys) {
 	tb.Helper()
-	s, err := NewSealer(bytes.Repeat([]byte{9}, 32))
+	signers, keys := map[string]*Signer{}, testKeys{}
+	for _, alg := range []string{"ES256", "RS256", "PS256"} {
+		priv := mustPrivateKey(tb, alg)
+		s, err := NewSigner("kid-"+alg, alg, priv)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		signers[alg], keys["kid-"+alg] = s, Key{Alg: alg, Public: priv.Public()}
+	}
+	return signers, keys
+}
+
+func mustPrivateKey(tb testing.TB, alg string) crypto.Signer {
+	tb.Helper()
+	priv, err := NewPrivateKey(alg)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return priv
 }
 
-func TestNewSealerKeySize(t *testing.T) {
-	for _, n := range []int{0, 16, 31, 33, 64} {
-		if _, err := NewSealer(make([]byte, n)); err == nil {
-			t.Errorf("NewSealer accepted a %d-byte key", n)
-		}
-	}
-}
-
-func TestSealerRoundTripAndTamper(t *testing.T) {
-	s := testSealer(t)
-	aad := []byte("ws/kid")
-	sealed, err := s.Seal([]byte("secret"), aad)
+func mustSign(tb testing.TB, s *Signer, typ string) string {
+	tb.Helper()
+	tok, err := s.Sign(typ, map[string]string{"sub": "x"})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if out, err := s.Open(sealed, aad); err != nil || string(out) != "secret" {
-		t.Fatalf("open: %q %v", out, err)
+	return tok
+}
+
+// headerOf decodes a token's protected header.
+func headerOf(tb testing.TB, tok string) map[string]any {
+	tb.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+	if err != nil {
+		tb.Fatal(err)
 	}
-	again, _ := s.Seal([]byte("secret"), aad)
-	if bytes.Equal(again, sealed) {
-		t.Fatal("two seals of one value are equal: the nonce is not random")
+	var h map[string]any
+	if err := json.Unmarshal(raw, &h); err != nil {
+		tb.Fatal(err)
 	}
-	other, _ := NewSealer(bytes.Repeat([]byte{8}, 32))
-	flip := func(i int) []byte {
-		b := bytes.Clone(sealed)
-		b[i] ^= 1
-		return b
-	}
-	cases := []struct {
-		name   string
-		s      *Sealer
-		sealed []byte
-		aad    []byte
+	return h
+}
+
+func TestSignerHeader(t *testing.T) {
+	signers, _ := testSigners(t)
+	for _, tc := range []struct {
+		typ  string
+		want map[string]any
 	}{
-		{"wrong aad (key copied to another row)", s, sealed, []byte("ws/other")},
-		{"no aad", s, sealed, nil},
-		{"flipped nonce byte", s, flip(0), aad},
-		{"flipped ciphertext byte", s, flip(12), aad},
-		{"flipped tag byte", s, flip(len(sealed) - 1), aad},
-		{"truncated", s, sealed[:len(sealed)-1], aad},
-		{"shorter than nonce+tag", s, sealed[:20], aad},
-		{"empty", s, nil, aad},
-		{"other master key", other, sealed, aad},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := tc.s.Open(tc.sealed, tc.aad); !errors.Is(err, ErrSealed) {
-				t.Fatalf("err = %v, want ErrSealed", err)
+		{"at+jwt", map[string]any{"alg": "PS256", "kid": "kid-PS256", "typ": "at+jwt"}},
+		{"", map[string]any{"alg": "PS256", "kid": "kid-PS256"}},
+	} {
+		for range 2 { // the second time from the header cache
+			if diff := cmp.Diff(tc.want, headerOf(t, mustSign(t, signers["PS256"], tc.typ))); diff != "" {
+				t.Fatalf("typ %q: header (-want +got):\n%s", tc.typ, diff)
 			}
-		})
-	}
-}
-
-var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"}
-
-func TestGenerateKey(t *testing.T) {
-	s := testSealer(t)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.UTC)
-	kidForm := regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
-	seen := map[string]bool{}
-	for _, tc := range []struct{ alg, kty, crv string }{{"ES256", "EC", "P-256"}, {"RS256", "RSA", ""}, {"PS256", "RSA", ""}} {
-		t.Run(tc.alg, func(t *testing.T) {
-			sk, err := GenerateKey("ws", tc.alg, s, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !kidForm.MatchString(sk.KID) || seen[sk.KID] {
-				t.Fatalf("kid %q is not a fresh url-safe random value", sk.KID)
-			}
-			seen[sk.KID] = true
-			if sk.Workspace != "ws" || sk.Alg != tc.alg || !sk.CreatedAt.Equal(now.Truncate(time.Microsecond)) || !sk.RetiredAt.IsZero() {
-				t.Fatalf("record fields: %+v", sk)
-			}
-			var jwk map[string]any
-			if err := json.Unmarshal(sk.PublicJWK, &jwk); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range privateMembers {
-				if _, ok := jwk[m]; ok {
-					t.Fatalf("public JWK has private member %q", m)
-				}
-			}
-			want := map[string]string{"kty": tc.kty, "kid": sk.KID, "alg": tc.alg, "use": "sig"}
-			if tc.crv != "" {
-				want["crv"] = tc.crv
-			}
-			for name, v := range want {
-				if jwk[name] != v {
-					t.Fatalf("JWK %s = %v, want %q", name, jwk[name], v)
-				}
-			}
-			checkSealedKey(t, s, sk)
-		})
-	}
-}
-
-// checkSealedKey opens the sealed private key under its own workspace/kid
-// binding and checks its type and size.
-func checkSealedKey(t *testing.T, s *Sealer, sk storeKey) {
-	t.Helper()
-	der, err := s.Open(sk.PrivateKeyEncrypted, []byte(sk.Workspace+"/"+sk.KID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch k := priv.(type) {
-	case *ecdsa.PrivateKey:
-		if sk.Alg != "ES256" || k.Curve.Params().Name != "P-256" {
-			t.Fatalf("%s key is ECDSA %s", sk.Alg, k.Curve.Params().Name)
 		}
-	case *rsa.PrivateKey:
-		if sk.Alg == "ES256" || k.N.BitLen() != 2048 {
-			t.Fatalf("%s key is RSA %d", sk.Alg, k.N.BitLen())
-		}
-	default:
-		t.Fatalf("sealed key is %T", priv)
 	}
 }
 
-func TestGenerateKeyRejectsOtherAlgs(t *testing.T) {
+func TestSignerRefusesClaimsItCannotMarshal(t *testing.T) {
+	signers, _ := testSigners(t)
+	if _, err := signers["ES256"].Sign("JWT", func() {}); err == nil {
+		t.Fatal("signed claims that cannot be marshalled")
+	}
+}
+
+// Only ES256, RS256 and PS256 are ever made, signed or rendered.
+func TestOtherAlgsAreRefused(t *testing.T) {
+	priv := mustPrivateKey(t, "ES256")
 	for _, alg := range []string{"", "none", "HS256", "ES384", "EdDSA", "es256"} {
-		if _, err := GenerateKey("ws", alg, testSealer(t), time.Now()); err == nil {
-			t.Errorf("GenerateKey(%q) succeeded", alg)
+		if _, err := NewPrivateKey(alg); err == nil {
+			t.Errorf("NewPrivateKey(%q) succeeded", alg)
+		}
+		if _, err := NewSigner("k", alg, priv); err == nil {
+			t.Errorf("NewSigner(%q) succeeded", alg)
+		}
+		if _, err := PublicJWK(priv.Public(), "k", alg); err == nil {
+			t.Errorf("PublicJWK(%q) succeeded", alg)
+		}
+	}
+}
+
+func TestPublicJWK(t *testing.T) {
+	for _, tc := range []struct{ alg, kty string }{{"ES256", "EC"}, {"RS256", "RSA"}, {"PS256", "RSA"}} {
+		raw, err := PublicJWK(mustPrivateKey(t, tc.alg).Public(), "k1", tc.alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jwk map[string]any
+		if err := json.Unmarshal(raw, &jwk); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]string{"kty": tc.kty, "kid": "k1", "alg": tc.alg, "use": "sig"} {
+			if jwk[name] != want {
+				t.Errorf("%s: JWK %s = %v, want %q", tc.alg, name, jwk[name], want)
+			}
+		}
+		for _, m := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := jwk[m]; ok {
+				t.Errorf("%s: public JWK has private member %q", tc.alg, m)
+			}
 		}
 	}
 }

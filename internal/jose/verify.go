@@ -1,131 +1,132 @@
 package jose
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
+	"crypto"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/registrar-dev/registrar/internal/strictjson"
 )
 
-// ErrInvalidSignature is returned for any token that does not verify.
+// ErrInvalidSignature is returned for any token that does not verify, its
+// header included.
 var ErrInvalidSignature = errors.New("invalid signature")
 
-// maxTokenSize bounds what Verify will decode: our tokens are a few
-// hundred bytes, and a stranger's megabyte should cost nothing.
-const maxTokenSize = 16 << 10
+// ErrUnknownKey is what a KeySet answers for a kid it has no key for; the
+// Verifier reports it as an invalid signature.
+var ErrUnknownKey = errors.New("unknown key")
 
-var strictB64 = base64.RawURLEncoding.Strict()
-
-// header is the part of a JOSE header verification looks at.
-type header struct {
-	Alg, Kid, Typ string
+// Key is a public key that verifies signatures of one algorithm.
+type Key struct {
+	// Alg is the only algorithm the key verifies (RFC 8725 §3.1).
+	Alg    string
+	Public crypto.PublicKey
 }
 
-// Verify checks token is a compact JWS signed by one of ws's published keys
-// (found by kid; alg must equal the key's alg), with header typ equal to
-// typ (case-insensitive, "application/" prefix allowed, RFC 8725 §3.11;
-// "" skips the check), and returns the payload. Any failure of the token
-// wraps ErrInvalidSignature; a store failure is returned as is, so the
-// caller can answer 503 rather than call a good token bad.
+// KeySet is where a Verifier finds keys: a workspace's published keys, a
+// client's registered jwks, a directory's jwks_uri.
+type KeySet interface {
+	// Key returns the key kid names. An error wrapping ErrUnknownKey
+	// means there is none (the token is bad); any other error is the set
+	// failing (a database, a fetch) and reaches the caller as is, so it
+	// can answer 503 rather than call a good token bad.
+	Key(ctx context.Context, kid string) (Key, error)
+}
+
+// Verifier checks compact JWS against a key set.
+type Verifier struct {
+	Keys KeySet
+	// Algs is the allow-list: a token whose alg is not in it is refused
+	// before any key is looked up (RFC 8725 §3.1).
+	Algs []string
+	// Typ is the header typ required (see CheckHeader); "" skips the check.
+	Typ string
+}
+
+// Verify checks token is a compact JWS whose header passes ParseHeader and
+// CheckHeader, signed by the key of v.Keys its kid names, with alg equal to
+// that key's alg, and returns the payload and the header. Any failure of the
+// token wraps ErrInvalidSignature; a failure of the key set is returned as
+// is.
 //
 // Only the compact serialization is accepted, so a token carries exactly
 // one signature (RFC 7515 §7.1); the JSON serialization, with its
 // unprotected headers and multiple signatures, is refused. Expiry and
 // other claims are the caller's to check.
-func (k *KeyRing) Verify(ctx context.Context, ws, token, typ string) ([]byte, error) {
-	if len(token) > maxTokenSize {
-		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrInvalidSignature, maxTokenSize)
-	}
-	id := verifyKey{ws: ws, sum: sha256.Sum256([]byte(token))}
-	if hit, ok := k.verified.Get(id); ok {
-		return k.fromCache(ctx, ws, hit, typ)
-	}
-	h, err := parseHeader(token)
+func (v Verifier) Verify(ctx context.Context, token string) ([]byte, Header, error) {
+	h, err := ParseHeader(token)
 	if err != nil {
-		return nil, err
+		return nil, h, err
 	}
-	if err := checkTyp(h.Typ, typ); err != nil {
-		return nil, err
+	if err := CheckHeader(h, v.Algs, v.Typ); err != nil {
+		return nil, h, err
 	}
-	sk, err := k.verifier(ctx, ws, h)
+	key, err := v.Keys.Key(ctx, h.Kid)
+	if errors.Is(err, ErrUnknownKey) {
+		return nil, h, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
+	}
 	if err != nil {
-		return nil, err
-	}
-	payload, err := jws.VerifyCompactFast(sk.public, []byte(token), sk.alg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
-	}
-	k.verified.Put(id, verifiedToken{kid: h.Kid, typ: h.Typ, payload: payload})
-	return bytes.Clone(payload), nil
-}
-
-// fromCache answers for a token whose signature verified before: a
-// signature stays valid, but the key must still be published and the
-// caller's typ may differ from the last caller's.
-func (k *KeyRing) fromCache(ctx context.Context, ws string, hit verifiedToken, typ string) ([]byte, error) {
-	if err := checkTyp(hit.typ, typ); err != nil {
-		return nil, err
-	}
-	set, err := k.set(ctx, ws, false)
-	if err != nil {
-		return nil, err
-	}
-	sk, ok := set.byKID[hit.kid]
-	if !ok || !sk.published(k.now()) {
-		return nil, fmt.Errorf("%w: key %q is no longer published", ErrInvalidSignature, hit.kid)
-	}
-	// A copy: the caller may modify what it gets.
-	return bytes.Clone(hit.payload), nil
-}
-
-// verifier finds the key named by the header's kid, reloading once
-// (rate-limited) when it is unknown: the token may be signed by a key
-// another node just created.
-func (k *KeyRing) verifier(ctx context.Context, ws string, h header) (*signingKey, error) {
-	set, err := k.set(ctx, ws, false)
-	if err != nil {
-		return nil, err
-	}
-	sk, ok := set.byKID[h.Kid]
-	if !ok {
-		if set, err = k.set(ctx, ws, true); err != nil {
-			return nil, err
-		}
-		if sk, ok = set.byKID[h.Kid]; !ok {
-			return nil, fmt.Errorf("%w: unknown kid", ErrInvalidSignature)
-		}
-	}
-	if !sk.published(k.now()) {
-		return nil, fmt.Errorf("%w: key %q is no longer published", ErrInvalidSignature, h.Kid)
+		return nil, h, err
 	}
 	// RFC 8725 §3.1: the key decides the algorithm, not the token. This
-	// also refuses "none" and an HMAC alg keyed with our public key.
-	if h.Alg != sk.alg.String() {
-		return nil, fmt.Errorf("%w: alg %q does not match the key", ErrInvalidSignature, h.Alg)
+	// also refuses an HMAC alg keyed with a public key.
+	if h.Alg != key.Alg {
+		return nil, h, fmt.Errorf("%w: alg %q does not match the key", ErrInvalidSignature, h.Alg)
 	}
-	return sk, nil
+	alg, err := sigAlg(key.Alg)
+	if err != nil {
+		return nil, h, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
+	}
+	payload, err := jws.VerifyCompactFast(key.Public, []byte(token), alg)
+	if err != nil {
+		return nil, h, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
+	}
+	return payload, h, nil
 }
 
-// published reports whether the key may still verify at now: a retired
-// key leaves at PublishUntil even if the snapshot predates that.
-func (sk *signingKey) published(now time.Time) bool {
-	return sk.publishUntil.IsZero() || now.Before(sk.publishUntil)
+// MaxTokenSize bounds what ParseHeader will decode: our tokens are a few
+// hundred bytes, and a stranger's megabyte should cost nothing.
+const MaxTokenSize = 16 << 10
+
+// CheckSize refuses a token longer than MaxTokenSize, before anything
+// (parsing, hashing) spends time on it.
+func CheckSize(token string) error {
+	if len(token) > MaxTokenSize {
+		return fmt.Errorf("%w: token longer than %d bytes", ErrInvalidSignature, MaxTokenSize)
+	}
+	return nil
 }
 
-// parseHeader decodes the protected header strictly: duplicate members
-// are refused (RFC 7515 §4), as is any crit (RFC 7515 §4.1.11: we
-// understand no extensions, so b64=false of RFC 7797 is refused too).
-func parseHeader(token string) (header, error) {
-	var h header
+// Header is what verification reads of a protected header. Members that
+// carry or point to a key (jku, jwk, x5u, x5c) are deliberately not read:
+// keys come from the verifier's KeySet only (RFC 8725 §3.10), so nothing
+// can use them.
+type Header struct {
+	Alg, Kid, Typ string
+	// HasCrit: a crit member is present (RFC 7515 §4.1.11).
+	HasCrit bool
+	// HasB64: a b64 member is present (RFC 7797 §3).
+	HasB64 bool
+}
+
+var strictB64 = base64.RawURLEncoding.Strict()
+
+// ParseHeader decodes the protected header of a compact JWS strictly:
+// a token over MaxTokenSize, a non-canonical signature encoding, duplicate
+// members (RFC 7515 §4) and alg, kid or typ that are not strings are
+// refused. Members are read by exact name: "ALG" is not "alg".
+func ParseHeader(token string) (Header, error) {
+	var h Header
+	if err := CheckSize(token); err != nil {
+		return h, err
+	}
 	if strings.Count(token, ".") != 2 {
 		return h, fmt.Errorf("%w: not a compact JWS", ErrInvalidSignature)
 	}
@@ -144,27 +145,42 @@ func parseHeader(token string) (header, error) {
 	if err != nil {
 		return h, fmt.Errorf("%w: header: %v", ErrInvalidSignature, err)
 	}
-	// Members are read by exact name: "ALG" is not "alg".
 	for name, dst := range map[string]*string{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ} {
 		if v, ok := obj[name]; ok && json.Unmarshal(v, dst) != nil {
 			return h, fmt.Errorf("%w: header %s is not a string", ErrInvalidSignature, name)
 		}
 	}
-	for _, refused := range []string{"crit", "b64"} {
-		if _, ok := obj[refused]; ok {
-			return h, fmt.Errorf("%w: %s header is not supported", ErrInvalidSignature, refused)
-		}
-	}
+	_, h.HasCrit = obj["crit"]
+	_, h.HasB64 = obj["b64"]
 	return h, nil
 }
 
-// checkTyp applies RFC 8725 §3.11 explicit typing: media types compare
-// case-insensitively, and RFC 7515 §4.1.9 lets "application/" be omitted.
-func checkTyp(got, want string) error {
-	if want == "" || typMatches(got, want) {
-		return nil
+// CheckHeader applies the rules a header must pass before any key is
+// looked up:
+//   - alg is not "none" (RFC 8725 §3.2), even if algs lists it, and is in
+//     algs, the caller's allow-list (RFC 8725 §3.1);
+//   - no crit: we understand no extension, so RFC 7515 §4.1.11 has us
+//     refuse any token that demands one; b64 (RFC 7797), which changes
+//     what the signature covers, is refused with or without crit;
+//   - typ equals typ (explicit typing, RFC 8725 §3.11), compared
+//     case-insensitively, with the "application/" prefix optional
+//     (RFC 7515 §4.1.9); typ "" skips the check.
+//
+// Every failure wraps ErrInvalidSignature.
+func CheckHeader(h Header, algs []string, typ string) error {
+	if h.Alg == "none" || !slices.Contains(algs, h.Alg) {
+		return fmt.Errorf("%w: alg %q is not allowed", ErrInvalidSignature, h.Alg)
 	}
-	return fmt.Errorf("%w: typ %q, want %q", ErrInvalidSignature, got, want)
+	if h.HasCrit {
+		return fmt.Errorf("%w: crit header is not supported", ErrInvalidSignature)
+	}
+	if h.HasB64 {
+		return fmt.Errorf("%w: b64 header is not supported", ErrInvalidSignature)
+	}
+	if typ != "" && !typMatches(h.Typ, typ) {
+		return fmt.Errorf("%w: typ %q, want %q", ErrInvalidSignature, h.Typ, typ)
+	}
+	return nil
 }
 
 func typMatches(got, want string) bool {

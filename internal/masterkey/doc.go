@@ -8,5 +8,8 @@
 // refused when others may read it. Losing it makes every stored signing
 // key unreadable; leaking it exposes them all.
 //
+// A Sealer encrypts under a purpose key (AES-256-GCM, bound to caller-given
+// associated data): signing keys at rest, requests in flight through forms.
+//
 // A leaf package: it imports only the standard library.
 package masterkey

@@ -147,7 +147,7 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 		aud = audience{s.Issuer(ws)}
 	}
 	rec := &store.Token{
-		Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: store.FormatOpaque,
+		Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: workspace.FormatOpaque,
 		ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
 		GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl), AuthTime: g.AuthTime,
 	}
@@ -167,7 +167,7 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 	if tok.Value, err = s.Keys.Sign(ctx, ws.Name, ws.Settings.AccessTokenAlg, TypAccessToken, claims); err != nil || !family {
 		return tok, nil, err
 	}
-	rec.Format = store.FormatJWT
+	rec.Format = workspace.FormatJWT
 	return tok, rec, nil
 }
 

@@ -188,7 +188,7 @@ func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g u
 	}
 	expires, grantEnd := refreshLifetime(now, refreshTTL(ws, cl), g.grantEnd)
 	rec := store.Token{
-		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: store.FormatOpaque,
+		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: workspace.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
 		GrantID: g.grantID, IssuedAt: now, ExpiresAt: expires, AuthTime: g.authTime, GrantExpiresAt: grantEnd,
 	}

@@ -81,7 +81,7 @@ func (h *Handler) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	}
 	httpapi.CORSAnyOrigin(w)
 	// A rotated-in key is published this long (and the key refresh) before
-	// it signs, so no verifier holds a JWKS without it (KeyRing.Rotate).
+	// it signs, so no verifier holds a JWKS without it (keyring.Ring.Rotate).
 	httpapi.WritePublicJSON(w, body, int(ws.Settings.JWKSCacheTTL()/time.Second))
 }
 

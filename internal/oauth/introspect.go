@@ -267,7 +267,7 @@ func (c accessTokenClaims) info(rec store.TokenRecord) (tokenInfo, error) {
 	return tokenInfo{
 		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
 		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
-		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: store.FormatJWT,
+		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: workspace.FormatJWT,
 		RevokedAt: rec.RevokedAt, AuthTime: unixOrZero(c.AuthTime),
 	}, nil
 }
@@ -307,10 +307,10 @@ func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller cli
 		return err
 	}
 	var rec *store.Token
-	if info.Format == store.FormatJWT {
+	if info.Format == workspace.FormatJWT {
 		// The JWT joins the revocation list until it would have expired anyway.
 		rec = &store.Token{
-			Workspace: ws.Name, ID: info.ID, Kind: store.KindAccess, Format: store.FormatJWT,
+			Workspace: ws.Name, ID: info.ID, Kind: store.KindAccess, Format: workspace.FormatJWT,
 			ClientID: caller.ID, Subject: info.Subject, Scope: info.Scope, Audience: info.Audience,
 			GrantID: info.ID, IssuedAt: info.IssuedAt, ExpiresAt: info.ExpiresAt,
 		}

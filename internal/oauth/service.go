@@ -11,7 +11,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// Signer signs and verifies JWTs with a workspace's keys (jose.KeyRing).
+// Signer signs and verifies JWTs with a workspace's keys (keyring.Ring).
 type Signer interface {
 	Sign(ctx context.Context, ws, alg, typ string, claims any) (string, error)
 	Verify(ctx context.Context, ws, token, typ string) ([]byte, error)

@@ -39,11 +39,11 @@ func TestInitialAccessTokenAuthorizer(t *testing.T) {
 	f.tokens = func(token string) (store.Token, error) {
 		switch token {
 		case "at-opaque":
-			return store.Token{ID: "jti-1", Scope: "openid dcr", Format: store.FormatOpaque}, nil
+			return store.Token{ID: "jti-1", Scope: "openid dcr", Format: workspace.FormatOpaque}, nil
 		case "at-jwt":
-			return store.Token{ID: "jti-2", ClientID: "c", Subject: "c", Scope: "dcr", Format: store.FormatJWT, IssuedAt: t0, ExpiresAt: t0.Add(time.Minute), Audience: []string{"a"}}, nil
+			return store.Token{ID: "jti-2", ClientID: "c", Subject: "c", Scope: "dcr", Format: workspace.FormatJWT, IssuedAt: t0, ExpiresAt: t0.Add(time.Minute), Audience: []string{"a"}}, nil
 		case "at-no-scope":
-			return store.Token{ID: "jti-3", Scope: "openid dcrx", Format: store.FormatOpaque}, nil
+			return store.Token{ID: "jti-3", Scope: "openid dcrx", Format: workspace.FormatOpaque}, nil
 		}
 		return store.Token{}, ErrInactiveToken
 	}
@@ -85,7 +85,7 @@ func TestInitialAccessTokenAuthorizer(t *testing.T) {
 func TestAccessTokenGrantRecordsItsUse(t *testing.T) {
 	f := newFixture(t)
 	f.tokens = func(token string) (store.Token, error) {
-		return store.Token{ID: token, ClientID: "c", Subject: "u", Scope: "dcr", Format: map[string]string{"j": store.FormatJWT, "o": store.FormatOpaque}[token], IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}, nil
+		return store.Token{ID: token, ClientID: "c", Subject: "u", Scope: "dcr", Format: map[string]string{"j": workspace.FormatJWT, "o": workspace.FormatOpaque}[token], IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}, nil
 	}
 	g, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "o"})
 	if err != nil || g.use.Token != nil || !g.use.At.Equal(t0) || g.provenance.InitialAccessTokenID != "access_token:o" {

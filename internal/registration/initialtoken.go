@@ -69,10 +69,10 @@ func (a initialAccessTokenAuthorizer) accessToken(ctx context.Context, ws worksp
 			WithChallenge(`Bearer error="insufficient_scope", scope="` + scope + `"`)
 	}
 	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID, At: a.clock.Time()}
-	if at.Format == store.FormatJWT {
+	if at.Format == workspace.FormatJWT {
 		// A JWT is not stored at issue; consuming it inserts its record.
 		use.Token = &store.Token{
-			Workspace: ws.Name, ID: at.ID, Kind: store.KindAccess, Format: store.FormatJWT,
+			Workspace: ws.Name, ID: at.ID, Kind: store.KindAccess, Format: workspace.FormatJWT,
 			ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Audience: at.Audience,
 			GrantID: at.ID, IssuedAt: at.IssuedAt, ExpiresAt: at.ExpiresAt,
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/config"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -19,11 +19,11 @@ import (
 type Env struct {
 	Config config.Config
 	Store  store.Store
-	Keys   *jose.KeyRing
+	Keys   *keyring.Ring
 	Hasher *secret.Hasher
 	// FormSealer protects authorization requests in flight through the
 	// login and consent forms.
-	FormSealer *jose.Sealer
+	FormSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -38,11 +38,11 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	sealer, err := jose.NewSealer(masterkey.Derive(master, masterkey.PurposeKeyEncryption))
+	sealer, err := masterkey.NewSealer(masterkey.Derive(master, masterkey.PurposeKeyEncryption))
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
-	formSealer, err := jose.NewSealer(masterkey.Derive(master, purposeFormSeal))
+	formSealer, err := masterkey.NewSealer(masterkey.Derive(master, purposeFormSeal))
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
@@ -53,7 +53,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	return &Env{
 		Config:           cfg,
 		Store:            st,
-		Keys:             jose.NewKeyRing(st, sealer, time.Now, cfg.KeyRefresh),
+		Keys:             keyring.New(st, sealer, time.Now, cfg.KeyRefresh),
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
 		MasterKeyCreated: created,

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
-	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -57,7 +57,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 			return nil, fmt.Errorf("workspace %s: %w", name, err)
 		}
 		if err := e.Keys.EnsureKeys(ctx, name); err != nil {
-			if errors.Is(err, jose.ErrSealed) {
+			if errors.Is(err, masterkey.ErrSealed) {
 				return nil, fmt.Errorf("workspace %s: its signing keys were sealed under another master key; "+
 					"start with the original master key (REGISTRAR_MASTER_KEY or master_key_file): %w", name, err)
 			}

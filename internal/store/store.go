@@ -12,9 +12,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/fault"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -23,8 +25,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a record with that key exists, or an optimistic update lost.
 	ErrConflict = errors.New("conflict")
-	// ErrUnavailable: the database cannot be reached; the caller answers 503.
-	ErrUnavailable = errors.New("store unavailable")
+	// ErrUnavailable: the database cannot be reached. It wraps
+	// fault.ErrUnavailable, which the HTTP layer answers with 503.
+	ErrUnavailable = fmt.Errorf("store %w", fault.ErrUnavailable)
 )
 
 // Store is everything a Registrar node persists.
@@ -127,13 +130,10 @@ type Keys interface {
 	KeysByWorkspace(ctx context.Context, ws string, now time.Time) ([]SigningKey, error)
 }
 
-// Token kinds and formats.
+// Token kinds. A token's format is workspace.FormatJWT or FormatOpaque.
 const (
 	KindAccess  = "access_token"
 	KindRefresh = "refresh_token"
-
-	FormatJWT    = "jwt"
-	FormatOpaque = "opaque"
 )
 
 // Token is an issued token's record. Opaque tokens are stored at issue

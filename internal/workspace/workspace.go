@@ -24,7 +24,8 @@ type Workspace struct {
 	UpdatedAt time.Time
 }
 
-// Access token formats.
+// Token formats: of the access tokens a workspace issues
+// (Settings.AccessTokenFormat) and of each stored token (store.Token).
 const (
 	FormatJWT    = "jwt"
 	FormatOpaque = "opaque"
@@ -63,7 +64,7 @@ type Settings struct {
 	AllowPlainPKCE bool `json:"allow_plain_pkce" yaml:"allow_plain_pkce"`
 	// JWKSMaxAge is the JWKS's Cache-Control max-age in seconds. It also
 	// sets how long a rotated-in key is published before it signs (see
-	// jose.KeyRing.Rotate), so a verifier's cached JWKS never lacks the
+	// keyring.Ring.Rotate), so a verifier's cached JWKS never lacks the
 	// key of a token it is handed. Read it with JWKSCacheTTL.
 	JWKSMaxAge int64 `json:"jwks_max_age,omitempty" yaml:"jwks_max_age"`
 	// Registration holds the DCR settings.

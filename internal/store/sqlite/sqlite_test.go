@@ -18,6 +18,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 	"github.com/registrar-dev/registrar/internal/store/storetest"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 // TestConformance runs the suite on a real file in WAL mode, as in production.
@@ -115,7 +116,7 @@ func TestWALCheckpointedBesideTheWriter(t *testing.T) {
 	}{
 		{"group commit", func(s *sqlstore.Store, i int) error {
 			return s.CreateToken(context.Background(), store.Token{Workspace: "w", ID: fmt.Sprintf("t%d", i), Kind: store.KindAccess,
-				Format: store.FormatOpaque, Hash: []byte(fmt.Sprintf("hash-%d-%s", i, pad)), ClientID: "c", Subject: "s",
+				Format: workspace.FormatOpaque, Hash: []byte(fmt.Sprintf("hash-%d-%s", i, pad)), ClientID: "c", Subject: "s",
 				IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
 		}},
 		{"single statement", func(s *sqlstore.Store, i int) error {
@@ -333,7 +334,7 @@ func TestLockedFileIsUnavailableAndWritersDoNotPileUp(t *testing.T) {
 				defer cancel()
 			}
 			errs <- s.CreateToken(ctx, store.Token{Workspace: "w", ID: fmt.Sprintf("t%d", i), Kind: store.KindAccess,
-				Format: store.FormatOpaque, Hash: []byte(fmt.Sprintf("h%d", i)), ClientID: "c", Subject: "s",
+				Format: workspace.FormatOpaque, Hash: []byte(fmt.Sprintf("h%d", i)), ClientID: "c", Subject: "s",
 				IssuedAt: start, ExpiresAt: start.Add(time.Hour)})
 		}()
 	}

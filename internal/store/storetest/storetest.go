@@ -295,7 +295,7 @@ func ids(cs []client.Client) []string {
 }
 
 func sampleToken(id string, hash []byte) store.Token {
-	return store.Token{Workspace: "w", ID: id, Kind: store.KindAccess, Format: store.FormatOpaque, Hash: hash,
+	return store.Token{Workspace: "w", ID: id, Kind: store.KindAccess, Format: workspace.FormatOpaque, Hash: hash,
 		ClientID: "c1", Subject: "s", Scope: "a b", Audience: []string{"https://api"}, GrantID: "g1",
 		IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}
 }
@@ -345,7 +345,7 @@ func testKeys(t *testing.T, s store.Store) {
 }
 
 // testKeysScheduledRetirement: a rotation retires the old key at a later
-// instant (when the new one starts signing, jose.KeyRing.Rotate). The
+// instant (when the new one starts signing, keyring.Ring.Rotate). The
 // store keeps that instant as given, lists both keys meanwhile, and a
 // second rotation before then retires only the key then active.
 func testKeysScheduledRetirement(t *testing.T, s store.Store) {
@@ -415,7 +415,7 @@ func testRevoke(t *testing.T, s store.Store) {
 		t.Fatalf("revoking a missing token without a record: %v", err)
 	}
 	jwt := sampleToken("jti1", nil)
-	jwt.Format = store.FormatJWT
+	jwt.Format = workspace.FormatJWT
 	if err := s.RevokeToken(ctx, "w", "jti1", t0, &jwt); err != nil {
 		t.Fatal(err)
 	}
@@ -590,7 +590,7 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 
 func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	jwt := sampleToken("jti", nil)
-	jwt.Format = store.FormatJWT
+	jwt.Format = workspace.FormatJWT
 	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "jti", Token: &jwt, At: t0}
 	ok, _ := race(8, func(i int) error {
 		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0})
@@ -753,7 +753,7 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 	next := first
 	next.ID, next.Hash = "r2", []byte("rh2")
 	access := sampleToken("a2", nil)
-	access.Format = store.FormatJWT
+	access.Format = workspace.FormatJWT
 	if err := s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{next, access}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
-package jose
+package keyring
 
-// The KeyRing remembers successful verifications (memo.Map) so that
+import "github.com/registrar-dev/registrar/internal/jose"
+
+// The Ring remembers successful verifications (memo.Map) so that
 // introspecting the same access token again (resource servers do, per
 // request) costs a hash instead of an ECDSA or RSA verification. A
 // signature's validity never changes; whether the key is still published
@@ -21,6 +23,6 @@ type verifyKey struct {
 
 // verifiedToken is what a successful verification established.
 type verifiedToken struct {
-	kid, typ string
-	payload  []byte // never handed out: callers get copies
+	header  jose.Header
+	payload []byte // never handed out: callers get copies
 }

@@ -1,4 +1,4 @@
-package jose
+package keyring
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 
+	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
@@ -90,11 +91,11 @@ const testRefresh = 30 * time.Second
 
 // newRing returns a ring over a fresh store whose workspaces "a" and "b"
 // have keys.
-func newRing(tb testing.TB) (*KeyRing, *memKeys, *clock) {
+func newRing(tb testing.TB) (*Ring, *memKeys, *clock) {
 	tb.Helper()
 	keys := &memKeys{}
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	ring := NewKeyRing(keys, testSealer(tb), c.now, testRefresh)
+	ring := New(keys, testSealer(tb), c.now, testRefresh)
 	for _, ws := range []string{"a", "b"} {
 		if err := ring.EnsureKeys(context.Background(), ws); err != nil {
 			tb.Fatal(err)
@@ -104,11 +105,11 @@ func newRing(tb testing.TB) (*KeyRing, *memKeys, *clock) {
 }
 
 // otherNode is a second ring over the same store and clock.
-func otherNode(tb testing.TB, keys *memKeys, c *clock) *KeyRing {
-	return NewKeyRing(keys, testSealer(tb), c.now, testRefresh)
+func otherNode(tb testing.TB, keys *memKeys, c *clock) *Ring {
+	return New(keys, testSealer(tb), c.now, testRefresh)
 }
 
-func mustSign(tb testing.TB, ring *KeyRing, ws, alg string) string {
+func mustSign(tb testing.TB, ring *Ring, ws, alg string) string {
 	tb.Helper()
 	tok, err := ring.Sign(context.Background(), ws, alg, "at+jwt", map[string]string{"sub": "x"})
 	if err != nil {
@@ -141,7 +142,7 @@ type jwksDoc struct {
 	Keys []map[string]any `json:"keys"`
 }
 
-func jwksOf(tb testing.TB, ring *KeyRing, ws string) jwksDoc {
+func jwksOf(tb testing.TB, ring *Ring, ws string) jwksDoc {
 	tb.Helper()
 	raw, err := ring.JWKS(context.Background(), ws)
 	if err != nil {
@@ -338,7 +339,7 @@ func TestRotationKeepsOldKeyPublished(t *testing.T) {
 		t.Fatalf("old key left before PublishUntil: %v", err)
 	}
 	c.add(2 * time.Second)
-	if _, err := ring.Verify(ctx, "a", before, "at+jwt"); !errors.Is(err, ErrInvalidSignature) {
+	if _, err := ring.Verify(ctx, "a", before, "at+jwt"); !errors.Is(err, jose.ErrInvalidSignature) {
 		t.Fatalf("a key past its publication window still verifies: %v", err)
 	}
 	c.add(testRefresh)
@@ -469,7 +470,7 @@ func TestUnknownKidReloadIsRateLimited(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Go(func() {
-			if _, err := ring.Verify(ctx, "a", forged(i), "at+jwt"); !errors.Is(err, ErrInvalidSignature) {
+			if _, err := ring.Verify(ctx, "a", forged(i), "at+jwt"); !errors.Is(err, jose.ErrInvalidSignature) {
 				t.Errorf("forged kid: %v", err)
 			}
 		})
@@ -504,7 +505,7 @@ func TestServesFromCacheWhileStoreIsDown(t *testing.T) {
 	}
 	// Without a snapshot the store's error reaches the caller unchanged,
 	// so it can answer 503 instead of invalid_token.
-	if _, err := ring.Verify(ctx, "b-cold", tok, "at+jwt"); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, ErrInvalidSignature) {
+	if _, err := ring.Verify(ctx, "b-cold", tok, "at+jwt"); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, jose.ErrInvalidSignature) {
 		t.Fatalf("cold workspace with the store down: %v", err)
 	}
 }

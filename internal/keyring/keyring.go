@@ -1,4 +1,4 @@
-package jose
+package keyring
 
 import (
 	"cmp"
@@ -13,23 +13,23 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-
+	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// KeyRing serves the signing keys of all workspaces from a cache refreshed
+// Ring serves the signing keys of all workspaces from a cache refreshed
 // from the store, so that a rotation done on one node (or by the CLI) is
 // seen by every node within the refresh interval, and at once on an
 // unknown kid.
 //
 // Each workspace has an immutable snapshot behind an atomic pointer: Sign,
 // Verify and JWKS only load it, and one caller at a time reloads it.
-type KeyRing struct {
+type Ring struct {
 	keys    store.Keys
-	sealer  *Sealer
+	sealer  *masterkey.Sealer
 	now     func() time.Time
 	refresh time.Duration
 
@@ -58,29 +58,25 @@ type keySet struct {
 }
 
 type signingKey struct {
-	kid     string
-	alg     jwa.SignatureAlgorithm
-	private crypto.Signer // nil for a retired key (never used to sign)
-	public  crypto.PublicKey
+	verify jose.Key
+	signer *jose.Signer // nil for a retired key (never used to sign)
 	// signsUntil is zero for an active key. A rotation sets it ahead, to
 	// when the key's successor starts signing.
 	signsUntil time.Time
 	// publishUntil is zero for an active key. A retired key stops
 	// verifying at that instant even if the snapshot is older.
 	publishUntil time.Time
-	// headers caches the encoded protected header per typ (see Sign).
-	headers sync.Map
 }
 
 // forcedRefreshEvery bounds reloads caused by unknown kids: a stranger
 // sending random kids costs at most one query per workspace per second.
 const forcedRefreshEvery = time.Second
 
-// NewKeyRing returns a KeyRing over keys. now is the clock (time.Now in
-// production); refresh is how old a snapshot may get before the next use
-// reloads it.
-func NewKeyRing(keys store.Keys, sealer *Sealer, now func() time.Time, refresh time.Duration) *KeyRing {
-	return &KeyRing{keys: keys, sealer: sealer, now: now, refresh: refresh, verified: memo.New[verifyKey, verifiedToken](verifyCacheSize)}
+// New returns a Ring over keys, whose private parts sealer seals. now is
+// the clock (time.Now in production); refresh is how old a snapshot may
+// get before the next use reloads it.
+func New(keys store.Keys, sealer *masterkey.Sealer, now func() time.Time, refresh time.Duration) *Ring {
+	return &Ring{keys: keys, sealer: sealer, now: now, refresh: refresh, verified: memo.New[verifyKey, verifiedToken](verifyCacheSize)}
 }
 
 // retirePublish is how long a key displaced by a concurrent EnsureKeys on
@@ -95,7 +91,7 @@ const retirePublish = 48 * time.Hour
 // anything it signed meanwhile still verifies). If neither sees the other,
 // both stay active and every node signs with the same one: the newest by
 // CreatedAt, then the greatest kid (see sortKeys).
-func (k *KeyRing) EnsureKeys(ctx context.Context, ws string) error {
+func (k *Ring) EnsureKeys(ctx context.Context, ws string) error {
 	now := k.now()
 	existing, err := k.keys.KeysByWorkspace(ctx, ws, now)
 	if err != nil {
@@ -147,7 +143,7 @@ type Rotation struct {
 // The old keys sign until SignsFrom and stay published for publishFor
 // (the longest token lifetime) after that, plus the refresh interval: a
 // node whose store is unreachable keeps signing with the keys it has.
-func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (Rotation, error) {
+func (k *Ring) Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge time.Duration) (Rotation, error) {
 	now := k.now()
 	var fresh []store.SigningKey
 	for _, alg := range workspace.SigningAlgs {
@@ -174,12 +170,12 @@ func (k *KeyRing) Rotate(ctx context.Context, ws string, publishFor, jwksMaxAge 
 // verifier cached may come from a node that had not yet re-read the keys.
 // It counts on every node re-reading keys at least as often as this
 // process (one key_refresh for all).
-func (k *KeyRing) PrepublishFor(jwksMaxAge time.Duration) time.Duration {
+func (k *Ring) PrepublishFor(jwksMaxAge time.Duration) time.Duration {
 	return jwksMaxAge + k.refresh
 }
 
 // reloadNow replaces ws's snapshot with the store's current keys.
-func (k *KeyRing) reloadNow(ctx context.Context, ws string) error {
+func (k *Ring) reloadNow(ctx context.Context, ws string) error {
 	st := k.state(ws)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -193,7 +189,7 @@ func (k *KeyRing) reloadNow(ctx context.Context, ws string) error {
 	return nil
 }
 
-func (k *KeyRing) state(ws string) *wsState {
+func (k *Ring) state(ws string) *wsState {
 	if st, ok := k.states.Load(ws); ok {
 		return st.(*wsState)
 	}
@@ -205,7 +201,7 @@ func (k *KeyRing) state(ws string) *wsState {
 // loaded (callers wait for one load). A stale one is reloaded by one
 // caller while the others keep using it. force reloads because a kid or
 // an alg was not found, at most once per forcedRefreshEvery.
-func (k *KeyRing) set(ctx context.Context, ws string, force bool) (*keySet, error) {
+func (k *Ring) set(ctx context.Context, ws string, force bool) (*keySet, error) {
 	st := k.state(ws)
 	cur := st.snap.Load()
 	if cur != nil && !force {
@@ -221,7 +217,7 @@ func (k *KeyRing) set(ctx context.Context, ws string, force bool) (*keySet, erro
 }
 
 // reload runs with st.mu held.
-func (k *KeyRing) reload(ctx context.Context, ws string, st *wsState, seen *keySet, force bool) (*keySet, error) {
+func (k *Ring) reload(ctx context.Context, ws string, st *wsState, seen *keySet, force bool) (*keySet, error) {
 	now := k.now()
 	latest := st.snap.Load()
 	if latest != nil && latest != seen {
@@ -244,7 +240,7 @@ func (k *KeyRing) reload(ctx context.Context, ws string, st *wsState, seen *keyS
 // keepServing decides what a failed reload leaves behind. While the
 // database is away, nodes keep signing and verifying with the keys they
 // have (retrying once a second); any other failure is the caller's.
-func (k *KeyRing) keepServing(st *wsState, cur *keySet, now time.Time, err error) (*keySet, error) {
+func (k *Ring) keepServing(st *wsState, cur *keySet, now time.Time, err error) (*keySet, error) {
 	if cur == nil || !errors.Is(err, store.ErrUnavailable) {
 		return nil, err
 	}
@@ -254,7 +250,7 @@ func (k *KeyRing) keepServing(st *wsState, cur *keySet, now time.Time, err error
 	return cur, nil
 }
 
-func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, error) {
+func (k *Ring) load(ctx context.Context, ws string, now time.Time) (*keySet, error) {
 	records, err := k.keys.KeysByWorkspace(ctx, ws, now)
 	if err != nil {
 		return nil, err
@@ -275,7 +271,7 @@ func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, 
 		// Rendered from the key we verify with, not the stored JSON, so
 		// the JWKS can neither leak a private member nor disagree with
 		// verification (RFC 7517 §5).
-		pub, err := publicJWK(sk.public, rec.KID, rec.Alg)
+		pub, err := jose.PublicJWK(sk.verify.Public, rec.KID, rec.Alg)
 		if err != nil {
 			return nil, err
 		}
@@ -292,7 +288,7 @@ func (k *KeyRing) load(ctx context.Context, ws string, now time.Time) (*keySet, 
 func (set *keySet) addSigner(alg string, sk *signingKey) {
 	list := set.signers[alg]
 	switch {
-	case sk.private == nil:
+	case sk.signer == nil:
 		return
 	case sk.signsUntil.IsZero():
 		if len(list) > 0 && list[len(list)-1].signsUntil.IsZero() {
@@ -349,11 +345,7 @@ func sortKeys(records []store.SigningKey) {
 // not from the stored public JWK, which nothing authenticates. The
 // private key is kept while the key may sign: until RetiredAt, which a
 // rotation sets ahead of now.
-func (k *KeyRing) open(ws string, rec store.SigningKey, now time.Time) (*signingKey, error) {
-	alg, err := sigAlg(rec.Alg)
-	if err != nil {
-		return nil, err
-	}
+func (k *Ring) open(ws string, rec store.SigningKey, now time.Time) (*signingKey, error) {
 	der, err := k.sealer.Open(rec.PrivateKeyEncrypted, keyAAD(ws, rec.KID))
 	if err != nil {
 		return nil, err
@@ -362,13 +354,17 @@ func (k *KeyRing) open(ws string, rec store.SigningKey, now time.Time) (*signing
 	if err != nil {
 		return nil, err
 	}
-	signer, ok := parsed.(crypto.Signer)
+	private, ok := parsed.(crypto.Signer)
 	if !ok {
 		return nil, errors.New("not a signing key")
 	}
-	sk := &signingKey{kid: rec.KID, alg: alg, public: signer.Public(), signsUntil: rec.RetiredAt, publishUntil: rec.PublishUntil}
+	signer, err := jose.NewSigner(rec.KID, rec.Alg, private)
+	if err != nil {
+		return nil, err
+	}
+	sk := &signingKey{verify: jose.Key{Alg: rec.Alg, Public: private.Public()}, signsUntil: rec.RetiredAt, publishUntil: rec.PublishUntil}
 	if rec.RetiredAt.IsZero() || now.Before(rec.RetiredAt) {
-		sk.private = signer
+		sk.signer = signer
 	}
 	return sk, nil
 }
@@ -376,7 +372,7 @@ func (k *KeyRing) open(ws string, rec store.SigningKey, now time.Time) (*signing
 // JWKS returns the workspace's public JWK Set as JSON: active keys and
 // retired keys still to be published, each with kid, alg and use "sig"
 // (RFC 7517 §4, §5), active first. The bytes are shared: do not modify.
-func (k *KeyRing) JWKS(ctx context.Context, ws string) ([]byte, error) {
+func (k *Ring) JWKS(ctx context.Context, ws string) ([]byte, error) {
 	set, err := k.set(ctx, ws, false)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package jose
+package keyring
 
 import (
 	"context"
