@@ -9,14 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/admin"
-	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Registration audit events"}
 	list := &cobra.Command{Use: "list", Short: "List registration decisions, newest first", Args: cobra.NoArgs, RunE: runAuditList}
-	list.Flags().String("workspace", workspace.DefaultName, "workspace")
-	list.Flags().Bool("json", false, "print JSON")
+	operatorFlags(list.Flags())
 	list.Flags().Int("limit", 100, "at most this many events (0 = all)")
 	cmd.AddCommand(list)
 	return cmd

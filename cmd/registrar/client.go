@@ -17,13 +17,11 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newClientCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "client", Short: "Create, list, show and delete clients (on the store directly)"}
-	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
-	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	operatorFlags(cmd.PersistentFlags())
 	create := &cobra.Command{Use: "create", Short: "Create a client and print its secret once", Args: cobra.NoArgs,
 		PreRunE: checkCreateFlags, RunE: onStore(runClientCreate)}
 	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")

@@ -10,13 +10,11 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newIATCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "iat", Short: "Create, list and revoke initial access tokens for dynamic client registration"}
-	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
-	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	operatorFlags(cmd.PersistentFlags())
 	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs,
 		PreRunE: checkIATFlags, RunE: onStore(runIATCreate)}
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")

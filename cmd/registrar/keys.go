@@ -11,13 +11,11 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newKeysCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "List and rotate workspace signing keys"}
-	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
-	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	operatorFlags(cmd.PersistentFlags())
 	rotate := &cobra.Command{
 		Use: "rotate",
 		Short: "Add a new key per algorithm, published at once, signing after the JWKS max-age; " +

@@ -263,3 +263,10 @@ func nonNil[T any](list []T) []T {
 	}
 	return list
 }
+
+// operatorFlags are the flags every operator command takes: which
+// workspace it acts on, and whether it prints JSON.
+func operatorFlags(f *pflag.FlagSet) {
+	f.String("workspace", workspace.DefaultName, "workspace")
+	f.Bool("json", false, "print JSON")
+}

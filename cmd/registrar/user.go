@@ -16,13 +16,11 @@ import (
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/user"
-	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func newUserCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete users and set their passwords (on the store directly)"}
-	cmd.PersistentFlags().String("workspace", workspace.DefaultName, "workspace")
-	cmd.PersistentFlags().Bool("json", false, "print JSON")
+	operatorFlags(cmd.PersistentFlags())
 	add := &cobra.Command{Use: "add", Short: "Add a user", Args: cobra.NoArgs,
 		PreRunE: checkUserFlags, RunE: onStore(runUserAdd)}
 	add.Flags().String("username", "", "username (required)")

@@ -175,7 +175,7 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 }
 
 // Bootstrap creates the client allowed to obtain the registration scope
-// (Curity-style initial access tokens) in the default workspace, the first
+// (access tokens that serve as initial access tokens) in the default workspace, the first
 // time a server starts on a store whose default workspace has no clients
 // yet. It returns nil when there is nothing to hand out: another start
 // (perhaps a concurrent one on another node) claimed it, or an operator

@@ -116,10 +116,9 @@ func print(w io.Writer, rep Report) {
 	tw.Flush()
 }
 
-// referenceBare is the bare ceiling of the machine the targets were set
-// on (issue 2: "the bare handler does ~75,000 req/s"). The issue reads
-// figures as ratios "so the figure holds on a noisy machine"; scaling by
-// the ratio of the two bare ceilings is that reading.
+// referenceBare is the bare ceiling (req/s) of the machine the targets
+// were set on. Targets are read as ratios, so that a figure holds on a
+// noisy machine: scaling by the ratio of the two bare ceilings does that.
 const referenceBare = 75000
 
 func mark(met bool) string {
@@ -164,7 +163,7 @@ func goals(rep Report, bare, signing float64) []goal {
 		}
 		what := fmt.Sprintf("%s ≥ %s/s, p99 < %s", g.workload, thousands(g.perSec), g.p99)
 		extraOK := true
-		if g.workload == "cc-jwt" { // issue 2: and half of what signing alone allows
+		if g.workload == "cc-jwt" { // and half of what signing alone allows
 			what += ", ≥ 50% of the ES256 ceiling"
 			extraOK = r.PerSecond >= signing/2
 		}
@@ -192,7 +191,7 @@ func thousands(n float64) string {
 }
 
 // signsIn reports whether a workload verifies passwords, whose argon2id
-// memory cost is deliberate and outside issue 2's RSS target.
+// memory cost is deliberate and outside the RSS target.
 func signsIn(workload string) bool { return workload == "code-flow" || workload == "login" }
 
 func round(d time.Duration) string {

@@ -123,8 +123,8 @@ type Metadata struct {
 	// (RFC 7591 §2.2), e.g. "client_name#fr" → "Mon application".
 	Localized map[string]string `json:"localized,omitempty"`
 
-	// Extension metadata: per-client token lifetimes in seconds (as Duende
-	// offers), bounded by the workspace maxima. Zero means the workspace default.
+	// Extension metadata: per-client token lifetimes in seconds, bounded
+	// by the workspace maxima. Zero means the workspace default.
 	AccessTokenLifetime  int64 `json:"access_token_lifetime,omitempty"`
 	RefreshTokenLifetime int64 `json:"refresh_token_lifetime,omitempty"`
 	IDTokenLifetime      int64 `json:"id_token_lifetime,omitempty"`

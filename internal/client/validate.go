@@ -67,9 +67,8 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 // that uses no redirect-based grant gets no response type: RFC 7591 §2.1
 // pairs client_credentials with none, and "code" without
 // authorization_code would name a response type the authorization
-// endpoint refuses it. SimpleIdServer (seed 003) returns ["code"] here;
-// View returns [] instead, explicitly, as RFC 7591 §3.2.1 wants a
-// server-chosen value returned.
+// endpoint refuses it. View returns [] instead, explicitly, as RFC 7591
+// §3.2.1 wants a server-chosen value returned.
 func applyDefaults(md *Metadata, p Policy) {
 	if md.ApplicationType == "" {
 		md.ApplicationType = defaultApplicationType(md.RedirectURIs)

@@ -131,14 +131,7 @@ type Rotation struct {
 // SignsFrom, PrepublishFor later: a verifier may keep a JWKS fetched just
 // before the rotation for jwksMaxAge, and would refuse tokens of a key it
 // has not seen until its cache expired.
-//
-// Keycloak and Hydra sign with a new key at once and count on verifiers
-// re-fetching on an unknown kid; Keycloak admins who cannot count on that
-// add the new key passive (published, not signing) and activate it later,
-// and Hydra users asked for exactly this delay (ory/hydra#2535). Users of
-// either expect a rotation to break no verifier, so Registrar does that
-// staging itself, in one command, as providers that publish their next
-// key ahead do.
+// A rotation thus breaks no verifier (docs/design-notes.md).
 //
 // The old keys sign until SignsFrom and stay published for publishFor
 // (the longest token lifetime) after that, plus the refresh interval: a

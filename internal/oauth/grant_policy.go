@@ -23,12 +23,8 @@ import (
 //     issue less than was asked, saying in the response's scope what it
 //     issued; RFC 9700 §4.14.2 binds refresh tokens to what was consented,
 //     and a client that has said it no longer needs a scope has taken that
-//     scope out of what it may hold. Keycloak narrows a refresh the same
-//     way (the client scopes still assigned). Hydra (fosite) instead
-//     refuses the whole refresh with invalid_scope once any granted scope
-//     has left the client: that turns a client's own decision to ask for
-//     less into a new sign-in for every one of its users, for no gain the
-//     narrowed scope does not already give.
+//     scope out of what it may hold (docs/design-notes.md says why we
+//     narrow rather than refuse).
 //   - A rotated refresh token keeps the scope the user granted (RFC 6749
 //     §6: identical to the one presented); only what it issues is narrowed,
 //     so a grant holds no more than the registration allows at any time.

@@ -11,8 +11,8 @@ import (
 // refresh token expires. A rotated token gets the lifetime again, so one
 // left unused that long dies (RFC 9700 §4.14.2), but never past the
 // grant's end: otherwise a client could keep the grant alive forever by
-// refreshing. That end is the grant's absolute lifetime, as Duende's
-// AbsoluteRefreshTokenLifetime and Keycloak's SSO Session Max are.
+// refreshing. That end is the grant's absolute lifetime
+// (docs/design-notes.md).
 func refreshLifetime(now time.Time, ttl time.Duration, grantEnd time.Time) (expires, end time.Time) {
 	expires = now.Add(ttl)
 	if grantEnd.IsZero() {

@@ -3,8 +3,6 @@ package oauth
 import (
 	"context"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -36,21 +34,6 @@ type Service struct {
 	// Flow enables the browser flow and the grants that need it; nil
 	// leaves only client_credentials, introspection and revocation.
 	Flow *Flow
-}
-
-// Metrics are the protocol-level Prometheus collectors.
-type Metrics struct {
-	TokensIssued *prometheus.CounterVec
-}
-
-// NewMetrics registers the protocol collectors on reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{TokensIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "registrar_tokens_issued_total",
-		Help: "Tokens issued by workspace, grant type, kind and format.",
-	}, []string{"workspace", "grant_type", "kind", "format"})}
-	reg.MustRegister(m.TokensIssued)
-	return m
 }
 
 // Issuer is the issuer identifier of ws: {base}/{ws}.

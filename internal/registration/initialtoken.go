@@ -52,8 +52,8 @@ func (a initialAccessTokenAuthorizer) operatorToken(iat store.InitialAccessToken
 	return g, nil
 }
 
-// accessToken: a Curity-style one-time token from the token endpoint with
-// the registration scope (SPECS §9).
+// accessToken: a one-time token from the token endpoint with the
+// registration scope (SPECS §9; docs/design-notes.md).
 func (a initialAccessTokenAuthorizer) accessToken(ctx context.Context, ws workspace.Workspace, bearer string) (grant, error) {
 	at, err := a.tokens.VerifyAccessToken(ctx, ws, bearer)
 	if errors.Is(err, ErrInactiveToken) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -43,21 +41,6 @@ type Service struct {
 	Hasher  *secret.Hasher
 	BaseURL string
 	Metrics *Metrics
-}
-
-// Metrics count registration decisions.
-type Metrics struct {
-	Decisions *prometheus.CounterVec
-}
-
-// NewMetrics registers the registration collectors on reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "registrar_registration_requests_total",
-		Help: "Dynamic client registration requests by workspace, action and outcome.",
-	}, []string{"workspace", "action", "outcome"})}
-	reg.MustRegister(m.Decisions)
-	return m
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

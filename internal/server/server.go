@@ -178,8 +178,7 @@ func errNoSuchEndpoint() error { return oautherr.New(oautherr.NotFound, "no such
 // uncleanPath answers a path with dot segments or doubled slashes as the
 // unknown URL it is: the 404 of any unknown path, except where RFC 7592
 // client URLs live, whose every unknown client id is refused, audited, as
-// the registration handler refuses it (issue 3), whatever characters it
-// holds.
+// the registration handler refuses it, whatever characters it holds.
 func uncleanPath(dcr *registration.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if registration.IsManagementPath(r.URL.EscapedPath()) {

@@ -8,8 +8,8 @@ import (
 )
 
 // InitialAccessToken is an operator-issued token that authorizes dynamic
-// client registrations (RFC 7591 §3, Keycloak-style: a use counter and an
-// expiry). Only its keyed hash is stored.
+// client registrations (RFC 7591 §3): it has a use counter and an
+// expiry. Only its keyed hash is stored.
 type InitialAccessToken struct {
 	Workspace   string
 	ID          string

@@ -31,7 +31,7 @@ const (
 	FormatOpaque = "opaque"
 )
 
-// Registration protection modes (DESIGN.md; issue 3 builds them).
+// Registration protection modes (DESIGN.md).
 const (
 	ModeOpen               = "open"
 	ModeInitialAccessToken = "initial_access_token"
