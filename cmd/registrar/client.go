@@ -63,7 +63,32 @@ func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName str
 // own must not leave a new store and master key behind (the command may
 // have been run in the wrong folder).
 func checkCreateFlags(cmd *cobra.Command, _ []string) error {
+	if err := emptyFlag(cmd, "auth-method", "grant-type", "scope"); err != nil {
+		return err
+	}
 	return flagError(admin.CheckClientMetadata(flagMetadata(cmd)))
+}
+
+// emptyFlag refuses a flag given with nothing in it: leaving it out picks
+// the default, but an empty value is a mistake, as an empty member is in
+// a registration.
+func emptyFlag(cmd *cobra.Command, names ...string) error {
+	for _, name := range names {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		values := []string{f.Value.String()}
+		if sv, ok := f.Value.(interface{ GetSlice() []string }); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("--%s: must not be empty", name)
+			}
+		}
+	}
+	return nil
 }
 
 // flagMetadata is the metadata the flags ask for.
