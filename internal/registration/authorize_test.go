@@ -82,6 +82,26 @@ func TestInitialAccessTokenAuthorizer(t *testing.T) {
 	}
 }
 
+// TestNoRegistrationScopeTakesOnlyOperatorTokens: with registration.scope
+// "" an access token is an unknown bearer (401 invalid_token), not one
+// lacking the scope "" (403).
+func TestNoRegistrationScopeTakesOnlyOperatorTokens(t *testing.T) {
+	f := newFixture(t)
+	f.iat(t, "active", "v-active", nil)
+	f.tokens = func(string) (store.Token, error) {
+		return store.Token{ID: "jti", Scope: "openid dcr", Format: workspace.FormatOpaque}, nil
+	}
+	f.ws.Settings.Registration.Scope = ""
+	g, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "an-access-token"})
+	oe := wantCode(t, err, oautherr.InvalidToken)
+	if oe.Status != 401 || g.label("an-access-token") != labelUnmatchedBearer {
+		t.Errorf("status %d, label %q: want 401 and an unmatched bearer", oe.Status, g.label("an-access-token"))
+	}
+	if _, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "v-active"}); err != nil {
+		t.Errorf("operator token refused: %v", err)
+	}
+}
+
 func TestAccessTokenGrantRecordsItsUse(t *testing.T) {
 	f := newFixture(t)
 	f.tokens = func(token string) (store.Token, error) {

@@ -34,6 +34,10 @@ func (a initialAccessTokenAuthorizer) Authorize(ctx context.Context, ws workspac
 		return a.operatorToken(iat)
 	case !errors.Is(err, store.ErrNotFound):
 		return grant{}, err
+	case ws.Settings.Registration.Scope == "":
+		// No registration scope: only operator tokens are initial access
+		// tokens, so an access token is as unknown here as any other.
+		return unmatchedGrant, errBearer("the initial access token is invalid, expired or already used")
 	}
 	return a.accessToken(ctx, ws, req.Bearer)
 }
