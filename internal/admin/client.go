@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -32,7 +33,7 @@ type CreatedClient struct {
 var (
 	operatorGrantTypes    = []string{client.GrantClientCredentials, client.GrantAuthorizationCode, client.GrantRefreshToken}
 	operatorResponseTypes = []string{client.ResponseTypeCode}
-	operatorAuthMethods   = []string{client.AuthClientSecretBasic, client.AuthClientSecretPost, client.AuthNone}
+	operatorAuthMethods   = oauth.AuthMethods(true)
 )
 
 // operatorPolicy is what an operator's client must satisfy. It is wider
@@ -187,14 +188,7 @@ func (s *Service) Bootstrap(ctx context.Context) (*CreatedClient, error) {
 	if err != nil || !slices.Contains(ws.Settings.Scopes, ws.Settings.Registration.Scope) {
 		return nil, err
 	}
-	won, err := s.Store.ClaimBootstrap(ctx, workspace.DefaultName, s.Time())
-	if err != nil || !won {
-		return nil, err
-	}
-	if n, err := s.Store.CountClients(ctx, workspace.DefaultName); err != nil || n > 0 {
-		return nil, err
-	}
-	boot, err := s.CreateClient(ctx, NewClient{
+	boot := NewClient{
 		Workspace: workspace.DefaultName,
 		Origin:    client.OriginCLI,
 		Metadata: client.Metadata{
@@ -203,9 +197,21 @@ func (s *Service) Bootstrap(ctx context.Context) (*CreatedClient, error) {
 			TokenEndpointAuthMethod: client.AuthClientSecretBasic,
 			Scope:                   ws.Settings.Registration.Scope,
 		},
-	})
+	}
+	// Checked before the claim, which a refusal would spend for nothing.
+	if _, err := client.Validate(withCodeResponse(boot.Metadata), operatorPolicy(ws.Settings)); err != nil {
+		return nil, err
+	}
+	won, err := s.Store.ClaimBootstrap(ctx, workspace.DefaultName, s.Time())
+	if err != nil || !won {
+		return nil, err
+	}
+	if n, err := s.Store.CountClients(ctx, workspace.DefaultName); err != nil || n > 0 {
+		return nil, err
+	}
+	created, err := s.CreateClient(ctx, boot)
 	if err != nil {
 		return nil, err
 	}
-	return &boot, nil
+	return &created, nil
 }

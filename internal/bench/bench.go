@@ -106,7 +106,7 @@ func print(w io.Writer, rep Report) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before any sign-in, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
 		rep.Store, rep.PeakBeforeLoginMiB, rep.PeakRSSMiB, rep.FinalRSSMiB, user.DefaultParams, user.MaxConcurrentChecks)
-	fmt.Fprintf(w, "\ntargets (issues 2, 3 and 4), set on a machine whose bare ceiling was %s/s measured with wrk;\n", thousands(referenceBare))
+	fmt.Fprintf(w, "\ntargets, set on a machine whose bare ceiling was %s/s measured with wrk;\n", thousands(referenceBare))
 	fmt.Fprintf(w, "this run's bare ceiling is %s/s, so each rate is also shown scaled by %.2f:\n", thousands(bare), bare/referenceBare)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  target\tmeasured\tas set\tscaled here\t")

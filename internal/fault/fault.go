@@ -1,6 +1,6 @@
 // Package fault names kinds of failure that cross layers which must not
 // import each other. A lower layer's sentinel wraps a kind (the store's
-// ErrUnavailable wraps Unavailable), and the HTTP layer decides the answer
+// ErrUnavailable wraps fault.ErrUnavailable), and the HTTP layer decides the answer
 // from the kind alone (errors.Is), without knowing where it came from.
 //
 // A leaf package: it imports only the standard library.

@@ -11,17 +11,14 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-const (
-	sessionTTL  = 12 * time.Hour
-	purposeSess = "session"
-)
+const sessionTTL = 12 * time.Hour
 
 // currentSession returns the browser's live session, or ok=false.
 func (s *Service) currentSession(ctx context.Context, ws workspace.Workspace, b Browser) (store.Session, bool, error) {
 	if b.Session == "" {
 		return store.Session{}, false, nil
 	}
-	sess, err := s.Store.SessionByHash(ctx, ws.Name, s.Hasher.Hash(purposeSess, b.Session))
+	sess, err := s.Store.SessionByHash(ctx, ws.Name, s.Hasher.Hash(secret.PurposeSession, b.Session))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Session{}, false, nil
 	}
@@ -51,7 +48,7 @@ func (s *Service) startSession(ctx context.Context, ws workspace.Workspace, u us
 	}
 	now := s.Time()
 	sess := store.Session{
-		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(purposeSess, value), UserID: u.ID,
+		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(secret.PurposeSession, value), UserID: u.ID,
 		AuthTime: now, AMR: []string{"pwd"}, ExpiresAt: now.Add(sessionTTL),
 	}
 	if err := s.Store.CreateSession(ctx, sess, u.PasswordHash); err != nil {

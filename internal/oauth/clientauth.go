@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -27,6 +28,37 @@ var authenticators = map[string]authenticator{
 	client.AuthClientSecretBasic: secretBasic{},
 	client.AuthClientSecretPost:  secretPost{},
 	client.AuthNone:              publicClient{},
+}
+
+// AuthMethods lists the token_endpoint_auth_method values this server
+// authenticates, sorted; withPublic adds none, which only clients of the
+// browser flow use. Discovery and operator checks read it, so a method
+// added to the table is offered everywhere at once.
+func AuthMethods(withPublic bool) []string {
+	var out []string
+	for method := range authenticators {
+		if withPublic || method != client.AuthNone {
+			out = append(out, method)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// assertionMethod marks the authenticators of assertion-based methods
+// (private_key_jwt, client_secret_jwt: RFC 7523 §2.2).
+type assertionMethod interface{ takesAssertions() }
+
+// assertionsAccepted reports whether any authenticator takes a client
+// assertion; until one does, an assertion is refused before anything else
+// in the request is looked at.
+func assertionsAccepted() bool {
+	for _, a := range authenticators {
+		if _, ok := a.(assertionMethod); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // secretVerifier compares a presented secret with its keyed hash

@@ -28,7 +28,9 @@ type ClientEvidence struct {
 	// Assertion is a client assertion (RFC 7521 §4.2).
 	Assertion ClientAssertion
 	// Certificates is the TLS client certificate chain, leaf first, for
-	// certificate-based methods (RFC 8705 §2); no authenticator reads it yet.
+	// certificate-based methods (RFC 8705 §2); no authenticator reads it
+	// yet. The TLS layer asks for it without verifying it: an
+	// authenticator must check the chain (or the key) itself.
 	Certificates []*x509.Certificate
 }
 
@@ -63,10 +65,7 @@ func readClientEvidence(r *http.Request, form httpapi.Form) (ClientEvidence, err
 	if r.TLS != nil {
 		ev.Certificates = r.TLS.PeerCertificates
 	}
-	// No authenticator reads assertions yet (private_key_jwt and
-	// client_secret_jwt, RFC 7523 §2.2), and discovery offers none: one is
-	// refused before anything else in the request is looked at.
-	if ev.Assertion.present() {
+	if ev.Assertion.present() && !assertionsAccepted() {
 		return ClientEvidence{}, errInvalidClient("client assertions are not supported by this server")
 	}
 	auth, err := httpapi.Authorization(r)

@@ -40,10 +40,6 @@ type Metadata struct {
 	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 }
 
-// secretAuthMethods are the client authentication methods implemented so
-// far; every endpoint that authenticates clients shares them.
-var secretAuthMethods = []string{client.AuthClientSecretBasic, client.AuthClientSecretPost}
-
 // Discovery builds the metadata document of ws.
 func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 	iss := s.Issuer(ws)
@@ -60,9 +56,9 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		GrantTypesSupported:                       s.SupportedGrantTypes(),
 		SubjectTypesSupported:                     []string{"public"},
 		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
-		TokenEndpointAuthMethodsSupported:         secretAuthMethods,
-		IntrospectionEndpointAuthMethodsSupported: secretAuthMethods,
-		RevocationEndpointAuthMethodsSupported:    secretAuthMethods,
+		TokenEndpointAuthMethodsSupported:         AuthMethods(false),
+		IntrospectionEndpointAuthMethodsSupported: AuthMethods(false),
+		RevocationEndpointAuthMethodsSupported:    AuthMethods(false),
 		// OIDC Discovery §3: request_uri's default is true, so "not
 		// supported" must be said; request's default is false, said too so
 		// that no reader has to know the defaults.
@@ -95,7 +91,7 @@ func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
 	}
 	m.PromptValuesSupported = slices.Clone(promptValues)
 	m.AuthorizationResponseISSParameterSupported = true
-	m.TokenEndpointAuthMethodsSupported = append(slices.Clone(secretAuthMethods), client.AuthNone)
+	m.TokenEndpointAuthMethodsSupported = AuthMethods(true)
 	// RFC 7009 §5: a public client identifies itself with client_id to
 	// revoke its tokens. Introspection stays with authenticated clients.
 	m.RevocationEndpointAuthMethodsSupported = slices.Clone(m.TokenEndpointAuthMethodsSupported)

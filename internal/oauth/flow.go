@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
@@ -18,7 +17,3 @@ type FlowStore interface {
 type Flow struct {
 	Store FlowStore
 }
-
-// purposeCode hashes authorization codes: the browser flow stores them by
-// this hash, the code grant looks them up by it.
-const purposeCode = secret.PurposeAuthCode

@@ -28,7 +28,7 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	if req.Code == "" {
 		return TokenResponse{}, oautherr.InvalidRequestf("code is required")
 	}
-	hash := s.Hasher.Hash(purposeCode, req.Code)
+	hash := s.Hasher.Hash(secret.PurposeAuthCode, req.Code)
 	code, resources, err := s.redeemableCode(ctx, ws, cl, req, hash)
 	if err != nil {
 		return TokenResponse{}, err

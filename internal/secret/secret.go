@@ -85,6 +85,7 @@ const (
 	PurposeAuthCode           = "authorization_code"
 	PurposeRegistrationToken  = "registration_access_token"
 	PurposeInitialAccessToken = "initial_access_token"
+	PurposeSession            = "session"
 )
 
 // sortableAlphabet is base32 with its digits in ASCII order, so encoded

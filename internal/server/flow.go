@@ -10,13 +10,13 @@ import (
 )
 
 // newFlow assembles the browser flow (authorize, login, consent, logout)
-// over the protocol service, whose code and refresh grants it enables.
+// over the protocol service; the caller enables the protocol's code and
+// refresh grants (oauth.Service.Flow) alongside it.
 func newFlow(env *Env, protocol *oauth.Service, workspaces workspace.Lookup) (*interact.Handler, error) {
 	pages, err := web.New()
 	if err != nil {
 		return nil, err
 	}
-	protocol.Flow = &oauth.Flow{Store: env.Store}
 	return &interact.Handler{
 		Service:    &interact.Service{Store: env.Store, Protocol: protocol, Hasher: env.Hasher, Seal: env.FormSealer},
 		Workspaces: workspaces, Pages: pages,

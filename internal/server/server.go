@@ -41,6 +41,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Hasher:  env.Hasher,
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
+		Flow:    &oauth.Flow{Store: env.Store},
 	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {

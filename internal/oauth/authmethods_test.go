@@ -1,0 +1,70 @@
+package oauth
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// assertionStub stands in for an assertion-based authenticator
+// (private_key_jwt) added to the table.
+type assertionStub struct{ publicClient }
+
+func (assertionStub) takesAssertions() {}
+
+// withAuthenticator adds method to the table for one test.
+func withAuthenticator(t *testing.T, method string, a authenticator) {
+	t.Helper()
+	authenticators[method] = a
+	t.Cleanup(func() { delete(authenticators, method) })
+}
+
+// TestDiscoveryOffersTheTable: the methods discovery advertises are the
+// authenticators' table, so a method added there is offered at once.
+func TestDiscoveryOffersTheTable(t *testing.T) {
+	ws := workspace.Workspace{Name: "w", Settings: workspace.Settings{Scopes: []string{"openid"}}}
+	withAuthenticator(t, client.AuthPrivateKeyJWT, assertionStub{})
+	s := &Service{BaseURL: "http://x"}
+	m := s.Discovery(ws)
+	for name, got := range map[string][]string{
+		"token": m.TokenEndpointAuthMethodsSupported, "introspection": m.IntrospectionEndpointAuthMethodsSupported,
+		"revocation": m.RevocationEndpointAuthMethodsSupported,
+	} {
+		if !slices.Contains(got, client.AuthPrivateKeyJWT) || slices.Contains(got, client.AuthNone) {
+			t.Errorf("%s endpoint offers %v: want the table's methods, none only with the browser flow", name, got)
+		}
+	}
+	s.Flow = &Flow{}
+	if got := s.Discovery(ws).TokenEndpointAuthMethodsSupported; !slices.Contains(got, client.AuthNone) {
+		t.Errorf("with the browser flow the token endpoint offers %v: want none too", got)
+	}
+}
+
+// TestAssertionsWaitForAnAuthenticator: a client assertion is refused up
+// front only while no authenticator takes one.
+func TestAssertionsWaitForAnAuthenticator(t *testing.T) {
+	read := func() error {
+		body := url.Values{"client_id": {"c"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {"a.b.c"}}
+		r := httptest.NewRequest("POST", "/w/oauth2/token", strings.NewReader(body.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form, err := httpapi.ParseForm(httptest.NewRecorder(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = readClientEvidence(r, form)
+		return err
+	}
+	if err := read(); err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Fatalf("no assertion authenticator: err = %v, want the refusal", err)
+	}
+	withAuthenticator(t, client.AuthPrivateKeyJWT, assertionStub{})
+	if err := read(); err != nil {
+		t.Fatalf("with an assertion authenticator: err = %v, want the evidence read", err)
+	}
+}
