@@ -110,6 +110,10 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		{"yaml workspace unknown key", nil, "workspaces:\n  - name: w\n    acces_token_alg: RS256\n", "acces_token_alg"},
 		{"yaml registration scope not a workspace scope", nil, "workspaces:\n  - name: x\n    scopes: [openid, profile]\n    registration:\n      scope: dcr\n",
 			`config file registrar.yaml: line 5: workspaces[0] (x).registration.scope: "dcr" is not among the workspace scopes`},
+		{"yaml registered clients could mint initial access tokens", nil, "workspaces:\n  - name: x\n    registration:\n      scopes: [openid, dcr]\n",
+			`config file registrar.yaml: line 4: workspaces[0] (x).registration.scopes: "dcr" is registration.scope, so a registered client could mint its own initial access tokens`},
+		{"yaml everyday registration scope", nil, "workspaces:\n  - name: x\n    registration:\n      scope: openid\n",
+			`config file registrar.yaml: line 4: workspaces[0] (x).registration.scope: "openid" is a scope ordinary sign-ins are granted`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
