@@ -94,6 +94,7 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		// No --listen flag here, or it would win over the bad value.
 		{"env listen", []string{"REGISTRAR_LISTEN=nowhere"}, "", "listen"},
 		{"env log level", []string{"REGISTRAR_LOG_LEVEL=loud"}, "", "log_level"},
+		{"env metrics listen", []string{"REGISTRAR_METRICS_LISTEN=9464"}, "", `metrics_listen (from REGISTRAR_METRICS_LISTEN): "9464" is not host:port`},
 		{"env master key", []string{"REGISTRAR_MASTER_KEY=too-short"}, "", "REGISTRAR_MASTER_KEY"},
 		{"missing config file", []string{"REGISTRAR_CONFIG=nope.yaml"}, "", "nope.yaml"},
 		{"yaml base_url", nil, "log_level: warn\nbase_url: http://id.example\n", `config file registrar.yaml: line 2: base_url: "http://id.example" must use https`},

@@ -57,6 +57,7 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown db scheme", Source{"db": "mysql://x"}, "", "db"},
 		{"bad listen", Source{"listen": "nope"}, "", "listen"},
 		{"bad log level", Source{"log_level": "loud"}, "", "log_level"},
+		{"metrics listen without a host", Source{"metrics_listen": "9464"}, "", "metrics_listen"},
 		{"unknown yaml key", nil, "lisen: 1\n", "lisen"},
 		{"unknown workspace key", nil, "workspaces:\n  - name: a\n    acces_token_format: jwt\n", "acces_token_format"},
 		{"bad workspace format", nil, "workspaces:\n  - name: a\n    access_token_format: paper\n", "access_token_format"},
