@@ -94,6 +94,7 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		// No --listen flag here, or it would win over the bad value.
 		{"env listen", []string{"REGISTRAR_LISTEN=nowhere"}, "", "listen"},
 		{"env log level", []string{"REGISTRAR_LOG_LEVEL=loud"}, "", "log_level"},
+		{"env metrics listen", []string{"REGISTRAR_METRICS_LISTEN=9464"}, "", `metrics_listen (from REGISTRAR_METRICS_LISTEN): "9464" is not host:port`},
 		{"env master key", []string{"REGISTRAR_MASTER_KEY=too-short"}, "", "REGISTRAR_MASTER_KEY"},
 		{"missing config file", []string{"REGISTRAR_CONFIG=nope.yaml"}, "", "nope.yaml"},
 		{"yaml base_url", nil, "log_level: warn\nbase_url: http://id.example\n", `config file registrar.yaml: line 2: base_url: "http://id.example" must use https`},
@@ -110,6 +111,10 @@ func TestConfigErrorsFromEveryLayer(t *testing.T) {
 		{"yaml workspace unknown key", nil, "workspaces:\n  - name: w\n    acces_token_alg: RS256\n", "acces_token_alg"},
 		{"yaml registration scope not a workspace scope", nil, "workspaces:\n  - name: x\n    scopes: [openid, profile]\n    registration:\n      scope: dcr\n",
 			`config file registrar.yaml: line 5: workspaces[0] (x).registration.scope: "dcr" is not among the workspace scopes`},
+		{"yaml registered clients could mint initial access tokens", nil, "workspaces:\n  - name: x\n    registration:\n      scopes: [openid, dcr]\n",
+			`config file registrar.yaml: line 4: workspaces[0] (x).registration.scopes: "dcr" is registration.scope, so a registered client could mint its own initial access tokens`},
+		{"yaml everyday registration scope", nil, "workspaces:\n  - name: x\n    registration:\n      scope: openid\n",
+			`config file registrar.yaml: line 4: workspaces[0] (x).registration.scope: "openid" is a scope ordinary sign-ins are granted`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

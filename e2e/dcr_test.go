@@ -462,3 +462,36 @@ func TestDeletedClientTokensStopWorking(t *testing.T) {
 		t.Fatalf("userinfo with a deleted client's access token: %d; want 401", s)
 	}
 }
+
+// TestRegistrationRefusesSecondSpellings: a redirect URI a browser reads
+// as another one (it would carry codes past what was registered and
+// reviewed) is refused through the binary with invalid_redirect_uri, each
+// spelling naming what to change, and registers nothing.
+func TestRegistrationRefusesSecondSpellings(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	token := n.iat("default", 100)
+	native := `"application_type":"native","token_endpoint_auth_method":"none",`
+	cases := []struct {
+		name, uri, extra, mention string
+	}{
+		{"percent-encoded dot-dot", "https://app.example.com/a/%2e%2e/evil", "", "segments"},
+		{"upper-case percent-encoded dot-dot", "https://app.example.com/a/%2E%2E/evil", "", "segments"},
+		{"half-encoded dot-dot", "https://app.example.com/a/%2e./evil", "", "segments"},
+		{"backslashes", `https://good.com/cb\\..\\x`, "", "backslash"},
+		{"explicit https port", "https://app.example.com:443/cb", "", "default port"},
+		{"explicit http port", "http://127.0.0.1:80/cb", native, "default port"},
+		{"trailing-dot host", "https://app.example.com./cb", "", "dot"},
+		{"IPv6 zone id", "https://[fe80::1%25eth0]/cb", "", "zone"},
+		{"short IPv4 host", "https://127.1/cb", "", "IPv4"},
+	}
+	before := n.clientList("default")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := n.with(t)
+			wantError(t, n.register("default", token, `{`+tc.extra+`"redirect_uris":["`+tc.uri+`"]}`), 400, "invalid_redirect_uri", tc.mention)
+			if after := n.clientList("default"); after != before {
+				t.Fatalf("client list changed:\n%s\nwant\n%s", after, before)
+			}
+		})
+	}
+}

@@ -105,11 +105,15 @@ func TestFirstStart(t *testing.T) {
 		t.Fatalf("golang.org/x/oauth2 clientcredentials: %v", err)
 	}
 
-	metrics := string(get(t, n.Base+"/metrics").Body)
+	metrics := n.metrics()
 	for _, name := range []string{"registrar_http_requests_total", "registrar_http_request_duration_seconds", "registrar_tokens_issued_total"} {
 		if !strings.Contains(metrics, name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
+	}
+	// The counters name every workspace: not on the issuer's listener.
+	if r := get(t, n.Base+"/metrics"); r.Status != 404 || strings.Contains(string(r.Body), "registrar_") {
+		t.Errorf("the public listener answers /metrics: %d\n%s", r.Status, r.Body)
 	}
 	if strings.Contains(n.Stderr.String(), secret) {
 		t.Fatal("the bootstrap secret appears in the logs")
@@ -509,5 +513,27 @@ func TestNoBootstrapClientWithoutARegistrationScope(t *testing.T) {
 	again := startNode(t, nodeOpts{Dir: n.Dir, YAML: "workspaces:\n  - name: default\n"}) // declared: default settings, scope dcr
 	if !bootSecretRE.MatchString(again.Stdout.String()) {
 		t.Fatalf("no bootstrap client once the workspace names its registration scope:\n%s", again.Stdout)
+	}
+}
+
+// TestMetricsOnlyOnItsListener: /metrics names every workspace and route,
+// so it is served only on metrics_listen, which serves nothing else; with
+// none set there is no /metrics at all.
+func TestMetricsOnlyOnItsListener(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	m, _ := n.awaitOutput(n.Stdout, metricsRE, 5*time.Second)
+	if m == nil {
+		t.Fatalf("no metrics address printed:\n%s", n.Stdout)
+	}
+	if r := get(t, strings.TrimSuffix(m[1], "/metrics")+"/readyz"); r.Status != 404 {
+		t.Errorf("the metrics listener answers /readyz: %d", r.Status)
+	}
+	if r := get(t, n.Base+"/metrics"); r.Status != 404 {
+		t.Errorf("the public listener answers /metrics: %d", r.Status)
+	}
+
+	off := startNode(t, nodeOpts{Args: []string{"--metrics-listen="}})
+	if r := get(t, off.Base+"/metrics"); r.Status != 404 || metricsRE.MatchString(off.Stdout.String()) {
+		t.Errorf("with no metrics_listen: public /metrics %d, stdout:\n%s", r.Status, off.Stdout)
 	}
 }

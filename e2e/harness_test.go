@@ -86,7 +86,8 @@ type nodeOpts struct {
 // settings a developer may have exported (a REGISTRAR_MASTER_KEY or
 // REGISTRAR_CONFIG would silently change what every test starts), but with
 // REGISTRAR_TEST_* kept. The short key refresh lets a rotation made with the
-// CLI reach a running node within a second instead of 30.
+// CLI reach a running node within a second instead of 30. Each node gets a
+// metrics listener on a port of its own (see metrics).
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -95,7 +96,7 @@ func baseEnv() []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "REGISTRAR_KEY_REFRESH=500ms")
+	return append(env, "REGISTRAR_KEY_REFRESH=500ms", "REGISTRAR_METRICS_LISTEN=127.0.0.1:0")
 }
 
 func freePort(t testing.TB) int {
@@ -464,12 +465,29 @@ func requireCI(t testing.TB, ok bool, what string) {
 	t.Skipf("%s is missing; make test provides it", what)
 }
 
+var metricsRE = regexp.MustCompile(`Metrics on (http://127\.0\.0\.1:\d+/metrics)`)
+
+// metrics is the node's /metrics, from the metrics listener whose address
+// serve prints (the public listener has none).
+func (n *node) metrics() string {
+	n.t.Helper()
+	m, _ := n.awaitOutput(n.Stdout, metricsRE, 30*time.Second)
+	if m == nil {
+		n.t.Fatalf("registrar printed no metrics address\nstdout:\n%s", n.Stdout)
+	}
+	r := get(n.t, m[1])
+	if r.Status != 200 {
+		n.t.Fatalf("GET %s: %d", m[1], r.Status)
+	}
+	return string(r.Body)
+}
+
 // metricSum adds up every sample of a Prometheus counter on the node's
 // /metrics (all label sets); an absent counter is 0.
 func (n *node) metricSum(name string) float64 {
 	n.t.Helper()
 	var sum float64
-	for _, line := range strings.Split(string(get(n.t, n.Base+"/metrics").Body), "\n") {
+	for _, line := range strings.Split(n.metrics(), "\n") {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
 		}

@@ -71,7 +71,7 @@ func TestSQLiteLockedByAnotherProcess(t *testing.T) {
 		t.Fatalf("revoked token still active: %v", in)
 	}
 
-	metrics := string(get(t, n.Base+"/metrics").Body)
+	metrics := n.metrics()
 	if !strings.Contains(metrics, `registrar_http_requests_total{code="499",route="POST /{ws}/oauth2/revoke"} 1`) {
 		t.Errorf("the client that hung up is not counted as 499:\n%s", grepLines(metrics, "registrar_http_requests_total"))
 	}

@@ -31,6 +31,7 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd.Flags().String("listen", "", "address to listen on (env REGISTRAR_LISTEN; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "issuer base URL; https unless loopback (env REGISTRAR_BASE_URL; default http://{listen})")
+	cmd.Flags().String("metrics-listen", "", "address of a separate listener for /metrics, e.g. 127.0.0.1:9464 (env REGISTRAR_METRICS_LISTEN; default none: no /metrics)")
 	cmd.Flags().String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env REGISTRAR_TRUSTED_PROXIES)")
 	return cmd
 }
@@ -73,6 +74,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer ln.Close()
 	cfg.Bound(ln.Addr().String())
+	metricsLn, err := listenMetrics(cfg.MetricsListen)
+	if err != nil {
+		return err
+	}
+	if metricsLn != nil {
+		defer metricsLn.Close()
+	}
 	// A database that hangs rather than refuses would otherwise leave the
 	// start silent for as long as it hangs.
 	waiting := time.AfterFunc(5*time.Second, func() {
@@ -134,10 +142,31 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	if metricsLn != nil {
+		go func() {
+			if err := srv.ServeMetrics(ctx, metricsLn); err != nil {
+				log.Warn("metrics listener stopped", "err", err)
+			}
+		}()
+		fmt.Fprintf(cmd.OutOrStdout(), "Metrics on http://%s/metrics\n", metricsLn.Addr())
+	}
 	// Said once the store is ready, right before serving: tests and scripts
 	// started on port 0 learn the port here.
 	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	return srv.Serve(ctx, ln, server.DrainLimit)
+}
+
+// listenMetrics binds the metrics listener, if one is set, as early as the
+// public one: a port in use fails the start before the store is touched.
+func listenMetrics(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_listen: %w", err)
+	}
+	return ln, nil
 }
 
 // waitForDatabase returns once the database answers. A server often starts

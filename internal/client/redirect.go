@@ -81,6 +81,9 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, fmt.Errorf("%q must not contain spaces or control characters", raw)
 	}
+	if err := CheckRedirectSpelling(raw); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() {
 		return nil, fmt.Errorf("%q is not an absolute URI", raw)
@@ -104,7 +107,76 @@ func parseRedirectURI(raw string) (*url.URL, error) {
 	if err := checkHostSpelling(u); err != nil {
 		return nil, fmt.Errorf("%q: %v", raw, err)
 	}
+	// Whatever the rules above miss: a URI that url.URL writes out
+	// differently (a non-ASCII path, say) has a second form already.
+	if again := u.String(); again != raw {
+		return nil, fmt.Errorf("%q is not in its normal form; register %q", raw, again)
+	}
 	return u, nil
+}
+
+// CheckRedirectSpelling refuses a redirect URI that a browser reads as
+// another URI than the one written: the authorization endpoint compares
+// strings exactly (RFC 9700 §4.1.3), so a second spelling would let a
+// registered "https://good.example/cb/%2e%2e/evil" send codes to
+// /evil, which the operator's review never saw. Registration refuses these
+// forms, and the authorization endpoint refuses a stored one so that no
+// code is sent to it.
+func CheckRedirectSpelling(raw string) error {
+	// WHATWG URL: a backslash is a slash in http(s) URLs, so
+	// "https://good.example/cb\..\x" resolves to /x.
+	if strings.Contains(raw, `\`) {
+		return fmt.Errorf("%q must not contain a backslash: browsers read it as /", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not an absolute URI", raw)
+	}
+	// Path is decoded, so %2e%2e, %2E. and .%2e are caught as .. is:
+	// browsers resolve them all (WHATWG URL, single- and double-dot
+	// path segments).
+	if hasDotSegment(u.Path) {
+		return fmt.Errorf("%q: the path must not contain . or .. segments, plain or percent-encoded", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil
+	}
+	host := u.Hostname()
+	switch {
+	case u.Port() == defaultPorts[u.Scheme]:
+		return fmt.Errorf("%q: leave out the default port :%s", raw, u.Port())
+	case strings.HasSuffix(host, "."):
+		return fmt.Errorf("%q: the host must not end in a dot", raw)
+	case strings.Contains(host, "%"):
+		// url.Parse takes [fe80::1%25eth0]: an interface of whatever
+		// machine the browser runs on, not a place.
+		return fmt.Errorf("%q: the host must not carry an IPv6 zone id or a %% sign", raw)
+	case !strings.HasPrefix(u.Host, "[") && endsInNumber(host) && !isIPv4(host):
+		return fmt.Errorf("%q: browsers read host %s as an IPv4 address; write it in dotted decimal", raw, host)
+	}
+	return nil
+}
+
+// defaultPorts are the ports browsers drop from a URL (WHATWG URL §1.1
+// special schemes); a URI naming them has a second form without.
+var defaultPorts = map[string]string{"http": "80", "https": "443"}
+
+// endsInNumber: a WHATWG URL host whose last label is a number (decimal,
+// or hex with 0x) is parsed as an IPv4 address: "127.1", "0x7f.1" and
+// "2130706433" all mean 127.0.0.1.
+func endsInNumber(host string) bool {
+	last := host[strings.LastIndex(host, ".")+1:]
+	if hex, ok := strings.CutPrefix(strings.ToLower(last), "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
+}
+
+// isIPv4 is the one spelling of an IPv4 address: four decimal parts
+// without leading zeros.
+func isIPv4(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Is4() && ip.String() == host
 }
 
 // checkHostSpelling: an http(s) host has one spelling here, the one a
@@ -181,9 +253,6 @@ func checkHTTPSRedirect(raw string, u *url.URL) error {
 	if host == "" {
 		return fmt.Errorf("%q has no host", raw)
 	}
-	if hasDotSegment(u.EscapedPath()) {
-		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
-	}
 	return nil
 }
 
@@ -197,9 +266,6 @@ func checkLoopbackRedirect(raw string, u *url.URL, appType string, p Policy) err
 		return fmt.Errorf("%q: http is allowed only to a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
 	case !p.LoopbackHTTPForWeb && (appType != ApplicationTypeNative || !loopback):
 		return fmt.Errorf("%q: http is allowed only for native clients on a loopback host (127.0.0.0/8, [::1], localhost); use https", raw)
-	}
-	if hasDotSegment(u.EscapedPath()) {
-		return fmt.Errorf("%q: the path must not contain . or .. segments", raw)
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// audit key on the caller's address).
 	TrustedProxies []string    `yaml:"trusted_proxies"`
 	Workspaces     []Workspace `yaml:"workspaces"`
+	// MetricsListen is the address of the listener that serves /metrics,
+	// or "" for none. Never the public listener: the counters name every
+	// workspace and route.
+	MetricsListen string `yaml:"metrics_listen"`
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies []netip.Prefix
@@ -113,6 +117,7 @@ var keys = []struct {
 	{"log_format", "REGISTRAR_LOG_FORMAT", func(c *Config, v string) { c.LogFormat = v }},
 	{"key_refresh", "REGISTRAR_KEY_REFRESH", setKeyRefresh},
 	{"trusted_proxies", "REGISTRAR_TRUSTED_PROXIES", func(c *Config, v string) { c.TrustedProxies = strings.Split(v, ",") }},
+	{"metrics_listen", "REGISTRAR_METRICS_LISTEN", func(c *Config, v string) { c.MetricsListen = v }},
 }
 
 func setKeyRefresh(c *Config, v string) {
@@ -223,6 +228,9 @@ func (c *Config) Validate() error {
 	_, _, listenErr := net.SplitHostPort(c.Listen)
 	if listenErr != nil {
 		errs = append(errs, c.errorf("listen", "%q is not host:port", c.Listen))
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsListen); c.MetricsListen != "" && err != nil {
+		errs = append(errs, c.errorf("metrics_listen", "%q is not host:port", c.MetricsListen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		errs = append(errs, c.errorf("db", "%q must be sqlite:PATH or postgres://…", store.RedactDSN(c.DB)))

@@ -57,6 +57,7 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown db scheme", Source{"db": "mysql://x"}, "", "db"},
 		{"bad listen", Source{"listen": "nope"}, "", "listen"},
 		{"bad log level", Source{"log_level": "loud"}, "", "log_level"},
+		{"metrics listen without a host", Source{"metrics_listen": "9464"}, "", "metrics_listen"},
 		{"unknown yaml key", nil, "lisen: 1\n", "lisen"},
 		{"unknown workspace key", nil, "workspaces:\n  - name: a\n    acces_token_format: jwt\n", "acces_token_format"},
 		{"bad workspace format", nil, "workspaces:\n  - name: a\n    access_token_format: paper\n", "access_token_format"},
@@ -431,5 +432,50 @@ func TestSelfReferentialAnchorIsAnError(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: still loading after 10s", name)
 		}
+	}
+}
+
+// TestRegistrationScopeGuards: a workspace whose registered clients could
+// be granted the registration scope (and so mint initial access tokens of
+// their own), or whose registration scope is one ordinary sign-ins are
+// granted, is refused at load with the key and line, in exactly these
+// words; the safe spellings around them load.
+func TestRegistrationScopeGuards(t *testing.T) {
+	const ws = "workspaces:\n  - name: p\n    scopes: [openid, profile, email, address, phone, offline_access, dcr, api]\n"
+	cases := []struct {
+		name string
+		yaml string
+		want string // "" loads
+	}{
+		{"registration scope among the registration scopes", ws + "    registration:\n      scopes:\n        - openid\n        - dcr\n",
+			`line 7: workspaces[0] (p).registration.scopes: "dcr" is registration.scope, so a registered client could mint its own initial access tokens; leave it out`},
+		{"a renamed registration scope among them", ws + "    registration:\n      scope: api\n      scopes: [openid, api]\n",
+			`line 6: workspaces[0] (p).registration.scopes: "api" is registration.scope, so a registered client could mint its own initial access tokens; leave it out`},
+		{"the registration scopes by default leave it out", ws, ""},
+		{"other registration scopes", ws + "    registration:\n      scopes: [openid, api]\n", ""},
+		{"no registration scope", ws + "    registration:\n      scope: ''\n      scopes: [openid, dcr]\n", ""},
+	}
+	for _, everyday := range []string{"openid", "profile", "email", "address", "phone", "offline_access"} {
+		cases = append(cases, struct {
+			name string
+			yaml string
+			want string
+		}{"everyday registration scope " + everyday, ws + "    registration:\n      scope: " + everyday + "\n",
+			`line 5: workspaces[0] (p).registration.scope: "` + everyday + `" is a scope ordinary sign-ins are granted, so their access tokens would register clients; name a scope of its own, such as dcr`})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			file, err := loadYAML(t, tc.yaml)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			want := "invalid configuration:\nconfig file " + file + ": " + tc.want
+			if err == nil || err.Error() != want {
+				t.Errorf("err = %v\nwant %s", err, want)
+			}
+		})
 	}
 }

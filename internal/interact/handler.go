@@ -110,10 +110,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, ws workspace.Work
 	switch out.Kind {
 	case ShowLogin:
 		status, notice := loginAnswer(out.Problem)
-		return h.Pages.Render(w, status, "login", "Sign in", issuer, web.LoginPage{
-			Action: "/" + ws.Name + "/login", CSRF: out.Form.CSRF, Request: out.Form.Request,
-			ClientName: displayName(out.Client), Username: out.Username, Error: notice,
-		}, out.ClientRedirect)
+		return h.Pages.Render(w, status, "login", "Sign in", issuer, loginPage(ws, out, notice), out.ClientRedirect)
 	case ShowConsent:
 		return h.Pages.Render(w, http.StatusOK, "consent", "Allow access", issuer, consentPage(ws, out), out.ClientRedirect)
 	case RedirectToClient:

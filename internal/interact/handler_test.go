@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
 )
 
 // cookieOf is the Set-Cookie line for name, or "".
@@ -110,6 +112,29 @@ func TestRespondSendsTheOutcome(t *testing.T) {
 			}
 			if !strings.Contains(strings.ToLower(w.Body.String()), strings.ToLower(tc.body)) {
 				t.Errorf("body lacks %q:\n%s", tc.body, w.Body)
+			}
+		})
+	}
+}
+
+// The sign-in page names the client as the consent page does, so it warns
+// as the consent page does about a client that registered itself, and
+// only about such a client.
+func TestLoginPageWarnsOfASelfRegisteredClient(t *testing.T) {
+	const warning = "registered itself; http://127.0.0.1:1/default has not reviewed it"
+	f := newRaceFixture(t)
+	for _, tc := range []struct {
+		origin string
+		warned bool
+	}{{client.OriginDCR, true}, {client.OriginCLI, false}} {
+		t.Run(tc.origin, func(t *testing.T) {
+			cl := client.Client{ID: "app", Metadata: client.Metadata{ClientName: "Acme Bank"}, Provenance: client.Provenance{Origin: tc.origin}}
+			for _, kind := range []Kind{ShowLogin, ShowConsent} {
+				w := f.respond(Outcome{Kind: kind, Client: cl, Scope: "openid"}, nil)
+				body := w.Body.String()
+				if w.Code != http.StatusOK || !strings.Contains(body, "Acme Bank") || strings.Contains(body, warning) != tc.warned {
+					t.Errorf("page %d of a %s client: %d, warned %v; want warned %v:\n%s", kind, tc.origin, w.Code, !tc.warned, tc.warned, body)
+				}
 			}
 		})
 	}

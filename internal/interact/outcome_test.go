@@ -334,3 +334,38 @@ func TestLogoutDecides(t *testing.T) {
 		t.Fatalf("a confirmation bound to another browser: %+v; want it refused", out)
 	}
 }
+
+// A client stored before registration refused second spellings of a
+// redirect URI gets no code sent to one, even signed in and approved: the
+// browser would carry it elsewhere. The refusal is on our page.
+func TestAuthorizeRefusesAStoredSecondSpelling(t *testing.T) {
+	for _, uri := range []string{
+		"https://app.example/a/%2e%2e/evil",
+		`https://app.example/cb\..\x`,
+		"https://app.example:443/cb",
+		"https://app.example./cb",
+		"https://[fe80::1%25eth0]/cb",
+	} {
+		t.Run(uri, func(t *testing.T) {
+			f := newRaceFixture(t)
+			ctx := context.Background()
+			cl, err := f.s.Store.ClientByID(ctx, f.ws.Name, "app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.ID, cl.Metadata.RedirectURIs = "old", []string{uri}
+			if err := f.store.Store.CreateClient(ctx, cl); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.store.Store.SaveConsent(ctx, store.Consent{Workspace: f.ws.Name, UserID: "u1", ClientID: "old", Scope: "openid", GrantedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := f.s.Authorize(ctx, f.ws, Browser{Session: f.signIn(t)}, f.params("openid", "client_id", "old", "redirect_uri", uri))
+			var oe *oautherr.Error
+			var re *oauth.RedirectError
+			if !errors.As(err, &oe) || oe.Code != oautherr.InvalidRequest || errors.As(err, &re) || out.Kind != 0 || out.Location != "" {
+				t.Fatalf("%+v, %v; want invalid_request on our page", out, err)
+			}
+		})
+	}
+}

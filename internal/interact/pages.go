@@ -25,15 +25,27 @@ func loginAnswer(p Problem) (status int, notice string) {
 	return http.StatusOK, ""
 }
 
+func loginPage(ws workspace.Workspace, out Outcome, notice string) web.LoginPage {
+	return web.LoginPage{
+		Action: "/" + ws.Name + "/login", CSRF: out.Form.CSRF, Request: out.Form.Request,
+		ClientName: displayName(out.Client), Username: out.Username, Error: notice,
+		Unverified: unverified(out.Client),
+	}
+}
+
 func consentPage(ws workspace.Workspace, out Outcome) web.ConsentPage {
 	cl := out.Client
 	return web.ConsentPage{
 		Action: "/" + ws.Name + "/consent", CSRF: out.Form.CSRF, Request: out.Form.Request,
 		ClientName: displayName(cl), LogoURI: cl.Metadata.LogoURI, PolicyURI: cl.Metadata.PolicyURI,
 		TOSURI: cl.Metadata.TOSURI, Username: out.Username, Scopes: describeScopes(out.Scope),
-		Unverified: cl.Provenance.Origin == client.OriginDCR,
+		Unverified: unverified(cl),
 	}
 }
+
+// unverified: a client that registered itself chose its own name and logo,
+// and nobody here reviewed them (RFC 9700 §4.11.2 asks to warn users).
+func unverified(cl client.Client) bool { return cl.Provenance.Origin == client.OriginDCR }
 
 func displayName(cl client.Client) string {
 	if cl.Metadata.ClientName != "" {

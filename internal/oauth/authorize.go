@@ -170,6 +170,19 @@ func parseResponse(cl client.Client, responseType, mode string, req *AuthorizeRe
 // §4.1.3), except that a native client's loopback URI may use any port
 // (RFC 8252 §7.3). Omitted only when exactly one is registered.
 func matchRedirect(cl client.Client, given string) (string, error) {
+	matched, err := findRedirect(cl, given)
+	if err != nil {
+		return "", err
+	}
+	// A client registered before registration refused second spellings
+	// may still hold one: the browser would take the code elsewhere.
+	if err := client.CheckRedirectSpelling(matched); err != nil {
+		return "", oautherr.InvalidRequestf("the registered redirect URI is refused: %v; the client must register it again in its normal form", err)
+	}
+	return matched, nil
+}
+
+func findRedirect(cl client.Client, given string) (string, error) {
 	registered := cl.Metadata.RedirectURIs
 	if given == "" {
 		if len(registered) == 1 {

@@ -28,6 +28,8 @@ type Server struct {
 	env     *Env
 	log     *slog.Logger
 	handler http.Handler
+	// metrics serves /metrics, only on its own listener (ServeMetrics).
+	metrics http.Handler
 }
 
 // New builds the routes and services over env.
@@ -58,7 +60,6 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	dcrHandler.Routes(mux)
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
 	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler))
@@ -66,7 +67,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	// the one whose route pattern it records.
 	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
 	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
-	return &Server{env: env, log: log, handler: handler}, nil
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return &Server{env: env, log: log, handler: handler, metrics: metrics}, nil
 }
 
 // Time limits, which must keep this order: a group-commit batch
@@ -121,6 +123,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ServeMetrics answers GET /metrics, and nothing else, on ln until ctx
+// ends. The public listener does not: the counters name every workspace
+// and route, which is not for whoever reaches the issuer.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	srv := &http.Server{
+		Handler:      mux,
+		ReadTimeout:  ReadTimeout,
+		WriteTimeout: WriteTimeout,
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	// A scrape cut short at exit costs one sample: no drain.
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	defer stop()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

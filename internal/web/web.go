@@ -75,6 +75,10 @@ type view struct {
 // LoginPage is the login form.
 type LoginPage struct {
 	Action, CSRF, Request, ClientName, Username, Error string
+	// Unverified: as on ConsentPage. The sign-in page names the client
+	// too, and a user who signs in to "Acme Bank" should learn there, not
+	// only a page later, that nobody checked the name.
+	Unverified bool
 }
 
 // ConsentPage shows who asks for what.

@@ -243,10 +243,25 @@ func (r Registration) validate(scopes []string) []SettingError {
 	for i, sc := range r.Scopes {
 		if !slices.Contains(scopes, sc) {
 			errs = append(errs, invalidItem("registration.scopes", i, "%q is not among the workspace scopes", sc))
+		} else if sc == r.Scope {
+			// A client holding the registration scope gets access tokens
+			// that register more clients: one registration would breed
+			// without end, past every initial access token an operator
+			// counted out.
+			errs = append(errs, invalidItem("registration.scopes", i, "%q is registration.scope, so a registered client could mint its own initial access tokens; leave it out", sc))
 		}
+	}
+	if slices.Contains(everydayScopes, r.Scope) {
+		// Nearly every client is granted these, so nearly every access
+		// token would register clients: no protection at all.
+		errs = append(errs, invalid("registration.scope", "%q is a scope ordinary sign-ins are granted, so their access tokens would register clients; name a scope of its own, such as dcr", r.Scope))
 	}
 	return errs
 }
+
+// everydayScopes are the OpenID Connect scopes (OIDC Core §5.4, §11) that
+// clients routinely ask for and users routinely grant.
+var everydayScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
 
 // usesScope: the registration scope is read only when registration is on
 // and asks for a token; elsewhere it may name any scope, or none.

@@ -55,7 +55,7 @@ func TestRegistrationScopeAmongScopes(t *testing.T) {
 		t.Fatalf("the default settings are invalid: %v", errs)
 	}
 	s := DefaultSettings()
-	s.Scopes = []string{"openid", "profile"}
+	s.Scopes = []string{"openid", "profile", "api"}
 	errs := s.Validate()
 	if len(errs) != 1 || errs[0].Path() != "registration.scope" || !strings.Contains(errs[0].Msg, `"dcr" is not among the workspace scopes`) {
 		t.Fatalf("Validate = %v; want one registration.scope error naming dcr", errs)
@@ -64,7 +64,7 @@ func TestRegistrationScopeAmongScopes(t *testing.T) {
 		"registration off":  func(s *Settings) { s.Registration.Enabled = false },
 		"open mode":         func(s *Settings) { s.Registration.Mode = ModeOpen },
 		"no scope":          func(s *Settings) { s.Registration.Scope = "" },
-		"a workspace scope": func(s *Settings) { s.Registration.Scope = "profile" },
+		"a workspace scope": func(s *Settings) { s.Registration.Scope = "api" },
 	} {
 		c := s
 		change(&c)
