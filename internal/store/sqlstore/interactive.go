@@ -391,15 +391,19 @@ func (s *Store) SetLoginGate(ctx context.Context, ws, key string, until time.Tim
 // (SQLite) makes concurrent failures each count.
 func (s *Store) RecordConsecutiveFailure(ctx context.Context, ws, key string, at time.Time, limit int, lockUntil time.Time) (store.AccountLock, error) {
 	var lock store.AccountLock
+	firstLock := int64(0) // a first failure locks only at a limit of 1
+	if limit <= 1 {
+		firstLock = lockUntil.UnixMicro()
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `INSERT INTO login_locks (workspace, throttle_key, failures, last_failure_at, locked_until)
-			VALUES (?, ?, 1, ?, CASE WHEN 1 >= ? THEN ? ELSE 0 END)
+			VALUES (?, ?, 1, ?, ?)
 			ON CONFLICT (workspace, throttle_key) DO UPDATE SET
 				failures = login_locks.failures + 1,
 				last_failure_at = excluded.last_failure_at,
 				locked_until = CASE WHEN login_locks.failures + 1 >= ? AND login_locks.locked_until < ?
 					THEN ? ELSE login_locks.locked_until END`,
-			ws, key, ts(at), limit, ts(lockUntil), limit, ts(lockUntil), ts(lockUntil))
+			ws, key, ts(at), firstLock, limit, ts(lockUntil), ts(lockUntil))
 		if err != nil {
 			return err
 		}
