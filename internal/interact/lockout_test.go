@@ -48,6 +48,15 @@ func (f *lockFixture) guess(t *testing.T, username, password, addr string) login
 	return verdict
 }
 
+// try signs in as alice with the right password from the guesser's
+// address, and fails the test unless the verdict is want.
+func (f *lockFixture) try(t *testing.T, want loginVerdict, when string) {
+	t.Helper()
+	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != want {
+		t.Fatalf("the right password %s: verdict %v; want %v", when, v, want)
+	}
+}
+
 // fail makes n wrong guesses at alice, each checked and refused as wrong.
 func (f *lockFixture) fail(t *testing.T, n int) {
 	t.Helper()
@@ -66,13 +75,9 @@ func TestAccountLockedAtTheHundredthConsecutiveFailure(t *testing.T) {
 		t.Fatalf("default login.max_failures %d; want 100", got)
 	}
 	f.fail(t, 99)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("the right password after 99 failures: verdict %v; want a sign-in", v)
-	}
+	f.try(t, loginOK, "after 99 failures")
 	f.fail(t, 100)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginLocked {
-		t.Fatalf("the right password after 100 failures: verdict %v; want locked", v)
-	}
+	f.try(t, loginLocked, "after 100 failures")
 	// The lock holds from any network: it is the account's.
 	if v := f.guess(t, "alice", alicePassword, "198.51.100.7"); v != loginLocked {
 		t.Fatalf("from another network: verdict %v; want locked", v)
@@ -84,13 +89,9 @@ func TestAccountLockedAtTheHundredthConsecutiveFailure(t *testing.T) {
 func TestSuccessResetsTheConsecutiveFailures(t *testing.T) {
 	f := newLockFixture(t)
 	f.fail(t, 99)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("the right password after 99 failures: verdict %v", v)
-	}
+	f.try(t, loginOK, "after 99 failures")
 	f.fail(t, 99)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("99 failures after a success: verdict %v; want a sign-in, the count having restarted", v)
-	}
+	f.try(t, loginOK, "after a success and 99 more failures")
 }
 
 // A lock lifts by itself after login.lockout; the count stays at the
@@ -101,21 +102,13 @@ func TestLockLiftsAfterTheLockout(t *testing.T) {
 	f.fail(t, 3)
 	lockedAt := f.now
 	f.now = lockedAt.Add(589 * time.Second) // guess adds 10 s: a second before the lock ends
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginLocked {
-		t.Fatalf("at the end of the lockout: verdict %v; want still locked", v)
-	}
+	f.try(t, loginLocked, "at the end of the lockout")
 	f.fail(t, 1) // lock over: checked, and locks again
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginLocked {
-		t.Fatalf("after a failure past the limit: verdict %v; want locked again", v)
-	}
+	f.try(t, loginLocked, "after a failure past the limit")
 	f.now = f.now.Add(601 * time.Second)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("after the lockout: verdict %v; want a sign-in", v)
-	}
+	f.try(t, loginOK, "after the lockout")
 	f.fail(t, 2) // the success ended the count: two failures do not lock
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("two failures after the sign-in: verdict %v; want a sign-in", v)
-	}
+	f.try(t, loginOK, "after the sign-in and 2 more failures")
 }
 
 // A username that is no account locks as one does, so a lock (which the
@@ -137,9 +130,7 @@ func TestUnlockLiftsTheLock(t *testing.T) {
 	f := newLockFixture(t)
 	f.ws.Settings.Login = workspace.Login{MaxFailures: 3, Lockout: 3600}
 	f.fail(t, 3)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginLocked {
-		t.Fatalf("after 3 failures: verdict %v; want locked", v)
-	}
+	f.try(t, loginLocked, "after 3 failures")
 	st := f.store.Store.(admin.Store) // the SQLite store the flow uses
 	ws := f.ws
 	ws.CreatedAt, ws.UpdatedAt = f.now, f.now
@@ -152,9 +143,7 @@ func TestUnlockLiftsTheLock(t *testing.T) {
 		t.Fatalf("unlock: %+v %v; want the lock after 3 failures reported", lock, err)
 	}
 	f.fail(t, 2)
-	if v := f.guess(t, "alice", alicePassword, guesserAddr); v != loginOK {
-		t.Fatalf("after the unlock and 2 failures: verdict %v; want a sign-in", v)
-	}
+	f.try(t, loginOK, "after the unlock and 2 failures")
 }
 
 // Addresses are throttled by network: a /24 for IPv4 (an IPv4-mapped IPv6
