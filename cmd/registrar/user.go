@@ -20,7 +20,7 @@ import (
 )
 
 func newUserCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete users and set their passwords (on the store directly)"}
+	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete and unlock users and set their passwords (on the store directly)"}
 	operatorFlags(cmd.PersistentFlags())
 	add := &cobra.Command{Use: "add", Short: "Add a user", Args: cobra.NoArgs,
 		PreRunE: checkUserFlags, RunE: onStore(runUserAdd)}
