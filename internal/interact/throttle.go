@@ -50,8 +50,8 @@ const AccountLockRetention = 30 * 24 * time.Hour
 
 // gateFrom is how many recent failures make attempts go through a key's
 // gate: an account's after its first, so guesses at it are checked one at
-// a time; an address's only once it is throttled, because many people may
-// sign in from one address at the same moment. Below that, attempts run
+// a time; a network's only once it is throttled, because many people may
+// sign in from one network at the same moment. Below that, attempts run
 // concurrently (one account signed in from many browsers at once).
 var gateFrom = [2]int{freeLoginFailures, 1}
 
@@ -227,7 +227,7 @@ func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *l
 
 // endAttempt records the outcome and sets each gate for the next attempt.
 // A success forgets the account's failures (its owner is back) but not the
-// address's: one good password from an address does not vouch for the
+// network's: one good password from a network does not vouch for the
 // other guesses made from it. A key passed ungated had no failures to
 // forget, so the common sign-in writes nothing here.
 func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
