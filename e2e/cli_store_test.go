@@ -10,8 +10,8 @@ import (
 
 // TestChangesNeedTheServersStore: the commands that change what a
 // workspace already holds (keys rotate, client delete, iat revoke, user
-// delete, user passwd) have nothing to act on in a store that lacks the
-// workspace. Run in the wrong folder or on another --db they refuse,
+// delete, user passwd, user unlock) have nothing to act on in a store that
+// lacks the workspace. Run in the wrong folder or on another --db they refuse,
 // saying where they looked and that --db may be wrong, and create
 // nothing: no database, no master key file, no workspace whose fresh keys
 // `keys rotate` would then rotate. A store whose master key file is not
@@ -24,6 +24,7 @@ func TestChangesNeedTheServersStore(t *testing.T) {
 		{"iat", "revoke", "i1"},
 		{"user", "delete", "alice"},
 		{"user", "passwd", "alice", "--password-stdin"},
+		{"user", "unlock", "alice"},
 	}
 	refused := func(t *testing.T, dir string, args []string, want string) {
 		t.Helper()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -19,7 +20,7 @@ import (
 )
 
 func newUserCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete users and set their passwords (on the store directly)"}
+	cmd := &cobra.Command{Use: "user", Short: "Add, list, delete and unlock users and set their passwords (on the store directly)"}
 	operatorFlags(cmd.PersistentFlags())
 	add := &cobra.Command{Use: "add", Short: "Add a user", Args: cobra.NoArgs,
 		PreRunE: checkUserFlags, RunE: onStore(runUserAdd)}
@@ -35,7 +36,10 @@ func newUserCmd() *cobra.Command {
 	passwd := &cobra.Command{Use: "passwd USERNAME", Short: "Set a user's password, signing them out everywhere and revoking their tokens",
 		Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runUserPasswd)}
 	passwd.Flags().Bool("password-stdin", false, "read the password from standard input")
-	cmd.AddCommand(add, list, del, passwd)
+	unlock := &cobra.Command{Use: "unlock [USERNAME]", Short: "Lift the lock that too many failed sign-ins put on a user's account",
+		Args: cobra.MaximumNArgs(1), PreRunE: checkUnlockTarget, RunE: onExistingWorkspace(runUserUnlock)}
+	unlock.Flags().String("username", "", "the user to unlock (or give it as the argument)")
+	cmd.AddCommand(add, list, del, passwd, unlock)
 	return cmd
 }
 
@@ -181,5 +185,42 @@ func runUserPasswd(cmd *cobra.Command, args []string, env *server.Env, wsName st
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; %s is signed out everywhere: browser sessions ended, "+
 		"unredeemed codes dropped, refresh and access tokens revoked\n", args[0], args[0])
+	return nil
+}
+
+// unlockTarget is the username given as the argument or with --username,
+// as `user add` takes it.
+func unlockTarget(cmd *cobra.Command, args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	name, _ := cmd.Flags().GetString("username")
+	return name
+}
+
+// checkUnlockTarget runs before the store is opened.
+func checkUnlockTarget(cmd *cobra.Command, args []string) error {
+	flag, _ := cmd.Flags().GetString("username")
+	switch {
+	case len(args) == 1 && flag != "" && flag != args[0]:
+		return fail("give the username once: as the argument or with --username")
+	case unlockTarget(cmd, args) == "":
+		return fail("name the user to unlock: registrar user unlock USERNAME (or --username)")
+	}
+	return nil
+}
+
+func runUserUnlock(cmd *cobra.Command, args []string, env *server.Env, wsName string) error {
+	username := unlockTarget(cmd, args)
+	lock, err := env.Admin().UnlockUser(cmd.Context(), wsName, username)
+	if err != nil {
+		return err
+	}
+	if lock.LockedUntil.After(time.Now()) {
+		fmt.Fprintf(cmd.OutOrStdout(), "unlocked user %s (locked after %d consecutive failed sign-ins, until %s)\n",
+			username, lock.Failures, lock.LockedUntil.Format(time.RFC3339))
+		return nil
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "user %s was not locked; its count of %d consecutive failed sign-ins is cleared\n", username, lock.Failures)
 	return nil
 }

@@ -26,6 +26,7 @@ type Store interface {
 	store.Registrations
 	store.Users
 	store.Keys
+	store.LoginThrottle
 }
 
 // KeyRotator rotates a workspace's signing keys (keyring.Ring).

@@ -132,3 +132,23 @@ func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
 	}
 	return s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time())
 }
+
+// UnlockUser lifts the lock that consecutive failed sign-ins put on a
+// user's account and forgets the recent failures that would still slow
+// them, so the owner can sign in at once. It returns the lock as it was
+// (the zero AccountLock if there was none).
+func (s *Service) UnlockUser(ctx context.Context, wsName, username string) (store.AccountLock, error) {
+	u, err := s.User(ctx, wsName, username)
+	if err != nil {
+		return store.AccountLock{}, err
+	}
+	key := user.ThrottleKey(u.Username)
+	lock, err := s.Store.AccountLock(ctx, wsName, key)
+	if err != nil {
+		return lock, err
+	}
+	if err := s.Store.ClearAccountLock(ctx, wsName, key); err != nil {
+		return lock, err
+	}
+	return lock, s.Store.ClearLoginFailures(ctx, wsName, key)
+}

@@ -1,8 +1,9 @@
 // Package interact is the browser side of the authorization code flow:
 // the authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2), sign-in
-// with its throttling, consent, RP-initiated logout (OIDC RP-Initiated
-// Logout 1.0), the session and CSRF cookies and the sealed pending request
-// that carries an authorization request through the pages.
+// with its throttling and account locks (NIST SP 800-63B §5.2.2),
+// consent, RP-initiated logout (OIDC RP-Initiated Logout 1.0), the session
+// and CSRF cookies and the sealed pending request that carries an
+// authorization request through the pages.
 //
 // Handlers (handler.go) read cookies and forms, and render pages, set
 // cookies and redirect; Service methods take typed requests and return an

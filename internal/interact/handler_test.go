@@ -66,6 +66,12 @@ func TestRespondSendsTheOutcome(t *testing.T) {
 			body:    loginThrottleNotice,
 		},
 		{
+			name:   "a locked account: 429 and the lock's notice",
+			out:    Outcome{Kind: ShowLogin, Problem: Locked},
+			status: http.StatusTooManyRequests,
+			body:   loginLockNotice,
+		},
+		{
 			name:   "a failed sign-in: 401 and the notice",
 			out:    Outcome{Kind: ShowLogin, Problem: WrongCredentials},
 			status: http.StatusUnauthorized,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -16,7 +17,7 @@ type LoginRequest struct {
 	Form               FormState
 	Username, Password string
 	// RemoteHost is the address the attempt came from: sign-ins are
-	// throttled per address as well as per account.
+	// throttled per network (its /24 or /64) as well as per account.
 	RemoteHost string
 }
 
@@ -29,13 +30,12 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, in LoginReq
 	}
 	req := p.AuthorizeRequest
 	u, verdict, err := s.attemptLogin(ctx, ws, in.Username, in.Password, in.RemoteHost)
-	switch {
-	case err != nil:
+	if err != nil {
 		return Outcome{}, err
-	case verdict == loginRefused:
-		return s.showLogin(ws, in.Browser, req, cl, Throttled, in.Username)
-	case verdict == loginFailed:
-		return s.showLogin(ws, in.Browser, req, cl, WrongCredentials, in.Username)
+	}
+	if verdict != loginOK {
+		logFailedLogin(ctx, ws, in, failureReasons[verdict])
+		return s.showLogin(ws, in.Browser, req, cl, verdictProblems[verdict], in.Username)
 	}
 	sess, cookie, err := s.startSession(ctx, ws, u)
 	if errors.Is(err, store.ErrNotFound) {
@@ -44,6 +44,7 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, in LoginReq
 		// this is a failed sign-in. It is not counted against the keys:
 		// the attempt was right when checked, and the next one with that
 		// password fails and counts as usual.
+		logFailedLogin(ctx, ws, in, "password changed during the check")
 		return s.showLogin(ws, in.Browser, req, cl, WrongCredentials, in.Username)
 	}
 	if err != nil {
@@ -52,6 +53,24 @@ func (s *Service) Login(ctx context.Context, ws workspace.Workspace, in LoginReq
 	out, err := s.afterLogin(ctx, ws, in.Browser, req, cl, sess)
 	out.Session = cookie
 	return s.redirectErrors(ws, out, err)
+}
+
+// verdictProblems say on the sign-in page why it is shown again. An
+// unknown user reads as a wrong password. A lock is said as such: it is
+// counted per username as typed, existing or not, so saying it tells
+// nothing about which accounts exist, and it tells the owner why the
+// right password is refused (NIST SP 800-63B §5.2.2 lets us).
+var verdictProblems = map[loginVerdict]Problem{
+	loginRefused: Throttled, loginLocked: Locked,
+	loginUnknownUser: WrongCredentials, loginWrongPassword: WrongCredentials,
+}
+
+// logFailedLogin records a failed sign-in for whoever watches for
+// guessing: the username as typed, the address, and why; never the
+// password.
+func logFailedLogin(ctx context.Context, ws workspace.Workspace, in LoginRequest, reason string) {
+	httpapi.Logger(ctx).Info("sign-in failed", "workspace", ws.Name, "username", in.Username,
+		"address", in.RemoteHost, "reason", reason)
 }
 
 // dummyHash is verified against when the username is unknown, so a

@@ -50,6 +50,9 @@ const (
 	WrongCredentials
 	// Throttled: too many failures; the password was not checked.
 	Throttled
+	// Locked: the account is locked after too many consecutive failures;
+	// the password was not checked.
+	Locked
 )
 
 // Outcome is the flow's decision about a browser request: what to show or

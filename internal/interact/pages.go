@@ -12,6 +12,7 @@ import (
 const (
 	loginFailureNotice  = "Wrong username or password."
 	loginThrottleNotice = "Too many attempts. Wait a moment, then try again."
+	loginLockNotice     = "Too many failed sign-ins with this username: it is locked for now. Try again later, or ask an administrator to unlock it."
 )
 
 // loginAnswer is the status and the notice of a sign-in page shown for p.
@@ -21,6 +22,8 @@ func loginAnswer(p Problem) (status int, notice string) {
 		return http.StatusUnauthorized, loginFailureNotice
 	case Throttled:
 		return http.StatusTooManyRequests, loginThrottleNotice
+	case Locked:
+		return http.StatusTooManyRequests, loginLockNotice
 	}
 	return http.StatusOK, ""
 }

@@ -3,20 +3,30 @@ package interact
 import (
 	"context"
 	"errors"
-	"strings"
+	"net/netip"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// Sign-in throttling, per account and per address. Each key has a gate
+// Sign-in throttling, per account and per network. Each key has a gate
 // in the database that lets one attempt through at a time once the key
 // has failures: an attempt claims it, and on failure shuts it for a
 // backoff that grows with the key's recent failures. Guesses sent in
 // parallel, to any node, therefore cannot each get a password check: the
 // ones that find the gate shut wait for it briefly (so a user who mistyped
 // is only slowed) and are refused, unchecked, if it does not open for them.
+//
+// Delays alone do not cap guessing: an attacker rotating addresses gets
+// a guess every few seconds per account, ~20,000 a day. So each account
+// also counts its consecutive failures, whatever their pace, and is
+// locked at the workspace's login.max_failures (NIST SP 800-63B §5.2.2:
+// at most 100) for login.lockout; a success or `registrar user unlock`
+// ends the count. The count stays at the limit when a lock times out, so
+// each further failure locks again: past the limit a guesser gets one
+// guess per lockout, while the owner, with the right password, is back.
 const (
 	loginWindow       = 15 * time.Minute
 	freeLoginFailures = 5
@@ -31,10 +41,17 @@ const (
 // matter: older ones may be collected (they count in no window).
 const LoginStateRetention = loginWindow + maxLoginDelay
 
+// AccountLockRetention is how long an account's count of consecutive
+// failures outlives its last failure (and lock): a month's quiet forgets
+// it, so guesses at names that are no account do not pile up for ever,
+// while a guesser slow enough to wait that long between failures gets
+// far fewer guesses than the cap allows.
+const AccountLockRetention = 30 * 24 * time.Hour
+
 // gateFrom is how many recent failures make attempts go through a key's
 // gate: an account's after its first, so guesses at it are checked one at
-// a time; an address's only once it is throttled, because many people may
-// sign in from one address at the same moment. Below that, attempts run
+// a time; a network's only once it is throttled, because many people may
+// sign in from one network at the same moment. Below that, attempts run
 // concurrently (one account signed in from many browsers at once).
 var gateFrom = [2]int{freeLoginFailures, 1}
 
@@ -52,19 +69,37 @@ type loginVerdict int
 
 const (
 	loginRefused loginVerdict = iota // throttled: the password was not checked
-	loginFailed
+	loginLocked                      // the account is locked: not checked either
+	loginUnknownUser
+	loginWrongPassword
 	loginOK
 )
 
-// attemptLogin runs one throttled sign-in attempt: through its gates, into
-// a password-check slot, and out with the outcome recorded before the slot
-// is freed, so the next attempt in the queue sees it. After an error the
-// gates it holds reopen when attemptHold ends.
+// failureReasons name the failed verdicts in the log.
+var failureReasons = map[loginVerdict]string{
+	loginRefused: "throttled", loginLocked: "locked",
+	loginUnknownUser: "unknown user", loginWrongPassword: "wrong password",
+}
+
+// attemptLogin runs one throttled sign-in attempt: past the account's
+// lock, through its gates, into a password-check slot, and out with the
+// outcome recorded before the slot is freed, so the next attempt in the
+// queue sees it. After an error the gates it holds reopen when
+// attemptHold ends.
 func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, username, password, addr string) (user.User, loginVerdict, error) {
-	att, err := s.beginAttempt(ctx, ws, username, addr)
+	account := user.ThrottleKey(username)
+	lock, err := s.Store.AccountLock(ctx, ws.Name, account)
+	if err != nil {
+		return user.User{}, loginRefused, err
+	}
+	if lock.LockedUntil.After(s.Time()) {
+		return user.User{}, loginLocked, nil
+	}
+	att, err := s.beginAttempt(ctx, ws, account, networkKey(addr))
 	if err != nil || att == nil {
 		return user.User{}, loginRefused, err
 	}
+	att.consecutive = lock.Failures
 	release, err := user.CheckSlot(ctx)
 	if err != nil {
 		return user.User{}, loginRefused, err
@@ -77,25 +112,50 @@ func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, user
 	if err == nil {
 		err = s.endAttempt(ctx, ws, att, ok)
 	}
-	if !ok {
-		return user.User{}, loginFailed, err
+	switch {
+	case ok:
+		return u, loginOK, err
+	case u.ID == "":
+		return user.User{}, loginUnknownUser, err
 	}
-	return u, loginOK, err
+	return user.User{}, loginWrongPassword, err
+}
+
+// networkKey is the throttle key of the network addr belongs to: its /24
+// for IPv4, its /64 for IPv6. A guesser is handed addresses by the block
+// (a /64 is one customer's link), so keying single addresses would let it
+// start afresh from the next one. addr is the caller as trusted_proxies
+// resolved it (httpapi.ClientAddress).
+func networkKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "addr:" + addr
+	}
+	ip = ip.Unmap().WithZone("")
+	bits := 64
+	if ip.Is4() {
+		bits = 24
+	}
+	network, _ := ip.Prefix(bits)
+	return "net:" + network.String()
 }
 
 // loginAttempt is a sign-in attempt let through its gates. keys[0] is the
-// address, keys[1] the account: the account's gate is claimed last, so its
-// hold is not spent waiting for the address's.
+// network, keys[1] the account: the account's gate is claimed last, so its
+// hold is not spent waiting for the network's.
 type loginAttempt struct {
 	keys     [2]string
 	failures [2]int  // each key's failures in the window before this attempt
 	claimed  [2]bool // whose gate this attempt holds
+	// consecutive is the account's count of consecutive failures before
+	// this attempt.
+	consecutive int
 }
 
 // beginAttempt claims the gates the attempt must pass, or returns nil
 // when it is to be refused unchecked.
-func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, username, addr string) (*loginAttempt, error) {
-	a := &loginAttempt{keys: [2]string{"addr:" + addr, "user:" + strings.ToLower(username)}}
+func (s *Service) beginAttempt(ctx context.Context, ws workspace.Workspace, account, network string) (*loginAttempt, error) {
+	a := &loginAttempt{keys: [2]string{network, account}}
 	deadline := s.Time().Add(maxLoginDelay)
 	for i, k := range a.keys {
 		n, err := s.Store.LoginFailures(ctx, ws.Name, k, s.Time().Add(-loginWindow))
@@ -167,10 +227,13 @@ func (s *Service) releaseGates(ctx context.Context, ws workspace.Workspace, a *l
 
 // endAttempt records the outcome and sets each gate for the next attempt.
 // A success forgets the account's failures (its owner is back) but not the
-// address's: one good password from an address does not vouch for the
+// network's: one good password from a network does not vouch for the
 // other guesses made from it. A key passed ungated had no failures to
 // forget, so the common sign-in writes nothing here.
 func (s *Service) endAttempt(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
+	if err := s.countConsecutive(ctx, ws, a, success); err != nil {
+		return err
+	}
 	now := s.Time()
 	for i, k := range a.keys {
 		var err error
@@ -199,4 +262,25 @@ func (s *Service) recordFailure(ctx context.Context, ws workspace.Workspace, key
 		return err
 	}
 	return s.Store.SetLoginGate(ctx, ws.Name, key, now.Add(loginBackoff(n)))
+}
+
+// countConsecutive keeps the account's count of consecutive failures: one
+// more after a failure, locking the account when that reaches the
+// workspace's limit; none after a success, which writes only when there
+// was a count to forget.
+func (s *Service) countConsecutive(ctx context.Context, ws workspace.Workspace, a *loginAttempt, success bool) error {
+	account := a.keys[1]
+	if success {
+		if a.consecutive == 0 {
+			return nil
+		}
+		return s.Store.ClearAccountLock(ctx, ws.Name, account)
+	}
+	now, limit := s.Time(), ws.Settings.LoginMaxFailures()
+	lock, err := s.Store.RecordConsecutiveFailure(ctx, ws.Name, account, now, limit, now.Add(ws.Settings.LoginLockout()))
+	if err == nil && lock.Failures >= limit {
+		httpapi.Logger(ctx).Warn("account locked after consecutive failed sign-ins", "workspace", ws.Name,
+			"account", account, "failures", lock.Failures, "locked_until", lock.LockedUntil)
+	}
+	return err
 }

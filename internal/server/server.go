@@ -171,6 +171,9 @@ func (s *Server) collectExpiredTokens(ctx context.Context) {
 			if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-interact.LoginStateRetention)); err != nil {
 				s.log.Warn("collecting stale login throttle state", "err", err)
 			}
+			if _, err := s.env.Store.DeleteStaleAccountLocks(ctx, now.Add(-interact.AccountLockRetention)); err != nil {
+				s.log.Warn("collecting stale account lock counts", "err", err)
+			}
 		}
 	}
 }

@@ -154,6 +154,30 @@ type LoginThrottle interface {
 	// gates that opened before it, in every workspace; returns how many
 	// rows went. Callers pass a time older than any window still counted.
 	DeleteStaleLoginState(ctx context.Context, before time.Time) (int64, error)
+
+	// RecordConsecutiveFailure adds one to key's consecutive failed
+	// sign-ins, at `at`, and when that brings them to limit or beyond
+	// locks key until lockUntil; it returns the state after, all in one
+	// transaction. A lock in force is not shortened.
+	RecordConsecutiveFailure(ctx context.Context, ws, key string, at time.Time, limit int, lockUntil time.Time) (AccountLock, error)
+	// AccountLock returns key's consecutive failures and lock: the zero
+	// AccountLock when it has none.
+	AccountLock(ctx context.Context, ws, key string) (AccountLock, error)
+	// ClearAccountLock forgets key's consecutive failures and lifts its
+	// lock (after a success, or by an operator). Idempotent.
+	ClearAccountLock(ctx context.Context, ws, key string) error
+	// DeleteStaleAccountLocks removes the counts of keys whose last
+	// failure and lock both ended before `before`, in every workspace;
+	// returns how many went.
+	DeleteStaleAccountLocks(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AccountLock is a key's count of consecutive failed sign-ins and the
+// lock they led to.
+type AccountLock struct {
+	Failures int
+	// LockedUntil is when the lock ends; zero when key was never locked.
+	LockedUntil time.Time
 }
 
 // UsedRequests remembers which pending authorization requests (the sealed

@@ -36,6 +36,12 @@ type User struct {
 	UpdatedAt     time.Time
 }
 
+// ThrottleKey is the key under which sign-in throttling and the account
+// lock count failures at username: the name as typed, case-folded, and
+// whether or not such a user exists, so that neither a delay nor a lock
+// says which usernames exist.
+func ThrottleKey(username string) string { return "user:" + strings.ToLower(username) }
+
 // CheckEmail accepts "" (no email) or a bare address (RFC 5322 addr-spec:
 // alice@example.com), which goes out unchanged as the email claim (OIDC
 // Core §5.1). A display name, angle brackets, a comment or surrounding

@@ -69,6 +69,56 @@ type Settings struct {
 	JWKSMaxAge int64 `json:"jwks_max_age,omitempty" yaml:"jwks_max_age"`
 	// Registration holds the DCR settings.
 	Registration Registration `json:"registration" yaml:"registration"`
+	// Login holds the limits on password guessing. Read them with
+	// LoginMaxFailures and LoginLockout.
+	Login Login `json:"login,omitzero" yaml:"login"`
+}
+
+// Login holds the limits on password guessing (NIST SP 800-63B §5.2.2).
+type Login struct {
+	// MaxFailures consecutive failed sign-ins lock an account.
+	MaxFailures int `json:"max_failures,omitempty" yaml:"max_failures"`
+	// Lockout is how long, in seconds, a lock lasts unless an operator
+	// lifts it first.
+	Lockout int64 `json:"lockout,omitempty" yaml:"lockout"`
+}
+
+// Defaults of the login settings. NIST SP 800-63B §5.2.2 allows at most
+// 100 consecutive failures; an hour's lock leaves a guesser, once locked,
+// one guess an hour (see interact's throttle) while an owner locked out
+// by someone else waits no longer than a meeting.
+const (
+	DefaultLoginMaxFailures = 100
+	DefaultLoginLockout     = 3600
+)
+
+// LoginMaxFailures is login.max_failures. Settings stored before it
+// existed have none: they get the default.
+func (s Settings) LoginMaxFailures() int {
+	if s.Login.MaxFailures <= 0 {
+		return DefaultLoginMaxFailures
+	}
+	return s.Login.MaxFailures
+}
+
+// LoginLockout is login.lockout, or the default for settings stored
+// before it existed.
+func (s Settings) LoginLockout() time.Duration {
+	if s.Login.Lockout <= 0 {
+		return DefaultLoginLockout * time.Second
+	}
+	return time.Duration(s.Login.Lockout) * time.Second
+}
+
+func (l Login) validate() []SettingError {
+	var errs []SettingError
+	if l.MaxFailures < 1 || l.MaxFailures > DefaultLoginMaxFailures {
+		errs = append(errs, invalid("login.max_failures", "must be between 1 and %d (NIST SP 800-63B §5.2.2)", DefaultLoginMaxFailures))
+	}
+	if l.Lockout <= 0 {
+		errs = append(errs, invalid("login.lockout", "must be a positive number of seconds"))
+	}
+	return errs
 }
 
 // Registration holds the Dynamic Client Registration settings.
@@ -123,6 +173,7 @@ func DefaultSettings() Settings {
 		Scopes:            []string{"openid", "profile", "email", "offline_access", "dcr"},
 		RequirePKCE:       true,
 		JWKSMaxAge:        DefaultJWKSMaxAge,
+		Login:             Login{MaxFailures: DefaultLoginMaxFailures, Lockout: DefaultLoginLockout},
 		Registration: Registration{
 			Enabled:                 true,
 			Mode:                    ModeInitialAccessToken,
@@ -215,6 +266,7 @@ func (s Settings) Validate() []SettingError {
 		errs = append(errs, invalid("jwks_max_age", "must be between 1 and %d seconds", maxJWKSMaxAge))
 	}
 	errs = append(errs, validateScopes(s.Scopes)...)
+	errs = append(errs, s.Login.validate()...)
 	return append(errs, s.Registration.validate(s.Scopes)...)
 }
 

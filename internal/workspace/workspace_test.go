@@ -24,6 +24,47 @@ func TestJWKSCacheTTL(t *testing.T) {
 	}
 }
 
+// Settings stored before login existed decode with zeros: they get the
+// defaults (100 failures, an hour), not a lock at the first failure.
+// Written ones are checked: NIST SP 800-63B §5.2.2 allows at most 100.
+func TestLoginSettings(t *testing.T) {
+	for _, tc := range []struct {
+		login       Login
+		maxFailures int
+		lockout     time.Duration
+	}{
+		{DefaultSettings().Login, 100, time.Hour},
+		{Login{}, 100, time.Hour},
+		{Login{MaxFailures: 5, Lockout: 60}, 5, time.Minute},
+	} {
+		s := Settings{Login: tc.login}
+		if got := s.LoginMaxFailures(); got != tc.maxFailures {
+			t.Errorf("%+v: LoginMaxFailures() = %d, want %d", tc.login, got, tc.maxFailures)
+		}
+		if got := s.LoginLockout(); got != tc.lockout {
+			t.Errorf("%+v: LoginLockout() = %v, want %v", tc.login, got, tc.lockout)
+		}
+	}
+	for _, tc := range []struct {
+		login Login
+		keys  []string
+	}{
+		{Login{MaxFailures: 100, Lockout: 1}, nil},
+		{Login{MaxFailures: 101, Lockout: 3600}, []string{"login.max_failures"}},
+		{Login{MaxFailures: 0, Lockout: 0}, []string{"login.max_failures", "login.lockout"}},
+	} {
+		s := DefaultSettings()
+		s.Login = tc.login
+		var keys []string
+		for _, err := range s.Validate() {
+			keys = append(keys, err.Key)
+		}
+		if !slices.Equal(keys, tc.keys) {
+			t.Errorf("%+v: problems with %v, want %v", tc.login, keys, tc.keys)
+		}
+	}
+}
+
 // TestValidatePointsAtTheEntry: a problem with one entry of a list names
 // the setting in its message and the entry in its Path, so the config file
 // can show the entry's own line; any other problem's Path is its key.

@@ -386,6 +386,64 @@ func (s *Store) SetLoginGate(ctx context.Context, ws, key string, until time.Tim
 	return err
 }
 
+// RecordConsecutiveFailure is one upsert, run with the read of its result
+// in one transaction: the row lock (PostgreSQL) or the single writer
+// (SQLite) makes concurrent failures each count.
+func (s *Store) RecordConsecutiveFailure(ctx context.Context, ws, key string, at time.Time, limit int, lockUntil time.Time) (store.AccountLock, error) {
+	var lock store.AccountLock
+	firstLock := int64(0) // a first failure locks only at a limit of 1
+	if limit <= 1 {
+		firstLock = lockUntil.UnixMicro()
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO login_locks (workspace, throttle_key, failures, last_failure_at, locked_until)
+			VALUES (?, ?, 1, ?, ?)
+			ON CONFLICT (workspace, throttle_key) DO UPDATE SET
+				failures = login_locks.failures + 1,
+				last_failure_at = excluded.last_failure_at,
+				locked_until = CASE WHEN login_locks.failures + 1 >= ? AND login_locks.locked_until < ?
+					THEN ? ELSE login_locks.locked_until END`,
+			ws, key, ts(at), firstLock, limit, ts(lockUntil), ts(lockUntil))
+		if err != nil {
+			return err
+		}
+		lock, err = s.scanAccountLock(s.txRow(ctx, tx, accountLockQuery, ws, key))
+		return err
+	})
+	return lock, err
+}
+
+const accountLockQuery = `SELECT failures, locked_until FROM login_locks WHERE workspace = ? AND throttle_key = ?`
+
+func (s *Store) AccountLock(ctx context.Context, ws, key string) (store.AccountLock, error) {
+	lock, err := s.scanAccountLock(s.readRow(ctx, accountLockQuery, ws, key))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.AccountLock{}, nil
+	}
+	return lock, err
+}
+
+func (s *Store) scanAccountLock(row rowScanner) (store.AccountLock, error) {
+	var lock store.AccountLock
+	var until int64
+	if err := s.wrap(row.Scan(&lock.Failures, &until)); err != nil {
+		return store.AccountLock{}, err
+	}
+	if until != 0 {
+		lock.LockedUntil = time.UnixMicro(until).UTC()
+	}
+	return lock, nil
+}
+
+func (s *Store) ClearAccountLock(ctx context.Context, ws, key string) error {
+	_, err := s.exec(ctx, s.write, `DELETE FROM login_locks WHERE workspace = ? AND throttle_key = ?`, ws, key)
+	return err
+}
+
+func (s *Store) DeleteStaleAccountLocks(ctx context.Context, before time.Time) (int64, error) {
+	return s.exec(ctx, s.write, `DELETE FROM login_locks WHERE last_failure_at < ? AND locked_until < ?`, ts(before), ts(before))
+}
+
 // --- used interaction requests ---
 
 func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires time.Time) (bool, error) {

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CodeNeedsItsSession", testCodeNeedsItsSession},
 		{"LoginFailuresCounted", testLoginFailures},
 		{"LoginGateClaimedOnce", testLoginGate},
+		{"AccountLockCountsConsecutiveFailures", testAccountLock},
 		{"RequestUsedOnce", testRequestUsedOnce},
 		{"AuditEventsNewestFirst", testAudit},
 	}
@@ -1011,6 +1012,69 @@ func testLoginGate(t *testing.T, s store.Store) {
 	s.ClearLoginFailures(ctx, "w", key)
 	if _, ok, _ := s.ClaimLoginGate(ctx, "w", key, t0, t0.Add(time.Minute)); !ok {
 		t.Fatal("clearing the failures left the gate shut")
+	}
+}
+
+func testAccountLock(t *testing.T, s store.Store) {
+	const key, limit = "user:alice", 3
+	lockUntil := t0.Add(time.Hour)
+	if lock, err := s.AccountLock(ctx, "w", key); err != nil || lock != (store.AccountLock{}) {
+		t.Fatalf("before any failure: %+v %v", lock, err)
+	}
+	for i := 1; i < limit; i++ {
+		lock, err := s.RecordConsecutiveFailure(ctx, "w", key, t0, limit, lockUntil)
+		if err != nil || lock != (store.AccountLock{Failures: i}) {
+			t.Fatalf("failure %d: %+v %v; want counted, not locked", i, lock, err)
+		}
+	}
+	lock, err := s.RecordConsecutiveFailure(ctx, "w", key, t0, limit, lockUntil)
+	if err != nil || lock.Failures != limit || !lock.LockedUntil.Equal(lockUntil) {
+		t.Fatalf("failure at the limit: %+v %v; want locked until %v", lock, err, lockUntil)
+	}
+	// A failure while locked (counted by an attempt already in flight)
+	// does not shorten the lock; one after it ends locks again.
+	if lock, _ = s.RecordConsecutiveFailure(ctx, "w", key, t0, limit, t0.Add(time.Minute)); !lock.LockedUntil.Equal(lockUntil) {
+		t.Fatalf("lock shortened to %v", lock.LockedUntil)
+	}
+	later := t0.Add(3 * time.Hour)
+	if lock, _ = s.RecordConsecutiveFailure(ctx, "w", key, t0.Add(2*time.Hour), limit, later); !lock.LockedUntil.Equal(later) {
+		t.Fatalf("a failure past the limit after the lock ended left it at %v", lock.LockedUntil)
+	}
+	if got, _ := s.AccountLock(ctx, "w", key); got != lock {
+		t.Fatalf("read %+v; recorded %+v", got, lock)
+	}
+	if other, _ := s.AccountLock(ctx, "other", key); other != (store.AccountLock{}) {
+		t.Fatalf("another workspace's account shares the count: %+v", other)
+	}
+
+	// Concurrent failures each count.
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Go(func() { s.RecordConsecutiveFailure(ctx, "w", "user:bob", t0, 100, lockUntil) })
+	}
+	wg.Wait()
+	if bob, _ := s.AccountLock(ctx, "w", "user:bob"); bob.Failures != 10 {
+		t.Fatalf("10 concurrent failures counted as %d", bob.Failures)
+	}
+
+	if err := s.ClearAccountLock(ctx, "w", key); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AccountLock(ctx, "w", key); got != (store.AccountLock{}) {
+		t.Fatalf("after clearing: %+v", got)
+	}
+
+	// Collection takes a count only once its last failure and its lock
+	// are both older than the cut-off.
+	s.RecordConsecutiveFailure(ctx, "w", "user:carol", t0, 1, t0.Add(time.Hour))
+	if n, err := s.DeleteStaleAccountLocks(ctx, t0); err != nil || n != 0 {
+		t.Fatalf("collected %d (%v) of failures not older than the cut-off", n, err)
+	}
+	if n, err := s.DeleteStaleAccountLocks(ctx, t0.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("collected %d (%v); want bob's only: carol's lock is still in force", n, err)
+	}
+	if n, err := s.DeleteStaleAccountLocks(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("collected %d (%v); want carol's, her lock over", n, err)
 	}
 }
 

@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestUserUnlock: login.max_failures consecutive failures lock an account,
+// which then refuses even its right password, saying it is locked, until
+// `registrar user unlock` lifts the lock. Each failure is logged with its
+// reason, never with the password.
+func TestUserUnlock(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    login:\n      max_failures: 3\n      lockout: 86400\n")
+	a := newAgent(t)
+	p := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	for i := 0; i < 3; i++ {
+		p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {fmt.Sprint("guess-", i, "-xyzzy")}})
+		if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, wrongCredentials) {
+			t.Fatalf("wrong password %d: %d; want the failed sign-in page", i+1, p.Status)
+		}
+	}
+	p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	if p.Status != http.StatusTooManyRequests || !strings.Contains(p.Body, "locked") {
+		t.Fatalf("the right password after 3 failures: %d; want the locked page", p.Status)
+	}
+
+	if out, err := f.n.cli("user", "unlock", "--username", "nobody"); err == nil || !strings.Contains(out, `no user "nobody"`) {
+		t.Fatalf("unlock of a user who is not there: %v\n%s", err, out)
+	}
+	if out := f.n.mustCLI("user", "unlock", "--username", "carol"); !strings.Contains(out, "unlocked user carol (locked after 3 consecutive failed sign-ins") {
+		t.Fatalf("unlock said:\n%s", out)
+	}
+	p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("the right password after the unlock: %d; want the consent page", p.Status)
+	}
+	if out := f.n.mustCLI("user", "unlock", "carol"); !strings.Contains(out, "was not locked") {
+		t.Fatalf("unlock of an unlocked user said:\n%s", out)
+	}
+
+	logs := f.n.Stdout.String() + f.n.Stderr.String()
+	if strings.Count(logs, `msg="sign-in failed"`) != 4 || !strings.Contains(logs, `reason="wrong password"`) ||
+		!strings.Contains(logs, "reason=locked") || !strings.Contains(logs, "address=127.0.0.1") {
+		t.Fatalf("failed sign-ins not logged with their reasons and address:\n%s", logs)
+	}
+	if strings.Contains(logs, "xyzzy") || strings.Contains(logs, "correct horse") {
+		t.Fatalf("a password is in the log:\n%s", logs)
+	}
+}
