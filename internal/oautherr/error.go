@@ -55,6 +55,7 @@ const (
 	UnapprovedSoftwareStatement = "unapproved_software_statement"
 	NotFound                    = "not_found"
 	TemporarilyUnavailable      = "temporarily_unavailable"
+	SlowDown                    = "slow_down" // RFC 8628 §3.5; 429 per RFC 6585 §4
 	ServerError                 = "server_error"
 )
 
@@ -75,6 +76,7 @@ var statusByCode = map[string]int{
 	UnapprovedSoftwareStatement: http.StatusBadRequest,
 	NotFound:                    http.StatusNotFound,
 	TemporarilyUnavailable:      http.StatusServiceUnavailable,
+	SlowDown:                    http.StatusTooManyRequests,
 	ServerError:                 http.StatusInternalServerError,
 }
 
