@@ -54,6 +54,7 @@ const (
 	InvalidSoftwareStatement    = "invalid_software_statement"
 	UnapprovedSoftwareStatement = "unapproved_software_statement"
 	NotFound                    = "not_found"
+	AccessDenied                = "access_denied" // status per use: a redirect at authorize, 403 elsewhere
 	TemporarilyUnavailable      = "temporarily_unavailable"
 	SlowDown                    = "slow_down" // RFC 8628 §3.5; 429 per RFC 6585 §4
 	ServerError                 = "server_error"
