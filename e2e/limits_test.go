@@ -7,6 +7,10 @@ import (
 
 const ccBody = `{"grant_types":["client_credentials"]}`
 
+// unlimited turns off the rate limits and audit sampling, for tests that
+// probe one node with many requests and check every one is audited.
+const unlimited = "registration_rate_limit: {per_address: 0, per_token: 0}\naudit: {denials_per_minute: 0}\n"
+
 // registerFrom registers in ws with bearer as the caller at addr (through
 // a trusted proxy's X-Forwarded-For).
 func (n *node) registerFrom(addr, bearer string) response {

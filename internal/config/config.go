@@ -107,6 +107,10 @@ type RateLimit struct {
 type Audit struct {
 	// Retain is how long audit events are kept; 0 keeps them forever.
 	Retain workspace.Seconds `yaml:"retain"`
+	// DenialsPerMinute is how many refused registration requests of one
+	// address are audited one by one each minute; the rest are counted,
+	// the count written with the next one audited. 0 audits every one.
+	DenialsPerMinute int `yaml:"denials_per_minute"`
 }
 
 // Default returns the configuration of `registrar serve` with nothing set.
@@ -123,7 +127,7 @@ func Default() Config {
 		// deployment script register a batch, and what exceeds is told
 		// when to retry.
 		RegistrationRateLimit: RateLimit{PerAddress: 20, PerToken: 10},
-		Audit:                 Audit{Retain: 90 * 24 * 3600},
+		Audit:                 Audit{Retain: 90 * 24 * 3600, DenialsPerMinute: 10},
 	}
 }
 
@@ -305,9 +309,13 @@ func (c Config) validateLimits() []error {
 	for _, l := range []struct {
 		key string
 		v   int
-	}{{"registration_rate_limit.per_address", c.RegistrationRateLimit.PerAddress}, {"registration_rate_limit.per_token", c.RegistrationRateLimit.PerToken}} {
+	}{
+		{"registration_rate_limit.per_address", c.RegistrationRateLimit.PerAddress},
+		{"registration_rate_limit.per_token", c.RegistrationRateLimit.PerToken},
+		{"audit.denials_per_minute", c.Audit.DenialsPerMinute},
+	} {
 		if l.v < 0 {
-			errs = append(errs, c.errorf(l.key, "must be 0 (no limit) or a number of requests a minute"))
+			errs = append(errs, c.errorf(l.key, "must be 0 (no limit) or a number a minute"))
 		}
 	}
 	if c.Audit.Retain != 0 && c.Audit.Retain.Duration() < time.Hour {

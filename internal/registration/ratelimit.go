@@ -30,18 +30,16 @@ type Limits struct {
 // Each counter set holds at most this many keys (~200 bytes each).
 const maxLimiterKeys = 100_000
 
-// DeniedAuditPerMinute is how many refused requests from one address
-// are audited one by one each minute; the rest are counted, and the count
-// is written with the next refusal audited for that address.
-const DeniedAuditPerMinute = 10
-
 // NewLimits makes the limits: perAddress and perToken are requests a
 // minute (0: no limit), each with a minute's worth as its burst.
-func NewLimits(perAddress, perToken int) *Limits {
+// deniedAudit is how many refused requests from one address are audited
+// one by one each minute (0: all); the rest are counted, and the count is
+// written with the next refusal audited for that address.
+func NewLimits(perAddress, perToken, deniedAudit int) *Limits {
 	return &Limits{
 		perAddress:  newKeyedLimiter(perAddress, maxLimiterKeys),
 		perToken:    newKeyedLimiter(perToken, maxLimiterKeys),
-		deniedAudit: newKeyedLimiter(DeniedAuditPerMinute, maxLimiterKeys),
+		deniedAudit: newKeyedLimiter(deniedAudit, maxLimiterKeys),
 	}
 }
 

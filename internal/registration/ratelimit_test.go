@@ -13,7 +13,7 @@ import (
 // TestRateLimitBurstThenRetryAfter: a minute's worth passes at once, the
 // next is refused with how long to wait, and waiting that long is enough.
 func TestRateLimitBurstThenRetryAfter(t *testing.T) {
-	l := NewLimits(20, 0)
+	l := NewLimits(20, 0, 0)
 	for i := range 20 {
 		if wait := l.admit("192.0.2.1:5000", "", t0); wait != 0 {
 			t.Fatalf("request %d refused (wait %s) within the burst", i+1, wait)
@@ -35,7 +35,7 @@ func TestRateLimitBurstThenRetryAfter(t *testing.T) {
 // leaves other addresses and tokens alone; a token is limited whatever
 // address it comes from; an IPv6 caller is one /64.
 func TestRateLimitKeysAreIndependent(t *testing.T) {
-	l := NewLimits(3, 2)
+	l := NewLimits(3, 2, 0)
 	for range 3 {
 		l.admit("192.0.2.1:1", "", t0)
 	}
@@ -93,7 +93,7 @@ func TestRateLimitForgetsIdleKeys(t *testing.T) {
 // reads its body.
 func TestRateLimitedRequestAnswers429(t *testing.T) {
 	f := newFixture(t)
-	f.svc.Limits = NewLimits(1, 0)
+	f.svc.Limits = NewLimits(1, 0, 0)
 	f.serve(t, "POST", "/acme/oauth2/register", "application/json", "", goodBody)
 	before := f.audit(t)
 	w := f.serve(t, "POST", "/acme/oauth2/register", "text/plain", "", "not even JSON")
@@ -109,22 +109,23 @@ func TestRateLimitedRequestAnswers429(t *testing.T) {
 	}
 }
 
-// TestDenialsAuditedOneByOneUpToALimit: past DeniedAuditPerMinute
+// TestDenialsAuditedOneByOneUpToALimit: past the set number of
 // refusals from one address in a minute, the rest are counted, and the
 // count is written with the next one audited.
 func TestDenialsAuditedOneByOneUpToALimit(t *testing.T) {
 	f := newFixture(t)
-	f.svc.Limits = NewLimits(0, 0)
-	for range DeniedAuditPerMinute + 5 {
+	const perMinute = 10
+	f.svc.Limits = NewLimits(0, 0, perMinute)
+	for range perMinute + 5 {
 		f.serve(t, "POST", "/acme/oauth2/register", "application/json", "Bearer nope", goodBody)
 	}
-	if n := len(f.audit(t)); n != DeniedAuditPerMinute {
-		t.Fatalf("%d refusals audited, want %d", n, DeniedAuditPerMinute)
+	if n := len(f.audit(t)); n != perMinute {
+		t.Fatalf("%d refusals audited, want %d", n, perMinute)
 	}
 	f.now = f.now.Add(time.Minute)
 	f.serve(t, "POST", "/acme/oauth2/register", "application/json", "Bearer nope", goodBody)
 	events := f.audit(t)
-	if want := "invalid_token: [5 earlier refusals from this address not audited one by one] "; len(events) != DeniedAuditPerMinute+1 || events[0].Reason[:len(want)] != want {
+	if want := "invalid_token: [5 earlier refusals from this address not audited one by one] "; len(events) != perMinute+1 || events[0].Reason[:len(want)] != want {
 		t.Errorf("latest event %q, want it to start %q", events[0].Reason, want)
 	}
 }
