@@ -138,3 +138,20 @@ func (f *fixture) audit(tb testing.TB) []store.AuditEvent {
 	}
 	return events
 }
+
+// TestRateLimitPerBearerToken: the handler keys the per-token limit on
+// the bearer presented, whatever the address, and another token is not
+// limited.
+func TestRateLimitPerBearerToken(t *testing.T) {
+	f := newFixture(t)
+	f.svc.Limits = NewLimits(0, 2, 0)
+	for range 2 {
+		f.serve(t, "POST", "/acme/oauth2/register", "application/json", "Bearer one", goodBody)
+	}
+	if w := f.serve(t, "POST", "/acme/oauth2/register", "application/json", "Bearer one", goodBody); w.Code != http.StatusTooManyRequests {
+		t.Errorf("a token's third request a minute: %d, want 429", w.Code)
+	}
+	if w := f.serve(t, "POST", "/acme/oauth2/register", "application/json", "Bearer two", goodBody); w.Code == http.StatusTooManyRequests {
+		t.Error("another token is limited")
+	}
+}
