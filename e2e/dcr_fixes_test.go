@@ -129,7 +129,7 @@ func TestDCRFixLoopbackAllowLists(t *testing.T) {
 // slashes) the server keeps from its router too, and under such a path,
 // as under a clean one, an unknown workspace is a 404.
 func TestDCRFixManagementPaths(t *testing.T) {
-	n := startNode(t, nodeOpts{})
+	n := startNode(t, nodeOpts{YAML: unlimited})
 	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
 	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
 	base := n.Base + "/default/oauth2/register/"

@@ -220,7 +220,7 @@ func TestSeedCloudentityManagement(t *testing.T) {
 
 // TestRegistrationRefusesBadInput: RFC 7591 §3.2.2 errors, and nothing stored.
 func TestRegistrationRefusesBadInput(t *testing.T) {
-	n := startNode(t, nodeOpts{})
+	n := startNode(t, nodeOpts{YAML: unlimited})
 	token := n.iat("default", 1000)
 	before := n.clientCount("default")
 	deep := strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)
@@ -294,7 +294,7 @@ func TestRegistrationRefusesBadInput(t *testing.T) {
 // and a description naming the problem, and leaves `client list` as it
 // was. A well-formed language tag and an explicit port are accepted.
 func TestRegistrationRefusesBadValues(t *testing.T) {
-	n := startNode(t, nodeOpts{})
+	n := startNode(t, nodeOpts{YAML: unlimited})
 	token := n.iat("default", 100)
 	short, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {

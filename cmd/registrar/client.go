@@ -217,6 +217,10 @@ func clientView(cl client.Client, secret string) map[string]any {
 	view["workspace"] = cl.Workspace
 	view["origin"] = cl.Provenance.Origin
 	view["registered"] = cl.Provenance
+	if !cl.FirstTokenAt.IsZero() {
+		// Absent: no token yet, so registration.unused_client_ttl applies.
+		view["first_token_at"] = cl.FirstTokenAt.UTC().Format(time.RFC3339)
+	}
 	if secret != "" {
 		view["client_secret"] = secret
 	}
@@ -235,6 +239,11 @@ func printClient(cmd *cobra.Command, cl client.Client, secret string) error {
 	}
 	fmt.Fprintf(w, "workspace:     %s\norigin:        %s\nregistered:    %s\nauth method:   %s\ngrant types:   %s\nscope:         %s\n",
 		cl.Workspace, originLabel(cl), provenanceText(cl.Provenance), cl.Metadata.AuthMethod(), strings.Join(cl.Metadata.Grants(), " "), cl.Metadata.Scope)
+	firstToken := "none yet"
+	if !cl.FirstTokenAt.IsZero() {
+		firstToken = cl.FirstTokenAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "first token:   %s\n", firstToken)
 	return nil
 }
 

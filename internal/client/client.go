@@ -56,6 +56,9 @@ type Client struct {
 	// access token; nil when the client cannot manage itself.
 	RegistrationTokenHash      []byte
 	RegistrationTokenExpiresAt time.Time
+	// FirstTokenAt is when a token was first issued to the client; zero
+	// while none has been. Only the store sets it (MarkClientUsed).
+	FirstTokenAt time.Time
 }
 
 // Provenance records how a client came to be.

@@ -45,6 +45,11 @@ type Config struct {
 	// or "" for none. Never the public listener: the counters name every
 	// workspace and route.
 	MetricsListen string `yaml:"metrics_listen"`
+	// RegistrationRateLimit bounds how often one caller may use the
+	// registration endpoints, on each node.
+	RegistrationRateLimit RateLimit `yaml:"registration_rate_limit"`
+	// Audit holds the audit trail's settings.
+	Audit Audit `yaml:"audit"`
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies []netip.Prefix
@@ -88,6 +93,26 @@ func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
 	return nil
 }
 
+// RateLimit is a number of requests a minute, each counter refilling
+// evenly and holding at most a minute's worth (the burst); 0 is no limit.
+type RateLimit struct {
+	// PerAddress counts the requests of one caller address (as
+	// trusted_proxies resolve it).
+	PerAddress int `yaml:"per_address"`
+	// PerToken counts the requests presenting one bearer token.
+	PerToken int `yaml:"per_token"`
+}
+
+// Audit holds the audit trail's settings.
+type Audit struct {
+	// Retain is how long audit events are kept; 0 keeps them forever.
+	Retain workspace.Seconds `yaml:"retain"`
+	// DenialsPerMinute is how many refused registration requests of one
+	// address are audited one by one each minute; the rest are counted,
+	// the count written with the next one audited. 0 audits every one.
+	DenialsPerMinute int `yaml:"denials_per_minute"`
+}
+
 // Default returns the configuration of `registrar serve` with nothing set.
 func Default() Config {
 	return Config{
@@ -97,6 +122,12 @@ func Default() Config {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		KeyRefresh:    30 * time.Second,
+		// A client registers once and manages its registration now and
+		// then; a minute's worth at once still lets a busy NAT or a
+		// deployment script register a batch, and what exceeds is told
+		// when to retry.
+		RegistrationRateLimit: RateLimit{PerAddress: 20, PerToken: 10},
+		Audit:                 Audit{Retain: 90 * 24 * 3600, DenialsPerMinute: 10},
 	}
 }
 
@@ -263,12 +294,34 @@ func (c *Config) Validate() error {
 	}
 	proxies, proxyErrs := c.parseProxies()
 	errs = append(errs, proxyErrs...)
+	errs = append(errs, c.validateLimits()...)
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
 	}
 	c.proxies = proxies
 	return nil
+}
+
+// validateLimits checks the abuse limits.
+func (c Config) validateLimits() []error {
+	var errs []error
+	for _, l := range []struct {
+		key string
+		v   int
+	}{
+		{"registration_rate_limit.per_address", c.RegistrationRateLimit.PerAddress},
+		{"registration_rate_limit.per_token", c.RegistrationRateLimit.PerToken},
+		{"audit.denials_per_minute", c.Audit.DenialsPerMinute},
+	} {
+		if l.v < 0 {
+			errs = append(errs, c.errorf(l.key, "must be 0 (no limit) or a number a minute"))
+		}
+	}
+	if c.Audit.Retain != 0 && c.Audit.Retain.Duration() < time.Hour {
+		errs = append(errs, c.errorf("audit.retain", "must be 0 (keep forever) or at least 1h"))
+	}
+	return errs
 }
 
 // parseProxies parses the trusted proxies one entry at a time, so that

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -93,7 +94,21 @@ func (s *Service) Token(ctx context.Context, ws workspace.Workspace, ev ClientEv
 	if !slices.Contains(cl.Metadata.Grants(), req.GrantType) {
 		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", req.GrantType)
 	}
-	return handle(s, ctx, ws, cl, req)
+	resp, err := handle(s, ctx, ws, cl, req)
+	if err == nil && cl.FirstTokenAt.IsZero() {
+		s.markUsed(ctx, ws, cl)
+	}
+	return resp, err
+}
+
+// markUsed records the client's first token, which keeps it from expiring
+// as unused (registration.unused_client_ttl). Once per client: later
+// tokens see the mark and write nothing. A failure costs the token
+// nothing, and the next token tries again.
+func (s *Service) markUsed(ctx context.Context, ws workspace.Workspace, cl client.Client) {
+	if err := s.Store.MarkClientUsed(ctx, ws.Name, cl.ID, s.Time()); err != nil {
+		httpapi.Logger(ctx).Warn("recording a client's first token", "client_id", cl.ID, "err", err)
+	}
 }
 
 // grantClientCredentials: RFC 6749 §4.4. Only confidential clients may use

@@ -54,7 +54,9 @@ const (
 	InvalidSoftwareStatement    = "invalid_software_statement"
 	UnapprovedSoftwareStatement = "unapproved_software_statement"
 	NotFound                    = "not_found"
+	AccessDenied                = "access_denied" // status per use: a redirect at authorize, 403 elsewhere
 	TemporarilyUnavailable      = "temporarily_unavailable"
+	SlowDown                    = "slow_down" // RFC 8628 §3.5; 429 per RFC 6585 §4
 	ServerError                 = "server_error"
 )
 
@@ -75,6 +77,7 @@ var statusByCode = map[string]int{
 	UnapprovedSoftwareStatement: http.StatusBadRequest,
 	NotFound:                    http.StatusNotFound,
 	TemporarilyUnavailable:      http.StatusServiceUnavailable,
+	SlowDown:                    http.StatusTooManyRequests,
 	ServerError:                 http.StatusInternalServerError,
 }
 

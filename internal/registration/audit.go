@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,7 +24,19 @@ func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clie
 		return err
 	}
 	s.count(ws, action, "denied")
-	event := s.event(ws, action, "denied", clientID, req, g, oe.Code+": "+oe.Description)
+	write, skipped := s.Limits.auditDenial(req.RemoteAddr, s.Time())
+	if !write {
+		// Under a flood of refusals one row per request would grow the
+		// trail without telling more; the count goes with the next row.
+		s.countUnaudited(ws)
+		return err
+	}
+	reason := oe.Code + ": " + oe.Description
+	if skipped > 0 {
+		// Ahead of the description, which a long quoted value may cut.
+		reason = fmt.Sprintf("%s: [%d earlier refusals from this address not audited one by one] %s", oe.Code, skipped, oe.Description)
+	}
+	event := s.event(ws, action, "denied", clientID, req, g, reason)
 	if aerr := s.Store.AddAuditEvent(ctx, event); aerr != nil {
 		return errors.Join(err, aerr)
 	}
@@ -80,6 +93,22 @@ func auditText(s string, max int) string {
 		fmt.Fprintf(&b, "\\u%04x", r)
 	}
 	return b.String()
+}
+
+// rateLimit takes req from the node's limits, returning how long the
+// caller must wait when it is refused.
+func (s *Service) rateLimit(ws workspace.Workspace, action string, req Request) time.Duration {
+	wait := s.Limits.admit(req.RemoteAddr, tokenLimitKey(s.Hasher, req.Bearer), s.Time())
+	if wait > 0 {
+		s.count(ws, action, "rate_limited")
+	}
+	return wait
+}
+
+func (s *Service) countUnaudited(ws workspace.Workspace) {
+	if s.Metrics != nil {
+		s.Metrics.Unaudited.WithLabelValues(ws.Name).Inc()
+	}
 }
 
 func (s *Service) count(ws workspace.Workspace, action, outcome string) {

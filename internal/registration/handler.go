@@ -131,6 +131,12 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 			err = oautherr.InvalidTokenf("use Authorization: Bearer <token>").WithChallenge(`Bearer realm="registrar"`)
 		}
 	}
+	// Before the body is read and before anything is audited: a flood
+	// costs neither. A limited request is counted, not audited.
+	if wait := h.Service.rateLimit(ws, action, req); wait > 0 {
+		w.Header().Set("Retry-After", RetryAfter(wait))
+		return ws, req, errSlowDown(wait)
+	}
 	if err == nil && withBody {
 		req.Body, err = decodeBody(w, r)
 	}

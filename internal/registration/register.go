@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -108,13 +109,25 @@ func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client
 // here (a concurrent registration with the same token) is refused as used.
 func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req Request, g grant, cl client.Client) error {
 	event := s.event(ws, "register", "accepted", cl.ID, req, g, "")
-	err := s.Store.RegisterClient(ctx, cl, g.use, event)
+	err := s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
 	if errors.Is(err, store.ErrConflict) {
 		return errBearer("the initial access token was already used")
+	}
+	if errors.Is(err, store.ErrLimitReached) {
+		return errClientQuota(ws.Settings.Registration.MaxClients)
 	}
 	if err != nil {
 		return err
 	}
 	s.count(ws, "register", "accepted")
 	return nil
+}
+
+// errClientQuota refuses a registration beyond registration.max_clients:
+// 403 access_denied (RFC 6749 §4.1.2.1: the server denied the request), as
+// the request is well formed and authorized but the workspace's policy
+// will not take it. invalid_client_metadata (400) would send the client
+// looking for a fault in its metadata, and 429 would tell it to retry.
+func errClientQuota(max int) *oautherr.Error {
+	return oautherr.New(oautherr.AccessDenied, "this workspace holds its maximum of %d clients; ask its operator", max).WithStatus(http.StatusForbidden)
 }

@@ -41,6 +41,8 @@ type Service struct {
 	Hasher  *secret.Hasher
 	BaseURL string
 	Metrics *Metrics
+	// Limits are the node's rate limits; nil limits nothing.
+	Limits *Limits
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

@@ -55,6 +55,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	dcr := &registration.Service{
 		Store: env.Store, Tokens: registrationTokens{svc}, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
+		Limits:  registration.NewLimits(env.Config.RegistrationRateLimit.PerAddress, env.Config.RegistrationRateLimit.PerToken, env.Config.Audit.DenialsPerMinute),
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)
@@ -149,8 +150,8 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// collectExpiredTokens deletes token records that can no longer matter.
-// Every node may run it: the delete is idempotent.
+// collectExpiredTokens deletes, every ten minutes, records that can no
+// longer matter or that retention settings let go (see collect).
 func (s *Server) collectExpiredTokens(ctx context.Context) {
 	tick := time.NewTicker(10 * time.Minute)
 	defer tick.Stop()
@@ -159,21 +160,56 @@ func (s *Server) collectExpiredTokens(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			now := time.Now().UTC()
-			n, err := s.env.Store.DeleteExpiredTokens(ctx, now)
-			if err != nil {
-				s.log.Warn("collecting expired tokens", "err", err)
-			} else if n > 0 {
-				s.log.Info("collected expired tokens", "count", n)
-			}
-			// Unknown usernames and addresses would otherwise leave
-			// failure rows behind forever.
-			if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-interact.LoginStateRetention)); err != nil {
-				s.log.Warn("collecting stale login throttle state", "err", err)
-			}
-			if _, err := s.env.Store.DeleteStaleAccountLocks(ctx, now.Add(-interact.AccountLockRetention)); err != nil {
-				s.log.Warn("collecting stale account lock counts", "err", err)
-			}
+			s.collect(ctx, time.Now().UTC())
+		}
+	}
+}
+
+// collect runs one round of collection as at now. Every node may run it:
+// each delete is idempotent.
+func (s *Server) collect(ctx context.Context, now time.Time) {
+	n, err := s.env.Store.DeleteExpiredTokens(ctx, now)
+	if err != nil {
+		s.log.Warn("collecting expired tokens", "err", err)
+	} else if n > 0 {
+		s.log.Info("collected expired tokens", "count", n)
+	}
+	// Unknown usernames and addresses would otherwise leave
+	// failure rows behind forever.
+	if _, err := s.env.Store.DeleteStaleLoginState(ctx, now.Add(-interact.LoginStateRetention)); err != nil {
+		s.log.Warn("collecting stale login throttle state", "err", err)
+	}
+	if _, err := s.env.Store.DeleteStaleAccountLocks(ctx, now.Add(-interact.AccountLockRetention)); err != nil {
+		s.log.Warn("collecting stale account lock counts", "err", err)
+	}
+	if retain := s.env.Config.Audit.Retain.Duration(); retain > 0 {
+		if n, err := s.env.Store.DeleteAuditEventsBefore(ctx, now.Add(-retain)); err != nil {
+			s.log.Warn("pruning audit events", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned audit events past audit.retain", "count", n)
+		}
+	}
+	s.expireUnusedClients(ctx, now)
+}
+
+// expireUnusedClients deletes the dynamically registered clients that
+// never got a token within their workspace's registration.unused_client_ttl.
+func (s *Server) expireUnusedClients(ctx context.Context, now time.Time) {
+	workspaces, err := s.env.Store.ListWorkspaces(ctx)
+	if err != nil {
+		s.log.Warn("expiring unused clients", "err", err)
+		return
+	}
+	for _, ws := range workspaces {
+		ttl := ws.Settings.Registration.UnusedClientTTL.Duration()
+		if ttl <= 0 {
+			continue
+		}
+		n, err := s.env.Store.DeleteUnusedClients(ctx, ws.Name, now.Add(-ttl))
+		if err != nil {
+			s.log.Warn("expiring unused clients", "workspace", ws.Name, "err", err)
+		} else if n > 0 {
+			s.log.Info("deleted clients never issued a token", "workspace", ws.Name, "count", n)
 		}
 	}
 }

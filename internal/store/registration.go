@@ -103,10 +103,18 @@ type Registrations interface {
 	// not have been consumed or revoked before), inserts c, and inserts
 	// event. If the credential cannot be consumed it returns ErrConflict
 	// and writes nothing; of concurrent requests with a single-use
-	// credential exactly one succeeds, on every node.
-	RegisterClient(ctx context.Context, c client.Client, use CredentialUse, event AuditEvent) error
+	// credential exactly one succeeds, on every node. With maxClients > 0,
+	// it returns ErrLimitReached and writes nothing when the workspace
+	// already holds that many clients. The count is read in the same
+	// transaction: exact on SQLite, whose writers take turns; on
+	// PostgreSQL concurrent registrations may each see room for one and
+	// overshoot by at most their number less one.
+	RegisterClient(ctx context.Context, c client.Client, use CredentialUse, event AuditEvent, maxClients int) error
 	// AddAuditEvent inserts e (for denials and for manage actions).
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	// ListAuditEvents returns events of ws, newest first, at most limit (0 = all).
 	ListAuditEvents(ctx context.Context, ws string, limit int) ([]AuditEvent, error)
+	// DeleteAuditEventsBefore deletes the events of every workspace
+	// recorded before `before`; returns how many.
+	DeleteAuditEventsBefore(ctx context.Context, before time.Time) (int64, error)
 }

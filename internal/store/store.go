@@ -25,6 +25,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a record with that key exists, or an optimistic update lost.
 	ErrConflict = errors.New("conflict")
+	// ErrLimitReached: the write would exceed a limit the caller set.
+	ErrLimitReached = errors.New("limit reached")
 	// ErrUnavailable: the database cannot be reached. It wraps
 	// fault.ErrUnavailable, which the HTTP layer answers with 503.
 	ErrUnavailable = fmt.Errorf("store %w", fault.ErrUnavailable)
@@ -95,6 +97,16 @@ type Clients interface {
 	// DeleteClient removes the client and revokes (deletes) every token
 	// stored for it, in one transaction. ErrNotFound if absent.
 	DeleteClient(ctx context.Context, ws, id string) error
+	// MarkClientUsed records at as when a token was first issued to the
+	// client, unless one was recorded before (idempotent). A missing
+	// client is not an error.
+	MarkClientUsed(ctx context.Context, ws, id string, at time.Time) error
+	// DeleteUnusedClients deletes, as DeleteClient does, dynamically
+	// registered clients of ws issued before registeredBefore that were
+	// never issued a token (no MarkClientUsed), at most a batch of them
+	// per call, oldest first; returns how many. A client marked used
+	// while this runs is kept.
+	DeleteUnusedClients(ctx context.Context, ws string, registeredBefore time.Time) (int64, error)
 }
 
 // SigningKey is a workspace signing key. The private key is stored only

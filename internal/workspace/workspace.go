@@ -140,6 +140,12 @@ type Registration struct {
 	AuthMethods     []string `json:"auth_methods" yaml:"auth_methods"`
 	RedirectSchemes []string `json:"redirect_schemes,omitempty" yaml:"redirect_schemes"`
 	RedirectHosts   []string `json:"redirect_hosts,omitempty" yaml:"redirect_hosts"`
+	// MaxClients caps the clients the workspace holds, operator-made ones
+	// included, beyond which a registration is refused; 0 is no cap.
+	MaxClients int `json:"max_clients,omitempty" yaml:"max_clients"`
+	// UnusedClientTTL is how long a dynamically registered client that no
+	// token was ever issued to is kept before it is deleted; 0 keeps it.
+	UnusedClientTTL Seconds `json:"unused_client_ttl,omitempty" yaml:"unused_client_ttl"`
 }
 
 // Registration access token rotation policies.
@@ -308,12 +314,22 @@ func (r Registration) validate(scopes []string) []SettingError {
 		// token would register clients: no protection at all.
 		errs = append(errs, invalid("registration.scope", "%q is a scope ordinary sign-ins are granted, so their access tokens would register clients; name a scope of its own, such as dcr", r.Scope))
 	}
+	if r.MaxClients < 0 {
+		errs = append(errs, invalid("registration.max_clients", "must be 0 (no cap) or a positive number of clients"))
+	}
+	if r.UnusedClientTTL != 0 && r.UnusedClientTTL.Duration() < MinUnusedClientTTL {
+		errs = append(errs, invalid("registration.unused_client_ttl", "must be 0 (keep unused clients) or at least %s, so a client has time to get its first token", MinUnusedClientTTL))
+	}
 	return errs
 }
 
 // everydayScopes are the OpenID Connect scopes (OIDC Core §5.4, §11) that
 // clients routinely ask for and users routinely grant.
 var everydayScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
+
+// MinUnusedClientTTL is the shortest registration.unused_client_ttl: a
+// client registered at install time may wait a while for its first sign-in.
+const MinUnusedClientTTL = time.Hour
 
 // usesScope: the registration scope is read only when registration is on
 // and asks for a token; elsewhere it may name any scope, or none.

@@ -3,13 +3,20 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
 const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at`
+
+// clientReadColumns are clientColumns and those only the store writes,
+// each with a statement of its own (MarkClientUsed), never by an insert or
+// an update of the client, which could overwrite them.
+const clientReadColumns = clientColumns + `, first_token_at`
 
 func clientArgs(c client.Client) ([]any, error) {
 	md, err := jsonText(c.Metadata)
@@ -29,17 +36,19 @@ func clientArgs(c client.Client) ([]any, error) {
 type clientRow struct {
 	c                                  client.Client
 	secretExp, issued, updated, ratExp sql.NullInt64
+	firstToken                         sql.NullInt64
 	md, prov, origin                   string
 }
 
 func (r *clientRow) dests() []any {
 	c := &r.c
-	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp}
+	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &r.firstToken}
 }
 
 func (r *clientRow) client(s *Store) (client.Client, error) {
 	c := r.c
 	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(r.secretExp), fromTS(r.issued), fromTS(r.updated), fromTS(r.ratExp)
+	c.FirstTokenAt = fromTS(r.firstToken)
 	if err := s.decoded.decode(&c, r.md, r.prov); err != nil {
 		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
 	}
@@ -68,11 +77,11 @@ func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) er
 }
 
 func (s *Store) ClientByID(ctx context.Context, ws, id string) (client.Client, error) {
-	return scanClient(s.readRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
+	return scanClient(s.readRow(ctx, `SELECT `+clientReadColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
 func (s *Store) ListClients(ctx context.Context, ws string, p store.Page) ([]client.Client, error) {
-	query := `SELECT ` + clientColumns + ` FROM clients WHERE workspace = ?`
+	query := `SELECT ` + clientReadColumns + ` FROM clients WHERE workspace = ?`
 	args := []any{ws}
 	if p.After != "" {
 		query += ` AND (issued_at, id) > (SELECT issued_at, id FROM clients WHERE workspace = ? AND id = ?)`
@@ -110,7 +119,7 @@ func (s *Store) CountClients(ctx context.Context, ws string) (int, error) {
 func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client.Client) error) (client.Client, error) {
 	var out client.Client
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanClient(s.txRow(ctx, tx, `SELECT `+clientColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
+		cur, err := scanClient(s.txRow(ctx, tx, `SELECT `+clientReadColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
 		if err != nil {
 			return err
 		}
@@ -140,20 +149,73 @@ func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client
 
 func (s *Store) DeleteClient(ctx context.Context, ws, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		n, err := s.exec(ctx, tx, `DELETE FROM clients WHERE workspace = ? AND id = ?`, ws, id)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrNotFound
-		}
-		if _, err := s.exec(ctx, tx, `DELETE FROM tokens WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
-			return err
-		}
-		if _, err := s.exec(ctx, tx, `DELETE FROM auth_codes WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
-			return err
-		}
-		_, err = s.exec(ctx, tx, `DELETE FROM consents WHERE workspace = ? AND client_id = ?`, ws, id)
-		return err
+		return s.deleteClient(ctx, tx, ws, id, ``)
 	})
+}
+
+// deleteClient deletes the client if it still meets cond (SQL ANDed to
+// the key; "" for none) and what was issued to it; ErrNotFound if no
+// client was deleted.
+func (s *Store) deleteClient(ctx context.Context, tx *sql.Tx, ws, id, cond string) error {
+	n, err := s.exec(ctx, tx, `DELETE FROM clients WHERE workspace = ? AND id = ?`+cond, ws, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM tokens WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, tx, `DELETE FROM auth_codes WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, tx, `DELETE FROM consents WHERE workspace = ? AND client_id = ?`, ws, id)
+	return err
+}
+
+func (s *Store) MarkClientUsed(ctx context.Context, ws, id string, at time.Time) error {
+	_, err := s.exec(ctx, s.write, `UPDATE clients SET first_token_at = ? WHERE workspace = ? AND id = ? AND first_token_at IS NULL`, ts(at), ws, id)
+	return err
+}
+
+// unusedClient is the condition DeleteUnusedClients selects on and
+// deletes under again, so a client issued its first token in between
+// is kept.
+const unusedClient = ` AND origin = '` + client.OriginDCR + `' AND first_token_at IS NULL`
+
+// unusedClientBatch bounds the clients one call deletes, so that a first
+// run over a large backlog holds no lock for long; the next run goes on.
+const unusedClientBatch = 1000
+
+func (s *Store) DeleteUnusedClients(ctx context.Context, ws string, registeredBefore time.Time) (int64, error) {
+	rows, err := s.readRows(ctx, `SELECT id FROM clients WHERE workspace = ? AND issued_at < ?`+unusedClient+` ORDER BY issued_at LIMIT ?`,
+		ws, ts(registeredBefore), unusedClientBatch)
+	if err != nil {
+		return 0, s.wrap(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, s.wrap(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, s.wrap(err)
+	}
+	var n int64
+	for _, id := range ids {
+		err := s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, unusedClient) })
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, store.ErrNotFound):
+			return n, err
+		}
+	}
+	return n, nil
 }

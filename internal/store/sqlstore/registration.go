@@ -59,8 +59,11 @@ func (s *Store) RevokeInitialAccessToken(ctx context.Context, ws, id string, at 
 // RegisterClient consumes the credential, inserts the client and the audit
 // event in one transaction. Each consumption is a single conditional
 // statement, so of concurrent requests exactly one can succeed.
-func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent) error {
+func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent, maxClients int) error {
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.checkClientQuota(ctx, tx, c.Workspace, maxClients); err != nil {
+			return err
+		}
 		if err := s.consume(ctx, tx, c.Workspace, use); err != nil {
 			return err
 		}
@@ -69,6 +72,24 @@ func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.C
 		}
 		return s.insertAudit(ctx, tx, event)
 	})
+}
+
+// checkClientQuota returns ErrLimitReached when ws holds maxClients
+// clients or more (0: no quota). The count stops at maxClients, so its
+// cost is bounded by the quota, not by the table.
+func (s *Store) checkClientQuota(ctx context.Context, tx *sql.Tx, ws string, maxClients int) error {
+	if maxClients <= 0 {
+		return nil
+	}
+	var n int
+	err := s.txRow(ctx, tx, `SELECT COUNT(*) FROM (SELECT 1 FROM clients WHERE workspace = ? LIMIT ?) AS held`, ws, maxClients).Scan(&n)
+	if err != nil {
+		return s.wrap(err)
+	}
+	if n >= maxClients {
+		return store.ErrLimitReached
+	}
+	return nil
 }
 
 func (s *Store) consume(ctx context.Context, tx *sql.Tx, ws string, use store.CredentialUse) error {
@@ -111,6 +132,22 @@ func (s *Store) insertAudit(ctx context.Context, db execer, e store.AuditEvent) 
 
 func (s *Store) AddAuditEvent(ctx context.Context, e store.AuditEvent) error {
 	return s.insertAudit(ctx, s.write, e)
+}
+
+// auditPruneBatch bounds the rows one statement deletes, so retention
+// catching up on a large trail never holds the write lock for long.
+const auditPruneBatch = 5000
+
+func (s *Store) DeleteAuditEventsBefore(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := s.exec(ctx, s.write, `DELETE FROM audit_events WHERE (workspace, id) IN
+			(SELECT workspace, id FROM audit_events WHERE at < ? LIMIT ?)`, ts(before), auditPruneBatch)
+		total += n
+		if err != nil || n < auditPruneBatch {
+			return total, err
+		}
+	}
 }
 
 func (s *Store) ListAuditEvents(ctx context.Context, ws string, limit int) ([]store.AuditEvent, error) {

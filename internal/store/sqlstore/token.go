@@ -92,7 +92,7 @@ func (s *Store) TokenByID(ctx context.Context, ws, id string) (store.Token, erro
 
 // clientWithTokenRecord selects a client's columns and one more: NULL when
 // the token has no record, else its revocation time or 0 (not revoked).
-const clientWithTokenRecord = `SELECT ` + clientColumns + `,
+const clientWithTokenRecord = `SELECT ` + clientReadColumns + `,
 	(SELECT coalesce(revoked_at, 0) FROM tokens WHERE workspace = ? AND id = ?)
 	FROM clients WHERE workspace = ? AND id = ?`
 
@@ -117,7 +117,7 @@ func (s *Store) ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID
 // clientWithTokenByHash joins a client to the token with a keyed hash. The
 // token's NOT NULL text columns are coalesced, so that a missing token
 // scans as a zero Token (its id "") where the join found none.
-var clientWithTokenByHash = `SELECT ` + qualified("c", clientColumns) + `, ` + tokenColumnsOrZero() + `
+var clientWithTokenByHash = `SELECT ` + qualified("c", clientReadColumns) + `, ` + tokenColumnsOrZero() + `
 	FROM clients c LEFT JOIN tokens t ON t.hash = ? AND t.workspace = c.workspace
 	WHERE c.workspace = ? AND c.id = ?`
 

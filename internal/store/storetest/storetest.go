@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccountLockCountsConsecutiveFailures", testAccountLock},
 		{"RequestUsedOnce", testRequestUsedOnce},
 		{"AuditEventsNewestFirst", testAudit},
+		{"AuditEventsPrunedBefore", testAuditPrunedBefore},
+		{"ClientQuotaRefusesAndWritesNothing", testClientQuota},
+		{"UnusedClientsExpire", testUnusedClientsExpire},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -565,7 +568,7 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 	}
 	use := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(time.Minute)}
 	ok, errs := race(10, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0, Action: "register", Outcome: "accepted"})
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0, Action: "register", Outcome: "accepted"}, 0)
 	})
 	if ok != 3 {
 		t.Fatalf("%d registrations with a 3-use token (errors %v)", ok, errs)
@@ -584,7 +587,7 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 	}
 	s.RevokeInitialAccessToken(ctx, "w", "iat2", t0)
 	expired := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(2 * time.Hour)}
-	if err := s.RegisterClient(ctx, sampleClient("w", "late"), expired, store.AuditEvent{Workspace: "w", ID: "late", At: t0}); !errors.Is(err, store.ErrConflict) {
+	if err := s.RegisterClient(ctx, sampleClient("w", "late"), expired, store.AuditEvent{Workspace: "w", ID: "late", At: t0}, 0); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("expired token used: %v", err)
 	}
 }
@@ -594,7 +597,7 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	jwt.Format = workspace.FormatJWT
 	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "jti", Token: &jwt, At: t0}
 	ok, _ := race(8, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0})
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0}, 0)
 	})
 	if ok != 1 {
 		t.Fatalf("a single-use JWT registered %d clients", ok)
@@ -602,7 +605,7 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	s.CreateToken(ctx, sampleToken("opaque", []byte("oh")))
 	opaque := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "opaque", At: t0}
 	ok, _ = race(8, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("o%d", i)), opaque, store.AuditEvent{Workspace: "w", ID: fmt.Sprint("o", i), At: t0})
+		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("o%d", i)), opaque, store.AuditEvent{Workspace: "w", ID: fmt.Sprint("o", i), At: t0}, 0)
 	})
 	if ok != 1 {
 		t.Fatalf("a single-use opaque token registered %d clients", ok)
