@@ -56,6 +56,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Store: env.Store, Tokens: registrationTokens{svc}, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
 		Limits:  registration.NewLimits(env.Config.RegistrationRateLimit.PerAddress, env.Config.RegistrationRateLimit.PerToken, env.Config.Audit.DenialsPerMinute),
+		Replays: env.ReplaySealer,
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)
