@@ -51,11 +51,11 @@ func sameAnswer(t *testing.T, got, want Response) {
 	}
 }
 
-// TestReplayAfterTheCredentialWasSpent: a retry sent alongside the first
-// request misses the kept answer, then finds its single-use token spent:
-// it gets the first answer, not 401.
-func TestReplayAfterTheCredentialWasSpent(t *testing.T) {
-	f, late := replayFixture(t, 1)
+// registerAndRetryAlongside registers with an Idempotency-Key, then
+// retries as a request sent alongside the first would (its first look
+// missing the kept answer), and checks both got the same answer.
+func registerAndRetryAlongside(t *testing.T, f *fixture, late *lateReplays) {
+	t.Helper()
 	req := Request{Bearer: "v1", Body: []byte(goodBody), IdempotencyKey: "k"}
 	first, err := f.svc.Register(context.Background(), f.ws, req)
 	if err != nil {
@@ -69,22 +69,20 @@ func TestReplayAfterTheCredentialWasSpent(t *testing.T) {
 	sameAnswer(t, again, first)
 }
 
+// TestReplayAfterTheCredentialWasSpent: a retry sent alongside the first
+// request misses the kept answer, then finds its single-use token spent:
+// it gets the first answer, not 401.
+func TestReplayAfterTheCredentialWasSpent(t *testing.T) {
+	f, late := replayFixture(t, 1)
+	registerAndRetryAlongside(t, f, late)
+}
+
 // TestReplayWhenTheKeyWasTaken: with a token good for more uses the retry
 // gets as far as storing, where the key is taken: it gets the first
 // answer, and spends no use of the token.
 func TestReplayWhenTheKeyWasTaken(t *testing.T) {
 	f, late := replayFixture(t, 3)
-	req := Request{Bearer: "v1", Body: []byte(goodBody), IdempotencyKey: "k"}
-	first, err := f.svc.Register(context.Background(), f.ws, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	late.misses = 1
-	again, err := f.svc.Register(context.Background(), f.ws, req)
-	if err != nil {
-		t.Fatalf("retry: %v", err)
-	}
-	sameAnswer(t, again, first)
+	registerAndRetryAlongside(t, f, late)
 	if n := f.clients(t); n != 1 {
 		t.Errorf("%d clients; want 1", n)
 	}

@@ -2,12 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
-
-	_ "modernc.org/sqlite"
 
 	"github.com/registrar-dev/registrar/internal/fault"
 )
@@ -20,18 +16,12 @@ var errNoSpace = errors.New("database or disk is full")
 // outage the client retries (503), not our 500, and Ping reports the
 // store unready until DiskFullHold has passed.
 func TestDiskFullIsUnavailable(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	s := New(db, db, Dialect{
+	s, _ := testStore(t, Dialect{
 		IsUnique:      func(error) bool { return false },
 		IsRetryable:   func(error) bool { return false },
 		IsUnavailable: func(error) bool { return false },
 		IsFull:        func(err error) bool { return errors.Is(err, errNoSpace) },
 	})
-	defer s.Close()
 	ctx := context.Background()
 	if err := s.Ping(ctx); err != nil {
 		t.Fatalf("ping before any failure: %v", err)
