@@ -132,8 +132,8 @@ func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client
 
 // storeClient inserts cl, consumes the grant's credential and records the
 // accepted event (and keeps resp for a retry with the same key) in one
-// commit. A credential spent between authorize and
-// here (a concurrent registration with the same token) is refused as used.
+// commit. A credential spent between authorize and here (a concurrent
+// registration with the same token) is refused as used.
 func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req Request, g grant, cl client.Client, resp Response) error {
 	event := s.event(ws, "register", "accepted", cl.ID, req, g, "")
 	kept, err := s.keep(ws, req, resp)
