@@ -163,6 +163,12 @@ const malformedBearer = "\x00malformed"
 
 func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 	ws, req, err := h.request(w, r, "register", true)
+	if err == nil {
+		req.IdempotencyKey, err = idempotencyKey(r)
+		if err != nil {
+			err = h.Service.deny(r.Context(), ws, "register", "", req, grant{}, err)
+		}
+	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -173,6 +179,19 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, resp)
+}
+
+// idempotencyKey reads the optional Idempotency-Key header: one, of 1 to
+// MaxIdempotencyKey visible ASCII characters.
+func idempotencyKey(r *http.Request) (string, error) {
+	keys := r.Header.Values("Idempotency-Key")
+	switch {
+	case len(keys) == 0:
+		return "", nil
+	case len(keys) > 1 || !validIdempotencyKey(keys[0]):
+		return "", oautherr.InvalidRequestf("Idempotency-Key must be one value of 1 to %d visible ASCII characters", MaxIdempotencyKey)
+	}
+	return keys[0], nil
 }
 
 func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {

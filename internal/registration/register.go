@@ -18,6 +18,9 @@ type Request struct {
 	Bearer     string
 	Body       []byte
 	RemoteAddr string
+	// IdempotencyKey, when set, keeps the answer to a registration for a
+	// retry of the same request (replay.go).
+	IdempotencyKey string
 }
 
 // Response is the RFC 7591 §3.2.1 / RFC 7592 §3 body.
@@ -34,9 +37,21 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err := registrationEnabled(ws); err != nil {
 		return refuse(err)
 	}
+	// A retry with an Idempotency-Key gets the first answer, looked up
+	// before authorize: the first request may have spent the credential.
+	// One sent alongside the first may find it only when it fails itself.
+	orReplay := func(err error) (Response, error) {
+		if kept, rerr := s.replay(ctx, ws, req); kept != nil || rerr != nil {
+			return kept, refuseIfProtocol(rerr, refuse)
+		}
+		return refuse(err)
+	}
+	if kept, err := s.replay(ctx, ws, req); kept != nil || err != nil {
+		return kept, refuseIfProtocol(err, refuse)
+	}
 	g, err := s.authorize(ctx, ws, req)
 	if err != nil {
-		return refuse(err)
+		return orReplay(err)
 	}
 	md, err := decodeMetadata(req.Body)
 	if err != nil {
@@ -53,10 +68,21 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return refuse(err)
 	}
-	if err := s.storeClient(ctx, ws, req, g, cl); err != nil {
-		return refuse(err)
+	resp := s.respond(ws, cl, issued)
+	if err := s.storeClient(ctx, ws, req, g, cl, resp); err != nil {
+		return orReplay(err)
 	}
-	return s.respond(ws, cl, issued), nil
+	return resp, nil
+}
+
+// refuseIfProtocol audits a protocol refusal through refuse and returns
+// any other error (or nil) as it is.
+func refuseIfProtocol(err error, refuse func(error) (Response, error)) error {
+	var oe *oautherr.Error
+	if errors.As(err, &oe) {
+		_, err = refuse(err)
+	}
+	return err
 }
 
 // registrationEnabled: a workspace that turned DCR off has no
@@ -105,11 +131,20 @@ func (s *Service) newRegistrationToken(ws workspace.Workspace, cl *client.Client
 }
 
 // storeClient inserts cl, consumes the grant's credential and records the
-// accepted event in one commit. A credential spent between authorize and
-// here (a concurrent registration with the same token) is refused as used.
-func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req Request, g grant, cl client.Client) error {
+// accepted event (and keeps resp for a retry with the same key) in one
+// commit. A credential spent between authorize and here (a concurrent
+// registration with the same token) is refused as used.
+func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req Request, g grant, cl client.Client, resp Response) error {
 	event := s.event(ws, "register", "accepted", cl.ID, req, g, "")
-	err := s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
+	kept, err := s.keep(ws, req, resp)
+	if err != nil {
+		return err
+	}
+	if kept != nil {
+		err = s.Store.RegisterClientReplayable(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients, *kept)
+	} else {
+		err = s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
+	}
 	if errors.Is(err, store.ErrConflict) {
 		return errBearer("the initial access token was already used")
 	}

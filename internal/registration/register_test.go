@@ -124,7 +124,7 @@ func TestStoreClientRefusesASpentToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.svc.storeClient(context.Background(), f.ws, Request{}, g, cl)
+	err = f.svc.storeClient(context.Background(), f.ws, Request{}, g, cl, nil)
 	if oe := wantCode(t, err, oautherr.InvalidToken); oe.Description != "the initial access token was already used" {
 		t.Errorf("description %q", oe.Description)
 	}

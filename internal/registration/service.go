@@ -43,6 +43,8 @@ type Service struct {
 	Metrics *Metrics
 	// Limits are the node's rate limits; nil limits nothing.
 	Limits *Limits
+	// Replays seals the answers kept for Idempotency-Key retries.
+	Replays Sealer
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

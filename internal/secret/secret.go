@@ -86,6 +86,8 @@ const (
 	PurposeRegistrationToken  = "registration_access_token"
 	PurposeInitialAccessToken = "initial_access_token"
 	PurposeSession            = "session"
+	PurposeIdempotencyKey     = "idempotency_key"
+	PurposeReplayedRequest    = "replayed_request"
 )
 
 // sortableAlphabet is base32 with its digits in ASCII order, so encoded

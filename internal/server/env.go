@@ -24,12 +24,18 @@ type Env struct {
 	// FormSealer protects authorization requests in flight through the
 	// login and consent forms.
 	FormSealer *masterkey.Sealer
+	// ReplaySealer protects the registration answers kept for a retry
+	// with the same Idempotency-Key.
+	ReplaySealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
 
 // purposeFormSeal derives the key sealing requests in flight through forms.
 const purposeFormSeal = "registrar form seal v1"
+
+// purposeReplaySeal derives the key sealing kept registration answers.
+const purposeReplaySeal = "registrar registration replay seal v1"
 
 // OpenEnv loads the master key and opens (and migrates) the store, whose
 // background work logs on log.
@@ -46,6 +52,10 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	replaySealer, err := masterkey.NewSealer(masterkey.Derive(master, purposeReplaySeal))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -56,6 +66,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		Keys:             keyring.New(st, sealer, time.Now, cfg.KeyRefresh),
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
+		ReplaySealer:     replaySealer,
 		MasterKeyCreated: created,
 	}, nil
 }

@@ -56,6 +56,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Store: env.Store, Tokens: registrationTokens{svc}, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
 		Limits:  registration.NewLimits(env.Config.RegistrationRateLimit.PerAddress, env.Config.RegistrationRateLimit.PerToken, env.Config.Audit.DenialsPerMinute),
+		Replays: env.ReplaySealer,
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)
@@ -218,8 +219,9 @@ func handleHealth(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readiness answers 200 only when the database answers, so a load balancer
-// takes a node out while its database is unreachable.
+// readiness answers 200 only when the database answers and its disk took
+// the last writes (store.Store.Ping), so a load balancer takes a node out
+// while its database is unreachable or full.
 func readiness(st store.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

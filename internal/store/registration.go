@@ -95,6 +95,16 @@ type AuditEvent struct {
 	RemoteAddr string
 }
 
+// Replay is the answer to a registration sent with an Idempotency-Key,
+// kept so that a retry gets it again.
+type Replay struct {
+	Workspace   string
+	KeyHash     []byte // keyed hash of the Idempotency-Key
+	RequestHash []byte // keyed hash of what was sent: bearer token and body
+	Response    []byte // the answer, sealed: it holds the one-time secrets
+	ExpiresAt   time.Time
+}
+
 // Registrations are the writes of dynamic client registration.
 type Registrations interface {
 	// RegisterClient, in one transaction: consumes use (an initial access
@@ -110,6 +120,14 @@ type Registrations interface {
 	// PostgreSQL concurrent registrations may each see room for one and
 	// overshoot by at most their number less one.
 	RegisterClient(ctx context.Context, c client.Client, use CredentialUse, event AuditEvent, maxClients int) error
+	// RegisterClientReplayable is RegisterClient that also keeps r in the
+	// same transaction, after dropping every expired replay. An unexpired
+	// replay with r's workspace and key is ErrConflict, as a spent
+	// credential is: the caller looks the key up to tell them apart.
+	RegisterClientReplayable(ctx context.Context, c client.Client, use CredentialUse, event AuditEvent, maxClients int, r Replay) error
+	// Replay returns the replay of ws kept under keyHash that has not
+	// expired at now, or ErrNotFound.
+	Replay(ctx context.Context, ws string, keyHash []byte, now time.Time) (Replay, error)
 	// AddAuditEvent inserts e (for denials and for manage actions).
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	// ListAuditEvents returns events of ws, newest first, at most limit (0 = all).

@@ -57,6 +57,7 @@ var dialect = sqlstore.Dialect{
 	IsUnique:             func(err error) bool { return pgCode(err) == "23505" },
 	IsRetryable:          func(err error) bool { c := pgCode(err); return c == "40001" || c == "40P01" },
 	IsUnavailable:        unavailable,
+	IsFull:               func(err error) bool { return pgCode(err) == "53100" }, // disk_full
 	ShareLock:            " FOR SHARE",
 	WriteTx:              &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 }

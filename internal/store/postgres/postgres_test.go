@@ -9,6 +9,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/storetest"
 )
@@ -109,4 +111,12 @@ func TestRacesWithPasswordChange(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return s, db
 	})
+}
+
+// TestDiskFullIsFull: SQLSTATE 53100 (disk_full) is the dialect's full
+// disk, which the store answers as an outage.
+func TestDiskFullIsFull(t *testing.T) {
+	if !dialect.IsFull(&pgconn.PgError{Code: "53100"}) || dialect.IsFull(&pgconn.PgError{Code: "23505"}) {
+		t.Fatal("SQLSTATE 53100 and only it is a full disk")
+	}
 }

@@ -14,7 +14,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -32,29 +34,72 @@ var migrations embed.FS
 // serialization failures (one writer) and no network to lose. It has no
 // row locks either, and needs none (ShareLock stays empty): its one
 // writer runs each write transaction alone, so what one reads stays as
-// read until it commits.
+// read until it commits. dialectFor adds what depends on the file.
 var dialect = sqlstore.Dialect{
 	IsUnique:      func(err error) bool { return strings.Contains(err.Error(), "UNIQUE constraint failed") },
 	IsRetryable:   func(error) bool { return false },
 	IsUnavailable: unavailable,
 }
 
+// dialectFor is dialect for the database at path.
+func dialectFor(path string) sqlstore.Dialect {
+	d := dialect
+	d.IsFull = func(err error) bool { return diskFull(err, filepath.Dir(path)) }
+	return d
+}
+
 // unavailable: the file cannot be opened, or another process held the
 // write lock past busy_timeout (a backup, a sqlite3 shell). Both pass;
 // neither is the request's fault.
 func unavailable(err error) bool {
-	var se interface{ Code() int }
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+	if sqliteCode(err) == sqlite3.SQLITE_BUSY {
 		return true
 	}
 	return strings.Contains(err.Error(), "unable to open database")
+}
+
+// sqliteCode is err's primary SQLite result code, or 0.
+func sqliteCode(err error) int {
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		return se.Code() & 0xff
+	}
+	return 0
+}
+
+// fullBelow is the free space under which an I/O error is taken for a
+// full disk: SQLite writes pages of a few KiB, and the log and its index
+// grow by at most a few tens of KiB at a time.
+const fullBelow = 1 << 20
+
+// diskFull: the write failed for want of space in dir. SQLite says
+// SQLITE_FULL when a write returned ENOSPC, but some writes (growing the
+// shared-memory index, a sync) report any failure as an SQLITE_IOERR
+// whose errno the driver does not expose: such an error counts as a full
+// disk when the file system has (next to) no room left.
+func diskFull(err error, dir string) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_FULL:
+		return true
+	case sqlite3.SQLITE_IOERR:
+		free, ok := freeBytes(dir)
+		return ok && free < fullBelow
+	}
+	return false
 }
 
 // Open opens (creating if needed) and migrates the database at path.
 // synchronous=NORMAL in WAL mode survives a process crash; only a power
 // loss can lose the last commits. checkpointWAL copies the log into the
 // file beside the writer, and warns on log when it cannot.
+//
+// A new database file is created 0600 (createPrivate), and existing files
+// others may read are warned about.
 func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, error) {
+	warnLooseModes(path, log)
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", path, describeFull(err, path))
+	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
@@ -66,7 +111,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, 
 	write.SetConnMaxLifetime(0)
 	if err := migrateLocked(ctx, write, path); err != nil {
 		write.Close()
-		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite %s: %w", path, describeFull(err, path))
 	}
 	read, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -76,11 +121,20 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, 
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	read.SetConnMaxLifetime(0)
-	d := dialect
+	d := dialectFor(path)
 	d.Maintain = func(ctx context.Context, _, read *sql.DB, commits func() uint64) {
 		checkpointWAL(ctx, newCheckpointer(read, commits, log))
 	}
 	return sqlstore.New(write, read, d), nil
+}
+
+// describeFull says so when err is the disk being full: SQLite's own
+// words for it at a start can be a bare "disk I/O error".
+func describeFull(err error, path string) error {
+	if errors.Is(err, syscall.ENOSPC) || diskFull(err, filepath.Dir(path)) {
+		return fmt.Errorf("the disk is full (%w)", err)
+	}
+	return err
 }
 
 // migrateLocked runs the migrations while holding the file lock, so that

@@ -10,6 +10,20 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// testStore is a Store of dialect d over one connection to a new SQLite
+// file, closed at cleanup; db is that connection's pool.
+func testStore(t *testing.T, d Dialect) (*Store, *sql.DB) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	s := New(db, db, d)
+	t.Cleanup(func() { s.Close() })
+	return s, db
+}
+
 // errDeadlock stands for a retryable database error, such as the deadlock
 // PostgreSQL breaks by failing one statement (40P01).
 var errDeadlock = errors.New("deadlock detected")
@@ -19,22 +33,16 @@ var errDeadlock = errors.New("deadlock detected")
 // the caller's; it runs again on its own instead of reaching a request as
 // a 500.
 func TestRetryableWriteIsRunAgain(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "b.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec("CREATE TABLE t (v INTEGER)"); err != nil {
-		t.Fatal(err)
-	}
-	s := New(db, db, Dialect{
+	s, db := testStore(t, Dialect{
 		IsUnique:      func(error) bool { return false },
 		IsRetryable:   func(err error) bool { return errors.Is(err, errDeadlock) },
 		IsUnavailable: func(error) bool { return false },
 	})
-	defer s.Close()
+	if _, err := db.Exec("CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
 	calls := 0
-	err = s.batched(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+	err := s.batched(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
 		if calls++; calls == 1 {
 			return errDeadlock
 		}

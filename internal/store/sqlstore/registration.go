@@ -61,17 +61,38 @@ func (s *Store) RevokeInitialAccessToken(ctx context.Context, ws, id string, at 
 // statement, so of concurrent requests exactly one can succeed.
 func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent, maxClients int) error {
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.checkClientQuota(ctx, tx, c.Workspace, maxClients); err != nil {
-			return err
-		}
-		if err := s.consume(ctx, tx, c.Workspace, use); err != nil {
-			return err
-		}
-		if err := s.insertClient(ctx, tx, c); err != nil {
-			return err
-		}
-		return s.insertAudit(ctx, tx, event)
+		return s.registerClient(ctx, tx, c, use, event, maxClients)
 	})
+}
+
+// RegisterClientReplayable is RegisterClient keeping r with the client:
+// a commit whose acknowledgement is lost has kept the answer too. Expired
+// replays go first, so a key may be used again after a day.
+func (s *Store) RegisterClientReplayable(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent, maxClients int, r store.Replay) error {
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `DELETE FROM registration_replays WHERE expires_at <= ?`, ts(event.At)); err != nil {
+			return err
+		}
+		if err := s.registerClient(ctx, tx, c, use, event, maxClients); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, tx, `INSERT INTO registration_replays (workspace, key_hash, request_hash, response, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			r.Workspace, r.KeyHash, r.RequestHash, r.Response, ts(r.ExpiresAt))
+		return err
+	})
+}
+
+func (s *Store) registerClient(ctx context.Context, tx *sql.Tx, c client.Client, use store.CredentialUse, event store.AuditEvent, maxClients int) error {
+	if err := s.checkClientQuota(ctx, tx, c.Workspace, maxClients); err != nil {
+		return err
+	}
+	if err := s.consume(ctx, tx, c.Workspace, use); err != nil {
+		return err
+	}
+	if err := s.insertClient(ctx, tx, c); err != nil {
+		return err
+	}
+	return s.insertAudit(ctx, tx, event)
 }
 
 // checkClientQuota returns ErrLimitReached when ws holds maxClients
@@ -90,6 +111,15 @@ func (s *Store) checkClientQuota(ctx context.Context, tx *sql.Tx, ws string, max
 		return store.ErrLimitReached
 	}
 	return nil
+}
+
+func (s *Store) Replay(ctx context.Context, ws string, keyHash []byte, now time.Time) (store.Replay, error) {
+	r := store.Replay{Workspace: ws, KeyHash: keyHash}
+	var exp sql.NullInt64
+	err := s.readRow(ctx, `SELECT request_hash, response, expires_at FROM registration_replays WHERE workspace = ? AND key_hash = ? AND expires_at > ?`,
+		ws, keyHash, ts(now)).Scan(&r.RequestHash, &r.Response, &exp)
+	r.ExpiresAt = fromTS(exp)
+	return r, s.wrap(err)
 }
 
 func (s *Store) consume(ctx context.Context, tx *sql.Tx, ws string, use store.CredentialUse) error {

@@ -32,6 +32,9 @@ type Dialect struct {
 	IsRetryable func(error) bool
 	// IsUnavailable reports that the database cannot be reached.
 	IsUnavailable func(error) bool
+	// IsFull reports a write that failed for want of disk space; nil
+	// when the backend cannot tell.
+	IsFull func(error) bool
 	// ShareLock ends a SELECT that must lock the rows it reads against
 	// concurrent change until the transaction ends (" FOR SHARE"). Empty
 	// where transactions run one at a time (SQLite's single writer): no
@@ -71,6 +74,9 @@ type Store struct {
 	// commits counts writes through the write pool, bumped after each
 	// commit (or failed write: that costs Maintain only a needless pass).
 	commits atomic.Uint64
+	// diskFullAt is when a write last failed for want of disk space (Unix
+	// nanoseconds; 0: never), for Ping.
+	diskFullAt atomic.Int64
 
 	// group commit (batch.go)
 	batch       chan batchOp
@@ -142,9 +148,27 @@ func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.R
 
 var _ store.Store = (*Store)(nil)
 
-// Ping checks the database answers.
+// DiskFullHold is how long after a write failed for want of disk space
+// Ping still reports the store unavailable. Remembering costs nothing per
+// probe, where a write probe would cost a commit each time and could pass
+// on a full disk anyway (SQLite reuses its log's space). Past the hold,
+// a load balancer sends writes again: if the disk is still full the
+// first of them answers 503 and starts a new hold; if not, the node is
+// back, with no one having to act.
+const DiskFullHold = 10 * time.Second
+
+// Ping checks the database answers, and that no write failed for want of
+// disk space within DiskFullHold.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.wrap(s.read.PingContext(ctx))
+	if err := s.wrap(s.read.PingContext(ctx)); err != nil {
+		return err
+	}
+	if at := s.diskFullAt.Load(); at != 0 {
+		if ago := time.Since(time.Unix(0, at)); ago < DiskFullHold {
+			return fmt.Errorf("%w: a write found the disk full %v ago", store.ErrUnavailable, ago.Round(time.Millisecond))
+		}
+	}
+	return nil
 }
 
 // Close closes both pools.
@@ -186,6 +210,11 @@ func (s *Store) wrap(err error) error {
 		return store.ErrNotFound
 	case s.dialect.IsUnique(err):
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	case s.dialect.IsFull != nil && s.dialect.IsFull(err):
+		// Not the request's fault, and over once space returns: a 503
+		// the client retries, not a 500.
+		s.diskFullAt.Store(time.Now().UnixNano())
+		return fmt.Errorf("%w: the disk is full: %v", store.ErrUnavailable, err)
 	case s.dialect.IsUnavailable(err), errors.Is(err, context.DeadlineExceeded):
 		// A deadline here is the caller's budget running out on a database
 		// that does not answer: unavailable too.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpiredTokensCollected", testExpired},
 		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
 		{"AccessTokenConsumedOnce", testAccessTokenConsumedOnce},
+		{"RegistrationReplayKeptOncePerKeyForItsTime", testRegistrationReplay},
 		{"AuthCodeUsedOnce", testAuthCode},
 		{"AuthCodeReadChangesNothing", testAuthCodeRead},
 		{"AuthCodeKeptWhenItsTokensFail", testAuthCodeTokenConflict},
@@ -589,6 +590,42 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 	expired := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(2 * time.Hour)}
 	if err := s.RegisterClient(ctx, sampleClient("w", "late"), expired, store.AuditEvent{Workspace: "w", ID: "late", At: t0}, 0); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("expired token used: %v", err)
+	}
+}
+
+// testRegistrationReplay: a replayable registration keeps its replay with
+// the client; a second one under the same unexpired key writes nothing and
+// is ErrConflict; once expired, the key is free again.
+func testRegistrationReplay(t *testing.T, s store.Store) {
+	none := store.CredentialUse{Kind: store.CredentialNone, At: t0}
+	r := store.Replay{Workspace: "w", KeyHash: []byte("k"), RequestHash: []byte("rq"), Response: []byte("sealed"), ExpiresAt: t0.Add(time.Hour)}
+	if err := s.RegisterClientReplayable(ctx, sampleClient("w", "first"), none, store.AuditEvent{Workspace: "w", ID: "1", At: t0}, 0, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Replay(ctx, "w", []byte("k"), t0.Add(time.Minute))
+	if err != nil || string(got.RequestHash) != "rq" || string(got.Response) != "sealed" || !got.ExpiresAt.Equal(r.ExpiresAt) {
+		t.Fatalf("kept replay: %+v, %v", got, err)
+	}
+	if _, err := s.Replay(ctx, "other", []byte("k"), t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another workspace's replay found: %v", err)
+	}
+	if _, err := s.Replay(ctx, "w", []byte("k"), r.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired replay found: %v", err)
+	}
+	again := r
+	again.RequestHash = []byte("other")
+	if err := s.RegisterClientReplayable(ctx, sampleClient("w", "second"), none, store.AuditEvent{Workspace: "w", ID: "2", At: t0.Add(time.Minute)}, 0, again); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a second registration under a kept key: %v; want ErrConflict", err)
+	}
+	if _, err := s.ClientByID(ctx, "w", "second"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused registration stored its client: %v", err)
+	}
+	again.ExpiresAt = r.ExpiresAt.Add(time.Hour)
+	if err := s.RegisterClientReplayable(ctx, sampleClient("w", "third"), none, store.AuditEvent{Workspace: "w", ID: "3", At: r.ExpiresAt}, 0, again); err != nil {
+		t.Fatalf("the key once its replay expired: %v", err)
+	}
+	if got, err := s.Replay(ctx, "w", []byte("k"), r.ExpiresAt); err != nil || string(got.RequestHash) != "other" {
+		t.Fatalf("replay after reuse: %+v, %v", got, err)
 	}
 }
 
