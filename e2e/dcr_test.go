@@ -372,6 +372,10 @@ func TestRegistrationCORS(t *testing.T) {
 	if r := pre("https://app.example"); r.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(r.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 		t.Fatalf("allowed origin: %d %v", r.Status, r.Header)
 	}
+	// A browser client must be able to send Idempotency-Key with its retry.
+	if r := pre("https://app.example"); !strings.Contains(r.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
+		t.Fatalf("Allow-Headers %q lacks Idempotency-Key", r.Header.Get("Access-Control-Allow-Headers"))
+	}
 	if r := pre("https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatal("CORS granted to an unlisted origin")
 	}

@@ -43,7 +43,7 @@ func CORSAllowed(w http.ResponseWriter, r *http.Request, allowed []string, metho
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
 	h.Set("Access-Control-Allow-Methods", methods)
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key")
 	h.Set("Access-Control-Max-Age", "600")
 	return true
 }
