@@ -181,10 +181,6 @@ func TestSeedCloudentityManagement(t *testing.T) {
 	if bare := n.mustRegister("cloud", n.iat("cloud", 1), `{"client_name":"Cloud app","redirect_uris":["https://app.example.com/cb"]}`); bare["scope"] != nil {
 		t.Errorf("a client registered without scope got %v", bare["scope"])
 	}
-	if r := get(t, clientURI, "Authorization", "Bearer "+rat); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
-		t.Fatalf("rotated-out RAT still works: %d", r.Status)
-	}
-
 	put := func(rat, body string) response { return send(t, http.MethodPut, clientURI, rat, body) }
 	if r := put(rat2, `{"client_id":"someone-else","redirect_uris":["https://app.example.com/cb"]}`); r.Status != 400 {
 		t.Fatalf("PUT with another client_id: %d %s", r.Status, r.Body)
@@ -194,14 +190,24 @@ func TestSeedCloudentityManagement(t *testing.T) {
 	if upd.Status != 200 {
 		t.Fatalf("PUT: %d %s", upd.Status, upd.Body)
 	}
+	// rat2 has been used, so the token it replaced is rotated out for good.
+	if r := get(t, clientURI, "Authorization", "Bearer "+rat); r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+		t.Fatalf("rotated-out RAT still works: %d", r.Status)
+	}
 	m := upd.JSON(t)
 	if m["client_name"] != "Renamed" || m["response_types"] == nil || len(m["response_types"].([]any)) != 0 || m["client_id"] != cid {
 		t.Fatalf("PUT result: %v", m)
 	}
+	// Once the PUT's token is used (by a GET, which rotates it again),
+	// rat2, which a retry of the PUT could still have used, is dead.
+	again := get(t, clientURI, "Authorization", "Bearer "+m["registration_access_token"].(string))
+	if again.Status != 200 {
+		t.Fatalf("GET with the PUT's token: %d %s", again.Status, again.Body)
+	}
 	if r := put(rat2, fmt.Sprintf(`{"client_id":%q}`, cid)); r.Status != 401 {
 		t.Fatalf("PUT with the rotated-out token: %d", r.Status)
 	}
-	rat3 := m["registration_access_token"].(string)
+	rat3 := again.JSON(t)["registration_access_token"].(string)
 	tok := n.clientCredentials("cloud", cid, csecret, "profile")["access_token"].(string)
 
 	if r := send(t, http.MethodDelete, clientURI, rat3, ""); r.Status != 204 || len(r.Body) != 0 {
