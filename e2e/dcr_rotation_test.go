@@ -123,7 +123,9 @@ func TestDCRLostRotationAnswer(t *testing.T) {
 	if retried == lost {
 		t.Fatal("the retry answered the lost token again")
 	}
-	wantError(t, send(t, http.MethodGet, c.uri, lost, ""), 401, "invalid_token")
+	if r := send(t, http.MethodGet, c.uri, lost, ""); r.Status != 401 {
+		t.Fatalf("the lost token still works after the retry: %d; audit %v", r.Status, n.auditedSince("default", before))
+	}
 	wantError(t, send(t, http.MethodDelete, c.uri, c.rat, ""), 401, "invalid_token", "rotation")
 	next := rotated(t, "a GET with the retry's token", send(t, http.MethodGet, c.uri, retried, ""))
 	wantError(t, send(t, http.MethodGet, c.uri, c.rat, ""), 401, "invalid_token")
