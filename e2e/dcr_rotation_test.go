@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -69,23 +71,49 @@ func TestDCRHeadDoesNotRotate(t *testing.T) {
 // wins, the state agrees with what was answered.
 func TestDCRDeleteRacesRotatingRead(t *testing.T) {
 	n := startNode(t, nodeOpts{YAML: rotateOnRead})
+	checkDeleteRacesRotatingRead(t, n, n)
+}
+
+// TestDCRDeleteRacesRotatingReadAcrossNodes: the same race with the GET
+// sent to one node and the DELETE to another over one PostgreSQL database,
+// where no process serialises the two.
+func TestDCRDeleteRacesRotatingReadAcrossNodes(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	db := freshSchema(t, dsn)
+	env := []string{masterKeyEnv(), "REGISTRAR_BASE_URL=https://id.example.test"}
+	a := startNode(t, nodeOpts{DB: db, Env: env, YAML: rotateOnRead})
+	b := startNode(t, nodeOpts{DB: db, Env: env, YAML: rotateOnRead})
+	checkDeleteRacesRotatingRead(t, a, b)
+}
+
+// checkDeleteRacesRotatingRead registers clients through reader and races,
+// for each, a GET at reader against a DELETE at deleter with its token.
+func checkDeleteRacesRotatingRead(t *testing.T, reader, deleter *node) {
 	const rounds = 40
-	iat := n.iat("default", rounds)
+	iat := reader.iat("default", rounds)
+	at := func(n *node, uri string) string {
+		u, err := url.Parse(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.Base + u.Path
+	}
 	wins := map[string]int{}
 	for i := range rounds {
-		c := n.registerManaged(iat)
+		c := reader.registerManaged(iat)
 		var read, del response
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for _, call := range []struct {
-			method string
-			out    *response
-		}{{http.MethodGet, &read}, {http.MethodDelete, &del}} {
+			method, uri string
+			out         *response
+		}{{http.MethodGet, at(reader, c.uri), &read}, {http.MethodDelete, at(deleter, c.uri), &del}} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				<-start
-				*call.out = send(t, call.method, c.uri, c.rat, "")
+				*call.out = send(t, call.method, call.uri, c.rat, "")
 			}()
 		}
 		close(start)
@@ -96,7 +124,7 @@ func TestDCRDeleteRacesRotatingRead(t *testing.T) {
 		case read.Status == 200 && del.Status == 401:
 			wins["read"]++
 			// The client is still there and the new token manages it.
-			if r := send(t, http.MethodDelete, c.uri, rotated(t, "the winning GET", read), ""); r.Status != 204 {
+			if r := send(t, http.MethodDelete, at(deleter, c.uri), rotated(t, "the winning GET", read), ""); r.Status != 204 {
 				t.Fatalf("round %d: DELETE with the token the winning GET answered: %d %s", i, r.Status, r.Body)
 			}
 		case del.Status == 204 && read.Status == 401:
