@@ -9,8 +9,8 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// authenticate loads the client of a call that does not rotate its
-// credentials and authenticates the call; a refusal is audited. An
+// authenticate loads the client of a call that changes nothing (HEAD)
+// and authenticates the call; a refusal is audited. An
 // unknown client is refused exactly like a wrong credential.
 func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, grant, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)

@@ -14,9 +14,9 @@ import (
 // managementAuthenticator decides whether an RFC 7592 call may act on a
 // client, by what the request presents.
 type managementAuthenticator interface {
-	// Authenticate checks req against cl, the stored client. When the call
-	// rotates credentials it runs inside the client's update, so it must
-	// not write. The grant names what was presented, for the audit.
+	// Authenticate checks req against cl, the stored client. It runs
+	// inside the store's transaction on the client (ManageClient), so it
+	// must not write. The grant names what was presented, for the audit.
 	Authenticate(ctx context.Context, ws workspace.Workspace, cl client.Client, req Request) (grant, error)
 	// Unauthorized is the one refusal for a call naming no client and for
 	// a wrong credential: RFC 7592 §2 says "client does not exist" is a
