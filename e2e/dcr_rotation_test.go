@@ -1,9 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -78,12 +78,7 @@ func TestDCRDeleteRacesRotatingRead(t *testing.T) {
 // sent to one node and the DELETE to another over one PostgreSQL database,
 // where no process serialises the two.
 func TestDCRDeleteRacesRotatingReadAcrossNodes(t *testing.T) {
-	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
-	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
-	db := freshSchema(t, dsn)
-	env := []string{masterKeyEnv(), "REGISTRAR_BASE_URL=https://id.example.test"}
-	a := startNode(t, nodeOpts{DB: db, Env: env, YAML: rotateOnRead})
-	b := startNode(t, nodeOpts{DB: db, Env: env, YAML: rotateOnRead})
+	a, b := postgresNodes(t, rotateOnRead)
 	checkDeleteRacesRotatingRead(t, a, b)
 }
 
@@ -170,12 +165,7 @@ func TestDCRLostRotationAnswer(t *testing.T) {
 		{"read", "denied", "unmatched_bearer"},
 		{"delete", "accepted", "registration_access_token"},
 	}
-	if len(got) != len(want) {
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("audit events\n got %v\nwant %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("audit events\n got %v\nwant %v", got, want)
-		}
 	}
 }
