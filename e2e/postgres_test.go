@@ -48,6 +48,19 @@ func freshSchema(t *testing.T, dsn string) string {
 	return u.String()
 }
 
+// postgresNodes starts two nodes with yaml over a fresh schema of
+// REGISTRAR_TEST_POSTGRES_DSN. Nodes behind one load balancer share the
+// master key and the public issuer URL; clients here talk to each node
+// directly.
+func postgresNodes(t *testing.T, yaml string) (a, b *node) {
+	t.Helper()
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	db := freshSchema(t, dsn)
+	env := []string{masterKeyEnv(), "REGISTRAR_BASE_URL=https://id.example.test"}
+	return startNode(t, nodeOpts{DB: db, Env: env, YAML: yaml}), startNode(t, nodeOpts{DB: db, Env: env, YAML: yaml})
+}
+
 func masterKeyEnv() string {
 	k := make([]byte, 32)
 	rand.Read(k)
@@ -58,14 +71,7 @@ func masterKeyEnv() string {
 // revocation of JWT and opaque tokens and on single-use initial access
 // tokens.
 func TestNodesShareStateThroughPostgres(t *testing.T) {
-	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
-	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
-	db := freshSchema(t, dsn)
-	// Nodes behind one load balancer share the master key and the public
-	// issuer URL; clients here talk to each node directly.
-	env := []string{masterKeyEnv(), "REGISTRAR_BASE_URL=https://id.example.test"}
-	a := startNode(t, nodeOpts{DB: db, Env: env, YAML: opaqueYAML})
-	b := startNode(t, nodeOpts{DB: db, Env: env, YAML: opaqueYAML})
+	a, b := postgresNodes(t, opaqueYAML)
 	id, secret := a.bootstrap()
 	if bootIDRE.MatchString(b.Stdout.String()) {
 		t.Fatal("the second node printed another bootstrap client")

@@ -59,6 +59,13 @@ type Client struct {
 	// FirstTokenAt is when a token was first issued to the client; zero
 	// while none has been. Only the store sets it (MarkClientUsed).
 	FirstTokenAt time.Time
+	// PreviousRegistrationTokenHash is the token the last rotation
+	// replaced, kept so that a client whose answer was lost can still
+	// rotate; nil when there is none. It stops working at
+	// PreviousRegistrationTokenExpiresAt or when the current token is
+	// used, whichever comes first (registration decides).
+	PreviousRegistrationTokenHash      []byte
+	PreviousRegistrationTokenExpiresAt time.Time
 }
 
 // Provenance records how a client came to be.

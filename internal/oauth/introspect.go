@@ -338,9 +338,14 @@ type AccessToken struct {
 // expired or revoked.
 var ErrInactiveToken = errors.New("inactive token")
 
-// VerifyAccessToken checks a bearer access token issued by ws is active,
-// for use as an initial access token (RFC 7591 §3) and by resource
-// endpoints. Refresh tokens are never accepted.
+// ErrForeignAudience is returned for an active access token whose aud does
+// not include the issuer: it was asked for another resource (RFC 8707).
+var ErrForeignAudience = errors.New("access token issued for another resource")
+
+// VerifyAccessToken checks a bearer access token issued by ws is active and
+// meant for ws's issuer itself, for use where Registrar is the resource:
+// as an initial access token (RFC 7591 §3) and at userinfo. Refresh tokens
+// are never accepted.
 func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (AccessToken, error) {
 	info, err := s.lookupToken(ctx, ws, token)
 	if errors.Is(err, errUnknownToken) {
@@ -351,6 +356,12 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	}
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.Time().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
+	}
+	if !slices.Contains(info.Audience, s.Issuer(ws)) {
+		// RFC 9068 §4, RFC 8707 §2: a resource server accepts only tokens
+		// meant for it. A token asked for no resource has the issuer as
+		// its aud (mintAccessToken); one asked for an API is that API's.
+		return AccessToken{}, ErrForeignAudience
 	}
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,

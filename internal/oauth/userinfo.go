@@ -26,6 +26,9 @@ func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer s
 	if errors.Is(err, ErrInactiveToken) {
 		return nil, errBearerToken(oautherr.InvalidToken, "the access token is invalid or expired")
 	}
+	if errors.Is(err, ErrForeignAudience) {
+		return nil, errBearerToken(oautherr.InvalidToken, "the access token was issued for another resource, not for this issuer")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -25,10 +25,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
 	mux.HandleFunc("/{ws}/oauth2/register", httpapi.MethodNotAllowed("POST, OPTIONS"))
 	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id...}", h.handleRead)
+	// Without its own route ServeMux would answer HEAD with the GET
+	// handler, which rotates the token on read.
+	mux.HandleFunc("HEAD /{ws}/oauth2/register/{client_id...}", h.handleHead)
 	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id...}", h.handleUpdate)
 	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id...}", h.handleDelete)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id...}", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", httpapi.MethodNotAllowed("GET, PUT, DELETE, OPTIONS"))
+	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", httpapi.MethodNotAllowed("GET, HEAD, PUT, DELETE, OPTIONS"))
 }
 
 // IsManagementPath reports whether the escaped path p is an RFC 7592
@@ -88,8 +91,10 @@ func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
 	var action string
 	withBody := false
 	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	case http.MethodGet:
 		action = "read"
+	case http.MethodHead:
+		action = "head"
 	case http.MethodPut:
 		action, withBody = "update", true
 	case http.MethodDelete:
@@ -98,7 +103,7 @@ func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
 		h.handlePreflight(w, r)
 		return
 	default:
-		httpapi.MethodNotAllowed("GET, PUT, DELETE, OPTIONS")(w, r)
+		httpapi.MethodNotAllowed("GET, HEAD, PUT, DELETE, OPTIONS")(w, r)
 		return
 	}
 	wsv, req, err := h.request(w, r, action, withBody)
@@ -206,6 +211,24 @@ func (h *Handler) handleRead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, resp)
+}
+
+// handleHead answers as handleRead would, with its status and headers
+// but no content (RFC 9110 §9.3.2), and changes nothing.
+func (h *Handler) handleHead(w http.ResponseWriter, r *http.Request) {
+	ws, req, err := h.request(w, r, "head", false)
+	if err == nil {
+		err = h.Service.Head(r.Context(), ws, r.PathValue("client_id"), req)
+	}
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	w.WriteHeader(http.StatusOK)
 }
 
 func (h *Handler) handleUpdate(w http.ResponseWriter, r *http.Request) {

@@ -9,8 +9,8 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// authenticate loads the client of a call that does not rotate its
-// credentials and authenticates the call; a refusal is audited. An
+// authenticate loads the client of a call that changes nothing (HEAD)
+// and authenticates the call; a refusal is audited. An
 // unknown client is refused exactly like a wrong credential.
 func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request) (client.Client, grant, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
@@ -35,24 +35,43 @@ func (s *Service) denyUnknownClient(ctx context.Context, ws workspace.Workspace,
 }
 
 // Read is RFC 7592 §2.1. With rotation on read the response carries a new
-// registration access token and the presented one stops working. Either
-// way the read is audited, as every RFC 7592 call is.
+// registration access token (see rotateRegistrationToken for the one
+// presented). Either way the read is audited, as every RFC 7592 call is,
+// in the transaction that commits what it changed.
 func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
-	if ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate {
-		return s.rotateAndRespond(ctx, ws, clientID, req, "read", nil)
-	}
-	cl, g, err := s.authenticate(ctx, ws, "read", clientID, req)
+	cl, issued, err := s.manage(ctx, ws, clientID, req, readCall(ws))
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, ws, "read", clientID, req, g)
-	return s.respond(ws, cl, issuedSecrets{}), nil
+	return s.respond(ws, cl, issued), nil
+}
+
+// readCall is a GET: it rotates the token when the workspace says so.
+func readCall(ws workspace.Workspace) managementCall {
+	return managementCall{action: "read", rotate: ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate}
+}
+
+// Head answers HEAD on a client URL as GET would be answered, without the
+// content and without changing anything (RFC 9110 §9.3.2: HEAD is safe):
+// the token is checked as the GET would check it, but not rotated and the
+// previous one not retired. Audited as "head", so an auditor does not read
+// a rotation into it.
+func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
+	_, g, err := s.authenticate(ctx, ws, "head", clientID, req)
+	if err != nil {
+		return err
+	}
+	if err := checkPreviousToken(g, readCall(ws)); err != nil {
+		return s.deny(ctx, ws, "head", clientID, req, g, err)
+	}
+	s.audit(ctx, ws, "head", clientID, req, g)
+	return nil
 }
 
 // Update is RFC 7592 §2.2: a full replacement of the metadata, validated
 // like a registration. The RAT always rotates on update.
 func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
-	return s.rotateAndRespond(ctx, ws, clientID, req, "update", func(cl *client.Client) error {
+	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: true, change: func(cl *client.Client) error {
 		md, err := s.updatedMetadata(ws, *cl, req.Body)
 		if err != nil {
 			return err
@@ -60,70 +79,84 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 		cl.Metadata = md
 		cl.Provenance.SoftwareID = md.SoftwareID
 		return nil
-	})
-}
-
-// rotateAndRespond authenticates the call, applies change, and replaces
-// the RAT in one store update. The store's optimistic version check makes
-// it a compare-and-swap: of two requests with the same RAT exactly one
-// wins, and the loser's token is by then rotated out, so it gets 401.
-func (s *Service) rotateAndRespond(ctx context.Context, ws workspace.Workspace, clientID string, req Request, action string, change func(*client.Client) error) (Response, error) {
-	auth := s.authenticatorFor(ws)
-	var issued issuedSecrets
-	g := unmatchedGrant    // until the store finds the client and auth accepts
-	authenticated := false // by the last run of the update, which the store may rerun
-	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
-		var err error
-		g, err = auth.Authenticate(ctx, ws, *cl, req)
-		if authenticated = err == nil; !authenticated {
-			return err
-		}
-		if change != nil {
-			if err := change(cl); err != nil {
-				return err
-			}
-		}
-		return s.replaceRegistrationToken(ws, cl, &issued)
-	})
-	switch {
-	case errors.Is(err, store.ErrConflict) && authenticated:
-		// The token matched, but a concurrent call with it won the
-		// rotation; only that token's holder reads this.
-		return nil, s.deny(ctx, ws, action, clientID, req, g, errBearer("the registration access token was rotated by a concurrent request"))
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
-		return nil, s.deny(ctx, ws, action, clientID, req, g, auth.Unauthorized(req))
-	case err != nil:
-		return nil, s.deny(ctx, ws, action, clientID, req, g, err)
+	}})
+	if err != nil {
+		return nil, err
 	}
-	s.audit(ctx, ws, action, clientID, req, g)
 	return s.respond(ws, cl, issued), nil
 }
 
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
 // tokens go at once.
 func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
-	_, g, err := s.authenticate(ctx, ws, "delete", clientID, req)
-	if err != nil {
-		return err
-	}
-	err = s.Store.DeleteClient(ctx, ws.Name, clientID)
-	if errors.Is(err, store.ErrNotFound) {
-		// Deleted concurrently, after its credential was checked.
-		return s.deny(ctx, ws, "delete", clientID, req, g, s.authenticatorFor(ws).Unauthorized(req))
-	}
-	if err != nil {
-		return err
-	}
-	s.audit(ctx, ws, "delete", clientID, req, g)
-	return nil
+	_, _, err := s.manage(ctx, ws, clientID, req, managementCall{action: "delete", remove: true})
+	return err
 }
 
-// replaceRegistrationToken gives cl a new registration access token, the
-// one it had ending with this update, and records it in issued.
-func (s *Service) replaceRegistrationToken(ws workspace.Workspace, cl *client.Client, issued *issuedSecrets) error {
-	now := s.Time()
-	cl.UpdatedAt = now
-	rat, err := s.newRegistrationToken(ws, cl, now)
-	issued.RegistrationToken = rat
-	return err
+// managementCall is what an RFC 7592 call does to the client.
+type managementCall struct {
+	action string
+	rotate bool                       // it replaces the registration access token
+	remove bool                       // it deletes the client
+	change func(*client.Client) error // it edits the client first (update)
+}
+
+// manage authenticates the call and commits what it does, with its audit
+// event, in one store.ManageClient: a compare-and-swap on the client, so
+// of two calls presenting the same token at most one acts (a rotating
+// GET and a DELETE cannot both succeed), and the loser's token is by then
+// rotated out or its client gone, so it gets 401.
+func (s *Service) manage(ctx context.Context, ws workspace.Workspace, clientID string, req Request, call managementCall) (client.Client, issuedSecrets, error) {
+	auth := s.authenticatorFor(ws)
+	var issued issuedSecrets
+	g := unmatchedGrant    // until the store finds the client and auth accepts
+	authenticated := false // by the last run of fn, which the store may rerun
+	cl, err := s.Store.ManageClient(ctx, ws.Name, clientID, func(cl *client.Client) (store.ClientChange, store.AuditEvent, error) {
+		var err error
+		g, err = auth.Authenticate(ctx, ws, *cl, req)
+		if authenticated = err == nil; !authenticated {
+			return store.ClientUnchanged, store.AuditEvent{}, err
+		}
+		change, err := s.apply(ws, cl, g, call, &issued)
+		if err != nil {
+			return change, store.AuditEvent{}, err
+		}
+		return change, s.event(ws, call.action, "accepted", clientID, req, g, ""), nil
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict) && authenticated:
+		// The token matched, but a concurrent call with it won; only that
+		// token's holder reads this.
+		return cl, issued, s.deny(ctx, ws, call.action, clientID, req, g, errBearer("the registration access token was used by a concurrent request, which rotated it or deleted the client"))
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+		return cl, issued, s.deny(ctx, ws, call.action, clientID, req, g, auth.Unauthorized(req))
+	case err != nil:
+		return cl, issued, s.deny(ctx, ws, call.action, clientID, req, g, err)
+	}
+	s.count(ws, call.action, "accepted")
+	return cl, issued, nil
+}
+
+// apply makes the authenticated call's change to cl and says what the
+// store commits.
+func (s *Service) apply(ws workspace.Workspace, cl *client.Client, g grant, call managementCall, issued *issuedSecrets) (store.ClientChange, error) {
+	if err := checkPreviousToken(g, call); err != nil {
+		return store.ClientUnchanged, err
+	}
+	if call.change != nil {
+		if err := call.change(cl); err != nil {
+			return store.ClientUnchanged, err
+		}
+	}
+	switch {
+	case call.remove:
+		return store.ClientDeleted, nil
+	case call.rotate:
+		return store.ClientUpdated, s.rotateRegistrationToken(ws, cl, g, issued)
+	case retirePreviousToken(cl):
+		// The current token was used: its holder has it, so the one it
+		// replaced is no longer needed.
+		return store.ClientUpdated, nil
+	}
+	return store.ClientUnchanged, nil
 }

@@ -60,7 +60,9 @@ func TestRegistrationTokenAuthenticator(t *testing.T) {
 }
 
 // TestRotatedTokenStopsWorking: an update answers a new registration
-// access token; the one it replaced is refused from then on.
+// access token; the one it replaced may only rotate again (a read that
+// does not rotate refuses it), and once the new one is used it is refused
+// outright.
 func TestRotatedTokenStopsWorking(t *testing.T) {
 	f := newFixture(t)
 	resp := f.register(t)
@@ -82,6 +84,10 @@ func TestRotatedTokenStopsWorking(t *testing.T) {
 	if _, err := f.svc.Read(context.Background(), f.ws, id, Request{Bearer: rotated}); err != nil {
 		t.Errorf("the new token is refused: %v", err)
 	}
+	f.tick()
+	if _, err := f.svc.Update(context.Background(), f.ws, id, Request{Bearer: old, Body: []byte(`{"client_id":"` + id + `"}`)}); err == nil {
+		t.Error("the rotated-out token still rotates after the new one was used")
+	}
 	cl, _ := f.store.ClientByID(context.Background(), f.ws.Name, id)
 	if !cl.UpdatedAt.Equal(t0.Add(time.Minute)) || !cl.RegistrationTokenExpiresAt.Equal(t0.Add(time.Minute+30*24*time.Hour)) {
 		t.Errorf("updated at %v, token expires %v", cl.UpdatedAt, cl.RegistrationTokenExpiresAt)
@@ -90,7 +96,7 @@ func TestRotatedTokenStopsWorking(t *testing.T) {
 	for _, ev := range f.events(t) {
 		credentials = append(credentials, ev.Action+" "+ev.Outcome+" "+ev.Credential)
 	}
-	if got := strings.Join(credentials[1:], ", "); !strings.HasPrefix(credentials[0], "register accepted initial_access_token:") || got != "update accepted registration_access_token, read denied unmatched_bearer, read accepted registration_access_token" {
+	if got := strings.Join(credentials[1:], ", "); !strings.HasPrefix(credentials[0], "register accepted initial_access_token:") || got != "update accepted registration_access_token, read denied registration_access_token:previous, read accepted registration_access_token, update denied unmatched_bearer" {
 		t.Errorf("audit: %v", credentials)
 	}
 }
@@ -107,8 +113,11 @@ func TestReadRotatesWhenTheWorkspaceSaysSo(t *testing.T) {
 	if read["registration_access_token"] == old || read["registration_access_token"] == nil {
 		t.Fatalf("read answered token %v", read["registration_access_token"])
 	}
+	if _, err := f.svc.Read(context.Background(), f.ws, id, Request{Bearer: read["registration_access_token"].(string)}); err != nil {
+		t.Errorf("the token a read answered: %v", err)
+	}
 	if _, err := f.svc.Read(context.Background(), f.ws, id, Request{Bearer: old}); err == nil {
-		t.Error("the token a read rotated out still works")
+		t.Error("the token a read rotated out still works once its successor was used")
 	}
 }
 

@@ -29,6 +29,7 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Wor
 		if cl.Provenance.Origin != client.OriginDCR {
 			return ErrNotSelfRegistered
 		}
+		retirePreviousToken(cl) // on an operator's word, no old token survives
 		return s.replaceRegistrationToken(ws, cl, &issued)
 	})
 	if err != nil {

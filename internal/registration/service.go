@@ -23,8 +23,9 @@ type Store interface {
 type TokenVerifier interface {
 	// VerifyAccessToken returns the active token as the token store
 	// records it (id, client, subject, scope, format, audience, lifetime),
-	// or ErrInactiveToken for a token that is unknown, malformed, expired
-	// or revoked.
+	// or ErrInactiveToken for a token that is unknown, malformed, expired,
+	// revoked, or meant for another resource (its aud does not include
+	// ws's issuer: RFC 8707 §2, RFC 9068 §4).
 	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
 }
 

@@ -12,12 +12,13 @@ import (
 
 // registrationTokens lets registration verify access tokens used as
 // initial access tokens without depending on the token service: it
-// translates the service's answer into registration's own terms.
+// translates the service's answer into registration's own terms. A token
+// meant for another resource is, for registration, no credential at all.
 type registrationTokens struct{ tokens *oauth.Service }
 
 func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error) {
 	at, err := t.tokens.VerifyAccessToken(ctx, ws, token)
-	if errors.Is(err, oauth.ErrInactiveToken) {
+	if errors.Is(err, oauth.ErrInactiveToken) || errors.Is(err, oauth.ErrForeignAudience) {
 		return store.Token{}, registration.ErrInactiveToken
 	}
 	if err != nil {

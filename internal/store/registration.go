@@ -105,6 +105,15 @@ type Replay struct {
 	ExpiresAt   time.Time
 }
 
+// ClientChange is what a ManageClient call commits to the client.
+type ClientChange int
+
+const (
+	ClientUnchanged ClientChange = iota
+	ClientUpdated
+	ClientDeleted
+)
+
 // Registrations are the writes of dynamic client registration.
 type Registrations interface {
 	// RegisterClient, in one transaction: consumes use (an initial access
@@ -128,6 +137,21 @@ type Registrations interface {
 	// Replay returns the replay of ws kept under keyHash that has not
 	// expired at now, or ErrNotFound.
 	Replay(ctx context.Context, ws string, keyHash []byte, now time.Time) (Replay, error)
+	// ManageClient runs one authenticated call on a client (RFC 7592
+	// read, update, delete) in one transaction. It reads the client and
+	// calls fn with a copy; fn checks the caller's credential against it,
+	// edits the copy if the call changes it, and says what to commit:
+	// ClientUnchanged (the client is not written), ClientUpdated (the copy
+	// is written back as UpdateClient writes it, Version+1) or
+	// ClientDeleted (the client goes as DeleteClient removes it). A write
+	// or delete happens only if the client is still the one fn saw: if it
+	// changed concurrently, ErrConflict and nothing is written, so of two
+	// calls that check the same credential at most one acts, on every
+	// node. event, unless its ID is empty, is inserted in the same
+	// transaction. An error from fn writes nothing and is returned;
+	// ErrNotFound if the client does not exist. It returns the client as
+	// committed (as read, for a delete).
+	ManageClient(ctx context.Context, ws, id string, fn func(*client.Client) (ClientChange, AuditEvent, error)) (client.Client, error)
 	// AddAuditEvent inserts e (for denials and for manage actions).
 	AddAuditEvent(ctx context.Context, e AuditEvent) error
 	// ListAuditEvents returns events of ws, newest first, at most limit (0 = all).

@@ -11,7 +11,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at`
+const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at, previous_registration_token_hash, previous_registration_token_expires_at`
 
 // clientReadColumns are clientColumns and those only the store writes,
 // each with a statement of its own (MarkClientUsed), never by an insert or
@@ -28,26 +28,28 @@ func clientArgs(c client.Client) ([]any, error) {
 		return nil, err
 	}
 	return []any{c.Workspace, c.ID, bytesOrNil(c.SecretHash), ts(c.SecretExpiresAt), ts(c.IssuedAt), ts(c.UpdatedAt),
-		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt)}, nil
+		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt),
+		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt)}, nil
 }
 
 // clientRow holds a clients row as scanned, so that a statement that
 // selects more than a client can scan all its columns at once.
 type clientRow struct {
-	c                                  client.Client
-	secretExp, issued, updated, ratExp sql.NullInt64
-	firstToken                         sql.NullInt64
-	md, prov, origin                   string
+	c                                           client.Client
+	secretExp, issued, updated, ratExp, prevExp sql.NullInt64
+	firstToken                                  sql.NullInt64
+	md, prov, origin                            string
 }
 
 func (r *clientRow) dests() []any {
 	c := &r.c
-	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &r.firstToken}
+	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &c.PreviousRegistrationTokenHash, &r.prevExp, &r.firstToken}
 }
 
 func (r *clientRow) client(s *Store) (client.Client, error) {
 	c := r.c
 	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(r.secretExp), fromTS(r.issued), fromTS(r.updated), fromTS(r.ratExp)
+	c.PreviousRegistrationTokenExpiresAt = fromTS(r.prevExp)
 	c.FirstTokenAt = fromTS(r.firstToken)
 	if err := s.decoded.decode(&c, r.md, r.prov); err != nil {
 		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
@@ -72,7 +74,7 @@ func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) er
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	return err
 }
 
@@ -113,10 +115,18 @@ func (s *Store) CountClients(ctx context.Context, ws string) (int, error) {
 	return n, s.wrap(err)
 }
 
-// UpdateClient reads inside the write transaction and writes back only if
-// the version is unchanged: an optimistic compare-and-swap that holds
-// across nodes.
+// UpdateClient is ManageClient with no audit event, every change written.
 func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client.Client) error) (client.Client, error) {
+	return s.ManageClient(ctx, ws, id, func(c *client.Client) (store.ClientChange, store.AuditEvent, error) {
+		return store.ClientUpdated, store.AuditEvent{}, fn(c)
+	})
+}
+
+// ManageClient reads inside the write transaction and writes back or
+// deletes only if the version is unchanged: an optimistic compare-and-swap
+// that holds across nodes (under READ COMMITTED a concurrent writer's
+// commit makes the conditional statement match no row).
+func (s *Store) ManageClient(ctx context.Context, ws, id string, fn func(*client.Client) (store.ClientChange, store.AuditEvent, error)) (client.Client, error) {
 	var out client.Client
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		cur, err := scanClient(s.txRow(ctx, tx, `SELECT `+clientReadColumns+` FROM clients WHERE workspace = ? AND id = ?`, ws, id), s)
@@ -124,45 +134,58 @@ func (s *Store) UpdateClient(ctx context.Context, ws, id string, fn func(*client
 			return err
 		}
 		next := cur
-		if err := fn(&next); err != nil {
-			return err
-		}
-		next.Workspace, next.ID, next.Version = cur.Workspace, cur.ID, cur.Version+1
-		args, err := clientArgs(next)
+		change, event, err := fn(&next)
 		if err != nil {
 			return err
 		}
-		n, err := s.exec(ctx, tx, `UPDATE clients SET secret_hash = ?, secret_expires_at = ?, issued_at = ?, updated_at = ?, version = ?,
-			metadata = ?, provenance = ?, origin = ?, registration_token_hash = ?, registration_token_expires_at = ?
-			WHERE workspace = ? AND id = ? AND version = ?`, append(args[2:], ws, id, cur.Version)...)
-		if err != nil {
-			return err
+		out = cur
+		switch change {
+		case store.ClientUpdated:
+			next.Workspace, next.ID, next.Version = cur.Workspace, cur.ID, cur.Version+1
+			err = s.rewriteClient(ctx, tx, next, cur.Version)
+			out = next
+		case store.ClientDeleted:
+			err = s.deleteClient(ctx, tx, ws, id, store.ErrConflict, ` AND version = ?`, cur.Version)
 		}
-		if n == 0 {
-			return store.ErrConflict
+		if err == nil && event.ID != "" {
+			err = s.insertAudit(ctx, tx, event)
 		}
-		out = next
-		return nil
+		return err
 	})
 	return out, err
 }
 
+// rewriteClient writes c over the row still at version; ErrConflict if
+// it moved on.
+func (s *Store) rewriteClient(ctx context.Context, tx *sql.Tx, c client.Client, version int64) error {
+	args, err := clientArgs(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.exec(ctx, tx, `UPDATE clients SET secret_hash = ?, secret_expires_at = ?, issued_at = ?, updated_at = ?, version = ?,
+		metadata = ?, provenance = ?, origin = ?, registration_token_hash = ?, registration_token_expires_at = ?,
+		previous_registration_token_hash = ?, previous_registration_token_expires_at = ?
+		WHERE workspace = ? AND id = ? AND version = ?`, append(args[2:], c.Workspace, c.ID, version)...)
+	if err == nil && n == 0 {
+		return store.ErrConflict
+	}
+	return err
+}
+
 func (s *Store) DeleteClient(ctx context.Context, ws, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		return s.deleteClient(ctx, tx, ws, id, ``)
-	})
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, store.ErrNotFound, ``) })
 }
 
 // deleteClient deletes the client if it still meets cond (SQL ANDed to
-// the key; "" for none) and what was issued to it; ErrNotFound if no
-// client was deleted.
-func (s *Store) deleteClient(ctx context.Context, tx *sql.Tx, ws, id, cond string) error {
-	n, err := s.exec(ctx, tx, `DELETE FROM clients WHERE workspace = ? AND id = ?`+cond, ws, id)
+// the key, with its args; "" for none) and what was issued to it; missing
+// if no client was deleted.
+func (s *Store) deleteClient(ctx context.Context, tx *sql.Tx, ws, id string, missing error, cond string, condArgs ...any) error {
+	n, err := s.exec(ctx, tx, `DELETE FROM clients WHERE workspace = ? AND id = ?`+cond, append([]any{ws, id}, condArgs...)...)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return store.ErrNotFound
+		return missing
 	}
 	if _, err := s.exec(ctx, tx, `DELETE FROM tokens WHERE workspace = ? AND client_id = ?`, ws, id); err != nil {
 		return err
@@ -209,7 +232,7 @@ func (s *Store) DeleteUnusedClients(ctx context.Context, ws string, registeredBe
 	}
 	var n int64
 	for _, id := range ids {
-		err := s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, unusedClient) })
+		err := s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, store.ErrNotFound, unusedClient) })
 		switch {
 		case err == nil:
 			n++

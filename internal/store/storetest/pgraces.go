@@ -24,6 +24,7 @@ func RunPostgresRaces(t *testing.T, open func(t *testing.T) (store.Store, *sql.D
 		{"SessionBesidePasswordChange", testSessionBesidePasswordChange},
 		{"CodeBesidePasswordChange", testCodeBesidePasswordChange},
 		{"RotationBesidePasswordChange", testRotationBesidePasswordChange},
+		{"DeleteBesideRotation", testDeleteBesideRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, db := open(t)

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentUpdatesNeverLost", testConcurrentUpdates},
 		{"ListClientsPagingStable", testListPaging},
 		{"DeleteClientRemovesTokens", testDeleteClient},
+		{"ManageClientCommitsWithItsEvent", testManageClient},
+		{"ManageDeleteRacesRotation", testManageDeleteRacesRotation},
 		{"KeysRotateRetiresSameAlg", testKeys},
 		{"KeysRetireAtAScheduledInstant", testKeysScheduledRetirement},
 		{"TokenRoundTripEveryField", testTokenRoundTrip},
