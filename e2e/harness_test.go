@@ -36,8 +36,12 @@ func TestMain(m *testing.M) {
 	if raceBuild {
 		// The concurrency tests (rotations, group commit, several nodes)
 		// are meant to run the server under the detector, not only the
-		// test process that talks to it.
-		args = append(args, "-race")
+		// test process that talks to it. argon2 is left uninstrumented:
+		// instrumented, one password hash took 13 s instead of 1 s on a
+		// loaded 2-core machine, past the 10 s request budget, and sign-in
+		// tests failed with 503. Its races are x/crypto's to find; ours
+		// around it are still seen.
+		args = append(args, "-race", "-gcflags=golang.org/x/crypto/argon2=-race=false")
 	}
 	build := exec.Command("go", append(args, "../cmd/registrar")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
