@@ -214,16 +214,28 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#done"))); err != nil {
 		t.Fatal(err)
 	}
-	if q := <-cb.got; q.Get("code") == "" || q.Get("state") != "s2" {
+	q := <-cb.got
+	if q.Get("code") == "" || q.Get("state") != "s2" {
 		t.Fatalf("prompt=none with a session: %v", q)
 	}
-	third, err := conf.Exchange(context.Background(), "", oauth2.VerifierOption(v2))
-	_ = third
-	if err == nil {
+	if _, err := conf.Exchange(context.Background(), "", oauth2.VerifierOption(v2)); err == nil {
 		t.Fatal("an empty code was accepted")
 	}
-	r := postForm(t, issuer+"/oauth2/revoke", url.Values{"token": {second.AccessToken}, "client_id": {conf.ClientID}})
-	if r.Status != 200 || !strings.Contains(string(get(t, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+second.AccessToken).Body), "invalid_token") {
+	third, err := conf.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(v2))
+	if err != nil {
+		t.Fatalf("the code of prompt=none: %v", err)
+	}
+	// A token of this new grant works until the client revokes it (the
+	// first grant's tokens are revoked already, by the reuse).
+	userinfo := func() response { return get(t, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+third.AccessToken) }
+	if r := userinfo(); r.Status != 200 {
+		t.Fatalf("userinfo with the new grant's token: %d %s", r.Status, r.Body)
+	}
+	r := postForm(t, issuer+"/oauth2/revoke", url.Values{"token": {third.AccessToken}, "client_id": {conf.ClientID}})
+	if r.Status != 200 {
 		t.Fatalf("revocation by a public client: %d %s", r.Status, r.Body)
+	}
+	if r := userinfo(); r.Status != 401 || !strings.Contains(string(r.Body)+r.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Fatalf("a revoked access token at userinfo: %d %s", r.Status, r.Body)
 	}
 }
