@@ -227,7 +227,9 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 	// A token of this new grant works until the client revokes it (the
 	// first grant's tokens are revoked already, by the reuse).
-	userinfo := func() response { return get(t, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+third.AccessToken) }
+	userinfo := func() response {
+		return get(t, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+third.AccessToken)
+	}
 	if r := userinfo(); r.Status != 200 {
 		t.Fatalf("userinfo with the new grant's token: %d %s", r.Status, r.Body)
 	}
