@@ -79,8 +79,23 @@ func artifact(t *testing.T, name string, png []byte) {
 // TestBrowserCodeFlow: a client registered through DCR signs a user in,
 // in a real browser, then uses the tokens with real third-party clients.
 func TestBrowserCodeFlow(t *testing.T) {
+	browserCodeFlow(t, nodeOpts{}, "")
+}
+
+// TestBrowserCodeFlowOnPostgres is the same flow on PostgreSQL, whose
+// store paths (row locks, the sign-in gates, the code's single use) differ
+// from SQLite's.
+func TestBrowserCodeFlowOnPostgres(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	browserCodeFlow(t, nodeOpts{DB: freshSchema(t, dsn)}, "postgres-")
+}
+
+// browserCodeFlow runs the flow on a node started with o; screenshots are
+// saved with the name prefix.
+func browserCodeFlow(t *testing.T, o nodeOpts, prefix string) {
 	ctx := browser(t)
-	n := startNode(t, nodeOpts{})
+	n := startNode(t, o)
 	if out, err := n.cliInput("correct horse battery\n", "user", "add", "--workspace", "default", "--username", "alice",
 		"--email", "alice@example.com", "--email-verified", "--name", "Alice Liddell", "--password-stdin"); err != nil {
 		t.Fatalf("user add: %v %s", err, out)
@@ -110,7 +125,7 @@ func TestBrowserCodeFlow(t *testing.T) {
 		t.Fatalf("login page: %v\nserver log:\n%s", err, n.Stderr)
 	}
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		artifact(t, "login.png", png)
+		artifact(t, prefix+"login.png", png)
 	}
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(C("#username"), "alice"),
@@ -121,7 +136,7 @@ func TestBrowserCodeFlow(t *testing.T) {
 		t.Fatalf("consent page: %v\nserver log:\n%s", err, n.Stderr)
 	}
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		artifact(t, "consent.png", png)
+		artifact(t, prefix+"consent.png", png)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(C("button[value=allow]")), chromedp.WaitVisible(C("#done"))); err != nil {
 		t.Fatalf("after consent: %v\nserver log:\n%s", err, n.Stderr)
