@@ -11,7 +11,6 @@ import (
 
 	. "github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
-	"github.com/registrar-dev/registrar/internal/strictjson"
 )
 
 // FuzzRegistrationMetadata: any registration body is refused with
@@ -32,7 +31,7 @@ func FuzzRegistrationMetadata(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		first, err := decodeAndValidate([]byte(body))
+		first, err := register(t, body)
 		if err != nil {
 			var oe *oautherr.Error
 			if !errors.As(err, &oe) || (oe.Code != oautherr.InvalidClientMetadata && oe.Code != "invalid_redirect_uri") {
@@ -48,24 +47,11 @@ func FuzzRegistrationMetadata(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := decodeAndValidate(shown)
+		back, err := register(t, string(shown))
 		// View shows an absent list as [] (RFC 7591 §3.2.1 wants every
 		// value explicit): the same registration as nil.
 		if d := cmp.Diff(first, back, cmpopts.EquateEmpty()); err != nil || d != "" {
 			t.Fatalf("%s: registered, shown as %s, and sent back: %v (-first +back):\n%s", body, shown, err, d)
 		}
 	})
-}
-
-// decodeAndValidate is what the registration endpoint does with a body.
-func decodeAndValidate(body []byte) (Metadata, error) {
-	obj, err := strictjson.DecodeObject(body)
-	if err != nil {
-		return Metadata{}, oautherr.InvalidMetadata("%v", err)
-	}
-	md, err := DecodeMetadata(obj)
-	if err != nil {
-		return Metadata{}, err
-	}
-	return Validate(md, testPolicy)
 }
