@@ -66,7 +66,14 @@ func CheckUpgradeFixture(t *testing.T, s store.Store) {
 		}
 	}
 	ws, err := s.WorkspaceByName(ctx, "default")
-	check("workspace", workspace.Workspace{Name: "default", Settings: workspace.DefaultSettings(), CreatedAt: t0, UpdatedAt: t0}, ws, err)
+	settings := workspace.DefaultSettings()
+	// Stored before the login settings existed: they read as zero, and the
+	// accessors give their defaults.
+	settings.Login = workspace.Login{}
+	check("workspace", workspace.Workspace{Name: "default", Settings: settings, CreatedAt: t0, UpdatedAt: t0}, ws, err)
+	if ws.Settings.LoginMaxFailures() != workspace.DefaultSettings().Login.MaxFailures {
+		t.Errorf("login.max_failures of an upgraded workspace = %d, want the default", ws.Settings.LoginMaxFailures())
+	}
 
 	age := int64(300)
 	cl, err := s.ClientByID(ctx, "default", "app")
@@ -76,7 +83,10 @@ func CheckUpgradeFixture(t *testing.T, s store.Store) {
 			GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"}, ClientName: "App", Scope: "openid profile",
 			Contacts: []string{"ops@app.example"}, DefaultMaxAge: &age, Localized: map[string]string{"client_name#fr": "Appli"}},
 		Provenance:            client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "iat1", RegisteredAt: t0},
-		RegistrationTokenHash: []byte{9, 9}, RegistrationTokenExpiresAt: t0.Add(24 * time.Hour)}, cl, err)
+		RegistrationTokenHash: []byte{9, 9}, RegistrationTokenExpiresAt: t0.Add(24 * time.Hour),
+		// Migration 11 counts every client made before it as used (its
+		// first token cannot be proven), as of its registration.
+		FirstTokenAt: t0}, cl, err)
 
 	tok, err := s.TokenByHash(ctx, "default", []byte("rh1"))
 	check("refresh token (no auth_time, no grant expiry: columns added later)", store.Token{Workspace: "default", ID: "r1", Kind: store.KindRefresh,
