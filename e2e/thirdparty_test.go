@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lestrrat-go/jwx/v3/jwk"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
@@ -41,6 +42,24 @@ func TestOpenIDClientRegistersAndUsesClient(t *testing.T) {
 	if got["has_secret"] != true || got["has_access_token"] != true || got["token_type"] != "bearer" && got["token_type"] != "Bearer" {
 		t.Fatalf("openid-client: %v", got)
 	}
+	at, _ := got["access_token"].(string)
+	n.checkClientToken(t, "default", at, got["client_id"], "profile")
+}
+
+// checkClientToken verifies a client_credentials access token of ws as a
+// resource server would, against the published JWKS: signature, RFC 9068
+// claims, and that it names clientID and carries scope.
+func (n *node) checkClientToken(t *testing.T, ws, at string, clientID any, scope string) {
+	t.Helper()
+	r := get(t, n.Base+"/"+ws+"/.well-known/jwks.json")
+	set, err := jwk.Parse(r.Body)
+	if r.Status != 200 || err != nil {
+		t.Fatalf("JWKS: %d %v", r.Status, err)
+	}
+	claims := verifyAccessToken(t, at, set, "ES256")
+	if claims["iss"] != n.Base+"/"+ws || claims["client_id"] != clientID || claims["sub"] != clientID || claims["scope"] != scope {
+		t.Fatalf("access token claims %v; want iss %s/%s, client_id and sub %v, scope %q", claims, n.Base, ws, clientID, scope)
+	}
 }
 
 // TestOAuth4WebAPIFullCycle: discovery, registration, token, introspection,
@@ -64,4 +83,5 @@ func TestGoClientCredentialsWithRegisteredClient(t *testing.T) {
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("x/oauth2: %v", err)
 	}
+	n.checkClientToken(t, "default", tok.AccessToken, reg["client_id"], "profile")
 }

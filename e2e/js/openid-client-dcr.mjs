@@ -27,4 +27,5 @@ console.log(JSON.stringify({
   token_type: tokens.token_type,
   scope: tokens.scope,
   has_access_token: typeof tokens.access_token === 'string' && tokens.access_token.length > 0,
+  access_token: tokens.access_token, // a test token of a throw-away server, checked against its JWKS
 }))

@@ -115,7 +115,8 @@ func (s *Service) unsealRequest(ws workspace.Workspace, b Browser, f FormState) 
 		return pending{}, errForm
 	}
 	var p pending
-	if json.Unmarshal(raw, &p) != nil || s.Time().Unix() > p.Expires || p.CSRF != b.CSRF || p.ID == "" {
+	if json.Unmarshal(raw, &p) != nil || s.Time().Unix() > p.Expires || p.ID == "" ||
+		subtle.ConstantTimeCompare([]byte(p.CSRF), []byte(b.CSRF)) != 1 {
 		return pending{}, errForm
 	}
 	return p, nil

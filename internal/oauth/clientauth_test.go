@@ -13,15 +13,18 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-// countingSecrets is secret.Hasher counting its verifications: the
-// hashing work a refusal spends is what its timing shows.
+// countingSecrets is secret.Hasher counting the verifications that hash:
+// the hashing work a refusal spends is what its timing shows. One against
+// an empty hash is not counted, as Hasher.Verify refuses it before hashing.
 type countingSecrets struct {
 	h *secret.Hasher
 	n int
 }
 
 func (c *countingSecrets) Verify(purpose, value string, want []byte) bool {
-	c.n++
+	if len(want) > 0 {
+		c.n++
+	}
 	return c.h.Verify(purpose, value, want)
 }
 

@@ -41,17 +41,44 @@ func TestRenderEscapesAndProtects(t *testing.T) {
 	}
 }
 
+// TestEveryPageRenders renders each page with every field set and checks
+// that each value shows where a user (or the form posted back) needs it:
+// a page that renders without error but drops its form, its CSRF token or
+// the client's name is as broken as one that fails.
 func TestEveryPageRenders(t *testing.T) {
 	r, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, page := range map[string]any{
-		"login": LoginPage{Action: "/x"}, "consent": ConsentPage{}, "error": ErrorPage{Heading: "h", Message: "m"}, "logout": LogoutPage{},
+	form := []string{`action="/w/act"`, `name="csrf_token" value="csrf-1"`, `name="request" value="req-1"`}
+	for _, tc := range []struct {
+		name string
+		page any
+		want []string
+	}{
+		{"login", LoginPage{Action: "/w/act", CSRF: "csrf-1", Request: "req-1", ClientName: "Client-1", Username: "user-1", Error: "error-1"},
+			append(form, "Client-1", `value="user-1"`, "error-1", `id="password"`)},
+		{"consent", ConsentPage{Action: "/w/act", CSRF: "csrf-1", Request: "req-1", ClientName: "Client-1", LogoURI: "https://c.example/logo.png",
+			PolicyURI: "https://c.example/policy", TOSURI: "https://c.example/tos", Username: "user-1", Scopes: []string{"scope-1", "scope-2"}},
+			append(form, "Client-1", `src="https://c.example/logo.png"`, `href="https://c.example/policy"`, `href="https://c.example/tos"`,
+				"user-1", "<li>scope-1</li>", "<li>scope-2</li>", `value="allow"`, `value="deny"`)},
+		{"error", ErrorPage{Heading: "heading-1", Message: "message-1", Code: "code-1"}, []string{"heading-1", "message-1", "code-1"}},
+		{"logout", LogoutPage{Action: "/w/act", CSRF: "csrf-1", Request: "req-1", ClientName: "Client-1"}, append(form, "Client-1", "https://id.example/w")},
+		{"logout", LogoutPage{Done: true}, []string{"You are signed out."}},
 	} {
 		rec := httptest.NewRecorder()
-		if err := r.Render(rec, 200, name, "t", "i", page); err != nil {
-			t.Errorf("%s: %v", name, err)
+		if err := r.Render(rec, 400, tc.name, "title-1", "https://id.example/w", tc.page); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		body := rec.Body.String()
+		if rec.Code != 400 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(body, "<title>title-1") {
+			t.Errorf("%s: status %d, content type %q, title missing from:\n%s", tc.name, rec.Code, rec.Header().Get("Content-Type"), body)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s page lacks %s:\n%s", tc.name, w, body)
+			}
 		}
 	}
 }

@@ -94,22 +94,26 @@ func FreshSchema(t testing.TB, dsn string) string {
 	return u.String()
 }
 
-// TestRacesWithPasswordChange: see storetest.RunPostgresRaces.
-func TestRacesWithPasswordChange(t *testing.T) {
+// TestRaces: see storetest.RunPostgresRaces.
+func TestRaces(t *testing.T) {
 	dsn := testDSN(t)
-	storetest.RunPostgresRaces(t, func(t *testing.T) (store.Store, *sql.DB) {
+	storetest.RunPostgresRaces(t, func(t *testing.T) (store.Store, *sql.DB, func() store.Store) {
 		schema := FreshSchema(t, dsn)
-		s, err := Open(context.Background(), schema)
-		if err != nil {
-			t.Fatal(err)
+		node := func() store.Store {
+			s, err := Open(context.Background(), schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
 		}
-		t.Cleanup(func() { s.Close() })
+		s := node()
 		db, err := sql.Open("pgx", schema)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return s, db
+		return s, db, node
 	})
 }
 

@@ -1,22 +1,27 @@
 package storetest
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-// RunPostgresRaces runs, on PostgreSQL, the interleavings of a password
-// change with the writes it must end that READ COMMITTED allows and a
-// single writer (SQLite) does not. Each is made deterministic by a
-// blocker: a transaction on its own connection that holds a lock one of
-// the store calls needs, so that call stops at a known statement until
-// the test has started the others and seen them wait. open returns a
-// fresh store and a pool on the same database and schema.
-func RunPostgresRaces(t *testing.T, open func(t *testing.T) (store.Store, *sql.DB)) {
+// RunPostgresRaces runs, on PostgreSQL, the interleavings that READ
+// COMMITTED allows and a single writer (SQLite) does not: of a password
+// change with the writes it must end, and of two nodes spending the same
+// one-time value. Each is made deterministic by a blocker: a transaction
+// on its own connection that holds a lock one of the store calls needs,
+// so that call stops at a known statement until the test has started the
+// others and seen them wait. open returns a fresh store, a pool on the
+// same database and schema, and a function that opens another store on
+// that schema (a second node, with its own connections and group commit).
+func RunPostgresRaces(t *testing.T, open func(t *testing.T) (s store.Store, db *sql.DB, node func() store.Store)) {
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T, s store.Store, db *sql.DB)
@@ -27,8 +32,20 @@ func RunPostgresRaces(t *testing.T, open func(t *testing.T) (store.Store, *sql.D
 		{"DeleteBesideRotation", testDeleteBesideRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, db := open(t)
+			s, db, _ := open(t)
 			tc.fn(t, s, db)
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, nodes [2]store.Store, db *sql.DB)
+	}{
+		{"RegistrationTokenRotatedOnce", testRegistrationTokenRotatedOnce},
+		{"RefreshTokenRotatedOnce", testRefreshTokenRotatedOnce},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, db, node := open(t)
+			tc.fn(t, [2]store.Store{s, node()}, db)
 		})
 	}
 }
@@ -192,6 +209,90 @@ func testRotationBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
 	for _, id := range []string{"r1", "r2", "a2"} {
 		if got, err := s.TokenByID(ctx, "w", id); err != nil || got.RevokedAt.IsZero() {
 			t.Errorf("token %s of the user is not revoked after the password change (%v)", id, err)
+		}
+	}
+}
+
+// spendTwice runs spend on both nodes while the blocker holds the row
+// both must change, so that each has read it before either writes, and
+// returns their errors once the blocker is released.
+func spendTwice(t *testing.T, db *sql.DB, lock string, nodes [2]store.Store, spend func(s store.Store, i int) error) [2]error {
+	t.Helper()
+	b := block(t, db, lock)
+	var calls [2]<-chan error
+	for i, s := range nodes {
+		calls[i] = async(func() error { return spend(s, i) })
+	}
+	for n, call := range calls {
+		if err, returned := b.waitFor(n+1, call); returned {
+			t.Fatalf("node %d was not held by the blocker: %v", n, err)
+		}
+	}
+	b.release()
+	return [2]error{<-calls[0], <-calls[1]}
+}
+
+// winner checks that exactly one of errs is nil and the other
+// ErrConflict, and returns the index of the nil one.
+func winner(t *testing.T, what string, errs [2]error) int {
+	t.Helper()
+	switch {
+	case errs[0] == nil && errors.Is(errs[1], store.ErrConflict):
+		return 0
+	case errs[1] == nil && errors.Is(errs[0], store.ErrConflict):
+		return 1
+	}
+	t.Fatalf("%s on two nodes at once: %v; want one success and one ErrConflict", what, errs)
+	return -1
+}
+
+// testRegistrationTokenRotatedOnce: two nodes rotate the same registration
+// access token (RFC 7592 read or update) at once. Both read the client
+// and accept the token before either writes; the optimistic version check
+// must let only one write, or both callers leave with a working token.
+func testRegistrationTokenRotatedOnce(t *testing.T, nodes [2]store.Store, db *sql.DB) {
+	c := sampleClient("w", "c1")
+	if err := nodes[0].CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	errs := spendTwice(t, db, `SELECT 1 FROM clients WHERE workspace = 'w' AND id = 'c1' FOR UPDATE`, nodes, func(s store.Store, i int) error {
+		_, err := s.UpdateClient(ctx, "w", "c1", func(cl *client.Client) error {
+			if !bytes.Equal(cl.RegistrationTokenHash, c.RegistrationTokenHash) {
+				return store.ErrConflict
+			}
+			cl.RegistrationTokenHash = []byte{byte(i)}
+			return nil
+		})
+		return err
+	})
+	won := winner(t, "a rotation of one registration access token", errs)
+	got, err := nodes[0].ClientByID(ctx, "w", "c1")
+	if err != nil || got.Version != 2 || !bytes.Equal(got.RegistrationTokenHash, []byte{byte(won)}) {
+		t.Fatalf("after the rotations: version %d, token hash %v (%v); want version 2 and node %d's token", got.Version, got.RegistrationTokenHash, err, won)
+	}
+}
+
+// testRefreshTokenRotatedOnce: two nodes rotate the same refresh token at
+// once (a replay racing the client). Only one may issue successors; the
+// other's tokens must not be stored.
+func testRefreshTokenRotatedOnce(t *testing.T, nodes [2]store.Store, db *sql.DB) {
+	old := sampleRefreshToken("r1", []byte("rh1"))
+	if err := nodes[0].CreateToken(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	successor := func(i int) store.Token {
+		next := old
+		next.ID, next.Hash = fmt.Sprintf("r-node%d", i), []byte(fmt.Sprintf("rh-node%d", i))
+		return next
+	}
+	errs := spendTwice(t, db, `SELECT 1 FROM tokens WHERE workspace = 'w' AND id = 'r1' FOR UPDATE`, nodes, func(s store.Store, i int) error {
+		return s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{successor(i)})
+	})
+	won := winner(t, "a rotation of one refresh token", errs)
+	for i := range nodes {
+		_, err := nodes[0].TokenByID(ctx, "w", successor(i).ID)
+		if stored := err == nil; stored != (i == won) {
+			t.Fatalf("node %d's successor stored: %v (%v); only the winner's (node %d) may be", i, stored, err, won)
 		}
 	}
 }

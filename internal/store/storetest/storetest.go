@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimesRoundTripUTCMicroseconds", testTimes},
 		{"ExpiredTokensCollected", testExpired},
 		{"InitialAccessTokenUsesAreAtomic", testIATConcurrent},
+		{"InitialAccessTokenRefusedWhenExpiredOrRevoked", testIATRefusedWhenExpiredOrRevoked},
 		{"AccessTokenConsumedOnce", testAccessTokenConsumedOnce},
 		{"RegistrationReplayKeptOncePerKeyForItsTime", testRegistrationReplay},
 		{"AuthCodeUsedOnce", testAuthCode},
@@ -265,6 +266,10 @@ func testConcurrentUpdates(t *testing.T, s store.Store) {
 		}()
 	}
 	wg.Wait()
+	// A store that refused every update would lose none either.
+	if ok.Load() == 0 {
+		t.Fatal("none of the concurrent updates succeeded")
+	}
 	got, _ := s.ClientByID(ctx, "w", "c1")
 	if got.Version != 1+ok.Load() || int64(len(got.Metadata.Contacts)) != 1+ok.Load() {
 		t.Fatalf("version %d, contacts %d, successes %d: an update was lost", got.Version, len(got.Metadata.Contacts), ok.Load())
@@ -571,7 +576,7 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 	}
 	use := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(time.Minute)}
 	ok, errs := race(10, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0, Action: "register", Outcome: "accepted"}, 0)
+		return registerWith(s, fmt.Sprintf("c%d", i), use)
 	})
 	if ok != 3 {
 		t.Fatalf("%d registrations with a 3-use token (errors %v)", ok, errs)
@@ -588,10 +593,58 @@ func testIATConcurrent(t *testing.T, s store.Store) {
 	if got.Uses != 3 {
 		t.Fatalf("uses %d", got.Uses)
 	}
-	s.RevokeInitialAccessToken(ctx, "w", "iat2", t0)
-	expired := store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: "iat1", At: t0.Add(2 * time.Hour)}
-	if err := s.RegisterClient(ctx, sampleClient("w", "late"), expired, store.AuditEvent{Workspace: "w", ID: "late", At: t0}, 0); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("expired token used: %v", err)
+}
+
+// registerWith registers a new client id of w with the credential use.
+func registerWith(s store.Store, id string, use store.CredentialUse) error {
+	return s.RegisterClient(ctx, sampleClient("w", id), use, store.AuditEvent{Workspace: "w", ID: id, At: t0, Action: "register", Outcome: "accepted"}, 0)
+}
+
+// testIATRefusedWhenExpiredOrRevoked: an unlimited, unspent initial access
+// token is refused past its expiry and once revoked, and for that reason
+// alone: the same token (or its unrevoked twin) still works at a time it
+// is valid. A refusal counts no use and stores no client.
+func testIATRefusedWhenExpiredOrRevoked(t *testing.T, s store.Store) {
+	for _, id := range []string{"expiring", "revoked", "twin"} {
+		iat := store.InitialAccessToken{Workspace: "w", ID: id, Hash: []byte("ih-" + id), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.CreateInitialAccessToken(ctx, iat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	use := func(id string, at time.Time) store.CredentialUse {
+		return store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: id, At: at}
+	}
+	if err := registerWith(s, "late", use("expiring", t0.Add(time.Hour))); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("an unspent token used at its expiry: %v, want ErrConflict", err)
+	}
+	if err := registerWith(s, "in-time", use("expiring", t0.Add(time.Hour-time.Microsecond))); err != nil {
+		t.Fatalf("the same token just before its expiry: %v", err)
+	}
+	if err := s.RevokeInitialAccessToken(ctx, "w", "revoked", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := registerWith(s, "after-revoke", use("revoked", t0.Add(time.Minute))); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("an unspent revoked token used: %v, want ErrConflict", err)
+	}
+	if err := registerWith(s, "twin", use("twin", t0.Add(time.Minute))); err != nil {
+		t.Fatalf("the unrevoked twin of the revoked token: %v", err)
+	}
+	for _, c := range []struct {
+		id   string
+		uses int
+	}{{"expiring", 1}, {"revoked", 0}, {"twin", 1}} {
+		got, err := s.InitialAccessTokenByHash(ctx, "w", []byte("ih-"+c.id))
+		if err != nil || got.Uses != c.uses {
+			t.Fatalf("token %s counts %d uses (%v), want %d", c.id, got.Uses, err, c.uses)
+		}
+	}
+	for _, id := range []string{"late", "after-revoke"} {
+		if _, err := s.ClientByID(ctx, "w", id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a refused registration stored client %s: %v", id, err)
+		}
+	}
+	if err := s.RevokeInitialAccessToken(ctx, "w", "nope", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoking a missing token: %v, want ErrNotFound", err)
 	}
 }
 
@@ -636,7 +689,7 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	jwt.Format = workspace.FormatJWT
 	use := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "jti", Token: &jwt, At: t0}
 	ok, _ := race(8, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("c%d", i)), use, store.AuditEvent{Workspace: "w", ID: fmt.Sprint(i), At: t0}, 0)
+		return registerWith(s, fmt.Sprintf("c%d", i), use)
 	})
 	if ok != 1 {
 		t.Fatalf("a single-use JWT registered %d clients", ok)
@@ -644,13 +697,21 @@ func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
 	s.CreateToken(ctx, sampleToken("opaque", []byte("oh")))
 	opaque := store.CredentialUse{Kind: store.CredentialAccessToken, ID: "opaque", At: t0}
 	ok, _ = race(8, func(i int) error {
-		return s.RegisterClient(ctx, sampleClient("w", fmt.Sprintf("o%d", i)), opaque, store.AuditEvent{Workspace: "w", ID: fmt.Sprint("o", i), At: t0}, 0)
+		return registerWith(s, fmt.Sprintf("o%d", i), opaque)
 	})
 	if ok != 1 {
 		t.Fatalf("a single-use opaque token registered %d clients", ok)
 	}
 	if n, _ := s.CountClients(ctx, "w"); n != 2 {
 		t.Fatalf("%d clients", n)
+	}
+	// An unspent opaque token is refused at its expiry, and works before.
+	s.CreateToken(ctx, sampleToken("expiring", []byte("eh")))
+	if err := registerWith(s, "late", store.CredentialUse{Kind: store.CredentialAccessToken, ID: "expiring", At: t0.Add(time.Hour)}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("an unspent access token used at its expiry: %v, want ErrConflict", err)
+	}
+	if err := registerWith(s, "in-time", store.CredentialUse{Kind: store.CredentialAccessToken, ID: "expiring", At: t0.Add(time.Minute)}); err != nil {
+		t.Fatalf("the same token before its expiry: %v", err)
 	}
 }
 
