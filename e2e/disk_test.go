@@ -53,7 +53,9 @@ func TestSQLiteLooseModeWarned(t *testing.T) {
 // themselves once space returns. A start on a full disk says so.
 func TestFullDisk(t *testing.T) {
 	dir := mountTmpfs(t, "24m")
-	n := startNode(t, nodeOpts{Dir: dir})
+	// Filling the disk takes more registrations than the rate limits let
+	// one caller make.
+	n := startNode(t, nodeOpts{Dir: dir, YAML: unlimited})
 	tok := n.iat("default", 100000)
 	const metadata = `{"grant_types":["client_credentials"],"client_name":"filler"}`
 	n.mustRegister("default", tok, metadata)
