@@ -70,7 +70,9 @@ func TestDCRHeadDoesNotRotate(t *testing.T) {
 // the DELETE acts only on the client whose token it checked. Whichever
 // wins, the state agrees with what was answered.
 func TestDCRDeleteRacesRotatingRead(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: rotateOnRead})
+	// 40 rounds of several requests each: more than the rate limits let
+	// one caller send in a minute.
+	n := startNode(t, nodeOpts{YAML: unlimited + rotateOnRead})
 	checkDeleteRacesRotatingRead(t, n, n)
 }
 
@@ -78,7 +80,7 @@ func TestDCRDeleteRacesRotatingRead(t *testing.T) {
 // sent to one node and the DELETE to another over one PostgreSQL database,
 // where no process serialises the two.
 func TestDCRDeleteRacesRotatingReadAcrossNodes(t *testing.T) {
-	a, b := postgresNodes(t, rotateOnRead)
+	a, b := postgresNodes(t, unlimited+rotateOnRead)
 	checkDeleteRacesRotatingRead(t, a, b)
 }
 
