@@ -10,8 +10,9 @@ import (
 )
 
 func TestTestClockFollowsItsFile(t *testing.T) {
+	saved := offsetFile
 	offsetFile = filepath.Join(t.TempDir(), "clock")
-	t.Cleanup(func() { offsetFile = "" })
+	t.Cleanup(func() { offsetFile = saved })
 	if got := Now(); time.Since(got).Abs() > time.Second {
 		t.Fatalf("with no file, Now() = %v; want the system's time", got)
 	}
