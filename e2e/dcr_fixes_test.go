@@ -227,14 +227,14 @@ func TestDCRFixIATListStatus(t *testing.T) {
 	n.mustRegister("default", create("usedup", "--uses", "1"), `{"grant_types":["client_credentials"]}`)
 	n.mustRegister("default", create("unlimited", "--uses", "0"), `{"grant_types":["client_credentials"]}`)
 	create("active", "--uses", "3")
-	create("expired", "--expires", "1s")
+	create("expired", "--expires", "1m")
 	create("revoked")
 	for _, it := range n.iatList() {
 		if it["description"] == "revoked" {
 			n.mustCLI("iat", "revoke", it["id"].(string))
 		}
 	}
-	time.Sleep(1100 * time.Millisecond)
+	n.advance(2 * time.Minute)
 
 	want := map[string]struct{ status, uses string }{
 		"usedup": {"used up", "1/1"}, "unlimited": {"active", "1/unlimited"}, "active": {"active", "0/3"},

@@ -97,9 +97,9 @@ func TestDCRManageEveryCallAudited(t *testing.T) {
 // is refused like any invalid one, but its holder is told it expired and
 // the audit names the client's token rather than "unmatched".
 func TestDCRManageExpiredTokenAudited(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 1\n"})
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 60\n"})
 	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
-	time.Sleep(1100 * time.Millisecond)
+	n.advance(61 * time.Second)
 	before := len(n.auditEvents("default"))
 	r := send(t, http.MethodGet, reg["registration_client_uri"].(string), reg["registration_access_token"].(string), "")
 	wantError(t, r, 401, "invalid_token", "expired")
@@ -238,10 +238,10 @@ func TestDCRAuditEscapesWhatStrangersSend(t *testing.T) {
 // credential "operator", never the token. A client an operator made has
 // no registration token to replace, and an unknown client is named.
 func TestOperatorReissuesRegistrationToken(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 1\n"})
+	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    registration:\n      registration_token_ttl: 60\n"})
 	reg := n.mustRegister("default", n.iat("default", 1), `{"grant_types":["client_credentials"]}`)
 	id, uri, expired := reg["client_id"].(string), reg["registration_client_uri"].(string), reg["registration_access_token"].(string)
-	time.Sleep(1100 * time.Millisecond)
+	n.advance(61 * time.Second)
 	wantError(t, send(t, http.MethodGet, uri, expired, ""), 401, "invalid_token", "expired")
 
 	before := len(n.auditEvents("default"))
@@ -251,7 +251,7 @@ func TestOperatorReissuesRegistrationToken(t *testing.T) {
 		URI       string `json:"registration_client_uri"`
 		ExpiresIn int64  `json:"registration_access_token_expires_in"`
 	}
-	if err := json.Unmarshal([]byte(n.mustCLI("client", "reissue-token", id, "--json")), &out); err != nil || out.Token == "" || !strings.HasSuffix(out.URI, "/default/oauth2/register/"+id) || out.ExpiresIn != 1 {
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "reissue-token", id, "--json")), &out); err != nil || out.Token == "" || !strings.HasSuffix(out.URI, "/default/oauth2/register/"+id) || out.ExpiresIn != 60 {
 		t.Fatalf("client reissue-token --json: %v %+v", err, out)
 	}
 	if r := send(t, http.MethodGet, uri, out.Token, ""); r.Status != 200 {

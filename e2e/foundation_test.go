@@ -402,13 +402,13 @@ func checkStagedRotation(t *testing.T, n *node, ws string, sign func() string) m
 		}
 	}
 	tok := sign()
-	if !time.Now().Before(r.SignsFrom) {
+	if !n.now().Before(r.SignsFrom) {
 		t.Fatalf("the first token after the rotation came after signs_from %v: too late to check the old keys still sign", r.SignsFrom)
 	}
 	if kid := jwtHeader(t, tok)["kid"].(string); !oldKids[kid] {
 		t.Fatalf("a token issued before the new keys' signs_from carries kid %s, not an old one", kid)
 	}
-	time.Sleep(time.Until(r.SignsFrom))
+	n.advance(r.SignsFrom.Sub(n.now()))
 	kid := jwtHeader(t, sign())["kid"].(string)
 	if oldKids[kid] || !all[kid] {
 		t.Fatalf("a token issued after signs_from %v carries kid %s; want one of the new keys", r.SignsFrom, kid)
@@ -426,7 +426,7 @@ func (n *node) rotateKeys(ws string) rotation {
 	n.t.Helper()
 	out := n.mustCLI("keys", "rotate", "--workspace", ws, "--json")
 	var r rotation
-	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Keys) != 3 || time.Until(r.SignsFrom) < time.Second {
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Keys) != 3 || r.SignsFrom.Sub(n.now()) < time.Second {
 		n.t.Fatalf("keys rotate --json: want three keys signing 3.5s later: %s", out)
 	}
 	return r

@@ -7,8 +7,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -32,7 +34,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "registrar")
-	args := []string{"build", "-o", binary}
+	// testclock: the binary's time follows the file REGISTRAR_TEST_CLOCK_FILE
+	// names, which node.advance moves, instead of tests sleeping through
+	// lifetimes.
+	args := []string{"build", "-tags", "testclock", "-o", binary}
 	if raceBuild {
 		// The concurrency tests (rotations, group commit, several nodes)
 		// are meant to run the server under the detector, not only the
@@ -82,6 +87,9 @@ type node struct {
 	cmd            *exec.Cmd
 	Stdout, Stderr *syncBuffer
 	done           chan error
+	// clockFile holds how far the node's time, and its CLI's, is ahead of
+	// the real one (see advance).
+	clockFile string
 }
 
 type nodeOpts struct {
@@ -140,6 +148,9 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 		o.DB = "sqlite:registrar.db"
 	}
 	n := &node{t: t, Dir: o.Dir, DB: o.DB, Env: baseEnv(), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
+	// In Dir: nodes sharing a directory share a store, and a clock.
+	n.clockFile = filepath.Join(o.Dir, "test-clock")
+	n.Env = append(n.Env, "REGISTRAR_TEST_CLOCK_FILE="+n.clockFile)
 	// Port 0 lets the kernel pick while binding: a port found free and
 	// released before serve binds it could be taken meanwhile.
 	n.Port = o.Port
@@ -250,6 +261,40 @@ func (n *node) waitReady() {
 	}
 	n.t.Fatalf("registrar not ready in time\nstderr:\n%s", n.Stderr)
 }
+
+// advance moves the node's clock d ahead, and that of the CLI and the
+// other nodes on its directory: what a test would otherwise sleep through
+// to see a lifetime end. The binary reads the file at every look at the
+// time, so the next request sees it.
+func (n *node) advance(d time.Duration) {
+	n.t.Helper()
+	tmp := n.clockFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte((n.offset() + d).String()), 0o600); err != nil {
+		n.t.Fatal(err)
+	}
+	// By rename, so the node never reads a half-written offset.
+	if err := os.Rename(tmp, n.clockFile); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// offset is how far advance has moved the node's clock.
+func (n *node) offset() time.Duration {
+	n.t.Helper()
+	b, err := os.ReadFile(n.clockFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
+	d, perr := time.ParseDuration(string(b))
+	if err != nil || perr != nil {
+		n.t.Fatalf("test clock %s: %v %v", n.clockFile, err, perr)
+	}
+	return d
+}
+
+// now is the time on the node's clock, for comparing with the times it
+// hands out.
+func (n *node) now() time.Time { return time.Now().Add(n.offset()) }
 
 // with returns a view of n whose helpers report to t: a subtest sharing a
 // node must not call Fatal on its parent's T from its own goroutine.

@@ -19,7 +19,7 @@ import (
 type tokenWorld struct {
 	n *node
 	// a and b are two clients of default; op of opaque; rs of partners
-	// (RS256); short of a workspace whose tokens live one second.
+	// (RS256); short of a workspace whose tokens live a minute.
 	a, b, op, rs, short cred
 }
 
@@ -31,7 +31,7 @@ const tokenWorldYAML = `workspaces:
   - name: partners
     access_token_alg: RS256
   - name: short
-    access_token_ttl: 1
+    access_token_ttl: 60
 `
 
 func newTokenWorld(t *testing.T) *tokenWorld {
@@ -70,11 +70,11 @@ func (w *tokenWorld) revoke(t testing.TB, as cred, form url.Values) response {
 // scanner or a confused client would try.
 func TestIntrospectionAndRevocation(t *testing.T) {
 	w := newTokenWorld(t)
-	// Issued first so it has expired by the time its subtest runs; seen
-	// active once now, so a cached verification cannot outlive exp.
-	expiring, expiringAt := w.token(t, w.short), time.Now().Add(2100*time.Millisecond)
+	// Issued first, and seen active once now, so a cached verification
+	// cannot outlive exp; its subtest, the last, moves the clock past it.
+	expiring, expiringAt := w.token(t, w.short), w.n.now().Add(62*time.Second)
 	if in := w.introspect(t, w.short, expiring); in["active"] != true {
-		t.Fatalf("a fresh one-second token: %v", in)
+		t.Fatalf("a fresh one-minute token: %v", in)
 	}
 
 	t.Run("active response", w.testActiveResponse)
@@ -85,7 +85,7 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	t.Run("RS256 workspace", w.testRS256Workspace)
 	t.Run("discovery and JWKS per workspace", w.testDiscoveryPerWorkspace)
 	t.Run("expired token", func(t *testing.T) {
-		time.Sleep(time.Until(expiringAt))
+		w.n.with(t).advance(expiringAt.Sub(w.n.now()))
 		if in := w.introspect(t, w.short, expiring); len(in) != 1 || in["active"] != false {
 			t.Fatalf("a token past its exp introspects as %v; want exactly {active:false}", in)
 		}

@@ -120,6 +120,9 @@ go vet ./...
 
 section "go test -race"
 go test -race -count=1 -timeout 40m ./...
+# The test clock the e2e binary is built with exists only under its tag.
+go vet -tags testclock ./internal/clock
+go test -race -count=1 -tags testclock ./internal/clock
 
 # Each fuzz target runs for a short while beyond its seeds (which the run
 # above replayed). A failing input is written to the package's

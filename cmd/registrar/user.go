@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/user"
 )
@@ -216,7 +217,7 @@ func runUserUnlock(cmd *cobra.Command, args []string, env *server.Env, wsName st
 	if err != nil {
 		return err
 	}
-	if lock.LockedUntil.After(time.Now()) {
+	if lock.LockedUntil.After(clock.Now()) {
 		fmt.Fprintf(cmd.OutOrStdout(), "unlocked user %s (locked after %d consecutive failed sign-ins, until %s)\n",
 			username, lock.Failures, lock.LockedUntil.Format(time.RFC3339))
 		return nil

@@ -1,5 +1,5 @@
 // Package clock is the time and randomness a service runs on, injected so
-// that tests are deterministic. The zero Source is the system's.
+// that tests are deterministic. The zero Source is the system's (see Now).
 package clock
 
 import (
@@ -17,11 +17,17 @@ type Source struct {
 // Time is now in UTC, truncated to microseconds: what both stores keep, so
 // a value read back equals the one written.
 func (s Source) Time() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Microsecond)
+	now := s.Now
+	if now == nil {
+		now = Now
 	}
-	return time.Now().UTC().Truncate(time.Microsecond)
+	return now().UTC().Truncate(time.Microsecond)
 }
+
+// Now is the system's time, what the zero Source and the code outside the
+// services read: time.Now, except in a binary built with the testclock tag,
+// where an end-to-end test can move it (see testclock.go).
+func Now() time.Time { return systemNow() }
 
 // Random is the source of secrets and ids.
 func (s Source) Random() io.Reader {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/masterkey"
@@ -63,7 +63,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	return &Env{
 		Config:           cfg,
 		Store:            st,
-		Keys:             keyring.New(st, sealer, time.Now, cfg.KeyRefresh),
+		Keys:             keyring.New(st, sealer, clock.Now, cfg.KeyRefresh),
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
 		ReplaySealer:     replaySealer,

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -40,7 +40,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 			names = append(names, w.Name)
 		}
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := clock.Source{}.Time()
 	for _, name := range names {
 		settings, declared := e.Config.WorkspaceSettings(name)
 		err := e.Store.CreateWorkspace(ctx, workspace.Workspace{Name: name, Settings: settings, CreatedAt: now, UpdatedAt: now})

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/interact"
 	"github.com/registrar-dev/registrar/internal/oauth"
@@ -161,7 +162,7 @@ func (s *Server) collectExpiredTokens(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			s.collect(ctx, time.Now().UTC())
+			s.collect(ctx, clock.Now().UTC())
 		}
 	}
 }

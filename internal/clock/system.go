@@ -1,0 +1,7 @@
+//go:build !testclock
+
+package clock
+
+import "time"
+
+func systemNow() time.Time { return time.Now() }
