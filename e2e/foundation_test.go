@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/config"
+
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
@@ -532,8 +534,18 @@ func TestMetricsOnlyOnItsListener(t *testing.T) {
 		t.Errorf("the public listener answers /metrics: %d", r.Status)
 	}
 
-	off := startNode(t, nodeOpts{Args: []string{"--metrics-listen="}})
-	if r := get(t, off.Base+"/metrics"); r.Status != 404 || metricsRE.MatchString(off.Stdout.String()) {
-		t.Errorf("with no metrics_listen: public /metrics %d, stdout:\n%s", r.Status, off.Stdout)
+	for _, args := range [][]string{{"--metrics-listen="}, {"--metrics-listen=off"}} {
+		off := startNode(t, nodeOpts{Args: args})
+		if r := get(t, off.Base+"/metrics"); r.Status != 404 || metricsRE.MatchString(off.Stdout.String()) {
+			t.Errorf("%v: public /metrics %d, stdout:\n%s", args, r.Status, off.Stdout)
+		}
+	}
+
+	// Nothing set: loopback on the default port, or, when another server
+	// holds that port, no metrics and a warning rather than a failed start.
+	def := startNode(t, nodeOpts{Env: []string{"REGISTRAR_METRICS_LISTEN="}})
+	served := strings.Contains(def.Stdout.String(), "Metrics on http://"+config.DefaultMetricsListen+"/metrics")
+	if !served && !strings.Contains(def.Stderr.String(), "default metrics_listen address is taken") {
+		t.Errorf("with nothing set: neither metrics on %s nor the warning:\n%s%s", config.DefaultMetricsListen, def.Stdout, def.Stderr)
 	}
 }

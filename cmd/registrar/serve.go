@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -31,7 +32,7 @@ func newServeCmd() *cobra.Command {
 	}
 	cmd.Flags().String("listen", "", "address to listen on (env REGISTRAR_LISTEN; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "issuer base URL; https unless loopback (env REGISTRAR_BASE_URL; default http://{listen})")
-	cmd.Flags().String("metrics-listen", "", "address of a separate listener for /metrics, e.g. 127.0.0.1:9464 (env REGISTRAR_METRICS_LISTEN; default none: no /metrics)")
+	cmd.Flags().String("metrics-listen", config.DefaultMetricsListen, "address of a separate listener for /metrics, or off (env REGISTRAR_METRICS_LISTEN)")
 	cmd.Flags().String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env REGISTRAR_TRUSTED_PROXIES)")
 	return cmd
 }
@@ -74,7 +75,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer ln.Close()
 	cfg.Bound(ln.Addr().String())
-	metricsLn, err := listenMetrics(cfg.MetricsListen)
+	metricsLn, err := listenMetrics(cfg.MetricsListen, log)
 	if err != nil {
 		return err
 	}
@@ -158,11 +159,18 @@ func runServe(cmd *cobra.Command, _ []string) error {
 
 // listenMetrics binds the metrics listener, if one is set, as early as the
 // public one: a port in use fails the start before the store is touched.
-func listenMetrics(addr string) (net.Listener, error) {
-	if addr == "" {
+// The default address is the exception: another server on this host (a
+// second node, a bench run) may hold it, and a start that set nothing
+// should not fail for it, so that start serves no metrics and says so.
+func listenMetrics(addr string, log *slog.Logger) (net.Listener, error) {
+	if config.MetricsOff(addr) {
 		return nil, nil
 	}
 	ln, err := net.Listen("tcp", addr)
+	if err != nil && addr == config.DefaultMetricsListen {
+		log.Warn("no /metrics: the default metrics_listen address is taken; set metrics_listen (or off)", "addr", addr, "err", err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("metrics_listen: %w", err)
 	}

@@ -41,9 +41,9 @@ type Config struct {
 	// audit key on the caller's address).
 	TrustedProxies []string    `yaml:"trusted_proxies"`
 	Workspaces     []Workspace `yaml:"workspaces"`
-	// MetricsListen is the address of the listener that serves /metrics,
-	// or "" for none. Never the public listener: the counters name every
-	// workspace and route.
+	// MetricsListen is the address of the listener that serves /metrics
+	// (DefaultMetricsListen unless set), or "" or "off" for none. Never the
+	// public listener: the counters name every workspace and route.
 	MetricsListen string `yaml:"metrics_listen"`
 	// RegistrationRateLimit bounds how often one caller may use the
 	// registration endpoints, on each node.
@@ -113,6 +113,14 @@ type Audit struct {
 	DenialsPerMinute int `yaml:"denials_per_minute"`
 }
 
+// DefaultMetricsListen is where /metrics is served unless metrics_listen
+// says otherwise: loopback, on the port Prometheus exporters of this
+// kind use (9464).
+const DefaultMetricsListen = "127.0.0.1:9464"
+
+// MetricsOff reports whether addr asks for no metrics listener.
+func MetricsOff(addr string) bool { return addr == "" || addr == "off" }
+
 // Default returns the configuration of `registrar serve` with nothing set.
 func Default() Config {
 	return Config{
@@ -122,6 +130,7 @@ func Default() Config {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		KeyRefresh:    30 * time.Second,
+		MetricsListen: DefaultMetricsListen,
 		// A client registers once and manages its registration now and
 		// then; a minute's worth at once still lets a busy NAT or a
 		// deployment script register a batch, and what exceeds is told
@@ -260,7 +269,7 @@ func (c *Config) Validate() error {
 	if listenErr != nil {
 		errs = append(errs, c.errorf("listen", "%q is not host:port", c.Listen))
 	}
-	if _, _, err := net.SplitHostPort(c.MetricsListen); c.MetricsListen != "" && err != nil {
+	if _, _, err := net.SplitHostPort(c.MetricsListen); !MetricsOff(c.MetricsListen) && err != nil {
 		errs = append(errs, c.errorf("metrics_listen", "%q is not host:port", c.MetricsListen))
 	}
 	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
