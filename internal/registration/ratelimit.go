@@ -226,10 +226,3 @@ func (l *keyedLimiter) sweep(now time.Time) {
 		}
 	}
 }
-
-// size is how many keys are held.
-func (l *keyedLimiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.keys)
-}

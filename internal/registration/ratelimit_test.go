@@ -155,3 +155,10 @@ func TestRateLimitPerBearerToken(t *testing.T) {
 		t.Error("another token is limited")
 	}
 }
+
+// size is how many keys are held.
+func (l *keyedLimiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.keys)
+}

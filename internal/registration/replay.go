@@ -63,11 +63,19 @@ func replayAAD(ws string, keyHash []byte) []byte {
 	return append([]byte(ws+"\x00"), keyHash...)
 }
 
+// replays reports whether req's answer is kept for, or taken from, its
+// Idempotency-Key. Not in open mode: there no credential binds a retry to
+// the first request, so whoever guessed the key and the body would get
+// the first client's secrets; a retry there costs only a second client.
+func (s *Service) replays(ws workspace.Workspace, req Request) bool {
+	return req.IdempotencyKey != "" && s.Replays != nil && ws.Settings.Registration.Mode != workspace.ModeOpen
+}
+
 // replay answers a request whose Idempotency-Key has an unexpired kept
 // answer: that answer when the request is the same, else a refusal. A nil
 // Response and error: nothing is kept under the key (or none was sent).
 func (s *Service) replay(ctx context.Context, ws workspace.Workspace, req Request) (Response, error) {
-	if req.IdempotencyKey == "" || s.Replays == nil {
+	if !s.replays(ws, req) {
 		return nil, nil
 	}
 	kept, err := s.Store.Replay(ctx, ws.Name, s.keyHash(req.IdempotencyKey), s.Time())
@@ -81,15 +89,13 @@ func (s *Service) replay(ctx context.Context, ws workspace.Workspace, req Reques
 		return nil, oautherr.InvalidRequestf("the Idempotency-Key was used for another request (another body or token) within a day; use a new key").
 			WithStatus(http.StatusUnprocessableEntity)
 	}
-	plain, err := s.Replays.Open(kept.Response, replayAAD(ws.Name, kept.KeyHash))
+	resp, err := s.openReplay(ws, kept)
 	if err != nil {
-		return nil, err
-	}
-	var resp Response
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.UseNumber() // numbers come back as they were written
-	if err := dec.Decode(&resp); err != nil {
-		return nil, err
+		// Sealed under a master key since replaced: the key stays taken for
+		// its day, and every retry would fail alike.
+		httpapi.Logger(ctx).Warn("a kept registration answer cannot be opened", "workspace", ws.Name, "err", err)
+		return nil, oautherr.InvalidRequestf("the answer kept for this Idempotency-Key can no longer be read; use a new key").
+			WithStatus(http.StatusUnprocessableEntity)
 	}
 	clientID, _ := resp["client_id"].(string)
 	s.count(ws, "register", "replayed")
@@ -101,7 +107,7 @@ func (s *Service) replay(ctx context.Context, ws workspace.Workspace, req Reques
 
 // keep seals resp for a retry of req; nil when req has no Idempotency-Key.
 func (s *Service) keep(ws workspace.Workspace, req Request, resp Response) (*store.Replay, error) {
-	if req.IdempotencyKey == "" || s.Replays == nil {
+	if !s.replays(ws, req) {
 		return nil, nil
 	}
 	plain, err := json.Marshal(resp)
@@ -113,4 +119,16 @@ func (s *Service) keep(ws workspace.Workspace, req Request, resp Response) (*sto
 		return nil, err
 	}
 	return &r, nil
+}
+
+// openReplay unseals and decodes a kept answer.
+func (s *Service) openReplay(ws workspace.Workspace, kept store.Replay) (Response, error) {
+	plain, err := s.Replays.Open(kept.Response, replayAAD(ws.Name, kept.KeyHash))
+	if err != nil {
+		return nil, err
+	}
+	var resp Response
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.UseNumber() // numbers come back as they were written
+	return resp, dec.Decode(&resp)
 }

@@ -1,7 +1,9 @@
 package registration
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 // lateReplays is the store as a request sent alongside another with the
@@ -102,5 +105,47 @@ func TestReusedKeyRefusedFirst(t *testing.T) {
 	_, err := f.svc.Register(context.Background(), f.ws, Request{Bearer: "v1", Body: []byte(`{"redirect_uris":["not a URI"]}`), IdempotencyKey: "k"})
 	if oe := wantCode(t, err, oautherr.InvalidRequest); oe.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d; want 422", oe.Status)
+	}
+}
+
+// TestOpenModeKeepsNoAnswer: in open mode no credential binds a retry to
+// the first request, so an Idempotency-Key replays nothing: the same key
+// and body get a new client, never the first one's secret.
+func TestOpenModeKeepsNoAnswer(t *testing.T) {
+	f, _ := replayFixture(t, 1)
+	f.ws.Settings.Registration.Mode = workspace.ModeOpen
+	req := Request{Body: []byte(goodBody), IdempotencyKey: "k"}
+	first, err := f.svc.Register(context.Background(), f.ws, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.Register(context.Background(), f.ws, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again["client_id"] == first["client_id"] || again["client_secret"] == first["client_secret"] {
+		t.Fatalf("open mode replayed the first answer to a stranger: %v", again["client_id"])
+	}
+}
+
+// TestUnreadableReplayIsRefused: a kept answer that no longer opens (the
+// master key changed) is a 422 telling the client to use a new key, not a
+// 500 on every retry for a day.
+func TestUnreadableReplayIsRefused(t *testing.T) {
+	f, _ := replayFixture(t, 2)
+	req := Request{Bearer: "v1", Body: []byte(goodBody), IdempotencyKey: "k"}
+	if _, err := f.svc.Register(context.Background(), f.ws, req); err != nil {
+		t.Fatal(err)
+	}
+	other, err := masterkey.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Replays = other
+	_, err = f.svc.Register(context.Background(), f.ws, req)
+	wantCode(t, err, oautherr.InvalidRequest)
+	var oe *oautherr.Error
+	if errors.As(err, &oe); oe.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", oe.Status)
 	}
 }
