@@ -27,6 +27,9 @@ func NewSigner(kid, alg string, private crypto.Signer) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !keyFits(alg, private.Public()) {
+		return nil, fmt.Errorf("a %T cannot sign %s", private, alg)
+	}
 	return &Signer{kid: kid, alg: a, private: private}, nil
 }
 

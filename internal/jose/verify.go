@@ -48,6 +48,39 @@ type Verifier struct {
 	Algs []string
 	// Typ is the header typ required (see CheckHeader); "" skips the check.
 	Typ string
+	// RequireKid refuses a token whose header names no kid. Without it, a
+	// CandidateKeySet tries each of its keys that fits the alg.
+	RequireKid bool
+}
+
+// keys returns the keys that may verify a token with header h.
+func (v Verifier) keys(ctx context.Context, h Header) ([]Key, error) {
+	if cs, ok := v.Keys.(CandidateKeySet); ok {
+		return cs.Candidates(ctx, h.Kid, h.Alg)
+	}
+	key, err := v.Keys.Key(ctx, h.Kid)
+	if err != nil {
+		return nil, err
+	}
+	return []Key{key}, nil
+}
+
+// verifyWith checks token's signature with key.
+func verifyWith(key Key, h Header, token string) ([]byte, error) {
+	// RFC 8725 §3.1: the key decides the algorithm, not the token. This
+	// also refuses an HMAC alg keyed with a public key.
+	if h.Alg != key.Alg {
+		return nil, fmt.Errorf("%w: alg %q does not match the key", ErrInvalidSignature, h.Alg)
+	}
+	alg, err := sigAlg(key.Alg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
+	}
+	payload, err := jws.VerifyCompactFast(key.Public, []byte(token), alg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
+	}
+	return payload, nil
 }
 
 // Verify checks token is a compact JWS whose header passes ParseHeader and
@@ -68,25 +101,24 @@ func (v Verifier) Verify(ctx context.Context, token string) ([]byte, Header, err
 	if err := CheckHeader(h, v.Algs, v.Typ); err != nil {
 		return nil, h, err
 	}
-	key, err := v.Keys.Key(ctx, h.Kid)
+	if v.RequireKid && h.Kid == "" {
+		return nil, h, fmt.Errorf("%w: the header names no kid", ErrInvalidSignature)
+	}
+	keys, err := v.keys(ctx, h)
 	if errors.Is(err, ErrUnknownKey) {
 		return nil, h, fmt.Errorf("%w: %w", ErrInvalidSignature, err)
 	}
 	if err != nil {
 		return nil, h, err
 	}
-	// RFC 8725 §3.1: the key decides the algorithm, not the token. This
-	// also refuses an HMAC alg keyed with a public key.
-	if h.Alg != key.Alg {
-		return nil, h, fmt.Errorf("%w: alg %q does not match the key", ErrInvalidSignature, h.Alg)
+	var payload []byte
+	for _, key := range keys {
+		if payload, err = verifyWith(key, h, token); err == nil {
+			break
+		}
 	}
-	alg, err := sigAlg(key.Alg)
 	if err != nil {
-		return nil, h, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
-	}
-	payload, err := jws.VerifyCompactFast(key.Public, []byte(token), alg)
-	if err != nil {
-		return nil, h, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
+		return nil, h, err
 	}
 	return payload, h, nil
 }

@@ -4,11 +4,14 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func keyAAD(ws, kid string) []byte { return []byte(ws + "/" + kid) }
@@ -16,6 +19,11 @@ func keyAAD(ws, kid string) []byte { return []byte(ws + "/" + kid) }
 // GenerateKey makes a new signing key for ws and alg (see
 // jose.NewPrivateKey), sealing the private part bound to ws and the kid.
 func GenerateKey(ws, alg string, sealer *masterkey.Sealer, now time.Time) (store.SigningKey, error) {
+	// jose makes keys for more algs (EdDSA for clients' tools); a
+	// workspace signs with the ones every relying party verifies.
+	if !slices.Contains(workspace.SigningAlgs, alg) {
+		return store.SigningKey{}, fmt.Errorf("a workspace cannot sign with %q; use one of %v", alg, workspace.SigningAlgs)
+	}
 	priv, err := jose.NewPrivateKey(alg)
 	if err != nil {
 		return store.SigningKey{}, err
