@@ -26,6 +26,8 @@ func FuzzRegistrationMetadata(f *testing.F) {
 		`{"redirect_uris":["https://a.example/cb"],"client_name":"App","client_name#fr":"Appli","logo_uri":"https://a.example/l.png","contacts":["a@a.example"]}`,
 		`{"redirect_uris":["https://a.example/cb"],"default_max_age":0,"require_auth_time":true,"access_token_lifetime":60,"post_logout_redirect_uris":["https://a.example/bye"]}`,
 		`{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[]},"token_endpoint_auth_method":"private_key_jwt"}`,
+		`{"redirect_uris":["https://a.example/cb","https://a.example:8443/x"],"subject_type":"pairwise"}`,
+		`{"redirect_uris":["https://a.example/cb","https://b.example/cb"],"subject_type":"pairwise","sector_identifier_uri":"https://s.example/uris.json"}`,
 		`{"redirect_uris":[],"grant_types":["implicit"]}`, `{"client_name":1}`, `{"redirect_uris":null}`,
 	} {
 		f.Add(s)

@@ -54,7 +54,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
-		checkScope, checkKeys, checkAlgs, checkUnsupported, checkLifetimes,
+		checkScope, checkKeys, checkAlgs, checkSubjectType, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
 			return Metadata{}, err
@@ -83,7 +83,7 @@ func applyDefaults(md *Metadata, p Policy) {
 		md.ResponseTypes = []string{ResponseTypeCode}
 	}
 	if md.SubjectType == "" {
-		md.SubjectType = "public"
+		md.SubjectType = SubjectTypePublic
 	}
 	if md.IDTokenSignedResponseAlg == "" {
 		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
@@ -344,8 +344,6 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		set  bool
 		why  string
 	}{
-		{"subject_type", md.SubjectType != "public", "only \"public\" is supported; pairwise identifiers are not available yet"},
-		{"sector_identifier_uri", md.SectorIdentifierURI != "", "pairwise identifiers are not available yet"},
 		{"id_token_encrypted_response_alg", md.IDTokenEncryptedResponseAlg != "", "ID token encryption is not supported"},
 		{"id_token_encrypted_response_enc", md.IDTokenEncryptedResponseEnc != "", "ID token encryption is not supported"},
 		{"userinfo_signed_response_alg", md.UserinfoSignedResponseAlg != "", "signed userinfo responses are not supported"},

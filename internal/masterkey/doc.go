@@ -1,7 +1,7 @@
 // Package masterkey loads the server's master key and derives the purpose
-// keys from it (key encryption, secret pepper, form sealing) with
-// HKDF-SHA-256 (RFC 5869), so one secret configures a node and no two uses
-// share a key.
+// keys from it (key encryption, secret pepper, form sealing, pairwise
+// subjects) with HKDF-SHA-256 (RFC 5869), so one secret configures a node
+// and no two uses share a key.
 //
 // The key comes from REGISTRAR_MASTER_KEY (32 bytes as base64 or hex) or
 // from a key file that is created on first start with mode 0600 and

@@ -22,6 +22,10 @@ const Size = 32
 const (
 	PurposeKeyEncryption = "registrar key encryption v1"
 	PurposeSecretPepper  = "registrar secret pepper v1"
+	// PurposePairwiseSubject keys the pairwise subject identifiers users
+	// are shown under (OIDC Core §8.1): every node derives the same key,
+	// so a user's sub is the same on each and after restarts.
+	PurposePairwiseSubject = "registrar pairwise subject v1"
 )
 
 // Load returns the 32-byte master key: from envValue (base64 or hex of 32

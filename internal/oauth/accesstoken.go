@@ -156,8 +156,12 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 		tok.Value, err = s.opaqueValue(rec, secret.PurposeAccessToken)
 		return tok, rec, err
 	}
+	sub, err := s.subjectFor(ws, cl, g.Subject)
+	if err != nil {
+		return issuedToken{}, nil, err
+	}
 	claims := accessTokenClaims{
-		Issuer: s.Issuer(ws), Subject: g.Subject, Audience: aud,
+		Issuer: s.Issuer(ws), Subject: sub, Audience: aud,
 		Expiry: rec.ExpiresAt.Unix(), IssuedAt: now.Unix(), JTI: jti,
 		ClientID: cl.ID, Scope: g.Scope,
 	}

@@ -54,7 +54,7 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// empty list says so rather than promising "code".
 		ResponseTypesSupported:                    []string{},
 		GrantTypesSupported:                       s.SupportedGrantTypes(),
-		SubjectTypesSupported:                     []string{"public"},
+		SubjectTypesSupported:                     []string{client.SubjectTypePublic, client.SubjectTypePairwise},
 		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
 		TokenEndpointAuthMethodsSupported:         AuthMethods(false),
 		IntrospectionEndpointAuthMethodsSupported: AuthMethods(false),

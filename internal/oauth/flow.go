@@ -16,4 +16,7 @@ type FlowStore interface {
 // (the pages themselves are internal/interact's).
 type Flow struct {
 	Store FlowStore
+	// Pairwise computes the sub a user is shown to pairwise clients
+	// under (OIDC Core §8.1).
+	Pairwise *PairwiseSubjects
 }

@@ -50,8 +50,12 @@ func (s *Service) issueIDToken(ctx context.Context, ws workspace.Workspace, cl c
 	if alg == "" {
 		alg = client.DefaultIDTokenSignedResponse
 	}
+	sub, err := s.subjectFor(ws, cl, subject)
+	if err != nil {
+		return "", err
+	}
 	return s.Keys.Sign(ctx, ws.Name, alg, "JWT", idTokenClaims{
-		Issuer: s.Issuer(ws), Subject: subject, Audience: cl.ID, AZP: cl.ID,
+		Issuer: s.Issuer(ws), Subject: sub, Audience: cl.ID, AZP: cl.ID,
 		Expiry: now.Add(idTokenTTL(ws, cl)).Unix(), IssuedAt: now.Unix(), AuthTime: authTime.Unix(),
 		Nonce: nonce, AtHash: atHash(accessToken), AMR: amr,
 	})

@@ -84,9 +84,14 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, ev Cli
 	if info.ClientID != caller.ID || !info.RevokedAt.IsZero() || !now.Before(info.ExpiresAt) {
 		return inactive, nil
 	}
+	// The caller is the token's client: it is told the sub it was issued.
+	sub, err := s.subjectFor(ws, caller, info.Subject)
+	if err != nil {
+		return inactive, err
+	}
 	out := Introspection{
 		Active: true, Scope: info.Scope, ClientID: info.ClientID,
-		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: info.Subject,
+		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: sub,
 		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID,
 	}
 	if !info.AuthTime.IsZero() {
@@ -258,14 +263,21 @@ func decodeClaims(payload []byte) (accessTokenClaims, error) {
 }
 
 // info is what a verified JWT and its revocation record say together.
+// The subject is the record's when there is one: a user's token always
+// has one, and its sub claim, for a pairwise client, is not the user's
+// local id, which is what the server works with.
 func (c accessTokenClaims) info(rec store.TokenRecord) (tokenInfo, error) {
 	if !rec.Exists && c.ofGrantFamily() {
 		// Recorded at issue and kept until it expires, so a missing record
 		// means its user (or client) was deleted, and the token with them.
 		return tokenInfo{}, errUnknownToken
 	}
+	subject := c.Subject
+	if rec.Exists {
+		subject = rec.Subject
+	}
 	return tokenInfo{
-		ID: c.JTI, ClientID: c.ClientID, Subject: c.Subject, Scope: c.Scope,
+		ID: c.JTI, ClientID: c.ClientID, Subject: subject, Scope: c.Scope,
 		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: workspace.FormatJWT,
 		RevokedAt: rec.RevokedAt, AuthTime: unixOrZero(c.AuthTime),

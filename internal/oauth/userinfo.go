@@ -43,7 +43,11 @@ func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer s
 	if err != nil {
 		return nil, err
 	}
-	claims := map[string]any{"sub": u.ID}
+	sub, err := s.userinfoSubject(ctx, ws, at.ClientID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	claims := map[string]any{"sub": sub}
 	if slices.Contains(scopes, "profile") {
 		putIf(claims, "name", u.Name)
 		putIf(claims, "given_name", u.GivenName)
@@ -56,6 +60,20 @@ func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer s
 		claims["email_verified"] = u.EmailVerified
 	}
 	return claims, nil
+}
+
+// userinfoSubject is the sub the token's client is shown, the ID token's
+// (OIDC Core §5.3.2: the two must agree).
+func (s *Service) userinfoSubject(ctx context.Context, ws workspace.Workspace, clientID, local string) (string, error) {
+	cl, err := s.Store.ClientByID(ctx, ws.Name, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleting a client ends its tokens (RFC 7592 §2.3).
+		return "", errBearerToken(oautherr.InvalidToken, "the client the token was issued to no longer exists")
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.subjectFor(ws, cl, local)
 }
 
 func putIf(m map[string]any, k, v string) {

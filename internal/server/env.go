@@ -9,6 +9,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/masterkey"
+	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/backend"
@@ -27,6 +28,9 @@ type Env struct {
 	// ReplaySealer protects the registration answers kept for a retry
 	// with the same Idempotency-Key.
 	ReplaySealer *masterkey.Sealer
+	// Pairwise computes pairwise subject identifiers, the same on every
+	// node sharing the master key.
+	Pairwise *oauth.PairwiseSubjects
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -67,6 +71,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
 		ReplaySealer:     replaySealer,
+		Pairwise:         oauth.NewPairwiseSubjects(masterkey.Derive(master, masterkey.PurposePairwiseSubject)),
 		MasterKeyCreated: created,
 	}, nil
 }

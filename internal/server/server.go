@@ -44,7 +44,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Hasher:  env.Hasher,
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
-		Flow:    &oauth.Flow{Store: env.Store},
+		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
 	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {

@@ -180,10 +180,13 @@ type Token struct {
 }
 
 // TokenRecord is what the revocation list says of a token id: whether a
-// record exists, and its revocation time (zero if not revoked).
+// record exists, its revocation time (zero if not revoked) and the
+// subject it was issued for as stored (a user's local id, which a JWT's
+// sub claim is not for a pairwise client).
 type TokenRecord struct {
 	Exists    bool
 	RevokedAt time.Time
+	Subject   string
 }
 
 // Tokens persists tokens and the JWT revocation list.

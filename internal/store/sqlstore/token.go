@@ -90,28 +90,26 @@ func (s *Store) TokenByID(ctx context.Context, ws, id string) (store.Token, erro
 	return scanToken(s.readRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE workspace = ? AND id = ?`, ws, id), s)
 }
 
-// clientWithTokenRecord selects a client's columns and one more: NULL when
-// the token has no record, else its revocation time or 0 (not revoked).
-const clientWithTokenRecord = `SELECT ` + clientReadColumns + `,
-	(SELECT coalesce(revoked_at, 0) FROM tokens WHERE workspace = ? AND id = ?)
-	FROM clients WHERE workspace = ? AND id = ?`
+// clientWithTokenRecord selects a client's columns and three of the
+// token's: its id (NULL when it has no record), revocation time and
+// subject.
+var clientWithTokenRecord = `SELECT ` + qualified("c", clientReadColumns) + `, t.id, t.revoked_at, t.subject
+	FROM clients c LEFT JOIN tokens t ON t.workspace = c.workspace AND t.id = ?
+	WHERE c.workspace = ? AND c.id = ?`
 
 func (s *Store) ClientWithTokenRecord(ctx context.Context, ws, clientID, tokenID string) (client.Client, store.TokenRecord, error) {
 	var r clientRow
+	var id, subject sql.NullString
 	var revoked sql.NullInt64
-	row := s.readRow(ctx, clientWithTokenRecord, ws, tokenID, ws, clientID)
-	if err := row.Scan(append(r.dests(), &revoked)...); err != nil {
+	row := s.readRow(ctx, clientWithTokenRecord, tokenID, ws, clientID)
+	if err := row.Scan(append(r.dests(), &id, &revoked, &subject)...); err != nil {
 		return client.Client{}, store.TokenRecord{}, s.wrap(err)
 	}
 	c, err := r.client(s)
 	if err != nil {
 		return c, store.TokenRecord{}, err
 	}
-	rec := store.TokenRecord{Exists: revoked.Valid}
-	if revoked.Int64 != 0 {
-		rec.RevokedAt = fromTS(revoked)
-	}
-	return c, rec, nil
+	return c, store.TokenRecord{Exists: id.Valid, RevokedAt: fromTS(revoked), Subject: subject.String}, nil
 }
 
 // clientWithTokenByHash joins a client to the token with a keyed hash. The

@@ -447,7 +447,8 @@ func testRevoke(t *testing.T, s store.Store) {
 }
 
 // testClientWithTokenRecord: the combined read tells a missing record, a
-// live one and a revoked one apart, and never reads across workspaces.
+// live one and a revoked one apart, gives the subject the record was
+// stored with, and never reads across workspaces.
 func testClientWithTokenRecord(t *testing.T, s store.Store) {
 	mustWorkspace(t, s, "w2")
 	s.CreateClient(ctx, sampleClient("w", "c1"))
@@ -459,8 +460,8 @@ func testClientWithTokenRecord(t *testing.T, s store.Store) {
 		ws, token string
 		want      store.TokenRecord
 	}{
-		{"w", "live", store.TokenRecord{Exists: true}},
-		{"w", "gone", store.TokenRecord{Exists: true, RevokedAt: t0.Add(time.Minute)}},
+		{"w", "live", store.TokenRecord{Exists: true, Subject: "s"}},
+		{"w", "gone", store.TokenRecord{Exists: true, RevokedAt: t0.Add(time.Minute), Subject: "s"}},
 		{"w", "never", store.TokenRecord{}},
 		{"w2", "live", store.TokenRecord{}},
 	} {
@@ -468,7 +469,7 @@ func testClientWithTokenRecord(t *testing.T, s store.Store) {
 		if err != nil || c.Workspace != tc.ws || c.ID != "c1" || c.Metadata.ClientName != "App" {
 			t.Fatalf("%s/%s: client %+v, %v", tc.ws, tc.token, c, err)
 		}
-		if rec.Exists != tc.want.Exists || !rec.RevokedAt.Equal(tc.want.RevokedAt) {
+		if rec.Exists != tc.want.Exists || !rec.RevokedAt.Equal(tc.want.RevokedAt) || rec.Subject != tc.want.Subject {
 			t.Fatalf("%s/%s: record %+v, want %+v", tc.ws, tc.token, rec, tc.want)
 		}
 	}
