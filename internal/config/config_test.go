@@ -310,7 +310,7 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 				`line 3: master_key_file: set it`,
 				`line 6: workspaces[0] (w).access_token_ttl: must be a positive number of seconds`,
 				`line 7: workspaces[0] (w).jwks_max_age: must be between 1 and`,
-				`line 9: workspaces[0] (w).registration.mode: "closed" is not one of open, initial_access_token`,
+				`line 9: workspaces[0] (w).registration.mode: "closed" is not one of open, initial_access_token, software_statement`,
 			}},
 	}
 	for _, tc := range cases {

@@ -53,13 +53,12 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return orReplay(err)
 	}
-	md, err := decodeMetadata(req.Body)
+	md, err := s.decodeRegistration(ctx, ws, req, &g)
 	if err != nil {
 		return refuse(err)
 	}
-	// A software statement's claims (RFC 7591 §2.3: they take precedence
-	// over the body's) and then a template's values are merged here, so
-	// that validation sees what will be registered.
+	// A template's values are merged here, so that validation sees what
+	// will be registered.
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
@@ -73,6 +72,25 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 		return orReplay(err)
 	}
 	return resp, nil
+}
+
+// decodeRegistration reads the request's metadata: the body's object,
+// with the claims of its software statement, as the workspace's
+// software_statement.mode wants one, taking precedence (RFC 7591 §2.3).
+// The statement's issuer joins g's provenance.
+func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace, req Request, g *grant) (client.Metadata, error) {
+	obj, err := decodeObject(req.Body)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	st, err := s.statementFor(ctx, ws, obj, *g)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	if st != nil {
+		g.provenance.SoftwareStatementIss = st.issuer
+	}
+	return withStatement(obj, st)
 }
 
 // refuseIfProtocol audits a protocol refusal through refuse and returns

@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 
@@ -15,11 +16,11 @@ import (
 // server-managed members must not be sent; the rest replaces the metadata
 // (omitted members return to their defaults, except the auth method: see
 // keepAuthMethod).
-func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body []byte) (client.Metadata, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
-		return client.Metadata{}, err
+func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, upd preparedUpdate) (client.Metadata, error) {
+	if upd.err != nil {
+		return client.Metadata{}, upd.err
 	}
+	obj := upd.obj
 	var id string
 	if err := jsonString(obj, "client_id", &id); err != nil || id != cl.ID {
 		return client.Metadata{}, oautherr.InvalidMetadata("client_id: must be present and equal to the client being updated")
@@ -35,7 +36,10 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 			return client.Metadata{}, oautherr.InvalidMetadata("client_secret: does not match the current secret; a client cannot choose its secret")
 		}
 	}
-	md, err := client.DecodeMetadata(obj)
+	if err := checkUpdateStatement(ws, cl, upd.statement); err != nil {
+		return client.Metadata{}, err
+	}
+	md, err := withStatement(obj, upd.statement)
 	if err != nil {
 		return client.Metadata{}, err
 	}
@@ -44,6 +48,53 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 		return client.Metadata{}, err
 	}
 	return md, checkSecretUnchanged(md, cl)
+}
+
+// preparedUpdate is what an update's body says, read and verified before
+// the client is locked for the change: verifying may fetch keys, which no
+// database transaction should wait on. err is answered only once the
+// caller has proved it holds the client's token, so that no one else
+// learns anything from it.
+type preparedUpdate struct {
+	obj       map[string]json.RawMessage
+	statement *softwareStatement
+	err       error
+}
+
+// prepareUpdate reads an update's body and verifies its software
+// statement, when the workspace reads statements and one was sent.
+func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, req Request) preparedUpdate {
+	var upd preparedUpdate
+	if upd.obj, upd.err = decodeObject(req.Body); upd.err != nil {
+		return upd
+	}
+	if ws.Settings.Registration.StatementMode() == workspace.Off {
+		return upd
+	}
+	token, err := statementOf(upd.obj)
+	if err != nil || token == "" {
+		upd.err = err
+		return upd
+	}
+	upd.statement, upd.err = s.verifyStatement(ctx, ws, token)
+	return upd
+}
+
+// checkUpdateStatement: an update cannot shed the statement that bounds
+// what the client may register, so one is needed where the workspace
+// requires it or the client was registered with one; and it must speak
+// for the same software.
+func checkUpdateStatement(ws workspace.Workspace, cl client.Client, st *softwareStatement) error {
+	mode := ws.Settings.Registration.StatementMode()
+	switch {
+	case mode == workspace.Off:
+		return nil
+	case st == nil && (mode == workspace.Required || cl.Provenance.SoftwareStatementIss != ""):
+		return errStatement("software_statement: this client's registration rests on a software statement; send it (or a newer one) with the update")
+	case st != nil && cl.Provenance.SoftwareID != "" && st.softwareID != cl.Provenance.SoftwareID:
+		return errStatement("software_statement: it is for software_id %q, and this client is %q", st.softwareID, cl.Provenance.SoftwareID)
+	}
+	return nil
 }
 
 // keepAuthMethod: on update, a body that omits token_endpoint_auth_method

@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/jose"
+)
+
+// directory is a software statement issuer for tests: an ES256 key and
+// its public JWK Set.
+type directory struct {
+	name   string
+	signer *jose.Signer
+	jwks   string
+}
+
+func newDirectory(t testing.TB, name, kid string) directory {
+	t.Helper()
+	priv, err := jose.NewPrivateKey("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := jose.NewSigner(kid, "ES256", priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, err := jose.PublicJWK(priv.Public(), kid, "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return directory{name: name, signer: signer, jwks: `{"keys":[` + string(jwk) + `]}`}
+}
+
+// statement is a software statement for softwareID issued now, with
+// extra claims.
+func (d directory) statement(t testing.TB, now time.Time, softwareID string, extra map[string]any) string {
+	t.Helper()
+	claims := map[string]any{
+		"iss": d.name, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": fmt.Sprint(now.UnixNano()),
+		"software_id": softwareID, "software_client_name": "Directory App " + softwareID,
+		"software_redirect_uris": []string{"https://tpp.example/cb"}, "org_id": "org-1",
+	}
+	for k, v := range extra {
+		claims[k] = v
+	}
+	token, err := d.signer.Sign("JWT", claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// statementWorkspace is a workspace "bank" protected by software
+// statements from dir, whose keys are written inline in the YAML.
+func statementWorkspace(dir directory, extra string) string {
+	return `workspaces:
+  - name: bank
+    registration:
+      mode: software_statement
+      software_statement:
+        mode: required
+        issuers:
+          - issuer: "` + dir.name + `"
+            jwks: ` + dir.jwks + `
+            algs: [ES256]
+        max_age: 24h
+` + extra
+}
+
+// TestSoftwareStatementRegistration: in mode software_statement a
+// statement from a trusted (inline jwks) issuer registers without a bearer
+// token; the answer echoes the statement with its claims applied; the
+// client records its issuer, shown by `client get` and `client list`;
+// an untrusted issuer's statement, or none, is refused and stores nothing.
+func TestSoftwareStatementRegistration(t *testing.T) {
+	dir := newDirectory(t, "Test Directory", "dir-1")
+	n := startNode(t, nodeOpts{YAML: statementWorkspace(dir, "")})
+	ssa := dir.statement(t, n.now(), "sw-1", nil)
+	body := `{"redirect_uris":["https://tpp.example/cb"],"grant_types":["authorization_code"],"client_name":"Mine","software_statement":"` + ssa + `"}`
+	reg := n.mustRegister("bank", "", body)
+	if reg["software_statement"] != ssa || reg["software_id"] != "sw-1" || reg["client_name"] != "Directory App sw-1" {
+		t.Fatalf("answer: %v", reg)
+	}
+	id := reg["client_id"].(string)
+	var got map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("client", "get", "--workspace", "bank", id, "--json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if prov, _ := got["registered"].(map[string]any); prov["software_statement_iss"] != dir.name {
+		t.Errorf("client get: registered %v", got["registered"])
+	}
+	if out := n.mustCLI("client", "get", "--workspace", "bank", id); !strings.Contains(out, "software statement from "+dir.name) {
+		t.Errorf("client get:\n%s", out)
+	}
+	if out := n.mustCLI("client", "list", "--workspace", "bank"); !strings.Contains(out, "DCR (statement: "+dir.name+")") {
+		t.Errorf("client list:\n%s", out)
+	}
+	before := n.clientCount("bank")
+	stranger := newDirectory(t, "Stranger", "dir-1")
+	r := n.register("bank", "", `{"redirect_uris":["https://tpp.example/cb"],"software_statement":"`+stranger.statement(t, n.now(), "sw-1", nil)+`"}`)
+	wantError(t, r, 400, "unapproved_software_statement", "Stranger")
+	forged := newDirectory(t, dir.name, "dir-1") // the trusted name and kid, another key
+	r = n.register("bank", "", `{"redirect_uris":["https://tpp.example/cb"],"software_statement":"`+forged.statement(t, n.now(), "sw-1", nil)+`"}`)
+	wantError(t, r, 400, "invalid_software_statement")
+	r = n.register("bank", "", `{"redirect_uris":["https://tpp.example/cb"]}`)
+	wantError(t, r, 400, "invalid_software_statement")
+	r = n.register("bank", "", `{"redirect_uris":["https://evil.example/cb"],"software_statement":"`+ssa+`"}`)
+	wantError(t, r, 400, "invalid_redirect_uri", "software_redirect_uris")
+	if got := n.clientCount("bank"); got != before {
+		t.Errorf("refusals stored clients: %d, want %d", got, before)
+	}
+}
