@@ -153,8 +153,9 @@ func TestStatementClaimsTakePrecedence(t *testing.T) {
 	f.ws.Settings.Registration.Mode = workspace.ModeOpen
 	f.trust(key, workspace.Required)
 	ssa := key.sign(t, ssaClaims(f.now, map[string]any{
-		"client_uri":    "https://directory.example/app",
-		"software_jwks": json.RawMessage(clientKeys.jwks()),
+		"client_uri":       "https://directory.example/app",
+		"software_jwks":    json.RawMessage(clientKeys.jwks()),
+		"software_version": nil,
 	}), nil)
 	resp, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, ssa, map[string]any{
 		"client_name": "Mine", "client_uri": "https://mine.example", "software_id": "mine", "software_version": "9",
@@ -164,13 +165,13 @@ func TestStatementClaimsTakePrecedence(t *testing.T) {
 	}
 	for name, want := range map[string]any{
 		"client_name": "Directory App", "client_uri": "https://directory.example/app",
-		"software_id": "sw-1", "software_version": "2.0", "software_statement": ssa,
+		"software_id": "sw-1", "software_statement": ssa,
 	} {
 		if resp[name] != want {
 			t.Errorf("%s = %v, want %v", name, resp[name], want)
 		}
 	}
-	for _, dropped := range []string{"org_id", "software_roles", "software_redirect_uris", "software_client_name", "iss", "jti"} {
+	for _, dropped := range []string{"software_version", "org_id", "software_roles", "software_redirect_uris", "software_client_name", "iss", "jti"} {
 		if _, ok := resp[dropped]; ok {
 			t.Errorf("%s is in the response", dropped)
 		}
