@@ -123,7 +123,7 @@ func (a openAuthorizer) Authorize(context.Context, workspace.Workspace, Request)
 type statementAuthorizer struct{ s *Service }
 
 func (a statementAuthorizer) Authorize(ctx context.Context, ws workspace.Workspace, req Request) (grant, error) {
-	obj, err := decodeObject(req.Body)
+	obj, err := requestObject(ws, req)
 	if err != nil {
 		return grant{}, err
 	}

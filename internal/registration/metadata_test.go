@@ -20,7 +20,7 @@ func TestDecodeMetadata(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
-			md, err := (&Service{}).decodeRegistration(context.Background(), ws, Request{Body: []byte(tc.body)}, &grant{})
+			md, _, err := (&Service{}).decodeRegistration(context.Background(), ws, Request{Body: []byte(tc.body)}, &grant{})
 			if tc.code != "" {
 				wantCode(t, err, tc.code)
 				return

@@ -211,7 +211,7 @@ func TestStatementKeysYieldToTheRequests(t *testing.T) {
 			f.trust(key, workspace.Required)
 			body := ssaBody(t, key.sign(t, ssaClaims(f.now, claims), nil), tc.members)
 			obj, _ := decodeObject(body)
-			md, err := f.svc.decodeRegistration(context.Background(), f.ws, Request{Body: body}, &grant{})
+			md, _, err := f.svc.decodeRegistration(context.Background(), f.ws, Request{Body: body}, &grant{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -59,25 +60,72 @@ type preparedUpdate struct {
 	obj       map[string]json.RawMessage
 	statement *softwareStatement
 	err       error
+	// signed is a verified signed body's claims, its jti already spent;
+	// version is the client's as it was verified against (its keys).
+	signed  *signedRequest
+	version int64
 }
 
-// prepareUpdate reads an update's body and verifies its software
-// statement, when the workspace reads statements and one was sent.
-func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, req Request) preparedUpdate {
+// prepareUpdate reads an update's body, verifies a signed one with the
+// client's registered keys and its software statement when the workspace
+// reads statements. A signed body is verified only for a caller that
+// holds the client's token (so no one else has the client's keys fetched
+// or learns it exists), and its jti is spent only if the update would be
+// accepted by the client as read. The error returned is a refusal already
+// audited, or an outage; refusals of the body wait in upd.err.
+func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (preparedUpdate, error) {
 	var upd preparedUpdate
-	if upd.obj, upd.err = decodeObject(req.Body); upd.err != nil {
-		return upd
+	if upd.obj, upd.err = requestObject(ws, req); upd.err != nil {
+		return upd, nil
 	}
-	if ws.Settings.Registration.StatementMode() == workspace.Off {
-		return upd
+	var cl client.Client
+	if req.Signed {
+		var err error
+		if cl, _, err = s.authenticate(ctx, ws, "update", clientID, req); err != nil {
+			return upd, err
+		}
+		upd.version = cl.Version
+		if upd.signed, upd.err = s.verifySignedUpdate(ctx, ws, cl, req); upd.err != nil {
+			return upd, nil
+		}
 	}
-	token, err := statementOf(upd.obj)
-	if err != nil || token == "" {
+	if upd.statement, upd.err = s.updateStatement(ctx, ws, upd.obj); upd.err != nil || upd.signed == nil {
+		return upd, nil
+	}
+	if _, upd.err = s.updatedMetadata(ws, cl, upd); upd.err != nil {
+		return upd, nil
+	}
+	if err := s.useOnce(ctx, ws, upd.signed); err != nil {
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) {
+			return upd, err
+		}
 		upd.err = err
-		return upd
 	}
-	upd.statement, upd.err = s.verifyStatement(ctx, ws, token)
-	return upd
+	return upd, nil
+}
+
+// updateStatement verifies an update's software statement, when the
+// workspace reads statements and one was sent.
+func (s *Service) updateStatement(ctx context.Context, ws workspace.Workspace, obj map[string]json.RawMessage) (*softwareStatement, error) {
+	if ws.Settings.Registration.StatementMode() == workspace.Off {
+		return nil, nil
+	}
+	token, err := statementOf(obj)
+	if err != nil || token == "" {
+		return nil, err
+	}
+	return s.verifyStatement(ctx, ws, token)
+}
+
+// checkVerifiedVersion: a signed update was verified with the keys of the
+// client as read before; if the client changed since, a concurrent call
+// won (store.ErrConflict: manage answers so).
+func checkVerifiedVersion(upd preparedUpdate, cl client.Client) error {
+	if upd.signed != nil && cl.Version != upd.version {
+		return store.ErrConflict
+	}
+	return nil
 }
 
 // checkUpdateStatement: an update cannot shed the statement that bounds
