@@ -226,7 +226,8 @@ func TestSignedRegistrationInStatementMode(t *testing.T) {
 
 // TestSignedUpdate: an RFC 7592 update may be signed, with the client's
 // registered keys; a body signed otherwise, replayed, or sent without the
-// client's token is refused and changes nothing.
+// client's token is refused and changes nothing; one refused by the
+// metadata rules leaves its jti unspent.
 func TestSignedUpdate(t *testing.T) {
 	s := newSignedSetup(t, workspace.Optional)
 	resp, err := s.register(s.sw.sign(t, s.claims(t, "reg", nil), nil), true)
@@ -252,6 +253,10 @@ func TestSignedUpdate(t *testing.T) {
 	_, err = put(rat, attacker.sign(t, update(map[string]any{"jti": "u1"}), nil))
 	wantCode(t, err, oautherr.InvalidClientMetadata)
 	_, err = put(rat, s.sw.sign(t, update(map[string]any{"jti": "u2", "iss": id}), nil))
+	wantCode(t, err, oautherr.InvalidClientMetadata)
+	// Refused by the metadata rules: its jti stays unspent for the
+	// corrected body.
+	_, err = put(rat, s.sw.sign(t, update(map[string]any{"scope": "dcr"}), nil))
 	wantCode(t, err, oautherr.InvalidClientMetadata)
 	body := s.sw.sign(t, update(nil), nil)
 	updated, err := put(rat, body)
