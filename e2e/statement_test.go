@@ -114,3 +114,54 @@ func TestSoftwareStatementRegistration(t *testing.T) {
 		t.Errorf("refusals stored clients: %d, want %d", got, before)
 	}
 }
+
+// TestSignedRegistrationBody: with registration.signed_request required,
+// a registration is a JWS (application/jose) signed with the software's
+// keys its statement names; it registers once, and the same body again,
+// one for another workspace, one whose iss is not the software, or plain
+// JSON, is refused and stores nothing.
+func TestSignedRegistrationBody(t *testing.T) {
+	dir := newDirectory(t, "Test Directory", "dir-1")
+	software := newDirectory(t, "sw-1", "sw-key") // the software signs its own requests
+	n := startNode(t, nodeOpts{YAML: statementWorkspace(dir, `      signed_request: required
+      audiences: [org-bank]
+`)})
+	endpoint := n.Base + "/bank/oauth2/register"
+	ssa := dir.statement(t, n.now(), "sw-1", map[string]any{"software_jwks": json.RawMessage(software.jwks)})
+	signed := func(jti string, edit map[string]any) string {
+		now := n.now()
+		claims := map[string]any{
+			"iss": "sw-1", "aud": "org-bank", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": jti,
+			"redirect_uris": []string{"https://tpp.example/cb"}, "grant_types": []string{"authorization_code"},
+			"software_statement": ssa,
+		}
+		for k, v := range edit {
+			claims[k] = v
+		}
+		token, err := software.signer.Sign("JWT", claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	body := signed("jti-1", nil)
+	r := post(t, endpoint, "application/jose", body)
+	if r.Status != 201 {
+		t.Fatalf("signed registration: %d %s", r.Status, r.Body)
+	}
+	if m := r.JSON(t); m["software_statement"] != ssa || m["software_id"] != "sw-1" {
+		t.Errorf("answer %v", m)
+	}
+	before := n.clientCount("bank")
+	wantError(t, post(t, endpoint, "application/jose", body), 400, "invalid_client_metadata", "used before")
+	wantError(t, post(t, endpoint, "application/jose", signed("jti-2", map[string]any{"aud": n.Base + "/default"})), 400, "invalid_client_metadata", "aud")
+	wantError(t, post(t, endpoint, "application/jose", signed("jti-3", map[string]any{"iss": "sw-2"})), 400, "invalid_client_metadata", "iss")
+	wantError(t, post(t, endpoint, "application/json", `{"redirect_uris":["https://tpp.example/cb"],"software_statement":"`+ssa+`"}`), 400, "invalid_client_metadata", "signed")
+	if got := n.clientCount("bank"); got != before {
+		t.Errorf("refusals stored clients: %d, want %d", got, before)
+	}
+	// application/jwt is read as application/jose.
+	if r := post(t, endpoint, "application/jwt", signed("jti-4", map[string]any{"aud": n.Base + "/bank"})); r.Status != 201 {
+		t.Errorf("application/jwt: %d %s", r.Status, r.Body)
+	}
+}

@@ -84,3 +84,22 @@ func TestDecodeBodyUnreadable(t *testing.T) {
 		t.Errorf("description %q", oe.Description)
 	}
 }
+
+// TestDecodeSignedBody: application/jose (and application/jwt, read
+// alike) is a signed body, handed on as the token for the service to
+// verify, without a trailing line end.
+func TestDecodeSignedBody(t *testing.T) {
+	for _, ct := range []string{"application/jose", "application/jwt", "Application/JOSE"} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader("a.b.c\r\n"))
+		r.Header.Set("Content-Type", ct)
+		body, signed, err := decodeBody(httptest.NewRecorder(), r)
+		if err != nil || !signed || string(body) != "a.b.c" {
+			t.Errorf("%s: body %q, signed %v, err %v", ct, body, signed, err)
+		}
+	}
+	r := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	if _, signed, _ := decodeBody(httptest.NewRecorder(), r); signed {
+		t.Error("a JSON body read as signed")
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -269,5 +271,20 @@ func TestSignedUpdate(t *testing.T) {
 	_, err = put(updated["registration_access_token"].(string), body)
 	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); !strings.Contains(oe.Description, "was used before") {
 		t.Errorf("replayed update: %q", oe.Description)
+	}
+}
+
+// TestCheckVerifiedVersion: a signed update verified against one version
+// of the client is not applied to another (its keys may have changed).
+func TestCheckVerifiedVersion(t *testing.T) {
+	upd := preparedUpdate{signed: &signedRequest{}, version: 3}
+	if err := checkVerifiedVersion(upd, client.Client{Version: 4}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("another version: %v", err)
+	}
+	if err := checkVerifiedVersion(upd, client.Client{Version: 3}); err != nil {
+		t.Errorf("the same version: %v", err)
+	}
+	if err := checkVerifiedVersion(preparedUpdate{}, client.Client{Version: 4}); err != nil {
+		t.Errorf("an unsigned update: %v", err)
 	}
 }
