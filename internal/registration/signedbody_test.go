@@ -27,9 +27,8 @@ type signedSetup struct {
 
 func newSignedSetup(t *testing.T, mode string) *signedSetup {
 	t.Helper()
-	s := &signedSetup{f: newFixture(t), dir: newTestKey(t, "dir-1"), sw: newTestKey(t, "sw-key")}
-	s.f.ws.Settings.Registration.Mode = workspace.ModeOpen
-	s.f.trust(s.dir, workspace.Required)
+	dir := newTestKey(t, "dir-1")
+	s := &signedSetup{f: newStatementFixture(t, dir, workspace.Required), dir: dir, sw: newTestKey(t, "sw-key")}
 	s.f.ws.Settings.Registration.SignedRequest = mode
 	s.f.ws.Settings.Registration.Audiences = []string{"org-bank"}
 	s.issuer = s.f.svc.BaseURL + "/" + s.f.ws.Name

@@ -27,6 +27,16 @@ func (f *fixture) trust(key testKey, mode string) {
 	}
 }
 
+// newStatementFixture is an open workspace reading statements in mode,
+// trusting directory with key.
+func newStatementFixture(t *testing.T, key testKey, mode string) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	f.ws.Settings.Registration.Mode = workspace.ModeOpen
+	f.trust(key, mode)
+	return f
+}
+
 // ssaClaims are a good statement's claims at now, with edit applied
 // (a nil value deletes the claim).
 func ssaClaims(now time.Time, edit map[string]any) map[string]any {
@@ -110,9 +120,7 @@ func TestStatementRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.ws.Settings.Registration.Mode = workspace.ModeOpen
-			f.trust(trusted, workspace.Required)
+			f := newStatementFixture(t, trusted, workspace.Required)
 			_, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, tc.statement, tc.members)})
 			oe := wantCode(t, err, tc.code)
 			if !strings.Contains(oe.Description, tc.says) {
@@ -132,9 +140,7 @@ func TestStatementRefusals(t *testing.T) {
 // issuer is not configured for is refused, its key notwithstanding.
 func TestStatementAlgsAreTheIssuers(t *testing.T) {
 	key := newTestKey(t, "dir-1")
-	f := newFixture(t)
-	f.ws.Settings.Registration.Mode = workspace.ModeOpen
-	f.trust(key, workspace.Required)
+	f := newStatementFixture(t, key, workspace.Required)
 	f.ws.Settings.Registration.SoftwareStatement.Issuers[0].Algs = []string{"PS256"}
 	_, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, key.sign(t, ssaClaims(f.now, nil), nil), nil)})
 	wantCode(t, err, oautherr.InvalidSoftwareStatement)
@@ -149,9 +155,7 @@ func TestStatementAlgsAreTheIssuers(t *testing.T) {
 func TestStatementClaimsTakePrecedence(t *testing.T) {
 	key := newTestKey(t, "dir-1")
 	clientKeys := newTestKey(t, "app-1")
-	f := newFixture(t)
-	f.ws.Settings.Registration.Mode = workspace.ModeOpen
-	f.trust(key, workspace.Required)
+	f := newStatementFixture(t, key, workspace.Required)
 	ssa := key.sign(t, ssaClaims(f.now, map[string]any{
 		"client_uri":       "https://directory.example/app",
 		"software_jwks":    json.RawMessage(clientKeys.jwks()),
@@ -206,9 +210,7 @@ func TestStatementKeysYieldToTheRequests(t *testing.T) {
 		{"the request sends jwks_uri", map[string]any{"jwks_uri": "https://app.example/jwks"}, "https://app.example/jwks", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.ws.Settings.Registration.Mode = workspace.ModeOpen
-			f.trust(key, workspace.Required)
+			f := newStatementFixture(t, key, workspace.Required)
 			body := ssaBody(t, key.sign(t, ssaClaims(f.now, claims), nil), tc.members)
 			obj, _ := decodeObject(body)
 			md, _, err := f.svc.decodeRegistration(context.Background(), f.ws, Request{Body: body}, &grant{})
@@ -240,9 +242,7 @@ func TestStatementModes(t *testing.T) {
 		{workspace.Optional, true, true, oautherr.InvalidSoftwareStatement, ""},
 		{workspace.Required, false, false, oautherr.InvalidSoftwareStatement, ""},
 	} {
-		f := newFixture(t)
-		f.ws.Settings.Registration.Mode = workspace.ModeOpen
-		f.trust(key, tc.mode)
+		f := newStatementFixture(t, key, tc.mode)
 		var ssa any
 		if tc.statement {
 			edit := map[string]any{}
@@ -341,9 +341,7 @@ func TestIssuerKeysByURL(t *testing.T) {
 	key := newTestKey(t, "dir-1")
 	const url = "https://directory.example/jwks"
 	setup := func(fetcher Fetcher) *fixture {
-		f := newFixture(t)
-		f.ws.Settings.Registration.Mode = workspace.ModeOpen
-		f.trust(key, workspace.Required)
+		f := newStatementFixture(t, key, workspace.Required)
 		f.ws.Settings.Registration.SoftwareStatement.Issuers[0].JWKS = nil
 		f.ws.Settings.Registration.SoftwareStatement.Issuers[0].JWKSURI = url
 		if fetcher != nil {
@@ -376,9 +374,7 @@ func TestIssuerKeysByURL(t *testing.T) {
 // redirect URIs), nor swap in another software's.
 func TestUpdateKeepsTheStatementsBounds(t *testing.T) {
 	key := newTestKey(t, "dir-1")
-	f := newFixture(t)
-	f.ws.Settings.Registration.Mode = workspace.ModeOpen
-	f.trust(key, workspace.Optional)
+	f := newStatementFixture(t, key, workspace.Optional)
 	resp, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, key.sign(t, ssaClaims(f.now, nil), nil), nil)})
 	if err != nil {
 		t.Fatal(err)
