@@ -157,12 +157,16 @@ func runClientList(cmd *cobra.Command, _ []string) error {
 }
 
 // originLabel shows DCR-registered clients as "DCR", as the admin views of
-// other servers do.
+// other servers do, naming the issuer whose software statement vouched
+// for the client.
 func originLabel(cl client.Client) string {
-	if cl.Provenance.Origin == client.OriginDCR {
-		return "DCR"
+	switch {
+	case cl.Provenance.Origin != client.OriginDCR:
+		return cl.Provenance.Origin
+	case cl.Provenance.SoftwareStatementIss != "":
+		return "DCR (statement: " + cl.Provenance.SoftwareStatementIss + ")"
 	}
-	return cl.Provenance.Origin
+	return "DCR"
 }
 
 // runClientGet only reads (readWorkspace): a client that is not there,

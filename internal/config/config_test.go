@@ -296,6 +296,10 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 			[]string{`line 7: workspaces[0] (p).registration.scopes: "email" is not among the workspace scopes`}},
 		{"default registration scope left out of the workspace's", "workspaces:\n  - name: p\n    scopes: [openid, profile]\n",
 			[]string{`line 2: workspaces[0] (p).registration.scope: "dcr" is not among the workspace scopes`}},
+		{"a trusted issuer with an HMAC alg", "workspaces:\n  - name: p\n    registration:\n      software_statement:\n        mode: required\n        issuers:\n          - issuer: Dir\n            jwks_uri: https://dir.example/jwks\n            algs: [HS256]\n",
+			[]string{`line 7: workspaces[0] (p).registration.software_statement.issuers: issuer "Dir": alg "HS256" is not one of`}},
+		{"statements required without issuers", "workspaces:\n  - name: p\n    registration:\n      software_statement:\n        mode: required\n",
+			[]string{`line 5: workspaces[0] (p).registration.software_statement.issuers: name at least one trusted issuer`}},
 		{"duplicate workspace name", "workspaces:\n  - name: a\n  - name: b\n  # a again\n  - name: a\n",
 			[]string{`line 5: workspaces[2].name: "a" declared twice`}},
 		{"workspace without a name", "workspaces:\n  - name: a\n  - access_token_ttl: 5\n",
@@ -310,7 +314,7 @@ func TestValidationErrorsNameTheLine(t *testing.T) {
 				`line 3: master_key_file: set it`,
 				`line 6: workspaces[0] (w).access_token_ttl: must be a positive number of seconds`,
 				`line 7: workspaces[0] (w).jwks_max_age: must be between 1 and`,
-				`line 9: workspaces[0] (w).registration.mode: "closed" is not one of open, initial_access_token`,
+				`line 9: workspaces[0] (w).registration.mode: "closed" is not one of open, initial_access_token, software_statement`,
 			}},
 	}
 	for _, tc := range cases {

@@ -21,6 +21,11 @@ type grant struct {
 	// unmatched: a bearer token was checked and matched no usable
 	// credential.
 	unmatched bool
+	// statement is the software statement that authorized the
+	// registration (mode software_statement); statementSent, that one was
+	// presented, verified or not.
+	statement     *softwareStatement
+	statementSent bool
 }
 
 // unmatchedGrant: the presented bearer token was checked and is no
@@ -34,6 +39,7 @@ var unmatchedGrant = grant{unmatched: true}
 const (
 	labelUnmatchedBearer = "unmatched_bearer" // checked, matched nothing
 	labelUncheckedBearer = "unchecked_bearer" // refused before it was checked
+	labelStatement       = "software_statement"
 )
 
 // label names the credential in audit events (an id, never a value);
@@ -42,6 +48,12 @@ func (g grant) label(bearer string) string {
 	switch {
 	case g.open:
 		return "open"
+	case g.statement != nil:
+		// The issuer is the workspace's own setting; the software id is
+		// the statement's, signed by that issuer, but still not ours.
+		return auditText(labelStatement+":"+g.statement.issuer+":"+g.statement.softwareID, maxAuditClientID)
+	case g.statementSent:
+		return labelStatement
 	case g.use.Kind != store.CredentialNone && g.use.ID != "":
 		return g.use.Kind + ":" + g.use.ID
 	case g.use.Kind != store.CredentialNone:
@@ -73,13 +85,13 @@ type authorizer interface {
 	Authorize(ctx context.Context, ws workspace.Workspace, req Request) (grant, error)
 }
 
-// authorizers has one authorizer per registration mode. A software
-// statement mode is a new authorizer and one line here.
+// authorizers has one authorizer per registration mode.
 var authorizers = map[string]func(*Service) authorizer{
 	workspace.ModeOpen: func(s *Service) authorizer { return openAuthorizer{s.Source} },
 	workspace.ModeInitialAccessToken: func(s *Service) authorizer {
 		return initialAccessTokenAuthorizer{clock: s.Source, store: s.Store, hasher: s.Hasher, tokens: s.Tokens}
 	},
+	workspace.ModeSoftwareStatement: func(s *Service) authorizer { return statementAuthorizer{s} },
 }
 
 // authorize runs the authorizer of the workspace's mode. Settings
@@ -101,5 +113,34 @@ func (a openAuthorizer) Authorize(context.Context, workspace.Workspace, Request)
 		use:        store.CredentialUse{At: a.clock.Time()},
 		provenance: client.Provenance{Origin: client.OriginDCR},
 		open:       true,
+	}, nil
+}
+
+// statementAuthorizer admits a registration carrying a valid software
+// statement from a trusted issuer: the statement is the credential, and
+// no bearer token is asked for. A statement is no secret (many copies of
+// one serve a piece of software), so nothing is consumed.
+type statementAuthorizer struct{ s *Service }
+
+func (a statementAuthorizer) Authorize(ctx context.Context, ws workspace.Workspace, req Request) (grant, error) {
+	obj, err := requestObject(ws, req)
+	if err != nil {
+		return grant{}, err
+	}
+	token, err := statementOf(obj)
+	if err != nil {
+		return grant{statementSent: true}, err
+	}
+	if token == "" {
+		return grant{}, errStatement("software_statement: this workspace registers only software with a statement signed by a trusted issuer; none was sent")
+	}
+	st, err := a.s.verifyStatement(ctx, ws, token)
+	if err != nil {
+		return grant{statementSent: true}, err
+	}
+	return grant{
+		use:        store.CredentialUse{At: a.s.Time()},
+		provenance: client.Provenance{Origin: client.OriginDCR, SoftwareStatementIss: st.issuer},
+		statement:  st,
 	}, nil
 }

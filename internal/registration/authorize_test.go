@@ -127,7 +127,7 @@ func TestAuthorizeFaultsAreNotDecisions(t *testing.T) {
 	if _, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "x"}); !errors.Is(err, outage) {
 		t.Errorf("verifier outage: err = %v", err)
 	}
-	f.ws.Settings.Registration.Mode = "software_statement"
+	f.ws.Settings.Registration.Mode = "closed"
 	_, err := f.svc.authorize(context.Background(), f.ws, Request{Bearer: "x"})
 	var oe *oautherr.Error
 	if err == nil || errors.As(err, &oe) {

@@ -143,7 +143,7 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		return ws, req, errSlowDown(wait)
 	}
 	if err == nil && withBody {
-		req.Body, err = decodeBody(w, r)
+		req.Body, req.Signed, err = decodeBody(w, r)
 	}
 	if err != nil {
 		err = h.Service.deny(r.Context(), ws, action, r.PathValue("client_id"), req, grant{}, err)

@@ -71,13 +71,23 @@ func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID str
 // Update is RFC 7592 §2.2: a full replacement of the metadata, validated
 // like a registration. The RAT always rotates on update.
 func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	upd, err := s.prepareUpdate(ctx, ws, clientID, req)
+	if err != nil {
+		return nil, err
+	}
 	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: true, change: func(cl *client.Client) error {
-		md, err := s.updatedMetadata(ws, *cl, req.Body)
+		if err := checkVerifiedVersion(upd, *cl); err != nil {
+			return err
+		}
+		md, err := s.updatedMetadata(ws, *cl, upd)
 		if err != nil {
 			return err
 		}
 		cl.Metadata = md
 		cl.Provenance.SoftwareID = md.SoftwareID
+		if upd.statement != nil {
+			cl.Provenance.SoftwareStatementIss = upd.statement.issuer
+		}
 		return nil
 	}})
 	if err != nil {

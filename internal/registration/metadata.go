@@ -19,16 +19,6 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 	return obj, nil
 }
 
-// decodeMetadata turns a registration body into typed metadata, not yet
-// checked against the workspace.
-func decodeMetadata(body []byte) (client.Metadata, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
-		return client.Metadata{}, err
-	}
-	return client.DecodeMetadata(obj)
-}
-
 // validateMetadata checks md against the workspace's allow-lists and
 // fills its defaults, at registration and on update alike.
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {

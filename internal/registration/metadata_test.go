@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -18,7 +19,8 @@ func TestDecodeMetadata(t *testing.T) {
 		{"a member of the wrong type", `{"redirect_uris":"https://a.example/cb"}`, oautherr.InvalidClientMetadata},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			md, err := decodeMetadata([]byte(tc.body))
+			ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
+			md, _, err := (&Service{}).decodeRegistration(context.Background(), ws, Request{Body: []byte(tc.body)}, &grant{})
 			if tc.code != "" {
 				wantCode(t, err, tc.code)
 				return

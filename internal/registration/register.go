@@ -15,8 +15,11 @@ import (
 
 // Request is a registration or management request as the handler read it.
 type Request struct {
-	Bearer     string
-	Body       []byte
+	Bearer string
+	Body   []byte
+	// Signed: Body is a compact JWS whose payload is the metadata
+	// (application/jose), verified by the service (signedbody.go).
+	Signed     bool
 	RemoteAddr string
 	// IdempotencyKey, when set, keeps the answer to a registration for a
 	// retry of the same request (replay.go).
@@ -53,13 +56,12 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return orReplay(err)
 	}
-	md, err := decodeMetadata(req.Body)
+	md, signed, err := s.decodeRegistration(ctx, ws, req, &g)
 	if err != nil {
 		return refuse(err)
 	}
-	// A software statement's claims (RFC 7591 §2.3: they take precedence
-	// over the body's) and then a template's values are merged here, so
-	// that validation sees what will be registered.
+	// A template's values are merged here, so that validation sees what
+	// will be registered.
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
@@ -68,11 +70,40 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return refuse(err)
 	}
+	if err := s.useOnce(ctx, ws, signed); err != nil {
+		return refuse(err)
+	}
 	resp := s.respond(ws, cl, issued)
 	if err := s.storeClient(ctx, ws, req, g, cl, resp); err != nil {
 		return orReplay(err)
 	}
 	return resp, nil
+}
+
+// decodeRegistration reads the request's metadata: the body's object (a
+// signed body's payload, verified with its statement's software keys),
+// with the claims of its software statement, as the workspace's
+// software_statement.mode wants one, taking precedence (RFC 7591 §2.3).
+// The statement's issuer joins g's provenance. A signed body's claims
+// about itself come back for useOnce.
+func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace, req Request, g *grant) (client.Metadata, *signedRequest, error) {
+	obj, err := requestObject(ws, req)
+	if err != nil {
+		return client.Metadata{}, nil, err
+	}
+	st, err := s.statementFor(ctx, ws, obj, *g)
+	if err != nil {
+		return client.Metadata{}, nil, err
+	}
+	signed, err := s.verifySignedRegistration(ctx, ws, req, st)
+	if err != nil {
+		return client.Metadata{}, nil, err
+	}
+	if st != nil {
+		g.provenance.SoftwareStatementIss = st.issuer
+	}
+	md, err := withStatement(obj, st)
+	return md, signed, err
 }
 
 // refuseIfProtocol audits a protocol refusal through refuse and returns

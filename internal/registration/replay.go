@@ -64,11 +64,14 @@ func replayAAD(ws string, keyHash []byte) []byte {
 }
 
 // replays reports whether req's answer is kept for, or taken from, its
-// Idempotency-Key. Not in open mode: there no credential binds a retry to
-// the first request, so whoever guessed the key and the body would get
-// the first client's secrets; a retry there costs only a second client.
+// Idempotency-Key. Only where a secret credential (an initial access
+// token) binds a retry to the first request: in open mode nothing does,
+// and in software_statement mode the credential is a statement, which is
+// no secret (every copy of the software carries it), so whoever guessed
+// the key and the body would get the first client's secrets; a retry
+// there costs only a second client.
 func (s *Service) replays(ws workspace.Workspace, req Request) bool {
-	return req.IdempotencyKey != "" && s.Replays != nil && ws.Settings.Registration.Mode != workspace.ModeOpen
+	return req.IdempotencyKey != "" && s.Replays != nil && ws.Settings.Registration.Mode == workspace.ModeInitialAccessToken
 }
 
 // replay answers a request whose Idempotency-Key has an unexpired kept

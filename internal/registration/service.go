@@ -15,6 +15,18 @@ type Store interface {
 	store.Clients
 	store.Registrations
 	store.InitialAccessTokens
+	store.UsedRequests
+}
+
+// Fetcher fetches the JSON documents outside URLs name: a trusted
+// issuer's jwks_uri, a statement's software_jwks_endpoint, a client's
+// jwks_uri. The server's safe fetcher (internal/fetch) implements it;
+// declaring it here keeps registration from depending on its transport.
+type Fetcher interface {
+	// JSON returns the document, from a cache while it is fresh.
+	JSON(ctx context.Context, url string) ([]byte, error)
+	// Refresh refetches it, bypassing the cache (rate-limited per URL).
+	Refresh(ctx context.Context, url string) ([]byte, error)
 }
 
 // TokenVerifier verifies a bearer access token issued by ws, for use as
@@ -46,6 +58,9 @@ type Service struct {
 	Limits *Limits
 	// Replays seals the answers kept for Idempotency-Key retries.
 	Replays Sealer
+	// Fetcher reads the key sets outside URLs name. Without one, keys
+	// behind a URL cannot be had: see errNoFetcher.
+	Fetcher Fetcher
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

@@ -1,12 +1,14 @@
 package registration
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -15,11 +17,11 @@ import (
 // server-managed members must not be sent; the rest replaces the metadata
 // (omitted members return to their defaults, except the auth method: see
 // keepAuthMethod).
-func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body []byte) (client.Metadata, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
-		return client.Metadata{}, err
+func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, upd preparedUpdate) (client.Metadata, error) {
+	if upd.err != nil {
+		return client.Metadata{}, upd.err
 	}
+	obj := upd.obj
 	var id string
 	if err := jsonString(obj, "client_id", &id); err != nil || id != cl.ID {
 		return client.Metadata{}, oautherr.InvalidMetadata("client_id: must be present and equal to the client being updated")
@@ -35,7 +37,10 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 			return client.Metadata{}, oautherr.InvalidMetadata("client_secret: does not match the current secret; a client cannot choose its secret")
 		}
 	}
-	md, err := client.DecodeMetadata(obj)
+	if err := checkUpdateStatement(ws, cl, upd.statement); err != nil {
+		return client.Metadata{}, err
+	}
+	md, err := withStatement(obj, upd.statement)
 	if err != nil {
 		return client.Metadata{}, err
 	}
@@ -44,6 +49,100 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, body
 		return client.Metadata{}, err
 	}
 	return md, checkSecretUnchanged(md, cl)
+}
+
+// preparedUpdate is what an update's body says, read and verified before
+// the client is locked for the change: verifying may fetch keys, which no
+// database transaction should wait on. err is answered only once the
+// caller has proved it holds the client's token, so that no one else
+// learns anything from it.
+type preparedUpdate struct {
+	obj       map[string]json.RawMessage
+	statement *softwareStatement
+	err       error
+	// signed is a verified signed body's claims, its jti already spent;
+	// version is the client's as it was verified against (its keys).
+	signed  *signedRequest
+	version int64
+}
+
+// prepareUpdate reads an update's body, verifies a signed one with the
+// client's registered keys and its software statement when the workspace
+// reads statements. A signed body is verified only for a caller that
+// holds the client's token (so no one else has the client's keys fetched
+// or learns it exists), and its jti is spent only if the update would be
+// accepted by the client as read. The error returned is a refusal already
+// audited, or an outage; refusals of the body wait in upd.err.
+func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (preparedUpdate, error) {
+	var upd preparedUpdate
+	if upd.obj, upd.err = requestObject(ws, req); upd.err != nil {
+		return upd, nil
+	}
+	var cl client.Client
+	if req.Signed {
+		var err error
+		if cl, _, err = s.authenticate(ctx, ws, "update", clientID, req); err != nil {
+			return upd, err
+		}
+		upd.version = cl.Version
+		if upd.signed, upd.err = s.verifySignedUpdate(ctx, ws, cl, req); upd.err != nil {
+			return upd, nil
+		}
+	}
+	if upd.statement, upd.err = s.updateStatement(ctx, ws, upd.obj); upd.err != nil || upd.signed == nil {
+		return upd, nil
+	}
+	if _, upd.err = s.updatedMetadata(ws, cl, upd); upd.err != nil {
+		return upd, nil
+	}
+	if err := s.useOnce(ctx, ws, upd.signed); err != nil {
+		var oe *oautherr.Error
+		if !errors.As(err, &oe) {
+			return upd, err
+		}
+		upd.err = err
+	}
+	return upd, nil
+}
+
+// updateStatement verifies an update's software statement, when the
+// workspace reads statements and one was sent.
+func (s *Service) updateStatement(ctx context.Context, ws workspace.Workspace, obj map[string]json.RawMessage) (*softwareStatement, error) {
+	if ws.Settings.Registration.StatementMode() == workspace.Off {
+		return nil, nil
+	}
+	token, err := statementOf(obj)
+	if err != nil || token == "" {
+		return nil, err
+	}
+	return s.verifyStatement(ctx, ws, token)
+}
+
+// checkVerifiedVersion: a signed update was verified with the keys of the
+// client as read before; if the client changed since, a concurrent call
+// won (store.ErrConflict: manage answers so).
+func checkVerifiedVersion(upd preparedUpdate, cl client.Client) error {
+	if upd.signed != nil && cl.Version != upd.version {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// checkUpdateStatement: an update cannot shed the statement that bounds
+// what the client may register, so one is needed where the workspace
+// requires it or the client was registered with one; and it must speak
+// for the same software.
+func checkUpdateStatement(ws workspace.Workspace, cl client.Client, st *softwareStatement) error {
+	mode := ws.Settings.Registration.StatementMode()
+	switch {
+	case mode == workspace.Off:
+		return nil
+	case st == nil && (mode == workspace.Required || cl.Provenance.SoftwareStatementIss != ""):
+		return errStatement("software_statement: this client's registration rests on a software statement; send it (or a newer one) with the update")
+	case st != nil && cl.Provenance.SoftwareID != "" && st.softwareID != cl.Provenance.SoftwareID:
+		return errStatement("software_statement: it is for software_id %q, and this client is %q", st.softwareID, cl.Provenance.SoftwareID)
+	}
+	return nil
 }
 
 // keepAuthMethod: on update, a body that omits token_endpoint_auth_method

@@ -146,6 +146,16 @@ type Registration struct {
 	// UnusedClientTTL is how long a dynamically registered client that no
 	// token was ever issued to is kept before it is deleted; 0 keeps it.
 	UnusedClientTTL Seconds `json:"unused_client_ttl,omitempty" yaml:"unused_client_ttl"`
+	// SoftwareStatement says whether registrations carry a statement
+	// signed by a trusted issuer, and whom to trust (statement.go).
+	SoftwareStatement SoftwareStatement `json:"software_statement,omitzero" yaml:"software_statement"`
+	// SignedRequest is off, optional or required: whether a registration
+	// or update body is a JWS signed with the software's keys. Read it
+	// with SignedRequestMode.
+	SignedRequest string `json:"signed_request,omitempty" yaml:"signed_request"`
+	// Audiences a signed request's aud may name besides the issuer and
+	// the registration endpoint (Open Banking sends the bank's org id).
+	Audiences []string `json:"audiences,omitempty" yaml:"audiences"`
 }
 
 // Registration access token rotation policies.
@@ -289,8 +299,8 @@ func (r Registration) validate(scopes []string) []SettingError {
 		// would quietly take operator tokens only.
 		errs = append(errs, invalid("registration.scope", "%q is not among the workspace scopes, so no client could get a token to register with; add it to scopes or name one of them", r.Scope))
 	}
-	if r.Mode != ModeOpen && r.Mode != ModeInitialAccessToken {
-		errs = append(errs, invalid("registration.mode", "%q is not one of open, initial_access_token", r.Mode))
+	if r.Mode != ModeOpen && r.Mode != ModeInitialAccessToken && r.Mode != ModeSoftwareStatement {
+		errs = append(errs, invalid("registration.mode", "%q is not one of open, initial_access_token, software_statement", r.Mode))
 	}
 	if r.RotateRegistrationToken != RotateOnUpdate && r.RotateRegistrationToken != RotateOnReadAndUpdate {
 		errs = append(errs, invalid("registration.rotate_registration_token", "%q is not one of on_update, on_read_and_update", r.RotateRegistrationToken))
@@ -320,7 +330,7 @@ func (r Registration) validate(scopes []string) []SettingError {
 	if r.UnusedClientTTL != 0 && r.UnusedClientTTL.Duration() < MinUnusedClientTTL {
 		errs = append(errs, invalid("registration.unused_client_ttl", "must be 0 (keep unused clients) or at least %s, so a client has time to get its first token", MinUnusedClientTTL))
 	}
-	return errs
+	return append(errs, r.validateStatements()...)
 }
 
 // everydayScopes are the OpenID Connect scopes (OIDC Core §5.4, §11) that

@@ -79,7 +79,7 @@ func TestValidatePointsAtTheEntry(t *testing.T) {
 	}
 	want := []string{
 		`scopes[2] | scopes: "bad scope" is not a scope token (RFC 6749 §3.3: printable ASCII, no space, '"' or '\')`,
-		`registration.mode | registration.mode: "closed" is not one of open, initial_access_token`,
+		`registration.mode | registration.mode: "closed" is not one of open, initial_access_token, software_statement`,
 		`registration.scopes[1] | registration.scopes: "email" is not among the workspace scopes`,
 	}
 	if !slices.Equal(got, want) {

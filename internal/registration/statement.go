@@ -1,0 +1,255 @@
+package registration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/fault"
+	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// softwareStatement is a statement (RFC 7591 §2.3) whose signature,
+// issuer and times have been checked.
+type softwareStatement struct {
+	token      string
+	issuer     string
+	softwareID string
+	claims     claims
+}
+
+func errStatement(format string, args ...any) *oautherr.Error {
+	return oautherr.New(oautherr.InvalidSoftwareStatement, format, args...)
+}
+
+// statementOf reads a registration object's software_statement: "" when
+// it has none.
+func statementOf(obj map[string]json.RawMessage) (string, error) {
+	raw, ok := obj["software_statement"]
+	if !ok || string(raw) == "null" {
+		return "", nil
+	}
+	var token string
+	if err := json.Unmarshal(raw, &token); err != nil || token == "" {
+		return "", errStatement("software_statement: must be a signed JWT, as a string")
+	}
+	return token, nil
+}
+
+// verifyStatement checks a statement as RFC 7591 §3.1.1 and the workspace
+// want: its iss is a trusted issuer (else unapproved_software_statement);
+// it is signed by a key of that issuer's, found by kid among the issuer's
+// keys only (a jku, x5u or jwk header is never read: see jose.Header),
+// with one of the issuer's algs (asymmetric only: the settings refuse
+// others, so an HS256 "signature" keyed with the public key never
+// verifies); and its iat, nbf and exp hold, iat within max_age. A key set
+// that cannot be had (an issuer's jwks_uri down) is an outage, not the
+// client's fault.
+func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, token string) (*softwareStatement, error) {
+	unverified, err := unverifiedClaims(token)
+	if err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	iss, err := unverified.str("iss")
+	if err != nil || iss == "" {
+		return nil, errStatement("software_statement: iss must name its issuer")
+	}
+	reg := ws.Settings.Registration
+	trusted, ok := reg.TrustedIssuer(iss)
+	if !ok {
+		return nil, oautherr.New(oautherr.UnapprovedSoftwareStatement, "software_statement: issuer %q is not trusted by this workspace", iss)
+	}
+	keys, err := s.issuerKeys(trusted)
+	if err != nil {
+		return nil, err
+	}
+	v := jose.Verifier{Keys: keys, Algs: trusted.StatementAlgs(), RequireKid: true}
+	payload, _, err := v.Verify(ctx, token)
+	if errors.Is(err, jose.ErrInvalidSignature) {
+		return nil, errStatement("software_statement: not signed by a key of issuer %q: %v", iss, err)
+	}
+	if err != nil {
+		// The directory's keys could not be had: retry later (503).
+		return nil, fmt.Errorf("keys of trusted issuer %q: %w: %w", iss, fault.ErrUnavailable, err)
+	}
+	verified, err := decodeClaims(payload)
+	if err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	if err := verified.checkTimes(s.Time(), reg.StatementMaxAge(), false); err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	softwareID, err := verified.str("software_id")
+	if err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	return &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified}, nil
+}
+
+// issuerKeys are a trusted issuer's verification keys: its inline jwks,
+// or its jwks_uri through the fetcher (a kid the cached set lacks is
+// looked for once more in a refreshed one, as the issuer may have
+// rotated). Without a fetcher a jwks_uri cannot be read: 503, since the
+// server, not the client, is missing something.
+func (s *Service) issuerKeys(ti workspace.TrustedIssuer) (jose.KeySet, error) {
+	if ti.JWKSURI == "" {
+		set, err := jose.ParseJWKS(ti.JWKS)
+		if err != nil {
+			// Settings validation parsed it at start.
+			return nil, fmt.Errorf("jwks of trusted issuer %q: %w", ti.Issuer, err)
+		}
+		return set, nil
+	}
+	return s.remoteKeys(ti.JWKSURI, fmt.Sprintf("trusted issuer %q", ti.Issuer))
+}
+
+// errNoFetcher: keys are behind a URL and this service has no fetcher.
+var errNoFetcher = fmt.Errorf("no fetcher for outside URLs is configured: %w", fault.ErrUnavailable)
+
+// remoteKeys is the JWK Set at url, through the fetcher; whose names the
+// set in errors.
+func (s *Service) remoteKeys(url, whose string) (jose.KeySet, error) {
+	if s.Fetcher == nil {
+		return nil, fmt.Errorf("%s: jwks at %s: %w", whose, url, errNoFetcher)
+	}
+	return jose.RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
+		if refresh {
+			return s.Fetcher.Refresh(ctx, url)
+		}
+		return s.Fetcher.JSON(ctx, url)
+	}}, nil
+}
+
+// registeredClaims are the JWT claims of a statement (RFC 7519 §4.1),
+// which describe the statement, not the client.
+var registeredClaims = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}
+
+// statementAliases are the statement-only names (Open Banking UK's
+// software_client_name and the like) of client metadata.
+var statementAliases = map[string]string{
+	"software_client_name": "client_name",
+	"software_client_uri":  "client_uri",
+	"software_logo_uri":    "logo_uri",
+	"software_tos_uri":     "tos_uri",
+	"software_policy_uri":  "policy_uri",
+}
+
+// statementMetadata is the client metadata a statement asserts: its
+// claims by metadata name, the aliases mapped, the JWT and statement-only
+// claims left out. software_jwks_endpoint and software_jwks become
+// jwks_uri and jwks only when the request names neither: a client may
+// present keys of its own, as RFC 7591 §2.3 lets the request add what the
+// statement does not say.
+func (st *softwareStatement) statementMetadata(request map[string]json.RawMessage) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for alias, name := range statementAliases {
+		if v, ok := st.claims[alias]; ok {
+			out[name] = v
+		}
+	}
+	if !present(request, "jwks") && !present(request, "jwks_uri") {
+		if v, ok := st.claims["software_jwks_endpoint"]; ok {
+			out["jwks_uri"] = v
+		}
+		if v, ok := st.claims["software_jwks"]; ok {
+			out["jwks"] = v
+		}
+	}
+	for name, v := range st.claims {
+		// Claims that are no metadata are dropped by DecodeMetadata, as
+		// unknown members of a request are (RFC 7591 §2).
+		if !slices.Contains(registeredClaims, name) {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// present: obj has member name, not null.
+func present(obj map[string]json.RawMessage, name string) bool {
+	v, ok := obj[name]
+	return ok && string(v) != "null"
+}
+
+// withStatement decodes a registration object with st's claims taking
+// precedence over its same members (RFC 7591 §2.3); software_id and
+// software_version come from the statement alone. Every redirect URI
+// registered must be among the statement's software_redirect_uris, when
+// it has them. The statement is kept verbatim, to be echoed (§3.2.1).
+func withStatement(obj map[string]json.RawMessage, st *softwareStatement) (client.Metadata, error) {
+	if st == nil {
+		return client.DecodeMetadata(obj)
+	}
+	asserted := st.statementMetadata(obj)
+	// A claim of the wrong type is the statement's fault, not the request's.
+	if _, err := client.DecodeMetadata(asserted); err != nil {
+		var oe *oautherr.Error
+		if errors.As(err, &oe) {
+			return client.Metadata{}, errStatement("software_statement: %s", oe.Description)
+		}
+		return client.Metadata{}, err
+	}
+	merged := maps.Clone(obj)
+	delete(merged, "software_id")
+	delete(merged, "software_version")
+	maps.Copy(merged, asserted)
+	md, err := client.DecodeMetadata(merged)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	if err := checkSoftwareRedirects(md, st); err != nil {
+		return client.Metadata{}, err
+	}
+	md.SoftwareStatement = st.token
+	return md, nil
+}
+
+// checkSoftwareRedirects: a statement's software_redirect_uris bound the
+// redirect URIs the software may register, compared as exact strings
+// (RFC 6749 §3.1.2.3 compares them so at the authorization endpoint).
+func checkSoftwareRedirects(md client.Metadata, st *softwareStatement) error {
+	if !present(st.claims, "software_redirect_uris") {
+		return nil
+	}
+	allowed, err := st.claims.strs("software_redirect_uris")
+	if err != nil {
+		return errStatement("software_statement: %v", err)
+	}
+	for _, uri := range md.RedirectURIs {
+		if !slices.Contains(allowed, uri) {
+			return oautherr.InvalidRedirect("redirect_uris: %q is not among the software statement's software_redirect_uris", uri)
+		}
+	}
+	return nil
+}
+
+// statementFor returns the request's verified statement, as the
+// workspace's software_statement.mode wants it: none when off (the member
+// is ignored, as before the setting existed); verified when sent under
+// optional; required under required. One the authorizer verified (mode
+// software_statement) is not verified twice.
+func (s *Service) statementFor(ctx context.Context, ws workspace.Workspace, obj map[string]json.RawMessage, g grant) (*softwareStatement, error) {
+	mode := ws.Settings.Registration.StatementMode()
+	if mode == workspace.Off {
+		return nil, nil
+	}
+	if g.statement != nil {
+		return g.statement, nil
+	}
+	token, err := statementOf(obj)
+	switch {
+	case err != nil:
+		return nil, err
+	case token == "" && mode == workspace.Required:
+		return nil, errStatement("software_statement: this workspace registers only software with a statement signed by a trusted issuer")
+	case token == "":
+		return nil, nil
+	}
+	return s.verifyStatement(ctx, ws, token)
+}
