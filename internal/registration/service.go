@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -46,6 +47,8 @@ type Service struct {
 	Limits *Limits
 	// Replays seals the answers kept for Idempotency-Key retries.
 	Replays Sealer
+	// Secrets seals the secrets of client_secret_jwt clients.
+	Secrets client.SecretSealer
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

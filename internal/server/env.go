@@ -27,6 +27,9 @@ type Env struct {
 	// ReplaySealer protects the registration answers kept for a retry
 	// with the same Idempotency-Key.
 	ReplaySealer *masterkey.Sealer
+	// SecretSealer keeps the secrets of client_secret_jwt clients, the
+	// only client secrets the server must read back.
+	SecretSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -36,6 +39,9 @@ const purposeFormSeal = "registrar form seal v1"
 
 // purposeReplaySeal derives the key sealing kept registration answers.
 const purposeReplaySeal = "registrar registration replay seal v1"
+
+// purposeClientSecretSeal derives the key sealing client_secret_jwt secrets.
+const purposeClientSecretSeal = "registrar client secret seal v1"
 
 // OpenEnv loads the master key and opens (and migrates) the store, whose
 // background work logs on log.
@@ -56,6 +62,10 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	secretSealer, err := masterkey.NewSealer(masterkey.Derive(master, purposeClientSecretSeal))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -67,6 +77,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		Hasher:           secret.NewHasher(masterkey.Derive(master, masterkey.PurposeSecretPepper)),
 		FormSealer:       formSealer,
 		ReplaySealer:     replaySealer,
+		SecretSealer:     secretSealer,
 		MasterKeyCreated: created,
 	}, nil
 }
