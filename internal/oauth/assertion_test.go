@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +352,30 @@ func TestSealedSecretBoundToClient(t *testing.T) {
 	}
 	if _, err := w.authenticate("copy", signAssertion(t, map[string]any{"alg": "HS256"}, w.claims("copy"), []byte(w.csSec))); err == nil {
 		t.Fatal("a secret sealed for cs authenticated another client")
+	}
+}
+
+// TestDiscoveryOffersJWTAuth: both JWT methods at every endpoint that
+// authenticates clients, with the workspace's asymmetric algs and HMAC.
+func TestDiscoveryOffersJWTAuth(t *testing.T) {
+	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
+	ws.Settings.ClientAuth.SigningAlgs = []string{"ES256", "EdDSA"}
+	m := (&Service{BaseURL: "https://as.test"}).Discovery(ws)
+	for name, methods := range map[string][]string{
+		"token": m.TokenEndpointAuthMethodsSupported, "introspection": m.IntrospectionEndpointAuthMethodsSupported,
+		"revocation": m.RevocationEndpointAuthMethodsSupported,
+	} {
+		if !slices.Contains(methods, client.AuthPrivateKeyJWT) || !slices.Contains(methods, client.AuthClientSecretJWT) {
+			t.Errorf("%s endpoint offers %v", name, methods)
+		}
+	}
+	want := []string{"ES256", "EdDSA", "HS256", "HS384", "HS512"}
+	for name, algs := range map[string][]string{
+		"token": m.TokenEndpointAuthSigningAlgValuesSupported, "introspection": m.IntrospectionEndpointAuthSigningAlgValuesSupported,
+		"revocation": m.RevocationEndpointAuthSigningAlgValuesSupported,
+	} {
+		if !slices.Equal(algs, want) {
+			t.Errorf("%s endpoint signing algs %v; want %v", name, algs, want)
+		}
 	}
 }
