@@ -49,12 +49,12 @@ type SecretOpener interface {
 // client: the request's workspace and context, where keys come from, and
 // the store that remembers each jti.
 type assertionCheck struct {
-	ctx       context.Context
-	ws        workspace.Workspace
-	issuer    string
-	fetcher   JWKSFetcher
-	secrets   SecretOpener
-	used      store.UsedRequests
+	ctx     context.Context
+	ws      workspace.Workspace
+	issuer  string
+	fetcher JWKSFetcher
+	secrets SecretOpener
+	used    store.UsedRequests
 }
 
 // audiences are the aud values an assertion may carry: the token

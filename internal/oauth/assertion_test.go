@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,7 +22,6 @@ import (
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
-	"github.com/registrar-dev/registrar/internal/store/sqlite"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -110,7 +107,9 @@ func (f fakeFetcher) JSON(_ context.Context, url string) ([]byte, error) {
 	return f.doc, nil
 }
 
-func (f fakeFetcher) Refresh(ctx context.Context, url string) ([]byte, error) { return f.JSON(ctx, url) }
+func (f fakeFetcher) Refresh(ctx context.Context, url string) ([]byte, error) {
+	return f.JSON(ctx, url)
+}
 
 // assertionWorld is a workspace with a client of each kind, on SQLite so
 // that each jti is spent as it is in production.
@@ -129,13 +128,7 @@ const assertionIssuer = "https://as.test/w"
 
 func newAssertionWorld(t *testing.T) *assertionWorld {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "registrar.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}
+	st, ws, now := testStore(t)
 	if err := st.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
