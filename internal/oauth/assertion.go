@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -204,8 +205,12 @@ func (c *assertionCheck) checkTimes(claims assertionClaims, now time.Time) error
 	return nil
 }
 
+// numericDate reads a NumericDate, clamped to ±2^40 s (some 35,000 years)
+// so that a huge value cannot overflow into the past or the present.
 func numericDate(v float64) time.Time {
-	return time.Unix(0, 0).Add(time.Duration(v * float64(time.Second)))
+	const limit = 1 << 40
+	sec, frac := math.Modf(max(min(v, limit), -limit))
+	return time.Unix(int64(sec), int64(frac*float64(time.Second)))
 }
 
 // unwrapSignature drops the "invalid signature: " prefix jose's header

@@ -228,6 +228,8 @@ func TestClientAssertions(t *testing.T) {
 		{"client_secret_jwt HS512", "cs", signAssertion(t, map[string]any{"alg": "HS512"}, w.claims("cs"), []byte(w.csSec)), ""},
 
 		{"expired", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"iat": w.now.Add(-2 * time.Minute).Unix(), "exp": w.now.Unix()}), w.ecKey), "has expired"},
+		{"exp far beyond int64 nanoseconds", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"exp": 1e19}), w.ecKey), "lives too long"},
+		{"exp with a fraction", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"exp": float64(w.now.Unix()) + 0.5}), w.ecKey), ""},
 		{"no exp", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"exp": nil}), w.ecKey), "has no exp"},
 		{"lives too long", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"exp": w.now.Add(61 * time.Minute).Unix()}), w.ecKey), "lives too long"},
 		{"lives too long without iat", "pk", signAssertion(t, es256("k1"), with(w.claims("pk"), map[string]any{"iat": nil, "exp": w.now.Add(61 * time.Minute).Unix()}), w.ecKey), "lives too long"},
