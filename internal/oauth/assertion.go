@@ -2,6 +2,12 @@ package oauth
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,6 +17,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -240,6 +247,51 @@ func (c *assertionCheck) verify(cl client.Client, ev ClientEvidence, claims asse
 		return errAssertion("has been used before (its jti); make a new one for every request")
 	}
 	return nil
+}
+
+// spendDecoy checks the assertion against decoy keys, for a client that
+// does not exist or registered another method: the refusal then costs
+// what a bad signature costs a real client, so its time does not tell
+// whether the client exists either.
+func (c *assertionCheck) spendDecoy(ev ClientEvidence) {
+	v := jose.Verifier{Keys: decoys(), Algs: c.algs()}
+	v.Verify(c.ctx, ev.Assertion.Value)
+}
+
+// decoyKeys are a key for each alg an assertion may use, which no client
+// has: made once, on the first refusal that needs them.
+type decoyKeys map[string]crypto.PublicKey
+
+var decoys = sync.OnceValue(func() decoyKeys {
+	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	edPub, _, _ := ed25519.GenerateKey(rand.Reader)
+	hmacKey := make([]byte, 32)
+	rand.Read(hmacKey)
+	d := decoyKeys{"ES256": &p256.PublicKey, "ES384": &p384.PublicKey, "ES512": &p521.PublicKey, "EdDSA": edPub}
+	for _, alg := range []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"} {
+		d[alg] = &rsaKey.PublicKey
+	}
+	for _, alg := range client.HMACAlgs {
+		d[alg] = hmacKey
+	}
+	return d
+})
+
+// Candidates implements jose.CandidateKeySet, whatever the kid.
+func (d decoyKeys) Candidates(_ context.Context, _, alg string) ([]jose.Key, error) {
+	pub, ok := d[alg]
+	if !ok {
+		return nil, jose.ErrUnknownKey
+	}
+	return []jose.Key{{Alg: alg, Public: pub}}, nil
+}
+
+// Key implements jose.KeySet; Candidates is the way to use decoys.
+func (d decoyKeys) Key(context.Context, string) (jose.Key, error) {
+	return jose.Key{}, jose.ErrUnknownKey
 }
 
 // assertionJTIKey names a spent jti in used_requests: namespaced, so it

@@ -374,3 +374,15 @@ func TestDiscoveryOffersJWTAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoysCoverEveryAlg: a refusal for an unknown client verifies the
+// signature against a decoy for any alg an assertion may use, as a known
+// client's would against its key.
+func TestDecoysCoverEveryAlg(t *testing.T) {
+	algs := slices.Concat(workspace.AssertionAlgsSupported, client.HMACAlgs)
+	for _, alg := range algs {
+		if keys, err := decoys().Candidates(context.Background(), "any-kid", alg); err != nil || len(keys) != 1 {
+			t.Errorf("%s: %v, %v; want one decoy", alg, keys, err)
+		}
+	}
+}

@@ -132,6 +132,7 @@ func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvide
 // exists.
 func (a clientAuth) refuseMethod(cl client.Client, ev ClientEvidence) error {
 	if ev.Assertion.present() {
+		a.assertions.spendDecoy(ev)
 		return errAssertionNotVerified
 	}
 	secretOK := a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(cl.SecretHash))
@@ -145,6 +146,7 @@ func (a clientAuth) refuseMethod(cl client.Client, ev ClientEvidence) error {
 // client's wrong evidence of the same kind.
 func (a clientAuth) unknownClient(ev ClientEvidence) error {
 	if ev.Assertion.present() {
+		a.assertions.spendDecoy(ev)
 		return errAssertionNotVerified
 	}
 	return errInvalidClient("client authentication failed")
