@@ -96,7 +96,9 @@ func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, ev C
 // callers may read together with something else. Every failure that does
 // not follow a proven secret reads the same ("client authentication
 // failed") and spends the same hashing work, so callers cannot learn which
-// client ids exist.
+// client ids exist. An assertion's claims are checked first, for any
+// client id alike; past them, an unknown client, a client of another
+// method and a bad signature read the same too (errAssertionNotVerified).
 func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvidence) (client.Client, error) {
 	if ev.Assertion.present() {
 		if a.assertions == nil {
