@@ -14,6 +14,18 @@ type SecretSealer interface {
 	Seal(plaintext, aad []byte) ([]byte, error)
 }
 
+// jwtSecretSize is the random bytes of a client_secret_jwt secret: it keys
+// the client's HMACs, and RFC 7518 §3.2 wants a key at least as long as
+// the hash, 64 bytes for HS512.
+const jwtSecretSize = 64
+
+func secretSize(method string) int {
+	if method == AuthClientSecretJWT {
+		return jwtSecretSize
+	}
+	return secret.Size
+}
+
 // SecretAAD binds a sealed client secret to its workspace and client, so
 // that a sealed value copied to another client's row does not open.
 func SecretAAD(ws, id string) []byte {
@@ -37,7 +49,7 @@ func New(now time.Time, random io.Reader, h *secret.Hasher, sealer SecretSealer,
 	if !UsesSecret(md.AuthMethod()) {
 		return cl, "", nil
 	}
-	if plainSecret, err = secret.Generate(random); err != nil {
+	if plainSecret, err = secret.GenerateSize(random, secretSize(md.AuthMethod())); err != nil {
 		return Client{}, "", err
 	}
 	cl.SecretHash = h.Hash(secret.PurposeClientSecret, plainSecret)
