@@ -126,7 +126,7 @@ type assertionWorld struct {
 
 const assertionIssuer = "https://as.test/w"
 
-func newAssertionWorld(t *testing.T) *assertionWorld {
+func newAssertionWorld(t testing.TB) *assertionWorld {
 	ctx := context.Background()
 	st, ws, now := testStore(t)
 	if err := st.CreateWorkspace(ctx, ws); err != nil {

@@ -70,7 +70,7 @@ func TestOwnEndpointsAcceptOnlyTheirAudience(t *testing.T) {
 
 // testStore is a SQLite store for one test, and workspace "w" (not yet
 // stored) as of now.
-func testStore(t *testing.T) (*sqlstore.Store, workspace.Workspace, time.Time) {
+func testStore(t testing.TB) (*sqlstore.Store, workspace.Workspace, time.Time) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "registrar.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
