@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -26,7 +28,10 @@ func newClientCmd() *cobra.Command {
 		PreRunE: checkCreateFlags, RunE: onStore(runClientCreate)}
 	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")
 	create.Flags().StringArray("scope", nil, "scope (repeat, or a space-separated list)")
-	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post or none")
+	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none")
+	create.Flags().String("jwks", "", "file holding the client's public keys as a JWK Set, for private_key_jwt")
+	create.Flags().String("jwks-uri", "", "URL of the client's JWK Set, for private_key_jwt")
+	create.Flags().String("auth-signing-alg", "", "token_endpoint_auth_signing_alg: the only alg the client's assertions may use")
 	create.Flags().String("name", "", "client_name")
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
 	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
@@ -52,7 +57,11 @@ func fields(values []string) []string {
 }
 
 func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName string) error {
-	created, err := env.Admin().CreateClient(cmd.Context(), admin.NewClient{Workspace: wsName, Metadata: flagMetadata(cmd), Origin: client.OriginCLI})
+	md, err := flagMetadata(cmd)
+	if err != nil {
+		return err
+	}
+	created, err := env.Admin().CreateClient(cmd.Context(), admin.NewClient{Workspace: wsName, Metadata: md, Origin: client.OriginCLI})
 	if err != nil {
 		return flagError(err)
 	}
@@ -63,10 +72,14 @@ func runClientCreate(cmd *cobra.Command, _ []string, env *server.Env, wsName str
 // own must not leave a new store and master key behind (the command may
 // have been run in the wrong folder).
 func checkCreateFlags(cmd *cobra.Command, _ []string) error {
-	if err := emptyFlag(cmd, "auth-method", "grant-type", "scope"); err != nil {
+	if err := emptyFlag(cmd, "auth-method", "grant-type", "scope", "jwks", "jwks-uri", "auth-signing-alg"); err != nil {
 		return err
 	}
-	return flagError(admin.CheckClientMetadata(flagMetadata(cmd)))
+	md, err := flagMetadata(cmd)
+	if err != nil {
+		return err
+	}
+	return flagError(admin.CheckClientMetadata(md))
 }
 
 // emptyFlag refuses a flag given with nothing in it: leaving it out picks
@@ -92,26 +105,41 @@ func emptyFlag(cmd *cobra.Command, names ...string) error {
 }
 
 // flagMetadata is the metadata the flags ask for.
-func flagMetadata(cmd *cobra.Command) client.Metadata {
+func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
 	grants, _ := cmd.Flags().GetStringArray("grant-type")
 	scopes, _ := cmd.Flags().GetStringArray("scope")
 	method, _ := cmd.Flags().GetString("auth-method")
 	name, _ := cmd.Flags().GetString("name")
 	redirects, _ := cmd.Flags().GetStringArray("redirect-uri")
+	jwksURI, _ := cmd.Flags().GetString("jwks-uri")
+	alg, _ := cmd.Flags().GetString("auth-signing-alg")
 	md := client.Metadata{
 		GrantTypes: fields(grants), Scope: strings.Join(fields(scopes), " "),
 		TokenEndpointAuthMethod: method, ClientName: name, RedirectURIs: redirects,
+		JWKSURI: jwksURI, TokenEndpointAuthSigningAlg: alg,
 	}
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{client.GrantClientCredentials}
 	}
-	return md
+	if path, _ := cmd.Flags().GetString("jwks"); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return md, fmt.Errorf("--jwks: %w", err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, raw); err != nil {
+			return md, fmt.Errorf("--jwks: %s is not JSON: %w", path, err)
+		}
+		md.JWKS = compact.Bytes()
+	}
+	return md, nil
 }
 
 // flagOfMember names the flag that sets a metadata member.
 var flagOfMember = map[string]string{
 	"grant_types": "--grant-type", "response_types": "--grant-type", "scope": "--scope",
 	"token_endpoint_auth_method": "--auth-method", "client_name": "--name", "redirect_uris": "--redirect-uri",
+	"jwks": "--jwks", "jwks.keys": "--jwks", "jwks_uri": "--jwks-uri", "token_endpoint_auth_signing_alg": "--auth-signing-alg",
 }
 
 // flagError words a refusal of the metadata for the command line: the

@@ -52,6 +52,7 @@ func operatorPolicy(s workspace.Settings) client.Policy {
 		ResponseTypes:      operatorResponseTypes,
 		AuthMethods:        operatorAuthMethods,
 		SigningAlgs:        workspace.SigningAlgs,
+		AssertionAlgs:      s.AssertionAlgs(),
 		LoopbackHTTPForWeb: true,
 		MaxAccessTokenTTL:  s.AccessTokenTTL,
 		MaxRefreshTokenTTL: s.RefreshTokenTTL,
@@ -93,7 +94,7 @@ func (s *Service) CreateClient(ctx context.Context, req NewClient) (CreatedClien
 	if _, err := client.Validate(md, operatorPolicy(ws.Settings)); err != nil {
 		return CreatedClient{}, err
 	}
-	cl, plainSecret, err := client.New(s.Time(), s.Random(), s.Hasher, ws.Name, md, client.Provenance{Origin: req.Origin})
+	cl, plainSecret, err := client.New(s.Time(), s.Random(), s.Hasher, s.Secrets, ws.Name, md, client.Provenance{Origin: req.Origin})
 	if err != nil {
 		return CreatedClient{}, err
 	}

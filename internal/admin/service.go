@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/registration"
@@ -45,8 +46,10 @@ type RegistrationTokens interface {
 // registration token reissue Registration.
 type Service struct {
 	clock.Source
-	Store        Store
-	Hasher       *secret.Hasher
+	Store  Store
+	Hasher *secret.Hasher
+	// Secrets seals the secrets of client_secret_jwt clients.
+	Secrets      client.SecretSealer
 	KeyRing      KeyRotator
 	Registration RegistrationTokens
 }

@@ -44,6 +44,11 @@ type Client struct {
 	// SecretHash is the keyed hash of the client secret; nil for clients
 	// that authenticate without a shared secret.
 	SecretHash []byte
+	// SealedSecret is the client secret encrypted under the master key
+	// (SecretAAD binds it to the client), kept only for client_secret_jwt,
+	// whose assertions are MACs keyed with the secret itself; nil for
+	// every other method, whose secrets are kept as SecretHash alone.
+	SealedSecret []byte
 	// SecretExpiresAt is zero when the secret never expires.
 	SecretExpiresAt time.Time
 	IssuedAt        time.Time

@@ -21,6 +21,9 @@ type Policy struct {
 	AuthMethods   []string
 	// SigningAlgs are the algs ID tokens can be signed with.
 	SigningAlgs []string
+	// AssertionAlgs are the asymmetric algs a private_key_jwt client may
+	// register as token_endpoint_auth_signing_alg.
+	AssertionAlgs []string
 	// RedirectSchemes, when set, lists every scheme a redirect URI may
 	// use (https and http included); empty allows https, loopback http
 	// for native apps and any reverse-DNS private-use scheme (RFC 8252 §7.1).
@@ -54,7 +57,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
-		checkScope, checkKeys, checkAlgs, checkSubjectType, checkUnsupported, checkLifetimes,
+		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
 			return Metadata{}, err
@@ -335,6 +338,38 @@ func checkAlgs(md *Metadata, p Policy) error {
 	return nil
 }
 
+// HMACAlgs are the algs of client_secret_jwt: MACs keyed with the client
+// secret (RFC 7518 §3.2).
+var HMACAlgs = []string{"HS256", "HS384", "HS512"}
+
+// checkAssertionAuth: a private_key_jwt client registers the keys its
+// assertions verify with, and token_endpoint_auth_signing_alg, which only
+// the JWT methods use, fits the method: asymmetric for private_key_jwt
+// (an HMAC alg there would be keyed with a public key anyone can read),
+// HMAC for client_secret_jwt.
+func checkAssertionAuth(md *Metadata, p Policy) error {
+	method, alg := md.AuthMethod(), md.TokenEndpointAuthSigningAlg
+	if method == AuthPrivateKeyJWT && len(md.JWKS) == 0 && md.JWKSURI == "" {
+		return metaErr("token_endpoint_auth_method: private_key_jwt needs the client's public keys in jwks or jwks_uri")
+	}
+	if alg == "" {
+		return nil
+	}
+	var allowed []string
+	switch method {
+	case AuthPrivateKeyJWT:
+		allowed = p.AssertionAlgs
+	case AuthClientSecretJWT:
+		allowed = HMACAlgs
+	default:
+		return metaErr("token_endpoint_auth_signing_alg: only private_key_jwt and client_secret_jwt use it; this client is registered for %s", method)
+	}
+	if !slices.Contains(allowed, alg) {
+		return metaErr("token_endpoint_auth_signing_alg: %q is not allowed with %s; allowed: %s", alg, method, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
 // checkUnsupported refuses metadata for features this server does not
 // implement yet, rather than storing a promise it would not keep
 // (RFC 9700 §2.6: what a client is told must be true).
@@ -353,7 +388,6 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "request objects are not supported"},
 		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "request objects are not supported"},
 		{"request_uris", len(md.RequestURIs) > 0, "request_uri is not supported"},
-		{"token_endpoint_auth_signing_alg", md.TokenEndpointAuthSigningAlg != "", "JWT client authentication is not supported"},
 		{"tls_client_auth_subject_dn", md.TLSClientAuthSubjectDN != "", "mutual-TLS client authentication is not supported"},
 		{"tls_client_auth_san_dns", md.TLSClientAuthSANDNS != "", "mutual-TLS client authentication is not supported"},
 		{"tls_client_auth_san_uri", md.TLSClientAuthSANURI != "", "mutual-TLS client authentication is not supported"},

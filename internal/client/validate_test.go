@@ -358,3 +358,41 @@ func TestEmptyEnumeratedValuesRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestJWTAuthMetadata: a private_key_jwt client registers its keys, and
+// token_endpoint_auth_signing_alg fits its method and the workspace.
+func TestJWTAuthMetadata(t *testing.T) {
+	p := testPolicy
+	p.AuthMethods = []string{AuthClientSecretBasic, AuthPrivateKeyJWT, AuthClientSecretJWT}
+	p.AssertionAlgs = []string{"PS256", "ES256"}
+	const keys = `"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
+	cc := `"grant_types":["client_credentials"],`
+	for _, tc := range []struct {
+		name, body string
+		mention    []string // nil accepts
+	}{
+		{"private_key_jwt with jwks", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt",` + keys + `}`, nil},
+		{"private_key_jwt with jwks_uri", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://keys.example.com/jwks"}`, nil},
+		{"private_key_jwt with its alg", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt","token_endpoint_auth_signing_alg":"ES256",` + keys + `}`, nil},
+		{"client_secret_jwt", `{` + cc + `"token_endpoint_auth_method":"client_secret_jwt"}`, nil},
+		{"client_secret_jwt with HS512", `{` + cc + `"token_endpoint_auth_method":"client_secret_jwt","token_endpoint_auth_signing_alg":"HS512"}`, nil},
+
+		{"private_key_jwt without keys", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt"}`, []string{"private_key_jwt", "jwks"}},
+		{"private_key_jwt with HS256", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt","token_endpoint_auth_signing_alg":"HS256",` + keys + `}`, []string{"token_endpoint_auth_signing_alg", "HS256"}},
+		{"private_key_jwt with an alg the workspace does not allow", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt","token_endpoint_auth_signing_alg":"RS256",` + keys + `}`, []string{"RS256", "PS256, ES256"}},
+		{"private_key_jwt with none", `{` + cc + `"token_endpoint_auth_method":"private_key_jwt","token_endpoint_auth_signing_alg":"none",` + keys + `}`, []string{"none"}},
+		{"client_secret_jwt with ES256", `{` + cc + `"token_endpoint_auth_method":"client_secret_jwt","token_endpoint_auth_signing_alg":"ES256"}`, []string{"ES256", "HS256"}},
+		{"an alg for a secret method", `{` + cc + `"token_endpoint_auth_method":"client_secret_basic","token_endpoint_auth_signing_alg":"ES256"}`, []string{"only private_key_jwt and client_secret_jwt"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := registerWith(t, p, tc.body)
+			if tc.mention == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, oautherr.InvalidClientMetadata, tc.mention...)
+		})
+	}
+}

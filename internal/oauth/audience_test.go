@@ -13,6 +13,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
+	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -23,13 +24,7 @@ import (
 // says so with 401 invalid_token and a Bearer challenge (RFC 6750 §3.1).
 func TestOwnEndpointsAcceptOnlyTheirAudience(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "registrar.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}
+	st, ws, now := testStore(t)
 	ws.Settings.AccessTokenFormat = workspace.FormatOpaque
 	s := &Service{
 		Source:  clock.Source{Now: func() time.Time { return now }},
@@ -71,4 +66,17 @@ func TestOwnEndpointsAcceptOnlyTheirAudience(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testStore is a SQLite store for one test, and workspace "w" (not yet
+// stored) as of now.
+func testStore(t testing.TB) (*sqlstore.Store, workspace.Workspace, time.Time) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "registrar.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	return st, workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}, now
 }

@@ -18,17 +18,31 @@ type assertionStub struct{ publicClient }
 
 func (assertionStub) takesAssertions() {}
 
-// withAuthenticator adds method to the table for one test.
+// withAuthenticator puts a in the table for method, for one test; nil
+// takes method out.
 func withAuthenticator(t *testing.T, method string, a authenticator) {
 	t.Helper()
-	authenticators[method] = a
-	t.Cleanup(func() { delete(authenticators, method) })
+	prev, had := authenticators[method]
+	if a == nil {
+		delete(authenticators, method)
+	} else {
+		authenticators[method] = a
+	}
+	t.Cleanup(func() {
+		if had {
+			authenticators[method] = prev
+		} else {
+			delete(authenticators, method)
+		}
+	})
 }
 
 // TestDiscoveryOffersTheTable: the methods discovery advertises are the
 // authenticators' table, so a method added there is offered at once.
 func TestDiscoveryOffersTheTable(t *testing.T) {
 	ws := workspace.Workspace{Name: "w", Settings: workspace.Settings{Scopes: []string{"openid"}}}
+	withAuthenticator(t, client.AuthPrivateKeyJWT, nil)
+	withAuthenticator(t, client.AuthClientSecretJWT, nil)
 	withAuthenticator(t, client.AuthPrivateKeyJWT, assertionStub{})
 	s := &Service{BaseURL: "http://x"}
 	m := s.Discovery(ws)
@@ -50,7 +64,7 @@ func TestDiscoveryOffersTheTable(t *testing.T) {
 // front only while no authenticator takes one.
 func TestAssertionsWaitForAnAuthenticator(t *testing.T) {
 	read := func() error {
-		body := url.Values{"client_id": {"c"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {"a.b.c"}}
+		body := url.Values{"client_id": {"c"}, "client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"c"}`)}}
 		r := httptest.NewRequest("POST", "/w/oauth2/token", strings.NewReader(body.Encode()))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		form, err := httpapi.ParseForm(httptest.NewRecorder(), r)
@@ -60,6 +74,8 @@ func TestAssertionsWaitForAnAuthenticator(t *testing.T) {
 		_, err = readClientEvidence(r, form)
 		return err
 	}
+	withAuthenticator(t, client.AuthPrivateKeyJWT, nil)
+	withAuthenticator(t, client.AuthClientSecretJWT, nil)
 	if err := read(); err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Fatalf("no assertion authenticator: err = %v, want the refusal", err)
 	}

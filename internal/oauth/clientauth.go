@@ -28,6 +28,8 @@ var authenticators = map[string]authenticator{
 	client.AuthClientSecretBasic: secretBasic{},
 	client.AuthClientSecretPost:  secretPost{},
 	client.AuthNone:              publicClient{},
+	client.AuthPrivateKeyJWT:     privateKeyJWT{},
+	client.AuthClientSecretJWT:   clientSecretJWT{},
 }
 
 // AuthMethods lists the token_endpoint_auth_method values this server
@@ -71,16 +73,22 @@ type secretVerifier interface {
 type clientAuth struct {
 	secrets secretVerifier
 	now     time.Time
+	// assertions checks client assertions; nil refuses them.
+	assertions *assertionCheck
+	// claims are the assertion's, once precheck has passed them.
+	claims assertionClaims
 }
 
-func (s *Service) clientAuth() clientAuth {
-	return clientAuth{secrets: s.Hasher, now: s.Time()}
+func (s *Service) clientAuth(ctx context.Context, ws workspace.Workspace) clientAuth {
+	return clientAuth{secrets: s.Hasher, now: s.Time(), assertions: &assertionCheck{
+		ctx: ctx, ws: ws, issuer: s.Issuer(ws), fetcher: s.Fetcher, secrets: s.Secrets, used: s.Store,
+	}}
 }
 
 // Authenticate reads the client ev names and authenticates it.
 func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, ev ClientEvidence) (client.Client, error) {
 	cl, err := s.Store.ClientByID(ctx, ws.Name, ev.ClientID)
-	return s.clientAuth().authenticate(cl, err, ev)
+	return s.clientAuth(ctx, ws).authenticate(cl, err, ev)
 }
 
 // authenticate hands ev to the authenticator of the method cl registered;
@@ -88,11 +96,23 @@ func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, ev C
 // callers may read together with something else. Every failure that does
 // not follow a proven secret reads the same ("client authentication
 // failed") and spends the same hashing work, so callers cannot learn which
-// client ids exist.
+// client ids exist. An assertion's claims are checked first, for any
+// client id alike; past them, an unknown client, a client of another
+// method and a bad signature read the same too (errAssertionNotVerified).
 func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvidence) (client.Client, error) {
+	if ev.Assertion.present() {
+		if a.assertions == nil {
+			return client.Client{}, errInvalidClient("client assertions are not accepted here")
+		}
+		claims, err := a.assertions.precheck(ev, a.now)
+		if err != nil {
+			return client.Client{}, err
+		}
+		a.claims = claims
+	}
 	if errors.Is(readErr, store.ErrNotFound) {
 		a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(nil))
-		return client.Client{}, errInvalidClient("client authentication failed")
+		return client.Client{}, a.unknownClient(ev)
 	}
 	if readErr != nil {
 		return client.Client{}, readErr
@@ -113,9 +133,23 @@ func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvide
 // proved the secret may learn it; anyone else would learn that the id
 // exists.
 func (a clientAuth) refuseMethod(cl client.Client, ev ClientEvidence) error {
+	if ev.Assertion.present() {
+		a.assertions.spendDecoy(ev)
+		return errAssertionNotVerified
+	}
 	secretOK := a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(cl.SecretHash))
 	if ev.Secret != "" && len(cl.SecretHash) > 0 && secretOK {
 		return errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
+	}
+	return errInvalidClient("client authentication failed")
+}
+
+// unknownClient answers evidence naming no client as it would a known
+// client's wrong evidence of the same kind.
+func (a clientAuth) unknownClient(ev ClientEvidence) error {
+	if ev.Assertion.present() {
+		a.assertions.spendDecoy(ev)
+		return errAssertionNotVerified
 	}
 	return errInvalidClient("client authentication failed")
 }

@@ -138,11 +138,14 @@ func TestAuthenticatePassesReadFailures(t *testing.T) {
 // Each method takes its own evidence and no other's, so a client is held
 // to the method it registered.
 func TestAuthenticatorEvidence(t *testing.T) {
-	evidence := map[string]ClientEvidence{"basic": basicEv, "post": postEv, "public": publicEv}
+	assertionEv := ClientEvidence{ClientID: "app", Assertion: ClientAssertion{Type: JWTBearer, Value: "a.b.c"}}
+	evidence := map[string]ClientEvidence{"basic": basicEv, "post": postEv, "public": publicEv, "assertion": assertionEv}
 	takes := map[string]string{
 		client.AuthClientSecretBasic: "basic",
 		client.AuthClientSecretPost:  "post",
 		client.AuthNone:              "public",
+		client.AuthPrivateKeyJWT:     "assertion",
+		client.AuthClientSecretJWT:   "assertion",
 	}
 	for method, auth := range authenticators {
 		for name, ev := range evidence {

@@ -72,6 +72,9 @@ func readClientEvidence(r *http.Request, form httpapi.Form) (ClientEvidence, err
 	if err != nil {
 		return ClientEvidence{}, err
 	}
+	if ev.Assertion.present() {
+		return evidenceInAssertion(ev, form, auth != "")
+	}
 	if auth == "" {
 		return evidenceInBody(ev, form)
 	}
@@ -86,6 +89,29 @@ func readClientEvidence(r *http.Request, form httpapi.Form) (ClientEvidence, err
 	if fid := form.Get("client_id"); fid != "" && fid != ev.ClientID {
 		return ClientEvidence{}, errInvalidClient("client_id in the body differs from the authenticated client")
 	}
+	return ev, nil
+}
+
+// evidenceInAssertion reads a client assertion (RFC 7521 §4.2), the one
+// method of a request that carries one: a secret beside it, in the body
+// or a Basic header, is refused. The client is the assertion's sub when
+// the body names none (RFC 7523 §3: client_id is optional); a client_id
+// sent must be that sub.
+func evidenceInAssertion(ev ClientEvidence, form httpapi.Form, basic bool) (ClientEvidence, error) {
+	if basic || form.Get("client_secret") != "" {
+		return ClientEvidence{}, oautherr.InvalidRequestf("a client assertion was sent with a client secret; use one authentication method (RFC 7521 §4.2)")
+	}
+	if ev.Assertion.Type == "" || ev.Assertion.Value == "" {
+		return ClientEvidence{}, oautherr.InvalidRequestf("client_assertion_type and client_assertion must be sent together")
+	}
+	sub, err := assertionSubject(ev.Assertion.Value)
+	if err != nil {
+		return ClientEvidence{}, err
+	}
+	if id := form.Get("client_id"); id != "" && id != sub {
+		return ClientEvidence{}, errInvalidClient("client_id differs from the client assertion's sub")
+	}
+	ev.ClientID = sub
 	return ev, nil
 }
 

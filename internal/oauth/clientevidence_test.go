@@ -44,8 +44,18 @@ func TestReadClientEvidence(t *testing.T) {
 		{"no colon", "Basic " + base64.StdEncoding.EncodeToString([]byte("app")), nil, ClientEvidence{}, oautherr.InvalidClient, true},
 		{"bad escape", "Basic " + base64.StdEncoding.EncodeToString([]byte("a%zz:b")), nil, ClientEvidence{}, oautherr.InvalidClient, true},
 		{"assertion unsupported", "", httpapi.Form{"client_assertion": {"x"}, "client_assertion_type": {"y"}}, ClientEvidence{}, oautherr.InvalidClient, true},
-		// The assertion is refused before the header is looked at.
-		{"assertion with malformed basic", "Basic !!!", httpapi.Form{"client_assertion": {"x"}}, ClientEvidence{}, oautherr.InvalidClient, true},
+		// RFC 7521 §4.2: an assertion is the request's one method.
+		{"assertion with basic", basic("app", "x"), httpapi.Form{"client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"app"}`)}}, ClientEvidence{}, oautherr.InvalidRequest, false},
+		{"assertion with malformed basic", "Basic !!!", httpapi.Form{"client_assertion": {"x"}}, ClientEvidence{}, oautherr.InvalidRequest, false},
+		{"assertion with client_secret", "", httpapi.Form{"client_secret": {"x"}, "client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"app"}`)}}, ClientEvidence{}, oautherr.InvalidRequest, false},
+		{"assertion without its type", "", httpapi.Form{"client_assertion": {unsignedAssertion(`{"sub":"app"}`)}}, ClientEvidence{}, oautherr.InvalidRequest, false},
+		// RFC 7523 §3: client_id is optional; the assertion's sub names the client.
+		{"assertion names the client", "", httpapi.Form{"client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"app"}`)}},
+			ClientEvidence{ClientID: "app", Assertion: ClientAssertion{Type: JWTBearer, Value: unsignedAssertion(`{"sub":"app"}`)}}, "", false},
+		{"assertion with its client_id", "", httpapi.Form{"client_id": {"app"}, "client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"app"}`)}},
+			ClientEvidence{ClientID: "app", Assertion: ClientAssertion{Type: JWTBearer, Value: unsignedAssertion(`{"sub":"app"}`)}}, "", false},
+		{"assertion of another client", "", httpapi.Form{"client_id": {"other"}, "client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"sub":"app"}`)}}, ClientEvidence{}, oautherr.InvalidClient, true},
+		{"assertion without sub", "", httpapi.Form{"client_id": {"app"}, "client_assertion_type": {JWTBearer}, "client_assertion": {unsignedAssertion(`{"iss":"app"}`)}}, ClientEvidence{}, oautherr.InvalidClient, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,15 +84,14 @@ func TestReadClientEvidence(t *testing.T) {
 	}
 }
 
-// The refusals a client sees word for word: the assertion answer is the
-// server's statement that it takes none, and the others name the rule.
+// The refusals a client sees word for word: each names the rule.
 func TestClientEvidenceRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name, header string
 		form         httpapi.Form
 		want         string
 	}{
-		{"assertion", "", httpapi.Form{"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}}, "client assertions are not supported by this server"},
+		{"assertion", "", httpapi.Form{"client_assertion_type": {JWTBearer}}, "client_assertion_type and client_assertion must be sent together"},
 		{"two methods", basic("app", "x"), httpapi.Form{"client_secret": {"x"}}, "client credentials were sent both in the Authorization header and in the body; use one method"},
 		{"two client ids", basic("app", "x"), httpapi.Form{"client_id": {"other"}}, "client_id in the body differs from the authenticated client"},
 		{"nothing", "", nil, "client authentication is required"},

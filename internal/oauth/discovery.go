@@ -12,32 +12,34 @@ import (
 // it lists only what this server really does; where an absent field would
 // imply a default that is not true, the field is explicit.
 type Metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`
-	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
-	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
-	ResponseModesSupported                     []string `json:"response_modes_supported,omitempty"`
-	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
-	PromptValuesSupported                      []string `json:"prompt_values_supported,omitempty"`
-	AuthorizationResponseISSParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
-	TokenEndpoint                              string   `json:"token_endpoint"`
-	JWKSURI                                    string   `json:"jwks_uri"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint"`
-	ScopesSupported                            []string `json:"scopes_supported"`
-	ResponseTypesSupported                     []string `json:"response_types_supported"`
-	GrantTypesSupported                        []string `json:"grant_types_supported"`
-	SubjectTypesSupported                      []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
-	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
-	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
-	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
-	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
-	AccessTokenSigningAlgValuesSupported       []string `json:"access_token_signing_alg_values_supported,omitempty"`
-	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
-	ClaimsSupported                            []string `json:"claims_supported,omitempty"`
-	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+	Issuer                                             string   `json:"issuer"`
+	AuthorizationEndpoint                              string   `json:"authorization_endpoint,omitempty"`
+	UserinfoEndpoint                                   string   `json:"userinfo_endpoint,omitempty"`
+	EndSessionEndpoint                                 string   `json:"end_session_endpoint,omitempty"`
+	ResponseModesSupported                             []string `json:"response_modes_supported,omitempty"`
+	CodeChallengeMethodsSupported                      []string `json:"code_challenge_methods_supported,omitempty"`
+	PromptValuesSupported                              []string `json:"prompt_values_supported,omitempty"`
+	AuthorizationResponseISSParameterSupported         bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	TokenEndpoint                                      string   `json:"token_endpoint"`
+	JWKSURI                                            string   `json:"jwks_uri"`
+	IntrospectionEndpoint                              string   `json:"introspection_endpoint"`
+	RevocationEndpoint                                 string   `json:"revocation_endpoint"`
+	ScopesSupported                                    []string `json:"scopes_supported"`
+	ResponseTypesSupported                             []string `json:"response_types_supported"`
+	GrantTypesSupported                                []string `json:"grant_types_supported"`
+	SubjectTypesSupported                              []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported                   []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported                  []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported          []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported             []string `json:"revocation_endpoint_auth_methods_supported"`
+	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported                       bool     `json:"request_uri_parameter_supported"`
+	AccessTokenSigningAlgValuesSupported               []string `json:"access_token_signing_alg_values_supported,omitempty"`
+	RegistrationEndpoint                               string   `json:"registration_endpoint,omitempty"`
+	ClaimsSupported                                    []string `json:"claims_supported,omitempty"`
+	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
+	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported,omitempty"`
+	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported,omitempty"`
 }
 
 // Discovery builds the metadata document of ws.
@@ -64,6 +66,14 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// that no reader has to know the defaults.
 		RequestParameterSupported:    false,
 		RequestURIParameterSupported: false,
+	}
+	if assertionsAccepted() {
+		// RFC 8414 §2: the algs of private_key_jwt and client_secret_jwt
+		// assertions, at each endpoint that takes them.
+		algs := slices.Concat(ws.Settings.AssertionAlgs(), client.HMACAlgs)
+		m.TokenEndpointAuthSigningAlgValuesSupported = algs
+		m.IntrospectionEndpointAuthSigningAlgValuesSupported = algs
+		m.RevocationEndpointAuthSigningAlgValuesSupported = algs
 	}
 	if s.Flow != nil {
 		s.describeFlow(ws, &m)

@@ -118,7 +118,7 @@ func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, ev
 	switch {
 	case jwtErr == nil && claims.ClientID == ev.ClientID:
 		cl, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, ev.ClientID, claims.JTI)
-		caller, err := s.clientAuth().authenticate(cl, err, ev)
+		caller, err := s.clientAuth(ctx, ws).authenticate(cl, err, ev)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}
@@ -128,7 +128,7 @@ func (s *Service) callerAndToken(ctx context.Context, ws workspace.Workspace, ev
 		// Likewise an opaque access token; a refresh token, rarer here,
 		// is looked up on its own once the access hash found nothing.
 		cl, rec, found, err := s.Store.ClientWithTokenByHash(ctx, ws.Name, ev.ClientID, s.Hasher.Hash(opaqueAccess.purpose, token))
-		caller, err := s.clientAuth().authenticate(cl, err, ev)
+		caller, err := s.clientAuth(ctx, ws).authenticate(cl, err, ev)
 		if err != nil {
 			return client.Client{}, tokenInfo{}, err
 		}

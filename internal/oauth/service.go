@@ -20,6 +20,8 @@ type Signer interface {
 type Store interface {
 	store.Clients
 	store.Tokens
+	// UsedRequests spends each client assertion's jti once.
+	store.UsedRequests
 }
 
 // Service implements the protocol rules. Its dependencies are explicit
@@ -31,6 +33,12 @@ type Service struct {
 	Hasher  *secret.Hasher
 	BaseURL string
 	Metrics *Metrics
+	// Fetcher fetches the jwks_uri of private_key_jwt clients; nil leaves
+	// such clients unable to authenticate (a warning in the log says so).
+	Fetcher JWKSFetcher
+	// Secrets opens the sealed secrets of client_secret_jwt clients; nil
+	// leaves them unable to authenticate.
+	Secrets SecretOpener
 	// Flow enables the browser flow and the grants that need it; nil
 	// leaves only client_credentials, introspection and revocation.
 	Flow *Flow

@@ -16,6 +16,7 @@ func allowListsFor(ws workspace.Workspace) client.Policy {
 		ResponseTypes:      s.Registration.ResponseTypes,
 		AuthMethods:        s.Registration.AuthMethods,
 		SigningAlgs:        workspace.SigningAlgs,
+		AssertionAlgs:      s.AssertionAlgs(),
 		RedirectSchemes:    s.Registration.RedirectSchemes,
 		RedirectHosts:      s.Registration.RedirectHosts,
 		MaxAccessTokenTTL:  s.AccessTokenTTL,

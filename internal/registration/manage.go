@@ -84,6 +84,11 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 			return err
 		}
 		cl.Metadata = md
+		if md.AuthMethod() != client.AuthClientSecretJWT {
+			// Only client_secret_jwt keeps its secret decryptable; a
+			// client that leaves it keeps the keyed hash alone.
+			cl.SealedSecret = nil
+		}
 		cl.Provenance.SoftwareID = md.SoftwareID
 		if upd.statement != nil {
 			cl.Provenance.SoftwareStatementIss = upd.statement.issuer

@@ -137,7 +137,7 @@ type issuedSecrets struct {
 func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (client.Client, issuedSecrets, error) {
 	now := s.Time()
 	g.provenance.SoftwareID = md.SoftwareID
-	cl, clientSecret, err := client.New(now, s.Random(), s.Hasher, ws.Name, md, g.provenance)
+	cl, clientSecret, err := client.New(now, s.Random(), s.Hasher, s.Secrets, ws.Name, md, g.provenance)
 	if err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}

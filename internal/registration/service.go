@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -61,6 +62,8 @@ type Service struct {
 	// Fetcher reads the key sets outside URLs name. Without one, keys
 	// behind a URL cannot be had: see errNoFetcher.
 	Fetcher Fetcher
+	// Secrets seals the secrets of client_secret_jwt clients.
+	Secrets client.SecretSealer
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

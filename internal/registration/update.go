@@ -175,6 +175,10 @@ func checkSecretUnchanged(md client.Metadata, cl client.Client) error {
 		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q needs a client secret, and this client was registered without one (%q); an update cannot issue one, so keep %q or register a new client", to, from, from)
 	case !client.UsesSecret(to) && client.UsesSecret(from):
 		return oautherr.InvalidMetadata("token_endpoint_auth_method: %q would leave this client's secret unused; an update cannot withdraw it, so keep a secret-based method or register a new client", to)
+	case to == client.AuthClientSecretJWT && len(cl.SealedSecret) == 0:
+		// The secret of a client registered for another method is kept
+		// as a keyed hash only, which cannot key a MAC.
+		return oautherr.InvalidMetadata("token_endpoint_auth_method: client_secret_jwt needs a secret the server keeps encrypted, and this client's (%q) is kept only as a hash; register a new client for client_secret_jwt", from)
 	}
 	return nil
 }

@@ -25,10 +25,15 @@ const Size = 32
 
 // Generate returns a new random value, base64url without padding (43 chars).
 func Generate(r io.Reader) (string, error) {
+	return GenerateSize(r, Size)
+}
+
+// GenerateSize is Generate with n random bytes.
+func GenerateSize(r io.Reader, n int) (string, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	b := make([]byte, Size)
+	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
 		return "", err
 	}

@@ -31,6 +31,9 @@ type Env struct {
 	// Pairwise computes pairwise subject identifiers, the same on every
 	// node sharing the master key.
 	Pairwise *oauth.PairwiseSubjects
+	// SecretSealer keeps the secrets of client_secret_jwt clients, the
+	// only client secrets the server must read back.
+	SecretSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -40,6 +43,9 @@ const purposeFormSeal = "registrar form seal v1"
 
 // purposeReplaySeal derives the key sealing kept registration answers.
 const purposeReplaySeal = "registrar registration replay seal v1"
+
+// purposeClientSecretSeal derives the key sealing client_secret_jwt secrets.
+const purposeClientSecretSeal = "registrar client secret seal v1"
 
 // OpenEnv loads the master key and opens (and migrates) the store, whose
 // background work logs on log.
@@ -60,6 +66,10 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	secretSealer, err := masterkey.NewSealer(masterkey.Derive(master, purposeClientSecretSeal))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -72,6 +82,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		FormSealer:       formSealer,
 		ReplaySealer:     replaySealer,
 		Pairwise:         oauth.NewPairwiseSubjects(masterkey.Derive(master, masterkey.PurposePairwiseSubject)),
+		SecretSealer:     secretSealer,
 		MasterKeyCreated: created,
 	}, nil
 }

@@ -71,7 +71,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 // and the bootstrap at first start go through it.
 func (e *Env) Admin() *admin.Service {
 	return &admin.Service{
-		Store: e.Store, Hasher: e.Hasher, KeyRing: e.Keys,
-		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, BaseURL: e.Config.BaseURL},
+		Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, KeyRing: e.Keys,
+		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, BaseURL: e.Config.BaseURL},
 	}
 }

@@ -44,6 +44,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Hasher:  env.Hasher,
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
+		Secrets: env.SecretSealer,
 		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
 	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
@@ -58,6 +59,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Metrics: registration.NewMetrics(reg),
 		Limits:  registration.NewLimits(env.Config.RegistrationRateLimit.PerAddress, env.Config.RegistrationRateLimit.PerToken, env.Config.Audit.DenialsPerMinute),
 		Replays: env.ReplaySealer,
+		Secrets: env.SecretSealer,
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)

@@ -72,6 +72,73 @@ type Settings struct {
 	// Login holds the limits on password guessing. Read them with
 	// LoginMaxFailures and LoginLockout.
 	Login Login `json:"login,omitzero" yaml:"login"`
+	// ClientAuth holds the rules for JWT client assertions
+	// (private_key_jwt, client_secret_jwt). Read them with
+	// AssertionMaxLifetime and AssertionAlgs.
+	ClientAuth ClientAuth `json:"client_auth,omitzero" yaml:"client_auth"`
+}
+
+// ClientAuth holds the rules for client assertions (RFC 7523 §3).
+type ClientAuth struct {
+	// AssertionMaxLifetime bounds an assertion's lifetime: exp − iat, or
+	// exp − now when it has no iat. Its jti is remembered that long.
+	AssertionMaxLifetime Seconds `json:"assertion_max_lifetime,omitempty" yaml:"assertion_max_lifetime"`
+	// SigningAlgs are the algs a private_key_jwt assertion may use when
+	// the client registered no token_endpoint_auth_signing_alg, and the
+	// ones it may register.
+	SigningAlgs []string `json:"signing_algs,omitempty" yaml:"signing_algs"`
+}
+
+// Defaults of the client assertion settings.
+const DefaultAssertionMaxLifetime = Seconds(3600)
+
+// DefaultAssertionAlgs are client_auth.signing_algs by default: PS256 and
+// ES256 (FAPI 2.0's), RS256 (what most libraries sign with), EdDSA.
+var DefaultAssertionAlgs = []string{"PS256", "ES256", "RS256", "EdDSA"}
+
+// AssertionAlgsSupported are the asymmetric algs client_auth.signing_algs
+// may name. HMAC algs are client_secret_jwt's alone, and none is never
+// accepted.
+var AssertionAlgsSupported = []string{"PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "EdDSA"}
+
+// maxAssertionLifetime caps client_auth.assertion_max_lifetime: an
+// assertion is a one-off credential, and its jti is stored that long.
+const maxAssertionLifetime = 24 * 3600
+
+// AssertionMaxLifetime is client_auth.assertion_max_lifetime, or the
+// default for settings stored before it existed.
+func (s Settings) AssertionMaxLifetime() time.Duration {
+	if s.ClientAuth.AssertionMaxLifetime <= 0 {
+		return DefaultAssertionMaxLifetime.Duration()
+	}
+	return s.ClientAuth.AssertionMaxLifetime.Duration()
+}
+
+// AssertionAlgs is client_auth.signing_algs, or the default for settings
+// stored before it existed.
+func (s Settings) AssertionAlgs() []string {
+	if len(s.ClientAuth.SigningAlgs) == 0 {
+		return DefaultAssertionAlgs
+	}
+	return s.ClientAuth.SigningAlgs
+}
+
+func (c ClientAuth) validate() []SettingError {
+	var errs []SettingError
+	if c.AssertionMaxLifetime < 1 || c.AssertionMaxLifetime > maxAssertionLifetime {
+		errs = append(errs, invalid("client_auth.assertion_max_lifetime", "must be between 1 second and %d seconds (a day)", maxAssertionLifetime))
+	}
+	if len(c.SigningAlgs) == 0 {
+		errs = append(errs, invalid("client_auth.signing_algs", "must name at least one of %v", AssertionAlgsSupported))
+	}
+	for i, alg := range c.SigningAlgs {
+		if !slices.Contains(AssertionAlgsSupported, alg) {
+			errs = append(errs, invalidItem("client_auth.signing_algs", i, "%q is not one of %v (HMAC algs are for client_secret_jwt only, and none is never allowed)", alg, AssertionAlgsSupported))
+		} else if slices.Contains(c.SigningAlgs[:i], alg) {
+			errs = append(errs, invalidItem("client_auth.signing_algs", i, "%q is listed twice", alg))
+		}
+	}
+	return errs
 }
 
 // Login holds the limits on password guessing (NIST SP 800-63B §5.2.2).
@@ -190,6 +257,7 @@ func DefaultSettings() Settings {
 		RequirePKCE:       true,
 		JWKSMaxAge:        DefaultJWKSMaxAge,
 		Login:             Login{MaxFailures: DefaultLoginMaxFailures, Lockout: DefaultLoginLockout},
+		ClientAuth:        ClientAuth{AssertionMaxLifetime: DefaultAssertionMaxLifetime, SigningAlgs: slices.Clone(DefaultAssertionAlgs)},
 		Registration: Registration{
 			Enabled:                 true,
 			Mode:                    ModeInitialAccessToken,
@@ -198,7 +266,11 @@ func DefaultSettings() Settings {
 			RotateRegistrationToken: RotateOnUpdate,
 			GrantTypes:              []string{"authorization_code", "refresh_token", "client_credentials"},
 			ResponseTypes:           []string{"code"},
-			AuthMethods:             []string{"client_secret_basic", "client_secret_post", "none"},
+			// private_key_jwt is allowed by default: discovery lists it, and
+			// a key-based client is safer than a secret-based one.
+			// client_secret_jwt is an operator's choice, as it has the
+			// server keep the secret decryptable.
+			AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		},
 	}
 }
@@ -283,6 +355,7 @@ func (s Settings) Validate() []SettingError {
 	}
 	errs = append(errs, validateScopes(s.Scopes)...)
 	errs = append(errs, s.Login.validate()...)
+	errs = append(errs, s.ClientAuth.validate()...)
 	return append(errs, s.Registration.validate(s.Scopes)...)
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at, previous_registration_token_hash, previous_registration_token_expires_at`
+const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at, previous_registration_token_hash, previous_registration_token_expires_at, sealed_secret`
 
 // clientReadColumns are clientColumns and those only the store writes,
 // each with a statement of its own (MarkClientUsed), never by an insert or
@@ -29,7 +29,7 @@ func clientArgs(c client.Client) ([]any, error) {
 	}
 	return []any{c.Workspace, c.ID, bytesOrNil(c.SecretHash), ts(c.SecretExpiresAt), ts(c.IssuedAt), ts(c.UpdatedAt),
 		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt),
-		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt)}, nil
+		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt), bytesOrNil(c.SealedSecret)}, nil
 }
 
 // clientRow holds a clients row as scanned, so that a statement that
@@ -43,7 +43,7 @@ type clientRow struct {
 
 func (r *clientRow) dests() []any {
 	c := &r.c
-	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &c.PreviousRegistrationTokenHash, &r.prevExp, &r.firstToken}
+	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &c.PreviousRegistrationTokenHash, &r.prevExp, &c.SealedSecret, &r.firstToken}
 }
 
 func (r *clientRow) client(s *Store) (client.Client, error) {
@@ -74,7 +74,7 @@ func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) er
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	return err
 }
 
@@ -164,7 +164,7 @@ func (s *Store) rewriteClient(ctx context.Context, tx *sql.Tx, c client.Client, 
 	}
 	n, err := s.exec(ctx, tx, `UPDATE clients SET secret_hash = ?, secret_expires_at = ?, issued_at = ?, updated_at = ?, version = ?,
 		metadata = ?, provenance = ?, origin = ?, registration_token_hash = ?, registration_token_expires_at = ?,
-		previous_registration_token_hash = ?, previous_registration_token_expires_at = ?
+		previous_registration_token_hash = ?, previous_registration_token_expires_at = ?, sealed_secret = ?
 		WHERE workspace = ? AND id = ? AND version = ?`, append(args[2:], c.Workspace, c.ID, version)...)
 	if err == nil && n == 0 {
 		return store.ErrConflict

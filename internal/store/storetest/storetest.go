@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WorkspaceRoundTrip", testWorkspaceRoundTrip},
 		{"BootstrapClaimedOnce", testBootstrapClaimedOnce},
 		{"ClientRoundTripEveryField", testClientRoundTrip},
+		{"SealedClientSecretKeptAndCleared", testSealedSecret},
 		{"ClientNotFoundAndConflict", testClientNotFoundAndConflict},
 		{"ClientReadsAreFreshAndOwned", testClientReadsAreFreshAndOwned},
 		{"UpdaterErrorChangesNothing", testUpdaterError},
@@ -204,6 +205,38 @@ func testClientRoundTrip(t *testing.T, s store.Store) {
 	got, _ = s.ClientByID(ctx, "w", "pub")
 	if got.SecretHash != nil || !got.SecretExpiresAt.IsZero() {
 		t.Fatalf("absent secret did not round-trip as absent: %+v", got)
+	}
+}
+
+// testSealedSecret: a client_secret_jwt client's sealed secret is kept
+// as written, through every read and an update, and an update can clear
+// it; a client without one reads none.
+func testSealedSecret(t *testing.T, s store.Store) {
+	c := sampleClient("w", "jwt")
+	c.SealedSecret = []byte("sealed bytes")
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClientByID(ctx, "w", "jwt"); err != nil || string(got.SealedSecret) != "sealed bytes" {
+		t.Fatalf("read %q, %v; want the sealed secret", got.SealedSecret, err)
+	}
+	if got, _, err := s.ClientWithTokenRecord(ctx, "w", "jwt", "no-such-jti"); err != nil || string(got.SealedSecret) != "sealed bytes" {
+		t.Fatalf("read with a token record: %q, %v; want the sealed secret", got.SealedSecret, err)
+	}
+	if got, err := s.UpdateClient(ctx, "w", "jwt", func(c *client.Client) error { c.Metadata.ClientName = "Renamed"; return nil }); err != nil || string(got.SealedSecret) != "sealed bytes" {
+		t.Fatalf("after an update: %q, %v; want the sealed secret kept", got.SealedSecret, err)
+	}
+	if _, err := s.UpdateClient(ctx, "w", "jwt", func(c *client.Client) error { c.SealedSecret = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClientByID(ctx, "w", "jwt"); got.SealedSecret != nil {
+		t.Fatalf("cleared sealed secret reads %q", got.SealedSecret)
+	}
+	if err := s.CreateClient(ctx, sampleClient("w", "plain")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ClientByID(ctx, "w", "plain"); got.SealedSecret != nil {
+		t.Fatalf("a client without a sealed secret reads %q", got.SealedSecret)
 	}
 }
 

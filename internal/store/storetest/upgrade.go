@@ -41,7 +41,7 @@ func RunUpgrades(t *testing.T, dialect goose.Dialect, migrations fs.FS, fixture 
 			}
 			db.Close()
 			s := open()
-			CheckUpgradeFixture(t, s)
+			CheckUpgradeFixture(t, s, version)
 			if version == 1 {
 				// Migration 2: a workspace that already had clients was
 				// bootstrapped by the release that made them.
@@ -56,8 +56,9 @@ func RunUpgrades(t *testing.T, dialect goose.Dialect, migrations fs.FS, fixture 
 // CheckUpgradeFixture reads through s, a store opened on a database made
 // at an earlier schema version and migrated up, the rows of the backend's
 // testdata/upgrade_fixture.sql (inserted with the columns of the first
-// schema version): each must read as the store wrote it then.
-func CheckUpgradeFixture(t *testing.T, s store.Store) {
+// schema version): each must read as the store wrote it then, in a
+// database that was at fromVersion when they were.
+func CheckUpgradeFixture(t *testing.T, s store.Store, fromVersion int64) {
 	t.Helper()
 	check := func(what string, want, got any, err error) {
 		t.Helper()
@@ -70,9 +71,23 @@ func CheckUpgradeFixture(t *testing.T, s store.Store) {
 	// Stored before the login settings existed: they read as zero, and the
 	// accessors give their defaults.
 	settings.Login = workspace.Login{}
+	// Likewise the client assertion settings, and the default
+	// registration.auth_methods then had no private_key_jwt.
+	settings.ClientAuth = workspace.ClientAuth{}
+	settings.Registration.AuthMethods = []string{"client_secret_basic", "client_secret_post", "none"}
 	check("workspace", workspace.Workspace{Name: "default", Settings: settings, CreatedAt: t0, UpdatedAt: t0}, ws, err)
 	if ws.Settings.LoginMaxFailures() != workspace.DefaultSettings().Login.MaxFailures {
 		t.Errorf("login.max_failures of an upgraded workspace = %d, want the default", ws.Settings.LoginMaxFailures())
+	}
+	if ws.Settings.AssertionMaxLifetime() != workspace.DefaultAssertionMaxLifetime.Duration() || len(ws.Settings.AssertionAlgs()) == 0 {
+		t.Errorf("client_auth of an upgraded workspace = %v %v, want the defaults", ws.Settings.AssertionMaxLifetime(), ws.Settings.AssertionAlgs())
+	}
+	// Migration 11 counts every client made before it as used (its first
+	// token cannot be proven), as of its registration; a fixture written
+	// after it has no first token.
+	firstToken := t0
+	if fromVersion >= 11 {
+		firstToken = time.Time{}
 	}
 
 	age := int64(300)
@@ -84,9 +99,7 @@ func CheckUpgradeFixture(t *testing.T, s store.Store) {
 			Contacts: []string{"ops@app.example"}, DefaultMaxAge: &age, Localized: map[string]string{"client_name#fr": "Appli"}},
 		Provenance:            client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "iat1", RegisteredAt: t0},
 		RegistrationTokenHash: []byte{9, 9}, RegistrationTokenExpiresAt: t0.Add(24 * time.Hour),
-		// Migration 11 counts every client made before it as used (its
-		// first token cannot be proven), as of its registration.
-		FirstTokenAt: t0}, cl, err)
+		FirstTokenAt: firstToken}, cl, err)
 
 	tok, err := s.TokenByHash(ctx, "default", []byte("rh1"))
 	check("refresh token (no auth_time, no grant expiry: columns added later)", store.Token{Workspace: "default", ID: "r1", Kind: store.KindRefresh,

@@ -1,0 +1,48 @@
+package oauth
+
+import (
+	"crypto"
+	"testing"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/jose"
+)
+
+// BenchmarkClientJWKS: parsing a client's one-key jwks on every request
+// against finding it parsed (parsedJWKS).
+func BenchmarkClientJWKS(b *testing.B) {
+	raw := jwksOf(b, map[string]crypto.Signer{"k1": newKey(b, "ES256")}, map[string]string{"k1": "ES256"})
+	b.Run("parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jose.ParseJWKS(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		c := &assertionCheck{}
+		cl := client.Client{Metadata: client.Metadata{JWKS: raw}}
+		for b.Loop() {
+			if _, err := c.clientKeys(cl); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkAssertionVerify is the signature check an ES256 assertion
+// costs, for scale.
+func BenchmarkAssertionVerify(b *testing.B) {
+	key := newKey(b, "ES256")
+	set, err := jose.ParseJWKS(jwksOf(b, map[string]crypto.Signer{"k1": key}, map[string]string{"k1": "ES256"}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := signAssertion(b, es256("k1"), map[string]any{"sub": "c"}, key)
+	v := jose.Verifier{Keys: set, Algs: []string{"ES256"}}
+	for b.Loop() {
+		if _, _, err := v.Verify(b.Context(), tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
