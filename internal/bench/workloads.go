@@ -15,6 +15,7 @@ type fixture struct {
 	jwt, opaqueToken   string
 	iat, rotatingIAT   string
 	flowClient         string
+	signing            *signing
 }
 
 // workload is one named measurement against the server.
@@ -30,6 +31,7 @@ var workloads = []workload{
 	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
 		return tokenStep(f.t.base+"/default/oauth2/token", f.jwtClient)
 	}},
+	{"cc-private-key-jwt", func(f *fixture) func(int) (Step, error) { return f.signing.privateKeyJWTStep(f.t.base) }},
 	{"cc-opaque", func(f *fixture) func(int) (Step, error) {
 		return tokenStep(f.t.base+"/opaque/oauth2/token", f.opaqueC)
 	}},
@@ -50,6 +52,8 @@ var workloads = []workload{
 			}, nil
 		}
 	}},
+	// Registrations with an ES256 software statement in an ES256 signed body.
+	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f.t.base) }},
 	// W5: RFC 7592 reads where every read rotates the registration token.
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
@@ -118,8 +122,8 @@ func rotatingReadStep(f *fixture) (Step, error) {
 
 // prepare makes clients, tokens and initial access tokens before serving,
 // then fetches one token of each kind to introspect.
-func prepare(t *target) (*fixture, error) {
-	f := &fixture{t: t}
+func prepare(t *target, sg *signing) (*fixture, error) {
+	f := &fixture{t: t, signing: sg}
 	var err error
 	if f.jwtClient, err = t.createClient("default"); err != nil {
 		return nil, err
@@ -140,6 +144,9 @@ func prepare(t *target) (*fixture, error) {
 		return nil, err
 	}
 	if f.opaqueToken, err = fetchToken(t.base+"/opaque/oauth2/token", f.opaqueC); err != nil {
+		return nil, err
+	}
+	if err := sg.registerClient(t.base); err != nil {
 		return nil, err
 	}
 	f.flowClient, err = f.flowSetup()
