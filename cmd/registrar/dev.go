@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/registrar-dev/registrar/internal/devtools"
 )
@@ -26,24 +27,31 @@ func newDevCmd() *cobra.Command {
 	return cmd
 }
 
+// devSubcommand finishes a dev command: it takes flags only, and cannot
+// run without those required names.
+func devSubcommand(cmd *cobra.Command, flags func(f *pflag.FlagSet), required ...string) *cobra.Command {
+	cmd.Args = cobra.NoArgs
+	flags(cmd.Flags())
+	for _, name := range required {
+		cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
 func newDevKeygenCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return devSubcommand(&cobra.Command{
 		Use:   "keygen --alg PS256|ES256|EdDSA --kid K [--out key.jwk] [--jwks jwks.json]",
 		Short: "Make a signing key: the private JWK and its public JWK Set",
 		Long: "Makes a signing key. The private key, one JWK object, goes to --out (created with mode 0600;\n" +
 			"an existing file is not overwritten), its public half, a JWK Set, to --jwks. What has no file\n" +
 			"goes to stdout: without --out the private JWK, with --out but without --jwks the JWK Set.",
-		Args: cobra.NoArgs,
 		RunE: runDevKeygen,
-	}
-	f := cmd.Flags()
-	f.String("alg", "", "PS256, ES256, EdDSA or RS256")
-	f.String("kid", "", "key id, put in every header the key signs")
-	f.String("out", "", "file for the private JWK (default: stdout)")
-	f.String("jwks", "", "file for the public JWK Set")
-	cmd.MarkFlagRequired("alg")
-	cmd.MarkFlagRequired("kid")
-	return cmd
+	}, func(f *pflag.FlagSet) {
+		f.String("alg", "", "PS256, ES256, EdDSA or RS256")
+		f.String("kid", "", "key id, put in every header the key signs")
+		f.String("out", "", "file for the private JWK (default: stdout)")
+		f.String("jwks", "", "file for the public JWK Set")
+	}, "alg", "kid")
 }
 
 func runDevKeygen(cmd *cobra.Command, _ []string) error {
@@ -97,24 +105,19 @@ func writeNewFile(path string, data []byte, perm os.FileMode) error {
 }
 
 func newDevSSACmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return devSubcommand(&cobra.Command{
 		Use:   "ssa --issuer ISS --key key.jwk --claims claims.json",
 		Short: "Sign a software statement as a directory would; prints it alone on stdout",
 		Long: "Signs the claims (a JSON object; - reads stdin) as a software statement (RFC 7591 §2.3) with\n" +
 			"typ JWT and the key's kid and alg. It adds iss (--issuer), iat (now), exp (iat + --ttl) and a\n" +
 			"random jti unless the claims have them, so a test can sign an expired or old statement.",
-		Args: cobra.NoArgs,
 		RunE: runDevSSA,
-	}
-	f := cmd.Flags()
-	f.String("issuer", "", "the directory's name, as the server's trusted issuers list it (iss)")
-	f.String("key", "", "the directory's private JWK file")
-	f.String("claims", "", "JSON object of the statement's claims (software_id, software_jwks, redirect_uris…); - for stdin")
-	f.Duration("ttl", 24*time.Hour, "lifetime: exp = iat + ttl; 0 for no exp")
-	for _, name := range []string{"issuer", "key", "claims"} {
-		cmd.MarkFlagRequired(name)
-	}
-	return cmd
+	}, func(f *pflag.FlagSet) {
+		f.String("issuer", "", "the directory's name, as the server's trusted issuers list it (iss)")
+		f.String("key", "", "the directory's private JWK file")
+		f.String("claims", "", "JSON object of the statement's claims (software_id, software_jwks, redirect_uris…); - for stdin")
+		f.Duration("ttl", 24*time.Hour, "lifetime: exp = iat + ttl; 0 for no exp")
+	}, "issuer", "key", "claims")
 }
 
 func runDevSSA(cmd *cobra.Command, _ []string) error {
@@ -138,24 +141,19 @@ func runDevSSA(cmd *cobra.Command, _ []string) error {
 }
 
 func newDevAssertionCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return devSubcommand(&cobra.Command{
 		Use:   "assertion --client-id ID --key key.jwk --aud URL",
 		Short: "Sign a private_key_jwt client assertion; prints it alone on stdout",
 		Long: "Signs a client assertion (RFC 7523 §3): iss and sub the client id, aud the token endpoint\n" +
 			"URL (or the issuer), valid 5 minutes, with a random jti: the server accepts each once.\n" +
 			"Send it as client_assertion with client_assertion_type\n" +
 			"urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
-		Args: cobra.NoArgs,
 		RunE: runDevAssertion,
-	}
-	f := cmd.Flags()
-	f.String("client-id", "", "the client's id")
-	f.String("key", "", "the client's private JWK file (its public half registered as jwks)")
-	f.String("aud", "", "the token endpoint URL or the issuer")
-	for _, name := range []string{"client-id", "key", "aud"} {
-		cmd.MarkFlagRequired(name)
-	}
-	return cmd
+	}, func(f *pflag.FlagSet) {
+		f.String("client-id", "", "the client's id")
+		f.String("key", "", "the client's private JWK file (its public half registered as jwks)")
+		f.String("aud", "", "the token endpoint URL or the issuer")
+	}, "client-id", "key", "aud")
 }
 
 func runDevAssertion(cmd *cobra.Command, _ []string) error {
@@ -174,7 +172,7 @@ func runDevAssertion(cmd *cobra.Command, _ []string) error {
 }
 
 func newDevRegisterCmd() *cobra.Command {
-	cmd := &cobra.Command{
+	return devSubcommand(&cobra.Command{
 		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN]",
 		Short: "Send a dynamic client registration and print the answer",
 		Long: "Sends an RFC 7591 registration to --endpoint: the metadata (default {}), with the statement\n" +
@@ -183,20 +181,17 @@ func newDevRegisterCmd() *cobra.Command {
 			"aud (default: the endpoint), iat, exp (+5 min) and a random jti. --iat is sent as a Bearer\n" +
 			"initial access token. Prints a summary, or with --json the answer as is; a refusal prints\n" +
 			"the error JSON and exits non-zero.",
-		Args: cobra.NoArgs,
 		RunE: runDevRegister,
-	}
-	f := cmd.Flags()
-	f.String("endpoint", "", "registration endpoint, e.g. http://127.0.0.1:8080/default/oauth2/register")
-	f.String("metadata", "", "JSON object of client metadata; - for stdin")
-	f.String("ssa", "", "file holding a software statement")
-	f.String("sign-with", "", "private JWK file: send the body signed with it")
-	f.String("iss", "", "iss of the signed body: the statement's software_id (default: read from --ssa)")
-	f.String("aud", "", "aud of the signed body: the issuer, the endpoint or a configured audience (default: --endpoint)")
-	f.String("iat", "", "initial access token, sent as Bearer")
-	f.Bool("json", false, "print the answer's JSON as is")
-	cmd.MarkFlagRequired("endpoint")
-	return cmd
+	}, func(f *pflag.FlagSet) {
+		f.String("endpoint", "", "registration endpoint, e.g. http://127.0.0.1:8080/default/oauth2/register")
+		f.String("metadata", "", "JSON object of client metadata; - for stdin")
+		f.String("ssa", "", "file holding a software statement")
+		f.String("sign-with", "", "private JWK file: send the body signed with it")
+		f.String("iss", "", "iss of the signed body: the statement's software_id (default: read from --ssa)")
+		f.String("aud", "", "aud of the signed body: the issuer, the endpoint or a configured audience (default: --endpoint)")
+		f.String("iat", "", "initial access token, sent as Bearer")
+		f.Bool("json", false, "print the answer's JSON as is")
+	}, "endpoint")
 }
 
 func runDevRegister(cmd *cobra.Command, _ []string) error {

@@ -54,14 +54,20 @@ func TestDevKeygenFiles(t *testing.T) {
 	}
 }
 
-func TestDevRegisterPrintsTheRefusalAndFails(t *testing.T) {
-	const refusal = `{"error":"invalid_client_metadata","error_description":"redirect_uris: required"}`
+// answering is a registration endpoint that answers status and body.
+func answering(t *testing.T, status int, body string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(400)
-		io.WriteString(w, refusal)
+		w.WriteHeader(status)
+		io.WriteString(w, body)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDevRegisterPrintsTheRefusalAndFails(t *testing.T) {
+	const refusal = `{"error":"invalid_client_metadata","error_description":"redirect_uris: required"}`
+	srv := answering(t, 400, refusal)
 	out, err := runCLI(t, "dev", "register", "--endpoint", srv.URL)
 	if err == nil || !strings.Contains(err.Error(), "invalid_client_metadata") {
 		t.Fatalf("a 400 answer: err %v", err)
@@ -73,12 +79,7 @@ func TestDevRegisterPrintsTheRefusalAndFails(t *testing.T) {
 
 func TestDevRegisterSummaryAndJSON(t *testing.T) {
 	const answer = `{"client_id":"c1","client_secret":"s1","grant_types":["client_credentials"],"software_statement":"x.y.z"}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(201)
-		io.WriteString(w, answer)
-	}))
-	defer srv.Close()
+	srv := answering(t, 201, answer)
 	out, err := runCLI(t, "dev", "register", "--endpoint", srv.URL)
 	if err != nil || !strings.Contains(out, "client_id:") || !strings.Contains(out, `["client_credentials"]`) || strings.Contains(out, "x.y.z") {
 		t.Fatalf("summary %q: %v", out, err)
