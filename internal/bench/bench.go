@@ -105,7 +105,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	}
 	defer t.stop()
 	rep.Store = strings.SplitN(t.db, ":", 2)[0]
-	f, err := prepare(t, sg)
+	f, err := prepare(t, sg, o.Warmup+o.Duration)
 	if err != nil {
 		return err
 	}
@@ -124,6 +124,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 			return fmt.Errorf("%s: every request failed; first error: %s", wl.name, r.FirstError)
 		}
 		rep.Workloads = append(rep.Workloads, r)
+		f.rates[wl.name] = r.PerSecond
 	}
 	rep.Ratios = ratios(rep.Workloads)
 	rep.PeakRSSMiB, rep.FinalRSSMiB = t.memory()

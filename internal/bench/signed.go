@@ -3,9 +3,13 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/devtools"
@@ -87,58 +91,102 @@ func (s *signing) signedRegistration(base string) devtools.Registration {
 	}
 }
 
-// signedRegisterStep registers a client per request, each with a newly
+// signedRegisterStep registers a client per request, each with its own
 // signed body: the plain counterpart is "register".
-func (s *signing) signedRegisterStep(base string) func(int) (Step, error) {
+func (s *signing) signedRegisterStep(f *fixture) func(int) (Step, error) {
+	u := f.t.base + "/signed/oauth2/register"
+	bodies, err := presign(f.expected("register"), func() (string, error) {
+		_, body, err := s.signedRegistration(f.t.base).Body()
+		return string(body), err
+	})
 	return func(int) (Step, error) {
 		return func(ctx context.Context, c *http.Client) error {
-			return s.register(ctx, c, base, nil)
-		}, nil
+			body, err := bodies.take()
+			if err != nil {
+				return err
+			}
+			_, err = send(ctx, c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated)
+			return err
+		}, err
 	}
 }
 
-func (s *signing) register(ctx context.Context, c *http.Client, base string, out any) error {
-	a, err := devtools.Register(ctx, c, s.signedRegistration(base))
+// registerClient registers the private_key_jwt client the token workload
+// uses.
+func (s *signing) registerClient(base string) error {
+	a, err := devtools.Register(context.Background(), http.DefaultClient, s.signedRegistration(base))
 	if err != nil {
 		return err
 	}
 	if a.Status != http.StatusCreated {
 		return fmt.Errorf("signed registration: %d %s", a.Status, a.Body)
 	}
-	if out != nil {
-		return json.Unmarshal(a.Body, out)
-	}
-	return nil
-}
-
-// registerClient registers the private_key_jwt client the token workload
-// uses.
-func (s *signing) registerClient(base string) error {
 	var reg struct {
 		ClientID string `json:"client_id"`
 	}
-	if err := s.register(context.Background(), http.DefaultClient, base, &reg); err != nil {
+	if err := json.Unmarshal(a.Body, &reg); err != nil {
 		return err
 	}
 	s.clientID = reg.ClientID
 	return nil
 }
 
-// privateKeyJWTStep asks for client_credentials tokens, authenticating
-// each request with a new assertion: the plain counterpart is "cc-jwt"
+// privateKeyJWTStep asks for client_credentials tokens, each request
+// authenticated with its own assertion: the plain counterpart is "cc-jwt"
 // (client_secret_basic).
-func (s *signing) privateKeyJWTStep(base string) func(int) (Step, error) {
-	u, aud := base+"/signed/oauth2/token", base+"/signed/oauth2/token"
+func (s *signing) privateKeyJWTStep(f *fixture) func(int) (Step, error) {
+	u := f.t.base + "/signed/oauth2/token"
+	forms, err := presign(f.expected("cc-jwt"), func() (string, error) {
+		assertion, err := devtools.Assertion(s.software, s.clientID, u, time.Now())
+		return url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"},
+			"client_assertion_type": {assertionType}, "client_assertion": {assertion}}.Encode(), err
+	})
 	return func(int) (Step, error) {
 		return func(ctx context.Context, c *http.Client) error {
-			assertion, err := devtools.Assertion(s.software, s.clientID, aud, time.Now())
+			body, err := forms.take()
 			if err != nil {
 				return err
 			}
-			body := url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"},
-				"client_assertion_type": {assertionType}, "client_assertion": {assertion}}.Encode()
-			_, err = send(ctx, c, http.MethodPost, u, form, body, "", 200)
+			_, err = send(ctx, c, http.MethodPost, u, form, body, "", http.StatusOK)
 			return err
-		}, nil
+		}, err
 	}
+}
+
+// presigned hands out requests signed before the measurement: the load
+// generator shares the machine with the server (see conn.go), and signing
+// while measuring would take CPU from the server that the plain
+// counterparts do not. Past the last it signs as it goes.
+type presigned struct {
+	bodies []string
+	next   atomic.Int64
+	sign   func() (string, error)
+}
+
+// presign signs n requests with sign, on every core.
+func presign(n int, sign func() (string, error)) (*presigned, error) {
+	p := &presigned{bodies: make([]string, n), sign: sign}
+	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n && errs[w] == nil; i += workers {
+				p.bodies[i], errs[w] = sign()
+			}
+		}()
+	}
+	wg.Wait()
+	return p, errors.Join(errs...)
+}
+
+func (p *presigned) take() (string, error) {
+	if i := p.next.Add(1) - 1; i < int64(len(p.bodies)) {
+		body := p.bodies[i]
+		p.bodies[i] = "" // sent once; let it go
+		return body, nil
+	}
+	return p.sign()
 }

@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -53,5 +55,24 @@ func TestSignedWorkspaceTrustsTheStatementsKey(t *testing.T) {
 	v := jose.Verifier{Keys: set, Algs: []string{"ES256"}, RequireKid: true}
 	if _, _, err := v.Verify(context.Background(), sg.statement); err != nil {
 		t.Fatalf("the statement does not verify with the trusted key: %v", err)
+	}
+}
+
+func TestPresignedHandsOutEachOnceThenSignsInline(t *testing.T) {
+	var signed atomic.Int64
+	p, err := presign(5, func() (string, error) { return fmt.Sprint(signed.Add(1)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 7 {
+		body, err := p.take()
+		if err != nil || seen[body] {
+			t.Fatalf("take: %q again (%v)", body, err)
+		}
+		seen[body] = true
+	}
+	if signed.Load() != 7 {
+		t.Fatalf("signed %d; want 5 in advance and 2 inline", signed.Load())
 	}
 }

@@ -55,8 +55,9 @@ func (a Answer) Err() error {
 	return fmt.Errorf("registration refused: HTTP %d %s: %s", a.Status, e.Code, e.Description)
 }
 
-// NewRequest builds the HTTP request r describes.
-func (r Registration) NewRequest(ctx context.Context) (*http.Request, error) {
+// Body returns the request body r describes and its content type:
+// JSON, or with SignWith a compact JWS as application/jose.
+func (r Registration) Body() (contentType string, body []byte, err error) {
 	md := Claims{}
 	for name, v := range r.Metadata {
 		md[name] = v
@@ -64,19 +65,19 @@ func (r Registration) NewRequest(ctx context.Context) (*http.Request, error) {
 	if r.Statement != "" {
 		md["software_statement"] = strings.TrimSpace(r.Statement)
 	}
-	contentType := "application/json"
-	var body []byte
-	if r.SignWith != nil {
-		jws, err := SignedBody(*r.SignWith, r.Iss, r.Aud, md, r.Now)
-		if err != nil {
-			return nil, err
-		}
-		contentType, body = "application/jose", []byte(jws)
-	} else {
-		var err error
-		if body, err = json.Marshal(md); err != nil {
-			return nil, err
-		}
+	if r.SignWith == nil {
+		body, err = json.Marshal(md)
+		return "application/json", body, err
+	}
+	jws, err := SignedBody(*r.SignWith, r.Iss, r.Aud, md, r.Now)
+	return "application/jose", []byte(jws), err
+}
+
+// NewRequest builds the HTTP request r describes.
+func (r Registration) NewRequest(ctx context.Context) (*http.Request, error) {
+	contentType, body, err := r.Body()
+	if err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Endpoint, bytes.NewReader(body))
 	if err != nil {
