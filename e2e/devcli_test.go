@@ -102,3 +102,20 @@ func TestREADMESignedWalkthrough(t *testing.T) {
 		t.Fatalf("the refusals answered:\n%s", refused)
 	}
 }
+
+// TestDevRegisterWithInitialAccessToken: `dev register --iat` in the
+// default protection mode, metadata on stdin; the token was single use, so
+// a second registration with it exits non-zero showing the RFC 6750 error.
+func TestDevRegisterWithInitialAccessToken(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	iat := n.iat("default", 1)
+	register := []string{"dev", "register", "--endpoint", n.Base + "/default/oauth2/register", "--metadata", "-", "--iat", iat}
+	out, err := n.cliInput(`{"grant_types":["client_credentials"],"scope":"profile"}`, register...)
+	if err != nil || !strings.Contains(out, "client_id:") || !strings.Contains(out, "client_secret:") {
+		t.Fatalf("dev register: %v\n%s", err, out)
+	}
+	out, err = n.cliInput(`{"grant_types":["client_credentials"]}`, append(register, "--json")...)
+	if err == nil || !strings.Contains(out, `"error": "invalid_token"`) {
+		t.Fatalf("a spent initial access token: %v\n%s", err, out)
+	}
+}
