@@ -28,7 +28,7 @@ type fixture struct {
 // of plain, the counterpart measured before it (a signed workload is not
 // faster than its plain counterpart), with a margin and a bound.
 func (f *fixture) expected(plain string) int {
-	const margin, fallback, most = 1.25, 2000, 300_000
+	const margin, fallback, most = 1.25, 2000, 150_000 // at most ~80 MiB of bodies
 	rate, ok := f.rates[plain]
 	if !ok {
 		rate = fallback
