@@ -17,11 +17,18 @@ import (
 // line it prints.
 func runNode(t *testing.T, script, issuer, iat, scope string) map[string]any {
 	t.Helper()
-	_, err := os.Stat(filepath.Join("js", "node_modules", "openid-client"))
+	return runNodeEnv(t, script, "ISSUER="+issuer, "INITIAL_ACCESS_TOKEN="+iat, "SCOPE="+scope)
+}
+
+// runNodeEnv runs a script of e2e/js with env added to the environment
+// and decodes the JSON line it prints last.
+func runNodeEnv(t *testing.T, script string, env ...string) map[string]any {
+	t.Helper()
+	_, err := os.Stat(filepath.Join("js", "node_modules", "jose"))
 	requireCI(t, err == nil, "e2e/js/node_modules (npm ci)")
 	cmd := exec.Command("node", script)
 	cmd.Dir = "js"
-	cmd.Env = append(os.Environ(), "ISSUER="+issuer, "INITIAL_ACCESS_TOKEN="+iat, "SCOPE="+scope)
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node %s: %v\n%s", script, err, out)

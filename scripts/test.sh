@@ -48,6 +48,14 @@ if ! command -v chromium >/dev/null 2>&1; then
 	apt_install chromium
 fi
 chromium --version 2>/dev/null || true
+# The README walkthrough test (e2e/devcli_test.go) runs its shell blocks,
+# which use curl and jq as a reader would.
+for tool in curl jq; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "installing $tool (README walkthrough test)"
+		apt_install "$tool"
+	fi
+done
 if [ -f e2e/js/package-lock.json ]; then
 	echo "installing e2e npm packages (npm ci)"
 	(cd e2e/js && npm ci --no-audit --no-fund --loglevel=error)

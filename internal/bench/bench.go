@@ -37,6 +37,41 @@ type Report struct {
 	PeakBeforeLoginMiB float64 `json:"server_peak_rss_before_logins_mib"`
 	FinalRSSMiB        float64 `json:"server_rss_mib"`
 	Store              string  `json:"store"`
+	// Ratios compare signed workloads with their plain counterparts
+	// measured in the same run.
+	Ratios []Ratio `json:"ratios"`
+}
+
+// Ratio is one workload's rate over its plain counterpart's.
+type Ratio struct {
+	Workload    string  `json:"workload"`
+	Counterpart string  `json:"counterpart"`
+	Ratio       float64 `json:"ratio"`
+}
+
+// counterparts pairs each signed workload with the plain one it is held
+// to: at least minRatio of its rate.
+var counterparts = []struct{ signed, plain string }{
+	{"register-signed", "register"},  // initial access token, JSON body
+	{"cc-private-key-jwt", "cc-jwt"}, // client_secret_basic
+}
+
+const minRatio = 0.5
+
+func ratios(results []Result) []Ratio {
+	by := map[string]Result{}
+	for _, r := range results {
+		by[r.Name] = r
+	}
+	var out []Ratio
+	for _, c := range counterparts {
+		signed, ok1 := by[c.signed]
+		plain, ok2 := by[c.plain]
+		if ok1 && ok2 && plain.PerSecond > 0 {
+			out = append(out, Ratio{Workload: c.signed, Counterpart: c.plain, Ratio: signed.PerSecond / plain.PerSecond})
+		}
+	}
+	return out
 }
 
 // Main runs the ceilings and the workloads and writes the report to w.
@@ -56,13 +91,21 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	}
 	rep.Ceilings = []Result{bare, signing}
 
-	t, err := newTarget(o.Binary, o.DB)
+	sg, err := newSigning()
+	if err != nil {
+		return err
+	}
+	signedWorkspace, err := sg.workspaceYAML()
+	if err != nil {
+		return err
+	}
+	t, err := newTarget(o.Binary, o.DB, signedWorkspace)
 	if err != nil {
 		return err
 	}
 	defer t.stop()
 	rep.Store = strings.SplitN(t.db, ":", 2)[0]
-	f, err := prepare(t)
+	f, err := prepare(t, sg, o.Warmup+o.Duration)
 	if err != nil {
 		return err
 	}
@@ -81,7 +124,9 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 			return fmt.Errorf("%s: every request failed; first error: %s", wl.name, r.FirstError)
 		}
 		rep.Workloads = append(rep.Workloads, r)
+		f.rates[wl.name] = r.PerSecond
 	}
+	rep.Ratios = ratios(rep.Workloads)
 	rep.PeakRSSMiB, rep.FinalRSSMiB = t.memory()
 	if rep.PeakBeforeLoginMiB == 0 {
 		rep.PeakBeforeLoginMiB = rep.PeakRSSMiB
@@ -174,6 +219,11 @@ func goals(rep Report, bare, signing float64) []goal {
 			met:       fastEnough && r.PerSecond >= g.perSec,
 			metScaled: fastEnough && r.PerSecond >= g.perSec*scale,
 		})
+	}
+	for _, r := range rep.Ratios {
+		met := r.Ratio >= minRatio
+		out = append(out, goal{what: fmt.Sprintf("%s ≥ %.0f%% of %s (same run)", r.Workload, 100*minRatio, r.Counterpart),
+			measured: fmt.Sprintf("%.0f%%", 100*r.Ratio), met: met, metScaled: met})
 	}
 	peakOK := rep.PeakBeforeLoginMiB > 0 && rep.PeakBeforeLoginMiB < 150
 	out = append(out, goal{what: "server peak RSS < 150 MiB (before any sign-in)",

@@ -48,7 +48,9 @@ workspaces:
       auth_methods: [client_secret_basic]
 `
 
-func newTarget(binary, db string) (*target, error) {
+// newTarget prepares a server run with benchConfig plus the workspaces in
+// moreWorkspaces (YAML list items).
+func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	dir, err := os.MkdirTemp("", "registrar-bench")
 	if err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ func newTarget(binary, db string) (*target, error) {
 	if db == "" {
 		db = "sqlite:" + filepath.Join(dir, "registrar.db")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
 		return nil, err
 	}
 	return &target{binary: binary, dir: dir, db: db}, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // fixture is what the workloads share: the server and its credentials.
@@ -15,6 +16,24 @@ type fixture struct {
 	jwt, opaqueToken   string
 	iat, rotatingIAT   string
 	flowClient         string
+	signing            *signing
+	// rates are the req/s of the workloads run so far, and window the
+	// warmup and measured time of one: together they size what a signed
+	// workload signs in advance (see presigned).
+	rates  map[string]float64
+	window time.Duration
+}
+
+// expected is how many requests a workload may send, judged by the rate
+// of plain, the counterpart measured before it (a signed workload is not
+// faster than its plain counterpart), with a margin and a bound.
+func (f *fixture) expected(plain string) int {
+	const margin, fallback, most = 1.25, 2000, 150_000 // at most ~80 MiB of bodies
+	rate, ok := f.rates[plain]
+	if !ok {
+		rate = fallback
+	}
+	return min(int(rate*f.window.Seconds()*margin), most)
 }
 
 // workload is one named measurement against the server.
@@ -30,6 +49,7 @@ var workloads = []workload{
 	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
 		return tokenStep(f.t.base+"/default/oauth2/token", f.jwtClient)
 	}},
+	{"cc-private-key-jwt", func(f *fixture) func(int) (Step, error) { return f.signing.privateKeyJWTStep(f) }},
 	{"cc-opaque", func(f *fixture) func(int) (Step, error) {
 		return tokenStep(f.t.base+"/opaque/oauth2/token", f.opaqueC)
 	}},
@@ -50,6 +70,8 @@ var workloads = []workload{
 			}, nil
 		}
 	}},
+	// Registrations with an ES256 software statement in an ES256 signed body.
+	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f) }},
 	// W5: RFC 7592 reads where every read rotates the registration token.
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
@@ -118,8 +140,8 @@ func rotatingReadStep(f *fixture) (Step, error) {
 
 // prepare makes clients, tokens and initial access tokens before serving,
 // then fetches one token of each kind to introspect.
-func prepare(t *target) (*fixture, error) {
-	f := &fixture{t: t}
+func prepare(t *target, sg *signing, window time.Duration) (*fixture, error) {
+	f := &fixture{t: t, signing: sg, rates: map[string]float64{}, window: window}
 	var err error
 	if f.jwtClient, err = t.createClient("default"); err != nil {
 		return nil, err
@@ -140,6 +162,9 @@ func prepare(t *target) (*fixture, error) {
 		return nil, err
 	}
 	if f.opaqueToken, err = fetchToken(t.base+"/opaque/oauth2/token", f.opaqueC); err != nil {
+		return nil, err
+	}
+	if err := sg.registerClient(t.base); err != nil {
 		return nil, err
 	}
 	f.flowClient, err = f.flowSetup()
