@@ -446,8 +446,17 @@ func (s *Store) DeleteStaleAccountLocks(ctx context.Context, before time.Time) (
 
 // --- used interaction requests ---
 
+// UseRequestOnce runs in the group commit: it is on the hot path of every
+// assertion-authenticated token request and signed registration, and one
+// commit each halved their throughput. A batch re-run with savepoints runs
+// the insert again, so used is set by the run that commits.
 func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires time.Time) (bool, error) {
-	n, err := s.exec(ctx, s.write, `INSERT INTO used_requests (workspace, id, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (workspace, id) DO NOTHING`, ws, id, ts(expires))
-	return n == 1, err
+	var used bool
+	err := s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		n, err := s.exec(ctx, tx, `INSERT INTO used_requests (workspace, id, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (workspace, id) DO NOTHING`, ws, id, ts(expires))
+		used = n == 1
+		return err
+	})
+	return used, err
 }
