@@ -126,10 +126,10 @@ func TestRefusedAddressClasses(t *testing.T) {
 		{"[::ffff:127.0.0.1]", "loopback"},
 		{"[::ffff:10.0.0.1]", "private network"},
 		{"[::ffff:169.254.169.254]", "cloud metadata"},
-		{"[::ffff:0:a00:1]", "private network"},   // IPv4-translated 10.0.0.1
-		{"[64:ff9b::7f00:1]", "loopback"},         // NAT64 of 127.0.0.1
+		{"[::ffff:0:a00:1]", "private network"},    // IPv4-translated 10.0.0.1
+		{"[64:ff9b::7f00:1]", "loopback"},          // NAT64 of 127.0.0.1
 		{"[64:ff9b::a9fe:a9fe]", "cloud metadata"}, // NAT64 of 169.254.169.254
-		{"[2002:a00:1::1]", "private network"},    // 6to4 of 10.0.0.1
+		{"[2002:a00:1::1]", "private network"},     // 6to4 of 10.0.0.1
 		{"[::7f00:1]", "IPv4-compatible"},
 		{"[2001::1]", "Teredo"},
 	}
