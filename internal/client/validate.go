@@ -279,6 +279,7 @@ func checkURIs(md *Metadata, _ Policy) error {
 	uris := []struct{ name, value string }{
 		{"client_uri", md.ClientURI}, {"logo_uri", md.LogoURI}, {"tos_uri", md.TOSURI},
 		{"policy_uri", md.PolicyURI}, {"jwks_uri", md.JWKSURI}, {"initiate_login_uri", md.InitiateLoginURI},
+		{"sector_identifier_uri", md.SectorIdentifierURI},
 	}
 	for name, v := range md.Localized {
 		if !strings.HasPrefix(name, "client_name#") {
@@ -345,7 +346,6 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		why  string
 	}{
 		{"subject_type", md.SubjectType != "public", "only \"public\" is supported; pairwise identifiers are not available yet"},
-		{"sector_identifier_uri", md.SectorIdentifierURI != "", "pairwise identifiers are not available yet"},
 		{"id_token_encrypted_response_alg", md.IDTokenEncryptedResponseAlg != "", "ID token encryption is not supported"},
 		{"id_token_encrypted_response_enc", md.IDTokenEncryptedResponseEnc != "", "ID token encryption is not supported"},
 		{"userinfo_signed_response_alg", md.UserinfoSignedResponseAlg != "", "signed userinfo responses are not supported"},

@@ -199,7 +199,7 @@ func TestValidateRejects(t *testing.T) {
 		{"negative max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":-1}`, oautherr.InvalidClientMetadata, "default_max_age"},
 		{"fractional max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":1.5}`, oautherr.InvalidClientMetadata, "integer"},
 		{"pairwise", `{"redirect_uris":["https://a.example/cb"],"subject_type":"pairwise"}`, oautherr.InvalidClientMetadata, "pairwise"},
-		{"sector identifier", `{"redirect_uris":["https://a.example/cb"],"sector_identifier_uri":"https://a.example/s"}`, oautherr.InvalidClientMetadata, "pairwise"},
+		{"sector identifier over http", `{"redirect_uris":["https://a.example/cb"],"sector_identifier_uri":"http://a.example/s"}`, oautherr.InvalidClientMetadata, "sector_identifier_uri: \"http://a.example/s\" must use https"},
 		{"http logo", `{"redirect_uris":["https://a.example/cb"],"logo_uri":"http://a.example/l.png"}`, oautherr.InvalidClientMetadata, "logo_uri"},
 		{"control char in name", `{"redirect_uris":["https://a.example/cb"],"client_name":"a\nb"}`, oautherr.InvalidClientMetadata, "control"},
 		{"name too long", `{"redirect_uris":["https://a.example/cb"],"client_name":"` + strings.Repeat("n", 201) + `"}`, oautherr.InvalidClientMetadata, "longer"},

@@ -71,6 +71,9 @@ func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID str
 // Update is RFC 7592 §2.2: a full replacement of the metadata, validated
 // like a registration. The RAT always rotates on update.
 func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	if err := s.checkUpdateRemoteDocuments(ctx, ws, clientID, req); err != nil {
+		return nil, err
+	}
 	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: true, change: func(cl *client.Client) error {
 		md, err := s.updatedMetadata(ws, *cl, req.Body)
 		if err != nil {
@@ -84,6 +87,30 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 		return nil, err
 	}
 	return s.respond(ws, cl, issued), nil
+}
+
+// checkUpdateRemoteDocuments runs checkRemoteDocuments on an update whose
+// body points at documents, before manage: manage runs inside the store's
+// transaction, which must not wait on a stranger's server. The caller is
+// authenticated first, so that only the client's holder can make the
+// server fetch; manage authenticates again, as a concurrent call may
+// have rotated the token meanwhile.
+func (s *Service) checkUpdateRemoteDocuments(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
+	md, err := decodeMetadata(req.Body)
+	if err != nil || !namesRemoteDocuments(md) {
+		return nil // manage refuses a body that does not decode, once authenticated
+	}
+	cl, g, err := s.authenticate(ctx, ws, "update", clientID, req)
+	if err != nil {
+		return err
+	}
+	if md, err = s.updatedMetadata(ws, cl, req.Body); err == nil {
+		err = s.checkRemoteDocuments(ctx, md)
+	}
+	if err != nil {
+		return s.deny(ctx, ws, "update", clientID, req, g, err)
+	}
+	return nil
 }
 
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored

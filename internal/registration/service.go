@@ -46,6 +46,9 @@ type Service struct {
 	Limits *Limits
 	// Replays seals the answers kept for Idempotency-Key retries.
 	Replays Sealer
+	// Fetcher fetches the documents a client's metadata points at; nil is
+	// a fetcher with the production rules.
+	Fetcher Fetcher
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

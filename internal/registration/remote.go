@@ -1,0 +1,89 @@
+package registration
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/fetch"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+)
+
+// Fetcher fetches the documents a client's metadata points at;
+// *fetch.Fetcher is the one the server uses.
+type Fetcher interface {
+	JSON(ctx context.Context, url string) ([]byte, error)
+}
+
+// safeDefault fetches for a Service given no Fetcher: the production
+// rules, so that forgetting one never skips a check or opens the network.
+var safeDefault = fetch.New(fetch.Config{})
+
+func (s *Service) fetcher() Fetcher {
+	if s.Fetcher == nil {
+		return safeDefault
+	}
+	return s.Fetcher
+}
+
+// checkRemoteDocuments fetches what the validated metadata points at and
+// checks it, so that no client is registered with keys or a sector that
+// will not work: a jwks_uri must answer with a JWK Set held to the rules
+// of an inline jwks, a sector_identifier_uri with the client's redirect
+// URIs. It runs outside any transaction: a fetch may take the fetcher's
+// whole budget.
+func (s *Service) checkRemoteDocuments(ctx context.Context, md client.Metadata) error {
+	if md.JWKSURI != "" {
+		doc, err := s.fetcher().JSON(ctx, md.JWKSURI)
+		if err != nil {
+			return fetchRefusal("jwks_uri", err)
+		}
+		if err := client.CheckJWKSDocument(doc); err != nil {
+			return err
+		}
+	}
+	if md.SectorIdentifierURI != "" {
+		doc, err := s.fetcher().JSON(ctx, md.SectorIdentifierURI)
+		if err != nil {
+			return fetchRefusal("sector_identifier_uri", err)
+		}
+		if err := checkSectorDocument(doc, md.RedirectURIs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// namesRemoteDocuments reports whether md points at a document
+// checkRemoteDocuments fetches.
+func namesRemoteDocuments(md client.Metadata) bool {
+	return md.JWKSURI != "" || md.SectorIdentifierURI != ""
+}
+
+// checkSectorDocument: OIDC Registration §5, the sector_identifier_uri
+// answers with a JSON array of redirect URIs that holds every one the
+// client registers, which is how the sector's owner vouches that the
+// client's hosts share its pairwise subject identifiers.
+func checkSectorDocument(doc []byte, redirectURIs []string) error {
+	var listed []string
+	if err := json.Unmarshal(doc, &listed); err != nil {
+		return oautherr.InvalidMetadata("sector_identifier_uri: must answer with a JSON array of redirect URIs (OpenID Connect Registration §5)")
+	}
+	for _, uri := range redirectURIs {
+		if !slices.Contains(listed, uri) {
+			return oautherr.InvalidMetadata("sector_identifier_uri: its document does not list the redirect URI %q; it must list every one (OpenID Connect Registration §5)", uri)
+		}
+	}
+	return nil
+}
+
+// fetchRefusal names field in a failed fetch's reason.
+func fetchRefusal(field string, err error) error {
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		return oautherr.InvalidMetadata("%s: %s", field, fe.Reason)
+	}
+	return err
+}
