@@ -192,6 +192,10 @@ func (f *Fetcher) get(ctx context.Context, rawURL string) ([]byte, time.Duration
 		return fail(reasonTooLarge, "answer larger than %d bytes", f.cfg.MaxBody)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBody+1))
+	if err == nil {
+		// A body the deadline cut short can read as one that ended.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, 0, f.transportError(rawURL, err)
 	}

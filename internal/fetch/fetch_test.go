@@ -365,7 +365,10 @@ func TestConcurrentFetchesOfOneURLAreCoalesced(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{}, 1)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		entered <- struct{}{}
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
 		<-release
 		serveJSON(`{"keys":[]}`)(w, r)
 	})
@@ -469,5 +472,15 @@ func TestErrorReadsAfterAFieldName(t *testing.T) {
 	_, err := fx.f.JSON(context.Background(), "https://10.0.0.1/jwks")
 	if got := "jwks_uri: " + err.Error(); got != "jwks_uri: address 10.0.0.1 is in a private network" {
 		t.Fatal(got)
+	}
+}
+
+// A proxy would connect on the fetcher's behalf to an address the
+// connect-time check never sees, so none is used, whatever the
+// environment says.
+func TestNoProxy(t *testing.T) {
+	fx := newFetcher(t, nil, nil)
+	if fx.f.client.Transport.(*http.Transport).Proxy != nil {
+		t.Fatal("the fetcher's transport uses a proxy")
 	}
 }
