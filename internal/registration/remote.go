@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/fetch"
@@ -32,28 +33,47 @@ func (s *Service) fetcher() Fetcher {
 // checks it, so that no client is registered with keys or a sector that
 // will not work: a jwks_uri must answer with a JWK Set held to the rules
 // of an inline jwks, a sector_identifier_uri with the client's redirect
-// URIs. It runs outside any transaction: a fetch may take the fetcher's
-// whole budget.
+// URIs. The two are fetched at once, so that the step takes one fetch
+// budget at most, and outside any transaction.
 func (s *Service) checkRemoteDocuments(ctx context.Context, md client.Metadata) error {
+	jwks, sector := s.fetchBoth(ctx, md.JWKSURI, md.SectorIdentifierURI)
 	if md.JWKSURI != "" {
-		doc, err := s.fetcher().JSON(ctx, md.JWKSURI)
-		if err != nil {
-			return fetchRefusal("jwks_uri", err)
+		if jwks.err != nil {
+			return fetchRefusal("jwks_uri", jwks.err)
 		}
-		if err := client.CheckJWKSDocument(doc); err != nil {
+		if err := client.CheckJWKSDocument(jwks.doc); err != nil {
 			return err
 		}
 	}
 	if md.SectorIdentifierURI != "" {
-		doc, err := s.fetcher().JSON(ctx, md.SectorIdentifierURI)
-		if err != nil {
-			return fetchRefusal("sector_identifier_uri", err)
+		if sector.err != nil {
+			return fetchRefusal("sector_identifier_uri", sector.err)
 		}
-		if err := checkSectorDocument(doc, md.RedirectURIs); err != nil {
-			return err
-		}
+		return checkSectorDocument(sector.doc, md.RedirectURIs)
 	}
 	return nil
+}
+
+// fetched is a document or why it could not be had.
+type fetched struct {
+	doc []byte
+	err error
+}
+
+// fetchBoth fetches the non-empty URLs of a and b concurrently.
+func (s *Service) fetchBoth(ctx context.Context, a, b string) (fetched, fetched) {
+	var results [2]fetched
+	var wg sync.WaitGroup
+	for i, url := range []string{a, b} {
+		if url != "" {
+			wg.Go(func() {
+				doc, err := s.fetcher().JSON(ctx, url)
+				results[i] = fetched{doc, err}
+			})
+		}
+	}
+	wg.Wait()
+	return results[0], results[1]
 }
 
 // namesRemoteDocuments reports whether md points at a document

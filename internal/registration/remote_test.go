@@ -171,3 +171,31 @@ func TestUpdateChecksRemoteDocumentsOutsideTheTransaction(t *testing.T) {
 		t.Fatalf("jwks_uri %v", updated["jwks_uri"])
 	}
 }
+
+// Both documents are fetched at once: the step costs one fetch budget,
+// not two, within the request's.
+func TestRemoteDocumentsAreFetchedTogether(t *testing.T) {
+	f := newFixture(t)
+	var calls atomic.Int64
+	docs := documents(&calls, map[string]string{
+		"https://keys.example/good":  ecJWKS(t, false),
+		"https://sector.example/all": `["https://app.example/cb"]`,
+	})
+	arrived := make(chan struct{}, 2)
+	f.svc.Fetcher = fetcherFunc(func(ctx context.Context, url string) ([]byte, error) {
+		arrived <- struct{}{}
+		for len(arrived) < 2 {
+			select {
+			case <-time.After(2 * time.Second):
+				return nil, &fetch.Error{URL: url, Reason: "fetched alone"}
+			case <-time.After(time.Millisecond):
+			}
+		}
+		return docs(ctx, url)
+	})
+	f.iat(t, "iat", "value", nil)
+	body := `{"redirect_uris":["https://app.example/cb"],"jwks_uri":"https://keys.example/good","sector_identifier_uri":"https://sector.example/all"}`
+	if _, err := f.svc.Register(context.Background(), f.ws, Request{Bearer: "value", Body: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
