@@ -183,10 +183,14 @@ func TestRemoteDocumentsAreFetchedTogether(t *testing.T) {
 	})
 	arrived := make(chan struct{}, 2)
 	f.svc.Fetcher = fetcherFunc(func(ctx context.Context, url string) ([]byte, error) {
-		arrived <- struct{}{}
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		alone := time.After(2 * time.Second)
 		for len(arrived) < 2 {
 			select {
-			case <-time.After(2 * time.Second):
+			case <-alone:
 				return nil, &fetch.Error{URL: url, Reason: "fetched alone"}
 			case <-time.After(time.Millisecond):
 			}
