@@ -111,7 +111,8 @@ func New(cfg Config) *Fetcher {
 }
 
 // JSON returns the JSON document at rawURL, from the cache while it is
-// fresh. Concurrent calls for one URL share one fetch. A failure is an
+// fresh. Concurrent calls for one URL share one fetch, and every caller
+// gets the same bytes: read them, never modify them. A failure is an
 // *Error.
 func (f *Fetcher) JSON(ctx context.Context, rawURL string) ([]byte, error) {
 	if doc, ok := f.cache.get(rawURL, f.cfg.Clock.Time()); ok {
