@@ -135,6 +135,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 			log.Warn("open dynamic client registration: anyone can register clients", "workspace", w.Name)
 		}
 	}
+	if cfg.Fetch.AllowPrivateNetworks {
+		log.Warn("fetch.allow_private_networks is on: a URL a client registers (jwks_uri, sector_identifier_uri) may reach this host and its private networks")
+	}
 	if addr := os.Getenv("REGISTRAR_PPROF_LISTEN"); addr != "" {
 		startPprof(log, addr)
 	}

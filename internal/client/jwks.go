@@ -39,25 +39,38 @@ func checkKeys(md *Metadata, _ Policy) error {
 	if len(md.JWKS) == 0 {
 		return nil
 	}
+	return checkJWKSet(md.JWKS, "jwks", "jwks.keys")
+}
+
+// CheckJWKSDocument checks the JWK Set a client's jwks_uri answered with
+// as an inline jwks is checked, so that keys fetched are held to the same
+// rules as keys sent.
+func CheckJWKSDocument(doc []byte) error {
+	return checkJWKSet(doc, "jwks_uri", "jwks_uri: keys")
+}
+
+// checkJWKSet checks a JWK Set; its errors name the set as name and a key
+// as keys[i].
+func checkJWKSet(doc []byte, name, keys string) error {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
-	if err := json.Unmarshal(md.JWKS, &set); err != nil || set.Keys == nil {
-		return metaErr("jwks: must be a JWK Set object {\"keys\":[...]}")
+	if err := json.Unmarshal(doc, &set); err != nil || set.Keys == nil {
+		return metaErr("%s: must be a JWK Set object {\"keys\":[...]}", name)
 	}
 	if len(set.Keys) > maxListLen {
-		return metaErr("jwks.keys: at most %d keys", maxListLen)
+		return metaErr("%s: at most %d keys", keys, maxListLen)
 	}
 	kids := map[string]int{}
 	for i, raw := range set.Keys {
 		kid, err := checkJWK(raw)
 		if err != nil {
-			return metaErr("jwks.keys[%d]: %v", i, err)
+			return metaErr("%s[%d]: %v", keys, i, err)
 		}
 		// RFC 7517 §4.5: kid picks a key; two keys with one kid make the
 		// choice ambiguous.
 		if first, dup := kids[kid]; dup && kid != "" {
-			return metaErr("jwks.keys[%d]: kid %q is already used by jwks.keys[%d]", i, kid, first)
+			return metaErr("%s[%d]: kid %q is already used by %s[%d]", keys, i, kid, keys, first)
 		}
 		kids[kid] = i
 	}

@@ -282,6 +282,7 @@ func checkURIs(md *Metadata, _ Policy) error {
 	uris := []struct{ name, value string }{
 		{"client_uri", md.ClientURI}, {"logo_uri", md.LogoURI}, {"tos_uri", md.TOSURI},
 		{"policy_uri", md.PolicyURI}, {"jwks_uri", md.JWKSURI}, {"initiate_login_uri", md.InitiateLoginURI},
+		{"sector_identifier_uri", md.SectorIdentifierURI},
 	}
 	for name, v := range md.Localized {
 		if !strings.HasPrefix(name, "client_name#") {

@@ -198,6 +198,7 @@ func TestValidateRejects(t *testing.T) {
 		{"wrong type bool", `{"redirect_uris":["https://a.example/cb"],"require_auth_time":"yes"}`, oautherr.InvalidClientMetadata, "boolean"},
 		{"negative max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":-1}`, oautherr.InvalidClientMetadata, "default_max_age"},
 		{"fractional max age", `{"redirect_uris":["https://a.example/cb"],"default_max_age":1.5}`, oautherr.InvalidClientMetadata, "integer"},
+		{"sector identifier over http", `{"redirect_uris":["https://a.example/cb"],"sector_identifier_uri":"http://a.example/s"}`, oautherr.InvalidClientMetadata, "sector_identifier_uri: \"http://a.example/s\" must use https"},
 		{"http logo", `{"redirect_uris":["https://a.example/cb"],"logo_uri":"http://a.example/l.png"}`, oautherr.InvalidClientMetadata, "logo_uri"},
 		{"control char in name", `{"redirect_uris":["https://a.example/cb"],"client_name":"a\nb"}`, oautherr.InvalidClientMetadata, "control"},
 		{"name too long", `{"redirect_uris":["https://a.example/cb"],"client_name":"` + strings.Repeat("n", 201) + `"}`, oautherr.InvalidClientMetadata, "longer"},

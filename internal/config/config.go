@@ -50,6 +50,9 @@ type Config struct {
 	RegistrationRateLimit RateLimit `yaml:"registration_rate_limit"`
 	// Audit holds the audit trail's settings.
 	Audit Audit `yaml:"audit"`
+	// Fetch holds the settings of the fetcher of outside URLs (a
+	// client's jwks_uri and sector_identifier_uri).
+	Fetch Fetch `yaml:"fetch"`
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies []netip.Prefix
@@ -111,6 +114,16 @@ type Audit struct {
 	// address are audited one by one each minute; the rest are counted,
 	// the count written with the next one audited. 0 audits every one.
 	DenialsPerMinute int `yaml:"denials_per_minute"`
+}
+
+// Fetch holds the settings of the fetcher of outside URLs.
+type Fetch struct {
+	// AllowPrivateNetworks lets a URL a client names reach loopback,
+	// private and other special addresses: for tests and deployments
+	// whose clients' servers are on a private network only, since it
+	// lets whoever registers a client make the server fetch from its
+	// own network.
+	AllowPrivateNetworks bool `yaml:"allow_private_networks"`
 }
 
 // DefaultMetricsListen is where /metrics is served unless metrics_listen

@@ -37,3 +37,18 @@ func TestLimitsDefaultsAndDays(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchAllowPrivateNetworks(t *testing.T) {
+	if Default().Fetch.AllowPrivateNetworks {
+		t.Fatal("private networks are allowed by default")
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("fetch: {allow_private_networks: true}\n"), 0o600)
+	cfg, err := Load(Source{"config": file}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Fetch.AllowPrivateNetworks {
+		t.Fatal("fetch.allow_private_networks: true was not read")
+	}
+}

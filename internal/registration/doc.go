@@ -6,7 +6,9 @@
 // (body.go). Register is then a sequence of named steps: authorize (the
 // authorizer of the workspace's mode: authorize.go, initialtoken.go) →
 // decode metadata → validate it against the allow-lists (metadata.go,
-// allowlists.go, internal/client) → process (ids, secret, registration
+// allowlists.go, internal/client) → check the documents a jwks_uri or
+// sector_identifier_uri points at, fetched through internal/fetch
+// (remote.go) → process (ids, secret, registration
 // access token) → store (consuming the credential in the same commit) →
 // respond (response.go). Software statements, templates and policies have
 // their places marked in Register. RFC 7592 calls are authenticated by the

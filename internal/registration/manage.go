@@ -75,6 +75,12 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 	if err != nil {
 		return nil, err
 	}
+	// A signed body's documents were checked as it was verified.
+	if upd.signed == nil {
+		if err := s.checkUpdateRemoteDocuments(ctx, ws, clientID, req, upd); err != nil {
+			return nil, err
+		}
+	}
 	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: true, change: func(cl *client.Client) error {
 		if err := checkVerifiedVersion(upd, *cl); err != nil {
 			return err
@@ -99,6 +105,33 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 		return nil, err
 	}
 	return s.respond(ws, cl, issued), nil
+}
+
+// checkUpdateRemoteDocuments runs checkRemoteDocuments on an update whose
+// body points at documents, before manage: manage runs inside the store's
+// transaction, which must not wait on a stranger's server. The caller is
+// authenticated first, so that only the client's holder can make the
+// server fetch; manage authenticates again, as a concurrent call may
+// have rotated the token meanwhile.
+func (s *Service) checkUpdateRemoteDocuments(ctx context.Context, ws workspace.Workspace, clientID string, req Request, upd preparedUpdate) error {
+	if upd.err != nil {
+		return nil // manage refuses the body, once authenticated
+	}
+	md, err := withStatement(upd.obj, upd.statement)
+	if err != nil || !namesRemoteDocuments(md) {
+		return nil
+	}
+	cl, g, err := s.authenticate(ctx, ws, "update", clientID, req)
+	if err != nil {
+		return err
+	}
+	if md, err = s.updatedMetadata(ws, cl, upd); err == nil {
+		err = s.checkRemoteDocuments(ctx, md)
+	}
+	if err != nil {
+		return s.deny(ctx, ws, "update", clientID, req, g, err)
+	}
+	return nil
 }
 
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored

@@ -65,6 +65,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
+	if err := s.checkRemoteDocuments(ctx, md); err != nil {
+		return refuse(err)
+	}
 	// Policies judge the validated metadata here.
 	cl, issued, err := s.process(ws, md, g)
 	if err != nil {

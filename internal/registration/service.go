@@ -59,8 +59,9 @@ type Service struct {
 	Limits *Limits
 	// Replays seals the answers kept for Idempotency-Key retries.
 	Replays Sealer
-	// Fetcher reads the key sets outside URLs name. Without one, keys
-	// behind a URL cannot be had: see errNoFetcher.
+	// Fetcher reads the documents outside URLs name (a client's jwks_uri
+	// and sector_identifier_uri, an issuer's or a statement's key set);
+	// nil is a fetcher with the production rules.
 	Fetcher Fetcher
 	// Secrets seals the secrets of client_secret_jwt clients.
 	Secrets client.SecretSealer

@@ -80,7 +80,7 @@ func (s *Service) verifySignedBody(ctx context.Context, token string, check sign
 	switch {
 	case errors.Is(err, jose.ErrInvalidSignature):
 		return nil, errSigned("not signed by a key in %s: %v", check.keysField, err)
-	case errors.Is(err, errNoFetcher), ctx.Err() != nil:
+	case ctx.Err() != nil:
 		return nil, err
 	case err != nil:
 		// The keys' URL did not give a key set: the client's to fix.

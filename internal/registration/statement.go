@@ -109,20 +109,15 @@ func (s *Service) issuerKeys(ti workspace.TrustedIssuer) (jose.KeySet, error) {
 	return s.remoteKeys(ti.JWKSURI, fmt.Sprintf("trusted issuer %q", ti.Issuer))
 }
 
-// errNoFetcher: keys are behind a URL and this service has no fetcher.
-var errNoFetcher = fmt.Errorf("no fetcher for outside URLs is configured: %w", fault.ErrUnavailable)
-
 // remoteKeys is the JWK Set at url, through the fetcher; whose names the
 // set in errors.
 func (s *Service) remoteKeys(url, whose string) (jose.KeySet, error) {
-	if s.Fetcher == nil {
-		return nil, fmt.Errorf("%s: jwks at %s: %w", whose, url, errNoFetcher)
-	}
+	f := s.fetcher()
 	return jose.RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
 		if refresh {
-			return s.Fetcher.Refresh(ctx, url)
+			return f.Refresh(ctx, url)
 		}
-		return s.Fetcher.JSON(ctx, url)
+		return f.JSON(ctx, url)
 	}}, nil
 }
 

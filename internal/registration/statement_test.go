@@ -353,7 +353,7 @@ func TestIssuerKeysByURL(t *testing.T) {
 	if _, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, key.sign(t, ssaClaims(f.now, nil), nil), nil)}); err != nil {
 		t.Fatalf("with the fetcher: %v", err)
 	}
-	for name, fetcher := range map[string]Fetcher{"no fetcher": nil, "fetch fails": &fakeFetcher{err: errors.New("timed out after 5s")}} {
+	for name, fetcher := range map[string]Fetcher{"fetch fails": &fakeFetcher{err: errors.New("timed out after 5s")}} {
 		f := setup(fetcher)
 		_, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, key.sign(t, ssaClaims(f.now, nil), nil), nil)})
 		var oe *oautherr.Error

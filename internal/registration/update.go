@@ -92,7 +92,11 @@ func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, cli
 	if upd.statement, upd.err = s.updateStatement(ctx, ws, upd.obj); upd.err != nil || upd.signed == nil {
 		return upd, nil
 	}
-	if _, upd.err = s.updatedMetadata(ws, cl, upd); upd.err != nil {
+	md, err := s.updatedMetadata(ws, cl, upd)
+	if err == nil {
+		err = s.checkRemoteDocuments(ctx, md)
+	}
+	if upd.err = err; err != nil {
 		return upd, nil
 	}
 	if err := s.useOnce(ctx, ws, upd.signed); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/fetch"
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/interact"
 	"github.com/registrar-dev/registrar/internal/oauth"
@@ -31,6 +32,9 @@ type Server struct {
 	handler http.Handler
 	// metrics serves /metrics, only on its own listener (ServeMetrics).
 	metrics http.Handler
+	// fetcher fetches every outside URL a client or the configuration
+	// names, for any service that needs one.
+	fetcher *fetch.Fetcher
 }
 
 // New builds the routes and services over env.
@@ -38,6 +42,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	workspaces := newWorkspaceCache(env.Store, 5*time.Second)
+	fetcher := fetch.New(fetch.Config{AllowPrivateNetworks: env.Config.Fetch.AllowPrivateNetworks, Metrics: fetch.NewMetrics(reg)})
 	svc := &oauth.Service{
 		Store:   env.Store,
 		Keys:    env.Keys,
@@ -45,6 +50,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		BaseURL: env.Config.BaseURL,
 		Metrics: oauth.NewMetrics(reg),
 		Secrets: env.SecretSealer,
+		Fetcher: fetcher,
 		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
 	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
@@ -60,6 +66,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Limits:  registration.NewLimits(env.Config.RegistrationRateLimit.PerAddress, env.Config.RegistrationRateLimit.PerToken, env.Config.Audit.DenialsPerMinute),
 		Replays: env.ReplaySealer,
 		Secrets: env.SecretSealer,
+		Fetcher: fetcher,
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)
@@ -73,7 +80,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
 	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	return &Server{env: env, log: log, handler: handler, metrics: metrics}, nil
+	return &Server{env: env, log: log, handler: handler, metrics: metrics, fetcher: fetcher}, nil
 }
 
 // Time limits, which must keep this order: a group-commit batch
