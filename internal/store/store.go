@@ -217,8 +217,9 @@ type Tokens interface {
 	// RevokeGrant revokes every token of the grant family; returns how many.
 	RevokeGrant(ctx context.Context, ws, grantID string, at time.Time) (int64, error)
 	// DeleteExpiredTokens removes token records expired before `before`
-	// (their revocation no longer matters), and codes, sessions and used
-	// authorization requests past their lifetimes; returns how many tokens.
+	// (their revocation no longer matters), and codes, sessions, used
+	// requests and kept registration answers past their lifetimes; returns
+	// how many tokens.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int64, error)
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -66,18 +67,22 @@ func (s *Store) RegisterClient(ctx context.Context, c client.Client, use store.C
 }
 
 // RegisterClientReplayable is RegisterClient keeping r with the client:
-// a commit whose acknowledgement is lost has kept the answer too. Expired
-// replays go first, so a key may be used again after a day.
+// a commit whose acknowledgement is lost has kept the answer too. A key
+// whose replay has expired is free again: its row is overwritten here, and
+// expired rows are otherwise collected in the background
+// (DeleteExpiredTokens), not by each registration.
 func (s *Store) RegisterClientReplayable(ctx context.Context, c client.Client, use store.CredentialUse, event store.AuditEvent, maxClients int, r store.Replay) error {
 	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := s.exec(ctx, tx, `DELETE FROM registration_replays WHERE expires_at <= ?`, ts(event.At)); err != nil {
-			return err
-		}
 		if err := s.registerClient(ctx, tx, c, use, event, maxClients); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO registration_replays (workspace, key_hash, request_hash, response, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			r.Workspace, r.KeyHash, r.RequestHash, r.Response, ts(r.ExpiresAt))
+		n, err := s.exec(ctx, tx, `INSERT INTO registration_replays (workspace, key_hash, request_hash, response, expires_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (workspace, key_hash) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, expires_at = excluded.expires_at
+			WHERE registration_replays.expires_at <= ?`,
+			r.Workspace, r.KeyHash, r.RequestHash, r.Response, ts(r.ExpiresAt), ts(event.At))
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: idempotency key already holds an answer", store.ErrConflict)
+		}
 		return err
 	})
 }

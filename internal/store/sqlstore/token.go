@@ -222,9 +222,10 @@ func (s *Store) DeleteExpiredTokens(ctx context.Context, before time.Time) (int6
 	if err != nil {
 		return n, err
 	}
-	// Codes, sessions and used requests past their lifetime are dead
-	// weight too (an expired sealed request is refused on its own).
-	for _, table := range []string{"auth_codes", "sessions", "used_requests"} {
+	// Codes, sessions, used requests and kept registration answers past
+	// their lifetime are dead weight too (each is refused on its own once
+	// expired).
+	for _, table := range []string{"auth_codes", "sessions", "used_requests", "registration_replays"} {
 		if _, err := s.exec(ctx, s.write, `DELETE FROM `+table+` WHERE expires_at < ?`, ts(before)); err != nil {
 			return n, err
 		}

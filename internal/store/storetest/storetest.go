@@ -716,6 +716,15 @@ func testRegistrationReplay(t *testing.T, s store.Store) {
 	if got, err := s.Replay(ctx, "w", []byte("k"), r.ExpiresAt); err != nil || string(got.RequestHash) != "other" {
 		t.Fatalf("replay after reuse: %+v, %v", got, err)
 	}
+	// Collection removes expired answers: the key then takes a
+	// registration dated before the collected answer's expiry, which the
+	// row, had it stayed, would refuse.
+	if _, err := s.DeleteExpiredTokens(ctx, again.ExpiresAt.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RegisterClientReplayable(ctx, sampleClient("w", "fourth"), none, store.AuditEvent{Workspace: "w", ID: "4", At: r.ExpiresAt}, 0, again); err != nil {
+		t.Fatalf("the key after its expired answer was collected: %v", err)
+	}
 }
 
 func testAccessTokenConsumedOnce(t *testing.T, s store.Store) {
