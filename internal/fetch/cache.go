@@ -50,6 +50,16 @@ func (c *cache) lookup(url string, usable func(*entry) bool) ([]byte, bool) {
 	return el.Value.(*entry).doc, true
 }
 
+// tried marks url's document, if one is kept, as fetched at now, for
+// recent: a refresh was attempted then, though it failed.
+func (c *cache) tried(url string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byURL[url]; ok {
+		el.Value.(*entry).fetchedAt = now
+	}
+}
+
 func (c *cache) put(url string, doc []byte, now time.Time, keep time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -131,7 +131,13 @@ func (f *Fetcher) Refresh(ctx context.Context, rawURL string) ([]byte, error) {
 		f.cfg.Metrics.cacheHit()
 		return doc, nil
 	}
-	return f.fetchShared(ctx, rawURL)
+	doc, err := f.fetchShared(ctx, rawURL)
+	if err != nil {
+		// A failed attempt counts as the minute's too, or a URL that now
+		// fails would be fetched on every request naming an unknown kid.
+		f.cache.tried(rawURL, f.cfg.Clock.Time())
+	}
+	return doc, err
 }
 
 // fetchShared runs one fetch of rawURL for every caller waiting on it.

@@ -484,3 +484,40 @@ func TestNoProxy(t *testing.T) {
 		t.Fatal("the fetcher's transport uses a proxy")
 	}
 }
+
+// A refresh that fails still counts as the minute's: a stranger who sends
+// unknown kids for a jwks_uri that now fails must not get a fetch per
+// request.
+func TestFailedRefreshAtMostOnceAMinute(t *testing.T) {
+	var broken atomic.Bool
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		serveJSON(`{"keys":[]}`, "Cache-Control", "max-age=3600")(w, r)
+	})
+	fx := newFetcher(t, srv, nil)
+	ctx := context.Background()
+	if _, err := fx.f.JSON(ctx, srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	fx.clock.advance(RefreshInterval)
+	broken.Store(true)
+	if _, err := fx.f.Refresh(ctx, srv.URL); err == nil {
+		t.Fatal("a failed refresh reported no error")
+	}
+	for range 5 {
+		if doc, err := fx.f.Refresh(ctx, srv.URL); err != nil || string(doc) != `{"keys":[]}` {
+			t.Fatalf("refresh within the minute of a failed one: %q, %v; want the cached document", doc, err)
+		}
+	}
+	if got := srv.hits.Load(); got != 2 {
+		t.Fatalf("%d upstream fetches; want 2 (the fetch, one failed refresh)", got)
+	}
+	fx.clock.advance(RefreshInterval)
+	fx.f.Refresh(ctx, srv.URL)
+	if got := srv.hits.Load(); got != 3 {
+		t.Fatalf("%d upstream fetches a minute later; want 3", got)
+	}
+}

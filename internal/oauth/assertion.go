@@ -237,6 +237,13 @@ func (c *assertionCheck) verify(cl client.Client, ev ClientEvidence, claims asse
 			// the answer does not, as it would say the client exists.
 			httpapi.Logger(c.ctx).Warn("client assertion: the client's keys could not be read", "client_id", cl.ID, "err", err)
 		}
+		if !signatureChecked(err, ev, algs) {
+			// A kid or alg the client has no key for is refused before
+			// any signature check, where an unknown client's assertion
+			// costs a decoy's: spend one, or a random kid would time
+			// which client ids exist.
+			c.spendDecoy(ev)
+		}
 		return errAssertionNotVerified
 	}
 	fresh, err := c.used.UseRequestOnce(c.ctx, c.ws.Name, assertionJTIKey(cl.ID, claims.JTI), numericDate(*claims.Expiry))
@@ -249,12 +256,20 @@ func (c *assertionCheck) verify(cl client.Client, ev ClientEvidence, claims asse
 	return nil
 }
 
+// signatureChecked reports whether a failed verification got as far as
+// checking a signature: not when the alg was refused, no key fitted it,
+// or the keys could not be had.
+func signatureChecked(err error, ev ClientEvidence, algs []string) bool {
+	h, herr := jose.ParseHeader(ev.Assertion.Value)
+	return herr == nil && slices.Contains(algs, h.Alg) && errors.Is(err, jose.ErrInvalidSignature) && !errors.Is(err, jose.ErrUnknownKey)
+}
+
 // spendDecoy checks the assertion against decoy keys, for a client that
 // does not exist or registered another method: the refusal then costs
 // what a bad signature costs a real client, so its time does not tell
 // whether the client exists either.
 func (c *assertionCheck) spendDecoy(ev ClientEvidence) {
-	v := jose.Verifier{Keys: decoys(), Algs: c.algs()}
+	v := jose.Verifier{Keys: decoySet(), Algs: c.algs()}
 	v.Verify(c.ctx, ev.Assertion.Value)
 }
 
@@ -279,6 +294,9 @@ var decoys = sync.OnceValue(func() decoyKeys {
 	}
 	return d
 })
+
+// decoySet is where spendDecoy finds its keys (tests count its use).
+var decoySet = func() jose.CandidateKeySet { return decoys() }
 
 // Candidates implements jose.CandidateKeySet, whatever the kid.
 func (d decoyKeys) Candidates(_ context.Context, _, alg string) ([]jose.Key, error) {

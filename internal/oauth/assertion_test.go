@@ -386,3 +386,44 @@ func TestDecoysCoverEveryAlg(t *testing.T) {
 		}
 	}
 }
+
+// countingKeys counts the key look-ups a Verifier makes of it.
+type countingKeys struct {
+	jose.CandidateKeySet
+	n *int
+}
+
+func (c countingKeys) Candidates(ctx context.Context, kid, alg string) ([]jose.Key, error) {
+	*c.n++
+	return c.CandidateKeySet.Candidates(ctx, kid, alg)
+}
+
+// TestRefusalBeforeAnySignatureSpendsADecoy: a known client's assertion
+// refused before a signature is checked (a kid it has no key for, an alg
+// it did not register) costs a decoy check, as an unknown client's does,
+// so a random kid does not time whether the client exists; one whose
+// signature was checked costs none more.
+func TestRefusalBeforeAnySignatureSpendsADecoy(t *testing.T) {
+	w := newAssertionWorld(t)
+	var spent int
+	real := decoySet
+	decoySet = func() jose.CandidateKeySet { return countingKeys{real(), &spent} }
+	t.Cleanup(func() { decoySet = real })
+	for _, tc := range []struct {
+		name, id, token string
+		decoys          int
+	}{
+		{"unknown client", "ghost", signAssertion(t, es256("k1"), w.claims("ghost"), w.ecKey), 1},
+		{"a kid the client has no key for", "pk", signAssertion(t, es256("no-such-kid"), w.claims("pk"), newKey(t, "ES256")), 1},
+		{"an alg the client did not register", "pk", signAssertion(t, map[string]any{"alg": "EdDSA", "kid": "k2"}, w.claims("pk"), w.edKey), 1},
+		{"a bad signature under the client's key", "pk", signAssertion(t, es256("k1"), w.claims("pk"), newKey(t, "ES256")), 0},
+	} {
+		spent = 0
+		if _, err := w.authenticate(tc.id, tc.token); err == nil {
+			t.Fatalf("%s: authenticated", tc.name)
+		}
+		if spent != tc.decoys {
+			t.Errorf("%s: %d decoy checks, want %d", tc.name, spent, tc.decoys)
+		}
+	}
+}

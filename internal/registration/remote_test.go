@@ -16,6 +16,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/fetch"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 // fetcherFunc is a Fetcher the test answers for.
@@ -203,5 +204,39 @@ func TestRemoteDocumentsAreFetchedTogether(t *testing.T) {
 	body := `{"redirect_uris":["https://app.example/cb"],"jwks_uri":"https://keys.example/good","sector_identifier_uri":"https://sector.example/all"}`
 	if _, err := f.svc.Register(context.Background(), f.ws, Request{Bearer: "value", Body: []byte(body)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStatementKeysURLIsChecked: a jwks_uri a statement supplies (its
+// software_jwks_endpoint) is fetched and checked like one the request
+// names, at registration and on an update sending a newer statement.
+func TestStatementKeysURLIsChecked(t *testing.T) {
+	key := newTestKey(t, "dir-1")
+	f := newStatementFixture(t, key, workspace.Required)
+	var calls atomic.Int64
+	f.svc.Fetcher = documents(&calls, map[string]string{"https://directory.example/good.jwks": ecJWKS(t, false)})
+	statement := func(endpoint string) string {
+		return key.sign(t, ssaClaims(f.now, map[string]any{"software_jwks_endpoint": endpoint}), nil)
+	}
+	const refused = "jwks_uri: address 127.0.0.1 is loopback"
+
+	_, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, statement("https://directory.example/gone.jwks"), nil)})
+	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); oe.Description != refused {
+		t.Fatalf("register: %q, want %q", oe.Description, refused)
+	}
+	f.tick()
+	resp, err := f.svc.Register(context.Background(), f.ws, Request{Body: ssaBody(t, statement("https://directory.example/good.jwks"), nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, rat := resp["client_id"].(string), resp["registration_access_token"].(string)
+	f.tick()
+	members := map[string]any{"client_id": id, "client_secret": resp["client_secret"]}
+	_, err = f.svc.Update(context.Background(), f.ws, id, Request{Bearer: rat, Body: ssaBody(t, statement("https://directory.example/gone.jwks"), members)})
+	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); oe.Description != refused {
+		t.Fatalf("update: %q, want %q", oe.Description, refused)
+	}
+	if cl, _ := f.store.ClientByID(context.Background(), f.ws.Name, id); cl.Metadata.JWKSURI != "https://directory.example/good.jwks" {
+		t.Fatalf("jwks_uri %q after a refused update", cl.Metadata.JWKSURI)
 	}
 }
