@@ -90,6 +90,15 @@ func checkSubjectType(md *Metadata, _ Policy) error {
 		return metaErr("subject_type: pairwise needs a sector (OIDC Core §8.1): register redirect_uris on one host, or a sector_identifier_uri")
 	case len(sectors) > 1:
 		return metaErr("subject_type: pairwise with redirect_uris on more than one host (%s) needs a sector_identifier_uri naming their sector (OIDC Core §8.1)", strings.Join(sectors, ", "))
+	case unownedSector(sectors[0]):
+		return metaErr("subject_type: pairwise with redirect_uris on %s needs a sector_identifier_uri: anyone can register such a redirect URI, so it would share its users' identifiers with every other client that does", sectors[0])
 	}
 	return nil
+}
+
+// unownedSector: a loopback host or a private-use scheme, which no one
+// proves to own (any app may listen on 127.0.0.1 or claim a scheme), so
+// as a sector it would give every client registering one the same subs.
+func unownedSector(sector string) bool {
+	return strings.HasSuffix(sector, ":") || IsLoopbackHost(sector)
 }
