@@ -190,8 +190,7 @@ func (s *Service) softwareKeys(st *softwareStatement) (jose.KeySet, string, erro
 		if err != nil {
 			return nil, "", errStatement("software_statement: %v", err)
 		}
-		keys, err := s.remoteKeys(url, "software_jwks_endpoint")
-		return keys, "software_jwks_endpoint", err
+		return s.remoteKeys(url), "software_jwks_endpoint", nil
 	}
 	return nil, "", errSigned("its software statement names no software_jwks or software_jwks_endpoint to verify it with")
 }
@@ -207,8 +206,7 @@ func (s *Service) clientKeys(cl client.Client) (jose.KeySet, string, error) {
 		}
 		return set, "the client's jwks", nil
 	case cl.Metadata.JWKSURI != "":
-		keys, err := s.remoteKeys(cl.Metadata.JWKSURI, "jwks_uri")
-		return keys, "jwks_uri", err
+		return s.remoteKeys(cl.Metadata.JWKSURI), "jwks_uri", nil
 	}
 	return nil, "", errSigned("this client registered no keys (jwks or jwks_uri) to verify a signed update with")
 }

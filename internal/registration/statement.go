@@ -95,8 +95,7 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 // issuerKeys are a trusted issuer's verification keys: its inline jwks,
 // or its jwks_uri through the fetcher (a kid the cached set lacks is
 // looked for once more in a refreshed one, as the issuer may have
-// rotated). Without a fetcher a jwks_uri cannot be read: 503, since the
-// server, not the client, is missing something.
+// rotated).
 func (s *Service) issuerKeys(ti workspace.TrustedIssuer) (jose.KeySet, error) {
 	if ti.JWKSURI == "" {
 		set, err := jose.ParseJWKS(ti.JWKS)
@@ -106,19 +105,18 @@ func (s *Service) issuerKeys(ti workspace.TrustedIssuer) (jose.KeySet, error) {
 		}
 		return set, nil
 	}
-	return s.remoteKeys(ti.JWKSURI, fmt.Sprintf("trusted issuer %q", ti.Issuer))
+	return s.remoteKeys(ti.JWKSURI), nil
 }
 
-// remoteKeys is the JWK Set at url, through the fetcher; whose names the
-// set in errors.
-func (s *Service) remoteKeys(url, whose string) (jose.KeySet, error) {
+// remoteKeys is the JWK Set at url, through the fetcher.
+func (s *Service) remoteKeys(url string) jose.KeySet {
 	f := s.fetcher()
 	return jose.RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
 		if refresh {
 			return f.Refresh(ctx, url)
 		}
 		return f.JSON(ctx, url)
-	}}, nil
+	}}
 }
 
 // registeredClaims are the JWT claims of a statement (RFC 7519 §4.1),
