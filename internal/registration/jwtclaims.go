@@ -40,9 +40,9 @@ func unverifiedClaims(token string) (claims, error) {
 
 // decodeClaims reads a claims set strictly (one object, no duplicates).
 func decodeClaims(payload []byte) (claims, error) {
-	obj, err := strictjson.DecodeObject(payload)
+	obj, err := strictjson.DecodeNamedObject("its payload", payload)
 	if err != nil {
-		return nil, fmt.Errorf("claims: %v", err)
+		return nil, err
 	}
 	return obj, nil
 }
