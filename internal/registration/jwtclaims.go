@@ -25,7 +25,7 @@ type claims map[string]json.RawMessage
 // right keys verify it. Nothing read here is trusted before that.
 func unverifiedClaims(token string) (claims, error) {
 	if err := jose.CheckSize(token); err != nil {
-		return nil, errors.New("longer than a token may be")
+		return nil, fmt.Errorf("longer than %d bytes, the most a token may be", jose.MaxTokenSize)
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {

@@ -98,6 +98,7 @@ func TestStatementRefusals(t *testing.T) {
 		{"not a JWT", "not.a.jwt!", nil, oautherr.InvalidSoftwareStatement, "software_statement"},
 		{"a payload that is no JSON", "eyJhbGciOiJFUzI1NiIsImtpZCI6ImRpci0xIn0.aGVsbG8.AAAA", nil, oautherr.InvalidSoftwareStatement, "software_statement: its payload is not valid JSON"},
 		{"a payload that is no UTF-8", "eyJhbGciOiJFUzI1NiIsImtpZCI6ImRpci0xIn0._-8.AAAA", nil, oautherr.InvalidSoftwareStatement, "software_statement: its payload is not valid UTF-8"},
+		{"longer than a token may be", good(map[string]any{"client_name": strings.Repeat("a", 17<<10)}), nil, oautherr.InvalidSoftwareStatement, "longer than 16384 bytes"},
 		{"alg none", unsigned(t, "dir-1", ssaClaims(now, nil)), nil, oautherr.InvalidSoftwareStatement, `alg "none"`},
 		{"HS256 keyed with the issuer's public key", signHS256(t, "dir-1", trusted.jwk, ssaClaims(now, nil)), nil, oautherr.InvalidSoftwareStatement, `alg "HS256"`},
 		{"HS256 keyed with the issuer's JWK Set", signHS256(t, "dir-1", trusted.jwks(), ssaClaims(now, nil)), nil, oautherr.InvalidSoftwareStatement, `alg "HS256"`},
