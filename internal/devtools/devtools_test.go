@@ -159,6 +159,15 @@ func TestParseKeyRefuses(t *testing.T) {
 	}
 }
 
+// TestParseKeyNamesAJWKSet: a key set given for a key (keygen's --jwks
+// file for its --out file) is named as such.
+func TestParseKeyNamesAJWKSet(t *testing.T) {
+	_, err := ParseKey([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`))
+	if err == nil || !strings.Contains(err.Error(), "a JWK Set, not a private JWK") {
+		t.Fatalf("ParseKey of a JWK Set: %v; want it named a JWK Set", err)
+	}
+}
+
 // captured is what a test registration endpoint received.
 type captured struct {
 	contentType, auth string

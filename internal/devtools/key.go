@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -74,6 +75,12 @@ func (k Key) Signer() (*jose.Signer, error) { return jose.NewSigner(k.Kid, k.Alg
 func ParseKey(doc []byte) (Key, error) {
 	j, err := jwk.ParseKey(doc)
 	if err != nil {
+		var set struct {
+			Keys json.RawMessage `json:"keys"`
+		}
+		if json.Unmarshal(doc, &set) == nil && set.Keys != nil {
+			return Key{}, errors.New("a JWK Set, not a private JWK: give the file keygen --out wrote (--jwks wrote the public JWK Set)")
+		}
 		return Key{}, fmt.Errorf("not a JWK: %w", err)
 	}
 	var raw any

@@ -79,7 +79,7 @@ func checkAddress(addr netip.Addr) error {
 	}
 	if v4, ok := embeddedIPv4(addr); ok {
 		if why := refusal(v4); why != "" {
-			return &refusedError{addr: addr, why: fmt.Sprintf("carries %s, which is %s", v4, why)}
+			return &refusedError{addr: addr, why: fmt.Sprintf("a form of %s, which is %s", v4, why)}
 		}
 	}
 	return nil

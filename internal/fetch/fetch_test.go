@@ -156,6 +156,16 @@ func TestRefusedAddressClasses(t *testing.T) {
 	}
 }
 
+// TestEmbeddedIPv4RefusalReads: the reason for an IPv6 form of a refused
+// IPv4 address reads as a sentence after "jwks_uri: ".
+func TestEmbeddedIPv4RefusalReads(t *testing.T) {
+	err := checkAddress(netip.MustParseAddr("64:ff9b::a9fe:a9fe"))
+	want := "address 64:ff9b::a9fe:a9fe is a form of 169.254.169.254, which is a cloud metadata service"
+	if err == nil || err.Error() != want {
+		t.Fatalf("checkAddress = %v; want %q", err, want)
+	}
+}
+
 func TestNameResolvingToPrivateAddressIsRefused(t *testing.T) {
 	srv := newServer(t, serveJSON(`{"keys":[]}`))
 	resolver := resolverFunc(func(string) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
@@ -95,6 +96,11 @@ func fitsAny(pub any) bool {
 
 // Len is the number of usable keys.
 func (s JWKS) Len() int { return len(s.keys) }
+
+// HasKeyWithoutKid reports whether a usable key of the set names no kid.
+func (s JWKS) HasKeyWithoutKid() bool {
+	return slices.ContainsFunc(s.keys, func(k jwksKey) bool { return k.kid == "" })
+}
 
 // Candidates implements CandidateKeySet.
 func (s JWKS) Candidates(_ context.Context, kid, alg string) ([]Key, error) {

@@ -173,9 +173,9 @@ func ParseHeader(token string) (Header, error) {
 	if err != nil {
 		return h, fmt.Errorf("%w: header is not base64url", ErrInvalidSignature)
 	}
-	obj, err := strictjson.DecodeObject(raw)
+	obj, err := strictjson.DecodeNamedObject("its header", raw)
 	if err != nil {
-		return h, fmt.Errorf("%w: header: %v", ErrInvalidSignature, err)
+		return h, fmt.Errorf("%w: %v", ErrInvalidSignature, err)
 	}
 	for name, dst := range map[string]*string{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ} {
 		if v, ok := obj[name]; ok && json.Unmarshal(v, dst) != nil {

@@ -25,7 +25,7 @@ type claims map[string]json.RawMessage
 // right keys verify it. Nothing read here is trusted before that.
 func unverifiedClaims(token string) (claims, error) {
 	if err := jose.CheckSize(token); err != nil {
-		return nil, errors.New("longer than a token may be")
+		return nil, fmt.Errorf("longer than %d bytes, the most a token may be", jose.MaxTokenSize)
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -40,9 +40,9 @@ func unverifiedClaims(token string) (claims, error) {
 
 // decodeClaims reads a claims set strictly (one object, no duplicates).
 func decodeClaims(payload []byte) (claims, error) {
-	obj, err := strictjson.DecodeObject(payload)
+	obj, err := strictjson.DecodeNamedObject("its payload", payload)
 	if err != nil {
-		return nil, fmt.Errorf("claims: %v", err)
+		return nil, err
 	}
 	return obj, nil
 }

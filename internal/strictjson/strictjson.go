@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -36,6 +37,20 @@ func DecodeObject(body []byte) (map[string]json.RawMessage, error) {
 		return nil, errors.New("body must be a JSON object")
 	}
 	return obj, nil
+}
+
+// DecodeNamedObject is DecodeObject for a document that is not a request
+// body, such as a JWT's payload: its errors name the document as what
+// ("its payload is not valid JSON"), so that no one looks for the fault
+// in a body that was fine.
+func DecodeNamedObject(what string, doc []byte) (map[string]json.RawMessage, error) {
+	obj, err := DecodeObject(doc)
+	if err != nil {
+		if rest, ok := strings.CutPrefix(err.Error(), "body "); ok {
+			return nil, errors.New(what + " " + rest)
+		}
+	}
+	return obj, err
 }
 
 // checkStructure walks the tokens once, checking the top-level type,

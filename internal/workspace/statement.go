@@ -206,5 +206,10 @@ func (i TrustedIssuer) problem(before []TrustedIssuer) string {
 	if set.Len() == 0 {
 		return name + ": jwks holds no public signing key"
 	}
+	if set.HasKeyWithoutKid() {
+		// A statement must name its key (kid), so such a key would
+		// verify nothing: every statement it signed would be refused.
+		return name + ": every key in jwks needs a kid, which the statements it signs name"
+	}
 	return ""
 }

@@ -64,6 +64,10 @@ func TestStatementSettingsValidate(t *testing.T) {
 		{"jwks without a public key", func(r *Registration) {
 			r.SoftwareStatement = SoftwareStatement{Mode: Required, Issuers: []TrustedIssuer{{Issuer: "Dir", JWKS: JWKSDoc(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`)}}}
 		}, "holds no public signing key"},
+		{"a key without kid", func(r *Registration) {
+			noKid := strings.Replace(testJWKS, `"kid":"dir-1",`, "", 1)
+			r.SoftwareStatement = SoftwareStatement{Mode: Required, Issuers: []TrustedIssuer{{Issuer: "Dir", JWKS: JWKSDoc(noKid)}}}
+		}, "every key in jwks needs a kid"},
 		{"an issuer twice", func(r *Registration) {
 			r.SoftwareStatement = SoftwareStatement{Mode: Required, Issuers: []TrustedIssuer{issuer, issuer}}
 		}, "listed twice"},
