@@ -163,3 +163,29 @@ func TestEdDSASignerRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzParseJWKS: a stranger's JWK Set (a directory's, a client's
+// jwks_uri) never panics the parser, and no key it yields is offered for
+// an alg its type does not fit — above all, never for an HMAC alg.
+func FuzzParseJWKS(f *testing.F) {
+	ec := mustPrivateKey(f, "ES256")
+	f.Add(jwksOf(f, jwkSpec{priv: ec, kid: "ec", signAlg: "ES256"}), "ec", "ES256")
+	f.Add(jwksOf(f, jwkSpec{priv: ec, kid: "ec", signAlg: "ES256", omitAlg: true, omitKid: true}), "", "HS256")
+	f.Add([]byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`), "", "EdDSA")
+	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"HS256"}]}`), "", "HS256")
+	f.Fuzz(func(t *testing.T, doc []byte, kid, alg string) {
+		set, err := ParseJWKS(doc)
+		if err != nil {
+			return
+		}
+		keys, err := set.Candidates(context.Background(), kid, alg)
+		if err != nil {
+			return
+		}
+		for _, k := range keys {
+			if k.Alg != alg || !keyFits(alg, k.Public) || IsHMAC(alg) {
+				t.Fatalf("offered %T for %s", k.Public, alg)
+			}
+		}
+	})
+}
