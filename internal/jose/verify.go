@@ -51,6 +51,10 @@ type Verifier struct {
 	// RequireKid refuses a token whose header names no kid. Without it, a
 	// CandidateKeySet tries each of its keys that fits the alg.
 	RequireKid bool
+	// Memo, when set, remembers tokens verified, for tokens presented
+	// again and again (a software statement is sent with every
+	// registration of its software).
+	Memo *SignatureMemo
 }
 
 // keys returns the keys that may verify a token with header h.
@@ -111,9 +115,13 @@ func (v Verifier) Verify(ctx context.Context, token string) ([]byte, Header, err
 	if err != nil {
 		return nil, h, err
 	}
+	if payload, ok := v.Memo.recall(token, h, keys); ok {
+		return payload, h, nil
+	}
 	var payload []byte
 	for _, key := range keys {
 		if payload, err = verifyWith(key, h, token); err == nil {
+			v.Memo.remember(token, key, payload)
 			break
 		}
 	}
