@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -138,3 +139,38 @@ func BenchmarkParseJWKS(b *testing.B) {
 type oneKey Key
 
 func (k oneKey) Key(context.Context, string) (Key, error) { return Key(k), nil }
+
+// A header parsed is remembered by its segment, and the rest of a token
+// is still checked every time: a non-canonical signature is refused
+// under a remembered header, a header that failed is never remembered,
+// and an unusually long one is not kept.
+func TestParsedHeaderRemembered(t *testing.T) {
+	priv := mustPrivateKey(t, "ES256")
+	tok := forge(map[string]any{"alg": "ES256", "kid": "remembered-header"}, `{"sub":"x"}`, signedBy(t, priv, "ES256"))
+	seg, _, _ := strings.Cut(tok, ".")
+	first, err := ParseHeader(tok)
+	if err != nil || first.Kid != "remembered-header" {
+		t.Fatalf("ParseHeader: %+v, %v", first, err)
+	}
+	if h, ok := parsedHeaders.Get(seg); !ok || h != first {
+		t.Fatalf("header not remembered: %+v, %v", h, ok)
+	}
+	respelled := tok[:len(tok)-1] + nonCanonicalLast(tok)
+	if _, err := ParseHeader(respelled); !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("non-canonical signature under a remembered header: %v", err)
+	}
+	dup := encodedHeader(`{"alg":"ES256","alg":"none"}`)
+	for range 2 {
+		if _, err := ParseHeader(dup); !errors.Is(err, ErrInvalidSignature) {
+			t.Fatalf("duplicate members: %v", err)
+		}
+	}
+	long := encodedHeader(`{"alg":"ES256","kid":"` + strings.Repeat("k", 600) + `"}`)
+	if _, err := ParseHeader(long); err != nil {
+		t.Fatal(err)
+	}
+	longSeg, _, _ := strings.Cut(long, ".")
+	if _, ok := parsedHeaders.Get(longSeg); ok {
+		t.Fatal("a header longer than maxRememberedHeader was kept")
+	}
+}
