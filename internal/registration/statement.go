@@ -206,27 +206,35 @@ func withStatement(obj map[string]json.RawMessage, st *softwareStatement) (clien
 		return client.DecodeMetadata(obj)
 	}
 	asserted := st.statementMetadata(obj)
-	// A claim of the wrong type is the statement's fault, not the request's.
-	if _, err := client.DecodeMetadata(asserted); err != nil {
-		var oe *oautherr.Error
-		if errors.As(err, &oe) {
-			return client.Metadata{}, errStatement("software_statement: %s", oe.Description)
-		}
-		return client.Metadata{}, err
-	}
 	merged := maps.Clone(obj)
 	delete(merged, "software_id")
 	delete(merged, "software_version")
 	maps.Copy(merged, asserted)
 	md, err := client.DecodeMetadata(merged)
 	if err != nil {
-		return client.Metadata{}, err
+		return client.Metadata{}, statementAtFault(asserted, err)
 	}
 	if err := checkSoftwareRedirects(md, st); err != nil {
 		return client.Metadata{}, err
 	}
 	md.SoftwareStatement = st.token
 	return md, nil
+}
+
+// statementAtFault: a claim of the wrong type is the statement's fault,
+// not the request's. The asserted claims are decoded alone only once the
+// merged object failed: they are all in it, unchanged, so the merged
+// object decoding well means they do.
+func statementAtFault(asserted map[string]json.RawMessage, err error) error {
+	_, assertedErr := client.DecodeMetadata(asserted)
+	var oe *oautherr.Error
+	switch {
+	case assertedErr == nil:
+		return err
+	case errors.As(assertedErr, &oe):
+		return errStatement("software_statement: %s", oe.Description)
+	}
+	return assertedErr
 }
 
 // checkSoftwareRedirects: a statement's software_redirect_uris bound the
