@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/registrar-dev/registrar/internal/memo"
 )
 
 // minRSABits: RFC 8725 §3.5 / NIST SP 800-131A; shorter moduli are
@@ -49,9 +51,26 @@ func CheckJWKSDocument(doc []byte) error {
 	return checkJWKSet(doc, "jwks_uri", "jwks_uri: keys")
 }
 
+// acceptedJWKS remembers the sets checkJWKSet accepted, by their bytes:
+// the rules depend on nothing else, and one set is checked again and
+// again (a software statement's software_jwks, with every registration
+// of its software). Refusals are not remembered.
+var acceptedJWKS = memo.New[string, struct{}](1024)
+
 // checkJWKSet checks a JWK Set; its errors name the set as name and a key
 // as keys[i].
 func checkJWKSet(doc []byte, name, keys string) error {
+	if _, ok := acceptedJWKS.Get(string(doc)); ok {
+		return nil
+	}
+	if err := checkJWKSetKeys(doc, name, keys); err != nil {
+		return err
+	}
+	acceptedJWKS.Put(string(doc), struct{}{})
+	return nil
+}
+
+func checkJWKSetKeys(doc []byte, name, keys string) error {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
@@ -158,4 +159,26 @@ func FuzzValidateJWKS(f *testing.F) {
 			t.Fatalf("%s: %v is not a protocol error", jwks, err)
 		}
 	})
+}
+
+// TestJWKSCheckRemembersOnlyAccepted: a set accepted once is accepted
+// again (it is remembered), and one refused is refused every time, at
+// registration and as a jwks_uri document alike.
+func TestJWKSCheckRemembersOnlyAccepted(t *testing.T) {
+	good := jwksBody(publicJWK(t, ecKey(t, elliptic.P256()), map[string]any{"kid": "again"}))
+	offCurve := publicJWK(t, ecKey(t, elliptic.P256()), nil)
+	offCurve["y"] = offCurve["x"]
+	bad := jwksBody(offCurve)
+	badDoc, _ := json.Marshal(map[string]any{"keys": []any{offCurve}})
+	for i := range 2 {
+		if _, err := register(t, good); err != nil {
+			t.Fatalf("good set, check %d: %v", i+1, err)
+		}
+		if _, err := register(t, bad); err == nil {
+			t.Fatalf("key off the curve, check %d: accepted", i+1)
+		}
+		if err := client.CheckJWKSDocument(badDoc); err == nil {
+			t.Fatalf("jwks_uri document with a key off the curve, check %d: accepted", i+1)
+		}
+	}
 }

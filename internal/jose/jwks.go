@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/registrar-dev/registrar/internal/memo"
 )
 
 // CandidateKeySet is a KeySet whose keys need not name their algorithm, as
@@ -44,7 +46,25 @@ const maxJWKSKeys = 20
 // private or symmetric keys — are skipped rather than failing the set, as
 // a directory may publish keys for other purposes beside its signing keys.
 // A document that is not a JWK Set is an error.
+//
+// Sets parsed are remembered by their bytes (parsing an EC key costs more
+// than the signature check it serves, and the same set is read per
+// request: a client's registered jwks, a directory's, a fetched document).
+// A JWKS is never modified once parsed, so one may be shared.
 func ParseJWKS(doc []byte) (JWKS, error) {
+	if set, ok := parsedJWKS.Get(string(doc)); ok {
+		return set, nil
+	}
+	set, err := parseJWKS(doc)
+	if err == nil {
+		parsedJWKS.Put(string(doc), set)
+	}
+	return set, err
+}
+
+var parsedJWKS = memo.New[string, JWKS](1024)
+
+func parseJWKS(doc []byte) (JWKS, error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}

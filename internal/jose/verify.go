@@ -12,6 +12,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jws"
 
+	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/strictjson"
 )
 
@@ -51,6 +52,10 @@ type Verifier struct {
 	// RequireKid refuses a token whose header names no kid. Without it, a
 	// CandidateKeySet tries each of its keys that fits the alg.
 	RequireKid bool
+	// Memo, when set, remembers tokens verified, for tokens presented
+	// again and again (a software statement is sent with every
+	// registration of its software).
+	Memo *SignatureMemo
 }
 
 // keys returns the keys that may verify a token with header h.
@@ -111,9 +116,13 @@ func (v Verifier) Verify(ctx context.Context, token string) ([]byte, Header, err
 	if err != nil {
 		return nil, h, err
 	}
+	if payload, ok := v.Memo.recall(token, h, keys); ok {
+		return payload, h, nil
+	}
 	var payload []byte
 	for _, key := range keys {
 		if payload, err = verifyWith(key, h, token); err == nil {
+			v.Memo.remember(token, key, payload)
 			break
 		}
 	}
@@ -169,6 +178,28 @@ func ParseHeader(token string) (Header, error) {
 	if _, err := strictB64.DecodeString(rest[strings.IndexByte(rest, '.')+1:]); err != nil {
 		return h, fmt.Errorf("%w: signature is not canonical base64url", ErrInvalidSignature)
 	}
+	if remembered, ok := parsedHeaders.Get(seg); ok {
+		return remembered, nil
+	}
+	h, err := parseHeaderSegment(seg)
+	if err == nil && len(seg) <= maxRememberedHeader {
+		parsedHeaders.Put(seg, h)
+	}
+	return h, err
+}
+
+// A client or a directory signs every token with the same header, so
+// headers parsed are remembered by their encoded segment (the header is
+// a function of those bytes alone); the checks of the rest of the token
+// above run every time. Only headers of a usual size are kept, so the
+// memo stays small whatever strangers send.
+const maxRememberedHeader = 512
+
+var parsedHeaders = memo.New[string, Header](1024)
+
+// parseHeaderSegment decodes a protected header's base64url segment.
+func parseHeaderSegment(seg string) (Header, error) {
+	var h Header
 	raw, err := base64.RawURLEncoding.DecodeString(seg)
 	if err != nil {
 		return h, fmt.Errorf("%w: header is not base64url", ErrInvalidSignature)

@@ -23,7 +23,6 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/jose"
-	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -349,22 +348,14 @@ func (privateKeyJWT) verify(a clientAuth, cl client.Client, ev ClientEvidence) e
 	return a.assertions.verify(cl, ev, a.claims, keys, clientAlgs(cl, a.assertions.ws.Settings.AssertionAlgs()))
 }
 
-// parsedJWKS remembers registered key sets parsed, by their bytes:
-// parsing an EC key costs more than the signature check it serves.
-var parsedJWKS = memo.New[string, jose.JWKS](1024)
-
 // clientKeys is the key set of a private_key_jwt client.
 func (c *assertionCheck) clientKeys(cl client.Client) (jose.KeySet, error) {
 	if raw := cl.Metadata.JWKS; len(raw) > 0 {
-		if set, ok := parsedJWKS.Get(string(raw)); ok {
-			return set, nil
-		}
 		set, err := jose.ParseJWKS(raw)
 		if err != nil {
 			// Validated at registration, so this is a record gone bad.
 			return nil, fmt.Errorf("client %s: registered jwks: %w", cl.ID, err)
 		}
-		parsedJWKS.Put(string(raw), set)
 		return set, nil
 	}
 	url := cl.Metadata.JWKSURI

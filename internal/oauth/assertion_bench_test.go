@@ -4,31 +4,8 @@ import (
 	"crypto"
 	"testing"
 
-	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/jose"
 )
-
-// BenchmarkClientJWKS: parsing a client's one-key jwks on every request
-// against finding it parsed (parsedJWKS).
-func BenchmarkClientJWKS(b *testing.B) {
-	raw := jwksOf(b, map[string]crypto.Signer{"k1": newKey(b, "ES256")}, map[string]string{"k1": "ES256"})
-	b.Run("parse", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := jose.ParseJWKS(raw); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("remembered", func(b *testing.B) {
-		c := &assertionCheck{}
-		cl := client.Client{Metadata: client.Metadata{JWKS: raw}}
-		for b.Loop() {
-			if _, err := c.clientKeys(cl); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
 
 // BenchmarkAssertionVerify is the signature check an ES256 assertion
 // costs, for scale.

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -26,6 +27,15 @@ type grant struct {
 	// presented, verified or not.
 	statement     *softwareStatement
 	statementSent bool
+	// read is the request's metadata object as the authorizer read it,
+	// so that it is decoded once; nil when the authorizer read none.
+	read *readObject
+}
+
+// readObject is a request's metadata object as requestObject read it,
+// behind a pointer so that grants stay comparable.
+type readObject struct {
+	object map[string]json.RawMessage
 }
 
 // unmatchedGrant: the presented bearer token was checked and is no
@@ -142,5 +152,6 @@ func (a statementAuthorizer) Authorize(ctx context.Context, ws workspace.Workspa
 		use:        store.CredentialUse{At: a.s.Time()},
 		provenance: client.Provenance{Origin: client.OriginDCR, SoftwareStatementIss: st.issuer},
 		statement:  st,
+		read:       &readObject{obj},
 	}, nil
 }

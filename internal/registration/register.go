@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -90,15 +91,20 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 // The statement's issuer joins g's provenance. A signed body's claims
 // about itself come back for useOnce.
 func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace, req Request, g *grant) (client.Metadata, *signedRequest, error) {
-	obj, err := requestObject(ws, req)
-	if err != nil {
-		return client.Metadata{}, nil, err
+	var obj map[string]json.RawMessage
+	if g.read != nil {
+		obj = g.read.object
+	} else {
+		var err error
+		if obj, err = requestObject(ws, req); err != nil {
+			return client.Metadata{}, nil, err
+		}
 	}
 	st, err := s.statementFor(ctx, ws, obj, *g)
 	if err != nil {
 		return client.Metadata{}, nil, err
 	}
-	signed, err := s.verifySignedRegistration(ctx, ws, req, st)
+	signed, err := s.verifySignedRegistration(ctx, ws, req, obj, st)
 	if err != nil {
 		return client.Metadata{}, nil, err
 	}

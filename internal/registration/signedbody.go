@@ -73,10 +73,12 @@ type signatureCheck struct {
 // read); iss as expected; aud naming one of the audiences; iat, exp (both
 // required) and nbf within clockSkew, iat no older than
 // signedRequestMaxAge; a jti. Its single use is the caller's to claim
-// (useOnce) once nothing else can refuse the request.
-func (s *Service) verifySignedBody(ctx context.Context, token string, check signatureCheck) (*signedRequest, error) {
+// (useOnce) once nothing else can refuse the request. c is token's
+// payload as requestObject read it: once the signature verifies, it is
+// what the signer signed, so it is not decoded again.
+func (s *Service) verifySignedBody(ctx context.Context, token string, c claims, check signatureCheck) (*signedRequest, error) {
 	v := jose.Verifier{Keys: check.keys, Algs: workspace.AsymmetricAlgs}
-	payload, _, err := v.Verify(ctx, token)
+	_, _, err := v.Verify(ctx, token)
 	switch {
 	case errors.Is(err, jose.ErrInvalidSignature):
 		return nil, errSigned("not signed by a key in %s: %v", check.keysField, err)
@@ -85,10 +87,6 @@ func (s *Service) verifySignedBody(ctx context.Context, token string, check sign
 	case err != nil:
 		// The keys' URL did not give a key set: the client's to fix.
 		return nil, oautherr.InvalidMetadata("%s: %v", check.keysField, err)
-	}
-	c, err := decodeClaims(payload)
-	if err != nil {
-		return nil, errSigned("%v", err)
 	}
 	if iss, err := c.str("iss"); err != nil || iss != check.iss {
 		return nil, errSigned("iss %q is not %q", iss, check.iss)
@@ -158,7 +156,7 @@ func (s *Service) registrationAudiences(ws workspace.Workspace) []string {
 // statement: the body is signed by the software (the statement's
 // software_jwks or software_jwks_endpoint) and issued by it (iss is the
 // statement's software_id).
-func (s *Service) verifySignedRegistration(ctx context.Context, ws workspace.Workspace, req Request, st *softwareStatement) (*signedRequest, error) {
+func (s *Service) verifySignedRegistration(ctx context.Context, ws workspace.Workspace, req Request, obj claims, st *softwareStatement) (*signedRequest, error) {
 	if !req.Signed {
 		return nil, nil
 	}
@@ -172,7 +170,7 @@ func (s *Service) verifySignedRegistration(ctx context.Context, ws workspace.Wor
 	if err != nil {
 		return nil, err
 	}
-	return s.verifySignedBody(ctx, string(req.Body), signatureCheck{keys: keys, keysField: field, iss: st.softwareID, audiences: s.registrationAudiences(ws)})
+	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, iss: st.softwareID, audiences: s.registrationAudiences(ws)})
 }
 
 // softwareKeys are the software's keys a statement names, and the claim
@@ -215,7 +213,7 @@ func (s *Service) clientKeys(cl client.Client) (jose.KeySet, string, error) {
 // registered keys: issued by the client (iss is its software_id, or its
 // client_id when it has none) for this workspace's registration endpoint
 // or the client's own URL.
-func (s *Service) verifySignedUpdate(ctx context.Context, ws workspace.Workspace, cl client.Client, req Request) (*signedRequest, error) {
+func (s *Service) verifySignedUpdate(ctx context.Context, ws workspace.Workspace, cl client.Client, req Request, obj claims) (*signedRequest, error) {
 	if !req.Signed {
 		return nil, nil
 	}
@@ -228,5 +226,5 @@ func (s *Service) verifySignedUpdate(ctx context.Context, ws workspace.Workspace
 		iss = cl.ID
 	}
 	audiences := append(s.registrationAudiences(ws), s.clientURI(ws, cl.ID))
-	return s.verifySignedBody(ctx, string(req.Body), signatureCheck{keys: keys, keysField: field, iss: iss, audiences: audiences})
+	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, iss: iss, audiences: audiences})
 }

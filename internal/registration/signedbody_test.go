@@ -85,6 +85,14 @@ func TestSignedRegistrationRefusals(t *testing.T) {
 		{"iss not the software_id", workspace.Required, func(t *testing.T, s *signedSetup) (string, bool) {
 			return s.sw.sign(t, s.claims(t, "j", map[string]any{"iss": "sw-2"}), nil), true
 		}, `iss "sw-2" is not "sw-1"`, false},
+		{"payload swapped after signing", workspace.Required, func(t *testing.T, s *signedSetup) (string, bool) {
+			// The metadata is read from the payload before the signature
+			// is checked, and not decoded again after: the signature must
+			// still cover what was read.
+			good := strings.Split(s.sw.sign(t, s.claims(t, "j", nil), nil), ".")
+			other := strings.Split(s.sw.sign(t, s.claims(t, "j2", map[string]any{"client_name": "swapped"}), nil), ".")
+			return good[0] + "." + other[1] + "." + good[2], true
+		}, "not signed by a key", false},
 		{"signed by another key", workspace.Required, func(t *testing.T, s *signedSetup) (string, bool) {
 			return attacker.sign(t, s.claims(t, "j", nil), nil), true
 		}, "not signed by a key", false},

@@ -11,6 +11,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/fault"
 	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -52,7 +53,7 @@ func statementOf(obj map[string]json.RawMessage) (string, error) {
 // that cannot be had (an issuer's jwks_uri down) is an outage, not the
 // client's fault.
 func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, token string) (*softwareStatement, error) {
-	unverified, err := unverifiedClaims(token)
+	unverified, err := statementClaims(token)
 	if err != nil {
 		return nil, errStatement("software_statement: %v", err)
 	}
@@ -69,8 +70,8 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 	if err != nil {
 		return nil, err
 	}
-	v := jose.Verifier{Keys: keys, Algs: trusted.StatementAlgs(), RequireKid: true}
-	payload, _, err := v.Verify(ctx, token)
+	v := jose.Verifier{Keys: keys, Algs: trusted.StatementAlgs(), RequireKid: true, Memo: verifiedStatements}
+	_, _, err = v.Verify(ctx, token)
 	if errors.Is(err, jose.ErrInvalidSignature) {
 		return nil, errStatement("software_statement: not signed by a key of issuer %q: %v", iss, err)
 	}
@@ -78,10 +79,10 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 		// The directory's keys could not be had: retry later (503).
 		return nil, fmt.Errorf("keys of trusted issuer %q: %w: %w", iss, fault.ErrUnavailable, err)
 	}
-	verified, err := decodeClaims(payload)
-	if err != nil {
-		return nil, errStatement("software_statement: %v", err)
-	}
+	// The claims read before are those of the payload just verified: the
+	// signature covers the very segment they were decoded from.
+	verified := unverified
+	decodedStatements.Put(token, verified)
 	if err := verified.checkTimes(s.Time(), reg.StatementMaxAge(), false); err != nil {
 		return nil, errStatement("software_statement: %v", err)
 	}
@@ -90,6 +91,29 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 		return nil, errStatement("software_statement: %v", err)
 	}
 	return &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified}, nil
+}
+
+// A statement is sent with every registration of its software, so the
+// same token is verified again and again. Its signature is remembered
+// (jose.SignatureMemo: a hit still needs the key among the issuer's keys
+// as they are now, by the token's kid and an alg the issuer is trusted
+// with), and so are its claims, decoded (a pure function of the token,
+// kept only once it verified). Everything else (the issuer trusted, the
+// times at this moment, max_age as now set) is checked on every use.
+const statementMemoSize = 1024
+
+var (
+	verifiedStatements = jose.NewSignatureMemo(statementMemoSize)
+	decodedStatements  = memo.New[string, claims](statementMemoSize)
+)
+
+// statementClaims are a statement's claims, unverified, as decoded
+// before if it verified before. They are shared: never modified.
+func statementClaims(token string) (claims, error) {
+	if c, ok := decodedStatements.Get(token); ok {
+		return c, nil
+	}
+	return unverifiedClaims(token)
 }
 
 // issuerKeys are a trusted issuer's verification keys: its inline jwks,
@@ -180,27 +204,35 @@ func withStatement(obj map[string]json.RawMessage, st *softwareStatement) (clien
 		return client.DecodeMetadata(obj)
 	}
 	asserted := st.statementMetadata(obj)
-	// A claim of the wrong type is the statement's fault, not the request's.
-	if _, err := client.DecodeMetadata(asserted); err != nil {
-		var oe *oautherr.Error
-		if errors.As(err, &oe) {
-			return client.Metadata{}, errStatement("software_statement: %s", oe.Description)
-		}
-		return client.Metadata{}, err
-	}
 	merged := maps.Clone(obj)
 	delete(merged, "software_id")
 	delete(merged, "software_version")
 	maps.Copy(merged, asserted)
 	md, err := client.DecodeMetadata(merged)
 	if err != nil {
-		return client.Metadata{}, err
+		return client.Metadata{}, statementAtFault(asserted, err)
 	}
 	if err := checkSoftwareRedirects(md, st); err != nil {
 		return client.Metadata{}, err
 	}
 	md.SoftwareStatement = st.token
 	return md, nil
+}
+
+// statementAtFault: a claim of the wrong type is the statement's fault,
+// not the request's. The asserted claims are decoded alone only once the
+// merged object failed: they are all in it, unchanged, so the merged
+// object decoding well means they do.
+func statementAtFault(asserted map[string]json.RawMessage, err error) error {
+	_, assertedErr := client.DecodeMetadata(asserted)
+	var oe *oautherr.Error
+	switch {
+	case assertedErr == nil:
+		return err
+	case errors.As(assertedErr, &oe):
+		return errStatement("software_statement: %s", oe.Description)
+	}
+	return assertedErr
 }
 
 // checkSoftwareRedirects: a statement's software_redirect_uris bound the

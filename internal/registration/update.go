@@ -85,7 +85,7 @@ func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, cli
 			return upd, err
 		}
 		upd.version = cl.Version
-		if upd.signed, upd.err = s.verifySignedUpdate(ctx, ws, cl, req); upd.err != nil {
+		if upd.signed, upd.err = s.verifySignedUpdate(ctx, ws, cl, req, upd.obj); upd.err != nil {
 			return upd, nil
 		}
 	}
