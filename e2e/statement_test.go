@@ -6,33 +6,17 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/registrar-dev/registrar/internal/jose"
 )
 
 // directory is a software statement issuer for tests: an ES256 key and
 // its public JWK Set.
 type directory struct {
-	name   string
-	signer *jose.Signer
-	jwks   string
+	name string
+	assertionKey
 }
 
 func newDirectory(t testing.TB, name, kid string) directory {
-	t.Helper()
-	priv, err := jose.NewPrivateKey("ES256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jose.NewSigner(kid, "ES256", priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwk, err := jose.PublicJWK(priv.Public(), kid, "ES256")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return directory{name: name, signer: signer, jwks: `{"keys":[` + string(jwk) + `]}`}
+	return directory{name: name, assertionKey: newAssertionKey(t, kid)}
 }
 
 // statement is a software statement for softwareID issued now, with
