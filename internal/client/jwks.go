@@ -51,6 +51,13 @@ func CheckJWKSDocument(doc []byte) error {
 	return checkJWKSet(doc, "jwks_uri", "jwks_uri: keys")
 }
 
+// CheckJWKSClaim checks a JWK Set carried in a claim (a software
+// statement's software_jwks) as an inline jwks is checked; errors name the
+// claim.
+func CheckJWKSClaim(doc []byte, name string) error {
+	return checkJWKSet(doc, name, name+".keys")
+}
+
 // acceptedJWKS remembers the sets checkJWKSet accepted, by their bytes:
 // the rules depend on nothing else, and one set is checked again and
 // again (a software statement's software_jwks, with every registration

@@ -90,6 +90,14 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 	if err != nil {
 		return nil, errStatement("software_statement: %v", err)
 	}
+	// The software's keys become the client's jwks: a fault in them is the
+	// statement's, and the error says so rather than blame the request.
+	if raw, ok := verified["software_jwks"]; ok {
+		var oe *oautherr.Error
+		if err := client.CheckJWKSClaim(raw, "software_jwks"); errors.As(err, &oe) {
+			return nil, errStatement("software_statement: %s", oe.Description)
+		}
+	}
 	return &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified}, nil
 }
 

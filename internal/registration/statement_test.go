@@ -104,6 +104,7 @@ func TestStatementRefusals(t *testing.T) {
 		{"HS256 keyed with the issuer's JWK Set", signHS256(t, "dir-1", trusted.jwks(), ssaClaims(now, nil)), nil, oautherr.InvalidSoftwareStatement, `alg "HS256"`},
 		{"untrusted issuer", trusted.sign(t, ssaClaims(now, map[string]any{"iss": "Someone Else"}), nil), nil, oautherr.UnapprovedSoftwareStatement, `"Someone Else" is not trusted`},
 		{"no iss", good(map[string]any{"iss": nil}), nil, oautherr.InvalidSoftwareStatement, "iss must name"},
+		{"a private key in software_jwks", good(map[string]any{"software_jwks": json.RawMessage(`{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}]}`)}), nil, oautherr.InvalidSoftwareStatement, `software_jwks.keys[0]: contains private key member "d"`},
 		{"signed by another key", attacker.sign(t, ssaClaims(now, nil), map[string]any{"kid": "dir-1"}), nil, oautherr.InvalidSoftwareStatement, "not signed by a key"},
 		{"a kid no trusted key has", attacker.sign(t, ssaClaims(now, nil), nil), nil, oautherr.InvalidSoftwareStatement, "not signed by a key"},
 		{"no kid", trusted.sign(t, ssaClaims(now, nil), map[string]any{"kid": nil}), nil, oautherr.InvalidSoftwareStatement, "names no kid"},
