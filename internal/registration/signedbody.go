@@ -80,11 +80,12 @@ func (s *Service) verifySignedBody(ctx context.Context, token string, c claims, 
 	v := jose.Verifier{Keys: check.keys, Algs: workspace.AsymmetricAlgs}
 	_, _, err := v.Verify(ctx, token)
 	switch {
+	case err == nil:
 	case errors.Is(err, jose.ErrInvalidSignature):
 		return nil, errSigned("not signed by a key in %s: %v", check.keysField, err)
 	case ctx.Err() != nil:
 		return nil, err
-	case err != nil:
+	default:
 		// The keys' URL did not give a key set: the client's to fix.
 		return nil, oautherr.InvalidMetadata("%s: %v", check.keysField, err)
 	}

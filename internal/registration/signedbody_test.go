@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -293,5 +294,27 @@ func TestCheckVerifiedVersion(t *testing.T) {
 	}
 	if err := checkVerifiedVersion(preparedUpdate{}, client.Client{Version: 4}); err != nil {
 		t.Errorf("an unsigned update: %v", err)
+	}
+}
+
+// TestSignedBodyClaimsCheckedWhateverTheContext: a signature that verifies
+// under a context already ended still leaves its claims to be checked; a
+// body whose iss is wrong is refused, never taken as verified.
+func TestSignedBodyClaimsCheckedWhateverTheContext(t *testing.T) {
+	key := newTestKey(t, "sw-1")
+	set, err := jose.ParseJWKS(key.jwks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := key.sign(t, map[string]any{"iss": "someone-else"}, nil)
+	c, err := unverifiedClaims(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	signed, err := (&Service{}).verifySignedBody(ctx, token, c, signatureCheck{keys: set, keysField: "software_jwks", iss: "sw-1"})
+	if err == nil || signed != nil {
+		t.Fatalf("a body signed for another iss was taken as verified: %+v, %v", signed, err)
 	}
 }
