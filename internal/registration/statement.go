@@ -92,10 +92,14 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 	}
 	// The software's keys become the client's jwks: a fault in them is the
 	// statement's, and the error says so rather than blame the request.
-	if raw, ok := verified["software_jwks"]; ok {
+	if present(verified, "software_jwks") {
 		var oe *oautherr.Error
-		if err := client.CheckJWKSClaim(raw, "software_jwks"); errors.As(err, &oe) {
+		err := client.CheckJWKSClaim(verified["software_jwks"], "software_jwks")
+		if errors.As(err, &oe) {
 			return nil, errStatement("software_statement: %s", oe.Description)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified}, nil
@@ -142,13 +146,7 @@ func (s *Service) issuerKeys(ti workspace.TrustedIssuer) (jose.KeySet, error) {
 
 // remoteKeys is the JWK Set at url, through the fetcher.
 func (s *Service) remoteKeys(url string) jose.KeySet {
-	f := s.fetcher()
-	return jose.RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
-		if refresh {
-			return f.Refresh(ctx, url)
-		}
-		return f.JSON(ctx, url)
-	}}
+	return jose.FetchedJWKS(s.fetcher(), url)
 }
 
 // registeredClaims are the JWT claims of a statement (RFC 7519 §4.1),
