@@ -69,12 +69,6 @@ func redirectSectors(uris []string) []string {
 // Whether sector_identifier_uri lists every redirect URI is registration's
 // check, which fetches it.
 func checkSubjectType(md *Metadata, _ Policy) error {
-	// OIDC Registration §2: sector_identifier_uri uses https.
-	if md.SectorIdentifierURI != "" {
-		if err := httpsURL(md.SectorIdentifierURI); err != nil {
-			return metaErr("sector_identifier_uri: %v", err)
-		}
-	}
 	switch md.SubjectType {
 	case SubjectTypePublic:
 		return nil

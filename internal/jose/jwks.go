@@ -166,20 +166,27 @@ func (r RemoteJWKS) Candidates(ctx context.Context, kid, alg string) ([]Key, err
 	return keys, err
 }
 
-// Key implements KeySet.
-func (r RemoteJWKS) Key(ctx context.Context, kid string) (Key, error) {
-	set, err := r.set(ctx, false)
-	if err != nil {
-		return Key{}, err
-	}
-	k, err := set.Key(ctx, kid)
-	if errors.Is(err, ErrUnknownKey) {
-		if set, err = r.set(ctx, true); err != nil {
-			return Key{}, err
+// Key implements KeySet; a Verifier asks Candidates, which knows the
+// token's alg.
+func (r RemoteJWKS) Key(context.Context, string) (Key, error) {
+	return Key{}, fmt.Errorf("a fetched key set needs the token's alg: %w", ErrUnknownKey)
+}
+
+// DocumentFetcher reads a document at a URL: from a cache (JSON) or past
+// it (Refresh). internal/fetch.Fetcher is one.
+type DocumentFetcher interface {
+	JSON(ctx context.Context, url string) ([]byte, error)
+	Refresh(ctx context.Context, url string) ([]byte, error)
+}
+
+// FetchedJWKS is the JWK Set at url, read through f.
+func FetchedJWKS(f DocumentFetcher, url string) RemoteJWKS {
+	return RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
+		if refresh {
+			return f.Refresh(ctx, url)
 		}
-		return set.Key(ctx, kid)
-	}
-	return k, err
+		return f.JSON(ctx, url)
+	}}
 }
 
 func (r RemoteJWKS) candidates(ctx context.Context, kid, alg string, refresh bool) ([]Key, error) {

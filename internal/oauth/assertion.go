@@ -41,10 +41,7 @@ const maxJTILen = 512
 // JWKSFetcher fetches a client's jwks_uri (fetch.Fetcher): JSON from its
 // cache, Refresh past it (at most once a minute per URL), for a kid the
 // cached document lacks.
-type JWKSFetcher interface {
-	JSON(ctx context.Context, url string) ([]byte, error)
-	Refresh(ctx context.Context, url string) ([]byte, error)
-}
+type JWKSFetcher = jose.DocumentFetcher
 
 // SecretOpener opens the sealed secret of a client_secret_jwt client
 // (masterkey.Sealer, under client.SecretAAD).
@@ -363,12 +360,7 @@ func (c *assertionCheck) clientKeys(cl client.Client) (jose.KeySet, error) {
 		httpapi.Logger(c.ctx).Warn("client assertion: this server cannot fetch jwks_uri, so a private_key_jwt client that registered one cannot authenticate", "client_id", cl.ID)
 		return jose.JWKS{}, nil
 	}
-	return jose.RemoteJWKS{Get: func(ctx context.Context, refresh bool) ([]byte, error) {
-		if refresh {
-			return c.fetcher.Refresh(ctx, url)
-		}
-		return c.fetcher.JSON(ctx, url)
-	}}, nil
+	return jose.FetchedJWKS(c.fetcher, url), nil
 }
 
 // clientSecretJWT is client_secret_jwt: an assertion MACed with the
@@ -391,9 +383,5 @@ func (clientSecretJWT) verify(a clientAuth, cl client.Client, ev ClientEvidence)
 	if err := a.assertions.verify(cl, ev, a.claims, jose.SharedSecret(sec), clientAlgs(cl, client.HMACAlgs)); err != nil {
 		return err
 	}
-	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
-	if !cl.SecretExpiresAt.IsZero() && !a.now.Before(cl.SecretExpiresAt) {
-		return errInvalidClient("client secret has expired")
-	}
-	return nil
+	return a.secretUnexpired(cl)
 }

@@ -161,7 +161,12 @@ func (clientSecret) verify(a clientAuth, cl client.Client, ev ClientEvidence) er
 	if !a.secrets.Verify(secret.PurposeClientSecret, ev.Secret, orZero(cl.SecretHash)) {
 		return errInvalidClient("client authentication failed")
 	}
-	// RFC 7591 §3.2.1: an expired secret no longer authenticates.
+	return a.secretUnexpired(cl)
+}
+
+// secretUnexpired: RFC 7591 §3.2.1, an expired secret no longer
+// authenticates, however it was proven.
+func (a clientAuth) secretUnexpired(cl client.Client) error {
 	if !cl.SecretExpiresAt.IsZero() && !a.now.Before(cl.SecretExpiresAt) {
 		return errInvalidClient("client secret has expired")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -21,14 +22,8 @@ type Store interface {
 
 // Fetcher fetches the JSON documents outside URLs name: a trusted
 // issuer's jwks_uri, a statement's software_jwks_endpoint, a client's
-// jwks_uri. The server's safe fetcher (internal/fetch) implements it;
-// declaring it here keeps registration from depending on its transport.
-type Fetcher interface {
-	// JSON returns the document, from a cache while it is fresh.
-	JSON(ctx context.Context, url string) ([]byte, error)
-	// Refresh refetches it, bypassing the cache (rate-limited per URL).
-	Refresh(ctx context.Context, url string) ([]byte, error)
-}
+// jwks_uri. The server's safe fetcher (internal/fetch) implements it.
+type Fetcher = jose.DocumentFetcher
 
 // TokenVerifier verifies a bearer access token issued by ws, for use as
 // an initial access token. The token service implements it; declaring it
