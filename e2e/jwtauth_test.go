@@ -20,9 +20,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/oauth"
 )
-
-const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 // assertionKey is a client's ES256 key: the private half signs
 // assertions, the public half is registered as its jwks.
@@ -93,7 +92,7 @@ func hs256(t testing.TB, secret string, claims map[string]any) string {
 
 // withAssertion is form with the client assertion added.
 func withAssertion(form url.Values, assertion string) url.Values {
-	form.Set("client_assertion_type", jwtBearer)
+	form.Set("client_assertion_type", oauth.JWTBearer)
 	form.Set("client_assertion", assertion)
 	return form
 }

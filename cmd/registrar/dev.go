@@ -40,14 +40,14 @@ func devSubcommand(cmd *cobra.Command, flags func(f *pflag.FlagSet), required ..
 
 func newDevKeygenCmd() *cobra.Command {
 	return devSubcommand(&cobra.Command{
-		Use:   "keygen --alg PS256|ES256|EdDSA --kid K [--out key.jwk] [--jwks jwks.json]",
+		Use:   "keygen --alg " + strings.Join(devtools.KeyAlgs, "|") + " --kid K [--out key.jwk] [--jwks jwks.json]",
 		Short: "Make a signing key: the private JWK and its public JWK Set",
 		Long: "Makes a signing key. The private key, one JWK object, goes to --out (created with mode 0600;\n" +
 			"an existing file is not overwritten), its public half, a JWK Set, to --jwks. What has no file\n" +
 			"goes to stdout: without --out the private JWK, with --out but without --jwks the JWK Set.",
 		RunE: runDevKeygen,
 	}, func(f *pflag.FlagSet) {
-		f.String("alg", "", "PS256, ES256, EdDSA or RS256")
+		f.String("alg", "", strings.Join(devtools.KeyAlgs, ", "))
 		f.String("kid", "", "key id, put in every header the key signs")
 		f.String("out", "", "file for the private JWK (default: stdout)")
 		f.String("jwks", "", "file for the public JWK Set")

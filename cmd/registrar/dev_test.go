@@ -33,8 +33,12 @@ func TestDevKeygenFiles(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0]["kid"] != "k1" || jwks.Keys[0]["d"] != nil {
 		t.Fatalf("stdout %q: %v", out, err)
 	}
-	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("key file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	fi, err := os.Stat(key)
+	if err != nil {
+		t.Fatalf("key file: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v; want 0600", fi.Mode().Perm())
 	}
 	before, _ := os.ReadFile(key)
 	if _, err := runCLI(t, "dev", "keygen", "--alg", "ES256", "--kid", "k2", "--out", key, "--jwks", set); err == nil {

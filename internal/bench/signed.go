@@ -94,7 +94,7 @@ func (s *signing) signedRegistration(base string) devtools.Registration {
 // signedRegisterStep registers a client per request, each with its own
 // signed body: the plain counterpart is "register".
 func (s *signing) signedRegisterStep(f *fixture) func(int) (Step, error) {
-	u := f.t.base + "/signed/oauth2/register"
+	u := s.signedRegistration(f.t.base).Endpoint
 	bodies, err := presign(f.expected("register"), func() (string, error) {
 		_, body, err := s.signedRegistration(f.t.base).Body()
 		return string(body), err

@@ -139,21 +139,24 @@ func TestParseKeyRefuses(t *testing.T) {
 	rsaNoAlg, _ := json.Marshal(m)
 	ec, _ := NewKey("ES256", "e")
 	ecJWK, _ := ec.PrivateJWK()
-	json.Unmarshal(ecJWK, &m)
-	delete(m, "kid")
-	noKid, _ := json.Marshal(m)
+	var ecMembers map[string]any
+	json.Unmarshal(ecJWK, &ecMembers)
+	delete(ecMembers, "kid")
+	noKid, _ := json.Marshal(ecMembers)
 	for _, tc := range []struct {
 		name string
 		doc  []byte
+		says string
 	}{
-		{"a public key cannot sign", set.Keys[0]},
-		{"an RSA key without alg could be RS256 or PS256", rsaNoAlg},
-		{"without a kid the server cannot pick the key", noKid},
-		{"not a JWK", []byte(`{"keys":[]}`)},
+		{"a public key cannot sign", set.Keys[0], "holds no private key"},
+		{"an RSA key without alg could be RS256 or PS256", rsaNoAlg, "has no alg"},
+		{"without a kid the server cannot pick the key", noKid, "has no kid"},
+		{"not a JWK", []byte(`{"kty":"nope"}`), "JWK"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ParseKey(tc.doc); err == nil {
-				t.Fatalf("ParseKey accepted %s", tc.doc)
+			_, err := ParseKey(tc.doc)
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("ParseKey(%s) = %v; want an error saying %q", tc.doc, err, tc.says)
 			}
 		})
 	}
