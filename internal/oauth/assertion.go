@@ -227,13 +227,13 @@ func unwrapSignature(err error) string {
 // its jti: once across every node until it expires.
 func (c *assertionCheck) verify(cl client.Client, ev ClientEvidence, claims assertionClaims, keys jose.KeySet, algs []string) error {
 	v := jose.Verifier{Keys: keys, Algs: algs}
-	if _, _, err := v.Verify(c.ctx, ev.Assertion.Value); err != nil {
+	if _, h, err := v.Verify(c.ctx, ev.Assertion.Value); err != nil {
 		if !errors.Is(err, jose.ErrInvalidSignature) {
 			// The client's jwks_uri failed; the operator's log says why,
 			// the answer does not, as it would say the client exists.
 			httpapi.Logger(c.ctx).Warn("client assertion: the client's keys could not be read", "client_id", cl.ID, "err", err)
 		}
-		if !signatureChecked(err, ev, algs) {
+		if !signatureChecked(err, h, algs) {
 			// A kid or alg the client has no key for is refused before
 			// any signature check, where an unknown client's assertion
 			// costs a decoy's: spend one, or a random kid would time
@@ -255,9 +255,9 @@ func (c *assertionCheck) verify(cl client.Client, ev ClientEvidence, claims asse
 // signatureChecked reports whether a failed verification got as far as
 // checking a signature: not when the alg was refused, no key fitted it,
 // or the keys could not be had.
-func signatureChecked(err error, ev ClientEvidence, algs []string) bool {
-	h, herr := jose.ParseHeader(ev.Assertion.Value)
-	return herr == nil && slices.Contains(algs, h.Alg) && errors.Is(err, jose.ErrInvalidSignature) && !errors.Is(err, jose.ErrUnknownKey)
+// h is the header Verify read; its alg is "" when the header did not parse.
+func signatureChecked(err error, h jose.Header, algs []string) bool {
+	return slices.Contains(algs, h.Alg) && errors.Is(err, jose.ErrInvalidSignature) && !errors.Is(err, jose.ErrUnknownKey)
 }
 
 // spendDecoy checks the assertion against decoy keys, for a client that

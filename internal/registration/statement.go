@@ -53,7 +53,7 @@ func statementOf(obj map[string]json.RawMessage) (string, error) {
 // that cannot be had (an issuer's jwks_uri down) is an outage, not the
 // client's fault.
 func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, token string) (*softwareStatement, error) {
-	unverified, err := statementClaims(token)
+	unverified, remembered, err := statementClaims(token)
 	if err != nil {
 		return nil, errStatement("software_statement: %v", err)
 	}
@@ -82,7 +82,9 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 	// The claims read before are those of the payload just verified: the
 	// signature covers the very segment they were decoded from.
 	verified := unverified
-	decodedStatements.Put(token, verified)
+	if !remembered {
+		decodedStatements.Put(token, verified)
+	}
 	if err := verified.checkTimes(s.Time(), reg.StatementMaxAge(), false); err != nil {
 		return nil, errStatement("software_statement: %v", err)
 	}
@@ -121,11 +123,13 @@ var (
 
 // statementClaims are a statement's claims, unverified, as decoded
 // before if it verified before. They are shared: never modified.
-func statementClaims(token string) (claims, error) {
+// remembered says they came from the memo.
+func statementClaims(token string) (c claims, remembered bool, err error) {
 	if c, ok := decodedStatements.Get(token); ok {
-		return c, nil
+		return c, true, nil
 	}
-	return unverifiedClaims(token)
+	c, err = unverifiedClaims(token)
+	return c, false, err
 }
 
 // issuerKeys are a trusted issuer's verification keys: its inline jwks,
