@@ -88,12 +88,24 @@ func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
 	settings := struct {
 		Name               string `yaml:"name"`
 		workspace.Settings `yaml:",inline"`
-	}{Settings: workspace.DefaultSettings()}
+	}{Settings: workspace.DefaultSettingsFor(profileOf(node))}
 	if err := decodeStrict(node, &settings); err != nil {
 		return err
 	}
 	w.Name, w.Settings = settings.Name, settings.Settings
 	return nil
+}
+
+// profileOf is the `profile` a workspace's mapping names, read before the
+// rest so that the keys it leaves out take that profile's defaults.
+func profileOf(node *yaml.Node) string {
+	var peek struct {
+		Profile string `yaml:"profile"`
+	}
+	if node.Decode(&peek) != nil {
+		return workspace.ProfileNone
+	}
+	return peek.Profile
 }
 
 // RateLimit is a number of requests a minute, each counter refilling

@@ -62,9 +62,7 @@ func errInvalidClient(format string, args ...any) *oautherr.Error {
 // use more than one authentication method in a request.
 func readClientEvidence(r *http.Request, form httpapi.Form) (ClientEvidence, error) {
 	ev := ClientEvidence{Assertion: ClientAssertion{Type: form.Get("client_assertion_type"), Value: form.Get("client_assertion")}}
-	if r.TLS != nil {
-		ev.Certificates = r.TLS.PeerCertificates
-	}
+	ev.Certificates = httpapi.ClientCertificates(r)
 	if ev.Assertion.present() && !assertionsAccepted() {
 		return ClientEvidence{}, errInvalidClient("client assertions are not supported by this server")
 	}

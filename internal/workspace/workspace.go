@@ -40,6 +40,9 @@ const (
 // Settings are per-workspace choices. Durations are stored as seconds so the
 // JSON form is stable and readable.
 type Settings struct {
+	// Profile holds the workspace to a security profile (profile.go):
+	// openbanking_uk or fapi2; empty is none.
+	Profile string `json:"profile,omitempty" yaml:"profile"`
 	// AccessTokenFormat is "jwt" (RFC 9068) or "opaque".
 	AccessTokenFormat string `json:"access_token_format" yaml:"access_token_format"`
 	// AccessTokenAlg signs JWT access tokens. ES256 by default: RS256 costs
@@ -356,7 +359,8 @@ func (s Settings) Validate() []SettingError {
 	errs = append(errs, validateScopes(s.Scopes)...)
 	errs = append(errs, s.Login.validate()...)
 	errs = append(errs, s.ClientAuth.validate()...)
-	return append(errs, s.Registration.validate(s.Scopes)...)
+	errs = append(errs, s.Registration.validate(s.Scopes)...)
+	return append(errs, s.validateProfile()...)
 }
 
 // validate checks the registration settings; scopes are the workspace's,
