@@ -63,6 +63,10 @@ type Settings struct {
 	// RequirePKCE makes PKCE mandatory for confidential clients too
 	// (it always is for public clients).
 	RequirePKCE bool `json:"require_pkce" yaml:"require_pkce"`
+	// RequirePushedAuthorizationRequests refuses an authorization request
+	// that was not pushed first (RFC 9126 §5), for every client; a client
+	// can also ask for it in its own metadata.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty" yaml:"require_pushed_authorization_requests"`
 	// AllowPlainPKCE admits code_challenge_method=plain (off: RFC 9700 §2.1.1).
 	AllowPlainPKCE bool `json:"allow_plain_pkce" yaml:"allow_plain_pkce"`
 	// JWKSMaxAge is the JWKS's Cache-Control max-age in seconds. It also
