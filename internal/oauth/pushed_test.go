@@ -178,6 +178,9 @@ func TestPushRefuses(t *testing.T) {
 			}
 			_, err := w.s.PushAuthorization(context.Background(), w.ws, ev, tc.p)
 			wantCode(t, err, tc.want)
+			if _, ok := tc.p["request_uri"]; ok && !strings.Contains(err.Error(), "not allowed in a pushed authorization request") {
+				t.Errorf("err = %v; want it to say a request_uri cannot be pushed (RFC 9126 §2.1)", err)
+			}
 		})
 	}
 }
