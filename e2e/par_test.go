@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -289,5 +290,38 @@ func TestRequestObjectAlgsAtRegistration(t *testing.T) {
 	disc := get(t, unsignedOK.Base+"/default/.well-known/openid-configuration").JSON(t)
 	if algs := fmt.Sprint(disc["request_object_signing_alg_values_supported"]); !strings.Contains(algs, "none") || !strings.Contains(algs, "ES256") {
 		t.Errorf("request_object_signing_alg_values_supported = %s", algs)
+	}
+}
+
+// TestPushedRequestSingleUseAcrossPostgresNodes: one request_uri sent to
+// two nodes over one database at once opens one sign-in page; either node
+// opens what the other sealed.
+func TestPushedRequestSingleUseAcrossPostgresNodes(t *testing.T) {
+	a, b := postgresNodes(t, "")
+	id, secret := a.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb", "--scope", "openid")
+	_, challenge := pkce()
+	r := postForm(t, a.Base+"/default/oauth2/par", url.Values{"response_type": {"code"}, "redirect_uri": {"https://app.example/cb"}, "scope": {"openid"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}, "Authorization", basicAuth(id, secret))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("PAR: %d %s", r.Status, r.Body)
+	}
+	query := url.Values{"client_id": {id}, "request_uri": {r.JSON(t)["request_uri"].(string)}}.Encode()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := range 8 {
+		n := []*node{b, a}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := get(t, n.Base+"/default/oauth2/authorize?"+query)
+			mu.Lock()
+			statuses[r.Status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if statuses[http.StatusOK] != 1 || statuses[http.StatusBadRequest] != 7 {
+		t.Fatalf("statuses %v; want one sign-in page and seven invalid_request_uri pages", statuses)
 	}
 }
