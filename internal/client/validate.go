@@ -89,8 +89,18 @@ func applyDefaults(md *Metadata, p Policy) {
 		md.SubjectType = SubjectTypePublic
 	}
 	if md.IDTokenSignedResponseAlg == "" {
-		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
+		md.IDTokenSignedResponseAlg = defaultIDTokenAlg(p)
 	}
+}
+
+// defaultIDTokenAlg is RS256 (OIDC Registration §2) unless the workspace
+// does not sign with it (FAPI 2.0 forbids it); then the first alg it
+// allows, which the response names (RFC 7591 §3.2.1).
+func defaultIDTokenAlg(p Policy) string {
+	if len(p.SigningAlgs) == 0 || slices.Contains(p.SigningAlgs, DefaultIDTokenSignedResponse) {
+		return DefaultIDTokenSignedResponse
+	}
+	return p.SigningAlgs[0]
 }
 
 // defaultAuthMethod is client_secret_basic (RFC 7591 §2) unless the

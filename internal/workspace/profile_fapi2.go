@@ -86,7 +86,7 @@ func (s Settings) IDTokenSigningAlgs() []string {
 	if !s.IsProfile(ProfileFAPI2) {
 		return SigningAlgs
 	}
-	return slices.DeleteFunc(slices.Clone(SigningAlgs), func(alg string) bool { return !slices.Contains(FAPI2Algs, alg) })
+	return intersect(SigningAlgs, FAPI2Algs)
 }
 
 // ProfileRefusesClient says why the workspace's profile refuses a client
@@ -97,4 +97,27 @@ func (s Settings) ProfileRefusesClient(md client.Metadata) string {
 		return "this workspace follows FAPI 2.0, which does not allow token_endpoint_auth_method " + md.AuthMethod() + "; the client must register again"
 	}
 	return ""
+}
+
+// HoldToProfile narrows p, the allow-lists a client's metadata is checked
+// against, to what the workspace's profile allows: registration and an
+// operator's clients alike, since the profile is a promise about every
+// client of the workspace.
+func (s Settings) HoldToProfile(p client.Policy) client.Policy {
+	if !s.IsProfile(ProfileFAPI2) {
+		return p
+	}
+	p.AuthMethods = intersect(p.AuthMethods, FAPI2AuthMethods)
+	p.ResponseTypes = intersect(p.ResponseTypes, []string{client.ResponseTypeCode})
+	p.GrantTypes = intersect(p.GrantTypes, fapi2GrantTypes)
+	p.SigningAlgs = intersect(p.SigningAlgs, s.IDTokenSigningAlgs())
+	p.AssertionAlgs = intersect(p.AssertionAlgs, FAPI2Algs)
+	p.RedirectSchemes = []string{"https"}
+	p.LoopbackHTTPForWeb = false
+	return p
+}
+
+// intersect is the entries of list also in allowed, in list's order.
+func intersect(list, allowed []string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(v string) bool { return !slices.Contains(allowed, v) })
 }
