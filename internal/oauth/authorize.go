@@ -101,6 +101,9 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 			return req, cl, redirectErr(oautherr.InvalidRequestf("parameter %q is repeated", name))
 		}
 	}
+	if why := ws.Settings.ProfileRefusesClient(cl.Metadata); why != "" {
+		return req, cl, redirectErr(oautherr.New(oautherr.UnauthorizedClient, "%s", why))
+	}
 	if e := s.parseAuthorizeParams(ws, cl, p, &req); e != nil {
 		return req, cl, redirectErr(e)
 	}

@@ -57,7 +57,7 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		ResponseTypesSupported:                    []string{},
 		GrantTypesSupported:                       s.SupportedGrantTypes(),
 		SubjectTypesSupported:                     []string{client.SubjectTypePublic, client.SubjectTypePairwise},
-		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
+		IDTokenSigningAlgValuesSupported:          ws.Settings.IDTokenSigningAlgs(),
 		TokenEndpointAuthMethodsSupported:         AuthMethods(false),
 		IntrospectionEndpointAuthMethodsSupported: AuthMethods(false),
 		RevocationEndpointAuthMethodsSupported:    AuthMethods(false),
@@ -84,6 +84,7 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
 	}
+	describeProfile(ws, &m)
 	return m
 }
 

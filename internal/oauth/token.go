@@ -91,6 +91,11 @@ func (s *Service) Token(ctx context.Context, ws workspace.Workspace, ev ClientEv
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	// A client stored before the workspace took its profile gets no
+	// token the profile would not issue.
+	if why := ws.Settings.ProfileRefusesClient(cl.Metadata); why != "" {
+		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "%s", why)
+	}
 	if !slices.Contains(cl.Metadata.Grants(), req.GrantType) {
 		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", req.GrantType)
 	}

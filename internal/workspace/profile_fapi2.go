@@ -93,10 +93,16 @@ func (s Settings) IDTokenSigningAlgs() []string {
 // it holds, or "" when it does not. Registration keeps new clients within
 // the profile; this catches those stored before the workspace took it.
 func (s Settings) ProfileRefusesClient(md client.Metadata) string {
-	if s.IsProfile(ProfileFAPI2) && !slices.Contains(FAPI2AuthMethods, md.AuthMethod()) {
+	if !s.ProfileAllowsAuthMethod(md.AuthMethod()) {
 		return "this workspace follows FAPI 2.0, which does not allow token_endpoint_auth_method " + md.AuthMethod() + "; the client must register again"
 	}
 	return ""
+}
+
+// ProfileAllowsAuthMethod reports whether the workspace's profile lets a
+// client authenticate with method; without a profile, any method does.
+func (s Settings) ProfileAllowsAuthMethod(method string) bool {
+	return !s.IsProfile(ProfileFAPI2) || slices.Contains(FAPI2AuthMethods, method)
 }
 
 // HoldToProfile narrows p, the allow-lists a client's metadata is checked
