@@ -47,16 +47,17 @@ var (
 // go to, the workspace's token lifetime maxima and its profile.
 func operatorPolicy(s workspace.Settings) client.Policy {
 	return s.HoldToProfile(client.Policy{
-		Scopes:             s.Scopes,
-		GrantTypes:         operatorGrantTypes,
-		ResponseTypes:      operatorResponseTypes,
-		AuthMethods:        operatorAuthMethods,
-		SigningAlgs:        workspace.SigningAlgs,
-		AssertionAlgs:      s.AssertionAlgs(),
-		LoopbackHTTPForWeb: true,
-		MaxAccessTokenTTL:  s.AccessTokenTTL,
-		MaxRefreshTokenTTL: s.RefreshTokenTTL,
-		MaxIDTokenTTL:      s.IDTokenTTL,
+		Scopes:                      s.Scopes,
+		GrantTypes:                  operatorGrantTypes,
+		ResponseTypes:               operatorResponseTypes,
+		AuthMethods:                 operatorAuthMethods,
+		SigningAlgs:                 workspace.SigningAlgs,
+		AssertionAlgs:               s.AssertionAlgs(),
+		AllowUnsignedRequestObjects: s.RequestObjects.AllowUnsigned,
+		LoopbackHTTPForWeb:          true,
+		MaxAccessTokenTTL:           s.AccessTokenTTL,
+		MaxRefreshTokenTTL:          s.RefreshTokenTTL,
+		MaxIDTokenTTL:               s.IDTokenTTL,
 	})
 }
 

@@ -126,6 +126,9 @@ type Metadata struct {
 	RequestURIs                  []string `json:"request_uris,omitempty"`
 	PostLogoutRedirectURIs       []string `json:"post_logout_redirect_uris,omitempty"`
 
+	// RFC 9126 §6: the client's authorization requests must be pushed.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty"`
+
 	// RFC 8705 §2.1.2 / §3.4.
 	TLSClientAuthSubjectDN               string `json:"tls_client_auth_subject_dn,omitempty"`
 	TLSClientAuthSANDNS                  string `json:"tls_client_auth_san_dns,omitempty"`

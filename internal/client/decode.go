@@ -101,6 +101,7 @@ var fields = map[string]field{
 	"initiate_login_uri":                         str(func(m *Metadata) *string { return &m.InitiateLoginURI }),
 	"request_uris":                               strs(func(m *Metadata) *[]string { return &m.RequestURIs }),
 	"post_logout_redirect_uris":                  strs(func(m *Metadata) *[]string { return &m.PostLogoutRedirectURIs }),
+	"require_pushed_authorization_requests":      boolean(func(m *Metadata) *bool { return &m.RequirePushedAuthorizationRequests }),
 	"tls_client_auth_subject_dn":                 str(func(m *Metadata) *string { return &m.TLSClientAuthSubjectDN }),
 	"tls_client_auth_san_dns":                    str(func(m *Metadata) *string { return &m.TLSClientAuthSANDNS }),
 	"tls_client_auth_san_uri":                    str(func(m *Metadata) *string { return &m.TLSClientAuthSANURI }),

@@ -22,8 +22,12 @@ type Policy struct {
 	// SigningAlgs are the algs ID tokens can be signed with.
 	SigningAlgs []string
 	// AssertionAlgs are the asymmetric algs a private_key_jwt client may
-	// register as token_endpoint_auth_signing_alg.
+	// register as token_endpoint_auth_signing_alg, and any client as
+	// request_object_signing_alg.
 	AssertionAlgs []string
+	// AllowUnsignedRequestObjects lets a client register
+	// request_object_signing_alg none.
+	AllowUnsignedRequestObjects bool
 	// RedirectSchemes, when set, lists every scheme a redirect URI may
 	// use (https and http included); empty allows https, loopback http
 	// for native apps and any reverse-DNS private-use scheme (RFC 8252 §7.1).
@@ -57,7 +61,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
-		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkUnsupported, checkLifetimes,
+		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkRequestObjectAlg, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
 			return Metadata{}, err
@@ -381,6 +385,32 @@ func checkAssertionAuth(md *Metadata, p Policy) error {
 	return nil
 }
 
+// UnsignedRequestObject is the request_object_signing_alg of a client
+// whose request objects are not signed (OIDC Registration §2).
+const UnsignedRequestObject = "none"
+
+// checkRequestObjectAlg: OIDC Registration §2, every request object of
+// the client must be signed with request_object_signing_alg. An
+// asymmetric alg the workspace accepts, verified with the client's own
+// keys (an HMAC alg would need its secret sealed, as client_secret_jwt
+// does); none only where the workspace admits unsigned objects.
+func checkRequestObjectAlg(md *Metadata, p Policy) error {
+	switch alg := md.RequestObjectSigningAlg; {
+	case alg == "":
+		return nil
+	case alg == UnsignedRequestObject:
+		if !p.AllowUnsignedRequestObjects {
+			return metaErr("request_object_signing_alg: none is not allowed in this workspace; request objects must be signed with one of %s", strings.Join(p.AssertionAlgs, ", "))
+		}
+		return nil
+	case !slices.Contains(p.AssertionAlgs, alg):
+		return metaErr("request_object_signing_alg: %q is not allowed; allowed: %s", alg, strings.Join(p.AssertionAlgs, ", "))
+	case len(md.JWKS) == 0 && md.JWKSURI == "":
+		return metaErr("request_object_signing_alg: signed request objects need the client's public keys in jwks or jwks_uri")
+	}
+	return nil
+}
+
 // checkUnsupported refuses metadata for features this server does not
 // implement yet, rather than storing a promise it would not keep
 // (RFC 9700 §2.6: what a client is told must be true).
@@ -395,10 +425,9 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		{"userinfo_signed_response_alg", md.UserinfoSignedResponseAlg != "", "signed userinfo responses are not supported"},
 		{"userinfo_encrypted_response_alg", md.UserinfoEncryptedResponseAlg != "", "userinfo encryption is not supported"},
 		{"userinfo_encrypted_response_enc", md.UserinfoEncryptedResponseEnc != "", "userinfo encryption is not supported"},
-		{"request_object_signing_alg", md.RequestObjectSigningAlg != "", "request objects are not supported"},
-		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "request objects are not supported"},
-		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "request objects are not supported"},
-		{"request_uris", len(md.RequestURIs) > 0, "request_uri is not supported"},
+		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "encrypted request objects are not supported"},
+		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "encrypted request objects are not supported"},
+		{"request_uris", len(md.RequestURIs) > 0, "request_uri values are never fetched; only those of the pushed authorization request endpoint are accepted"},
 		{"tls_client_auth_subject_dn", md.TLSClientAuthSubjectDN != "", "mutual-TLS client authentication is not supported"},
 		{"tls_client_auth_san_dns", md.TLSClientAuthSANDNS != "", "mutual-TLS client authentication is not supported"},
 		{"tls_client_auth_san_uri", md.TLSClientAuthSANURI != "", "mutual-TLS client authentication is not supported"},

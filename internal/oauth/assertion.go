@@ -347,6 +347,12 @@ func (privateKeyJWT) verify(a clientAuth, cl client.Client, ev ClientEvidence) e
 
 // clientKeys is the key set of a private_key_jwt client.
 func (c *assertionCheck) clientKeys(cl client.Client) (jose.KeySet, error) {
+	return clientKeySet(c.ctx, c.fetcher, cl)
+}
+
+// clientKeySet is the key set a client registered, inline (jwks) or
+// behind its jwks_uri, which its assertions and request objects verify with.
+func clientKeySet(ctx context.Context, fetcher JWKSFetcher, cl client.Client) (jose.KeySet, error) {
 	if raw := cl.Metadata.JWKS; len(raw) > 0 {
 		set, err := jose.ParseJWKS(raw)
 		if err != nil {
@@ -356,11 +362,11 @@ func (c *assertionCheck) clientKeys(cl client.Client) (jose.KeySet, error) {
 		return set, nil
 	}
 	url := cl.Metadata.JWKSURI
-	if c.fetcher == nil || url == "" {
-		httpapi.Logger(c.ctx).Warn("client assertion: this server cannot fetch jwks_uri, so a private_key_jwt client that registered one cannot authenticate", "client_id", cl.ID)
+	if fetcher == nil || url == "" {
+		httpapi.Logger(ctx).Warn("this server cannot fetch jwks_uri, so a client that registered one cannot prove its signatures", "client_id", cl.ID)
 		return jose.JWKS{}, nil
 	}
-	return jose.FetchedJWKS(c.fetcher, url), nil
+	return jose.FetchedJWKS(fetcher, url), nil
 }
 
 // clientSecretJWT is client_secret_jwt: an assertion MACed with the

@@ -32,6 +32,9 @@ type AuthorizeRequest struct {
 	MaxAge              *int64   `json:"max_age,omitempty"`
 	LoginHint           string   `json:"login_hint,omitempty"`
 	Resources           []string `json:"resource,omitempty"`
+	// Pushed: the request came through the pushed authorization request
+	// endpoint (RFC 9126), where the client authenticated.
+	Pushed bool `json:"pushed,omitempty"`
 }
 
 // HasPrompt reports whether prompt includes p.
@@ -67,7 +70,8 @@ func (p Params) single(name string) (string, error) {
 // the client and redirect URI are known good, errors are returned as
 // plain *oautherr.Error for an error page: redirecting to an unverified
 // URI would make us an open redirector (RFC 6749 §4.1.2.1, §3.1.2.4).
-// After that, errors are *RedirectError.
+// After that, errors are *RedirectError. A request_uri (RFC 9126) or a
+// request object (RFC 9101) takes the place of the other parameters.
 func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p Params) (AuthorizeRequest, client.Client, error) {
 	var req AuthorizeRequest
 	var err error
@@ -84,12 +88,49 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	if err != nil {
 		return req, cl, err
 	}
-	redirect, err := p.single("redirect_uri")
+	p, pushed, err := s.requestParams(ctx, ws, cl, p)
 	if err != nil {
 		return req, cl, err
 	}
+	req, err = s.validateAuthorize(ws, cl, p, pushed)
+	return req, cl, err
+}
+
+// requestParams are the parameters the request stands for: those pushed
+// under its request_uri (pushed true), those of its request object, or
+// its own. Errors here are for a page: the redirect URI is not known yet.
+func (s *Service) requestParams(ctx context.Context, ws workspace.Workspace, cl client.Client, p Params) (Params, bool, error) {
+	uri, err := p.single("request_uri")
+	if err != nil {
+		return nil, false, err
+	}
+	_, hasObject := p["request"]
+	switch {
+	case uri != "" && hasObject:
+		return nil, false, oautherr.InvalidRequestf("request and request_uri cannot both be sent")
+	case uri != "":
+		// RFC 9126 §4: the pushed parameters only; client_id must be the
+		// pusher's, which openPushed checks.
+		pushed, err := s.openPushed(ctx, ws, cl, uri)
+		return pushed, err == nil, err
+	case hasObject:
+		objectParams, err := s.requestObjectParams(ctx, ws, cl, p)
+		return objectParams, false, err
+	}
+	return p, false, nil
+}
+
+// validateAuthorize checks the parameters of cl's authorization request;
+// pushed says they came through the pushed authorization request
+// endpoint.
+func (s *Service) validateAuthorize(ws workspace.Workspace, cl client.Client, p Params, pushed bool) (AuthorizeRequest, error) {
+	req := AuthorizeRequest{ClientID: cl.ID, Pushed: pushed}
+	redirect, err := p.single("redirect_uri")
+	if err != nil {
+		return req, err
+	}
 	if req.RedirectURI, err = matchRedirect(cl, redirect); err != nil {
-		return req, cl, err
+		return req, err
 	}
 	req.RedirectGiven = redirect != ""
 	req.State, _ = p.single("state")
@@ -98,31 +139,35 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	}
 	for name := range p {
 		if len(p[name]) > 1 && name != "resource" {
-			return req, cl, redirectErr(oautherr.InvalidRequestf("parameter %q is repeated", name))
+			return req, redirectErr(oautherr.InvalidRequestf("parameter %q is repeated", name))
 		}
 	}
 	if why := ws.Settings.ProfileRefusesClient(cl.Metadata); why != "" {
-		return req, cl, redirectErr(oautherr.New(oautherr.UnauthorizedClient, "%s", why))
+		return req, redirectErr(oautherr.New(oautherr.UnauthorizedClient, "%s", why))
+	}
+	if !pushed && (ws.Settings.RequirePushedAuthorizationRequests || cl.Metadata.RequirePushedAuthorizationRequests) {
+		// RFC 9126 §5, §6.
+		return req, redirectErr(oautherr.InvalidRequestf("authorization requests must be pushed first: send them to the pushed authorization request endpoint and pass the request_uri it returns"))
 	}
 	if e := s.parseAuthorizeParams(ws, cl, p, &req); e != nil {
-		return req, cl, redirectErr(e)
+		return req, redirectErr(e)
 	}
 	if !req.RedirectGiven && slices.Contains(strings.Fields(req.Scope), "openid") {
 		// OIDC Core §3.1.2.1: REQUIRED, even with one registered URI.
-		return req, cl, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
+		return req, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
 	}
-	return req, cl, nil
+	return req, nil
 }
 
 func (s *Service) parseAuthorizeParams(ws workspace.Workspace, cl client.Client, p Params, req *AuthorizeRequest) *oautherr.Error {
 	get := func(name string) string { v, _ := p.single(name); return v }
-	// OIDC Core §3.1.2.6 has one code for each way of passing a request
-	// object; discovery says neither is supported.
-	if get("request") != "" {
-		return oautherr.New("request_not_supported", "request objects are not supported")
+	// requestParams has replaced both by the parameters they stand for;
+	// one left is nested in a request object or pushed request.
+	if _, ok := p["request"]; ok {
+		return oautherr.InvalidRequestf("request cannot be nested")
 	}
-	if get("request_uri") != "" {
-		return oautherr.New("request_uri_not_supported", "request_uri is not supported")
+	if _, ok := p["request_uri"]; ok {
+		return oautherr.InvalidRequestf("request_uri cannot be nested")
 	}
 	if e := parseResponse(cl, get("response_type"), get("response_mode"), req); e != nil {
 		return e

@@ -4,20 +4,19 @@ import (
 	"testing"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// OIDC Core §3.1.2.6 names one error per way of passing a request object.
-func TestRequestObjectErrors(t *testing.T) {
+// request and request_uri stand for the whole request: one nested in the
+// parameters they stand for is refused.
+func TestNestedRequestRefused(t *testing.T) {
 	s := &Service{}
-	for param, want := range map[string]string{
-		"request":     "request_not_supported",
-		"request_uri": "request_uri_not_supported",
-	} {
+	for _, param := range []string{"request", "request_uri"} {
 		var req AuthorizeRequest
 		e := s.parseAuthorizeParams(workspace.Workspace{}, client.Client{}, Params{param: {"https://evil.example/x"}}, &req)
-		if e == nil || e.Code != want {
-			t.Errorf("%s: %v; want %s", param, e, want)
+		if e == nil || e.Code != oautherr.InvalidRequest {
+			t.Errorf("%s: %v; want invalid_request", param, e)
 		}
 	}
 }

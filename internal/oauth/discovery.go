@@ -34,6 +34,9 @@ type Metadata struct {
 	RevocationEndpointAuthMethodsSupported             []string `json:"revocation_endpoint_auth_methods_supported"`
 	RequestParameterSupported                          bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported                       bool     `json:"request_uri_parameter_supported"`
+	RequestObjectSigningAlgValuesSupported             []string `json:"request_object_signing_alg_values_supported,omitempty"`
+	PushedAuthorizationRequestEndpoint                 string   `json:"pushed_authorization_request_endpoint,omitempty"`
+	RequirePushedAuthorizationRequests                 bool     `json:"require_pushed_authorization_requests,omitempty"`
 	AccessTokenSigningAlgValuesSupported               []string `json:"access_token_signing_alg_values_supported,omitempty"`
 	RegistrationEndpoint                               string   `json:"registration_endpoint,omitempty"`
 	ClaimsSupported                                    []string `json:"claims_supported,omitempty"`
@@ -106,6 +109,19 @@ func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
 	// RFC 7009 §5: a public client identifies itself with client_id to
 	// revoke its tokens. Introspection stays with authenticated clients.
 	m.RevocationEndpointAuthMethodsSupported = slices.Clone(m.TokenEndpointAuthMethodsSupported)
+	// RFC 9101 §10.5 / OIDC Discovery §3: request objects by value, signed
+	// with the client's keys; a request_uri only of the pushed
+	// authorization request endpoint (RFC 9126 §5), never fetched.
+	m.RequestParameterSupported = true
+	m.RequestObjectSigningAlgValuesSupported = slices.Clone(ws.Settings.AssertionAlgs())
+	if ws.Settings.RequestObjects.AllowUnsigned {
+		m.RequestObjectSigningAlgValuesSupported = append(m.RequestObjectSigningAlgValuesSupported, client.UnsignedRequestObject)
+	}
+	if s.PushedRequests != nil {
+		m.RequestURIParameterSupported = true
+		m.PushedAuthorizationRequestEndpoint = iss + "/oauth2/par"
+		m.RequirePushedAuthorizationRequests = ws.Settings.RequirePushedAuthorizationRequests
+	}
 	m.ClaimsSupported = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "azp",
 		"name", "given_name", "family_name", "preferred_username", "updated_at", "email", "email_verified"}
 }

@@ -39,6 +39,10 @@ type Service struct {
 	// Secrets opens the sealed secrets of client_secret_jwt clients; nil
 	// leaves them unable to authenticate.
 	Secrets SecretOpener
+	// PushedRequests seals pushed authorization requests into their
+	// request_uri; nil leaves the pushed authorization request endpoint
+	// out.
+	PushedRequests RequestSealer
 	// Flow enables the browser flow and the grants that need it; nil
 	// leaves only client_credentials, introspection and revocation.
 	Flow *Flow

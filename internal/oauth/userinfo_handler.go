@@ -8,9 +8,13 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
-// flowRoutes registers the endpoints that serve users signed in through
-// the browser flow (whose own pages internal/interact routes).
+// flowRoutes registers the endpoints of the browser flow that are not its
+// pages (internal/interact routes those): the pushed authorization request
+// endpoint, before it, and userinfo, after it.
 func (h *Handler) flowRoutes(mux *http.ServeMux) {
+	if h.Service.PushedRequests != nil {
+		h.post(mux, "/{ws}/oauth2/par", h.handlePushedAuthorization)
+	}
 	mux.HandleFunc("GET /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("POST /{ws}/oauth2/userinfo", h.handleUserInfo)
 	mux.HandleFunc("OPTIONS /{ws}/oauth2/userinfo", h.handlePreflight)

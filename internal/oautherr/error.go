@@ -47,6 +47,8 @@ const (
 	InvalidScope                = "invalid_scope"
 	InvalidTarget               = "invalid_target" // RFC 8707 §2
 	InvalidToken                = "invalid_token"
+	InvalidRequestObject        = "invalid_request_object" // RFC 9101 §6.3
+	InvalidRequestURI           = "invalid_request_uri"    // RFC 9101 §7, RFC 9126 §4
 	InsufficientScope           = "insufficient_scope"
 	UnsupportedTokenType        = "unsupported_token_type"
 	InvalidClientMetadata       = "invalid_client_metadata"
@@ -69,6 +71,8 @@ var statusByCode = map[string]int{
 	InvalidScope:                http.StatusBadRequest,
 	InvalidTarget:               http.StatusBadRequest,
 	InvalidToken:                http.StatusUnauthorized,
+	InvalidRequestObject:        http.StatusBadRequest,
+	InvalidRequestURI:           http.StatusBadRequest,
 	InsufficientScope:           http.StatusForbidden,
 	UnsupportedTokenType:        http.StatusBadRequest,
 	InvalidClientMetadata:       http.StatusBadRequest,

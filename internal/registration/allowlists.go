@@ -11,16 +11,17 @@ import (
 func allowListsFor(ws workspace.Workspace) client.Policy {
 	s := ws.Settings
 	return s.HoldToProfile(client.Policy{
-		Scopes:             s.RegistrationScopes(),
-		GrantTypes:         s.Registration.GrantTypes,
-		ResponseTypes:      s.Registration.ResponseTypes,
-		AuthMethods:        s.Registration.AuthMethods,
-		SigningAlgs:        workspace.SigningAlgs,
-		AssertionAlgs:      s.AssertionAlgs(),
-		RedirectSchemes:    s.Registration.RedirectSchemes,
-		RedirectHosts:      s.Registration.RedirectHosts,
-		MaxAccessTokenTTL:  s.AccessTokenTTL,
-		MaxRefreshTokenTTL: s.RefreshTokenTTL,
-		MaxIDTokenTTL:      s.IDTokenTTL,
+		Scopes:                      s.RegistrationScopes(),
+		GrantTypes:                  s.Registration.GrantTypes,
+		ResponseTypes:               s.Registration.ResponseTypes,
+		AuthMethods:                 s.Registration.AuthMethods,
+		SigningAlgs:                 workspace.SigningAlgs,
+		AssertionAlgs:               s.AssertionAlgs(),
+		AllowUnsignedRequestObjects: s.RequestObjects.AllowUnsigned,
+		RedirectSchemes:             s.Registration.RedirectSchemes,
+		RedirectHosts:               s.Registration.RedirectHosts,
+		MaxAccessTokenTTL:           s.AccessTokenTTL,
+		MaxRefreshTokenTTL:          s.RefreshTokenTTL,
+		MaxIDTokenTTL:               s.IDTokenTTL,
 	})
 }

@@ -34,6 +34,9 @@ type Env struct {
 	// SecretSealer keeps the secrets of client_secret_jwt clients, the
 	// only client secrets the server must read back.
 	SecretSealer *masterkey.Sealer
+	// PushedSealer seals pushed authorization requests into their
+	// request_uri, which any node can open.
+	PushedSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 }
@@ -46,6 +49,9 @@ const purposeReplaySeal = "registrar registration replay seal v1"
 
 // purposeClientSecretSeal derives the key sealing client_secret_jwt secrets.
 const purposeClientSecretSeal = "registrar client secret seal v1"
+
+// purposePushedSeal derives the key sealing pushed authorization requests.
+const purposePushedSeal = "registrar pushed request seal v1"
 
 // OpenEnv loads the master key and opens (and migrates) the store, whose
 // background work logs on log.
@@ -70,6 +76,10 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	pushedSealer, err := masterkey.NewSealer(masterkey.Derive(master, purposePushedSeal))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -83,6 +93,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		ReplaySealer:     replaySealer,
 		Pairwise:         oauth.NewPairwiseSubjects(masterkey.Derive(master, masterkey.PurposePairwiseSubject)),
 		SecretSealer:     secretSealer,
+		PushedSealer:     pushedSealer,
 		MasterKeyCreated: created,
 	}, nil
 }

@@ -52,6 +52,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Secrets: env.SecretSealer,
 		Fetcher: fetcher,
 		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
+
+		PushedRequests: env.PushedSealer,
 	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {

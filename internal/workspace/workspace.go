@@ -83,6 +83,18 @@ type Settings struct {
 	// (private_key_jwt, client_secret_jwt). Read them with
 	// AssertionMaxLifetime and AssertionAlgs.
 	ClientAuth ClientAuth `json:"client_auth,omitzero" yaml:"client_auth"`
+	// RequestObjects holds the rules for request objects (RFC 9101).
+	RequestObjects RequestObjects `json:"request_objects,omitzero" yaml:"request_objects"`
+}
+
+// RequestObjects holds the rules for request objects (RFC 9101). They are
+// verified with the client's keys under the algs of client_auth.signing_algs.
+type RequestObjects struct {
+	// AllowUnsigned admits request objects with alg none from clients
+	// that registered request_object_signing_alg none. Off: an unsigned
+	// object proves nothing a query string does not, and RFC 8725 §3.2
+	// and FAPI refuse none wherever a signature could be asked for.
+	AllowUnsigned bool `json:"allow_unsigned,omitempty" yaml:"allow_unsigned"`
 }
 
 // ClientAuth holds the rules for client assertions (RFC 7523 §3).
