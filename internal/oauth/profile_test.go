@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -20,7 +22,14 @@ import (
 // client use: key and certificate methods, FAPI algs, code with S256.
 func TestDiscoveryOfAFAPI2Workspace(t *testing.T) {
 	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettingsFor(workspace.ProfileFAPI2)}
-	m := (&Service{BaseURL: "https://as.test", Flow: &Flow{}}).Discovery(ws)
+	sealer, err := masterkey.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := (&Service{BaseURL: "https://as.test", Flow: &Flow{}, PushedRequests: sealer}).Discovery(ws)
+	if !m.RequirePushedAuthorizationRequests || m.PushedAuthorizationRequestEndpoint == "" {
+		t.Errorf("PAR endpoint %q, required %v; want it required", m.PushedAuthorizationRequestEndpoint, m.RequirePushedAuthorizationRequests)
+	}
 	for name, methods := range map[string][]string{
 		"token": m.TokenEndpointAuthMethodsSupported, "introspection": m.IntrospectionEndpointAuthMethodsSupported,
 		"revocation": m.RevocationEndpointAuthMethodsSupported,
@@ -32,7 +41,7 @@ func TestDiscoveryOfAFAPI2Workspace(t *testing.T) {
 	for name, algs := range map[string][]string{
 		"token auth": m.TokenEndpointAuthSigningAlgValuesSupported, "introspection auth": m.IntrospectionEndpointAuthSigningAlgValuesSupported,
 		"revocation auth": m.RevocationEndpointAuthSigningAlgValuesSupported, "ID token": m.IDTokenSigningAlgValuesSupported,
-		"access token": m.AccessTokenSigningAlgValuesSupported,
+		"access token": m.AccessTokenSigningAlgValuesSupported, "request object": m.RequestObjectSigningAlgValuesSupported,
 	} {
 		if len(algs) == 0 || slices.ContainsFunc(algs, func(alg string) bool { return !slices.Contains(workspace.FAPI2Algs, alg) }) {
 			t.Errorf("%s algs %v; want FAPI 2.0 algs only", name, algs)

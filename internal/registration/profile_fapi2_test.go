@@ -42,6 +42,8 @@ func TestFAPI2RegistrationRefusesWhatTheProfileForbids(t *testing.T) {
 		{"public client", `{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none"}`, oautherr.InvalidClientMetadata, "none"},
 		{"client_secret_jwt", `{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_jwt"}`, oautherr.InvalidClientMetadata, "client_secret_jwt"},
 		{"RS256 assertions", fapi2Body(t, `"token_endpoint_auth_signing_alg":"RS256"`), oautherr.InvalidClientMetadata, "token_endpoint_auth_signing_alg"},
+		{"RS256 request objects", fapi2Body(t, `"request_object_signing_alg":"RS256"`), oautherr.InvalidClientMetadata, "request_object_signing_alg"},
+		{"unsigned request objects", fapi2Body(t, `"request_object_signing_alg":"none"`), oautherr.InvalidClientMetadata, "request_object_signing_alg"},
 		{"RS256 ID tokens", fapi2Body(t, `"id_token_signed_response_alg":"RS256"`), oautherr.InvalidClientMetadata, "id_token_signed_response_alg"},
 		{"implicit", fapi2Body(t, `"response_types":["code","token"]`), oautherr.InvalidClientMetadata, "response_types"},
 		{"http loopback redirect", `{"application_type":"native","redirect_uris":["http://127.0.0.1:8080/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks":` + ecJWKS(t, false) + `}`, oautherr.InvalidRedirectURI, "https"},

@@ -54,6 +54,7 @@ func (s Settings) validateFAPI2() []SettingError {
 	must(s.RequirePushedAuthorizationRequests, "require_pushed_authorization_requests", "must be true: every authorization request is pushed first (FAPI 2.0 §5.3.2.2-2)")
 	must(s.RequirePKCE, "require_pkce", "must be true: PKCE is required of every client (FAPI 2.0 §5.3.2.2-5)")
 	must(!s.AllowPlainPKCE, "allow_plain_pkce", "must be false: PKCE uses S256 only (FAPI 2.0 §5.3.2.2-5)")
+	must(!s.RequestObjects.AllowUnsigned, "request_objects.allow_unsigned", "must be false: request objects are signed (FAPI 2.0 §5.4.1: never none)")
 	must(slices.Contains(fapi2AccessTokenAlgs, s.AccessTokenAlg), "access_token_alg", "must be one of "+strings.Join(fapi2AccessTokenAlgs, ", ")+" (FAPI 2.0 §5.4.1)")
 	errs = append(errs, fapi2Subset("client_auth.signing_algs", s.ClientAuth.SigningAlgs, FAPI2Algs, "FAPI 2.0 §5.4.1")...)
 	errs = append(errs, fapi2Subset("registration.auth_methods", s.Registration.AuthMethods, FAPI2AuthMethods, "FAPI 2.0 §5.3.2.1-6: no shared secrets, no public clients")...)
@@ -118,6 +119,7 @@ func (s Settings) HoldToProfile(p client.Policy) client.Policy {
 	p.GrantTypes = intersect(p.GrantTypes, fapi2GrantTypes)
 	p.SigningAlgs = intersect(p.SigningAlgs, s.IDTokenSigningAlgs())
 	p.AssertionAlgs = intersect(p.AssertionAlgs, FAPI2Algs)
+	p.AllowUnsignedRequestObjects = false
 	p.RedirectSchemes = []string{"https"}
 	p.LoopbackHTTPForWeb = false
 	return p

@@ -35,6 +35,7 @@ func TestFAPI2RefusesWeakerSettings(t *testing.T) {
 		{"PAR optional", func(s *Settings) { s.RequirePushedAuthorizationRequests = false }, "require_pushed_authorization_requests"},
 		{"PKCE optional", func(s *Settings) { s.RequirePKCE = false }, "require_pkce"},
 		{"plain PKCE", func(s *Settings) { s.AllowPlainPKCE = true }, "allow_plain_pkce"},
+		{"unsigned request objects", func(s *Settings) { s.RequestObjects.AllowUnsigned = true }, "request_objects.allow_unsigned"},
 		{"RS256 access tokens", func(s *Settings) { s.AccessTokenAlg = "RS256" }, "access_token_alg"},
 		{"RS256 assertions", func(s *Settings) { s.ClientAuth.SigningAlgs = []string{"PS256", "RS256"} }, "client_auth.signing_algs[1]"},
 		{"client secrets", func(s *Settings) {
