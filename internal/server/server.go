@@ -53,6 +53,9 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Fetcher: fetcher,
 		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
 	}
+	if env.Certificates != nil {
+		svc.ClientCAs = env.Certificates
+	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {
 		return nil, err
