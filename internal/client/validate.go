@@ -39,6 +39,10 @@ type Policy struct {
 	// plain http to a loopback host: operators make such clients for
 	// development, and the code never leaves the machine.
 	LoopbackHTTPForWeb bool
+	// BoundAccessTokens registers every client for access tokens bound
+	// to its TLS client certificate (RFC 8705 §3), for a workspace whose
+	// profile issues no other kind.
+	BoundAccessTokens bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }
@@ -94,6 +98,11 @@ func applyDefaults(md *Metadata, p Policy) {
 	}
 	if md.IDTokenSignedResponseAlg == "" {
 		md.IDTokenSignedResponseAlg = defaultIDTokenAlg(p)
+	}
+	// RFC 7591 §3.2.1: the server may replace a value; the response
+	// carries the true one.
+	if p.BoundAccessTokens {
+		md.TLSClientCertificateBoundAccessToken = true
 	}
 }
 

@@ -62,7 +62,7 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		ResponseTypesSupported:                    []string{},
 		GrantTypesSupported:                       s.SupportedGrantTypes(),
 		SubjectTypesSupported:                     []string{client.SubjectTypePublic, client.SubjectTypePairwise},
-		IDTokenSigningAlgValuesSupported:          ws.Settings.IDTokenSigningAlgs(),
+		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
 		TokenEndpointAuthMethodsSupported:         AuthMethods(false),
 		IntrospectionEndpointAuthMethodsSupported: AuthMethods(false),
 		RevocationEndpointAuthMethodsSupported:    AuthMethods(false),

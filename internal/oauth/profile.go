@@ -9,9 +9,11 @@ import (
 
 // describeProfile narrows the metadata to what the workspace's profile
 // lets a client use (RFC 9700 §2.6: clients choose from it). Under FAPI
-// 2.0 that leaves no shared-secret or public method, and so no HMAC alg.
+// 2.0 that leaves no shared-secret or public method, and so no HMAC alg,
+// and no RS256 ID tokens.
 func describeProfile(ws workspace.Workspace, m *Metadata) {
 	s := ws.Settings
+	m.IDTokenSigningAlgValuesSupported = s.IDTokenSigningAlgs()
 	notAllowed := func(method string) bool { return !s.ProfileAllowsAuthMethod(method) }
 	for _, methods := range []*[]string{&m.TokenEndpointAuthMethodsSupported, &m.IntrospectionEndpointAuthMethodsSupported, &m.RevocationEndpointAuthMethodsSupported} {
 		*methods = slices.DeleteFunc(slices.Clone(*methods), notAllowed)

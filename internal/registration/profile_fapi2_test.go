@@ -71,6 +71,9 @@ func TestFAPI2RegistrationDefaultsToFAPIAlgs(t *testing.T) {
 	if alg := resp["id_token_signed_response_alg"]; alg == "RS256" || alg == "" || alg == nil {
 		t.Errorf("id_token_signed_response_alg %v; want a FAPI alg chosen for the client", alg)
 	}
+	if resp["tls_client_certificate_bound_access_tokens"] != true {
+		t.Errorf("tls_client_certificate_bound_access_tokens %v; want true, FAPI 2.0's sender-constrained tokens", resp["tls_client_certificate_bound_access_tokens"])
+	}
 	if _, ok := resp["client_secret"]; ok {
 		t.Error("a private_key_jwt client got a secret")
 	}

@@ -94,8 +94,13 @@ func (s Settings) IDTokenSigningAlgs() []string {
 // it holds, or "" when it does not. Registration keeps new clients within
 // the profile; this catches those stored before the workspace took it.
 func (s Settings) ProfileRefusesClient(md client.Metadata) string {
-	if !s.ProfileAllowsAuthMethod(md.AuthMethod()) {
+	switch {
+	case !s.ProfileAllowsAuthMethod(md.AuthMethod()):
 		return "this workspace follows FAPI 2.0, which does not allow token_endpoint_auth_method " + md.AuthMethod() + "; the client must register again"
+	case s.IsProfile(ProfileFAPI2) && !md.TLSClientCertificateBoundAccessToken:
+		// FAPI 2.0 §5.3.2.1-4: sender-constrained tokens only; DPoP is
+		// not served, so the binding is the certificate's.
+		return "this workspace follows FAPI 2.0, whose access tokens are bound to the client's certificate; the client must register again (tls_client_certificate_bound_access_tokens)"
 	}
 	return ""
 }
@@ -107,7 +112,8 @@ func (s Settings) ProfileAllowsAuthMethod(method string) bool {
 }
 
 // HoldToProfile narrows p, the allow-lists a client's metadata is checked
-// against, to what the workspace's profile allows: registration and an
+// against, to what the workspace's profile allows, and under FAPI 2.0
+// registers every client for certificate-bound tokens: registration and an
 // operator's clients alike, since the profile is a promise about every
 // client of the workspace.
 func (s Settings) HoldToProfile(p client.Policy) client.Policy {
@@ -120,6 +126,7 @@ func (s Settings) HoldToProfile(p client.Policy) client.Policy {
 	p.SigningAlgs = intersect(p.SigningAlgs, s.IDTokenSigningAlgs())
 	p.AssertionAlgs = intersect(p.AssertionAlgs, FAPI2Algs)
 	p.AllowUnsignedRequestObjects = false
+	p.BoundAccessTokens = true
 	p.RedirectSchemes = []string{"https"}
 	p.LoopbackHTTPForWeb = false
 	return p

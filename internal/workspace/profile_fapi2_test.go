@@ -86,8 +86,17 @@ func TestFAPI2IDTokenAlgsAndClients(t *testing.T) {
 		{client.AuthClientSecretBasic, true}, {client.AuthNone, true}, {client.AuthClientSecretJWT, true},
 		{client.AuthPrivateKeyJWT, false}, {client.AuthTLSClientAuth, false}, {client.AuthSelfSignedTLSClientAuth, false},
 	} {
-		if why := s.ProfileRefusesClient(client.Metadata{TokenEndpointAuthMethod: tc.method}); (why != "") != tc.refused {
+		md := client.Metadata{TokenEndpointAuthMethod: tc.method, TLSClientCertificateBoundAccessToken: true}
+		if why := s.ProfileRefusesClient(md); (why != "") != tc.refused {
 			t.Errorf("%s: refused %q, want refused %v", tc.method, why, tc.refused)
 		}
+	}
+	// Stored before the profile, without certificate-bound tokens.
+	unbound := client.Metadata{TokenEndpointAuthMethod: client.AuthPrivateKeyJWT}
+	if why := s.ProfileRefusesClient(unbound); !strings.Contains(why, "tls_client_certificate_bound_access_tokens") {
+		t.Errorf("a client of unbound tokens: %q; want it refused by the member to register", why)
+	}
+	if p := s.HoldToProfile(client.Policy{}); !p.BoundAccessTokens || p.AllowUnsignedRequestObjects {
+		t.Errorf("policy %+v; want bound tokens, signed request objects", p)
 	}
 }
