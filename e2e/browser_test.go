@@ -46,8 +46,8 @@ func startCallback(t *testing.T) *callback {
 }
 
 // browser starts Debian's headless Chromium with the flags this machine
-// needs (no sandbox as root, no background networking).
-func browser(t *testing.T) context.Context {
+// needs (no sandbox as root, no background networking), and extra.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	requireCI(t, err == nil, "chromium")
@@ -55,6 +55,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
