@@ -131,7 +131,14 @@ func (f *flowFixture) login(a *agent, extra url.Values) *url.URL {
 // loginAs is login as another user.
 func (f *flowFixture) loginAs(a *agent, username, password string, extra url.Values) *url.URL {
 	f.n.t.Helper()
-	p := a.do(http.MethodGet, f.authorizeURL(extra), nil)
+	return f.signInAt(a, f.authorizeURL(extra), username, password)
+}
+
+// signInAt runs the authorization request at authorizeURL through login
+// and consent as username and returns the redirect URL.
+func (f *flowFixture) signInAt(a *agent, authorizeURL, username, password string) *url.URL {
+	f.n.t.Helper()
+	p := a.do(http.MethodGet, authorizeURL, nil)
 	p = a.submit(f.n.Base, p, url.Values{"username": {username}, "password": {password}})
 	if p.Status == 200 && strings.Contains(p.Body, `value="allow"`) {
 		p = a.submit(f.n.Base, p, url.Values{"decision": {"allow"}, "remember": {"1"}})
@@ -187,9 +194,6 @@ func TestAuthorizeRefusesBadInput(t *testing.T) {
 		{"no PKCE for a public client", f.authorizeURL(url.Values{"code_challenge": {""}, "code_challenge_method": {""}}), "invalid_request"},
 		{"plain PKCE", f.authorizeURL(url.Values{"code_challenge_method": {"plain"}}), "invalid_request"},
 		{"scope not registered", f.authorizeURL(url.Values{"scope": {"openid email"}}), "invalid_scope"},
-		// OIDC Core §3.1.2.6: one code for each way of passing a request object.
-		{"request object", f.authorizeURL(url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}), "request_not_supported"},
-		{"request_uri", f.authorizeURL(url.Values{"request_uri": {"https://evil.example/x"}}), "request_uri_not_supported"},
 	}
 	for _, tc := range redirectCases {
 		p := a.do(http.MethodGet, tc.url, nil)

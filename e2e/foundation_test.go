@@ -51,10 +51,15 @@ func TestFirstStart(t *testing.T) {
 				t.Errorf("%s lacks %s", path, field)
 			}
 		}
-		for _, field := range []string{"request_parameter_supported", "request_uri_parameter_supported"} {
-			if m[field] != false {
-				t.Errorf("%s must be explicitly false", field)
+		// Request objects by value; request_uri only as the pushed
+		// authorization request endpoint issues it (RFC 9126 §5).
+		for _, field := range []string{"request_parameter_supported", "request_uri_parameter_supported", "authorization_response_iss_parameter_supported"} {
+			if m[field] != true {
+				t.Errorf("%s = %v; want true", field, m[field])
 			}
+		}
+		if m["pushed_authorization_request_endpoint"] != issuer+"/oauth2/par" {
+			t.Errorf("pushed_authorization_request_endpoint = %v", m["pushed_authorization_request_endpoint"])
 		}
 	}
 	if r := get(t, n.Base+"/nope/.well-known/openid-configuration"); r.Status != 404 || r.JSON(t)["error"] == nil {

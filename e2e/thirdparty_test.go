@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/registrar-dev/registrar/internal/oauth"
 )
 
 // runNode runs one of e2e/js's scripts against issuer and decodes the JSON
@@ -91,4 +94,25 @@ func TestGoClientCredentialsWithRegisteredClient(t *testing.T) {
 		t.Fatalf("x/oauth2: %v", err)
 	}
 	n.checkClientToken(t, "default", tok.AccessToken, reg["client_id"], "profile")
+}
+
+// TestOAuth4WebAPIPushedAuthorization: npm oauth4webapi registers a code
+// flow client, pushes its authorization request (RFC 9126); the browser
+// signs in with the request_uri alone; oauth4webapi checks the response
+// (state, and iss as RFC 9207 and discovery ask) and redeems the code.
+func TestOAuth4WebAPIPushedAuthorization(t *testing.T) {
+	f := newFlowFixture(t, "")
+	issuer := f.n.Base + "/default"
+	const redirect = "https://app.example/cb"
+	pushed := runNodeEnv(t, "oauth4webapi-par.mjs", "STEP=push", "ISSUER="+issuer, "INITIAL_ACCESS_TOKEN="+f.n.iat("default", 1), "REDIRECT_URI="+redirect)
+	if pushed["expires_in"] != float64(60) || !strings.HasPrefix(fmt.Sprint(pushed["request_uri"]), oauth.RequestURIPrefix) {
+		t.Fatalf("oauth4webapi PAR: %v", pushed)
+	}
+	callback := f.signInAt(newAgent(t), pushed["authorization_url"].(string), "carol", "correct horse battery")
+	got := runNodeEnv(t, "oauth4webapi-par.mjs", "STEP=redeem", "ISSUER="+issuer, "REDIRECT_URI="+redirect, "CALLBACK="+callback.String(),
+		"CLIENT_ID="+pushed["client_id"].(string), "CLIENT_SECRET="+pushed["client_secret"].(string),
+		"CODE_VERIFIER="+pushed["code_verifier"].(string), "STATE="+pushed["state"].(string))
+	if got["has_access_token"] != true || got["has_id_token"] != true || got["sub"] == nil {
+		t.Fatalf("oauth4webapi redeem: %v", got)
+	}
 }

@@ -397,3 +397,51 @@ func TestJWTAuthMetadata(t *testing.T) {
 		})
 	}
 }
+
+// request_object_signing_alg (OIDC Registration §2): an asymmetric alg
+// the workspace accepts, with the client's keys to verify it; none only
+// where the workspace admits unsigned request objects; encryption is not
+// offered. require_pushed_authorization_requests (RFC 9126 §6) is kept.
+func TestRequestObjectMetadata(t *testing.T) {
+	p := testPolicy
+	p.AssertionAlgs = []string{"PS256", "ES256"}
+	unsignedOK := p
+	unsignedOK.AllowUnsignedRequestObjects = true
+	const keys = `"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
+	const redirect = `"redirect_uris":["https://app.example/cb"],`
+	for _, tc := range []struct {
+		name    string
+		policy  Policy
+		body    string
+		mention []string // nil accepts
+	}{
+		{"ES256 with jwks", p, `{` + redirect + `"request_object_signing_alg":"ES256",` + keys + `}`, nil},
+		{"PS256 with jwks_uri", p, `{` + redirect + `"request_object_signing_alg":"PS256","jwks_uri":"https://keys.example.com/jwks"}`, nil},
+		{"none where allowed", unsignedOK, `{` + redirect + `"request_object_signing_alg":"none"}`, nil},
+
+		{"none", p, `{` + redirect + `"request_object_signing_alg":"none"}`, []string{"request_object_signing_alg", "none"}},
+		{"an alg the workspace does not allow", p, `{` + redirect + `"request_object_signing_alg":"RS256",` + keys + `}`, []string{"RS256", "PS256, ES256"}},
+		{"HMAC", p, `{` + redirect + `"request_object_signing_alg":"HS256",` + keys + `}`, []string{"HS256"}},
+		{"no keys", p, `{` + redirect + `"request_object_signing_alg":"ES256"}`, []string{"jwks"}},
+		{"encryption", p, `{` + redirect + `"request_object_encryption_alg":"RSA-OAEP"}`, []string{"request_object_encryption_alg"}},
+		{"request_uris", p, `{` + redirect + `"request_uris":["https://app.example/req"]}`, []string{"request_uris"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := registerWith(t, tc.policy, tc.body)
+			if tc.mention == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, oautherr.InvalidClientMetadata, tc.mention...)
+		})
+	}
+	md, err := registerWith(t, p, `{`+redirect+`"require_pushed_authorization_requests":true}`)
+	if err != nil || !md.RequirePushedAuthorizationRequests || View(Client{Metadata: md})["require_pushed_authorization_requests"] != true {
+		t.Fatalf("require_pushed_authorization_requests: %v %+v", err, md)
+	}
+	if _, err := registerWith(t, p, `{`+redirect+`"require_pushed_authorization_requests":"yes"}`); err == nil {
+		t.Fatal("require_pushed_authorization_requests as a string was accepted")
+	}
+}

@@ -16,7 +16,7 @@ import (
 // refused with (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6).
 var authorizeErrorCodes = []string{
 	oautherr.InvalidRequest, oautherr.InvalidScope, oautherr.UnauthorizedClient, "unsupported_response_type",
-	"request_not_supported", "request_uri_not_supported", "account_selection_required",
+	"account_selection_required",
 }
 
 // FuzzAuthorizeParams drives the parameter checks of an authorization

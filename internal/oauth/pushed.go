@@ -25,6 +25,12 @@ const RequestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 // RFC 9126 §2.2's example, well under FAPI 2.0's 600 seconds.
 const PushedRequestTTL = 60 * time.Second
 
+// maxRequestURI bounds a request_uri, which carries its request sealed:
+// the browser brings it back in the authorization URL, and a request line
+// much longer than this is cut by proxies and refused by our own listener
+// (its header limit). A real request is a few hundred bytes.
+const maxRequestURI = 8 << 10
+
 // RequestSealer seals pushed authorization requests into the request_uri
 // handed back (masterkey.Sealer: AES-GCM).
 type RequestSealer interface {
@@ -112,7 +118,11 @@ func (s *Service) sealPushed(ws workspace.Workspace, pr pushedRequest) (string, 
 	if err != nil {
 		return "", err
 	}
-	return RequestURIPrefix + base64.RawURLEncoding.EncodeToString(sealed), nil
+	uri := RequestURIPrefix + base64.RawURLEncoding.EncodeToString(sealed)
+	if len(uri) > maxRequestURI {
+		return "", oautherr.InvalidRequestf("the pushed request is too large: its parameters must come to less than about %d bytes", maxRequestURI*3/4)
+	}
+	return uri, nil
 }
 
 func errRequestURI(format string, args ...any) *oautherr.Error {

@@ -168,6 +168,7 @@ func TestPushRefuses(t *testing.T) {
 		{"unregistered redirect", nil, request(map[string]string{"redirect_uri": "https://evil.example/cb"}), oautherr.InvalidRequest},
 		{"response_type token", nil, request(map[string]string{"response_type": "token"}), "unsupported_response_type"},
 		{"unknown scope", nil, request(map[string]string{"scope": "openid payments"}), oautherr.InvalidScope},
+		{"too large to carry", nil, request(map[string]string{"state": strings.Repeat("s", 7000)}), oautherr.InvalidRequest},
 		{"plain PKCE", nil, request(map[string]string{"code_challenge": strings.Repeat("a", 43), "code_challenge_method": "plain"}), oautherr.InvalidRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +179,9 @@ func TestPushRefuses(t *testing.T) {
 			}
 			_, err := w.s.PushAuthorization(context.Background(), w.ws, ev, tc.p)
 			wantCode(t, err, tc.want)
+			if _, ok := tc.p["request_uri"]; ok && !strings.Contains(err.Error(), "not allowed in a pushed authorization request") {
+				t.Errorf("err = %v; want it to say a request_uri cannot be pushed (RFC 9126 §2.1)", err)
+			}
 		})
 	}
 }
