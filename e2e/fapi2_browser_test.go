@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
@@ -23,18 +24,7 @@ func startTLSCallback(t *testing.T) *callback {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb := &callback{URL: "https://" + ln.Addr().String() + "/callback", got: make(chan url.Values, 4)}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/callback" {
-			http.NotFound(w, r)
-			return
-		}
-		cb.got <- r.URL.Query()
-		fmt.Fprint(w, "<html><body><p id=done>signed in</p></body></html>")
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return cb
+	return serveCallback(t, ln, "https")
 }
 
 // trustServerRoot has Chromium accept certificates that chain to the TLS
@@ -79,27 +69,14 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	if pushed.Status != http.StatusCreated {
 		t.Fatalf("PAR with the client certificate: %d %s", pushed.Status, pushed.Body)
 	}
-	requestURI := pushed.JSON(t)["request_uri"].(string)
+	par := pushed.JSON(t)
+	requestURI := par["request_uri"].(string)
+	if ttl, _ := par["expires_in"].(float64); ttl <= 0 || ttl >= 600 {
+		t.Fatalf("request_uri expires_in %v; want under 600 s (FAPI 2.0 §5.3.2.2-12)", par["expires_in"])
+	}
 
-	C := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	authURL := issuer + "/oauth2/authorize?" + url.Values{"client_id": {id}, "request_uri": {requestURI}}.Encode()
-	if err := chromedp.Do(ctx, chromedp.Navigate(authURL), chromedp.WaitVisible(C("#username"))); err != nil {
-		t.Fatalf("login page: %v\nserver log:\n%s", err, n.Stderr)
-	}
-	err := chromedp.Do(ctx,
-		chromedp.SendKeys(C("#username"), "alice"),
-		chromedp.SendKeys(C("#password"), "correct horse battery"),
-		chromedp.Submit(C("#password")),
-		chromedp.WaitVisible(C("button[value=allow]")))
-	if err != nil {
-		t.Fatalf("consent page: %v\nserver log:\n%s", err, n.Stderr)
-	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		artifact(t, "fapi2-consent.png", png)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(C("button[value=allow]")), chromedp.WaitVisible(C("#done"))); err != nil {
-		t.Fatalf("after consent: %v\nserver log:\n%s", err, n.Stderr)
-	}
+	signInAndAllow(t, ctx, n, authURL, "fapi2-")
 	q := <-cb.got
 	if q.Get("state") != "state-123" || q.Get("iss") != issuer || q.Get("code") == "" {
 		t.Fatalf("authorization response: %v; want the state, iss %s and a code", q, issuer)
@@ -135,6 +112,23 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	if again := get(t, authURL); again.Status == http.StatusOK {
 		t.Fatalf("a pushed request used twice: %d", again.Status)
 	}
+
+	// Signed in, consent remembered: a new pushed request comes straight
+	// back with a code, which is dead 60 seconds on (FAPI 2.0 §5.3.2.1-12).
+	pushed = postFormCert(t, cert, issuer+"/oauth2/par", url.Values{
+		"client_id": {id}, "response_type": {"code"}, "redirect_uri": {cb.URL}, "scope": {"openid email"},
+		"state": {"state-2"}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}})
+	if pushed.Status != http.StatusCreated {
+		t.Fatalf("second PAR: %d %s", pushed.Status, pushed.Body)
+	}
+	authURL = issuer + "/oauth2/authorize?" + url.Values{"client_id": {id}, "request_uri": {pushed.JSON(t)["request_uri"].(string)}}.Encode()
+	if err := chromedp.Do(ctx, chromedp.Navigate(authURL), chromedp.WaitVisible(chromedp.CSS("#done"))); err != nil {
+		t.Fatalf("second authorization: %v\nserver log:\n%s", err, n.Stderr)
+	}
+	q = <-cb.got
+	n.advance(61 * time.Second)
+	redeem.Set("code", q.Get("code"))
+	wantError(t, postFormCert(t, cert, issuer+"/oauth2/token", redeem), 400, "invalid_grant")
 }
 
 // TestFAPI2TokensAreBoundForKeyAuthenticatedClients: a private_key_jwt
