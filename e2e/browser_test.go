@@ -31,7 +31,13 @@ func startCallback(t *testing.T) *callback {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb := &callback{URL: "http://" + ln.Addr().String() + "/callback", got: make(chan url.Values, 4)}
+	return serveCallback(t, ln, "http")
+}
+
+// serveCallback answers the redirects that come to ln, a listener of
+// scheme (http, or https for a TLS one).
+func serveCallback(t *testing.T, ln net.Listener, scheme string) *callback {
+	cb := &callback{URL: scheme + "://" + ln.Addr().String() + "/callback", got: make(chan url.Values, 4)}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/callback" {
 			http.NotFound(w, r) // the browser also asks for /favicon.ico
@@ -46,8 +52,8 @@ func startCallback(t *testing.T) *callback {
 }
 
 // browser starts Debian's headless Chromium with the flags this machine
-// needs (no sandbox as root, no background networking).
-func browser(t *testing.T) context.Context {
+// needs (no sandbox as root, no background networking), and extra.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	requireCI(t, err == nil, "chromium")
@@ -55,6 +61,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
@@ -119,28 +126,7 @@ func browserCodeFlow(t *testing.T, o nodeOpts, prefix string) {
 	verifier := oauth2.GenerateVerifier()
 	authURL := conf.AuthCodeURL("state-123", oauth2.S256ChallengeOption(verifier), oidc.Nonce("nonce-456"))
 
-	C := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
-	err = chromedp.Do(ctx, chromedp.Navigate(authURL), chromedp.WaitVisible(C("#username")))
-	if err != nil {
-		t.Fatalf("login page: %v\nserver log:\n%s", err, n.Stderr)
-	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		artifact(t, prefix+"login.png", png)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.SendKeys(C("#username"), "alice"),
-		chromedp.SendKeys(C("#password"), "correct horse battery"),
-		chromedp.Submit(C("#password")),
-		chromedp.WaitVisible(C("button[value=allow]")))
-	if err != nil {
-		t.Fatalf("consent page: %v\nserver log:\n%s", err, n.Stderr)
-	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		artifact(t, prefix+"consent.png", png)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(C("button[value=allow]")), chromedp.WaitVisible(C("#done"))); err != nil {
-		t.Fatalf("after consent: %v\nserver log:\n%s", err, n.Stderr)
-	}
+	signInAndAllow(t, ctx, n, authURL, prefix)
 	q := <-cb.got
 	if q.Get("state") != "state-123" || q.Get("iss") != issuer || q.Get("code") == "" {
 		t.Fatalf("authorization response: %v", q)
@@ -175,6 +161,35 @@ func browserCodeFlow(t *testing.T, o nodeOpts, prefix string) {
 	}
 	if tok.RefreshToken == "" {
 		t.Fatal("no refresh token with offline_access")
+	}
+}
+
+// signInAndAllow opens authURL in the browser, signs alice in (password
+// "correct horse battery") and allows the client on the consent page,
+// saving screenshots of both pages under the name prefix; it returns
+// once the client's callback page shows.
+func signInAndAllow(t *testing.T, ctx context.Context, n *node, authURL, prefix string) {
+	t.Helper()
+	C := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	if err := chromedp.Do(ctx, chromedp.Navigate(authURL), chromedp.WaitVisible(C("#username"))); err != nil {
+		t.Fatalf("login page: %v\nserver log:\n%s", err, n.Stderr)
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		artifact(t, prefix+"login.png", png)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.SendKeys(C("#username"), "alice"),
+		chromedp.SendKeys(C("#password"), "correct horse battery"),
+		chromedp.Submit(C("#password")),
+		chromedp.WaitVisible(C("button[value=allow]")))
+	if err != nil {
+		t.Fatalf("consent page: %v\nserver log:\n%s", err, n.Stderr)
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		artifact(t, prefix+"consent.png", png)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(C("button[value=allow]")), chromedp.WaitVisible(C("#done"))); err != nil {
+		t.Fatalf("after consent: %v\nserver log:\n%s", err, n.Stderr)
 	}
 }
 

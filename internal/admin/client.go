@@ -44,9 +44,9 @@ var (
 // allow-lists are for strangers), and plain http to a loopback host for a
 // web client in development. The rules no client may break, whoever
 // makes it, still apply: valid metadata, redirect URIs a code may safely
-// go to, the workspace's token lifetime maxima.
+// go to, the workspace's token lifetime maxima and its profile.
 func operatorPolicy(s workspace.Settings) client.Policy {
-	return client.Policy{
+	return s.HoldToProfile(client.Policy{
 		Scopes:                      s.Scopes,
 		GrantTypes:                  operatorGrantTypes,
 		ResponseTypes:               operatorResponseTypes,
@@ -58,7 +58,7 @@ func operatorPolicy(s workspace.Settings) client.Policy {
 		MaxAccessTokenTTL:           s.AccessTokenTTL,
 		MaxRefreshTokenTTL:          s.RefreshTokenTTL,
 		MaxIDTokenTTL:               s.IDTokenTTL,
-	}
+	})
 }
 
 // withCodeResponse pairs the code grant with response type code (RFC 7591
@@ -199,6 +199,11 @@ func (s *Service) Bootstrap(ctx context.Context) (*CreatedClient, error) {
 			TokenEndpointAuthMethod: client.AuthClientSecretBasic,
 			Scope:                   ws.Settings.Registration.Scope,
 		},
+	}
+	// A profile that refuses client secrets (fapi2) leaves the workspace
+	// to operator tokens: there is no client to hand out.
+	if ws.Settings.ProfileRefusesClient(boot.Metadata) != "" {
+		return nil, nil
 	}
 	// Checked before the claim, which a refusal would spend for nothing.
 	if _, err := client.Validate(withCodeResponse(boot.Metadata), operatorPolicy(ws.Settings)); err != nil {

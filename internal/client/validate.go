@@ -39,6 +39,10 @@ type Policy struct {
 	// plain http to a loopback host: operators make such clients for
 	// development, and the code never leaves the machine.
 	LoopbackHTTPForWeb bool
+	// BoundAccessTokens registers every client for access tokens bound
+	// to its TLS client certificate (RFC 8705 §3), for a workspace whose
+	// profile issues no other kind.
+	BoundAccessTokens bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }
@@ -61,7 +65,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
-		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkRequestObjectAlg, checkUnsupported, checkLifetimes,
+		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkRequestObjectAlg, checkTLSClientAuth, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
 			return Metadata{}, err
@@ -93,8 +97,23 @@ func applyDefaults(md *Metadata, p Policy) {
 		md.SubjectType = SubjectTypePublic
 	}
 	if md.IDTokenSignedResponseAlg == "" {
-		md.IDTokenSignedResponseAlg = DefaultIDTokenSignedResponse
+		md.IDTokenSignedResponseAlg = defaultIDTokenAlg(p)
 	}
+	// RFC 7591 §3.2.1: the server may replace a value; the response
+	// carries the true one.
+	if p.BoundAccessTokens {
+		md.TLSClientCertificateBoundAccessToken = true
+	}
+}
+
+// defaultIDTokenAlg is RS256 (OIDC Registration §2) unless the workspace
+// does not sign with it (FAPI 2.0 forbids it); then the first alg it
+// allows, which the response names (RFC 7591 §3.2.1).
+func defaultIDTokenAlg(p Policy) string {
+	if len(p.SigningAlgs) == 0 || slices.Contains(p.SigningAlgs, DefaultIDTokenSignedResponse) {
+		return DefaultIDTokenSignedResponse
+	}
+	return p.SigningAlgs[0]
 }
 
 // defaultAuthMethod is client_secret_basic (RFC 7591 §2) unless the
@@ -418,12 +437,6 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "encrypted request objects are not supported"},
 		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "encrypted request objects are not supported"},
 		{"request_uris", len(md.RequestURIs) > 0, "request_uri values are never fetched; only those of the pushed authorization request endpoint are accepted"},
-		{"tls_client_auth_subject_dn", md.TLSClientAuthSubjectDN != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_dns", md.TLSClientAuthSANDNS != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_uri", md.TLSClientAuthSANURI != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_ip", md.TLSClientAuthSANIP != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_email", md.TLSClientAuthSANEmail != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_certificate_bound_access_tokens", md.TLSClientCertificateBoundAccessToken, "certificate-bound tokens are not supported"},
 	}
 	for _, u := range unsupported {
 		if u.set {

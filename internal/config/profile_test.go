@@ -34,3 +34,12 @@ func TestUnknownProfileIsRefused(t *testing.T) {
 		t.Fatalf("profile fapi1: %v; want it refused by name", err)
 	}
 }
+
+func TestFAPI2WorkspaceRefusesAWeakerKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.yaml")
+	os.WriteFile(path, []byte("workspaces:\n  - name: api\n    profile: fapi2\n    registration:\n      auth_methods: [private_key_jwt, client_secret_basic]\n"), 0o600)
+	_, err := Load(Source{"config": path}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "registration.auth_methods") || !strings.Contains(err.Error(), "client_secret_basic") {
+		t.Fatalf("fapi2 with client_secret_basic: %v; want the key and value named", err)
+	}
+}

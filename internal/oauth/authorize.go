@@ -142,6 +142,9 @@ func (s *Service) validateAuthorize(ws workspace.Workspace, cl client.Client, p 
 			return req, redirectErr(oautherr.InvalidRequestf("parameter %q is repeated", name))
 		}
 	}
+	if why := ws.Settings.ProfileRefusesClient(cl.Metadata); why != "" {
+		return req, redirectErr(oautherr.New(oautherr.UnauthorizedClient, "%s", why))
+	}
 	if !pushed && (ws.Settings.RequirePushedAuthorizationRequests || cl.Metadata.RequirePushedAuthorizationRequests) {
 		// RFC 9126 §5, §6.
 		return req, redirectErr(oautherr.InvalidRequestf("authorization requests must be pushed first: send them to the pushed authorization request endpoint and pass the request_uri it returns"))

@@ -7,10 +7,10 @@ import (
 
 // allowListsFor turns workspace settings into the static allow-lists
 // metadata validation enforces, at registration and on every update
-// alike.
+// alike, narrowed to the workspace's profile.
 func allowListsFor(ws workspace.Workspace) client.Policy {
 	s := ws.Settings
-	return client.Policy{
+	return s.HoldToProfile(client.Policy{
 		Scopes:                      s.RegistrationScopes(),
 		GrantTypes:                  s.Registration.GrantTypes,
 		ResponseTypes:               s.Registration.ResponseTypes,
@@ -23,5 +23,5 @@ func allowListsFor(ws workspace.Workspace) client.Policy {
 		MaxAccessTokenTTL:           s.AccessTokenTTL,
 		MaxRefreshTokenTTL:          s.RefreshTokenTTL,
 		MaxIDTokenTTL:               s.IDTokenTTL,
-	}
+	})
 }
