@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -319,4 +320,30 @@ func waitFor(t testing.TB, what string, ok func() bool) {
 		}
 	}
 	t.Fatalf("%s: not within 10s", what)
+}
+
+// `dev register --cert --key --ca` registers over mutual TLS, trusting the
+// server's CA; the client it registers then authenticates with that
+// certificate. Without --ca the server's certificate is not trusted.
+func TestDevRegisterOverMutualTLS(t *testing.T) {
+	ca := newTestCA(t, "Client CA")
+	n := startNode(t, nodeOpts{TLS: true, ClientCA: ca,
+		YAML: "workspaces:\n  - name: default\n    registration:\n      auth_methods: [tls_client_auth, client_secret_basic]\n"})
+	cert := ca.clientCert(t, certOpts{Subject: tppSubject})
+	serverCA := filepath.Join(t.TempDir(), "server-ca.pem")
+	writePEM(t, serverCA, "CERTIFICATE", serverRoot.Cert.Raw)
+	md := `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_subject_dn":"` + tppDN + `"}`
+	register := []string{"dev", "register", "--endpoint", n.Base + "/default/oauth2/register", "--metadata", "-",
+		"--iat", n.iat("default", 2), "--cert", cert.CertFile, "--key", cert.KeyFile, "--json"}
+	if out, err := n.cliInput(md, register...); err == nil || !strings.Contains(out, "certificate") {
+		t.Fatalf("without --ca the server's certificate was trusted: %v\n%s", err, out)
+	}
+	out, err := n.cliInput(md, append(register, "--ca", serverCA)...)
+	var reg map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &reg) != nil {
+		t.Fatalf("dev register: %v\n%s", err, out)
+	}
+	if r := ccWithCert(t, n, cert, reg["client_id"].(string)); r.Status != 200 {
+		t.Fatalf("the registered client with its certificate: %d %s", r.Status, r.Body)
+	}
 }
