@@ -86,12 +86,12 @@ func TestTLSClientAuth(t *testing.T) {
 
 	other := newTestCA(t, "Another CA")
 	refused := map[string]*testCert{
-		"another CA":           other.clientCert(t, certOpts{Subject: tppSubject}),
+		"another CA":            other.clientCert(t, certOpts{Subject: tppSubject}),
 		"one attribute differs": ca.clientCert(t, certOpts{Subject: dn("CN", "tpp", "OU", "payments", "O", "Other Bank", "C", "GB")}),
-		"attributes reordered": ca.clientCert(t, certOpts{Subject: dn("OU", "payments", "CN", "tpp", "O", "Bank", "C", "GB")}),
-		"one attribute more":   ca.clientCert(t, certOpts{Subject: dn("CN", "tpp", "OU", "payments", "O", "Bank", "L", "London", "C", "GB")}),
-		"self-signed":          selfSignedCert(t, certOpts{Subject: tppSubject}),
-		"no certificate":       nil,
+		"attributes reordered":  ca.clientCert(t, certOpts{Subject: dn("OU", "payments", "CN", "tpp", "O", "Bank", "C", "GB")}),
+		"one attribute more":    ca.clientCert(t, certOpts{Subject: dn("CN", "tpp", "OU", "payments", "O", "Bank", "L", "London", "C", "GB")}),
+		"self-signed":           selfSignedCert(t, certOpts{Subject: tppSubject}),
+		"no certificate":        nil,
 	}
 	for name, c := range refused {
 		wantError(t, ccWithCert(t, n, c, id), 401, "invalid_client")
