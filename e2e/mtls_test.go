@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -348,5 +349,36 @@ func TestDevRegisterOverMutualTLS(t *testing.T) {
 	}
 	if r := ccWithCert(t, n, cert, reg["client_id"].(string)); r.Status != 200 {
 		t.Fatalf("the registered client with its certificate: %d %s", r.Status, r.Body)
+	}
+}
+
+// A bound access token used as an initial access token counts only with
+// its certificate, as at userinfo: every place Registrar takes its own
+// tokens checks the binding.
+func TestBoundTokenAsInitialAccessToken(t *testing.T) {
+	ca := newTestCA(t, "Client CA")
+	n := startNode(t, nodeOpts{TLS: true, ClientCA: ca})
+	cert := ca.clientCert(t, certOpts{Subject: tppSubject})
+	id, secret := n.createClient("default", "--scope", "dcr", "--certificate-bound-tokens")
+	r := postFormCert(t, cert, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"dcr"}},
+		"Authorization", basicAuth(id, secret))
+	if r.Status != 200 {
+		t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+	at := r.JSON(t)["access_token"].(string)
+	register := func(c *testCert) response {
+		req, _ := http.NewRequest(http.MethodPost, n.Base+"/default/oauth2/register", strings.NewReader(`{"grant_types":["client_credentials"]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+at)
+		return doWith(t, certClient(c), req)
+	}
+	before := n.clientCount("default")
+	wantError(t, register(nil), 401, "invalid_token")
+	wantError(t, register(ca.clientCert(t, certOpts{Subject: dn("CN", "other")})), 401, "invalid_token")
+	if n.clientCount("default") != before {
+		t.Fatal("a refused registration stored a client")
+	}
+	if r := register(cert); r.Status != 201 {
+		t.Fatalf("registration with the token's certificate: %d %s", r.Status, r.Body)
 	}
 }
