@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -173,14 +172,16 @@ func runDevAssertion(cmd *cobra.Command, _ []string) error {
 
 func newDevRegisterCmd() *cobra.Command {
 	return devSubcommand(&cobra.Command{
-		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN]",
+		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN] [--cert FILE --key FILE] [--ca FILE]",
 		Short: "Send a dynamic client registration and print the answer",
 		Long: "Sends an RFC 7591 registration to --endpoint: the metadata (default {}), with the statement\n" +
 			"of --ssa added as software_statement. With --sign-with the body is a compact JWS of the\n" +
 			"metadata (Content-Type application/jose) with iss (default: the statement's software_id),\n" +
 			"aud (default: the endpoint), iat, exp (+5 min) and a random jti. --iat is sent as a Bearer\n" +
-			"initial access token. Prints a summary, or with --json the answer as is; a refusal prints\n" +
-			"the error JSON and exits non-zero.",
+			"initial access token. --cert and --key send it over mutual TLS with that client certificate\n" +
+			"(an Open Banking transport certificate); --ca trusts that CA for the server's certificate.\n" +
+			"Prints a summary, or with --json the answer as is; a refusal prints the error JSON and\n" +
+			"exits non-zero.",
 		RunE: runDevRegister,
 	}, func(f *pflag.FlagSet) {
 		f.String("endpoint", "", "registration endpoint, e.g. http://127.0.0.1:8080/default/oauth2/register")
@@ -190,6 +191,9 @@ func newDevRegisterCmd() *cobra.Command {
 		f.String("iss", "", "iss of the signed body: the statement's software_id (default: read from --ssa)")
 		f.String("aud", "", "aud of the signed body: the issuer, the endpoint or a configured audience (default: --endpoint)")
 		f.String("iat", "", "initial access token, sent as Bearer")
+		f.String("cert", "", "PEM file of the TLS client certificate (chain) to present")
+		f.String("key", "", "PEM file of the TLS client certificate's private key")
+		f.String("ca", "", "PEM file of the CAs the server's certificate is checked against (default: the system's)")
 		f.Bool("json", false, "print the answer's JSON as is")
 	}, "endpoint")
 }
@@ -199,7 +203,15 @@ func runDevRegister(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	answer, err := devtools.Register(cmd.Context(), &http.Client{Timeout: 30 * time.Second}, reg)
+	var files devtools.TLSFiles
+	files.Cert, _ = cmd.Flags().GetString("cert")
+	files.Key, _ = cmd.Flags().GetString("key")
+	files.CA, _ = cmd.Flags().GetString("ca")
+	httpClient, err := files.HTTPClient(30 * time.Second)
+	if err != nil {
+		return fail("%v", err)
+	}
+	answer, err := devtools.Register(cmd.Context(), httpClient, reg)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,8 @@ type Ratio struct {
 var counterparts = []struct{ signed, plain string }{
 	{"register-signed", "register"},  // initial access token, JSON body
 	{"cc-private-key-jwt", "cc-jwt"}, // client_secret_basic
+	// tls_client_auth and client_secret_basic on one TLS listener
+	{"cc-tls-client-auth", "cc-basic-tls"},
 }
 
 const minRatio = 0.5
@@ -109,6 +111,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer f.stopTLS()
 	for _, wl := range workloads {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
 			continue

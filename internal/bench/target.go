@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,9 @@ type target struct {
 	binary, dir, db, base string
 	cmd                   *exec.Cmd
 	stderr                bytes.Buffer
+	// probe asks /readyz: http.DefaultClient unless set (a TLS server
+	// needs one that trusts its CA).
+	probe *http.Client
 }
 
 // benchConfig declares the workspaces the workloads use. The load comes from one address, so the registration rate limits (and
@@ -115,14 +119,22 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// start runs `registrar serve` and waits for /readyz.
-func (t *target) start() error {
+// start runs `registrar serve` with args and waits for /readyz; with
+// --tls-cert among args the server is reached over https.
+func (t *target) start(args ...string) error {
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
 	t.base = "http://" + addr
-	t.cmd = exec.Command(t.binary, "serve", "--listen", addr)
+	if slices.Contains(args, "--tls-cert") {
+		t.base = "https://" + addr
+	}
+	probe := t.probe
+	if probe == nil {
+		probe = http.DefaultClient
+	}
+	t.cmd = exec.Command(t.binary, append([]string{"serve", "--listen", addr}, args...)...)
 	t.cmd.Dir, t.cmd.Env = t.dir, t.env()
 	t.cmd.Stdout, t.cmd.Stderr = io.Discard, &t.stderr
 	if err := t.cmd.Start(); err != nil {
@@ -130,7 +142,7 @@ func (t *target) start() error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(t.base + "/readyz"); err == nil {
+		if resp, err := probe.Get(t.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return nil

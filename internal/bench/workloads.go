@@ -22,6 +22,10 @@ type fixture struct {
 	// workload signs in advance (see presigned).
 	rates  map[string]float64
 	window time.Duration
+	// tls is the TLS server, started by the first TLS workload
+	// (tlsFixture).
+	tls    *tlsFixture
+	tlsErr error
 }
 
 // expected is how many requests a workload may send, judged by the rate
@@ -76,6 +80,11 @@ var workloads = []workload{
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
 	}},
+	// client_credentials over the TLS server's listener, keep-alive:
+	// client_secret_basic, then tls_client_auth (the certificate, its
+	// chain checked against the client CA, and the client_id).
+	{"cc-basic-tls", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, false) }},
+	{"cc-tls-client-auth", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, true) }},
 	// The sign-in workloads come last: their argon2id memory is not part
 	// of the RSS figure the others are held to.
 	// W4: complete code flows for a user with a session.
