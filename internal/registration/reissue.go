@@ -36,5 +36,5 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Wor
 		return nil, err
 	}
 	s.audit(ctx, ws, "reissue", clientID, Request{}, operatorGrant)
-	return s.respond(ws, cl, issued), nil
+	return s.respond(ws, "", cl, issued), nil
 }

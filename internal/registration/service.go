@@ -6,6 +6,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -63,7 +64,11 @@ type Service struct {
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the
-// client never builds it (RFC 7592 §2).
-func (s *Service) clientURI(ws workspace.Workspace, id string) string {
-	return s.BaseURL + "/" + ws.Name + "/oauth2/register/" + id
+// client never builds it (RFC 7592 §2), under the registration endpoint
+// the client used ("" is the RFC 7591 one).
+func (s *Service) clientURI(ws workspace.Workspace, endpoint, id string) string {
+	if endpoint == "" {
+		endpoint = httpapi.RegisterPath
+	}
+	return s.BaseURL + "/" + ws.Name + "/" + endpoint + "/" + id
 }

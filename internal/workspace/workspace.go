@@ -230,6 +230,13 @@ type Registration struct {
 	// Audiences a signed request's aud may name besides the issuer and
 	// the registration endpoint (Open Banking sends the bank's org id).
 	Audiences []string `json:"audiences,omitempty" yaml:"audiences"`
+	// SignedRequestAlgs are the algs a signed registration or update body
+	// may be signed with. Read it with SignedRequestAlgorithms.
+	SignedRequestAlgs []string `json:"signed_request_algs,omitempty" yaml:"signed_request_algs"`
+	// RoleScopes maps a software statement's software_roles to the
+	// scopes a client of that role may hold (Open Banking UK: AISP,
+	// PISP, CBPII). Read it with RoleScopeMap.
+	RoleScopes map[string][]string `json:"role_scopes,omitempty" yaml:"role_scopes"`
 }
 
 // Registration access token rotation policies.
@@ -364,6 +371,10 @@ func (s Settings) Validate() []SettingError {
 	errs = append(errs, s.Login.validate()...)
 	errs = append(errs, s.ClientAuth.validate()...)
 	errs = append(errs, s.Registration.validate(s.Scopes)...)
+	if !s.IsProfile(ProfileOpenBankingUK) {
+		// The profile's own check covers its defaults as well.
+		errs = append(errs, s.validateRoleScopes(s.Registration.RoleScopes)...)
+	}
 	return append(errs, s.validateProfile()...)
 }
 
