@@ -99,6 +99,12 @@ type nodeOpts struct {
 	Env  []string // extra environment; later entries win over the harness's
 	Args []string // extra `serve` flags
 	Port int      // a free one when zero; reuse it to restart a node with the same issuer
+	// TLS serves https with a server certificate the harness's clients
+	// trust (see tlsca_test.go); ClientCA, if set, is passed as
+	// --client-ca (TLS or not: behind a proxy it checks forwarded
+	// certificates).
+	TLS      bool
+	ClientCA *testCA
 }
 
 // baseEnv is the test process's environment without the REGISTRAR_*
@@ -155,7 +161,14 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 	// released before serve binds it could be taken meanwhile.
 	n.Port = o.Port
 	n.Base = fmt.Sprintf("http://127.0.0.1:%d", o.Port)
-	args := append([]string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", o.Port), "--db", o.DB}, o.Args...)
+	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", o.Port), "--db", o.DB}
+	if o.TLS {
+		n.Base = fmt.Sprintf("https://127.0.0.1:%d", o.Port)
+		args = append(args, serveTLS(t, o.ClientCA)...)
+	} else if o.ClientCA != nil {
+		args = append(args, "--client-ca", o.ClientCA.File)
+	}
+	args = append(args, o.Args...)
 	if o.YAML != "" {
 		if err := os.WriteFile(filepath.Join(o.Dir, "registrar.yaml"), []byte(o.YAML), 0o600); err != nil {
 			t.Fatal(err)
@@ -196,7 +209,7 @@ func (n *node) failOnDataRace() {
 	}
 }
 
-var listeningRE = regexp.MustCompile(`Registrar listening on http://127\.0\.0\.1:(\d+)`)
+var listeningRE = regexp.MustCompile(`Registrar listening on (https?)://127\.0\.0\.1:(\d+)`)
 
 // waitAddress learns the port a node started on port 0 got, from the line
 // serve prints once it is bound; waitReady calls it, so that nodes
@@ -208,8 +221,8 @@ func (n *node) waitAddress() {
 	m, exited := n.awaitOutput(n.Stdout, listeningRE, 30*time.Second)
 	switch {
 	case m != nil:
-		n.Port, _ = strconv.Atoi(m[1])
-		n.Base = "http://127.0.0.1:" + m[1]
+		n.Port, _ = strconv.Atoi(m[2])
+		n.Base = m[1] + "://127.0.0.1:" + m[2]
 	case !exited:
 		n.t.Fatalf("registrar printed no listening address within 30s\nstderr:\n%s", n.Stderr)
 	}
@@ -235,7 +248,7 @@ func (n *node) awaitOutput(out *syncBuffer, re *regexp.Regexp, timeout time.Dura
 }
 
 // readyClient bounds each probe so a wedged listener cannot hang the test.
-var readyClient = &http.Client{Timeout: 2 * time.Second}
+var readyClient = &http.Client{Timeout: 2 * time.Second, Transport: harnessTransport}
 
 func (n *node) waitReady() {
 	n.t.Helper()
@@ -423,7 +436,12 @@ func (r response) JSON(t testing.TB) map[string]any {
 
 func do(t testing.TB, req *http.Request) response {
 	t.Helper()
-	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return doWith(t, harnessClient, req)
+}
+
+// doWith is do with a client of the test's (see certClient).
+func doWith(t testing.TB, client *http.Client, req *http.Request) response {
+	t.Helper()
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/certfile"
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/server"
@@ -33,6 +35,10 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().String("listen", "", "address to listen on (env REGISTRAR_LISTEN; default 127.0.0.1:8080)")
 	cmd.Flags().String("base-url", "", "issuer base URL; https unless loopback (env REGISTRAR_BASE_URL; default http://{listen})")
 	cmd.Flags().String("metrics-listen", config.DefaultMetricsListen, "address of a separate listener for /metrics, or off (env REGISTRAR_METRICS_LISTEN)")
+	cmd.Flags().String("tls-cert", "", "PEM file of the listener's certificate chain, to serve HTTPS; reread on change (env REGISTRAR_TLS_CERT)")
+	cmd.Flags().String("tls-key", "", "PEM file of the listener's private key (env REGISTRAR_TLS_KEY)")
+	cmd.Flags().String("client-ca", "", "PEM file of the CAs tls_client_auth certificates must chain to; reread on change (env REGISTRAR_CLIENT_CA)")
+	cmd.Flags().String("client-cert-header", "", "header in which a trusted TLS-terminating proxy forwards the caller's certificate, URL-escaped PEM (env REGISTRAR_CLIENT_CERT_HEADER)")
 	cmd.Flags().String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env REGISTRAR_TRUSTED_PROXIES)")
 	return cmd
 }
@@ -67,6 +73,11 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	// Code that logs without a request's logger falls back to the default:
 	// it must honour log_level and log_format too.
 	slog.SetDefault(log)
+	// Read before anything else: a bad certificate fails the start at once.
+	certs, err := certfile.Open(cfg.TLSCert, cfg.TLSKey, cfg.ClientCA, log)
+	if err != nil {
+		return err
+	}
 	// Bound first: a port in use fails before the store is touched, and
 	// with port 0 the issuer names the port the listener really got.
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -74,6 +85,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer ln.Close()
+	if tc := certs.ServerTLS(); tc != nil {
+		ln = tls.NewListener(ln, tc)
+	}
 	cfg.Bound(ln.Addr().String())
 	metricsLn, err := listenMetrics(cfg.MetricsListen, log)
 	if err != nil {
@@ -105,6 +119,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return stoppedEarly(err)
 	}
 	defer closeWithin(env, log, server.StoreCloseLimit)
+	env.Certificates = certs
 	if env.MasterKeyCreated {
 		log.Warn("created a new master key file; back it up: without it keys and secrets cannot be used", "path", cfg.MasterKeyFile)
 	}
@@ -156,7 +171,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	// Said once the store is ready, right before serving: tests and scripts
 	// started on port 0 learn the port here.
-	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on http://%s (issuer %s/%s)\n", ln.Addr(), cfg.BaseURL, workspace.DefaultName)
+	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on %s://%s (issuer %s/%s)\n", cfg.Scheme(), ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	return srv.Serve(ctx, ln, server.DrainLimit)
 }
 

@@ -53,6 +53,19 @@ type Config struct {
 	// Fetch holds the settings of the fetcher of outside URLs (a
 	// client's jwks_uri and sector_identifier_uri).
 	Fetch Fetch `yaml:"fetch"`
+	// TLSCert and TLSKey are the PEM files of the listener's certificate
+	// (chain) and key: set both to serve HTTPS, neither for plain HTTP.
+	// They are read again when they change.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// ClientCA is a PEM file of the certificate authorities a
+	// tls_client_auth client's certificate must chain to.
+	ClientCA string `yaml:"client_ca"`
+	// ClientCertHeader names the request header in which a trusted
+	// TLS-terminating proxy forwards the caller's certificate (URL-escaped
+	// PEM, as nginx's $ssl_client_escaped_cert); read only from
+	// TrustedProxies.
+	ClientCertHeader string `yaml:"client_cert_header"`
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies []netip.Prefix
@@ -183,6 +196,10 @@ var keys = []struct {
 	{"key_refresh", "REGISTRAR_KEY_REFRESH", setKeyRefresh},
 	{"trusted_proxies", "REGISTRAR_TRUSTED_PROXIES", func(c *Config, v string) { c.TrustedProxies = strings.Split(v, ",") }},
 	{"metrics_listen", "REGISTRAR_METRICS_LISTEN", func(c *Config, v string) { c.MetricsListen = v }},
+	{"tls_cert", "REGISTRAR_TLS_CERT", func(c *Config, v string) { c.TLSCert = v }},
+	{"tls_key", "REGISTRAR_TLS_KEY", func(c *Config, v string) { c.TLSKey = v }},
+	{"client_ca", "REGISTRAR_CLIENT_CA", func(c *Config, v string) { c.ClientCA = v }},
+	{"client_cert_header", "REGISTRAR_CLIENT_CERT_HEADER", func(c *Config, v string) { c.ClientCertHeader = v }},
 }
 
 func setKeyRefresh(c *Config, v string) {
@@ -223,7 +240,7 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 		}
 	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL, cfg.baseURLFromListen = "http://"+defaultHost(cfg.Listen), true
+		cfg.BaseURL, cfg.baseURLFromListen = cfg.Scheme()+"://"+defaultHost(cfg.Listen), true
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if err := cfg.Validate(); err != nil {
@@ -269,8 +286,19 @@ func (c *Config) Bound(addr string) {
 	}
 	c.Listen = net.JoinHostPort(host, bound)
 	if c.baseURLFromListen {
-		c.BaseURL = "http://" + defaultHost(c.Listen)
+		c.BaseURL = c.Scheme() + "://" + defaultHost(c.Listen)
 	}
+}
+
+// TLS reports whether the listener serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCert != "" || c.TLSKey != "" }
+
+// Scheme is the listener's URL scheme: https when it serves TLS.
+func (c Config) Scheme() string {
+	if c.TLS() {
+		return "https"
+	}
+	return "http"
 }
 
 // defaultHost turns a listen address into a host:port usable in a URL
@@ -328,6 +356,7 @@ func (c *Config) Validate() error {
 	}
 	proxies, proxyErrs := c.parseProxies()
 	errs = append(errs, proxyErrs...)
+	errs = append(errs, c.validateTLS()...)
 	errs = append(errs, c.validateLimits()...)
 	errs = append(errs, c.validateWorkspaces()...)
 	if len(errs) > 0 {
@@ -335,6 +364,39 @@ func (c *Config) Validate() error {
 	}
 	c.proxies = proxies
 	return nil
+}
+
+// validateTLS checks the TLS settings that go together. The files
+// themselves are read when serving starts, which names any that is bad.
+func (c Config) validateTLS() []error {
+	var errs []error
+	if c.TLSCert == "" && c.TLSKey != "" {
+		errs = append(errs, c.errorf("tls_cert", "set it with tls_key: both, or neither for plain HTTP"))
+	}
+	if c.TLSKey == "" && c.TLSCert != "" {
+		errs = append(errs, c.errorf("tls_key", "set it with tls_cert: both, or neither for plain HTTP"))
+	}
+	if c.TLS() && !c.baseURLFromListen && strings.HasPrefix(c.BaseURL, "http://") {
+		errs = append(errs, c.errorf("base_url", "%q must be https when the listener serves TLS", c.BaseURL))
+	}
+	// A header anyone may send must come from a proxy that overwrites it.
+	if c.ClientCertHeader != "" && len(c.TrustedProxies) == 0 {
+		errs = append(errs, c.errorf("client_cert_header", "set trusted_proxies too: the header is read only from them"))
+	}
+	if c.ClientCertHeader != "" && !validHeaderName(c.ClientCertHeader) {
+		errs = append(errs, c.errorf("client_cert_header", "%q is not a header name", c.ClientCertHeader))
+	}
+	return errs
+}
+
+// validHeaderName: an RFC 9110 token.
+func validHeaderName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // validateLimits checks the abuse limits.

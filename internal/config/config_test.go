@@ -71,6 +71,11 @@ func TestLoadRejects(t *testing.T) {
 		{"scope listed twice", nil, "workspaces:\n  - name: a\n    scopes: [openid, dcr, openid]\n", `workspaces[0] (a).scopes: "openid" is listed twice`},
 		{"registration scope with a space", nil, "workspaces:\n  - name: a\n    registration:\n      scope: d cr\n", `workspaces[0] (a).registration.scope: "d cr" is not a scope token`},
 		{"host name as trusted proxy", nil, "trusted_proxies: [10.0.0.0/8, proxy.internal]\n", "trusted_proxies"},
+		{"tls cert without its key", Source{"tls_cert": "c.pem"}, "", "tls_key"},
+		{"tls key without its cert", Source{"tls_key": "k.pem"}, "", "tls_cert"},
+		{"http base url over tls", Source{"tls_cert": "c.pem", "tls_key": "k.pem", "base_url": "http://127.0.0.1:8080"}, "", "must be https when the listener serves TLS"},
+		{"client cert header without trusted proxies", nil, "client_cert_header: X-SSL-Client-Cert\n", "set trusted_proxies too"},
+		{"client cert header not a header name", nil, "trusted_proxies: [10.0.0.1]\nclient_cert_header: 'X SSL'\n", "not a header name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,6 +93,19 @@ func TestLoadRejects(t *testing.T) {
 				t.Fatalf("err = %v, want an error naming %q", err, tc.wantKey)
 			}
 		})
+	}
+}
+
+// A TLS listener's issuer made from listen is https, as is the one Bound
+// makes again for port 0.
+func TestTLSBaseURLIsHTTPS(t *testing.T) {
+	cfg, err := Load(Source{"tls_cert": "c.pem", "tls_key": "k.pem", "listen": "127.0.0.1:0"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Bound("127.0.0.1:8443")
+	if cfg.BaseURL != "https://127.0.0.1:8443" {
+		t.Fatalf("base_url = %q, want https://127.0.0.1:8443", cfg.BaseURL)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/registrar-dev/registrar/internal/certfile"
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/keyring"
@@ -36,6 +37,9 @@ type Env struct {
 	SecretSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
+	// Certificates are the listener's certificate and the client CAs,
+	// read from their files (serve sets them; nil serves neither).
+	Certificates *certfile.Set
 }
 
 // purposeFormSeal derives the key sealing requests in flight through forms.

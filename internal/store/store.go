@@ -177,6 +177,9 @@ type Token struct {
 	// Zero on access token records and on refresh tokens stored before it
 	// was kept.
 	GrantExpiresAt time.Time
+	// CertThumbprint is the x5t#S256 of the client certificate the token
+	// is bound to (RFC 8705 §3); "" when it is bound to none.
+	CertThumbprint string
 }
 
 // TokenRecord is what the revocation list says of a token id: whether a

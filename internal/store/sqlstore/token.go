@@ -12,7 +12,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-const tokenColumns = `workspace, id, kind, format, hash, client_id, subject, scope, audience, grant_id, issued_at, expires_at, revoked_at, auth_time, grant_expires_at`
+const tokenColumns = `workspace, id, kind, format, hash, client_id, subject, scope, audience, grant_id, issued_at, expires_at, revoked_at, auth_time, grant_expires_at, cert_thumbprint`
 
 func tokenArgs(t store.Token) ([]any, error) {
 	aud, err := jsonText(t.Audience)
@@ -20,7 +20,7 @@ func tokenArgs(t store.Token) ([]any, error) {
 		return nil, err
 	}
 	return []any{t.Workspace, t.ID, t.Kind, t.Format, bytesOrNil(t.Hash), t.ClientID, t.Subject, t.Scope, aud, t.GrantID,
-		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt), ts(t.AuthTime), ts(t.GrantExpiresAt)}, nil
+		ts(t.IssuedAt), ts(t.ExpiresAt), ts(t.RevokedAt), ts(t.AuthTime), ts(t.GrantExpiresAt), t.CertThumbprint}, nil
 }
 
 // tokenRow holds a tokens row as scanned (see clientRow).
@@ -33,7 +33,7 @@ type tokenRow struct {
 func (r *tokenRow) dests() []any {
 	t := &r.t
 	return []any{&t.Workspace, &t.ID, &t.Kind, &t.Format, &t.Hash, &t.ClientID, &t.Subject, &t.Scope, &r.aud, &t.GrantID,
-		&r.issued, &r.exp, &r.revoked, &r.auth, &r.grant}
+		&r.issued, &r.exp, &r.revoked, &r.auth, &r.grant, &t.CertThumbprint}
 }
 
 func (r *tokenRow) token() (store.Token, error) {
@@ -51,7 +51,7 @@ func scanToken(row rowScanner, s *Store) (store.Token, error) {
 	return r.token()
 }
 
-const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // CreateToken goes through the group commit: opaque tokens are written on
 // every token request.

@@ -423,6 +423,7 @@ func sampleRefreshToken(id string, hash []byte) store.Token {
 	r.Kind = store.KindRefresh
 	r.AuthTime = t0.Add(-time.Hour)
 	r.GrantExpiresAt = t0.Add(24 * time.Hour)
+	r.CertThumbprint = "x5t-of-the-client-certificate"
 	return r
 }
 
@@ -519,6 +520,7 @@ func testClientWithTokenByHash(t *testing.T, s store.Store) {
 	s.CreateClient(ctx, sampleClient("w2", "c1"))
 	want := sampleToken("t1", []byte("h1"))
 	want.AuthTime, want.GrantExpiresAt = t0.Add(-time.Minute), t0.Add(2*time.Hour)
+	want.CertThumbprint = "x5t-of-the-client-certificate"
 	if err := s.CreateToken(ctx, want); err != nil {
 		t.Fatal(err)
 	}
