@@ -32,11 +32,17 @@ type assertionKey struct {
 
 func newAssertionKey(t testing.TB, kid string) assertionKey {
 	t.Helper()
-	priv, err := jose.NewPrivateKey("ES256")
+	return newAlgKey(t, kid, "ES256")
+}
+
+// newAlgKey is a key of alg's type that signs with alg.
+func newAlgKey(t testing.TB, kid, alg string) assertionKey {
+	t.Helper()
+	priv, err := jose.NewPrivateKey(alg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := jose.NewSigner(kid, "ES256", priv)
+	signer, err := jose.NewSigner(kid, alg, priv)
 	if err != nil {
 		t.Fatal(err)
 	}

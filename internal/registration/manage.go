@@ -227,6 +227,10 @@ func (s *Service) apply(ws workspace.Workspace, cl *client.Client, g grant, call
 		return store.ClientDeleted, nil
 	case call.rotate:
 		return store.ClientUpdated, s.rotateRegistrationToken(ws, cl, g, issued)
+	case call.change != nil:
+		// An update where no registration access token rotates.
+		cl.UpdatedAt = s.Time()
+		return store.ClientUpdated, nil
 	case retirePreviousToken(cl):
 		// The current token was used: its holder has it, so the one it
 		// replaced is no longer needed.
