@@ -260,7 +260,9 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 		{"no certificate", func() response {
 			return b.call(t, nil, "POST", "openbankinguk/dcr/v3.2/register", "", "application/jose", b.body(t, ssa, nil))
 		}, "invalid_request", "certificate"},
-		{"no statement", func() response { return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"software_statement": nil})) }, "invalid_software_statement", "software_statement"},
+		{"no statement", func() response {
+			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"software_statement": nil}))
+		}, "invalid_software_statement", "software_statement"},
 		{"RS256-signed body", func() response { return b.register(t, "v3.2", b.signedBody(t, b.software.rs256, ssa, nil)) }, "invalid_client_metadata", "signed request"},
 		{"expired body", func() response {
 			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"iat": now.Add(-20 * time.Minute).Unix(), "exp": now.Add(-10 * time.Minute).Unix()}))
