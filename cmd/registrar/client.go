@@ -28,10 +28,14 @@ func newClientCmd() *cobra.Command {
 		PreRunE: checkCreateFlags, RunE: onStore(runClientCreate)}
 	create.Flags().StringArray("grant-type", nil, "grant type (repeat, or a space-separated list)")
 	create.Flags().StringArray("scope", nil, "scope (repeat, or a space-separated list)")
-	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none")
+	create.Flags().String("auth-method", client.AuthClientSecretBasic, "token endpoint auth method: client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, tls_client_auth, self_signed_tls_client_auth or none")
 	create.Flags().String("jwks", "", "file holding the client's public keys as a JWK Set, for private_key_jwt")
 	create.Flags().String("jwks-uri", "", "URL of the client's JWK Set, for private_key_jwt")
 	create.Flags().String("auth-signing-alg", "", "token_endpoint_auth_signing_alg: the only alg the client's assertions may use")
+	for _, n := range tlsNameFlags {
+		create.Flags().String(n.flag, "", n.member+": for tls_client_auth, the one name its certificate must carry")
+	}
+	create.Flags().Bool("certificate-bound-tokens", false, "tls_client_certificate_bound_access_tokens: bind the client's access tokens to its TLS client certificate")
 	create.Flags().String("name", "", "client_name")
 	create.Flags().StringArray("redirect-uri", nil, "redirect URI (repeat)")
 	list := &cobra.Command{Use: "list", Short: "List clients", Args: cobra.NoArgs, RunE: runClientList}
@@ -121,6 +125,10 @@ func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{client.GrantClientCredentials}
 	}
+	for _, n := range tlsNameFlags {
+		*n.field(&md), _ = cmd.Flags().GetString(n.flag)
+	}
+	md.TLSClientCertificateBoundAccessToken, _ = cmd.Flags().GetBool("certificate-bound-tokens")
 	if path, _ := cmd.Flags().GetString("jwks"); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -135,11 +143,26 @@ func flagMetadata(cmd *cobra.Command) (client.Metadata, error) {
 	return md, nil
 }
 
+// tlsNameFlags set the names a tls_client_auth client's certificate is
+// known by (RFC 8705 §2.1.2), one flag per metadata member.
+var tlsNameFlags = []struct {
+	flag, member string
+	field        func(*client.Metadata) *string
+}{
+	{"tls-subject-dn", "tls_client_auth_subject_dn", func(m *client.Metadata) *string { return &m.TLSClientAuthSubjectDN }},
+	{"tls-san-dns", "tls_client_auth_san_dns", func(m *client.Metadata) *string { return &m.TLSClientAuthSANDNS }},
+	{"tls-san-uri", "tls_client_auth_san_uri", func(m *client.Metadata) *string { return &m.TLSClientAuthSANURI }},
+	{"tls-san-ip", "tls_client_auth_san_ip", func(m *client.Metadata) *string { return &m.TLSClientAuthSANIP }},
+	{"tls-san-email", "tls_client_auth_san_email", func(m *client.Metadata) *string { return &m.TLSClientAuthSANEmail }},
+}
+
 // flagOfMember names the flag that sets a metadata member.
 var flagOfMember = map[string]string{
 	"grant_types": "--grant-type", "response_types": "--grant-type", "scope": "--scope",
 	"token_endpoint_auth_method": "--auth-method", "client_name": "--name", "redirect_uris": "--redirect-uri",
 	"jwks": "--jwks", "jwks.keys": "--jwks", "jwks_uri": "--jwks-uri", "token_endpoint_auth_signing_alg": "--auth-signing-alg",
+	"tls_client_auth_subject_dn": "--tls-subject-dn", "tls_client_auth_san_dns": "--tls-san-dns", "tls_client_auth_san_uri": "--tls-san-uri",
+	"tls_client_auth_san_ip": "--tls-san-ip", "tls_client_auth_san_email": "--tls-san-email",
 }
 
 // flagError words a refusal of the metadata for the command line: the

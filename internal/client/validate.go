@@ -57,7 +57,7 @@ func Validate(md Metadata, p Policy) (Metadata, error) {
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
-		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkUnsupported, checkLifetimes,
+		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkTLSClientAuth, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
 			return Metadata{}, err
@@ -394,12 +394,6 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 		{"request_object_encryption_alg", md.RequestObjectEncryptionAlg != "", "request objects are not supported"},
 		{"request_object_encryption_enc", md.RequestObjectEncryptionEnc != "", "request objects are not supported"},
 		{"request_uris", len(md.RequestURIs) > 0, "request_uri is not supported"},
-		{"tls_client_auth_subject_dn", md.TLSClientAuthSubjectDN != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_dns", md.TLSClientAuthSANDNS != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_uri", md.TLSClientAuthSANURI != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_ip", md.TLSClientAuthSANIP != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_auth_san_email", md.TLSClientAuthSANEmail != "", "mutual-TLS client authentication is not supported"},
-		{"tls_client_certificate_bound_access_tokens", md.TLSClientCertificateBoundAccessToken, "certificate-bound tokens are not supported"},
 	}
 	for _, u := range unsupported {
 		if u.set {

@@ -205,7 +205,7 @@ func TestValidateRejects(t *testing.T) {
 		{"name too long", `{"redirect_uris":["https://a.example/cb"],"client_name":"` + strings.Repeat("n", 201) + `"}`, oautherr.InvalidClientMetadata, "longer"},
 		{"bad language tag", `{"redirect_uris":["https://a.example/cb"],"client_name#<script>":"x"}`, oautherr.InvalidClientMetadata, "language tag"},
 		{"lifetime over maximum", `{"grant_types":["client_credentials"],"access_token_lifetime":601}`, oautherr.InvalidClientMetadata, "maximum"},
-		{"mtls not supported", `{"grant_types":["client_credentials"],"tls_client_auth_subject_dn":"CN=x"}`, oautherr.InvalidClientMetadata, "mutual-TLS"},
+		{"subject dn of another method", `{"grant_types":["client_credentials"],"tls_client_auth_subject_dn":"CN=x"}`, oautherr.InvalidClientMetadata, "only tls_client_auth clients"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package jose
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,6 +148,30 @@ func (s JWKS) Key(_ context.Context, kid string) (Key, error) {
 		}
 	}
 	return Key{}, fmt.Errorf("kid %q: %w", kid, ErrUnknownKey)
+}
+
+// HasPublicKey reports whether set holds pub, whatever its kid or alg, as
+// self_signed_tls_client_auth matches a certificate's key (RFC 8705 §2.2).
+// A fetched set lacking it is fetched once more past the cache (the client
+// may have just added the key), as a token's unknown kid is.
+func HasPublicKey(ctx context.Context, set KeySet, pub crypto.PublicKey) (bool, error) {
+	switch s := set.(type) {
+	case JWKS:
+		return s.has(pub), nil
+	case RemoteJWKS:
+		for _, refresh := range []bool{false, true} {
+			doc, err := s.set(ctx, refresh)
+			if err != nil || doc.has(pub) {
+				return err == nil, err
+			}
+		}
+	}
+	return false, nil
+}
+
+func (s JWKS) has(pub crypto.PublicKey) bool {
+	want, ok := pub.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && slices.ContainsFunc(s.keys, func(k jwksKey) bool { return want.Equal(k.public) })
 }
 
 // RemoteJWKS is a JWK Set fetched from a URL. Get returns the document,

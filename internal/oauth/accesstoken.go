@@ -50,6 +50,8 @@ type accessTokenClaims struct {
 	ClientID string   `json:"client_id"`
 	Scope    string   `json:"scope,omitempty"`
 	AuthTime int64    `json:"auth_time,omitempty"`
+	// Cnf binds the token to a client certificate (RFC 8705 §3.1).
+	Cnf *confirmation `json:"cnf,omitempty"`
 }
 
 // ofGrantFamily tells a token issued for a user, which belongs to a grant
@@ -87,6 +89,9 @@ type accessGrant struct {
 	// NotAfter, when set, caps the token's expiry: a token of a grant
 	// does not outlive the grant's end.
 	NotAfter time.Time
+	// CertThumbprint binds the token to the client certificate of that
+	// x5t#S256 (RFC 8705 §3); "" binds it to none.
+	CertThumbprint string
 }
 
 // ttlUntil shortens ttl so that a token issued at now ends by notAfter.
@@ -150,6 +155,7 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 		Workspace: ws.Name, ID: jti, Kind: store.KindAccess, Format: workspace.FormatOpaque,
 		ClientID: cl.ID, Subject: g.Subject, Scope: g.Scope, Audience: aud,
 		GrantID: g.GrantID, IssuedAt: now, ExpiresAt: now.Add(ttl), AuthTime: g.AuthTime,
+		CertThumbprint: g.CertThumbprint,
 	}
 	tok := issuedToken{ExpiresIn: int64(ttl / time.Second), Scope: g.Scope}
 	if ws.Settings.AccessTokenFormat == workspace.FormatOpaque {
@@ -163,7 +169,7 @@ func (s *Service) mintAccessToken(ctx context.Context, ws workspace.Workspace, c
 	claims := accessTokenClaims{
 		Issuer: s.Issuer(ws), Subject: sub, Audience: aud,
 		Expiry: rec.ExpiresAt.Unix(), IssuedAt: now.Unix(), JTI: jti,
-		ClientID: cl.ID, Scope: g.Scope,
+		ClientID: cl.ID, Scope: g.Scope, Cnf: confirmationOf(g.CertThumbprint),
 	}
 	if !g.AuthTime.IsZero() {
 		claims.AuthTime = g.AuthTime.Unix()

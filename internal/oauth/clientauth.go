@@ -30,6 +30,9 @@ var authenticators = map[string]authenticator{
 	client.AuthNone:              publicClient{},
 	client.AuthPrivateKeyJWT:     privateKeyJWT{},
 	client.AuthClientSecretJWT:   clientSecretJWT{},
+	client.AuthTLSClientAuth:     tlsClientAuth{},
+	// self_signed_tls_client_auth: RFC 8705 §2.2.
+	client.AuthSelfSignedTLSClientAuth: selfSignedTLSClientAuth{},
 }
 
 // AuthMethods lists the token_endpoint_auth_method values this server
@@ -77,10 +80,12 @@ type clientAuth struct {
 	assertions *assertionCheck
 	// claims are the assertion's, once precheck has passed them.
 	claims assertionClaims
+	// chains verifies tls_client_auth certificates.
+	chains *chainCheck
 }
 
 func (s *Service) clientAuth(ctx context.Context, ws workspace.Workspace) clientAuth {
-	return clientAuth{secrets: s.Hasher, now: s.Time(), assertions: &assertionCheck{
+	return clientAuth{secrets: s.Hasher, now: s.Time(), chains: s.chainCheck(), assertions: &assertionCheck{
 		ctx: ctx, ws: ws, issuer: s.Issuer(ws), fetcher: s.Fetcher, secrets: s.Secrets, used: s.Store,
 	}}
 }

@@ -41,6 +41,8 @@ type Metadata struct {
 	TokenEndpointAuthSigningAlgValuesSupported         []string `json:"token_endpoint_auth_signing_alg_values_supported,omitempty"`
 	IntrospectionEndpointAuthSigningAlgValuesSupported []string `json:"introspection_endpoint_auth_signing_alg_values_supported,omitempty"`
 	RevocationEndpointAuthSigningAlgValuesSupported    []string `json:"revocation_endpoint_auth_signing_alg_values_supported,omitempty"`
+	// TLSClientCertificateBoundAccessTokens: RFC 8705 §3.3.
+	TLSClientCertificateBoundAccessTokens bool `json:"tls_client_certificate_bound_access_tokens"`
 }
 
 // Discovery builds the metadata document of ws.
@@ -67,6 +69,8 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// that no reader has to know the defaults.
 		RequestParameterSupported:    false,
 		RequestURIParameterSupported: false,
+		// Served on the one listener: no mtls_endpoint_aliases (RFC 8705 §5).
+		TLSClientCertificateBoundAccessTokens: true,
 	}
 	if algs := assertionAlgs(ws, m.TokenEndpointAuthMethodsSupported); len(algs) > 0 {
 		// RFC 8414 §2: the algs of private_key_jwt and client_secret_jwt

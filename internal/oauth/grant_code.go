@@ -40,6 +40,7 @@ func (s *Service) grantAuthorizationCode(ctx context.Context, ws workspace.Works
 	g := userGrant{
 		subject: code.UserID, scope: scope, resources: resources, granted: grantedResources(code, resources), nonce: code.Nonce,
 		authTime: code.AuthTime, amr: code.AMR, grantID: code.GrantID, grantType: client.GrantAuthorizationCode,
+		accessCert: accessBinding(cl, req.certThumbprint), refreshCert: refreshBinding(cl, req.certThumbprint),
 	}
 	resp, records, err := s.mintUserTokens(ctx, ws, cl, g, true)
 	if err != nil {
@@ -134,11 +135,14 @@ func checkCodeBinding(code store.AuthCode, cl client.Client, req TokenRequest) e
 
 // userGrant is what tokens issued for a user carry. resources are the
 // access token's audience; granted, the refresh token's resources;
-// grantEnd, when an existing family ends (zero for a new grant).
+// grantEnd, when an existing family ends (zero for a new grant);
+// accessCert and refreshCert, the thumbprints of the certificate each
+// token is bound to ("" for none).
 type userGrant struct {
 	subject, scope, nonce, grantID, grantType string
 	resources, granted, amr                   []string
 	authTime, grantEnd                        time.Time
+	accessCert, refreshCert                   string
 }
 
 // mintUserTokens makes the access token, a refresh token when the user
@@ -148,7 +152,7 @@ type userGrant struct {
 func (s *Service) mintUserTokens(ctx context.Context, ws workspace.Workspace, cl client.Client, g userGrant, withIDToken bool) (TokenResponse, []store.Token, error) {
 	at, atRecord, err := s.mintGrantAccessToken(ctx, ws, cl, accessGrant{
 		Subject: g.subject, Scope: g.scope, Resources: g.resources,
-		GrantType: g.grantType, GrantID: g.grantID, AuthTime: g.authTime,
+		GrantType: g.grantType, GrantID: g.grantID, AuthTime: g.authTime, CertThumbprint: g.accessCert,
 	})
 	if err != nil {
 		return TokenResponse{}, nil, err
@@ -191,6 +195,7 @@ func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g u
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: workspace.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,
 		GrantID: g.grantID, IssuedAt: now, ExpiresAt: expires, AuthTime: g.authTime, GrantExpiresAt: grantEnd,
+		CertThumbprint: g.refreshCert,
 	}
 	value, err := s.opaqueValue(&rec, secret.PurposeRefreshToken)
 	return value, rec, err

@@ -20,6 +20,12 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	if old.CertThumbprint != "" && old.CertThumbprint != req.certThumbprint {
+		// RFC 8705 §4: a public client's refresh token is usable only with
+		// the certificate it was issued over. The token stays usable by
+		// its holder.
+		return TokenResponse{}, errInvalidGrant("the refresh token is bound to another client certificate than the one presented")
+	}
 	scope, err := refreshScope(ws, cl, req.Scope, old.Scope)
 	if err != nil {
 		return TokenResponse{}, err
@@ -33,7 +39,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	at, atRecord, err := s.mintGrantAccessToken(ctx, ws, cl, accessGrant{
 		Subject: old.Subject, Scope: scope, Resources: resources,
 		GrantType: client.GrantRefreshToken, GrantID: old.GrantID, AuthTime: old.AuthTime,
-		NotAfter: familyEnd(old),
+		NotAfter: familyEnd(old), CertThumbprint: accessBinding(cl, req.certThumbprint),
 	})
 	if err != nil {
 		return TokenResponse{}, err
@@ -79,7 +85,7 @@ func (s *Service) presentedRefreshToken(ctx context.Context, ws workspace.Worksp
 func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) (string, error) {
 	value, next, err := s.mintRefreshToken(ws, cl, userGrant{
 		subject: old.Subject, scope: old.Scope, granted: old.Audience, grantID: old.GrantID,
-		authTime: old.AuthTime, grantEnd: familyEnd(old),
+		authTime: old.AuthTime, grantEnd: familyEnd(old), refreshCert: old.CertThumbprint,
 	})
 	if err != nil {
 		return "", err

@@ -21,7 +21,7 @@ func TestDecodeTokenRequest(t *testing.T) {
 		RedirectURI: "https://app.example/cb", CodeVerifier: "v", RefreshToken: "r",
 		Resources: []string{"https://api.example", "https://other.example"},
 	}
-	if diff := cmp.Diff(want, decodeTokenRequest(form)); diff != "" {
+	if diff := cmp.Diff(want, decodeTokenRequest(form), cmp.AllowUnexported(TokenRequest{})); diff != "" {
 		t.Errorf("token request (-want +got):\n%s", diff)
 	}
 	got := decodeTokenReference(httpapi.Form{"token": {"t"}, "token_type_hint": {"refresh_token"}})

@@ -32,6 +32,8 @@ type Introspection struct {
 	// AuthTime is when the user signed in (RFC 9068 §2.2.1, as in the JWT
 	// itself), for resource servers that require a recent sign-in.
 	AuthTime int64 `json:"auth_time,omitempty"`
+	// Cnf is the certificate the token is bound to (RFC 8705 §3.2).
+	Cnf *confirmation `json:"cnf,omitempty"`
 }
 
 var inactive = Introspection{}
@@ -62,6 +64,9 @@ type tokenInfo struct {
 	GrantID   string // known for stored tokens only
 	RevokedAt time.Time
 	AuthTime  time.Time // zero when no user signed in, or not recorded
+	// CertThumbprint is the x5t#S256 of the certificate the token is
+	// bound to, "" for none.
+	CertThumbprint string
 }
 
 // Introspect answers RFC 7662 for an authenticated caller. A client sees
@@ -92,7 +97,7 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, ev Cli
 	out := Introspection{
 		Active: true, Scope: info.Scope, ClientID: info.ClientID,
 		Exp: info.ExpiresAt.Unix(), Iat: info.IssuedAt.Unix(), Sub: sub,
-		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID,
+		Aud: info.Audience, Iss: s.Issuer(ws), JTI: info.ID, Cnf: confirmationOf(info.CertThumbprint),
 	}
 	if !info.AuthTime.IsZero() {
 		out.AuthTime = info.AuthTime.Unix()
@@ -213,7 +218,7 @@ func infoFromRecord(rec store.Token) tokenInfo {
 		ID: rec.ID, ClientID: rec.ClientID, Subject: rec.Subject, Scope: rec.Scope,
 		Audience: rec.Audience, IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt,
 		Kind: rec.Kind, Format: rec.Format, GrantID: rec.GrantID, RevokedAt: rec.RevokedAt,
-		AuthTime: rec.AuthTime,
+		AuthTime: rec.AuthTime, CertThumbprint: rec.CertThumbprint,
 	}
 }
 
@@ -280,8 +285,16 @@ func (c accessTokenClaims) info(rec store.TokenRecord) (tokenInfo, error) {
 		ID: c.JTI, ClientID: c.ClientID, Subject: subject, Scope: c.Scope,
 		Audience: c.Audience, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(), Kind: store.KindAccess, Format: workspace.FormatJWT,
-		RevokedAt: rec.RevokedAt, AuthTime: unixOrZero(c.AuthTime),
+		RevokedAt: rec.RevokedAt, AuthTime: unixOrZero(c.AuthTime), CertThumbprint: c.thumbprint(),
 	}, nil
+}
+
+// thumbprint is the x5t#S256 of the token's cnf, "" when unbound.
+func (c accessTokenClaims) thumbprint() string {
+	if c.Cnf == nil {
+		return ""
+	}
+	return c.Cnf.X5TS256
 }
 
 // unixOrZero reads an optional NumericDate claim: 0 means absent.
@@ -344,6 +357,9 @@ type AccessToken struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time
 	Audience  []string
+	// CertThumbprint is the x5t#S256 of the client certificate the token
+	// is bound to ("" for none): see BoundTo.
+	CertThumbprint string
 }
 
 // ErrInactiveToken is returned for a token that is unknown, malformed,
@@ -378,5 +394,6 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,
 		Format: info.Format, ExpiresAt: info.ExpiresAt, IssuedAt: info.IssuedAt, Audience: info.Audience,
+		CertThumbprint: info.CertThumbprint,
 	}, nil
 }

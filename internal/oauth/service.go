@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"sync"
 
 	"github.com/registrar-dev/registrar/internal/clock"
 	"github.com/registrar-dev/registrar/internal/secret"
@@ -42,6 +43,19 @@ type Service struct {
 	// Flow enables the browser flow and the grants that need it; nil
 	// leaves only client_credentials, introspection and revocation.
 	Flow *Flow
+	// ClientCAs are what tls_client_auth certificates must chain to; nil
+	// leaves such clients unable to authenticate.
+	ClientCAs ClientCAs
+
+	chainsOnce sync.Once
+	chains     *chainCheck
+}
+
+// chainCheck is the service's one verifier of client certificate chains,
+// whose memory of chains verified every request shares.
+func (s *Service) chainCheck() *chainCheck {
+	s.chainsOnce.Do(func() { s.chains = newChainCheck(s.ClientCAs) })
+	return s.chains
 }
 
 // Issuer is the issuer identifier of ws: {base}/{ws}.

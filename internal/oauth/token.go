@@ -32,6 +32,11 @@ type TokenRequest struct {
 	CodeVerifier string
 	RefreshToken string
 	Resources    []string
+
+	// certThumbprint is the x5t#S256 of the client certificate the
+	// request came with ("" for none), what tokens are bound to: Token
+	// sets it from the client's evidence.
+	certThumbprint string
 }
 
 // grantHandler serves one grant type for an authenticated client.
@@ -94,6 +99,10 @@ func (s *Service) Token(ctx context.Context, ws workspace.Workspace, ev ClientEv
 	if !slices.Contains(cl.Metadata.Grants(), req.GrantType) {
 		return TokenResponse{}, oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for grant_type %s", req.GrantType)
 	}
+	req.certThumbprint = presentedThumbprint(ev.Certificates)
+	if err := requireBinding(cl, req.certThumbprint); err != nil {
+		return TokenResponse{}, err
+	}
 	resp, err := handle(s, ctx, ws, cl, req)
 	if err == nil && cl.FirstTokenAt.IsZero() {
 		s.markUsed(ctx, ws, cl)
@@ -125,7 +134,10 @@ func (s *Service) grantClientCredentials(ctx context.Context, ws workspace.Works
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	tok, err := s.issueAccessToken(ctx, ws, cl, accessGrant{Subject: cl.ID, Scope: scope, Resources: resources, GrantType: client.GrantClientCredentials})
+	tok, err := s.issueAccessToken(ctx, ws, cl, accessGrant{
+		Subject: cl.ID, Scope: scope, Resources: resources, GrantType: client.GrantClientCredentials,
+		CertThumbprint: accessBinding(cl, req.certThumbprint),
+	})
 	if err != nil {
 		return TokenResponse{}, err
 	}

@@ -27,5 +27,6 @@ func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.
 	return store.Token{
 		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Format: at.Format,
 		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
+		CertThumbprint: at.CertThumbprint,
 	}, nil
 }

@@ -53,6 +53,9 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Fetcher: fetcher,
 		Flow:    &oauth.Flow{Store: env.Store, Pairwise: env.Pairwise},
 	}
+	if env.Certificates != nil {
+		svc.ClientCAs = env.Certificates
+	}
 	flow, err := newFlow(env, svc, workspaces.Lookup)
 	if err != nil {
 		return nil, err
@@ -79,6 +82,9 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	// the one whose route pattern it records.
 	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
 	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
+	// Outside ClientAddress: whether the header is believed depends on
+	// the peer, not on the caller the proxy names.
+	handler = httpapi.ForwardedClientCertificate(handler, env.Config.ClientCertHeader, env.Config.Proxies())
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return &Server{env: env, log: log, handler: handler, metrics: metrics, fetcher: fetcher}, nil
 }

@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"testing"
+)
+
+func selfSigned(t testing.TB, cn string) *x509.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert
+}
+
+func pemOf(certs ...*x509.Certificate) string {
+	var b []byte
+	for _, c := range certs {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return string(b)
+}
+
+// escapedPEM is PEM escaped as nginx's $ssl_client_escaped_cert is: a
+// space as %20, base64's '+' and '/' kept or escaped alike.
+func escapedPEM(certs ...*x509.Certificate) string { return url.PathEscape(pemOf(certs...)) }
+
+// The header is read from a trusted proxy only; from anyone else it is
+// dropped, and the request keeps no certificate it did not present.
+func TestForwardedClientCertificate(t *testing.T) {
+	leaf, issuer := selfSigned(t, "leaf"), selfSigned(t, "issuer")
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	var seen []*x509.Certificate
+	var headerSeen string
+	h := ForwardedClientCertificate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, headerSeen = ClientCertificates(r), r.Header.Get("X-SSL-Client-Cert")
+	}), "X-SSL-Client-Cert", trusted)
+	cases := []struct {
+		name, peer, header string
+		want               int // certificates seen
+	}{
+		{"trusted proxy, escaped PEM chain", "10.1.2.3:4000", escapedPEM(leaf, issuer), 2},
+		{"trusted proxy, form-escaped PEM", "10.1.2.3:4000", url.QueryEscape(pemOf(leaf)), 1},
+		{"trusted proxy, base64 DER", "10.1.2.3:4000", base64.StdEncoding.EncodeToString(leaf.Raw), 1},
+		{"trusted proxy, no header", "10.1.2.3:4000", "", 0},
+		{"trusted proxy, garbage", "10.1.2.3:4000", "-----BEGIN%20CERTIFICATE-----nope", 0},
+		{"untrusted peer", "192.0.2.1:4000", escapedPEM(leaf), 0},
+	}
+	for _, tc := range cases {
+		seen, headerSeen = nil, ""
+		r := httptest.NewRequest("POST", "/", nil)
+		r.RemoteAddr = tc.peer
+		if tc.header != "" {
+			r.Header.Set("X-SSL-Client-Cert", tc.header)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if len(seen) != tc.want {
+			t.Errorf("%s: %d certificates seen, want %d", tc.name, len(seen), tc.want)
+		}
+		if tc.want > 0 && len(seen) > 0 && !seen[0].Equal(leaf) {
+			t.Errorf("%s: the leaf is not first", tc.name)
+		}
+		if tc.peer == "192.0.2.1:4000" && headerSeen != "" {
+			t.Errorf("%s: the header reached the handler", tc.name)
+		}
+	}
+}
+
+func FuzzParseForwardedCertificate(f *testing.F) {
+	f.Add(escapedPEM(selfSigned(f, "x")))
+	f.Add("%ZZ")
+	f.Add("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+	f.Fuzz(func(t *testing.T, v string) {
+		chain, err := ParseForwardedCertificate(v)
+		if err == nil && len(chain) == 0 {
+			t.Fatal("no error and no certificate")
+		}
+	})
+}
