@@ -243,6 +243,49 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	wantError(t, b.call(t, b.transport, "GET", uri, token, "", ""), 401, "invalid_token")
 }
 
+// TestOpenBankingUKMutualTLS is Open Banking UK DCR with a
+// tls_client_auth client (its DN spelt as OBUK v3.2 does), through the
+// real binary over TLS: register → client_credentials with the transport
+// certificate, the token bound to it → GET → PUT → DELETE → 401. The
+// bound token is refused without its certificate.
+func TestOpenBankingUKMutualTLS(t *testing.T) {
+	b := startOBUKBank(t)
+	ssa := b.statement(t, nil)
+	const subject = "CN=sw-obuk-1,OU=0015800001HQQrZAAX,O=OpenBanking,C=GB"
+	tlsClient := map[string]any{"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_dn": subject}
+	r := b.register(t, "v3.2", b.body(t, ssa, tlsClient))
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	reg := r.JSON(t)
+	id, _ := reg["client_id"].(string)
+	if reg["tls_client_auth_subject_dn"] != subject || reg["tls_client_certificate_bound_access_tokens"] != true {
+		t.Errorf("answer %s", r.Body)
+	}
+	r = postFormCert(t, b.transport, b.n.Base+"/bank/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "scope": {""}})
+	if r.Status != 200 {
+		t.Fatalf("client_credentials with the transport certificate: %d %s", r.Status, r.Body)
+	}
+	token := r.JSON(t)["access_token"].(string)
+	uri := "openbankinguk/dcr/v3.2/register/" + id
+	if r := b.call(t, b.transport, "GET", uri, token, "", ""); r.Status != 200 || r.JSON(t)["client_id"] != id {
+		t.Fatalf("GET: %d %s", r.Status, r.Body)
+	}
+	wantError(t, b.call(t, nil, "GET", uri, token, "", ""), 401, "invalid_token")
+	other := b.ca.clientCert(t, certOpts{Subject: dn("CN", "someone else")})
+	wantError(t, b.call(t, other, "GET", uri, token, "", ""), 401, "invalid_token")
+
+	update := b.body(t, ssa, map[string]any{"client_id": id, "client_name": "ignored: the statement's wins",
+		"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_subject_dn": subject, "aud": b.n.Base + "/bank/" + uri})
+	if r := b.call(t, b.transport, "PUT", uri, token, "application/jose", update); r.Status != 200 || r.JSON(t)["client_name"] != "TPP Accounts" {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
+	}
+	if r := b.call(t, b.transport, "DELETE", uri, token, "", ""); r.Status != 204 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+	wantError(t, b.call(t, b.transport, "GET", uri, token, "", ""), 401, "invalid_token")
+}
+
 // TestOpenBankingUKRefusals: each bad registration gets its error, with a
 // body of exactly error and error_description, and stores nothing; the
 // profile's endpoints are not served in other workspaces.
@@ -260,6 +303,10 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 		{"no certificate", func() response {
 			return b.call(t, nil, "POST", "openbankinguk/dcr/v3.2/register", "", "application/jose", b.body(t, ssa, nil))
 		}, "invalid_request", "certificate"},
+		{"a certificate from another CA", func() response {
+			stranger := newTestCA(t, "Stranger CA").clientCert(t, certOpts{Subject: dn("CN", "sw-obuk-1")})
+			return b.call(t, stranger, "POST", "openbankinguk/dcr/v3.2/register", "", "application/jose", b.body(t, ssa, nil))
+		}, "invalid_request", "does not chain"},
 		{"no statement", func() response {
 			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"software_statement": nil}))
 		}, "invalid_software_statement", "software_statement"},

@@ -36,16 +36,29 @@ func servesEndpoint(ws workspace.Workspace, endpoint string) error {
 }
 
 // checkTransport: an Open Banking UK registration comes over mutual TLS,
-// the third party presenting its transport certificate.
-//
-// TODO(mtls): once the client CA check of tls_client_auth is merged,
-// verify the chain against it here the same way; until then only its
-// presence is required.
-func checkTransport(ws workspace.Workspace, req Request) error {
-	if !ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) || len(req.Certificates) > 0 {
+// the third party presenting its transport certificate, which must chain
+// to the workspace's client CA as a tls_client_auth client's must.
+func (s *Service) checkTransport(ws workspace.Workspace, req Request) error {
+	if !ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) {
 		return nil
 	}
-	return oautherr.InvalidRequestf("a client certificate is required: register over mutual TLS with the software's transport certificate")
+	if len(req.Certificates) == 0 {
+		return oautherr.InvalidRequestf("a client certificate is required: register over mutual TLS with the software's transport certificate")
+	}
+	if s.Certificates == nil || s.Certificates.VerifyChain(req.Certificates) != nil {
+		return oautherr.InvalidRequestf("the client certificate does not chain to a client CA this server trusts, or is not valid now for client authentication")
+	}
+	return nil
+}
+
+// boundToCertificate: an Open Banking UK client that authenticates with
+// mutual TLS gets certificate-bound tokens (RFC 8705 §3), as FAPI asks
+// of it; other clients keep what they registered.
+func boundToCertificate(ws workspace.Workspace, md client.Metadata) client.Metadata {
+	if ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) && md.TokenEndpointAuthMethod == client.AuthTLSClientAuth {
+		md.TLSClientCertificateBoundAccessToken = true
+	}
+	return md
 }
 
 // accessTokenAuthenticator is Open Banking UK's management: a call on
@@ -53,7 +66,10 @@ func checkTransport(ws workspace.Workspace, req Request) error {
 // for itself by client_credentials (its subject is the client), in place
 // of a registration access token, which the profile's clients are not
 // issued.
-type accessTokenAuthenticator struct{ tokens TokenVerifier }
+type accessTokenAuthenticator struct {
+	tokens TokenVerifier
+	certs  CertificateChecker
+}
 
 // Prepare verifies the bearer token before the client is read: it may
 // read the token store, which the client's transaction must not wait on.
@@ -76,7 +92,7 @@ func (a accessTokenAuthenticator) Prepare(ctx context.Context, ws workspace.Work
 // grant names the token presented, for the audit.
 func (a accessTokenAuthenticator) Authenticate(_ context.Context, _ workspace.Workspace, cl client.Client, req Request) (grant, error) {
 	at := req.accessToken
-	if at == nil || at.ClientID != cl.ID || at.Subject != cl.ID {
+	if at == nil || at.ClientID != cl.ID || at.Subject != cl.ID || !a.boundTo(*at, req) {
 		return unmatchedGrant, a.Unauthorized(req)
 	}
 	return grant{use: store.CredentialUse{Kind: store.CredentialAccessToken, ID: at.ID}}, nil
@@ -92,3 +108,12 @@ func (accessTokenAuthenticator) Unauthorized(req Request) error {
 }
 
 func (accessTokenAuthenticator) IssuesRegistrationTokens() bool { return false }
+
+// boundTo: a certificate-bound token is used with the certificate it is
+// bound to (RFC 8705 §3), an unbound one by any caller.
+func (a accessTokenAuthenticator) boundTo(at store.Token, req Request) bool {
+	if at.CertThumbprint == "" {
+		return true
+	}
+	return len(req.Certificates) > 0 && a.certs != nil && a.certs.Thumbprint(req.Certificates[0]) == at.CertThumbprint
+}

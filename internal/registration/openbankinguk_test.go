@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -14,9 +15,25 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// transportCert stands in for a TPP's transport certificate: the
-// service only asks whether one was presented.
-var transportCert = []*x509.Certificate{{}}
+// transportCert stands in for a TPP's transport certificate, which
+// fakeCertificates trusts; strangerCert for one it does not.
+var (
+	transportCert = []*x509.Certificate{{Raw: []byte("transport")}}
+	strangerCert  = []*x509.Certificate{{Raw: []byte("stranger")}}
+)
+
+// fakeCertificates trusts transportCert alone; a thumbprint is the
+// certificate's Raw.
+type fakeCertificates struct{}
+
+func (fakeCertificates) VerifyChain(chain []*x509.Certificate) error {
+	if len(chain) == 0 || chain[0] != transportCert[0] {
+		return errors.New("untrusted")
+	}
+	return nil
+}
+
+func (fakeCertificates) Thumbprint(cert *x509.Certificate) string { return string(cert.Raw) }
 
 // newOBUKSetup is a signed setup whose workspace is of profile
 // openbanking_uk (its defaults, the setup's directory and audience), with
@@ -29,6 +46,7 @@ func newOBUKSetup(t *testing.T) *signedSetup {
 	s.f.ws.Settings.Registration.SoftwareStatement = reg.SoftwareStatement
 	s.f.ws.Settings.Registration.Audiences = reg.Audiences
 	s.f.ws.Settings.Registration.SignedRequestAlgs = []string{"PS256", "ES256"}
+	s.f.svc.Certificates = fakeCertificates{}
 	if errs := s.f.ws.Settings.Validate(); len(errs) > 0 {
 		t.Fatalf("settings: %v", errs)
 	}
@@ -86,6 +104,7 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 		says string
 	}{
 		{"no transport certificate", func(_ *signedSetup, r *Request) { r.Certificates = nil }, oautherr.InvalidRequest, "certificate"},
+		{"a certificate from another CA", func(_ *signedSetup, r *Request) { r.Certificates = strangerCert }, oautherr.InvalidRequest, "does not chain"},
 		{"a scope the roles do not grant", func(s *signedSetup, r *Request) {
 			r.Body = []byte(s.sw.sign(t, s.claims(t, "j", map[string]any{"scope": "openid fundsconfirmations"}), nil))
 		}, oautherr.InvalidClientMetadata, `"fundsconfirmations" is not granted`},
@@ -142,8 +161,10 @@ func TestBoundKeysAreTheStatements(t *testing.T) {
 func TestAccessTokenAuthenticator(t *testing.T) {
 	f := newFixture(t)
 	f.ws.Settings.Profile = workspace.ProfileOpenBankingUK
+	f.svc.Certificates = fakeCertificates{}
 	tokens := map[string]store.Token{
 		"mine":    {ID: "t1", ClientID: "c1", Subject: "c1"},
+		"bound":   {ID: "t1", ClientID: "c1", Subject: "c1", CertThumbprint: "transport"},
 		"other":   {ID: "t2", ClientID: "c2", Subject: "c2"},
 		"a-users": {ID: "t3", ClientID: "c1", Subject: "user-1"},
 	}
@@ -160,9 +181,13 @@ func TestAccessTokenAuthenticator(t *testing.T) {
 	cl := client.Client{ID: "c1"}
 	for _, tc := range []struct {
 		bearer string
+		certs  []*x509.Certificate
 		ok     bool
-	}{{"mine", true}, {"other", false}, {"a-users", false}, {"expired", false}, {"", false}} {
-		req, err := auth.Prepare(context.Background(), f.ws, Request{Bearer: tc.bearer})
+	}{
+		{"mine", nil, true}, {"other", nil, false}, {"a-users", nil, false}, {"expired", nil, false}, {"", nil, false},
+		{"bound", transportCert, true}, {"bound", nil, false}, {"bound", strangerCert, false},
+	} {
+		req, err := auth.Prepare(context.Background(), f.ws, Request{Bearer: tc.bearer, Certificates: tc.certs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,4 +242,20 @@ func TestOpenBankingUKManagement(t *testing.T) {
 	}
 	_, err = s.f.svc.Read(ctx, s.f.ws, id, mgmt)
 	wantCode(t, err, oautherr.InvalidToken)
+}
+
+// TestOpenBankingUKMutualTLSClientsAreBound: a tls_client_auth client of
+// the profile gets certificate-bound tokens, registered or not; its DN
+// may be spelt as OBUK v3.2 does.
+func TestOpenBankingUKMutualTLSClientsAreBound(t *testing.T) {
+	s := newOBUKSetup(t)
+	resp, err := s.f.svc.Register(context.Background(), s.f.ws, s.obukRequest(t, "j1", map[string]any{
+		"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_dn": "CN=tpp,O=Bank,C=GB",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp["tls_client_certificate_bound_access_tokens"] != true || resp["tls_client_auth_subject_dn"] != "CN=tpp,O=Bank,C=GB" {
+		t.Errorf("answer %v", resp)
+	}
 }

@@ -53,7 +53,7 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err := registrationEnabled(ws); err != nil {
 		return refuse(err)
 	}
-	if err := checkTransport(ws, req); err != nil {
+	if err := s.checkTransport(ws, req); err != nil {
 		return refuse(err)
 	}
 	// A retry with an Idempotency-Key gets the first answer, looked up

@@ -45,7 +45,7 @@ var managementAuthenticators = map[string]func(*Service) managementAuthenticator
 	// Open Banking UK's clients manage their registration with an access
 	// token they got by client_credentials.
 	workspace.ProfileOpenBankingUK: func(s *Service) managementAuthenticator {
-		return accessTokenAuthenticator{tokens: s.Tokens}
+		return accessTokenAuthenticator{tokens: s.Tokens, certs: s.Certificates}
 	},
 }
 

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -38,6 +39,18 @@ type TokenVerifier interface {
 	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
 }
 
+// CertificateChecker checks the certificates callers present, as the
+// token endpoint checks a tls_client_auth client's; the token service
+// implements it, so the two cannot disagree.
+type CertificateChecker interface {
+	// VerifyChain: chain (leaf first) chains to the client CAs and is
+	// valid now for client authentication.
+	VerifyChain(chain []*x509.Certificate) error
+	// Thumbprint is cert's x5t#S256 (RFC 8705 §3.1), which a
+	// certificate-bound token's cnf carries.
+	Thumbprint(cert *x509.Certificate) string
+}
+
 // ErrInactiveToken: the access token is unknown, malformed, expired or
 // revoked.
 var ErrInactiveToken = errors.New("inactive token")
@@ -61,6 +74,9 @@ type Service struct {
 	Fetcher Fetcher
 	// Secrets seals the secrets of client_secret_jwt clients.
 	Secrets client.SecretSealer
+	// Certificates checks transport certificates (Open Banking UK); nil
+	// trusts none.
+	Certificates CertificateChecker
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the

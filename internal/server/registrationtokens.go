@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/oauth"
@@ -29,4 +30,16 @@ func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.
 		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
 		CertThumbprint: at.CertThumbprint,
 	}, nil
+}
+
+// registrationCertificates lets registration check a caller's certificate
+// as the token endpoint checks a tls_client_auth client's.
+type registrationCertificates struct{ tokens *oauth.Service }
+
+func (c registrationCertificates) VerifyChain(chain []*x509.Certificate) error {
+	return c.tokens.VerifyClientChain(chain)
+}
+
+func (registrationCertificates) Thumbprint(cert *x509.Certificate) string {
+	return oauth.CertificateThumbprint(cert)
 }
