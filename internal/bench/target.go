@@ -48,9 +48,10 @@ workspaces:
       auth_methods: [client_secret_basic]
 `
 
-// newTarget prepares a server run with benchConfig plus the workspaces in
-// moreWorkspaces (YAML list items).
-func newTarget(binary, db, moreWorkspaces string) (*target, error) {
+// newTarget prepares a server run with benchConfig, after the top-level
+// settings in moreSettings and with the workspaces in moreWorkspaces (YAML
+// list items), and files (by name) in its folder, where it runs.
+func newTarget(binary, db, moreSettings, moreWorkspaces string, files map[string][]byte) (*target, error) {
 	dir, err := os.MkdirTemp("", "registrar-bench")
 	if err != nil {
 		return nil, err
@@ -58,8 +59,13 @@ func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	if db == "" {
 		db = "sqlite:" + filepath.Join(dir, "registrar.db")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(moreSettings+benchConfig+moreWorkspaces), 0o600); err != nil {
 		return nil, err
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			return nil, err
+		}
 	}
 	return &target{binary: binary, dir: dir, db: db}, nil
 }
@@ -180,7 +186,9 @@ func (t *target) memory() (peak, current float64) {
 }
 
 // send performs one request and checks the status; it returns the body.
-func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int) ([]byte, error) {
+// send makes one request and checks its status; headers are more
+// header names and values, in pairs.
+func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int, headers ...string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -190,6 +198,9 @@ func send(ctx context.Context, c *http.Client, method, u, contentType, body, aut
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -17,6 +17,7 @@ type fixture struct {
 	iat, rotatingIAT   string
 	flowClient         string
 	signing            *signing
+	openBanking        *openBanking
 	// rates are the req/s of the workloads run so far, and window the
 	// warmup and measured time of one: together they size what a signed
 	// workload signs in advance (see presigned).
@@ -72,6 +73,9 @@ var workloads = []workload{
 	}},
 	// Registrations with an ES256 software statement in an ES256 signed body.
 	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f) }},
+	// Open Banking UK registrations: a PS256 statement in a PS256 signed
+	// body, the transport certificate checked against the client CA.
+	{"register-obuk", func(f *fixture) func(int) (Step, error) { return f.openBanking.registerStep(f) }},
 	// W5: RFC 7592 reads where every read rotates the registration token.
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
@@ -82,6 +86,15 @@ var workloads = []workload{
 	{"code-flow", func(f *fixture) func(int) (Step, error) { return codeFlowStep(f, f.flowClient) }},
 	// Logins, each paying for an argon2id verification on purpose.
 	{"login", func(f *fixture) func(int) (Step, error) { return loginStep(f, f.flowClient) }},
+}
+
+// WorkloadNames are the workloads' names, in the order they run.
+func WorkloadNames() []string {
+	names := make([]string, len(workloads))
+	for i, wl := range workloads {
+		names[i] = wl.name
+	}
+	return names
 }
 
 func tokenStep(u string, cl credentials) func(int) (Step, error) {
