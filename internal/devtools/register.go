@@ -29,7 +29,7 @@ type Registration struct {
 	// Method is POST (a registration, the default when empty) or PUT (an
 	// RFC 7592 update of the client whose URL is Endpoint).
 	Method string
-	Now                time.Time
+	Now    time.Time
 }
 
 // Answer is the server's answer: the status and the JSON body.
