@@ -198,6 +198,9 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	if reg["scope"] != "openid accounts" || reg["client_name"] != "TPP Accounts" || reg["software_id"] != b.software.id {
 		t.Errorf("answer %s", r.Body)
 	}
+	if out := b.n.mustCLI("client", "get", "--workspace", "bank", id); !strings.Contains(out, "org_id 0015800001HQQrZAAX") {
+		t.Errorf("client get does not show the statement's org_id:\n%s", out)
+	}
 	// Another registration of the same software is allowed.
 	if r := b.register(t, "v3.2", b.body(t, ssa, nil)); r.Status != 201 {
 		t.Fatalf("second registration of the software: %d %s", r.Status, r.Body)
