@@ -116,13 +116,15 @@ func TestPrivateKeyJWTThroughDCR(t *testing.T) {
 	issuer := n.Base + "/default"
 	tokenURL := issuer + "/oauth2/token"
 
+	// Discovery offers what the workspace lets clients register:
+	// private_key_jwt by default, client_secret_jwt (an operator's) not.
 	disc := get(t, issuer+"/.well-known/openid-configuration").JSON(t)
 	for _, member := range []string{"token_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"} {
-		if !slices.Contains(disc[member].([]any), any("private_key_jwt")) || !slices.Contains(disc[member].([]any), any("client_secret_jwt")) {
+		if !slices.Contains(disc[member].([]any), any("private_key_jwt")) || slices.Contains(disc[member].([]any), any("client_secret_jwt")) {
 			t.Errorf("discovery %s = %v", member, disc[member])
 		}
 	}
-	if algs := disc["token_endpoint_auth_signing_alg_values_supported"].([]any); !slices.Contains(algs, any("ES256")) || !slices.Contains(algs, any("HS256")) {
+	if algs := disc["token_endpoint_auth_signing_alg_values_supported"].([]any); !slices.Contains(algs, any("ES256")) || slices.Contains(algs, any("HS256")) {
 		t.Errorf("token_endpoint_auth_signing_alg_values_supported = %v", algs)
 	}
 
