@@ -157,6 +157,16 @@ func (b *obukBank) token(t testing.TB, clientID string) string {
 	return r.JSON(t)["access_token"].(string)
 }
 
+// deleteClient deletes the client at uri with token (204); the token then
+// reads nothing (401).
+func (b *obukBank) deleteClient(t testing.TB, uri, token string) {
+	t.Helper()
+	if r := b.call(t, b.transport, "DELETE", uri, token, "", ""); r.Status != 204 {
+		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+	}
+	wantError(t, b.call(t, b.transport, "GET", uri, token, "", ""), 401, "invalid_token")
+}
+
 // wantOBUKError is wantError, with a body of exactly error and
 // error_description, as OBUK DCR specifies.
 func wantOBUKError(t testing.TB, r response, status int, code string, mention ...string) {
@@ -214,7 +224,7 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	got := r.JSON(t)
 	issuedAt, _ := got["client_id_issued_at"].(float64)
 	if got["scope"] != "openid accounts" || got["software_statement"] != ssa || got["id_token_signed_response_alg"] != "PS256" ||
-		issuedAt == 0 || issuedAt != math.Trunc(issuedAt) || !slices.Equal(anyStrings(got["redirect_uris"]), []string{"https://tpp.example/cb"}) {
+		issuedAt == 0 || issuedAt != math.Trunc(issuedAt) || !slices.Equal(stringList(got["redirect_uris"]), []string{"https://tpp.example/cb"}) {
 		t.Errorf("GET body %s", r.Body)
 	}
 	if strings.Contains(string(r.Body), `"client_id_issued_at":1.`) {
@@ -236,14 +246,11 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	ssa2 := b.statement(t, map[string]any{"software_redirect_uris": []string{"https://tpp.example/cb", "https://tpp.example/cb2"}})
 	update = b.body(t, ssa2, map[string]any{"client_id": id, "redirect_uris": []string{"https://tpp.example/cb", "https://tpp.example/cb2"}, "aud": b.n.Base + "/bank/" + uri})
 	r = b.call(t, b.transport, "PUT", uri, token, "application/jose", update)
-	if r.Status != 200 || len(anyStrings(r.JSON(t)["redirect_uris"])) != 2 {
+	if r.Status != 200 || len(stringList(r.JSON(t)["redirect_uris"])) != 2 {
 		t.Fatalf("PUT: %d %s", r.Status, r.Body)
 	}
 
-	if r := b.call(t, b.transport, "DELETE", uri, token, "", ""); r.Status != 204 {
-		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
-	}
-	wantError(t, b.call(t, b.transport, "GET", uri, token, "", ""), 401, "invalid_token")
+	b.deleteClient(t, uri, token)
 }
 
 // TestOpenBankingUKMutualTLS is Open Banking UK DCR with a
@@ -283,10 +290,7 @@ func TestOpenBankingUKMutualTLS(t *testing.T) {
 	if r := b.call(t, b.transport, "PUT", uri, token, "application/jose", update); r.Status != 200 || r.JSON(t)["client_name"] != "TPP Accounts" {
 		t.Fatalf("PUT: %d %s", r.Status, r.Body)
 	}
-	if r := b.call(t, b.transport, "DELETE", uri, token, "", ""); r.Status != 204 {
-		t.Fatalf("DELETE: %d %s", r.Status, r.Body)
-	}
-	wantError(t, b.call(t, b.transport, "GET", uri, token, "", ""), 401, "invalid_token")
+	b.deleteClient(t, uri, token)
 }
 
 // TestOpenBankingUKRefusals: each bad registration gets its error, with a
@@ -341,16 +345,4 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 	if r := post(t, b.n.Base+"/default/openbankinguk/dcr/v3.2/register", "application/jose", b.body(t, ssa, nil)); r.Status != 404 {
 		t.Errorf("an Open Banking UK endpoint in a workspace of no profile: %d %s", r.Status, r.Body)
 	}
-}
-
-// anyStrings is a JSON array of strings as decoded into any.
-func anyStrings(v any) []string {
-	var out []string
-	list, _ := v.([]any)
-	for _, s := range list {
-		if str, ok := s.(string); ok {
-			out = append(out, str)
-		}
-	}
-	return out
 }

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,7 +11,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"net/http"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/devtools"
@@ -46,15 +44,9 @@ type openBanking struct {
 
 func newOpenBanking() (*openBanking, error) {
 	ob := &openBanking{}
+	var softwareJWKS []byte
 	var err error
-	if ob.directory, err = devtools.NewKey("PS256", "bench-ob-directory-1"); err != nil {
-		return nil, err
-	}
-	if ob.software, err = devtools.NewKey("PS256", "bench-ob-app-1"); err != nil {
-		return nil, err
-	}
-	softwareJWKS, err := ob.software.PublicJWKS()
-	if err != nil {
+	if ob.directory, ob.software, softwareJWKS, err = directoryAndSoftware("PS256", "bench-ob-directory-1", "bench-ob-app-1"); err != nil {
 		return nil, err
 	}
 	claims := devtools.Claims{"software_id": obukSoftwareID, "software_client_name": "bench TPP",
@@ -138,21 +130,8 @@ func (ob *openBanking) registration(base string) devtools.Registration {
 }
 
 // registerStep registers a client per request, each with its own signed
-// body made before the measurement: the plain counterpart is "register".
+// body made before the measurement and the transport certificate: the
+// plain counterpart is "register".
 func (ob *openBanking) registerStep(f *fixture) func(int) (Step, error) {
-	u := ob.registration(f.t.base).Endpoint
-	bodies, err := presign(f.expected("register"), func() (string, error) {
-		_, body, err := ob.registration(f.t.base).Body()
-		return string(body), err
-	})
-	return func(int) (Step, error) {
-		return func(ctx context.Context, c *http.Client) error {
-			body, err := bodies.take()
-			if err != nil {
-				return err
-			}
-			_, err = send(ctx, c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated, obukCertHeader, ob.transport)
-			return err
-		}, err
-	}
+	return presignedRegisterStep(f, ob.registration, obukCertHeader, ob.transport)
 }
