@@ -24,7 +24,7 @@ type agent struct {
 
 func newAgent(t *testing.T) *agent {
 	jar, _ := cookiejar.New(nil)
-	return &agent{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &agent{t: t, c: &http.Client{Jar: jar, Transport: harnessTransport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 type page struct {
@@ -93,7 +93,12 @@ func (f *flowFixture) confidential() *flowFixture {
 }
 
 func newFlowFixture(t *testing.T, yaml string) *flowFixture {
-	n := startNode(t, nodeOpts{YAML: yaml})
+	return newFlowFixtureOn(t, nodeOpts{YAML: yaml})
+}
+
+// newFlowFixtureOn is newFlowFixture on a node started with o.
+func newFlowFixtureOn(t *testing.T, o nodeOpts) *flowFixture {
+	n := startNode(t, o)
 	if out, err := n.cliInput("correct horse battery\n", "user", "add", "--username", "carol", "--password-stdin"); err != nil {
 		t.Fatal(out)
 	}

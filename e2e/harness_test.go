@@ -90,6 +90,9 @@ type node struct {
 	// clockFile holds how far the node's time, and its CLI's, is ahead of
 	// the real one (see advance).
 	clockFile string
+	// TLSCert is the server certificate of a node started with TLS (its
+	// files are the ones serve reads, for tests that replace them).
+	TLSCert *testCert
 }
 
 type nodeOpts struct {
@@ -164,7 +167,8 @@ func launchNode(t testing.TB, o nodeOpts) *node {
 	args := []string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", o.Port), "--db", o.DB}
 	if o.TLS {
 		n.Base = fmt.Sprintf("https://127.0.0.1:%d", o.Port)
-		args = append(args, serveTLS(t, o.ClientCA)...)
+		n.TLSCert = serverRoot.serverCert(t)
+		args = append(args, serveTLS(n.TLSCert, o.ClientCA)...)
 	} else if o.ClientCA != nil {
 		args = append(args, "--client-ca", o.ClientCA.File)
 	}

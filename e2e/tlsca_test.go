@@ -278,11 +278,9 @@ var harnessClient = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-// serveTLS gives a node a server certificate from serverRoot and
-// returns the serve flags for it (and for the client CA, when set).
-func serveTLS(t testing.TB, clientCA *testCA) []string {
-	t.Helper()
-	sc := serverRoot.serverCert(t)
+// serveTLS returns the serve flags for a server certificate (and for the
+// client CA, when set).
+func serveTLS(sc *testCert, clientCA *testCA) []string {
 	args := []string{"--tls-cert", sc.CertFile, "--tls-key", sc.KeyFile}
 	if clientCA != nil {
 		args = append(args, "--client-ca", clientCA.File)

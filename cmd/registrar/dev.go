@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -173,15 +172,17 @@ func runDevAssertion(cmd *cobra.Command, _ []string) error {
 
 func newDevRegisterCmd() *cobra.Command {
 	return devSubcommand(&cobra.Command{
-		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN | --update --token TOKEN]",
+		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN | --update --token TOKEN] [--cert FILE --key FILE] [--ca FILE]",
 		Short: "Send a dynamic client registration and print the answer",
 		Long: "Sends an RFC 7591 registration to --endpoint: the metadata (default {}), with the statement\n" +
 			"of --ssa added as software_statement. With --sign-with the body is a compact JWS of the\n" +
 			"metadata (Content-Type application/jose) with iss (default: the statement's software_id),\n" +
 			"aud (default: the endpoint), iat, exp (+5 min) and a random jti. --iat is sent as a Bearer\n" +
 			"initial access token. With --update it PUTs the body to --endpoint, a client's\n" +
-			"registration_client_uri (RFC 7592), with --token as Bearer. Prints a summary, or with --json\n" +
-			"the answer as is; a refusal prints the error JSON and exits non-zero.",
+			"registration_client_uri (RFC 7592), with --token as Bearer. --cert and --key send it over\n" +
+			"mutual TLS with that client certificate (an Open Banking transport certificate); --ca trusts\n" +
+			"that CA for the server's certificate. Prints a summary, or with --json the answer as is; a\n" +
+			"refusal prints the error JSON and exits non-zero.",
 		RunE: runDevRegister,
 	}, func(f *pflag.FlagSet) {
 		f.String("endpoint", "", "registration endpoint, e.g. http://127.0.0.1:8080/default/oauth2/register")
@@ -193,6 +194,9 @@ func newDevRegisterCmd() *cobra.Command {
 		f.String("iat", "", "initial access token, sent as Bearer")
 		f.Bool("update", false, "update the client whose registration_client_uri is --endpoint (PUT), instead of registering")
 		f.String("token", "", "with --update: the token that authorizes it, sent as Bearer (the registration access token; in Open Banking UK, a client_credentials token of the client)")
+		f.String("cert", "", "PEM file of the TLS client certificate (chain) to present")
+		f.String("key", "", "PEM file of the TLS client certificate's private key")
+		f.String("ca", "", "PEM file of the CAs the server's certificate is checked against (default: the system's)")
 		f.Bool("json", false, "print the answer's JSON as is")
 	}, "endpoint")
 }
@@ -202,7 +206,15 @@ func runDevRegister(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	answer, err := devtools.Register(cmd.Context(), &http.Client{Timeout: 30 * time.Second}, reg)
+	var files devtools.TLSFiles
+	files.Cert, _ = cmd.Flags().GetString("cert")
+	files.Key, _ = cmd.Flags().GetString("key")
+	files.CA, _ = cmd.Flags().GetString("ca")
+	httpClient, err := files.HTTPClient(30 * time.Second)
+	if err != nil {
+		return fail("%v", err)
+	}
+	answer, err := devtools.Register(cmd.Context(), httpClient, reg)
 	if err != nil {
 		return err
 	}
@@ -223,7 +235,7 @@ func registrationFlags(cmd *cobra.Command) (devtools.Registration, error) {
 		if r.InitialAccessToken != "" {
 			return r, fail("--iat registers; --update takes --token")
 		}
-		r.Method = http.MethodPut
+		r.Method = "PUT"
 		r.InitialAccessToken, _ = f.GetString("token")
 	} else if token, _ := f.GetString("token"); token != "" {
 		return r, fail("--token goes with --update")

@@ -59,8 +59,10 @@ var counterparts = []struct {
 }{
 	{"register-signed", "register", 0.5},  // initial access token, JSON body
 	{"cc-private-key-jwt", "cc-jwt", 0.5}, // client_secret_basic
+	// tls_client_auth and client_secret_basic on one TLS listener
+	{"cc-tls-client-auth", "cc-basic-tls", 0.5},
 	// PS256 statement and body, the transport certificate's chain.
-	{"register-obuk", "register", 0.3},
+	{"register-obuk", "register-tls", 0.3},
 }
 
 func ratios(results []Result) []Ratio {
@@ -112,7 +114,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := newTarget(o.Binary, o.DB, ob.serverConfig(), signedWorkspace+obukWorkspace, map[string][]byte{obukCAFile: ob.caPEM})
+	t, err := newTarget(o.Binary, o.DB, signedWorkspace)
 	if err != nil {
 		return err
 	}
@@ -122,7 +124,8 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f.openBanking = ob
+	defer f.stopTLS()
+	f.openBanking, f.tlsWorkspaces = ob, obukWorkspace
 	for _, wl := range workloads {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
 			continue

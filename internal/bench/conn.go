@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bufio"
+	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -34,7 +36,7 @@ func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.Close()
 	}
 	if t.conn == nil {
-		if err := t.dial(req.URL.Host); err != nil {
+		if err := t.dial(req); err != nil {
 			return nil, err
 		}
 	}
@@ -47,10 +49,31 @@ func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (t *connTransport) dial(addr string) error {
+// dial connects to req's host: over TLS for https, with the configuration
+// the request's context carries (withTLS), the handshake done here so
+// that it is not counted in the first exchange's deadline.
+func (t *connTransport) dial(req *http.Request) error {
+	addr := req.URL.Host
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
+	}
+	if req.URL.Scheme == "https" {
+		cfg := tlsConfigOf(req.Context())
+		if cfg == nil {
+			c.Close()
+			return fmt.Errorf("%s: no TLS configuration for an https request", addr)
+		}
+		if cfg.ServerName == "" {
+			cfg = cfg.Clone()
+			cfg.ServerName = req.URL.Hostname()
+		}
+		tc := tls.Client(c, cfg)
+		if err := tc.HandshakeContext(req.Context()); err != nil {
+			c.Close()
+			return err
+		}
+		c = tc
 	}
 	t.addr, t.conn, t.br, t.bw = addr, c, bufio.NewReaderSize(c, 16<<10), bufio.NewWriterSize(c, 4<<10)
 	return nil

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,16 +102,16 @@ func (s *signing) signedRegistration(base string) devtools.Registration {
 // signedRegisterStep registers a client per request, each with its own
 // signed body: the plain counterpart is "register".
 func (s *signing) signedRegisterStep(f *fixture) func(int) (Step, error) {
-	return presignedRegisterStep(f, s.signedRegistration)
+	return presignedRegisterStep(f, "register", f.t.base, nil, s.signedRegistration)
 }
 
-// presignedRegisterStep registers a client per request, each with its own
-// signed body of reg made before the measurement, sent with headers
-// (names and values).
-func presignedRegisterStep(f *fixture, reg func(base string) devtools.Registration, headers ...string) func(int) (Step, error) {
-	u := reg(f.t.base).Endpoint
-	bodies, err := presign(f.expected("register"), func() (string, error) {
-		_, body, err := reg(f.t.base).Body()
+// presignedRegisterStep registers a client per request at the server at
+// base (over TLS with cfg, when set), each with its own signed body of
+// reg made before the measurement, as many as plain's rate suggests.
+func presignedRegisterStep(f *fixture, plain, base string, cfg *tls.Config, reg func(base string) devtools.Registration) func(int) (Step, error) {
+	u := reg(base).Endpoint
+	bodies, err := presign(f.expected(plain), func() (string, error) {
+		_, body, err := reg(base).Body()
 		return string(body), err
 	})
 	return func(int) (Step, error) {
@@ -119,7 +120,7 @@ func presignedRegisterStep(f *fixture, reg func(base string) devtools.Registrati
 			if err != nil {
 				return err
 			}
-			_, err = send(ctx, c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated, headers...)
+			_, err = send(withTLS(ctx, cfg), c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated)
 			return err
 		}, err
 	}

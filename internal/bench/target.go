@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,9 @@ type target struct {
 	binary, dir, db, base string
 	cmd                   *exec.Cmd
 	stderr                bytes.Buffer
+	// probe asks /readyz: http.DefaultClient unless set (a TLS server
+	// needs one that trusts its CA).
+	probe *http.Client
 }
 
 // benchConfig declares the workspaces the workloads use. The load comes from one address, so the registration rate limits (and
@@ -48,10 +52,9 @@ workspaces:
       auth_methods: [client_secret_basic]
 `
 
-// newTarget prepares a server run with benchConfig, after the top-level
-// settings in moreSettings and with the workspaces in moreWorkspaces (YAML
-// list items), and files (by name) in its folder, where it runs.
-func newTarget(binary, db, moreSettings, moreWorkspaces string, files map[string][]byte) (*target, error) {
+// newTarget prepares a server run with benchConfig plus the workspaces in
+// moreWorkspaces (YAML list items).
+func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	dir, err := os.MkdirTemp("", "registrar-bench")
 	if err != nil {
 		return nil, err
@@ -59,13 +62,8 @@ func newTarget(binary, db, moreSettings, moreWorkspaces string, files map[string
 	if db == "" {
 		db = "sqlite:" + filepath.Join(dir, "registrar.db")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(moreSettings+benchConfig+moreWorkspaces), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
 		return nil, err
-	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
-			return nil, err
-		}
 	}
 	return &target{binary: binary, dir: dir, db: db}, nil
 }
@@ -121,14 +119,22 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-// start runs `registrar serve` and waits for /readyz.
-func (t *target) start() error {
+// start runs `registrar serve` with args and waits for /readyz; with
+// --tls-cert among args the server is reached over https.
+func (t *target) start(args ...string) error {
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
 	t.base = "http://" + addr
-	t.cmd = exec.Command(t.binary, "serve", "--listen", addr)
+	if slices.Contains(args, "--tls-cert") {
+		t.base = "https://" + addr
+	}
+	probe := t.probe
+	if probe == nil {
+		probe = http.DefaultClient
+	}
+	t.cmd = exec.Command(t.binary, append([]string{"serve", "--listen", addr}, args...)...)
 	t.cmd.Dir, t.cmd.Env = t.dir, t.env()
 	t.cmd.Stdout, t.cmd.Stderr = io.Discard, &t.stderr
 	if err := t.cmd.Start(); err != nil {
@@ -136,7 +142,7 @@ func (t *target) start() error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(t.base + "/readyz"); err == nil {
+		if resp, err := probe.Get(t.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return nil
@@ -186,9 +192,7 @@ func (t *target) memory() (peak, current float64) {
 }
 
 // send performs one request and checks the status; it returns the body.
-// send makes one request and checks its status; headers are more
-// header names and values, in pairs.
-func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int, headers ...string) ([]byte, error) {
+func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -198,9 +202,6 @@ func send(ctx context.Context, c *http.Client, method, u, contentType, body, aut
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := c.Do(req)
 	if err != nil {

@@ -23,6 +23,13 @@ type fixture struct {
 	// workload signs in advance (see presigned).
 	rates  map[string]float64
 	window time.Duration
+	// tls is the TLS server, started by the first TLS workload
+	// (tlsFixture).
+	tls    *tlsFixture
+	tlsErr error
+	// tlsWorkspaces are more workspaces of the TLS server (YAML list
+	// items): the Open Banking UK one.
+	tlsWorkspaces string
 }
 
 // expected is how many requests a workload may send, judged by the rate
@@ -45,6 +52,9 @@ type workload struct {
 
 const form = "application/x-www-form-urlencoded"
 
+// registerBody is the metadata of the plain registrations.
+const registerBody = `{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`
+
 // workloads lists them; adding one is adding an entry.
 var workloads = []workload{
 	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
@@ -65,21 +75,28 @@ var workloads = []workload{
 		u := f.t.base + "/default/oauth2/register"
 		return func(int) (Step, error) {
 			return func(ctx context.Context, c *http.Client) error {
-				_, err := send(ctx, c, http.MethodPost, u, "application/json",
-					`{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`, "Bearer "+f.iat, 201)
+				_, err := send(ctx, c, http.MethodPost, u, "application/json", registerBody, "Bearer "+f.iat, 201)
 				return err
 			}, nil
 		}
 	}},
 	// Registrations with an ES256 software statement in an ES256 signed body.
 	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f) }},
-	// Open Banking UK registrations: a PS256 statement in a PS256 signed
-	// body, the transport certificate checked against the client CA.
-	{"register-obuk", func(f *fixture) func(int) (Step, error) { return f.openBanking.registerStep(f) }},
 	// W5: RFC 7592 reads where every read rotates the registration token.
 	{"manage-read-rotate", func(f *fixture) func(int) (Step, error) {
 		return func(int) (Step, error) { return rotatingReadStep(f) }
 	}},
+	// client_credentials over the TLS server's listener, keep-alive:
+	// client_secret_basic, then tls_client_auth (the certificate, its
+	// chain checked against the client CA, and the client_id).
+	{"cc-basic-tls", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, false) }},
+	{"cc-tls-client-auth", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, true) }},
+	// Registrations over the TLS server's listener: as "register", then
+	// Open Banking UK's (a PS256 statement in a PS256 signed body, over
+	// mutual TLS with the transport certificate checked against the
+	// client CA).
+	{"register-tls", func(f *fixture) func(int) (Step, error) { return tlsRegisterStep(f) }},
+	{"register-obuk", func(f *fixture) func(int) (Step, error) { return f.openBanking.registerStep(f) }},
 	// The sign-in workloads come last: their argon2id memory is not part
 	// of the RSS figure the others are held to.
 	// W4: complete code flows for a user with a session.

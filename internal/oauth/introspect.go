@@ -74,11 +74,18 @@ type tokenInfo struct {
 // introspection cannot be used to probe other clients' tokens (SPECS §7).
 func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, ev ClientEvidence, req IntrospectionRequest) (Introspection, error) {
 	// RFC 7662 §2.1 requires the caller be authorized; a client_id alone
-	// is public knowledge, so a public client proves nothing.
-	if ev.identifiesOnly() {
-		return inactive, errInvalidClient("introspection requires client authentication: a client_id alone is not enough, and public clients cannot introspect")
+	// is public knowledge, so a public client proves nothing. A
+	// certificate may prove a client (RFC 8705 §2): once authenticated,
+	// the caller must not be a public one that merely came with one.
+	if ev.identifiesOnly() && len(ev.Certificates) == 0 {
+		return inactive, errPublicIntrospection
 	}
 	caller, info, err := s.callerAndToken(ctx, ws, ev, req.Token)
+	if err == nil || errors.Is(err, errUnknownToken) {
+		if caller.Metadata.AuthMethod() == client.AuthNone {
+			return inactive, errPublicIntrospection
+		}
+	}
 	if errors.Is(err, errUnknownToken) {
 		return inactive, nil
 	}
@@ -111,6 +118,8 @@ func (s *Service) Introspect(ctx context.Context, ws workspace.Workspace, ev Cli
 }
 
 var errUnknownToken = errors.New("unknown token")
+
+var errPublicIntrospection = errInvalidClient("introspection requires client authentication: a client_id alone is not enough, and public clients cannot introspect")
 
 // callerAndToken authenticates a caller of introspection or revocation and
 // finds what its token is (errUnknownToken if nothing). A JWT's signature
