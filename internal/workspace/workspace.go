@@ -280,11 +280,13 @@ func DefaultSettings() Settings {
 			RotateRegistrationToken: RotateOnUpdate,
 			GrantTypes:              []string{"authorization_code", "refresh_token", "client_credentials"},
 			ResponseTypes:           []string{"code"},
-			// private_key_jwt is allowed by default: discovery lists it, and
-			// a key-based client is safer than a secret-based one.
-			// client_secret_jwt is an operator's choice, as it has the
-			// server keep the secret decryptable.
-			AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+			// private_key_jwt and the two mutual-TLS methods are allowed by
+			// default: discovery lists what a workspace allows, and a
+			// key-based client is safer than a secret-based one (a
+			// tls_client_auth client authenticates only once client_ca
+			// is set). client_secret_jwt is an operator's choice, as it
+			// has the server keep the secret decryptable.
+			AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth", "none"},
 		},
 	}
 }
