@@ -44,8 +44,13 @@ func (h *Handler) routesAt(mux *http.ServeMux, base string) {
 }
 
 // endpointOf is the registration endpoint r came to, relative to its
-// workspace, read from the route that matched ("" when none did).
+// workspace, read from the route that matched, or for a path no route
+// took (HandleUnclean) from the path itself.
 func endpointOf(r *http.Request) string {
+	if r.Pattern == "" {
+		_, _, endpoint, _ := splitManagementPath(r.URL.EscapedPath())
+		return endpoint
+	}
 	_, pattern, _ := strings.Cut(r.Pattern, " ")
 	if pattern == "" {
 		pattern = r.Pattern
@@ -60,28 +65,29 @@ func endpointOf(r *http.Request) string {
 // slashes included. The server answers such a
 // path, clean or not, as the client URL it names.
 func IsManagementPath(p string) bool {
-	_, _, ok := splitManagementPath(p)
+	_, _, _, ok := splitManagementPath(p)
 	return ok
 }
 
-// splitManagementPath splits an RFC 7592 client URL into its workspace
-// and client id, unescaped as ServeMux unescapes path values; the client
-// id is the rest of the path as sent, slashes and dot segments included.
-func splitManagementPath(p string) (ws, clientID string, ok bool) {
+// splitManagementPath splits an RFC 7592 client URL into its workspace,
+// client id (both unescaped as ServeMux unescapes path values) and
+// registration endpoint; the client id is the rest of the path as sent,
+// slashes and dot segments included.
+func splitManagementPath(p string) (ws, clientID, endpoint string, ok bool) {
 	rest, ok := strings.CutPrefix(p, "/")
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
 	ws, rest, ok = strings.Cut(rest, "/")
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
 	for _, endpoint := range append([]string{httpapi.RegisterPath}, httpapi.OpenBankingUKRegisterPaths...) {
 		if id, ok := strings.CutPrefix(rest, endpoint+"/"); ok {
-			return pathUnescape(ws), pathUnescape(id), true
+			return pathUnescape(ws), pathUnescape(id), endpoint, true
 		}
 	}
-	return "", "", false
+	return "", "", "", false
 }
 
 // pathUnescape is url.PathUnescape; the server has already refused a
@@ -103,7 +109,7 @@ func pathUnescape(s string) string {
 // is resolved (404 when there is none), the request checked as its method
 // would be, and the refusal audited and answered 401 invalid_token.
 func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
-	ws, clientID, ok := splitManagementPath(r.URL.EscapedPath())
+	ws, clientID, _, ok := splitManagementPath(r.URL.EscapedPath())
 	if !ok {
 		httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
 		return
