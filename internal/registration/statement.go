@@ -210,9 +210,10 @@ var statementAliases = map[string]string{
 // statementMetadata is the client metadata a statement asserts: its
 // claims by metadata name, the aliases mapped, the JWT and statement-only
 // claims left out. software_jwks_endpoint and software_jwks become
-// jwks_uri and jwks only when the request names neither: a client may
-// present keys of its own, as RFC 7591 §2.3 lets the request add what the
-// statement does not say.
+// jwks_uri and jwks when the request names neither: a client may present
+// keys of its own, as RFC 7591 §2.3 lets the request add what the
+// statement does not say; unless the statement binds its keys
+// (keysBound), when they are the client's whatever the request names.
 func (st *softwareStatement) statementMetadata(request map[string]json.RawMessage) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for alias, name := range statementAliases {
