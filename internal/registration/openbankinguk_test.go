@@ -259,3 +259,17 @@ func TestOpenBankingUKMutualTLSClientsAreBound(t *testing.T) {
 		t.Errorf("answer %v", resp)
 	}
 }
+
+// TestOpenBankingUKReissuesNoRegistrationToken: an operator cannot give a
+// client of the profile a registration access token, which would open
+// nothing.
+func TestOpenBankingUKReissuesNoRegistrationToken(t *testing.T) {
+	s := newOBUKSetup(t)
+	resp, err := s.f.svc.Register(context.Background(), s.f.ws, s.obukRequest(t, "j1", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.f.svc.ReissueRegistrationToken(context.Background(), s.f.ws, resp["client_id"].(string)); !errors.Is(err, ErrNoRegistrationTokens) {
+		t.Fatalf("reissue: %v", err)
+	}
+}
