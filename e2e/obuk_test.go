@@ -328,6 +328,9 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 		{"response_types token", func() response {
 			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"response_types": []string{"token"}}))
 		}, "invalid_client_metadata", "response_types"},
+		{"a tls_client_auth DN that is not the transport certificate's", func() response {
+			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_dn": "CN=another-tpp,O=OpenBanking,C=GB"}))
+		}, "invalid_client_metadata", "transport certificate"},
 		{"a scope the roles do not grant", func() response {
 			return b.register(t, "v3.2", b.body(t, ssa, map[string]any{"scope": "openid payments"}))
 		}, "invalid_client_metadata", "payments"},

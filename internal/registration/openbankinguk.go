@@ -51,6 +51,21 @@ func (s *Service) checkTransport(ws workspace.Workspace, req Request) error {
 	return nil
 }
 
+// checkTransportNames: an Open Banking UK client registered for
+// tls_client_auth names the transport certificate it registers with, so
+// that it can authenticate with it; a name of another certificate would
+// register a client that no certificate it holds can authenticate, or one
+// that borrows another party's.
+func (s *Service) checkTransportNames(ws workspace.Workspace, req Request, md client.Metadata) error {
+	if !ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) || md.AuthMethod() != client.AuthTLSClientAuth {
+		return nil
+	}
+	if len(req.Certificates) == 0 || s.Certificates == nil || !s.Certificates.NamesClient(req.Certificates[0], md) {
+		return oautherr.InvalidMetadata("tls_client_auth_subject_dn: does not name the transport certificate this registration was sent with (compared as the token endpoint compares it)")
+	}
+	return nil
+}
+
 // boundToCertificate: an Open Banking UK client that authenticates with
 // mutual TLS gets certificate-bound tokens (RFC 8705 §3), as FAPI asks
 // of it; other clients keep what they registered.

@@ -35,6 +35,11 @@ func (fakeCertificates) VerifyChain(chain []*x509.Certificate) error {
 
 func (fakeCertificates) Thumbprint(cert *x509.Certificate) string { return string(cert.Raw) }
 
+// NamesClient: the transport certificate is "CN=tpp,O=Bank,C=GB".
+func (fakeCertificates) NamesClient(cert *x509.Certificate, md client.Metadata) bool {
+	return cert == transportCert[0] && md.TLSClientAuthSubjectDN == "CN=tpp,O=Bank,C=GB"
+}
+
 // newOBUKSetup is a signed setup whose workspace is of profile
 // openbanking_uk (its defaults, the setup's directory and audience), with
 // ES256 allowed besides PS256 as the test keys are ES256.
@@ -114,6 +119,9 @@ func TestOpenBankingUKRefusals(t *testing.T) {
 		{"response_types token", func(s *signedSetup, r *Request) {
 			r.Body = []byte(s.sw.sign(t, s.claims(t, "j", map[string]any{"response_types": []string{"token"}}), nil))
 		}, oautherr.InvalidClientMetadata, "response_types"},
+		{"a DN that is not the transport certificate's", func(s *signedSetup, r *Request) {
+			r.Body = []byte(s.sw.sign(t, s.claims(t, "j", map[string]any{"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_dn": "CN=someone,O=Bank,C=GB"}), nil))
+		}, oautherr.InvalidClientMetadata, "transport certificate"},
 		{"an auth method the workspace does not allow", func(s *signedSetup, r *Request) {
 			r.Body = []byte(s.sw.sign(t, s.claims(t, "j", map[string]any{"token_endpoint_auth_method": "client_secret_post"}), nil))
 		}, oautherr.InvalidClientMetadata, "token_endpoint_auth_method"},

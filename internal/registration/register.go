@@ -81,6 +81,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
+	if err := s.checkTransportNames(ws, req, md); err != nil {
+		return refuse(err)
+	}
 	if err := s.checkRemoteDocuments(ctx, md); err != nil {
 		return refuse(err)
 	}

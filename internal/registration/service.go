@@ -49,6 +49,9 @@ type CertificateChecker interface {
 	// Thumbprint is cert's x5t#S256 (RFC 8705 §3.1), which a
 	// certificate-bound token's cnf carries.
 	Thumbprint(cert *x509.Certificate) string
+	// NamesClient: cert carries the one name a tls_client_auth client
+	// registered, as the token endpoint checks it.
+	NamesClient(cert *x509.Certificate, md client.Metadata) bool
 }
 
 // ErrInactiveToken: the access token is unknown, malformed, expired or

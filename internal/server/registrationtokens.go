@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -42,4 +43,8 @@ func (c registrationCertificates) VerifyChain(chain []*x509.Certificate) error {
 
 func (registrationCertificates) Thumbprint(cert *x509.Certificate) string {
 	return oauth.CertificateThumbprint(cert)
+}
+
+func (registrationCertificates) NamesClient(cert *x509.Certificate, md client.Metadata) bool {
+	return oauth.CertificateNamesClient(cert, md)
 }
