@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +28,7 @@ func TestServeTLS(t *testing.T) {
 	}
 	methods, _ := d["token_endpoint_auth_methods_supported"].([]any)
 	for _, want := range []string{"tls_client_auth", "self_signed_tls_client_auth"} {
-		if !strings.Contains(strings.Trim(strings.ReplaceAll(strings.Join(anyStrings(methods), ","), " ", ""), ","), want) {
+		if !slices.Contains(anyStrings(methods), want) {
 			t.Errorf("token_endpoint_auth_methods_supported %v lacks %s", methods, want)
 		}
 	}
@@ -94,10 +96,11 @@ func TestTLSClientAuth(t *testing.T) {
 		"no certificate":        nil,
 	}
 	for name, c := range refused {
-		wantError(t, ccWithCert(t, n, c, id), 401, "invalid_client")
-		r := postFormCert(t, c, ep+"introspect", url.Values{"token": {at}, "client_id": {id}})
-		wantError(t, r, 401, "invalid_client")
-		_ = name
+		t.Run(name, func(t *testing.T) {
+			wantError(t, ccWithCert(t, n, c, id), 401, "invalid_client")
+			r := postFormCert(t, c, ep+"introspect", url.Values{"token": {at}, "client_id": {id}})
+			wantError(t, r, 401, "invalid_client")
+		})
 	}
 }
 
@@ -254,8 +257,9 @@ func TestBoundTokensAtUserinfoAndRefresh(t *testing.T) {
 	wantError(t, postFormCert(t, own, n.Base+"/default/oauth2/introspect", url.Values{"token": {rt}, "client_id": {f.clientID}}), 401, "invalid_client", "public")
 	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.clientID}}
 	for name, c := range map[string]*testCert{"no certificate": nil, "another certificate": otherCert} {
-		wantError(t, postFormCert(t, c, n.Base+"/default/oauth2/token", refresh), 400, "invalid_grant", "certificate")
-		_ = name
+		t.Run("refresh with "+name, func(t *testing.T) {
+			wantError(t, postFormCert(t, c, n.Base+"/default/oauth2/token", refresh), 400, "invalid_grant", "certificate")
+		})
 	}
 	if r := postFormCert(t, own, n.Base+"/default/oauth2/token", refresh); r.Status != 200 {
 		t.Fatalf("refresh with the certificate: %d %s", r.Status, r.Body)
@@ -345,5 +349,36 @@ func TestDevRegisterOverMutualTLS(t *testing.T) {
 	}
 	if r := ccWithCert(t, n, cert, reg["client_id"].(string)); r.Status != 200 {
 		t.Fatalf("the registered client with its certificate: %d %s", r.Status, r.Body)
+	}
+}
+
+// A bound access token used as an initial access token counts only with
+// its certificate, as at userinfo: every place Registrar takes its own
+// tokens checks the binding.
+func TestBoundTokenAsInitialAccessToken(t *testing.T) {
+	ca := newTestCA(t, "Client CA")
+	n := startNode(t, nodeOpts{TLS: true, ClientCA: ca})
+	cert := ca.clientCert(t, certOpts{Subject: tppSubject})
+	id, secret := n.createClient("default", "--scope", "dcr", "--certificate-bound-tokens")
+	r := postFormCert(t, cert, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"dcr"}},
+		"Authorization", basicAuth(id, secret))
+	if r.Status != 200 {
+		t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+	at := r.JSON(t)["access_token"].(string)
+	register := func(c *testCert) response {
+		req, _ := http.NewRequest(http.MethodPost, n.Base+"/default/oauth2/register", strings.NewReader(`{"grant_types":["client_credentials"]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+at)
+		return doWith(t, certClient(c), req)
+	}
+	before := n.clientCount("default")
+	wantError(t, register(nil), 401, "invalid_token")
+	wantError(t, register(ca.clientCert(t, certOpts{Subject: dn("CN", "other")})), 401, "invalid_token")
+	if n.clientCount("default") != before {
+		t.Fatal("a refused registration stored a client")
+	}
+	if r := register(cert); r.Status != 201 {
+		t.Fatalf("registration with the token's certificate: %d %s", r.Status, r.Body)
 	}
 }

@@ -33,9 +33,13 @@ import (
 //	r := postFormCert(t, cert, n.Base+"/default/oauth2/token", form)   // presents cert
 //
 // Every TLS node's server certificate comes from one process-wide CA
-// (serverCA) that the harness's HTTP clients trust: get, post, postForm
-// and send work on an https node unchanged, presenting no certificate;
-// certClient(cert) presents one.
+// (serverRoot) that the harness's HTTP clients trust: get, post, postForm
+// and send work on an https node unchanged, presenting no certificate.
+// postFormCert and getCert present one; any other request does with
+// doWith(t, certClient(cert), req). n.TLSCert is the node's own
+// certificate (its files are the ones serve reads), cert.thumbprint() a
+// certificate's x5t#S256, and publicJWKS(t, cert.Key.Public(), kid) the
+// JWK Set a self_signed_tls_client_auth client registers.
 
 // testCA is a certificate authority: its certificate, key and a PEM file of
 // the certificate (for --client-ca).

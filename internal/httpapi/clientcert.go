@@ -28,3 +28,24 @@ func ClientCertificates(r *http.Request) []*x509.Certificate {
 	}
 	return nil
 }
+
+// ClientCertificatesOf is ClientCertificates for code that has only the
+// request's context, such as a service checking that a certificate-bound
+// token (RFC 8705 §3) comes with its certificate: what
+// CarryClientCertificates or ForwardedClientCertificate put there.
+func ClientCertificatesOf(ctx context.Context) []*x509.Certificate {
+	chain, _ := ctx.Value(clientCertKey{}).([]*x509.Certificate)
+	return chain
+}
+
+// CarryClientCertificates puts the connection's certificate chain in the
+// request's context, for ClientCertificatesOf, unless a trusted proxy's
+// is there already (ForwardedClientCertificate, which must wrap it).
+func CarryClientCertificates(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, forwarded := r.Context().Value(clientCertKey{}).([]*x509.Certificate); !forwarded && r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			r = WithClientCertificates(r, r.TLS.PeerCertificates)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -91,4 +92,26 @@ func FuzzParseForwardedCertificate(f *testing.F) {
 			t.Fatal("no error and no certificate")
 		}
 	})
+}
+
+// The connection's certificate reaches the context, for services that have
+// only it; a trusted proxy's forwarded one (or its absence) stands.
+func TestCarryClientCertificates(t *testing.T) {
+	own, forwarded := selfSigned(t, "own"), selfSigned(t, "forwarded")
+	var seen []*x509.Certificate
+	h := CarryClientCertificates(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = ClientCertificatesOf(r.Context())
+	}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{own}}
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if len(seen) != 1 || !seen[0].Equal(own) {
+		t.Fatalf("the connection's certificate is not in the context: %v", seen)
+	}
+	for _, chain := range [][]*x509.Certificate{{forwarded}, nil} {
+		h.ServeHTTP(httptest.NewRecorder(), WithClientCertificates(r, chain))
+		if len(seen) != len(chain) || (len(chain) > 0 && !seen[0].Equal(forwarded)) {
+			t.Fatalf("a forwarded chain %v was replaced by %v", chain, seen)
+		}
+	}
 }

@@ -59,7 +59,7 @@ func TestOwnEndpointsAcceptOnlyTheirAudience(t *testing.T) {
 			if tc.want == nil {
 				return
 			}
-			_, err := s.UserInfo(ctx, ws, value, nil)
+			_, err := s.UserInfo(ctx, ws, value)
 			var oe *oautherr.Error
 			if !errors.As(err, &oe) || oe.Code != oautherr.InvalidToken || oe.Status != 401 || oe.Challenge == "" {
 				t.Fatalf("userinfo with a token for %v: %v; want 401 invalid_token with a challenge", tc.audience, err)

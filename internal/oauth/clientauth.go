@@ -156,6 +156,11 @@ func (a clientAuth) unknownClient(ev ClientEvidence) error {
 		a.assertions.spendDecoy(ev)
 		return errAssertionNotVerified
 	}
+	if ev.identifiesOnly() && len(ev.Certificates) > 0 {
+		// What a tls_client_auth client's certificate costs, so that the
+		// time of a refusal does not tell whether the client exists.
+		a.chains.verify(ev.Certificates, a.now)
+	}
 	return errInvalidClient("client authentication failed")
 }
 

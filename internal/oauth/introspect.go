@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -367,7 +368,7 @@ type AccessToken struct {
 	IssuedAt  time.Time
 	Audience  []string
 	// CertThumbprint is the x5t#S256 of the client certificate the token
-	// is bound to ("" for none): see BoundTo.
+	// is bound to ("" for none), which the caller presented.
 	CertThumbprint string
 }
 
@@ -379,10 +380,17 @@ var ErrInactiveToken = errors.New("inactive token")
 // not include the issuer: it was asked for another resource (RFC 8707).
 var ErrForeignAudience = errors.New("access token issued for another resource")
 
+// ErrCertificateMismatch is returned for an active access token bound to a
+// client certificate (RFC 8705 §3) that the request did not present.
+var ErrCertificateMismatch = errors.New("access token bound to another client certificate")
+
 // VerifyAccessToken checks a bearer access token issued by ws is active and
 // meant for ws's issuer itself, for use where Registrar is the resource:
 // as an initial access token (RFC 7591 §3) and at userinfo. Refresh tokens
-// are never accepted.
+// are never accepted. A token bound to a certificate is accepted only from
+// a caller presenting it: the request's, which ctx carries
+// (httpapi.ClientCertificatesOf), so that no endpoint using Registrar's
+// tokens can forget the check.
 func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (AccessToken, error) {
 	info, err := s.lookupToken(ctx, ws, token)
 	if errors.Is(err, errUnknownToken) {
@@ -399,6 +407,9 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 		// meant for it. A token asked for no resource has the issuer as
 		// its aud (mintAccessToken); one asked for an API is that API's.
 		return AccessToken{}, ErrForeignAudience
+	}
+	if info.CertThumbprint != "" && info.CertThumbprint != presentedThumbprint(httpapi.ClientCertificatesOf(ctx)) {
+		return AccessToken{}, ErrCertificateMismatch
 	}
 	return AccessToken{
 		ID: info.ID, ClientID: info.ClientID, Subject: info.Subject, Scope: info.Scope,

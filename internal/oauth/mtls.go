@@ -234,10 +234,3 @@ func confirmationOf(thumbprint string) *confirmation {
 	}
 	return &confirmation{X5TS256: thumbprint}
 }
-
-// BoundTo reports whether a token may be used by the caller who presented
-// chain: always for an unbound token, else only with the certificate it is
-// bound to (RFC 8705 §3).
-func (t AccessToken) BoundTo(chain []*x509.Certificate) bool {
-	return t.CertThumbprint == "" || t.CertThumbprint == presentedThumbprint(chain)
-}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
 type testIssuer struct {
@@ -132,5 +134,33 @@ func TestCertificateThumbprint(t *testing.T) {
 	sum := sha256.Sum256(cert.Raw)
 	if got, want := CertificateThumbprint(cert), base64.RawURLEncoding.EncodeToString(sum[:]); got != want || len(got) != 43 {
 		t.Fatalf("thumbprint %q, want %q", got, want)
+	}
+}
+
+// countingCAs counts how often a chain is checked against it.
+type countingCAs struct {
+	switchableCAs
+	asked int
+}
+
+func (c *countingCAs) ClientCAs() (*x509.CertPool, uint64) {
+	c.asked++
+	return c.switchableCAs.ClientCAs()
+}
+
+// A certificate naming a client that does not exist costs a chain check,
+// as one naming a tls_client_auth client does: the refusal's time does
+// not tell the two apart.
+func TestUnknownClientsCertificateIsChecked(t *testing.T) {
+	ca := newIssuer(t, "A")
+	cas := &countingCAs{}
+	cas.load(ca)
+	a := clientAuth{secrets: secret.NewHasher(make([]byte, 32)), now: authNow, chains: newChainCheck(cas)}
+	ev := ClientEvidence{ClientID: "nobody", Certificates: []*x509.Certificate{ca.issue(t, &x509.Certificate{})}}
+	if _, err := a.authenticate(client.Client{}, store.ErrNotFound, ev); err == nil {
+		t.Fatal("an unknown client authenticated")
+	}
+	if cas.asked != 1 {
+		t.Fatalf("the certificate of an unknown client was checked %d times, want 1", cas.asked)
 	}
 }

@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"slices"
 	"strings"
@@ -19,9 +18,7 @@ func errBearerToken(code, format string, args ...any) *oautherr.Error {
 
 // UserInfo returns the claims the token's scopes allow (OIDC Core §5.3,
 // §5.4). The token must carry openid.
-// A token bound to a certificate is taken only with it (RFC 8705 §3):
-// chain is the caller's.
-func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer string, chain []*x509.Certificate) (map[string]any, error) {
+func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer string) (map[string]any, error) {
 	if bearer == "" {
 		return nil, oautherr.InvalidTokenf("an access token is required").WithChallenge(`Bearer realm="registrar"`)
 	}
@@ -32,11 +29,11 @@ func (s *Service) UserInfo(ctx context.Context, ws workspace.Workspace, bearer s
 	if errors.Is(err, ErrForeignAudience) {
 		return nil, errBearerToken(oautherr.InvalidToken, "the access token was issued for another resource, not for this issuer")
 	}
+	if errors.Is(err, ErrCertificateMismatch) {
+		return nil, errBearerToken(oautherr.InvalidToken, "the access token is bound to a client certificate, which this request did not present")
+	}
 	if err != nil {
 		return nil, err
-	}
-	if !at.BoundTo(chain) {
-		return nil, errBearerToken(oautherr.InvalidToken, "the access token is bound to a client certificate, which this request did not present")
 	}
 	scopes := strings.Fields(at.Scope)
 	if !slices.Contains(scopes, "openid") {

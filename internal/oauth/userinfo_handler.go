@@ -30,7 +30,7 @@ func (h *Handler) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	claims, err := h.Service.UserInfo(r.Context(), ws, bearer, httpapi.ClientCertificates(r))
+	claims, err := h.Service.UserInfo(r.Context(), ws, bearer)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

@@ -15,12 +15,13 @@ import (
 // registrationTokens lets registration verify access tokens used as
 // initial access tokens without depending on the token service: it
 // translates the service's answer into registration's own terms. A token
-// meant for another resource is, for registration, no credential at all.
+// meant for another resource, or bound to a certificate the caller did not
+// present, is for registration no credential at all.
 type registrationTokens struct{ tokens *oauth.Service }
 
 func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error) {
 	at, err := t.tokens.VerifyAccessToken(ctx, ws, token)
-	if errors.Is(err, oauth.ErrInactiveToken) || errors.Is(err, oauth.ErrForeignAudience) {
+	if errors.Is(err, oauth.ErrInactiveToken) || errors.Is(err, oauth.ErrForeignAudience) || errors.Is(err, oauth.ErrCertificateMismatch) {
 		return store.Token{}, registration.ErrInactiveToken
 	}
 	if err != nil {
@@ -29,7 +30,6 @@ func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.
 	return store.Token{
 		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Format: at.Format,
 		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
-		CertThumbprint: at.CertThumbprint,
 	}, nil
 }
 

@@ -86,7 +86,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
 	// Outside ClientAddress: whether the header is believed depends on
 	// the peer, not on the caller the proxy names.
-	handler = httpapi.ForwardedClientCertificate(handler, env.Config.ClientCertHeader, env.Config.Proxies())
+	handler = httpapi.ForwardedClientCertificate(httpapi.CarryClientCertificates(handler), env.Config.ClientCertHeader, env.Config.Proxies())
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	return &Server{env: env, log: log, handler: handler, metrics: metrics, fetcher: fetcher}, nil
 }
