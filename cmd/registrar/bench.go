@@ -41,7 +41,7 @@ func newBenchCmd() *cobra.Command {
 	f.Int("connections", 32, "concurrent keep-alive connections")
 	f.Duration("duration", 10*time.Second, "measured time per workload")
 	f.Duration("warmup", 2*time.Second, "unmeasured time before each workload")
-	f.String("workloads", "", "comma-separated subset: cc-jwt,cc-private-key-jwt,cc-opaque,introspect,introspect-opaque,register,register-signed,manage-read-rotate,cc-basic-tls,cc-tls-client-auth,code-flow,login (the two -tls workloads start a second server, serving HTTPS with a CA the bench makes)")
+	f.String("workloads", "", "comma-separated subset: "+strings.Join(bench.WorkloadNames(), ",")+" (the -tls workloads start a second server, serving HTTPS with a CA the bench makes)")
 	f.String("binary", "", "registrar binary to start (default: this one)")
 	f.Bool("json", false, "print JSON")
 	return cmd

@@ -314,6 +314,9 @@ func provenanceText(p client.Provenance) string {
 	if p.SoftwareStatementIss != "" {
 		parts = append(parts, "software statement from "+p.SoftwareStatementIss)
 	}
+	if p.OrgID != "" {
+		parts = append(parts, "org_id "+p.OrgID)
+	}
 	return strings.Join(parts, ", ")
 }
 

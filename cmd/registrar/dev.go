@@ -172,16 +172,17 @@ func runDevAssertion(cmd *cobra.Command, _ []string) error {
 
 func newDevRegisterCmd() *cobra.Command {
 	return devSubcommand(&cobra.Command{
-		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN] [--cert FILE --key FILE] [--ca FILE]",
+		Use:   "register --endpoint URL [--metadata file.json] [--ssa file] [--sign-with key.jwk --iss ID --aud AUD] [--iat TOKEN | --update --token TOKEN] [--cert FILE --key FILE] [--ca FILE]",
 		Short: "Send a dynamic client registration and print the answer",
 		Long: "Sends an RFC 7591 registration to --endpoint: the metadata (default {}), with the statement\n" +
 			"of --ssa added as software_statement. With --sign-with the body is a compact JWS of the\n" +
 			"metadata (Content-Type application/jose) with iss (default: the statement's software_id),\n" +
 			"aud (default: the endpoint), iat, exp (+5 min) and a random jti. --iat is sent as a Bearer\n" +
-			"initial access token. --cert and --key send it over mutual TLS with that client certificate\n" +
-			"(an Open Banking transport certificate); --ca trusts that CA for the server's certificate.\n" +
-			"Prints a summary, or with --json the answer as is; a refusal prints the error JSON and\n" +
-			"exits non-zero.",
+			"initial access token. With --update it PUTs the body to --endpoint, a client's\n" +
+			"registration_client_uri (RFC 7592), with --token as Bearer. --cert and --key send it over\n" +
+			"mutual TLS with that client certificate (an Open Banking transport certificate); --ca trusts\n" +
+			"that CA for the server's certificate. Prints a summary, or with --json the answer as is; a\n" +
+			"refusal prints the error JSON and exits non-zero.",
 		RunE: runDevRegister,
 	}, func(f *pflag.FlagSet) {
 		f.String("endpoint", "", "registration endpoint, e.g. http://127.0.0.1:8080/default/oauth2/register")
@@ -191,6 +192,8 @@ func newDevRegisterCmd() *cobra.Command {
 		f.String("iss", "", "iss of the signed body: the statement's software_id (default: read from --ssa)")
 		f.String("aud", "", "aud of the signed body: the issuer, the endpoint or a configured audience (default: --endpoint)")
 		f.String("iat", "", "initial access token, sent as Bearer")
+		f.Bool("update", false, "update the client whose registration_client_uri is --endpoint (PUT), instead of registering")
+		f.String("token", "", "with --update: the token that authorizes it, sent as Bearer (the registration access token; in Open Banking UK, a client_credentials token of the client)")
 		f.String("cert", "", "PEM file of the TLS client certificate (chain) to present")
 		f.String("key", "", "PEM file of the TLS client certificate's private key")
 		f.String("ca", "", "PEM file of the CAs the server's certificate is checked against (default: the system's)")
@@ -228,6 +231,15 @@ func registrationFlags(cmd *cobra.Command) (devtools.Registration, error) {
 	r := devtools.Registration{Now: time.Now()}
 	r.Endpoint, _ = f.GetString("endpoint")
 	r.InitialAccessToken, _ = f.GetString("iat")
+	if update, _ := f.GetBool("update"); update {
+		if r.InitialAccessToken != "" {
+			return r, fail("--iat registers; --update takes --token")
+		}
+		r.Method = "PUT"
+		r.InitialAccessToken, _ = f.GetString("token")
+	} else if token, _ := f.GetString("token"); token != "" {
+		return r, fail("--token goes with --update")
+	}
 	r.Iss, _ = f.GetString("iss")
 	r.Aud, _ = f.GetString("aud")
 	var err error

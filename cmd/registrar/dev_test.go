@@ -97,3 +97,23 @@ func TestDevRegisterSummaryAndJSON(t *testing.T) {
 		t.Fatal("--iss without --sign-with was accepted")
 	}
 }
+
+// TestDevRegisterUpdate: --update PUTs to the client's URL with --token
+// as Bearer; --token alone, or with --iat, is refused.
+func TestDevRegisterUpdate(t *testing.T) {
+	var method, auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method, auth = r.Method, r.Header.Get("Authorization")
+		io.WriteString(w, `{"client_id":"c1"}`)
+	}))
+	t.Cleanup(srv.Close)
+	if _, err := runCLI(t, "dev", "register", "--endpoint", srv.URL+"/register/c1", "--update", "--token", "cc-token"); err != nil || method != "PUT" || auth != "Bearer cc-token" {
+		t.Fatalf("--update: %s with %q, %v", method, auth, err)
+	}
+	if _, err := runCLI(t, "dev", "register", "--endpoint", srv.URL, "--token", "t"); err == nil {
+		t.Fatal("--token without --update was accepted")
+	}
+	if _, err := runCLI(t, "dev", "register", "--endpoint", srv.URL, "--update", "--iat", "t"); err == nil {
+		t.Fatal("--update with --iat was accepted")
+	}
+}

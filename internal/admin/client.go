@@ -166,7 +166,7 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ReissuedToken{}, MissingClient(wsName, id)
-	case errors.Is(err, registration.ErrNotSelfRegistered):
+	case errors.Is(err, registration.ErrNotSelfRegistered), errors.Is(err, registration.ErrNoRegistrationTokens):
 		return ReissuedToken{}, refuse(ErrConflict, "client %s: %v", id, err)
 	case err != nil:
 		return ReissuedToken{}, err

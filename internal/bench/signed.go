@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,15 +39,9 @@ type signing struct {
 
 func newSigning() (*signing, error) {
 	s := &signing{}
+	var softwareJWKS []byte
 	var err error
-	if s.directory, err = devtools.NewKey("ES256", "bench-directory-1"); err != nil {
-		return nil, err
-	}
-	if s.software, err = devtools.NewKey("ES256", "bench-app-1"); err != nil {
-		return nil, err
-	}
-	softwareJWKS, err := s.software.PublicJWKS()
-	if err != nil {
+	if s.directory, s.software, softwareJWKS, err = directoryAndSoftware("ES256", "bench-directory-1", "bench-app-1"); err != nil {
 		return nil, err
 	}
 	claims := devtools.Claims{"software_id": benchSoftwareID, "software_version": "1",
@@ -54,6 +49,19 @@ func newSigning() (*signing, error) {
 		"token_endpoint_auth_method": "private_key_jwt", "token_endpoint_auth_signing_alg": "ES256"}
 	s.statement, err = devtools.Statement(s.directory, benchDirectory, claims, time.Now(), 24*time.Hour)
 	return s, err
+}
+
+// directoryAndSoftware makes a directory's key and a software's, for alg,
+// and the software's public JWK Set, which its statement names.
+func directoryAndSoftware(alg, directoryKid, softwareKid string) (directory, software devtools.Key, softwareJWKS []byte, err error) {
+	if directory, err = devtools.NewKey(alg, directoryKid); err != nil {
+		return
+	}
+	if software, err = devtools.NewKey(alg, softwareKid); err != nil {
+		return
+	}
+	softwareJWKS, err = software.PublicJWKS()
+	return
 }
 
 // workspaceYAML declares the "signed" workspace: a statement of the
@@ -94,9 +102,16 @@ func (s *signing) signedRegistration(base string) devtools.Registration {
 // signedRegisterStep registers a client per request, each with its own
 // signed body: the plain counterpart is "register".
 func (s *signing) signedRegisterStep(f *fixture) func(int) (Step, error) {
-	u := s.signedRegistration(f.t.base).Endpoint
-	bodies, err := presign(f.expected("register"), func() (string, error) {
-		_, body, err := s.signedRegistration(f.t.base).Body()
+	return presignedRegisterStep(f, "register", f.t.base, nil, s.signedRegistration)
+}
+
+// presignedRegisterStep registers a client per request at the server at
+// base (over TLS with cfg, when set), each with its own signed body of
+// reg made before the measurement, as many as plain's rate suggests.
+func presignedRegisterStep(f *fixture, plain, base string, cfg *tls.Config, reg func(base string) devtools.Registration) func(int) (Step, error) {
+	u := reg(base).Endpoint
+	bodies, err := presign(f.expected(plain), func() (string, error) {
+		_, body, err := reg(base).Body()
 		return string(body), err
 	})
 	return func(int) (Step, error) {
@@ -105,7 +120,7 @@ func (s *signing) signedRegisterStep(f *fixture) func(int) (Step, error) {
 			if err != nil {
 				return err
 			}
-			_, err = send(ctx, c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated)
+			_, err = send(withTLS(ctx, cfg), c, http.MethodPost, u, "application/jose", body, "", http.StatusCreated)
 			return err
 		}, err
 	}

@@ -33,6 +33,8 @@ type tlsFixture struct {
 	// basic is a client_secret_basic client; mtlsID a tls_client_auth one.
 	basic  credentials
 	mtlsID string
+	// iat registers clients in the default workspace (register-tls).
+	iat string
 	// roots trust the server's certificate; clientCert is the mtls
 	// client's.
 	roots      *x509.CertPool
@@ -120,12 +122,13 @@ func (p *pki) writeFiles(dir string) ([]string, error) {
 		"--client-ca", filepath.Join(dir, "client-ca.pem")}, nil
 }
 
-// startTLS starts the TLS server with its clients, on a temporary SQLite
-// store of its own: sharing the bench's database would have two
-// configurations provision one store. Its client_credentials JWTs write
-// nothing, so the store matters little to these two.
-func startTLS(binary string) (*tlsFixture, error) {
-	t, err := newTarget(binary, "", "")
+// startTLS starts the TLS server with its clients and the workspaces in
+// moreWorkspaces, on a temporary SQLite store of its own: sharing the
+// bench's database would have two configurations provision one store.
+// Its client_credentials JWTs write nothing, so the store matters little
+// to these two.
+func startTLS(binary, moreWorkspaces string) (*tlsFixture, error) {
+	t, err := newTarget(binary, "", moreWorkspaces)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +143,9 @@ func startTLS(binary string) (*tlsFixture, error) {
 		return nil, err
 	}
 	if f.basic, err = t.createClient("default"); err != nil {
+		return nil, err
+	}
+	if f.iat, err = t.createIAT("default"); err != nil {
 		return nil, err
 	}
 	var mtls credentials
@@ -168,7 +174,7 @@ func (f *tlsFixture) config(withCert bool) *tls.Config {
 // tlsFixture starts the TLS server the first time a TLS workload asks.
 func (f *fixture) tlsFixture() (*tlsFixture, error) {
 	if f.tls == nil && f.tlsErr == nil {
-		f.tls, f.tlsErr = startTLS(f.t.binary)
+		f.tls, f.tlsErr = startTLS(f.t.binary, f.tlsWorkspaces)
 	}
 	return f.tls, f.tlsErr
 }
@@ -196,6 +202,22 @@ func tlsTokenStep(f *fixture, withCert bool) func(int) (Step, error) {
 		}
 		return func(ctx context.Context, c *http.Client) error {
 			_, err := send(withTLS(ctx, cfg), c, http.MethodPost, u, form, body, auth, 200)
+			return err
+		}, nil
+	}
+}
+
+// tlsRegisterStep registers a client per request on the TLS server, as
+// "register" does on the plain one: the counterpart of register-obuk.
+func tlsRegisterStep(f *fixture) func(int) (Step, error) {
+	return func(int) (Step, error) {
+		tf, err := f.tlsFixture()
+		if err != nil {
+			return nil, err
+		}
+		u, cfg := tf.t.base+"/default/oauth2/register", tf.config(false)
+		return func(ctx context.Context, c *http.Client) error {
+			_, err := send(withTLS(ctx, cfg), c, http.MethodPost, u, "application/json", registerBody, "Bearer "+tf.iat, 201)
 			return err
 		}, nil
 	}

@@ -17,6 +17,7 @@ type fixture struct {
 	iat, rotatingIAT   string
 	flowClient         string
 	signing            *signing
+	openBanking        *openBanking
 	// rates are the req/s of the workloads run so far, and window the
 	// warmup and measured time of one: together they size what a signed
 	// workload signs in advance (see presigned).
@@ -26,6 +27,9 @@ type fixture struct {
 	// (tlsFixture).
 	tls    *tlsFixture
 	tlsErr error
+	// tlsWorkspaces are more workspaces of the TLS server (YAML list
+	// items): the Open Banking UK one.
+	tlsWorkspaces string
 }
 
 // expected is how many requests a workload may send, judged by the rate
@@ -48,6 +52,9 @@ type workload struct {
 
 const form = "application/x-www-form-urlencoded"
 
+// registerBody is the metadata of the plain registrations.
+const registerBody = `{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`
+
 // workloads lists them; adding one is adding an entry.
 var workloads = []workload{
 	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
@@ -68,8 +75,7 @@ var workloads = []workload{
 		u := f.t.base + "/default/oauth2/register"
 		return func(int) (Step, error) {
 			return func(ctx context.Context, c *http.Client) error {
-				_, err := send(ctx, c, http.MethodPost, u, "application/json",
-					`{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`, "Bearer "+f.iat, 201)
+				_, err := send(ctx, c, http.MethodPost, u, "application/json", registerBody, "Bearer "+f.iat, 201)
 				return err
 			}, nil
 		}
@@ -85,12 +91,27 @@ var workloads = []workload{
 	// chain checked against the client CA, and the client_id).
 	{"cc-basic-tls", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, false) }},
 	{"cc-tls-client-auth", func(f *fixture) func(int) (Step, error) { return tlsTokenStep(f, true) }},
+	// Registrations over the TLS server's listener: as "register", then
+	// Open Banking UK's (a PS256 statement in a PS256 signed body, over
+	// mutual TLS with the transport certificate checked against the
+	// client CA).
+	{"register-tls", func(f *fixture) func(int) (Step, error) { return tlsRegisterStep(f) }},
+	{"register-obuk", func(f *fixture) func(int) (Step, error) { return f.openBanking.registerStep(f) }},
 	// The sign-in workloads come last: their argon2id memory is not part
 	// of the RSS figure the others are held to.
 	// W4: complete code flows for a user with a session.
 	{"code-flow", func(f *fixture) func(int) (Step, error) { return codeFlowStep(f, f.flowClient) }},
 	// Logins, each paying for an argon2id verification on purpose.
 	{"login", func(f *fixture) func(int) (Step, error) { return loginStep(f, f.flowClient) }},
+}
+
+// WorkloadNames are the workloads' names, in the order they run.
+func WorkloadNames() []string {
+	names := make([]string, len(workloads))
+	for i, wl := range workloads {
+		names[i] = wl.name
+	}
+	return names
 }
 
 func tokenStep(u string, cl credentials) func(int) (Step, error) {

@@ -75,11 +75,14 @@ type Client struct {
 
 // Provenance records how a client came to be.
 type Provenance struct {
-	Origin               string    `json:"origin"`
-	InitialAccessTokenID string    `json:"initial_access_token_id,omitempty"`
-	SoftwareID           string    `json:"software_id,omitempty"`
-	SoftwareStatementIss string    `json:"software_statement_iss,omitempty"`
-	RegisteredAt         time.Time `json:"registered_at"`
+	Origin               string `json:"origin"`
+	InitialAccessTokenID string `json:"initial_access_token_id,omitempty"`
+	SoftwareID           string `json:"software_id,omitempty"`
+	SoftwareStatementIss string `json:"software_statement_iss,omitempty"`
+	// OrgID is the organisation its software statement names (Open
+	// Banking's org_id), as the directory signed it.
+	OrgID        string    `json:"org_id,omitempty"`
+	RegisteredAt time.Time `json:"registered_at"`
 }
 
 // Metadata is the client metadata of RFC 7591 §2, OpenID Connect

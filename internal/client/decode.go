@@ -113,6 +113,11 @@ var fields = map[string]field{
 	"id_token_lifetime":                          integer(func(m *Metadata) *int64 { return &m.IDTokenLifetime }),
 }
 
+// aliases are other spellings of members, read as the member: Open
+// Banking UK DCR v3.2 names RFC 8705's tls_client_auth_subject_dn
+// tls_client_auth_dn.
+var aliases = map[string]string{"tls_client_auth_dn": "tls_client_auth_subject_dn"}
+
 // localizable are the human-readable members that may carry a language
 // tag, "client_name#fr" (RFC 7591 §2.2; OIDC Registration §2.1).
 var localizable = map[string]bool{"client_name": true, "client_uri": true, "logo_uri": true, "tos_uri": true, "policy_uri": true}
@@ -135,6 +140,12 @@ func DecodeMetadata(obj map[string]json.RawMessage) (Metadata, error) {
 				return Metadata{}, err
 			}
 			continue
+		}
+		if canonical, ok := aliases[name]; ok {
+			if other, both := obj[canonical]; both && !bytes.Equal(bytes.TrimSpace(other), bytes.TrimSpace(raw)) {
+				return Metadata{}, oautherr.InvalidMetadata("%s and %s: two spellings of one member, with different values", name, canonical)
+			}
+			name = canonical
 		}
 		decode, known := fields[name]
 		if !known {

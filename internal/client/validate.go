@@ -85,7 +85,7 @@ func applyDefaults(md *Metadata, p Policy) {
 		md.ApplicationType = defaultApplicationType(md.RedirectURIs)
 	}
 	if md.TokenEndpointAuthMethod == "" {
-		md.TokenEndpointAuthMethod = defaultAuthMethod(p)
+		md.TokenEndpointAuthMethod = defaultAuthMethod(*md, p)
 	}
 	if len(md.GrantTypes) == 0 {
 		md.GrantTypes = []string{GrantAuthorizationCode}
@@ -117,14 +117,19 @@ func defaultIDTokenAlg(p Policy) string {
 }
 
 // defaultAuthMethod is client_secret_basic (RFC 7591 §2) unless the
-// workspace does not allow it; then client_secret_post if allowed. RFC 7591
-// §3.2.1 lets the server pick the value it registers, and the response
-// says which. Otherwise the default stands, and the allow-list explains.
-func defaultAuthMethod(p Policy) string {
+// workspace does not allow it; then client_secret_post if allowed, then
+// private_key_jwt for a client that registers keys (as an Open Banking
+// client's statement gives it). RFC 7591 §3.2.1 lets the server pick the
+// value it registers, and the response says which. Otherwise the default
+// stands, and the allow-list explains.
+func defaultAuthMethod(md Metadata, p Policy) string {
 	for _, m := range []string{AuthClientSecretBasic, AuthClientSecretPost} {
 		if len(p.AuthMethods) == 0 || slices.Contains(p.AuthMethods, m) {
 			return m
 		}
+	}
+	if slices.Contains(p.AuthMethods, AuthPrivateKeyJWT) && (len(md.JWKS) > 0 || md.JWKSURI != "") {
+		return AuthPrivateKeyJWT
 	}
 	return AuthClientSecretBasic
 }

@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -282,6 +283,36 @@ func TestDefaultAuthMethodFollowsWorkspace(t *testing.T) {
 	p.AuthMethods = []string{AuthNone}
 	if _, err := registerWith(t, p, body); err == nil || !strings.Contains(err.Error(), "token_endpoint_auth_method") {
 		t.Errorf("only none allowed: %v; want the allow-list named", err)
+	}
+	// No secret method allowed: a client with keys gets private_key_jwt.
+	p.AuthMethods = []string{AuthTLSClientAuth, AuthPrivateKeyJWT}
+	p.AssertionAlgs = []string{"PS256"}
+	md, err := registerWith(t, p, `{"grant_types":["client_credentials"],"jwks_uri":"https://app.example/jwks"}`)
+	if err != nil || md.TokenEndpointAuthMethod != AuthPrivateKeyJWT {
+		t.Errorf("tls_client_auth and private_key_jwt allowed, keys sent: method %q, err %v; want private_key_jwt", md.TokenEndpointAuthMethod, err)
+	}
+}
+
+// TestOpenBankingDNSpelling: tls_client_auth_dn (Open Banking UK DCR
+// v3.2) is read as tls_client_auth_subject_dn; both, differing, are
+// refused.
+func TestOpenBankingDNSpelling(t *testing.T) {
+	decode := func(body string) (Metadata, error) {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(body), &obj); err != nil {
+			t.Fatal(err)
+		}
+		return DecodeMetadata(obj)
+	}
+	md, err := decode(`{"tls_client_auth_dn":"CN=tpp,O=Bank"}`)
+	if err != nil || md.TLSClientAuthSubjectDN != "CN=tpp,O=Bank" {
+		t.Errorf("tls_client_auth_dn: %q, %v", md.TLSClientAuthSubjectDN, err)
+	}
+	if md, err = decode(`{"tls_client_auth_dn":"CN=tpp","tls_client_auth_subject_dn":"CN=tpp"}`); err != nil || md.TLSClientAuthSubjectDN != "CN=tpp" {
+		t.Errorf("both spellings, one value: %q, %v", md.TLSClientAuthSubjectDN, err)
+	}
+	if _, err = decode(`{"tls_client_auth_dn":"CN=tpp","tls_client_auth_subject_dn":"CN=other"}`); err == nil || !strings.Contains(err.Error(), "two spellings") {
+		t.Errorf("both spellings, two values: %v", err)
 	}
 }
 

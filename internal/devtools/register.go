@@ -23,9 +23,13 @@ type Registration struct {
 	// application/jose) signed with it, with Iss and Aud (see SignedBody).
 	SignWith *Key
 	Iss, Aud string
-	// InitialAccessToken, when set, is sent as a Bearer token (RFC 7591 §3).
+	// InitialAccessToken, when set, is sent as a Bearer token (RFC 7591 §3);
+	// on an update, the token that authorizes it.
 	InitialAccessToken string
-	Now                time.Time
+	// Method is POST (a registration, the default when empty) or PUT (an
+	// RFC 7592 update of the client whose URL is Endpoint).
+	Method string
+	Now    time.Time
 }
 
 // Answer is the server's answer: the status and the JSON body.
@@ -79,7 +83,11 @@ func (r Registration) NewRequest(ctx context.Context) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Endpoint, bytes.NewReader(body))
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

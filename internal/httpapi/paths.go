@@ -42,3 +42,13 @@ func IsCleanPath(p string) bool {
 	}
 	return true
 }
+
+// RegisterPath is the RFC 7591 registration endpoint, relative to a
+// workspace's issuer; a client's RFC 7592 URL is it and then the id.
+const RegisterPath = "oauth2/register"
+
+// OpenBankingUKRegisterPaths are the registration endpoints of Open
+// Banking UK DCR v3.2 and v3.3, relative to a workspace's issuer, served
+// in workspaces of that profile alongside RegisterPath. The first is the
+// one discovery names.
+var OpenBankingUKRegisterPaths = []string{"openbankinguk/dcr/v3.2/register", "openbankinguk/dcr/v3.3/register"}

@@ -355,6 +355,7 @@ func TestSealedSecretBoundToClient(t *testing.T) {
 func TestDiscoveryOffersJWTAuth(t *testing.T) {
 	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
 	ws.Settings.ClientAuth.SigningAlgs = []string{"ES256", "EdDSA"}
+	ws.Settings.Registration.AuthMethods = append(ws.Settings.Registration.AuthMethods, client.AuthClientSecretJWT)
 	m := (&Service{BaseURL: "https://as.test"}).Discovery(ws)
 	for name, methods := range map[string][]string{
 		"token": m.TokenEndpointAuthMethodsSupported, "introspection": m.IntrospectionEndpointAuthMethodsSupported,

@@ -38,9 +38,11 @@ func withAuthenticator(t *testing.T, method string, a authenticator) {
 }
 
 // TestDiscoveryOffersTheTable: the methods discovery advertises are the
-// authenticators' table, so a method added there is offered at once.
+// authenticators' table, so a method added there is offered at once
+// where the workspace allows it.
 func TestDiscoveryOffersTheTable(t *testing.T) {
 	ws := workspace.Workspace{Name: "w", Settings: workspace.Settings{Scopes: []string{"openid"}}}
+	ws.Settings.Registration.AuthMethods = []string{client.AuthPrivateKeyJWT, client.AuthNone}
 	withAuthenticator(t, client.AuthPrivateKeyJWT, nil)
 	withAuthenticator(t, client.AuthClientSecretJWT, nil)
 	withAuthenticator(t, client.AuthPrivateKeyJWT, assertionStub{})
@@ -82,5 +84,40 @@ func TestAssertionsWaitForAnAuthenticator(t *testing.T) {
 	withAuthenticator(t, client.AuthPrivateKeyJWT, assertionStub{})
 	if err := read(); err != nil {
 		t.Fatalf("with an assertion authenticator: err = %v, want the evidence read", err)
+	}
+}
+
+// TestDiscoveryOffersTheWorkspaceMethods: discovery lists exactly the
+// methods the workspace lets its clients register, with the assertion
+// algs only of the JWT methods among them; an Open Banking UK workspace
+// names its profile's registration endpoint.
+func TestDiscoveryOffersTheWorkspaceMethods(t *testing.T) {
+	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
+	ws.Settings.Registration.AuthMethods = []string{client.AuthClientSecretBasic}
+	s := &Service{BaseURL: "http://x", Flow: &Flow{}}
+	m := s.Discovery(ws)
+	for name, got := range map[string][]string{
+		"token": m.TokenEndpointAuthMethodsSupported, "introspection": m.IntrospectionEndpointAuthMethodsSupported,
+		"revocation": m.RevocationEndpointAuthMethodsSupported,
+	} {
+		if !slices.Equal(got, []string{client.AuthClientSecretBasic}) {
+			t.Errorf("%s endpoint offers %v; want the workspace's [client_secret_basic]", name, got)
+		}
+	}
+	if m.TokenEndpointAuthSigningAlgValuesSupported != nil {
+		t.Errorf("no JWT method allowed, yet assertion algs %v are offered", m.TokenEndpointAuthSigningAlgValuesSupported)
+	}
+	if m.RegistrationEndpoint != "http://x/w/oauth2/register" {
+		t.Errorf("registration_endpoint %q", m.RegistrationEndpoint)
+	}
+	ob := workspace.Workspace{Name: "bank", Settings: workspace.DefaultSettingsFor(workspace.ProfileOpenBankingUK)}
+	m = s.Discovery(ob)
+	for _, method := range m.TokenEndpointAuthMethodsSupported {
+		if !slices.Contains(ob.Settings.Registration.AuthMethods, method) {
+			t.Errorf("openbanking_uk discovery offers %q, which the workspace does not allow (%v)", method, m.TokenEndpointAuthMethodsSupported)
+		}
+	}
+	if m.RegistrationEndpoint != "http://x/bank/openbankinguk/dcr/v3.2/register" {
+		t.Errorf("openbanking_uk registration_endpoint %q", m.RegistrationEndpoint)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -63,9 +64,9 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		GrantTypesSupported:                       s.SupportedGrantTypes(),
 		SubjectTypesSupported:                     []string{client.SubjectTypePublic, client.SubjectTypePairwise},
 		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
-		TokenEndpointAuthMethodsSupported:         AuthMethods(false),
-		IntrospectionEndpointAuthMethodsSupported: AuthMethods(false),
-		RevocationEndpointAuthMethodsSupported:    AuthMethods(false),
+		TokenEndpointAuthMethodsSupported:         workspaceAuthMethods(ws, false),
+		IntrospectionEndpointAuthMethodsSupported: workspaceAuthMethods(ws, false),
+		RevocationEndpointAuthMethodsSupported:    workspaceAuthMethods(ws, false),
 		// OIDC Discovery §3: request_uri's default is true, so "not
 		// supported" must be said; request's default is false, said too so
 		// that no reader has to know the defaults.
@@ -74,10 +75,9 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		// Served on the one listener: no mtls_endpoint_aliases (RFC 8705 §5).
 		TLSClientCertificateBoundAccessTokens: true,
 	}
-	if assertionsAccepted() {
+	if algs := assertionAlgs(ws, m.TokenEndpointAuthMethodsSupported); len(algs) > 0 {
 		// RFC 8414 §2: the algs of private_key_jwt and client_secret_jwt
 		// assertions, at each endpoint that takes them.
-		algs := slices.Concat(ws.Settings.AssertionAlgs(), client.HMACAlgs)
 		m.TokenEndpointAuthSigningAlgValuesSupported = algs
 		m.IntrospectionEndpointAuthSigningAlgValuesSupported = algs
 		m.RevocationEndpointAuthSigningAlgValuesSupported = algs
@@ -86,13 +86,52 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		s.describeFlow(ws, &m)
 	}
 	if ws.Settings.Registration.Enabled {
-		m.RegistrationEndpoint = iss + "/oauth2/register"
+		m.RegistrationEndpoint = iss + "/" + registrationEndpoint(ws)
 	}
 	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
 	}
 	describeProfile(ws, &m)
 	return m
+}
+
+// workspaceAuthMethods are the token_endpoint_auth_method values ws's
+// clients may register (registration.auth_methods) that this server
+// authenticates, sorted: what discovery offers is what a client may
+// choose. withPublic keeps none, which only clients of the browser flow
+// use.
+func workspaceAuthMethods(ws workspace.Workspace, withPublic bool) []string {
+	out := []string{}
+	for _, method := range AuthMethods(withPublic) {
+		if slices.Contains(ws.Settings.Registration.AuthMethods, method) {
+			out = append(out, method)
+		}
+	}
+	return out
+}
+
+// assertionAlgs are the algs the assertions of the JWT methods among
+// methods may use: the workspace's asymmetric ones for private_key_jwt,
+// HMAC for client_secret_jwt.
+func assertionAlgs(ws workspace.Workspace, methods []string) []string {
+	var algs []string
+	if slices.Contains(methods, client.AuthPrivateKeyJWT) {
+		algs = append(algs, ws.Settings.AssertionAlgs()...)
+	}
+	if slices.Contains(methods, client.AuthClientSecretJWT) {
+		algs = append(algs, client.HMACAlgs...)
+	}
+	return algs
+}
+
+// registrationEndpoint is the registration endpoint discovery names,
+// relative to the issuer: Open Banking UK's (v3.2, as its clients look
+// for it) in a workspace of that profile, which serves RFC 7591's too.
+func registrationEndpoint(ws workspace.Workspace) string {
+	if ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) {
+		return httpapi.OpenBankingUKRegisterPaths[0]
+	}
+	return httpapi.RegisterPath
 }
 
 // describeFlow adds what the browser flow makes true.
@@ -109,7 +148,7 @@ func (s *Service) describeFlow(ws workspace.Workspace, m *Metadata) {
 	}
 	m.PromptValuesSupported = slices.Clone(promptValues)
 	m.AuthorizationResponseISSParameterSupported = true
-	m.TokenEndpointAuthMethodsSupported = AuthMethods(true)
+	m.TokenEndpointAuthMethodsSupported = workspaceAuthMethods(ws, true)
 	// RFC 7009 §5: a public client identifies itself with client_id to
 	// revoke its tokens. Introspection stays with authenticated clients.
 	m.RevocationEndpointAuthMethodsSupported = slices.Clone(m.TokenEndpointAuthMethodsSupported)

@@ -16,50 +16,78 @@ type Handler struct {
 	Workspaces workspace.Lookup
 }
 
-// Routes registers the endpoints (DESIGN.md URL layout). The client id
-// wildcard takes the rest of the path, slashes included: an id with path
-// characters is then an unknown client, answered 401 like any other,
-// rather than a 404 telling the caller which URLs exist.
+// Routes registers the endpoints (DESIGN.md URL layout): RFC 7591's and
+// Open Banking UK's, which only workspaces of that profile answer. The
+// client id wildcard takes the rest of the path, slashes included: an id
+// with path characters is then an unknown client, answered 401 like any
+// other, rather than a 404 telling the caller which URLs exist.
 func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /{ws}/oauth2/register", h.handleRegister)
-	mux.HandleFunc("OPTIONS /{ws}/oauth2/register", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register", httpapi.MethodNotAllowed("POST, OPTIONS"))
-	mux.HandleFunc("GET /{ws}/oauth2/register/{client_id...}", h.handleRead)
+	for _, endpoint := range append([]string{httpapi.RegisterPath}, httpapi.OpenBankingUKRegisterPaths...) {
+		h.routesAt(mux, "/{ws}/"+endpoint)
+	}
+}
+
+// routesAt registers a registration endpoint at base and its clients'
+// URLs under it.
+func (h *Handler) routesAt(mux *http.ServeMux, base string) {
+	mux.HandleFunc("POST "+base, h.handleRegister)
+	mux.HandleFunc("OPTIONS "+base, h.handlePreflight)
+	mux.HandleFunc(base, httpapi.MethodNotAllowed("POST, OPTIONS"))
+	mux.HandleFunc("GET "+base+"/{client_id...}", h.handleRead)
 	// Without its own route ServeMux would answer HEAD with the GET
 	// handler, which rotates the token on read.
-	mux.HandleFunc("HEAD /{ws}/oauth2/register/{client_id...}", h.handleHead)
-	mux.HandleFunc("PUT /{ws}/oauth2/register/{client_id...}", h.handleUpdate)
-	mux.HandleFunc("DELETE /{ws}/oauth2/register/{client_id...}", h.handleDelete)
-	mux.HandleFunc("OPTIONS /{ws}/oauth2/register/{client_id...}", h.handlePreflight)
-	mux.HandleFunc("/{ws}/oauth2/register/{client_id...}", httpapi.MethodNotAllowed("GET, HEAD, PUT, DELETE, OPTIONS"))
+	mux.HandleFunc("HEAD "+base+"/{client_id...}", h.handleHead)
+	mux.HandleFunc("PUT "+base+"/{client_id...}", h.handleUpdate)
+	mux.HandleFunc("DELETE "+base+"/{client_id...}", h.handleDelete)
+	mux.HandleFunc("OPTIONS "+base+"/{client_id...}", h.handlePreflight)
+	mux.HandleFunc(base+"/{client_id...}", httpapi.MethodNotAllowed("GET, HEAD, PUT, DELETE, OPTIONS"))
+}
+
+// endpointOf is the registration endpoint r came to, relative to its
+// workspace, read from the route that matched, or for a path no route
+// took (HandleUnclean) from the path itself.
+func endpointOf(r *http.Request) string {
+	if r.Pattern == "" {
+		_, _, endpoint, _ := splitManagementPath(r.URL.EscapedPath())
+		return endpoint
+	}
+	_, pattern, _ := strings.Cut(r.Pattern, " ")
+	if pattern == "" {
+		pattern = r.Pattern
+	}
+	pattern = strings.TrimPrefix(pattern, "/{ws}/")
+	return strings.TrimSuffix(pattern, "/{client_id...}")
 }
 
 // IsManagementPath reports whether the escaped path p is an RFC 7592
-// client URL: /{ws}/oauth2/register/ and then the client id, whatever it
-// holds, dot segments and slashes included. The server answers such a
+// client URL: /{ws}/oauth2/register/ (or an Open Banking UK registration
+// endpoint) and then the client id, whatever it holds, dot segments and
+// slashes included. The server answers such a
 // path, clean or not, as the client URL it names.
 func IsManagementPath(p string) bool {
-	_, _, ok := splitManagementPath(p)
+	_, _, _, ok := splitManagementPath(p)
 	return ok
 }
 
-// splitManagementPath splits an RFC 7592 client URL into its workspace
-// and client id, unescaped as ServeMux unescapes path values; the client
-// id is the rest of the path as sent, slashes and dot segments included.
-func splitManagementPath(p string) (ws, clientID string, ok bool) {
+// splitManagementPath splits an RFC 7592 client URL into its workspace,
+// client id (both unescaped as ServeMux unescapes path values) and
+// registration endpoint; the client id is the rest of the path as sent,
+// slashes and dot segments included.
+func splitManagementPath(p string) (ws, clientID, endpoint string, ok bool) {
 	rest, ok := strings.CutPrefix(p, "/")
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
 	ws, rest, ok = strings.Cut(rest, "/")
 	if !ok {
-		return "", "", false
+		return "", "", "", false
 	}
-	rest, ok = strings.CutPrefix(rest, "oauth2/register/")
-	if !ok {
-		return "", "", false
+	for _, endpoint := range append([]string{httpapi.RegisterPath}, httpapi.OpenBankingUKRegisterPaths...) {
+		if id, ok := strings.CutPrefix(rest, endpoint+"/"); ok {
+			return pathUnescape(ws), pathUnescape(id), endpoint, true
+		}
 	}
-	return pathUnescape(ws), pathUnescape(rest), true
+	return "", "", "", false
 }
 
 // pathUnescape is url.PathUnescape; the server has already refused a
@@ -81,7 +109,7 @@ func pathUnescape(s string) string {
 // is resolved (404 when there is none), the request checked as its method
 // would be, and the refusal audited and answered 401 invalid_token.
 func (h *Handler) HandleUnclean(w http.ResponseWriter, r *http.Request) {
-	ws, clientID, ok := splitManagementPath(r.URL.EscapedPath())
+	ws, clientID, _, ok := splitManagementPath(r.URL.EscapedPath())
 	if !ok {
 		httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "no such endpoint"))
 		return
@@ -125,7 +153,7 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 	if err != nil {
 		return ws, Request{}, err
 	}
-	req := Request{RemoteAddr: r.RemoteAddr}
+	req := Request{RemoteAddr: r.RemoteAddr, Certificates: httpapi.ClientCertificates(r), Endpoint: endpointOf(r)}
 	bearer, present, err := httpapi.BearerToken(r)
 	req.Bearer = bearer
 	if present && (err != nil || bearer == "") {
@@ -156,6 +184,9 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 func (h *Handler) workspace(w http.ResponseWriter, r *http.Request) (workspace.Workspace, error) {
 	ws, err := h.Workspaces(r.Context(), r.PathValue("ws"))
 	if err != nil {
+		return ws, err
+	}
+	if err := servesEndpoint(ws, endpointOf(r)); err != nil {
 		return ws, err
 	}
 	httpapi.CORSAllowed(w, r, ws.Settings.CORSOrigins, "GET, POST, PUT, DELETE, OPTIONS")

@@ -129,13 +129,15 @@ func TestIsManagementPath(t *testing.T) {
 		{"/acme/oauth2/token", false},
 		{"acme/oauth2/register/abc", false},
 		{"/acme", false},
+		{"/acme/openbankinguk/dcr/v3.3/register/abc", true},
+		{"/acme/openbankinguk/dcr/v4/register/abc", false},
 	} {
 		if got := IsManagementPath(tc.path); got != tc.want {
 			t.Errorf("IsManagementPath(%q) = %v", tc.path, got)
 		}
 	}
-	ws, id, _ := splitManagementPath("/ac%20me/oauth2/register/a%2Fb")
-	if ws != "ac me" || id != "a/b" {
-		t.Errorf("split: %q %q", ws, id)
+	ws, id, endpoint, _ := splitManagementPath("/ac%20me/oauth2/register/a%2Fb")
+	if ws != "ac me" || id != "a/b" || endpoint != "oauth2/register" {
+		t.Errorf("split: %q %q %q", ws, id, endpoint)
 	}
 }

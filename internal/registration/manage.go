@@ -39,16 +39,27 @@ func (s *Service) denyUnknownClient(ctx context.Context, ws workspace.Workspace,
 // presented). Either way the read is audited, as every RFC 7592 call is,
 // in the transaction that commits what it changed.
 func (s *Service) Read(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
-	cl, issued, err := s.manage(ctx, ws, clientID, req, readCall(ws))
+	req, err := s.prepareManagement(ctx, ws, req)
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ws, cl, issued), nil
+	cl, issued, err := s.manage(ctx, ws, clientID, req, s.readCall(ws))
+	if err != nil {
+		return nil, err
+	}
+	return s.respond(ws, req.Endpoint, cl, issued), nil
 }
 
 // readCall is a GET: it rotates the token when the workspace says so.
-func readCall(ws workspace.Workspace) managementCall {
-	return managementCall{action: "read", rotate: ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate}
+func (s *Service) readCall(ws workspace.Workspace) managementCall {
+	rotate := ws.Settings.Registration.RotateRegistrationToken == workspace.RotateOnReadAndUpdate
+	return managementCall{action: "read", rotate: rotate && s.authenticatorFor(ws).IssuesRegistrationTokens()}
+}
+
+// prepareManagement runs the management authenticator's checks that need
+// no client, before any is read.
+func (s *Service) prepareManagement(ctx context.Context, ws workspace.Workspace, req Request) (Request, error) {
+	return s.authenticatorFor(ws).Prepare(ctx, ws, req)
 }
 
 // Head answers HEAD on a client URL as GET would be answered, without the
@@ -57,11 +68,15 @@ func readCall(ws workspace.Workspace) managementCall {
 // previous one not retired. Audited as "head", so an auditor does not read
 // a rotation into it.
 func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
+	req, err := s.prepareManagement(ctx, ws, req)
+	if err != nil {
+		return err
+	}
 	_, g, err := s.authenticate(ctx, ws, "head", clientID, req)
 	if err != nil {
 		return err
 	}
-	if err := checkPreviousToken(g, readCall(ws)); err != nil {
+	if err := checkPreviousToken(g, s.readCall(ws)); err != nil {
 		return s.deny(ctx, ws, "head", clientID, req, g, err)
 	}
 	s.audit(ctx, ws, "head", clientID, req, g)
@@ -69,8 +84,13 @@ func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID str
 }
 
 // Update is RFC 7592 §2.2: a full replacement of the metadata, validated
-// like a registration. The RAT always rotates on update.
+// like a registration. The RAT always rotates on update, where the
+// profile issues one.
 func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	req, err := s.prepareManagement(ctx, ws, req)
+	if err != nil {
+		return nil, err
+	}
 	upd, err := s.prepareUpdate(ctx, ws, clientID, req)
 	if err != nil {
 		return nil, err
@@ -81,7 +101,8 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 			return nil, err
 		}
 	}
-	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: true, change: func(cl *client.Client) error {
+	rotate := s.authenticatorFor(ws).IssuesRegistrationTokens()
+	cl, issued, err := s.manage(ctx, ws, clientID, req, managementCall{action: "update", rotate: rotate, change: func(cl *client.Client) error {
 		if err := checkVerifiedVersion(upd, *cl); err != nil {
 			return err
 		}
@@ -98,13 +119,14 @@ func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID s
 		cl.Provenance.SoftwareID = md.SoftwareID
 		if upd.statement != nil {
 			cl.Provenance.SoftwareStatementIss = upd.statement.issuer
+			cl.Provenance.OrgID = upd.statement.orgID
 		}
 		return nil
 	}})
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ws, cl, issued), nil
+	return s.respond(ws, req.Endpoint, cl, issued), nil
 }
 
 // checkUpdateRemoteDocuments runs checkRemoteDocuments on an update whose
@@ -137,7 +159,11 @@ func (s *Service) checkUpdateRemoteDocuments(ctx context.Context, ws workspace.W
 // Delete is RFC 7592 §2.3: the client, its secret, its RAT and its stored
 // tokens go at once.
 func (s *Service) Delete(ctx context.Context, ws workspace.Workspace, clientID string, req Request) error {
-	_, _, err := s.manage(ctx, ws, clientID, req, managementCall{action: "delete", remove: true})
+	req, err := s.prepareManagement(ctx, ws, req)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.manage(ctx, ws, clientID, req, managementCall{action: "delete", remove: true})
 	return err
 }
 
@@ -201,6 +227,10 @@ func (s *Service) apply(ws workspace.Workspace, cl *client.Client, g grant, call
 		return store.ClientDeleted, nil
 	case call.rotate:
 		return store.ClientUpdated, s.rotateRegistrationToken(ws, cl, g, issued)
+	case call.change != nil:
+		// An update where no registration access token rotates.
+		cl.UpdatedAt = s.Time()
+		return store.ClientUpdated, nil
 	case retirePreviousToken(cl):
 		// The current token was used: its holder has it, so the one it
 		// replaced is no longer needed.

@@ -22,5 +22,5 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 // validateMetadata checks md against the workspace's allow-lists and
 // fills its defaults, at registration and on update alike.
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
-	return client.Validate(md, allowListsFor(ws))
+	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
 }

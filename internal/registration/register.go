@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -25,6 +26,17 @@ type Request struct {
 	// IdempotencyKey, when set, keeps the answer to a registration for a
 	// retry of the same request (replay.go).
 	IdempotencyKey string
+	// Certificates is the caller's TLS client certificate chain, leaf
+	// first, unverified (httpapi.ClientCertificates); nil without one.
+	Certificates []*x509.Certificate
+	// Endpoint is the registration endpoint the request came to,
+	// relative to the workspace: "oauth2/register", or an Open Banking
+	// UK one (httpapi.OpenBankingUKRegisterPaths); "" is the first.
+	Endpoint string
+	// accessToken is the bearer token as the management authenticator
+	// verified it before the client was read (accessTokenAuthenticator);
+	// nil when it did not verify, or was not asked.
+	accessToken *store.Token
 }
 
 // Response is the RFC 7591 §3.2.1 / RFC 7592 §3 body.
@@ -39,6 +51,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 		return nil, s.deny(ctx, ws, "register", "", req, g, err)
 	}
 	if err := registrationEnabled(ws); err != nil {
+		return refuse(err)
+	}
+	if err := s.checkTransport(ws, req); err != nil {
 		return refuse(err)
 	}
 	// A retry with an Idempotency-Key gets the first answer, looked up
@@ -66,6 +81,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
+	if err := s.checkTransportNames(ws, req, md); err != nil {
+		return refuse(err)
+	}
 	if err := s.checkRemoteDocuments(ctx, md); err != nil {
 		return refuse(err)
 	}
@@ -77,7 +95,7 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err := s.useOnce(ctx, ws, signed); err != nil {
 		return refuse(err)
 	}
-	resp := s.respond(ws, cl, issued)
+	resp := s.respond(ws, req.Endpoint, cl, issued)
 	if err := s.storeClient(ctx, ws, req, g, cl, resp); err != nil {
 		return orReplay(err)
 	}
@@ -110,6 +128,7 @@ func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace
 	}
 	if st != nil {
 		g.provenance.SoftwareStatementIss = st.issuer
+		g.provenance.OrgID = st.orgID
 	}
 	md, err := withStatement(obj, st)
 	return md, signed, err
@@ -142,7 +161,7 @@ type issuedSecrets struct {
 
 // process assigns what the server decides: the client id (never chosen by
 // the client, RFC 9700 §4.15.1), a secret for secret-based methods, and the
-// registration access token.
+// registration access token where the profile issues one.
 func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (client.Client, issuedSecrets, error) {
 	now := s.Time()
 	g.provenance.SoftwareID = md.SoftwareID
@@ -151,6 +170,9 @@ func (s *Service) process(ws workspace.Workspace, md client.Metadata, g grant) (
 		return client.Client{}, issuedSecrets{}, err
 	}
 	issued := issuedSecrets{ClientSecret: clientSecret}
+	if !s.authenticatorFor(ws).IssuesRegistrationTokens() {
+		return cl, issued, nil
+	}
 	if issued.RegistrationToken, err = s.newRegistrationToken(ws, &cl, now); err != nil {
 		return client.Client{}, issuedSecrets{}, err
 	}

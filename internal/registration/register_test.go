@@ -157,7 +157,7 @@ func TestProcessIssuesASecretOnlyForSecretMethods(t *testing.T) {
 		if issued.RegistrationToken == "" || !cl.RegistrationTokenExpiresAt.Equal(t0.Add(30*24*time.Hour)) || cl.ID == "" || cl.Version != 1 {
 			t.Errorf("%s: client %+v", tc.method, cl)
 		}
-		resp := f.svc.respond(f.ws, cl, issuedSecrets{})
+		resp := f.svc.respond(f.ws, "", cl, issuedSecrets{})
 		if _, ok := resp["client_secret"]; ok {
 			t.Errorf("%s: a secret not issued now is in the response", tc.method)
 		}

@@ -14,6 +14,10 @@ import (
 // managementAuthenticator decides whether an RFC 7592 call may act on a
 // client, by what the request presents.
 type managementAuthenticator interface {
+	// Prepare checks, before the client is read and outside any
+	// transaction, what of req can be checked without it; Authenticate
+	// is then given the request it returns. An error is an outage.
+	Prepare(ctx context.Context, ws workspace.Workspace, req Request) (Request, error)
 	// Authenticate checks req against cl, the stored client. It runs
 	// inside the store's transaction on the client (ManageClient), so it
 	// must not write. The grant names what was presented, for the audit.
@@ -23,23 +27,33 @@ type managementAuthenticator interface {
 	// 401, and answering both alike keeps client ids from leaking to
 	// anyone without a valid credential.
 	Unauthorized(req Request) error
+	// IssuesRegistrationTokens: the profile's clients get (and rotate) a
+	// registration access token; one never used would be a credential
+	// lying about for nothing.
+	IssuesRegistrationTokens() bool
 }
 
 // profileDefault is every workspace's profile while settings name none.
 const profileDefault = "default"
 
-// managementAuthenticators has one authenticator per workspace profile.
-// An Open Banking UK profile, whose clients manage their registration
-// with a client-credentials access token, is a new authenticator and one
-// line here.
+// managementAuthenticators has one authenticator per workspace profile;
+// a profile without one of its own has the default's.
 var managementAuthenticators = map[string]func(*Service) managementAuthenticator{
 	profileDefault: func(s *Service) managementAuthenticator {
 		return registrationTokenAuthenticator{clock: s.Source, hasher: s.Hasher}
 	},
+	// Open Banking UK's clients manage their registration with an access
+	// token they got by client_credentials.
+	workspace.ProfileOpenBankingUK: func(s *Service) managementAuthenticator {
+		return accessTokenAuthenticator{tokens: s.Tokens, certs: s.Certificates}
+	},
 }
 
 // authenticatorFor is the management authenticator of ws's profile.
-func (s *Service) authenticatorFor(workspace.Workspace) managementAuthenticator {
+func (s *Service) authenticatorFor(ws workspace.Workspace) managementAuthenticator {
+	if newAuthenticator, ok := managementAuthenticators[ws.Settings.Profile]; ok {
+		return newAuthenticator(s)
+	}
 	return managementAuthenticators[profileDefault](s)
 }
 
@@ -93,6 +107,14 @@ func (a registrationTokenAuthenticator) Authenticate(_ context.Context, _ worksp
 	}
 	return unmatchedGrant, a.Unauthorized(req)
 }
+
+// Prepare: the token is checked against the client's, inside its
+// transaction.
+func (registrationTokenAuthenticator) Prepare(_ context.Context, _ workspace.Workspace, req Request) (Request, error) {
+	return req, nil
+}
+
+func (registrationTokenAuthenticator) IssuesRegistrationTokens() bool { return true }
 
 // Unauthorized: only the challenge depends on the bearer, as RFC 6750
 // §3.1 wants no error code in it when the request carried no token.

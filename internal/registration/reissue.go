@@ -17,6 +17,12 @@ var operatorGrant = grant{use: store.CredentialUse{Kind: "operator"}}
 // DCR, so it has no registration access token to replace.
 var ErrNotSelfRegistered = errors.New("the client was not registered through DCR and has no registration access token")
 
+// ErrNoRegistrationTokens: the workspace's profile manages registrations
+// with another credential (Open Banking UK: the client's own
+// client_credentials token), so a registration access token would open
+// nothing.
+var ErrNoRegistrationTokens = errors.New("this workspace's profile manages registrations with the client's own access token, not a registration access token")
+
 // ReissueRegistrationToken gives a self-registered client a new
 // registration access token on an operator's word, rotating out the one it
 // had. Tokens expire (registration_token_ttl), and RFC 7592 §5 asks that a
@@ -24,6 +30,9 @@ var ErrNotSelfRegistered = errors.New("the client was not registered through DCR
 // token expired, or whose holder lost it, has no other way back short of
 // deletion. Audited as "reissue" with credential "operator".
 func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string) (Response, error) {
+	if !s.authenticatorFor(ws).IssuesRegistrationTokens() {
+		return nil, ErrNoRegistrationTokens
+	}
 	var issued issuedSecrets
 	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
 		if cl.Provenance.Origin != client.OriginDCR {
@@ -36,5 +45,5 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Wor
 		return nil, err
 	}
 	s.audit(ctx, ws, "reissue", clientID, Request{}, operatorGrant)
-	return s.respond(ws, cl, issued), nil
+	return s.respond(ws, "", cl, issued), nil
 }

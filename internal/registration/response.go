@@ -7,12 +7,12 @@ import (
 
 // respond builds the response: every registered value plus the issued
 // secrets and the management endpoint.
-func (s *Service) respond(ws workspace.Workspace, cl client.Client, issued issuedSecrets) Response {
+func (s *Service) respond(ws workspace.Workspace, endpoint string, cl client.Client, issued issuedSecrets) Response {
 	resp := Response(client.View(cl))
 	if issued.ClientSecret != "" {
 		resp["client_secret"] = issued.ClientSecret
 	}
-	resp["registration_client_uri"] = s.clientURI(ws, cl.ID)
+	resp["registration_client_uri"] = s.clientURI(ws, endpoint, cl.ID)
 	if issued.RegistrationToken != "" {
 		resp["registration_access_token"] = issued.RegistrationToken
 		// A token is answered the moment it is issued, so its lifetime is the

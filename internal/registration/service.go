@@ -2,10 +2,12 @@ package registration
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -37,6 +39,21 @@ type TokenVerifier interface {
 	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
 }
 
+// CertificateChecker checks the certificates callers present, as the
+// token endpoint checks a tls_client_auth client's; the token service
+// implements it, so the two cannot disagree.
+type CertificateChecker interface {
+	// VerifyChain: chain (leaf first) chains to the client CAs and is
+	// valid now for client authentication.
+	VerifyChain(chain []*x509.Certificate) error
+	// Thumbprint is cert's x5t#S256 (RFC 8705 §3.1), which a
+	// certificate-bound token's cnf carries.
+	Thumbprint(cert *x509.Certificate) string
+	// NamesClient: cert carries the one name a tls_client_auth client
+	// registered, as the token endpoint checks it.
+	NamesClient(cert *x509.Certificate, md client.Metadata) bool
+}
+
 // ErrInactiveToken: the access token is unknown, malformed, expired or
 // revoked.
 var ErrInactiveToken = errors.New("inactive token")
@@ -60,10 +77,17 @@ type Service struct {
 	Fetcher Fetcher
 	// Secrets seals the secrets of client_secret_jwt clients.
 	Secrets client.SecretSealer
+	// Certificates checks transport certificates (Open Banking UK); nil
+	// trusts none.
+	Certificates CertificateChecker
 }
 
 // clientURI is the RFC 7592 registration_client_uri: absolute, so the
-// client never builds it (RFC 7592 §2).
-func (s *Service) clientURI(ws workspace.Workspace, id string) string {
-	return s.BaseURL + "/" + ws.Name + "/oauth2/register/" + id
+// client never builds it (RFC 7592 §2), under the registration endpoint
+// the client used ("" is the RFC 7591 one).
+func (s *Service) clientURI(ws workspace.Workspace, endpoint, id string) string {
+	if endpoint == "" {
+		endpoint = httpapi.RegisterPath
+	}
+	return s.BaseURL + "/" + ws.Name + "/" + endpoint + "/" + id
 }

@@ -58,17 +58,18 @@ func requestObject(ws workspace.Workspace, req Request) (map[string]json.RawMess
 }
 
 // signatureCheck is how a signed body must verify: with keys (found
-// under keysField, for errors), issued by iss, meant for one of
-// audiences.
+// under keysField, for errors) under one of algs, issued by iss, meant
+// for one of audiences.
 type signatureCheck struct {
 	keys      jose.KeySet
 	keysField string
+	algs      []string
 	iss       string
 	audiences []string
 }
 
-// verifySignedBody checks a signed body: a compact JWS with an asymmetric
-// alg (never none or HMAC), signed by one of the keys (a header without
+// verifySignedBody checks a signed body: a compact JWS with one of the
+// check's algs (asymmetric: the settings admit no none or HMAC), signed by one of the keys (a header without
 // kid tries each that fits the alg; jku, x5u and jwk headers are never
 // read); iss as expected; aud naming one of the audiences; iat, exp (both
 // required) and nbf within clockSkew, iat no older than
@@ -77,7 +78,7 @@ type signatureCheck struct {
 // payload as requestObject read it: once the signature verifies, it is
 // what the signer signed, so it is not decoded again.
 func (s *Service) verifySignedBody(ctx context.Context, token string, c claims, check signatureCheck) (*signedRequest, error) {
-	v := jose.Verifier{Keys: check.keys, Algs: workspace.AsymmetricAlgs}
+	v := jose.Verifier{Keys: check.keys, Algs: check.algs}
 	_, _, err := v.Verify(ctx, token)
 	switch {
 	case err == nil:
@@ -146,11 +147,15 @@ func (s *Service) useOnce(ctx context.Context, ws workspace.Workspace, sr *signe
 }
 
 // registrationAudiences are what a signed registration's aud may name:
-// the workspace's issuer, its registration endpoint, and the workspace's
+// the workspace's issuer, its registration endpoints, and the workspace's
 // registration.audiences.
 func (s *Service) registrationAudiences(ws workspace.Workspace) []string {
 	issuer := s.BaseURL + "/" + ws.Name
-	return append([]string{issuer, issuer + "/oauth2/register"}, ws.Settings.Registration.Audiences...)
+	auds := []string{issuer}
+	for _, endpoint := range registrationEndpoints(ws) {
+		auds = append(auds, issuer+"/"+endpoint)
+	}
+	return append(auds, ws.Settings.Registration.Audiences...)
 }
 
 // verifySignedRegistration checks a signed registration body against its
@@ -171,7 +176,7 @@ func (s *Service) verifySignedRegistration(ctx context.Context, ws workspace.Wor
 	if err != nil {
 		return nil, err
 	}
-	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, iss: st.softwareID, audiences: s.registrationAudiences(ws)})
+	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, algs: ws.Settings.Registration.SignedRequestAlgorithms(), iss: st.softwareID, audiences: s.registrationAudiences(ws)})
 }
 
 // softwareKeys are the software's keys a statement names, and the claim
@@ -226,6 +231,6 @@ func (s *Service) verifySignedUpdate(ctx context.Context, ws workspace.Workspace
 	if iss == "" {
 		iss = cl.ID
 	}
-	audiences := append(s.registrationAudiences(ws), s.clientURI(ws, cl.ID))
-	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, iss: iss, audiences: audiences})
+	audiences := append(s.registrationAudiences(ws), s.clientURI(ws, req.Endpoint, cl.ID))
+	return s.verifySignedBody(ctx, string(req.Body), obj, signatureCheck{keys: keys, keysField: field, algs: ws.Settings.Registration.SignedRequestAlgorithms(), iss: iss, audiences: audiences})
 }

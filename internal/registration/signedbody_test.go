@@ -247,7 +247,7 @@ func TestSignedUpdate(t *testing.T) {
 	id, rat := resp["client_id"].(string), resp["registration_access_token"].(string)
 	secretValue := resp["client_secret"].(string)
 	update := func(edit map[string]any) map[string]any {
-		c := s.claims(t, "upd", map[string]any{"client_id": id, "client_secret": secretValue, "redirect_uris": []string{"https://app.example/cb2"}, "aud": s.f.svc.clientURI(s.f.ws, id)})
+		c := s.claims(t, "upd", map[string]any{"client_id": id, "client_secret": secretValue, "redirect_uris": []string{"https://app.example/cb2"}, "aud": s.f.svc.clientURI(s.f.ws, "", id)})
 		for k, v := range edit {
 			c[k] = v
 		}

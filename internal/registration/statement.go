@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/fault"
@@ -22,7 +23,16 @@ type softwareStatement struct {
 	token      string
 	issuer     string
 	softwareID string
+	orgID      string
 	claims     claims
+	// keysBound: the statement's keys (software_jwks_endpoint or
+	// software_jwks) are the client's, whatever keys the request names
+	// (Open Banking UK: the directory vouches for the software's keys).
+	keysBound bool
+	// roleScopes, when not nil, are the only scopes the client may hold:
+	// those its software_roles grant (registration.role_scopes) and
+	// openid.
+	roleScopes []string
 }
 
 func errStatement(format string, args ...any) *oautherr.Error {
@@ -104,7 +114,37 @@ func (s *Service) verifyStatement(ctx context.Context, ws workspace.Workspace, t
 			return nil, err
 		}
 	}
-	return &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified}, nil
+	st := &softwareStatement{token: token, issuer: iss, softwareID: softwareID, claims: verified,
+		keysBound: ws.Settings.IsProfile(workspace.ProfileOpenBankingUK)}
+	if st.orgID, err = verified.str("org_id"); err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	if st.roleScopes, err = grantedByRoles(ws.Settings, verified); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// grantedByRoles are the scopes a statement's software_roles grant under
+// the workspace's registration.role_scopes, with openid, in the order of
+// the workspace's scopes; nil when the workspace maps no roles. A role
+// the workspace does not map grants nothing.
+func grantedByRoles(ws workspace.Settings, c claims) ([]string, error) {
+	roleScopes := ws.RoleScopeMap()
+	if len(roleScopes) == 0 {
+		return nil, nil
+	}
+	roles, err := c.strs("software_roles")
+	if err != nil {
+		return nil, errStatement("software_statement: %v", err)
+	}
+	granted := []string{}
+	for _, sc := range ws.Scopes {
+		if sc == "openid" || slices.ContainsFunc(roles, func(role string) bool { return slices.Contains(roleScopes[role], sc) }) {
+			granted = append(granted, sc)
+		}
+	}
+	return granted, nil
 }
 
 // A statement is sent with every registration of its software, so the
@@ -170,9 +210,10 @@ var statementAliases = map[string]string{
 // statementMetadata is the client metadata a statement asserts: its
 // claims by metadata name, the aliases mapped, the JWT and statement-only
 // claims left out. software_jwks_endpoint and software_jwks become
-// jwks_uri and jwks only when the request names neither: a client may
-// present keys of its own, as RFC 7591 §2.3 lets the request add what the
-// statement does not say.
+// jwks_uri and jwks when the request names neither: a client may present
+// keys of its own, as RFC 7591 §2.3 lets the request add what the
+// statement does not say; unless the statement binds its keys
+// (keysBound), when they are the client's whatever the request names.
 func (st *softwareStatement) statementMetadata(request map[string]json.RawMessage) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for alias, name := range statementAliases {
@@ -180,7 +221,7 @@ func (st *softwareStatement) statementMetadata(request map[string]json.RawMessag
 			out[name] = v
 		}
 	}
-	if !present(request, "jwks") && !present(request, "jwks_uri") {
+	if st.keysBound || (!present(request, "jwks") && !present(request, "jwks_uri")) {
 		if v, ok := st.claims["software_jwks_endpoint"]; ok {
 			out["jwks_uri"] = v
 		}
@@ -217,6 +258,10 @@ func withStatement(obj map[string]json.RawMessage, st *softwareStatement) (clien
 	merged := maps.Clone(obj)
 	delete(merged, "software_id")
 	delete(merged, "software_version")
+	if st.keysBound && (present(asserted, "jwks") || present(asserted, "jwks_uri")) {
+		delete(merged, "jwks")
+		delete(merged, "jwks_uri")
+	}
 	maps.Copy(merged, asserted)
 	md, err := client.DecodeMetadata(merged)
 	if err != nil {
@@ -225,8 +270,32 @@ func withStatement(obj map[string]json.RawMessage, st *softwareStatement) (clien
 	if err := checkSoftwareRedirects(md, st); err != nil {
 		return client.Metadata{}, err
 	}
+	if err := st.limitScope(&md); err != nil {
+		return client.Metadata{}, err
+	}
 	md.SoftwareStatement = st.token
 	return md, nil
+}
+
+// limitScope holds md's scope to what the statement's roles grant, when
+// the workspace maps roles to scopes: a client that asks for none gets
+// them all (RFC 7591 §2 lets the server choose, and the response says
+// what it chose).
+func (st *softwareStatement) limitScope(md *client.Metadata) error {
+	if st.roleScopes == nil {
+		return nil
+	}
+	if md.Scope == "" {
+		md.Scope = strings.Join(st.roleScopes, " ")
+		return nil
+	}
+	for _, sc := range strings.Fields(md.Scope) {
+		if !slices.Contains(st.roleScopes, sc) {
+			roles, _ := st.claims.strs("software_roles")
+			return oautherr.InvalidMetadata("scope: %q is not granted to this software's roles %q; it may ask for: %s", sc, roles, strings.Join(st.roleScopes, " "))
+		}
+	}
+	return nil
 }
 
 // statementAtFault: a claim of the wrong type is the statement's fault,

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
+	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oauth"
 	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
@@ -29,4 +31,20 @@ func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.
 		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Format: at.Format,
 		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
 	}, nil
+}
+
+// registrationCertificates lets registration check a caller's certificate
+// as the token endpoint checks a tls_client_auth client's.
+type registrationCertificates struct{ tokens *oauth.Service }
+
+func (c registrationCertificates) VerifyChain(chain []*x509.Certificate) error {
+	return c.tokens.VerifyClientChain(chain)
+}
+
+func (registrationCertificates) Thumbprint(cert *x509.Certificate) string {
+	return oauth.CertificateThumbprint(cert)
+}
+
+func (registrationCertificates) NamesClient(cert *x509.Certificate, md client.Metadata) bool {
+	return oauth.CertificateNamesClient(cert, md)
 }

@@ -117,6 +117,13 @@ func TestUncleanManagementPathsAreAudited(t *testing.T) {
 	if rec := serve(srv, "POST", "/default/oauth2/register/abc/../abc"); rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") == "" {
 		t.Errorf("POST: %d Allow=%q %s, want 405 with Allow", rec.Code, rec.Header().Get("Allow"), rec.Body)
 	}
+	// The Open Banking UK client URLs are served only in workspaces of
+	// that profile, clean or not.
+	for _, p := range []string{"/default/openbankinguk/dcr/v3.2/register/abc", "/default/openbankinguk/dcr/v3.3/register/./abc"} {
+		if rec := serve(srv, "GET", p); rec.Code != http.StatusNotFound || errorCode(rec) != "not_found" {
+			t.Errorf("GET %s in a workspace of no profile: %d %s, want 404 not_found", p, rec.Code, rec.Body)
+		}
+	}
 }
 
 // provisionedServer is a server over a fresh SQLite store with the

@@ -72,6 +72,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		Replays: env.ReplaySealer,
 		Secrets: env.SecretSealer,
 		Fetcher: fetcher,
+		// Transport certificates are checked as tls_client_auth's are.
+		Certificates: registrationCertificates{svc},
 	}
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	dcrHandler.Routes(mux)

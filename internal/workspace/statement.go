@@ -84,6 +84,16 @@ func (r Registration) SignedRequestMode() string {
 	return r.SignedRequest
 }
 
+// SignedRequestAlgorithms are the algs a signed registration body may
+// use: signed_request_algs, or, for settings that name none, every
+// asymmetric alg (a body is verified with the software's public keys).
+func (r Registration) SignedRequestAlgorithms() []string {
+	if len(r.SignedRequestAlgs) == 0 {
+		return AsymmetricAlgs
+	}
+	return r.SignedRequestAlgs
+}
+
 // StatementMaxAge is software_statement.max_age, or the default.
 func (r Registration) StatementMaxAge() time.Duration {
 	if r.SoftwareStatement.MaxAge <= 0 {
@@ -167,6 +177,11 @@ func (r Registration) validateStatements() []SettingError {
 		errs = append(errs, invalid("registration.signed_request", "%q is not one of off, optional, required", r.SignedRequest))
 	} else if r.SignedRequestMode() != Off && r.StatementMode() == Off {
 		errs = append(errs, invalid("registration.signed_request", "a signed request is verified with the keys of its software statement: turn software_statement.mode on"))
+	}
+	for i, alg := range r.SignedRequestAlgs {
+		if !slices.Contains(AsymmetricAlgs, alg) {
+			errs = append(errs, invalidItem("registration.signed_request_algs", i, "%q is not one of %s (a signed request is verified with the software's public keys)", alg, strings.Join(AsymmetricAlgs, ", ")))
+		}
 	}
 	for i, aud := range r.Audiences {
 		if strings.TrimSpace(aud) == "" {

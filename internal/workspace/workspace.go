@@ -242,6 +242,13 @@ type Registration struct {
 	// Audiences a signed request's aud may name besides the issuer and
 	// the registration endpoint (Open Banking sends the bank's org id).
 	Audiences []string `json:"audiences,omitempty" yaml:"audiences"`
+	// SignedRequestAlgs are the algs a signed registration or update body
+	// may be signed with. Read it with SignedRequestAlgorithms.
+	SignedRequestAlgs []string `json:"signed_request_algs,omitempty" yaml:"signed_request_algs"`
+	// RoleScopes maps a software statement's software_roles to the
+	// scopes a client of that role may hold (Open Banking UK: AISP,
+	// PISP, CBPII). Read it with RoleScopeMap.
+	RoleScopes map[string][]string `json:"role_scopes,omitempty" yaml:"role_scopes"`
 }
 
 // Registration access token rotation policies.
@@ -285,11 +292,13 @@ func DefaultSettings() Settings {
 			RotateRegistrationToken: RotateOnUpdate,
 			GrantTypes:              []string{"authorization_code", "refresh_token", "client_credentials"},
 			ResponseTypes:           []string{"code"},
-			// private_key_jwt is allowed by default: discovery lists it, and
-			// a key-based client is safer than a secret-based one.
-			// client_secret_jwt is an operator's choice, as it has the
-			// server keep the secret decryptable.
-			AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+			// private_key_jwt and the two mutual-TLS methods are allowed by
+			// default: discovery lists what a workspace allows, and a
+			// key-based client is safer than a secret-based one (a
+			// tls_client_auth client authenticates only once client_ca
+			// is set). client_secret_jwt is an operator's choice, as it
+			// has the server keep the secret decryptable.
+			AuthMethods: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth", "none"},
 		},
 	}
 }
@@ -376,6 +385,10 @@ func (s Settings) Validate() []SettingError {
 	errs = append(errs, s.Login.validate()...)
 	errs = append(errs, s.ClientAuth.validate()...)
 	errs = append(errs, s.Registration.validate(s.Scopes)...)
+	if !s.IsProfile(ProfileOpenBankingUK) {
+		// The profile's own check covers its defaults as well.
+		errs = append(errs, s.validateRoleScopes(s.Registration.RoleScopes)...)
+	}
 	return append(errs, s.validateProfile()...)
 }
 
