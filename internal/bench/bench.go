@@ -133,7 +133,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		if signsIn(wl.name) && rep.PeakBeforeLoginMiB == 0 {
 			rep.PeakBeforeLoginMiB, _ = t.memory()
 		}
-		r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, wl.newStep(f))
+		r, err := runMeasuringCPU(ctx, t, wl, f, o)
 		if err != nil {
 			return fmt.Errorf("%s: %w", wl.name, err)
 		}
@@ -157,13 +157,35 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	return nil
 }
 
+// runMeasuringCPU runs wl and notes the servers' CPU time per request
+// over the measured part (from the end of the warmup to the end). Both
+// servers count, the TLS one when it runs: the one not under load uses
+// next to nothing.
+func runMeasuringCPU(ctx context.Context, t *target, wl workload, f *fixture, o Options) (Result, error) {
+	serversCPU := func() time.Duration {
+		d := t.cpuTime()
+		if f.tls != nil {
+			d += f.tls.t.cpuTime()
+		}
+		return d
+	}
+	var before time.Duration
+	warmedUp := time.AfterFunc(o.Warmup, func() { before = serversCPU() })
+	r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, wl.newStep(f))
+	if warmedUp.Stop() || err != nil || r.Requests == 0 {
+		return r, err
+	}
+	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)
+	return r, nil
+}
+
 func print(w io.Writer, rep Report) {
 	bare, signing := rep.Ceilings[0].PerSecond, rep.Ceilings[1].PerSecond
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tconns\trequests\terrors\treq/s\tp50\tp99\tmax\t% bare\t% ES256\t")
+	fmt.Fprintln(tw, "workload\tconns\trequests\terrors\treq/s\tp50\tp99\tmax\t% bare\t% ES256\tserver CPU/req\t")
 	for _, r := range append(append([]Result{}, rep.Ceilings...), rep.Workloads...) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t\n", r.Name, r.Connections, r.Requests, r.Errors, r.PerSecond,
-			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t\n", r.Name, r.Connections, r.Requests, r.Errors, r.PerSecond,
+			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing, cpuPerRequest(r.ServerCPU))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before any sign-in, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
@@ -269,4 +291,13 @@ func round(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// cpuPerRequest prints a server CPU cost, or "—" for a ceiling (measured
+// in process, so the server's time is not its own).
+func cpuPerRequest(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%dµs", d.Microseconds())
 }

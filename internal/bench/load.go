@@ -29,6 +29,10 @@ type Result struct {
 	P99         time.Duration `json:"p99_ns"`
 	Max         time.Duration `json:"max_ns"`
 	FirstError  string        `json:"first_error,omitempty"`
+	// ServerCPU is the server's CPU time per measured request (0 for the
+	// in-process ceilings): a cost the machine's noise barely moves,
+	// unlike a rate.
+	ServerCPU time.Duration `json:"server_cpu_per_request_ns,omitempty"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so

@@ -191,6 +191,26 @@ func (t *target) memory() (peak, current float64) {
 	return peak, current
 }
 
+// cpuTime is the CPU time (user and system) the server has used so far,
+// from /proc in clock ticks (USER_HZ, 100 on Linux); 0 where unreadable.
+func (t *target) cpuTime() time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count fields
+	// after its closing parenthesis; utime and stime are the 14th and
+	// 15th fields of the line.
+	rest := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if len(rest) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(rest[11], 10, 64)
+	stime, _ := strconv.ParseInt(rest[12], 10, 64)
+	const userHZ = 100
+	return time.Duration(utime+stime) * time.Second / userHZ
+}
+
 // send performs one request and checks the status; it returns the body.
 func send(ctx context.Context, c *http.Client, method, u, contentType, body, auth string, want int) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
