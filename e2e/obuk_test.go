@@ -236,6 +236,11 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	other := postFormCert(t, b.transport, b.n.Base+"/bank/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(otherID, otherSecret)).JSON(t)["access_token"].(string)
 	wantError(t, b.call(t, b.transport, "GET", uri, other, "", ""), 401, "invalid_token")
 	wantError(t, b.call(t, b.transport, "DELETE", uri, other, "", ""), 401, "invalid_token")
+	// The token presented for another client's registration is revoked.
+	intro := postFormCert(t, b.transport, b.n.Base+"/bank/oauth2/introspect", url.Values{"token": {other}}, "Authorization", basicAuth(otherID, otherSecret)).JSON(t)
+	if intro["active"] != false {
+		t.Errorf("a token presented for another client's registration is still active: %v", intro)
+	}
 	if r := b.call(t, b.transport, "GET", uri, "", "", ""); r.Status != 401 {
 		t.Errorf("GET without a token: %d %s", r.Status, r.Body)
 	}

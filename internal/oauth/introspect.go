@@ -357,6 +357,16 @@ func (s *Service) revoke(ctx context.Context, ws workspace.Workspace, caller cli
 	return err
 }
 
+// RevokeAccessToken revokes a verified access token: registration revokes
+// one presented for another client's registration, as Open Banking UK DCR
+// asks of a server.
+func (s *Service) RevokeAccessToken(ctx context.Context, ws workspace.Workspace, at AccessToken) error {
+	return s.revoke(ctx, ws, client.Client{ID: at.ClientID}, tokenInfo{
+		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Audience: at.Audience,
+		IssuedAt: at.IssuedAt, ExpiresAt: at.ExpiresAt, Kind: store.KindAccess, Format: at.Format,
+	})
+}
+
 // AccessToken is a verified, active access token.
 type AccessToken struct {
 	ID        string

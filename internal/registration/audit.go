@@ -19,6 +19,7 @@ import (
 // deny audits a refused request and returns err unchanged. Only protocol
 // errors are audited as denials: an outage is not a decision.
 func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request, g grant, err error) error {
+	s.revokeMisusedToken(ctx, ws, clientID, req)
 	var oe *oautherr.Error
 	if !errors.As(err, &oe) {
 		return err

@@ -43,6 +43,10 @@ func (f tokenVerifierFunc) VerifyAccessToken(_ context.Context, _ workspace.Work
 	return f(token)
 }
 
+func (f tokenVerifierFunc) RevokeAccessToken(context.Context, workspace.Workspace, store.Token) error {
+	return nil
+}
+
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "registrar.db"), slog.New(slog.DiscardHandler))

@@ -124,6 +124,20 @@ func (accessTokenAuthenticator) Unauthorized(req Request) error {
 
 func (accessTokenAuthenticator) IssuesRegistrationTokens() bool { return false }
 
+// revokeMisusedToken: an access token presented to manage a client that
+// is not its own, or none, is revoked (Open Banking UK DCR: 401, and the
+// token revoked), so that a party probing others' registrations loses
+// the token it probes with. The refusal stands whether or not this works.
+func (s *Service) revokeMisusedToken(ctx context.Context, ws workspace.Workspace, clientID string, req Request) {
+	at := req.accessToken
+	if at == nil || at.ClientID == clientID {
+		return
+	}
+	if err := s.Tokens.RevokeAccessToken(ctx, ws, *at); err != nil {
+		httpapi.Logger(ctx).Warn("registration: a token presented for another client could not be revoked", "client_id", at.ClientID, "err", err)
+	}
+}
+
 // boundTo: a certificate-bound token is used with the certificate it is
 // bound to (RFC 8705 §3), an unbound one by any caller.
 func (a accessTokenAuthenticator) boundTo(at store.Token, req Request) bool {

@@ -37,6 +37,8 @@ type TokenVerifier interface {
 	// revoked, or meant for another resource (its aud does not include
 	// ws's issuer: RFC 8707 §2, RFC 9068 §4).
 	VerifyAccessToken(ctx context.Context, ws workspace.Workspace, token string) (store.Token, error)
+	// RevokeAccessToken revokes a token VerifyAccessToken returned.
+	RevokeAccessToken(ctx context.Context, ws workspace.Workspace, at store.Token) error
 }
 
 // CertificateChecker checks the certificates callers present, as the

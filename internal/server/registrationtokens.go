@@ -33,6 +33,13 @@ func (t registrationTokens) VerifyAccessToken(ctx context.Context, ws workspace.
 	}, nil
 }
 
+func (t registrationTokens) RevokeAccessToken(ctx context.Context, ws workspace.Workspace, at store.Token) error {
+	return t.tokens.RevokeAccessToken(ctx, ws, oauth.AccessToken{
+		ID: at.ID, ClientID: at.ClientID, Subject: at.Subject, Scope: at.Scope, Format: at.Format,
+		ExpiresAt: at.ExpiresAt, IssuedAt: at.IssuedAt, Audience: at.Audience,
+	})
+}
+
 // registrationCertificates lets registration check a caller's certificate
 // as the token endpoint checks a tls_client_auth client's.
 type registrationCertificates struct{ tokens *oauth.Service }
