@@ -290,6 +290,11 @@ func TestOpenBankingUKMutualTLS(t *testing.T) {
 	other := b.ca.clientCert(t, certOpts{Subject: dn("CN", "someone else")})
 	wantError(t, b.call(t, other, "GET", uri, token, "", ""), 401, "invalid_token")
 
+	// An update may not name a certificate other than the one it is sent with.
+	hijack := b.body(t, ssa, map[string]any{"client_id": id, "token_endpoint_auth_method": "tls_client_auth",
+		"tls_client_auth_subject_dn": "CN=someone else", "aud": b.n.Base + "/bank/" + uri})
+	wantOBUKError(t, b.call(t, b.transport, "PUT", uri, token, "application/jose", hijack), 400, "invalid_client_metadata", "transport certificate")
+
 	update := b.body(t, ssa, map[string]any{"client_id": id, "client_name": "ignored: the statement's wins",
 		"token_endpoint_auth_method": "tls_client_auth", "tls_client_auth_subject_dn": subject, "aud": b.n.Base + "/bank/" + uri})
 	if r := b.call(t, b.transport, "PUT", uri, token, "application/jose", update); r.Status != 200 || r.JSON(t)["client_name"] != "TPP Accounts" {

@@ -87,6 +87,9 @@ func (s *Service) Head(ctx context.Context, ws workspace.Workspace, clientID str
 // like a registration. The RAT always rotates on update, where the
 // profile issues one.
 func (s *Service) Update(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (Response, error) {
+	if err := s.checkTransport(ws, req); err != nil {
+		return nil, s.deny(ctx, ws, "update", clientID, req, unmatchedGrant, err)
+	}
 	req, err := s.prepareManagement(ctx, ws, req)
 	if err != nil {
 		return nil, err

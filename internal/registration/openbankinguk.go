@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -56,11 +57,11 @@ func (s *Service) checkTransport(ws workspace.Workspace, req Request) error {
 // that it can authenticate with it; a name of another certificate would
 // register a client that no certificate it holds can authenticate, or one
 // that borrows another party's.
-func (s *Service) checkTransportNames(ws workspace.Workspace, req Request, md client.Metadata) error {
+func (s *Service) checkTransportNames(ws workspace.Workspace, transport []*x509.Certificate, md client.Metadata) error {
 	if !ws.Settings.IsProfile(workspace.ProfileOpenBankingUK) || md.AuthMethod() != client.AuthTLSClientAuth {
 		return nil
 	}
-	if len(req.Certificates) == 0 || s.Certificates == nil || !s.Certificates.NamesClient(req.Certificates[0], md) {
+	if len(transport) == 0 || s.Certificates == nil || !s.Certificates.NamesClient(transport[0], md) {
 		return oautherr.InvalidMetadata("tls_client_auth_subject_dn: does not name the transport certificate this registration was sent with (compared as the token endpoint compares it)")
 	}
 	return nil

@@ -81,7 +81,7 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
-	if err := s.checkTransportNames(ws, req, md); err != nil {
+	if err := s.checkTransportNames(ws, req.Certificates, md); err != nil {
 		return refuse(err)
 	}
 	if err := s.checkRemoteDocuments(ctx, md); err != nil {

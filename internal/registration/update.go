@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 
@@ -48,6 +49,9 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, upd 
 	if md, err = validateMetadata(md, ws); err != nil {
 		return client.Metadata{}, err
 	}
+	if err := s.checkTransportNames(ws, upd.transport, md); err != nil {
+		return client.Metadata{}, err
+	}
 	return md, checkSecretUnchanged(md, cl)
 }
 
@@ -60,6 +64,8 @@ type preparedUpdate struct {
 	obj       map[string]json.RawMessage
 	statement *softwareStatement
 	err       error
+	// transport is the certificate chain the update came with.
+	transport []*x509.Certificate
 	// signed is a verified signed body's claims, its jti already spent;
 	// version is the client's as it was verified against (its keys).
 	signed  *signedRequest
@@ -74,7 +80,7 @@ type preparedUpdate struct {
 // accepted by the client as read. The error returned is a refusal already
 // audited, or an outage; refusals of the body wait in upd.err.
 func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (preparedUpdate, error) {
-	var upd preparedUpdate
+	upd := preparedUpdate{transport: req.Certificates}
 	if upd.obj, upd.err = requestObject(ws, req); upd.err != nil {
 		return upd, nil
 	}
