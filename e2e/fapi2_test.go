@@ -101,6 +101,11 @@ func TestFAPI2WorkspaceRefusesWhatTheProfileForbids(t *testing.T) {
 	wantError(t, par(plain), 400, "invalid_request", "S256")
 	noPKCE := url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid"}, "state": {"s3"}}
 	wantError(t, par(noPKCE), 400, "invalid_request", "PKCE")
+	// FAPI 2.0 §5.3.2.2: redirect_uri in the pushed request, even with one
+	// registered (and without openid, where OIDC would not ask for it).
+	noRedirect := url.Values{"response_type": {"code"}, "state": {"s5"},
+		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}
+	wantError(t, par(noRedirect), 400, "invalid_request", "redirect_uri")
 
 	// Pushed as FAPI 2.0 asks: the request_uri opens the sign-in page.
 	pushed := par(url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid"}, "state": {"s4"},

@@ -194,7 +194,7 @@ func (p *parser) stringValue() (string, error) {
 			b = append(b, r...)
 			keep = len(b)
 			p.i += 1 + n
-		case c == '"' || c == ';' || c == '<' || c == '>' || c == '=':
+		case c == '"' || c == ';' || c == '<' || c == '>':
 			return "", fmt.Errorf("at offset %d: %q must be escaped with a backslash", p.i, c)
 		default:
 			b = append(b, c)

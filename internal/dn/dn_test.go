@@ -129,3 +129,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestEqualsSignNeedsNoEscape: RFC 4514 §2.4 escapes '"', '+', ',', ';',
+// '<', '>' and '\' in a value, not '=' (stringchar includes %x3D).
+func TestEqualsSignNeedsNoEscape(t *testing.T) {
+	cert := subject(t, pkix.AttributeTypeAndValue{Type: oidCN, Value: "a=b"}, pkix.AttributeTypeAndValue{Type: oidO, Value: "x"})
+	for _, s := range []string{"O=x,CN=a=b", `O=x,CN=a\=b`} {
+		name, err := Parse(s)
+		if err != nil || !name.Equal(cert) {
+			t.Errorf("Parse(%q) = %v, %v; want the name of a certificate whose CN is a=b", s, name, err)
+		}
+	}
+}
