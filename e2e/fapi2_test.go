@@ -105,7 +105,7 @@ func TestFAPI2WorkspaceRefusesWhatTheProfileForbids(t *testing.T) {
 	// registered (and without openid, where OIDC would not ask for it).
 	noRedirect := url.Values{"response_type": {"code"}, "state": {"s5"},
 		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}
-	wantError(t, par(noRedirect), 400, "invalid_request", "redirect_uri")
+	wantError(t, par(noRedirect), 400, "invalid_request", "redirect_uri is required under the FAPI 2.0 profile")
 
 	// Pushed as FAPI 2.0 asks: the request_uri opens the sign-in page.
 	pushed := par(url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid"}, "state": {"s4"},

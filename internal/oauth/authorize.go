@@ -152,13 +152,13 @@ func (s *Service) validateAuthorize(ws workspace.Workspace, cl client.Client, p 
 	if e := s.parseAuthorizeParams(ws, cl, p, &req); e != nil {
 		return req, redirectErr(e)
 	}
-	if !req.RedirectGiven && slices.Contains(strings.Fields(req.Scope), "openid") {
-		// OIDC Core §3.1.2.1: REQUIRED, even with one registered URI.
-		return req, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
-	}
 	if !req.RedirectGiven && ws.Settings.IsProfile(workspace.ProfileFAPI2) {
 		// FAPI 2.0 §5.3.2.2: the pushed request names its redirect_uri.
 		return req, oautherr.InvalidRequestf("redirect_uri is required under the FAPI 2.0 profile, even with one registered URI")
+	}
+	if !req.RedirectGiven && slices.Contains(strings.Fields(req.Scope), "openid") {
+		// OIDC Core §3.1.2.1: REQUIRED, even with one registered URI.
+		return req, oautherr.InvalidRequestf("redirect_uri is required in an OpenID Connect request (scope openid)")
 	}
 	return req, nil
 }
