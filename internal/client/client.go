@@ -20,19 +20,22 @@ const (
 
 // Token endpoint authentication methods (RFC 7591 §2, OIDC Core §9, RFC 8705).
 const (
-	AuthNone                     = "none"
-	AuthClientSecretBasic        = "client_secret_basic"
-	AuthClientSecretPost         = "client_secret_post"
-	AuthClientSecretJWT          = "client_secret_jwt"
-	AuthPrivateKeyJWT            = "private_key_jwt"
-	AuthTLSClientAuth            = "tls_client_auth"
-	AuthSelfSignedTLSClientAuth  = "self_signed_tls_client_auth"
-	GrantAuthorizationCode       = "authorization_code"
-	GrantClientCredentials       = "client_credentials"
-	GrantRefreshToken            = "refresh_token"
-	ResponseTypeCode             = "code"
-	ApplicationTypeWeb           = "web"
-	ApplicationTypeNative        = "native"
+	AuthNone                    = "none"
+	AuthClientSecretBasic       = "client_secret_basic"
+	AuthClientSecretPost        = "client_secret_post"
+	AuthClientSecretJWT         = "client_secret_jwt"
+	AuthPrivateKeyJWT           = "private_key_jwt"
+	AuthTLSClientAuth           = "tls_client_auth"
+	AuthSelfSignedTLSClientAuth = "self_signed_tls_client_auth"
+	GrantAuthorizationCode      = "authorization_code"
+	GrantClientCredentials      = "client_credentials"
+	GrantRefreshToken           = "refresh_token"
+	ResponseTypeCode            = "code"
+	ApplicationTypeWeb          = "web"
+	ApplicationTypeNative       = "native"
+	// ApplicationTypeMobile is Open Banking UK's third value, held to
+	// web's redirect rules (Policy.MobileApplicationType).
+	ApplicationTypeMobile        = "mobile"
 	DefaultIDTokenSignedResponse = "RS256"
 )
 

@@ -43,6 +43,9 @@ type Policy struct {
 	// to its TLS client certificate (RFC 8705 §3), for a workspace whose
 	// profile issues no other kind.
 	BoundAccessTokens bool
+	// MobileApplicationType admits application_type mobile (Open Banking
+	// UK DCR), whose redirect URIs follow web's rules.
+	MobileApplicationType bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }
@@ -154,11 +157,17 @@ func defaultApplicationType(uris []string) string {
 
 func metaErr(format string, args ...any) error { return oautherr.InvalidMetadata(format, args...) }
 
-func checkApplicationType(md *Metadata, _ Policy) error {
-	if md.ApplicationType != ApplicationTypeWeb && md.ApplicationType != ApplicationTypeNative {
-		return metaErr("application_type: %q is not one of web, native", md.ApplicationType)
+func checkApplicationType(md *Metadata, p Policy) error {
+	switch {
+	case md.ApplicationType == ApplicationTypeWeb, md.ApplicationType == ApplicationTypeNative:
+		return nil
+	case p.MobileApplicationType:
+		if md.ApplicationType != ApplicationTypeMobile {
+			return metaErr("application_type: %q is not one of web, native, mobile", md.ApplicationType)
+		}
+		return nil
 	}
-	return nil
+	return metaErr("application_type: %q is not one of web, native", md.ApplicationType)
 }
 
 func checkGrantsAndResponses(md *Metadata, p Policy) error {

@@ -476,3 +476,23 @@ func TestRequestObjectMetadata(t *testing.T) {
 		t.Fatal("require_pushed_authorization_requests as a string was accepted")
 	}
 }
+
+// TestMobileApplicationType: Open Banking UK's application_type mobile is
+// admitted only where the policy says, and held to web's redirect rules.
+func TestMobileApplicationType(t *testing.T) {
+	const mobile = `{"application_type":"mobile","redirect_uris":["https://tpp.example/cb"]}`
+	if _, err := register(t, mobile); err == nil || !strings.Contains(err.Error(), "application_type") {
+		t.Fatalf("mobile under the default policy: %v; want refused", err)
+	}
+	ob := testPolicy
+	ob.MobileApplicationType = true
+	if md, err := registerWith(t, ob, mobile); err != nil || md.ApplicationType != ApplicationTypeMobile {
+		t.Fatalf("mobile under Open Banking UK: %+v, %v", md, err)
+	}
+	if _, err := registerWith(t, ob, `{"application_type":"mobile","redirect_uris":["com.tpp.app:/cb"]}`); err == nil {
+		t.Fatal("a mobile client with a private-use scheme was accepted: mobile follows web's rules")
+	}
+	if _, err := registerWith(t, ob, `{"application_type":"tablet","redirect_uris":["https://tpp.example/cb"]}`); err == nil {
+		t.Fatal("application_type tablet accepted")
+	}
+}

@@ -23,5 +23,6 @@ func allowListsFor(ws workspace.Workspace) client.Policy {
 		MaxAccessTokenTTL:           s.AccessTokenTTL,
 		MaxRefreshTokenTTL:          s.RefreshTokenTTL,
 		MaxIDTokenTTL:               s.IDTokenTTL,
+		MobileApplicationType:       s.IsProfile(workspace.ProfileOpenBankingUK),
 	})
 }
