@@ -39,6 +39,8 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().String("tls-key", "", "PEM file of the listener's private key (env REGISTRAR_TLS_KEY)")
 	cmd.Flags().String("client-ca", "", "PEM file of the CAs tls_client_auth certificates must chain to; reread on change (env REGISTRAR_CLIENT_CA)")
 	cmd.Flags().String("client-cert-header", "", "header in which a trusted TLS-terminating proxy forwards the caller's certificate, URL-escaped PEM (env REGISTRAR_CLIENT_CERT_HEADER)")
+	cmd.Flags().String("roles", "", "comma-separated roles this node serves: token, registration, admin (env REGISTRAR_ROLES; default all)")
+	cmd.Flags().String("registration-endpoint", "", "base URL of the nodes serving the registration role, named in discovery (env REGISTRAR_REGISTRATION_ENDPOINT)")
 	cmd.Flags().String("trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (env REGISTRAR_TRUSTED_PROXIES)")
 	return cmd
 }
@@ -156,7 +158,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if addr := os.Getenv("REGISTRAR_PPROF_LISTEN"); addr != "" {
 		startPprof(log, addr)
 	}
-	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", store.RedactDSN(cfg.DB))
+	log.Info("registrar listening", "addr", ln.Addr().String(), "issuer", cfg.BaseURL+"/"+workspace.DefaultName, "db", store.RedactDSN(cfg.DB), "roles", cfg.Roles)
 	srv, err := server.New(env, log)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,11 @@ type Config struct {
 	// PEM, as nginx's $ssl_client_escaped_cert); read only from
 	// TrustedProxies.
 	ClientCertHeader string `yaml:"client_cert_header"`
+	// Roles are the endpoint groups this node serves (see roles.go).
+	Roles []string `yaml:"roles"`
+	// RegistrationEndpoint is the base URL of the nodes serving the
+	// registration role, when they are reached apart from base_url.
+	RegistrationEndpoint string `yaml:"registration_endpoint"`
 
 	// proxies is TrustedProxies as Validate parsed them.
 	proxies []netip.Prefix
@@ -175,6 +181,7 @@ func Default() Config {
 		// when to retry.
 		RegistrationRateLimit: RateLimit{PerAddress: 20, PerToken: 10},
 		Audit:                 Audit{Retain: 90 * 24 * 3600, DenialsPerMinute: 10},
+		Roles:                 slices.Clone(AllRoles),
 	}
 }
 
@@ -200,6 +207,8 @@ var keys = []struct {
 	{"tls_key", "REGISTRAR_TLS_KEY", func(c *Config, v string) { c.TLSKey = v }},
 	{"client_ca", "REGISTRAR_CLIENT_CA", func(c *Config, v string) { c.ClientCA = v }},
 	{"client_cert_header", "REGISTRAR_CLIENT_CERT_HEADER", func(c *Config, v string) { c.ClientCertHeader = v }},
+	{"roles", "REGISTRAR_ROLES", setRoles},
+	{"registration_endpoint", "REGISTRAR_REGISTRATION_ENDPOINT", func(c *Config, v string) { c.RegistrationEndpoint = v }},
 }
 
 func setKeyRefresh(c *Config, v string) {
@@ -243,6 +252,7 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 		cfg.BaseURL, cfg.baseURLFromListen = cfg.Scheme()+"://"+defaultHost(cfg.Listen), true
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.RegistrationEndpoint = strings.TrimRight(cfg.RegistrationEndpoint, "/")
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
@@ -359,10 +369,13 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.validateTLS()...)
 	errs = append(errs, c.validateLimits()...)
 	errs = append(errs, c.validateWorkspaces()...)
+	roles, roleErrs := c.parseRoles()
+	errs = append(errs, roleErrs...)
+	errs = append(errs, c.validateRegistrationEndpoint()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration:\n%w", errors.Join(errs...))
 	}
-	c.proxies = proxies
+	c.proxies, c.Roles = proxies, roles
 	return nil
 }
 

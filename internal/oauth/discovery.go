@@ -85,8 +85,8 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 	if s.Flow != nil {
 		s.describeFlow(ws, &m)
 	}
-	if ws.Settings.Registration.Enabled {
-		m.RegistrationEndpoint = iss + "/" + registrationEndpoint(ws)
+	if ws.Settings.Registration.Enabled && !s.HideRegistrationEndpoint {
+		m.RegistrationEndpoint = s.registrationBaseURL() + "/" + ws.Name + "/" + registrationEndpoint(ws)
 	}
 	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
@@ -132,6 +132,14 @@ func registrationEndpoint(ws workspace.Workspace) string {
 		return httpapi.OpenBankingUKRegisterPaths[0]
 	}
 	return httpapi.RegisterPath
+}
+
+// registrationBaseURL is the base URL the registration endpoint is under.
+func (s *Service) registrationBaseURL() string {
+	if s.RegistrationBaseURL != "" {
+		return s.RegistrationBaseURL
+	}
+	return s.BaseURL
 }
 
 // describeFlow adds what the browser flow makes true.

@@ -17,6 +17,13 @@ type Handler struct {
 
 // Routes registers the endpoints on mux (DESIGN.md URL layout).
 func (h *Handler) Routes(mux *http.ServeMux) {
+	h.PublicRoutes(mux)
+	h.TokenRoutes(mux)
+}
+
+// PublicRoutes registers what every node serves, whatever its roles:
+// discovery and the key set.
+func (h *Handler) PublicRoutes(mux *http.ServeMux) {
 	for _, p := range []string{
 		"/{ws}/.well-known/openid-configuration",
 		"/{ws}/.well-known/oauth-authorization-server",
@@ -31,7 +38,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{ws}/.well-known/jwks.json", h.handleJWKS)
 	mux.HandleFunc("OPTIONS /{ws}/.well-known/jwks.json", handlePublicPreflight)
 	mux.HandleFunc("/{ws}/.well-known/jwks.json", httpapi.MethodNotAllowed("GET, HEAD, OPTIONS"))
+}
 
+// TokenRoutes registers the endpoints that take and give tokens (token,
+// introspection, revocation and, with the browser flow, PAR and userinfo).
+func (h *Handler) TokenRoutes(mux *http.ServeMux) {
 	h.post(mux, "/{ws}/oauth2/token", h.handleToken)
 	h.post(mux, "/{ws}/oauth2/introspect", h.handleIntrospect)
 	h.post(mux, "/{ws}/oauth2/revoke", h.handleRevoke)

@@ -34,6 +34,13 @@ type Service struct {
 	Hasher  *secret.Hasher
 	BaseURL string
 	Metrics *Metrics
+	// RegistrationBaseURL is the base URL discovery names the
+	// registration endpoint under, when the nodes serving registration
+	// are reached apart from the issuer; "" is BaseURL.
+	// HideRegistrationEndpoint names none: this node does not serve
+	// registration and no other nodes were named.
+	RegistrationBaseURL      string
+	HideRegistrationEndpoint bool
 	// Fetcher fetches the jwks_uri of private_key_jwt clients; nil leaves
 	// such clients unable to authenticate (a warning in the log says so).
 	Fetcher JWKSFetcher

@@ -68,7 +68,11 @@ type Service struct {
 	Tokens  TokenVerifier
 	Hasher  *secret.Hasher
 	BaseURL string
-	Metrics *Metrics
+	// EndpointBaseURL is the base URL of the nodes serving registration,
+	// when they are reached apart from the issuer (registration_endpoint);
+	// "" is BaseURL. Client URIs are made under it.
+	EndpointBaseURL string
+	Metrics         *Metrics
 	// Limits are the node's rate limits; nil limits nothing.
 	Limits *Limits
 	// Replays seals the answers kept for Idempotency-Key retries.
@@ -91,5 +95,14 @@ func (s *Service) clientURI(ws workspace.Workspace, endpoint, id string) string 
 	if endpoint == "" {
 		endpoint = httpapi.RegisterPath
 	}
-	return s.BaseURL + "/" + ws.Name + "/" + endpoint + "/" + id
+	return s.endpointBaseURL() + "/" + ws.Name + "/" + endpoint + "/" + id
+}
+
+// endpointBaseURL is the base URL the registration endpoints are reached
+// under.
+func (s *Service) endpointBaseURL() string {
+	if s.EndpointBaseURL != "" {
+		return s.EndpointBaseURL
+	}
+	return s.BaseURL
 }

@@ -153,7 +153,7 @@ func (s *Service) registrationAudiences(ws workspace.Workspace) []string {
 	issuer := s.BaseURL + "/" + ws.Name
 	auds := []string{issuer}
 	for _, endpoint := range registrationEndpoints(ws) {
-		auds = append(auds, issuer+"/"+endpoint)
+		auds = append(auds, s.endpointBaseURL()+"/"+ws.Name+"/"+endpoint)
 	}
 	return append(auds, ws.Settings.Registration.Audiences...)
 }

@@ -72,6 +72,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 func (e *Env) Admin() *admin.Service {
 	return &admin.Service{
 		Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, KeyRing: e.Keys,
-		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, BaseURL: e.Config.BaseURL},
+		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, BaseURL: e.Config.BaseURL,
+			EndpointBaseURL: e.Config.RegistrationEndpoint},
 	}
 }

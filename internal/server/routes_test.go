@@ -130,8 +130,16 @@ func TestUncleanManagementPathsAreAudited(t *testing.T) {
 // default workspace provisioned, as `serve` makes it.
 func provisionedServer(t *testing.T) (*Server, *Env) {
 	t.Helper()
+	return provisionedServerWith(t, func(*config.Config) {})
+}
+
+// provisionedServerWith is provisionedServer with the configuration
+// changed by change first.
+func provisionedServerWith(t *testing.T, change func(*config.Config)) (*Server, *Env) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
+	change(&cfg)
 	cfg.DB = "sqlite:" + filepath.Join(dir, "registrar.db")
 	cfg.MasterKeyFile = filepath.Join(dir, "registrar.key")
 	env, err := OpenEnv(context.Background(), cfg, slog.New(slog.DiscardHandler))

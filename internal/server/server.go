@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/fetch"
 	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/interact"
@@ -63,8 +64,6 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	(&oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}).Routes(mux)
-	flow.Routes(mux)
 	dcr := &registration.Service{
 		Store: env.Store, Tokens: registrationTokens{svc}, Hasher: env.Hasher, BaseURL: env.Config.BaseURL,
 		Metrics: registration.NewMetrics(reg),
@@ -75,13 +74,14 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 		// Transport certificates are checked as tls_client_auth's are.
 		Certificates: registrationCertificates{svc},
 	}
+	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
-	dcrHandler.Routes(mux)
+	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler)
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.HandleFunc("/", handleNotFound)
 	// In front of the mux, whose answer to an unclean path is a redirect.
-	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler))
+	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler, env.Config.HasRole(config.RoleRegistration)))
 	// Deadline outside Instrument: the request Instrument hands the mux is
 	// the one whose route pattern it records.
 	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
@@ -263,10 +263,11 @@ func errNoSuchEndpoint() error { return oautherr.New(oautherr.NotFound, "no such
 // uncleanPath answers a path with dot segments or doubled slashes as the
 // unknown URL it is: the 404 of any unknown path, except where RFC 7592
 // client URLs live, whose every unknown client id is refused, audited, as
-// the registration handler refuses it, whatever characters it holds.
-func uncleanPath(dcr *registration.Handler) http.HandlerFunc {
+// the registration handler refuses it, whatever characters it holds, on a
+// node serving registration.
+func uncleanPath(dcr *registration.Handler, served bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if registration.IsManagementPath(r.URL.EscapedPath()) {
+		if served && registration.IsManagementPath(r.URL.EscapedPath()) {
 			dcr.HandleUnclean(w, r)
 			return
 		}

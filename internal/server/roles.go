@@ -1,0 +1,48 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/registrar-dev/registrar/internal/config"
+	"github.com/registrar-dev/registrar/internal/interact"
+	"github.com/registrar-dev/registrar/internal/oauth"
+	"github.com/registrar-dev/registrar/internal/registration"
+)
+
+// routeGroups are the endpoints of each role, registered on a node that
+// serves it; a path of a role the node does not serve falls through to
+// the 404 of any unknown path. Discovery, JWKS and the health checks
+// belong to no role: every node serves them.
+func routeGroups(protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler) map[string]func(*http.ServeMux) {
+	return map[string]func(*http.ServeMux){
+		config.RoleToken: func(mux *http.ServeMux) {
+			protocol.TokenRoutes(mux)
+			flow.Routes(mux)
+		},
+		config.RoleRegistration: dcr.Routes,
+		// Administration is the CLI's, on the store: no HTTP API yet.
+		config.RoleAdmin: func(*http.ServeMux) {},
+	}
+}
+
+// routeRoles registers the public routes and those of the roles cfg
+// serves.
+func routeRoles(mux *http.ServeMux, cfg config.Config, protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler) {
+	protocol.PublicRoutes(mux)
+	for role, routes := range routeGroups(protocol, flow, dcr) {
+		if cfg.HasRole(role) {
+			routes(mux)
+		}
+	}
+}
+
+// placeRegistration tells discovery and the client URIs where the
+// registration endpoints are: under registration_endpoint when set (the
+// nodes serving them are reached there), else under the issuer; discovery
+// names none on a node not serving them with no registration_endpoint
+// set, as a client could not register at the URL it would name.
+func placeRegistration(cfg config.Config, protocol *oauth.Service, dcr *registration.Service) {
+	protocol.RegistrationBaseURL = cfg.RegistrationBaseURL()
+	protocol.HideRegistrationEndpoint = cfg.RegistrationEndpoint == "" && !cfg.HasRole(config.RoleRegistration)
+	dcr.EndpointBaseURL = cfg.RegistrationEndpoint
+}
