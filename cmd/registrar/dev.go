@@ -223,7 +223,11 @@ func runDevRegister(cmd *cobra.Command, _ []string) error {
 		writeIndented(stdout, answer.Body)
 		return answer.Err()
 	}
-	return printRegistration(stdout, answer.Body)
+	heading := "registered:"
+	if reg.Method == "PUT" {
+		heading = "updated:"
+	}
+	return printRegistration(stdout, heading, answer.Body)
 }
 
 func registrationFlags(cmd *cobra.Command) (devtools.Registration, error) {
@@ -285,12 +289,12 @@ func registrationFlags(cmd *cobra.Command) (devtools.Registration, error) {
 var registrationSummary = []string{"client_id", "client_secret", "token_endpoint_auth_method", "grant_types",
 	"software_id", "software_version", "registration_client_uri", "registration_access_token"}
 
-func printRegistration(w io.Writer, body []byte) error {
+func printRegistration(w io.Writer, heading string, body []byte) error {
 	var answer map[string]any
 	if err := json.Unmarshal(body, &answer); err != nil {
 		return fmt.Errorf("the answer is not JSON: %w", err)
 	}
-	fmt.Fprintln(w, "registered:")
+	fmt.Fprintln(w, heading)
 	for _, name := range registrationSummary {
 		v, ok := answer[name]
 		if !ok {

@@ -107,8 +107,12 @@ func TestDevRegisterUpdate(t *testing.T) {
 		io.WriteString(w, `{"client_id":"c1"}`)
 	}))
 	t.Cleanup(srv.Close)
-	if _, err := runCLI(t, "dev", "register", "--endpoint", srv.URL+"/register/c1", "--update", "--token", "cc-token"); err != nil || method != "PUT" || auth != "Bearer cc-token" {
+	out, err := runCLI(t, "dev", "register", "--endpoint", srv.URL+"/register/c1", "--update", "--token", "cc-token")
+	if err != nil || method != "PUT" || auth != "Bearer cc-token" {
 		t.Fatalf("--update: %s with %q, %v", method, auth, err)
+	}
+	if !strings.HasPrefix(out, "updated:") {
+		t.Errorf("--update prints %q; want it headed updated:", out)
 	}
 	if _, err := runCLI(t, "dev", "register", "--endpoint", srv.URL, "--token", "t"); err == nil {
 		t.Fatal("--token without --update was accepted")

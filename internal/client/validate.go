@@ -134,7 +134,7 @@ func defaultAuthMethod(md Metadata, p Policy) string {
 	if slices.Contains(p.AuthMethods, AuthPrivateKeyJWT) && (len(md.JWKS) > 0 || md.JWKSURI != "") {
 		return AuthPrivateKeyJWT
 	}
-	return AuthClientSecretBasic
+	return "" // none to fall back on: checkAuthMethod asks for one
 }
 
 // defaultApplicationType is web (OIDC Registration §2) unless every
@@ -207,6 +207,9 @@ func allowedList(name string, values, allowed []string) error {
 
 func checkAuthMethod(md *Metadata, p Policy) error {
 	m := md.TokenEndpointAuthMethod
+	if m == "" {
+		return metaErr("token_endpoint_auth_method: required here, as the default (client_secret_basic) is not allowed; name one of: %s", strings.Join(p.AuthMethods, ", "))
+	}
 	if !slices.Contains(p.AuthMethods, m) {
 		return metaErr("token_endpoint_auth_method: %q is not supported; allowed: %s", m, strings.Join(p.AuthMethods, ", "))
 	}

@@ -496,3 +496,15 @@ func TestMobileApplicationType(t *testing.T) {
 		t.Fatal("application_type tablet accepted")
 	}
 }
+
+// TestNoDefaultAuthMethodAllowed: where no default method is allowed and
+// the request names none, the answer asks for one rather than refusing
+// client_secret_basic, which the request never named.
+func TestNoDefaultAuthMethodAllowed(t *testing.T) {
+	p := testPolicy
+	p.AuthMethods = []string{AuthPrivateKeyJWT, AuthTLSClientAuth}
+	_, err := registerWith(t, p, `{"redirect_uris":["https://app.example.com/cb"]}`)
+	if err == nil || !strings.Contains(err.Error(), "token_endpoint_auth_method: required here") {
+		t.Fatalf("err = %v; want token_endpoint_auth_method asked for", err)
+	}
+}

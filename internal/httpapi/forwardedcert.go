@@ -9,6 +9,9 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // ForwardedClientCertificate reads the caller's certificate from header,
@@ -23,9 +26,18 @@ func ForwardedClientCertificate(next http.Handler, header string, trusted []neti
 	if header == "" {
 		return next
 	}
+	// A proxy left out of trusted_proxies sends the header on every
+	// request, and a stranger may too: say so, but not on every request.
+	untrustedNote := &rate.Sometimes{First: 1, Interval: time.Minute}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		peer, err := netip.ParseAddrPort(r.RemoteAddr)
 		if err != nil || !trusts(trusted, peer.Addr()) {
+			if r.Header.Get(header) != "" {
+				untrustedNote.Do(func() {
+					Logger(r.Context()).Warn("a client certificate header came from an address not in trusted_proxies; ignored (logged at most once a minute)",
+						"header", header, "peer", r.RemoteAddr)
+				})
+			}
 			r.Header.Del(header)
 			next.ServeHTTP(w, r)
 			return

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,11 +10,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -113,5 +116,28 @@ func TestCarryClientCertificates(t *testing.T) {
 		if len(seen) != len(chain) || (len(chain) > 0 && !seen[0].Equal(forwarded)) {
 			t.Fatalf("a forwarded chain %v was replaced by %v", chain, seen)
 		}
+	}
+}
+
+// TestUntrustedCertificateHeaderIsNoted: a header from an address not in
+// trusted_proxies (a proxy left out, or a stranger) is logged, once for
+// many requests, so a misconfigured proxy is found.
+func TestUntrustedCertificateHeaderIsNoted(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	h := ForwardedClientCertificate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}),
+		"X-SSL-Client-Cert", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+	for range 3 {
+		r := httptest.NewRequest("POST", "/", nil)
+		r = r.WithContext(context.WithValue(r.Context(), loggerKey, log))
+		r.RemoteAddr = "192.0.2.1:4000"
+		r.Header.Set("X-SSL-Client-Cert", escapedPEM(selfSigned(t, "x")))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if n := strings.Count(logs.String(), "not in trusted_proxies"); n != 1 {
+		t.Fatalf("%d notes for three requests, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "192.0.2.1") {
+		t.Errorf("the note does not name the peer: %s", logs.String())
 	}
 }

@@ -146,6 +146,17 @@ func (a clientAuth) refuseMethod(cl client.Client, ev ClientEvidence) error {
 	if ev.Secret != "" && len(cl.SecretHash) > 0 && secretOK {
 		return errInvalidClient("client authentication failed: the client is registered for %s", cl.Metadata.AuthMethod())
 	}
+	return errNoCredential(ev)
+}
+
+// errNoCredential is the refusal of evidence that proves nothing. When
+// the caller sent only a client_id it says so, for a known client and an
+// unknown one alike: most often a client certificate was not sent (curl
+// without --cert, a proxy not forwarding it).
+func errNoCredential(ev ClientEvidence) error {
+	if ev.identifiesOnly() && len(ev.Certificates) == 0 {
+		return errInvalidClient("client authentication failed: the request carries no credential (no client secret, client assertion or TLS client certificate)")
+	}
 	return errInvalidClient("client authentication failed")
 }
 
@@ -161,7 +172,7 @@ func (a clientAuth) unknownClient(ev ClientEvidence) error {
 		// time of a refusal does not tell whether the client exists.
 		a.chains.verify(ev.Certificates, a.now)
 	}
-	return errInvalidClient("client authentication failed")
+	return errNoCredential(ev)
 }
 
 // clientSecret verifies a client secret, wherever the request carried it.

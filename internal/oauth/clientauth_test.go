@@ -61,6 +61,8 @@ func wrongSecret(ev ClientEvidence) ClientEvidence {
 func TestAuthenticators(t *testing.T) {
 	h := secret.NewHasher(make([]byte, 32))
 	const failed = "client authentication failed"
+	// Known client or not, evidence of a client_id alone says so.
+	const noCredential = failed + ": the request carries no credential (no client secret, client assertion or TLS client certificate)"
 	cases := []struct {
 		name    string
 		cl      client.Client
@@ -79,7 +81,7 @@ func TestAuthenticators(t *testing.T) {
 		// Only a caller who proved the secret learns the registered method.
 		{"basic: sent in the body", registered(h, client.AuthClientSecretBasic), nil, postEv, failed + ": the client is registered for client_secret_basic"},
 		{"basic: wrong secret in the body", registered(h, client.AuthClientSecretBasic), nil, wrongSecret(postEv), failed},
-		{"basic: client_id alone", registered(h, client.AuthClientSecretBasic), nil, publicEv, failed},
+		{"basic: client_id alone", registered(h, client.AuthClientSecretBasic), nil, publicEv, noCredential},
 		{"basic by default", registered(h, ""), nil, basicEv, ""},
 
 		{"post: right secret", registered(h, client.AuthClientSecretPost), nil, postEv, ""},
@@ -90,13 +92,13 @@ func TestAuthenticators(t *testing.T) {
 		{"post: wrong secret as Basic", registered(h, client.AuthClientSecretPost), nil, wrongSecret(basicEv), failed},
 
 		{"none: client_id", registered(h, client.AuthNone), nil, publicEv, ""},
-		{"none: unknown client", client.Client{}, store.ErrNotFound, publicEv, failed},
+		{"none: unknown client", client.Client{}, store.ErrNotFound, publicEv, noCredential},
 		{"none: with a secret", registered(h, client.AuthNone), nil, postEv, failed},
 		{"none: with Basic", registered(h, client.AuthNone), nil, basicEv, failed},
 
 		// A method no authenticator takes authenticates nobody.
 		{"private_key_jwt client, secret evidence", registered(h, client.AuthPrivateKeyJWT), nil, basicEv, failed + ": the client is registered for private_key_jwt"},
-		{"private_key_jwt client, client_id alone", registered(h, client.AuthPrivateKeyJWT), nil, publicEv, failed},
+		{"private_key_jwt client, client_id alone", registered(h, client.AuthPrivateKeyJWT), nil, publicEv, noCredential},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
