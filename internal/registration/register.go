@@ -203,9 +203,9 @@ func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req R
 		return err
 	}
 	if kept != nil {
-		err = s.Store.RegisterClientReplayable(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients, *kept)
+		err = s.Store.RegisterClientReplayable(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients, *kept)
 	} else {
-		err = s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
+		err = s.Store.RegisterClient(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients)
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return errBearer("the initial access token was already used")
