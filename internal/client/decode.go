@@ -111,6 +111,7 @@ var fields = map[string]field{
 	"access_token_lifetime":                      integer(func(m *Metadata) *int64 { return &m.AccessTokenLifetime }),
 	"refresh_token_lifetime":                     integer(func(m *Metadata) *int64 { return &m.RefreshTokenLifetime }),
 	"id_token_lifetime":                          integer(func(m *Metadata) *int64 { return &m.IDTokenLifetime }),
+	"template":                                   str(func(m *Metadata) *string { return &m.Template }),
 }
 
 // aliases are other spellings of members, read as the member (the

@@ -76,8 +76,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return refuse(err)
 	}
-	// A template's values are merged here, so that validation sees what
-	// will be registered.
+	if md, err = applyTemplate(ws, md, nil); err != nil {
+		return refuse(err)
+	}
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
