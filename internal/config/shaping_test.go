@@ -33,7 +33,7 @@ workspaces:
 		{`
       templates:
         - name: cc-only
-          client: {grant_types: [implicit]}`, `template "cc-only": grant_types: "implicit" is not allowed`},
+          client: {grant_types: [implicit]}`, `template "cc-only": grant_types: "implicit" is not supported`},
 		{`
       templates:
         - name: t
@@ -50,7 +50,7 @@ workspaces:
 		{`
       defaults: {grant_typez: [authorization_code]}`, `registration.defaults: grant_typez: not a registrable`},
 		{`
-      defaults: {access_token_lifetime: 99999}`, `access_token_lifetime: 99999`},
+      defaults: {access_token_lifetime: 99999}`, `access_token_lifetime: 99999 exceeds`},
 		{`
       token_use: twice`, `registration.token_use: "twice"`},
 		{`

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -157,38 +156,19 @@ func (s Settings) templateProblem(t Template, before []Template) string {
 // against what the workspace allows a client to register.
 func (s Settings) fixedMetadataProblem(f ClientFields) string {
 	md, _, err := f.Metadata()
+	if err == nil {
+		err = client.CheckAllowed(md, client.Policy{
+			Scopes:             s.RegistrationScopes(),
+			GrantTypes:         s.Registration.GrantTypes,
+			ResponseTypes:      s.Registration.ResponseTypes,
+			AuthMethods:        s.Registration.AuthMethods,
+			MaxAccessTokenTTL:  s.AccessTokenTTL,
+			MaxRefreshTokenTTL: s.RefreshTokenTTL,
+			MaxIDTokenTTL:      s.IDTokenTTL,
+		})
+	}
 	if err != nil {
 		return oauthDescription(err)
-	}
-	r := s.Registration
-	for _, list := range []struct {
-		name            string
-		values, allowed []string
-	}{
-		{"grant_types", md.GrantTypes, r.GrantTypes},
-		{"response_types", md.ResponseTypes, r.ResponseTypes},
-		{"scope", strings.Fields(md.Scope), s.RegistrationScopes()},
-	} {
-		for _, v := range list.values {
-			if !slices.Contains(list.allowed, v) {
-				return fmt.Sprintf("%s: %q is not allowed in this workspace (allowed: %s)", list.name, v, strings.Join(list.allowed, ", "))
-			}
-		}
-	}
-	if m := md.TokenEndpointAuthMethod; m != "" && !slices.Contains(r.AuthMethods, m) {
-		return fmt.Sprintf("token_endpoint_auth_method: %q is not allowed in this workspace (allowed: %s)", m, strings.Join(r.AuthMethods, ", "))
-	}
-	for _, l := range []struct {
-		name       string
-		value, max int64
-	}{
-		{"access_token_lifetime", md.AccessTokenLifetime, s.AccessTokenTTL},
-		{"refresh_token_lifetime", md.RefreshTokenLifetime, s.RefreshTokenTTL},
-		{"id_token_lifetime", md.IDTokenLifetime, s.IDTokenTTL},
-	} {
-		if l.value < 0 || l.value > l.max {
-			return fmt.Sprintf("%s: %d is not between 0 and this workspace's %d seconds", l.name, l.value, l.max)
-		}
 	}
 	return ""
 }
