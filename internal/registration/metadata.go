@@ -24,3 +24,9 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
 	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
 }
+
+// validationProblems is validateMetadata going on past a refusal, for a
+// dry run: every check's refusal.
+func validationProblems(md client.Metadata, ws workspace.Workspace) (client.Metadata, []error) {
+	return client.Problems(boundToCertificate(ws, md), allowListsFor(ws))
+}
