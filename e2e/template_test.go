@@ -41,7 +41,9 @@ func TestTemplateRegistration(t *testing.T) {
 	r := n.register("bank", "", `{"redirect_uris":["https://tpp.example/cb"],"scope":"openid email","contacts":["ops@tpp.example"],"software_statement":"`+ssa+`"}`)
 	wantError(t, r, 400, "invalid_client_metadata", `template:partner-web: scope: template "partner-web" fixes it`, "contacts:")
 	r = post(t, n.Base+"/bank/oauth2/register?dry_run=true", "application/json", `{"redirect_uris":["https://tpp.example/cb"],"scope":"openid email","contacts":["ops@tpp.example"],"software_statement":"`+ssa+`"}`)
-	var dry struct{ Violations []struct{ Rule, Message string } }
+	var dry struct {
+		Violations []struct{ Rule, Message string }
+	}
 	if err := json.Unmarshal(r.Body, &dry); err != nil || r.Status != 400 || len(dry.Violations) != 2 ||
 		dry.Violations[0].Rule != "template:partner-web" || dry.Violations[1].Rule != "template:partner-web" {
 		t.Errorf("dry run: %d %s: want both template violations", r.Status, r.Body)
