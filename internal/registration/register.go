@@ -76,8 +76,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return refuse(err)
 	}
-	// A template's values are merged here, so that validation sees what
-	// will be registered.
+	if md, err = applyTemplate(ws, md, nil); err != nil {
+		return refuse(err)
+	}
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
@@ -87,7 +88,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err := s.checkRemoteDocuments(ctx, md); err != nil {
 		return refuse(err)
 	}
-	// Policies judge the validated metadata here.
+	if err := s.checkPolicies(ws, creation(g, md)); err != nil {
+		return refuse(err)
+	}
 	cl, issued, err := s.process(ws, md, g)
 	if err != nil {
 		return refuse(err)
@@ -130,6 +133,7 @@ func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace
 		g.provenance.SoftwareStatementIss = st.issuer
 		g.provenance.OrgID = st.orgID
 	}
+	g.sent = &sentRequest{object: obj, statement: st}
 	md, err := withStatement(obj, st)
 	return md, signed, err
 }
@@ -203,9 +207,9 @@ func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req R
 		return err
 	}
 	if kept != nil {
-		err = s.Store.RegisterClientReplayable(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients, *kept)
+		err = s.Store.RegisterClientReplayable(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients, *kept)
 	} else {
-		err = s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
+		err = s.Store.RegisterClient(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients)
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return errBearer("the initial access token was already used")
