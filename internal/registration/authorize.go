@@ -30,6 +30,18 @@ type grant struct {
 	// read is the request's metadata object as the authorizer read it,
 	// so that it is decoded once; nil when the authorizer read none.
 	read *readObject
+	// reusable: the credential registers until it expires
+	// (registration.token_use until_expiry), so it is checked, never spent.
+	reusable bool
+}
+
+// spent is the use of the credential a registration commits: none for a
+// reusable one, which still names it in the audit and the provenance.
+func (g grant) spent() store.CredentialUse {
+	if g.reusable {
+		return store.CredentialUse{Kind: store.CredentialNone, At: g.use.At}
+	}
+	return g.use
 }
 
 // readObject is a request's metadata object as requestObject read it,

@@ -20,7 +20,12 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 }
 
 // validateMetadata checks md against the workspace's allow-lists and
-// fills its defaults, at registration and on update alike.
+// fills its defaults (the workspace's own first), at registration and on
+// update alike.
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
+	md, err := withDefaults(ws, md)
+	if err != nil {
+		return client.Metadata{}, err
+	}
 	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
 }
