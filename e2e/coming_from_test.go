@@ -74,8 +74,8 @@ func TestComingFromAnotherProduct(t *testing.T) {
 	if want := []string{"Cloudentity", "Curity", "SimpleIdServer", "Duende IdentityServer"}; !slices.Equal(names, want) {
 		t.Fatalf("the section's products are %q, want %q; update this test", names, want)
 	}
-	extra := map[string]func(*testing.T, *node, []response){
-		"Cloudentity":           cloudentityTypos,
+	extra := map[string]func(*testing.T, productRun){
+		"Cloudentity":           cloudentityAsPrinted,
 		"Curity":                curityCodeFlow,
 		"Duende IdentityServer": duendeTokenUntilExpiry,
 	}
@@ -99,10 +99,20 @@ func TestComingFromAnotherProduct(t *testing.T) {
 				wantAnswer(t, a, want)
 			}
 			if check := extra[p.Name]; check != nil {
-				check(t, n, answers)
+				check(t, productRun{Example: p, Node: n, Want: want, Answers: answers})
 			}
 		})
 	}
+}
+
+// productRun is a product's example run: its node, the answer the README
+// shows and those the commands got, for checks of what the README says
+// beside them.
+type productRun struct {
+	Example productExample
+	Node    *node
+	Want    map[string]any
+	Answers []response
 }
 
 // readAnswers parses what `curl -si` printed: one or more HTTP responses,
@@ -156,13 +166,21 @@ func wantAnswer(t *testing.T, a response, want map[string]any) {
 
 // cloudentitySeedBody is Cloudentity's example registration body exactly
 // as its documentation prints it, with the two typos the README fixes.
-const cloudentitySeedBody = `{ "client_name": "Sample web client" "grant_types": [ "authorization_code" ], "response_types": [ "code" ], "redirect_url": [ "https://example.com/callback" ] }`
+const cloudentitySeedBody = ` { "client_name": "Sample web client" "grant_types": [ "authorization_code" ], "response_types": [ "code" ], "redirect_url": [ "https://example.com/callback" ] }`
 
-// cloudentityTypos checks what the README says of Cloudentity's printed
-// body: not JSON as printed (a comma missing), and with the comma still
-// a code flow client without redirect URI (redirect_url is no member).
-// Neither is stored.
-func cloudentityTypos(t *testing.T, n *node, _ []response) {
+// cloudentityAsPrinted checks what the README says of Cloudentity's
+// printed request. Its body is the README's but for the two typos: not
+// JSON as printed (a comma missing), and with the comma still a code flow
+// client without redirect URI (redirect_url is no member); neither is
+// stored. It sends no token, which is Cloudentity's endpoint with no
+// protection set: the README's workspace with mode open takes the fixed
+// body without one and answers as the README shows.
+func cloudentityAsPrinted(t *testing.T, run productRun) {
+	fixed := strings.NewReplacer(`"Sample web client"`, `"Sample web client",`, `"redirect_url"`, `"redirect_uris"`).Replace(cloudentitySeedBody)
+	if !strings.Contains(run.Example.Shell, "-d '"+fixed+"'") {
+		t.Fatalf("the README's body is no longer Cloudentity's with its two typos fixed:\n%s", fixed)
+	}
+	n := run.Node
 	before := n.clientList("cloudentity")
 	token := n.iat("cloudentity", 2)
 	wantError(t, n.register("cloudentity", token, cloudentitySeedBody), 400, "invalid_client_metadata")
@@ -171,6 +189,11 @@ func cloudentityTypos(t *testing.T, n *node, _ []response) {
 	if after := n.clientList("cloudentity"); after != before {
 		t.Fatalf("a refused registration changed the clients:\n%s\n%s", before, after)
 	}
+	open := strings.Replace(run.Example.YAML, "mode: initial_access_token", "mode: open", 1)
+	if open == run.Example.YAML {
+		t.Fatal("the README's Cloudentity workspace no longer sets mode: initial_access_token")
+	}
+	wantAnswer(t, startNode(t, nodeOpts{YAML: open}).register("cloudentity", "", fixed), run.Want)
 }
 
 // curityCodeFlow runs the code flow Curity's tutorial runs next with the
@@ -179,8 +202,8 @@ func cloudentityTypos(t *testing.T, n *node, _ []response) {
 // the form, but the client is registered for client_secret_basic, the
 // only method the token endpoint then accepts: that is refused, and the
 // same exchange with Basic authentication answers tokens.
-func curityCodeFlow(t *testing.T, n *node, answers []response) {
-	reg := answers[0].JSON(t)
+func curityCodeFlow(t *testing.T, run productRun) {
+	n, reg := run.Node, run.Answers[0].JSON(t)
 	id, secret := reg["client_id"].(string), reg["client_secret"].(string)
 	if out, err := n.cliInput("correct horse battery\n", "user", "add", "--workspace", "curity", "--username", "carol", "--password-stdin"); err != nil {
 		t.Fatal(out)
@@ -208,7 +231,8 @@ func curityCodeFlow(t *testing.T, n *node, answers []response) {
 // duendeTokenUntilExpiry: the README's commands registered two clients
 // with one token; such a token registers until it expires, and not after.
 // The two lifetimes the README says are refused are.
-func duendeTokenUntilExpiry(t *testing.T, n *node, answers []response) {
+func duendeTokenUntilExpiry(t *testing.T, run productRun) {
+	n, answers := run.Node, run.Answers
 	if len(answers) != 2 || answers[0].JSON(t)["client_id"] == answers[1].JSON(t)["client_id"] {
 		t.Fatalf("one token was to register two clients; got %d answers", len(answers))
 	}
