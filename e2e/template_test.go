@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,14 @@ func TestTemplateRegistration(t *testing.T) {
 	before := n.clientCount("bank")
 	r := n.register("bank", "", `{"redirect_uris":["https://tpp.example/cb"],"scope":"openid email","contacts":["ops@tpp.example"],"software_statement":"`+ssa+`"}`)
 	wantError(t, r, 400, "invalid_client_metadata", `template:partner-web: scope: template "partner-web" fixes it`, "contacts:")
+	r = post(t, n.Base+"/bank/oauth2/register?dry_run=true", "application/json", `{"redirect_uris":["https://tpp.example/cb"],"scope":"openid email","contacts":["ops@tpp.example"],"software_statement":"`+ssa+`"}`)
+	var dry struct {
+		Violations []struct{ Rule, Message string }
+	}
+	if err := json.Unmarshal(r.Body, &dry); err != nil || r.Status != 400 || len(dry.Violations) != 2 ||
+		dry.Violations[0].Rule != "template:partner-web" || dry.Violations[1].Rule != "template:partner-web" {
+		t.Errorf("dry run: %d %s: want both template violations", r.Status, r.Body)
+	}
 	r = n.register("bank", "", `{"template":"nope","software_statement":"`+dir.statement(t, n.now(), "other-app", nil)+`"}`)
 	wantError(t, r, 400, "invalid_client_metadata", `no template "nope"`)
 	r = n.register("bank", "", `{"software_statement":"`+dir.statement(t, n.now(), "other-app", nil)+`"}`)

@@ -61,17 +61,35 @@ const (
 // invalid_client_metadata (RFC 7591 §3.2.2). Descriptions name the member
 // and the rule.
 func Validate(md Metadata, p Policy) (Metadata, error) {
+	md, errs := validate(md, p, false)
+	if len(errs) > 0 {
+		return Metadata{}, errs[0]
+	}
+	return md, nil
+}
+
+// Problems is Validate that goes on past a refusal and returns every
+// check's, for a dry run that lists them all, with the metadata as far
+// as the checks that passed made it.
+func Problems(md Metadata, p Policy) (Metadata, []error) {
+	return validate(md, p, true)
+}
+
+func validate(md Metadata, p Policy, all bool) (Metadata, []error) {
 	applyDefaults(&md, p)
+	var errs []error
 	for _, check := range []func(*Metadata, Policy) error{
 		checkApplicationType, checkGrantsAndResponses, checkAuthMethod,
 		checkRedirectURIs, checkPostLogoutURIs, checkDisplay, checkURIs,
 		checkScope, checkKeys, checkAlgs, checkSubjectType, checkAssertionAuth, checkRequestObjectAlg, checkTLSClientAuth, checkUnsupported, checkLifetimes,
 	} {
 		if err := check(&md, p); err != nil {
-			return Metadata{}, err
+			if errs = append(errs, err); !all {
+				break
+			}
 		}
 	}
-	return md, nil
+	return md, errs
 }
 
 // CheckAllowed judges each member md sets on its own against p's

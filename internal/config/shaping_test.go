@@ -52,6 +52,8 @@ workspaces:
 		{`
       defaults: {access_token_lifetime: 99999}`, `access_token_lifetime: 99999 exceeds`},
 		{`
+      defaults: {template: partner-web}`, `template: names the template a registration picks`},
+		{`
       token_use: twice`, `registration.token_use: "twice"`},
 		{`
       templates_only: true`, `registration.templates_only`},

@@ -57,7 +57,9 @@ var Variables = []string{"request", "software_statement", "token", "client", "wo
 
 // env declares the variables. The maps are of JSON values, so their
 // members are dyn: a field is checked when the rule runs. ext.Strings
-// gives split, lowerAscii and the like, which scope strings need.
+// gives split, lowerAscii and the like, which scope strings need;
+// ext.Bindings, cel.bind, names a table once in a rule that reads it
+// twice.
 var env = sync.OnceValues(func() (*cel.Env, error) {
 	json := cel.MapType(cel.StringType, cel.DynType)
 	return cel.NewEnv(
@@ -70,6 +72,7 @@ var env = sync.OnceValues(func() (*cel.Env, error) {
 		cel.Variable("operation", cel.StringType),
 		ext.Strings(),
 		ext.Lists(),
+		ext.Bindings(),
 		cel.CrossTypeNumericComparisons(true),
 	)
 })

@@ -30,6 +30,10 @@ type grant struct {
 	// read is the request's metadata object as the authorizer read it,
 	// so that it is decoded once; nil when the authorizer read none.
 	read *readObject
+	// sent is the request as decoded, and presented what its bearer
+	// credential says of itself, for the policies; nil until known.
+	sent      *sentRequest
+	presented *presentedToken
 	// reusable: the credential registers until it expires
 	// (registration.token_use until_expiry), so it is checked, never spent.
 	reusable bool

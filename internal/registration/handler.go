@@ -209,6 +209,15 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	dryRun, err := dryRunAsked(r)
+	if err != nil {
+		httpapi.WriteError(w, r, h.Service.deny(r.Context(), ws, "register", "", req, grant{}, err))
+		return
+	}
+	if dryRun {
+		h.handleDryRun(w, r, ws, req)
+		return
+	}
 	resp, err := h.Service.Register(r.Context(), ws, req)
 	if err != nil {
 		httpapi.WriteError(w, r, err)

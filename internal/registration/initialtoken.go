@@ -49,6 +49,7 @@ func (a initialAccessTokenAuthorizer) operatorToken(iat store.InitialAccessToken
 	g := grant{
 		use:        store.CredentialUse{Kind: store.CredentialInitialAccessToken, ID: iat.ID, At: now},
 		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: iat.ID},
+		presented:  operatorTokenClaims(iat),
 	}
 	if iat.Status(now) != store.IATActive {
 		return g, errBearer("the initial access token is expired, revoked or used up")
@@ -87,6 +88,7 @@ func (a initialAccessTokenAuthorizer) accessToken(ctx context.Context, ws worksp
 	return grant{
 		use:        use,
 		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "access_token:" + at.ID},
+		presented:  accessTokenClaims(at),
 		reusable:   ws.Settings.Registration.TokenUseMode() == workspace.TokenUseUntilExpiry,
 	}, nil
 }

@@ -29,3 +29,13 @@ func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metada
 	}
 	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
 }
+
+// validationProblems is validateMetadata going on past a refusal, for a
+// dry run: every check's refusal.
+func validationProblems(md client.Metadata, ws workspace.Workspace) (client.Metadata, []error) {
+	md, err := withDefaults(ws, md)
+	if err != nil {
+		return md, []error{err}
+	}
+	return client.Problems(boundToCertificate(ws, md), allowListsFor(ws))
+}

@@ -88,7 +88,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err := s.checkRemoteDocuments(ctx, md); err != nil {
 		return refuse(err)
 	}
-	// Policies judge the validated metadata here.
+	if err := s.checkPolicies(ws, creation(g, md)); err != nil {
+		return refuse(err)
+	}
 	cl, issued, err := s.process(ws, md, g)
 	if err != nil {
 		return refuse(err)
@@ -131,6 +133,7 @@ func (s *Service) decodeRegistration(ctx context.Context, ws workspace.Workspace
 		g.provenance.SoftwareStatementIss = st.issuer
 		g.provenance.OrgID = st.orgID
 	}
+	g.sent = &sentRequest{object: obj, statement: st}
 	md, err := withStatement(obj, st)
 	return md, signed, err
 }

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -137,4 +138,39 @@ func TestTemplateViolations(t *testing.T) {
 	if len(v) != 2 || v[0].Rule != "template:partner-web" || v[1].Rule != "template:partner-web" {
 		t.Errorf("violations %+v: want contacts and scope, each under template:partner-web", v)
 	}
+}
+
+// An RFC 7592 update goes through the template step: sending back the
+// whole registration with a new open field is accepted, and changing a
+// fixed member is refused and changes nothing.
+func TestTemplateHoldsUpdatesThroughTheService(t *testing.T) {
+	f := newFixture(t)
+	f.withPartnerTemplate(t)
+	resp, err := f.openRegister(`{"software_id":"acme-portal","redirect_uris":["https://app.example/cb"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, rat := resp["client_id"].(string), resp["registration_access_token"].(string)
+	echo := map[string]any{}
+	for k, v := range resp {
+		echo[k] = v
+	}
+	for _, k := range []string{"registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at", "client_secret"} {
+		delete(echo, k)
+	}
+	echo["client_name"] = "Renamed"
+	body, _ := json.Marshal(echo)
+	f.tick()
+	updated, err := f.svc.Update(context.Background(), f.ws, id, Request{Bearer: rat, Body: body})
+	if err != nil {
+		t.Fatalf("sending back the registration with a new client_name: %v", err)
+	}
+	if updated["client_name"] != "Renamed" || updated["template"] != "partner-web" {
+		t.Errorf("update answered %v", updated)
+	}
+	echo["scope"] = "openid"
+	body, _ = json.Marshal(echo)
+	f.tick()
+	_, err = f.svc.Update(context.Background(), f.ws, id, Request{Bearer: updated["registration_access_token"].(string), Body: body})
+	wantTemplateRefusal(t, err, `scope: template "partner-web" fixes it`)
 }

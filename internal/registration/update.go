@@ -7,6 +7,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/policy"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -51,7 +52,11 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, upd 
 	if md, err = validateMetadata(md, ws); err != nil {
 		return client.Metadata{}, err
 	}
-	return md, checkSecretUnchanged(md, cl)
+	if err := checkSecretUnchanged(md, cl); err != nil {
+		return client.Metadata{}, err
+	}
+	call := policyCall{sent: sentRequest{obj, upd.statement}, metadata: md, token: upd.token, client: &cl, operation: policy.OperationUpdate}
+	return md, s.checkPolicies(ws, call)
 }
 
 // preparedUpdate is what an update's body says, read and verified before
@@ -67,6 +72,8 @@ type preparedUpdate struct {
 	// version is the client's as it was verified against (its keys).
 	signed  *signedRequest
 	version int64
+	// token is what the caller's credential says, for the policies.
+	token *presentedToken
 }
 
 // prepareUpdate reads an update's body, verifies a signed one with the
@@ -77,7 +84,7 @@ type preparedUpdate struct {
 // accepted by the client as read. The error returned is a refusal already
 // audited, or an outage; refusals of the body wait in upd.err.
 func (s *Service) prepareUpdate(ctx context.Context, ws workspace.Workspace, clientID string, req Request) (preparedUpdate, error) {
-	var upd preparedUpdate
+	upd := preparedUpdate{token: managementTokenClaims(req)}
 	if upd.obj, upd.err = requestObject(ws, req); upd.err != nil {
 		return upd, nil
 	}

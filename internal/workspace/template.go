@@ -156,6 +156,10 @@ func (s Settings) templateProblem(t Template, before []Template) string {
 // against what the workspace allows a client to register.
 func (s Settings) fixedMetadataProblem(f ClientFields) string {
 	md, _, err := f.Metadata()
+	if md.Template != "" {
+		// Templates are picked before defaults and fixed metadata apply.
+		return "template: names the template a registration picks; it cannot be fixed or defaulted"
+	}
 	if err == nil {
 		err = client.CheckAllowed(md, client.Policy{
 			Scopes:             s.RegistrationScopes(),

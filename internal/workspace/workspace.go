@@ -251,6 +251,11 @@ type Registration struct {
 	RoleScopes map[string][]string `json:"role_scopes,omitempty" yaml:"role_scopes"`
 	// Shaping: defaults, templates and token_use (template.go).
 	Shaping `yaml:",inline"`
+	// Policies are rules in CEL each registration and update must pass
+	// (policy.go); PolicyCost bounds one rule's evaluation (read it
+	// with PolicyCostLimit).
+	Policies   []Policy `json:"policies,omitempty" yaml:"policies"`
+	PolicyCost int64    `json:"policy_cost_limit,omitempty" yaml:"policy_cost_limit"`
 }
 
 // Registration access token rotation policies.
@@ -339,6 +344,8 @@ type SettingError struct {
 	Key  string
 	Item int
 	Msg  string
+	// Field names a member of the entry at fault ("rule"), or "".
+	Field string
 }
 
 func (e SettingError) Error() string { return e.Key + ": " + e.Msg }
@@ -347,6 +354,9 @@ func (e SettingError) Error() string { return e.Key + ": " + e.Msg }
 func (e SettingError) Path() string {
 	if e.Item < 0 {
 		return e.Key
+	}
+	if e.Field != "" {
+		return fmt.Sprintf("%s[%d].%s", e.Key, e.Item, e.Field)
 	}
 	return fmt.Sprintf("%s[%d]", e.Key, e.Item)
 }
@@ -439,6 +449,7 @@ func (r Registration) validate(scopes []string) []SettingError {
 	if r.UnusedClientTTL != 0 && r.UnusedClientTTL.Duration() < MinUnusedClientTTL {
 		errs = append(errs, invalid("registration.unused_client_ttl", "must be 0 (keep unused clients) or at least %s, so a client has time to get its first token", MinUnusedClientTTL))
 	}
+	errs = append(errs, r.validatePolicies()...)
 	return append(errs, r.validateStatements()...)
 }
 
