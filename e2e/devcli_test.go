@@ -13,37 +13,6 @@ import (
 // runs.
 const walkthroughHeading = "## Signed registration from the CLI"
 
-// readmeShellBlocks returns the ```sh blocks of the README section that
-// starts with heading, up to the next heading.
-func readmeShellBlocks(t *testing.T, heading string) []string {
-	t.Helper()
-	raw, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, found := strings.Cut(string(raw), heading)
-	if !found {
-		t.Fatalf("README has no section %q", heading)
-	}
-	var blocks []string
-	var block []string
-	inBlock := false
-	for _, line := range strings.Split(section, "\n") {
-		switch {
-		case !inBlock && strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "#!"):
-			return blocks
-		case !inBlock && line == "```sh":
-			inBlock, block = true, nil
-		case inBlock && line == "```":
-			inBlock = false
-			blocks = append(blocks, strings.Join(block, "\n")+"\n")
-		case inBlock:
-			block = append(block, line)
-		}
-	}
-	return blocks
-}
-
 // runShell runs script with bash in dir, with the binary under test first
 // on PATH as `registrar`, and returns its stdout; it fails the test on a
 // non-zero exit.
