@@ -15,6 +15,7 @@ type fixture struct {
 	jwtClient, opaqueC credentials
 	jwt, opaqueToken   string
 	iat, rotatingIAT   string
+	policiesIAT        string
 	flowClient         string
 	signing            *signing
 	openBanking        *openBanking
@@ -72,13 +73,11 @@ var workloads = []workload{
 	}},
 	// W1: registrations with a multi-use initial access token, each durable.
 	{"register", func(f *fixture) func(int) (Step, error) {
-		u := f.t.base + "/default/oauth2/register"
-		return func(int) (Step, error) {
-			return func(ctx context.Context, c *http.Client) error {
-				_, err := send(ctx, c, http.MethodPost, u, "application/json", registerBody, "Bearer "+f.iat, 201)
-				return err
-			}, nil
-		}
+		return registerStep(f.t.base+"/default/oauth2/register", f.iat)
+	}},
+	// As "register", under a workspace whose five policies each judge it.
+	{"register-policies", func(f *fixture) func(int) (Step, error) {
+		return registerStep(f.t.base+"/policies/oauth2/register", f.policiesIAT)
 	}},
 	// Registrations with an ES256 software statement in an ES256 signed body.
 	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f) }},
@@ -112,6 +111,17 @@ func WorkloadNames() []string {
 		names[i] = wl.name
 	}
 	return names
+}
+
+// registerStep registers registerBody at u with the initial access token
+// iat.
+func registerStep(u, iat string) func(int) (Step, error) {
+	return func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			_, err := send(ctx, c, http.MethodPost, u, "application/json", registerBody, "Bearer "+iat, 201)
+			return err
+		}, nil
+	}
 }
 
 func tokenStep(u string, cl credentials) func(int) (Step, error) {
@@ -183,6 +193,9 @@ func prepare(t *target, sg *signing, window time.Duration) (*fixture, error) {
 		return nil, err
 	}
 	if f.rotatingIAT, err = t.createIAT("rotating"); err != nil {
+		return nil, err
+	}
+	if f.policiesIAT, err = t.createIAT("policies"); err != nil {
 		return nil, err
 	}
 	if err := t.start(); err != nil {
