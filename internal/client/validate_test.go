@@ -476,3 +476,21 @@ func TestRequestObjectMetadata(t *testing.T) {
 		t.Fatal("require_pushed_authorization_requests as a string was accepted")
 	}
 }
+
+// TestProblemsListsEveryCheck: a dry run learns of every check that
+// refuses, where Validate stops at the first.
+func TestProblemsListsEveryCheck(t *testing.T) {
+	md := Metadata{RedirectURIs: []string{"https://app.example/cb"}, LogoURI: "ftp://logo.example/x.png", Scope: "openid admin", AccessTokenLifetime: 100000}
+	_, errs := Problems(md, testPolicy)
+	var got []string
+	for _, err := range errs {
+		name, _, _ := strings.Cut(err.(*oautherr.Error).Description, ":")
+		got = append(got, name)
+	}
+	if strings.Join(got, ",") != "logo_uri,scope,access_token_lifetime" {
+		t.Fatalf("problems: %v", errs)
+	}
+	if _, err := Validate(md, testPolicy); err == nil || err.Error() != errs[0].Error() {
+		t.Fatalf("Validate: %v, want the first problem", err)
+	}
+}
