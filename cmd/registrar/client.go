@@ -294,6 +294,9 @@ func printClient(cmd *cobra.Command, cl client.Client, secret string) error {
 	}
 	fmt.Fprintf(w, "workspace:     %s\norigin:        %s\nregistered:    %s\nauth method:   %s\ngrant types:   %s\nscope:         %s\n",
 		cl.Workspace, originLabel(cl), provenanceText(cl.Provenance), cl.Metadata.AuthMethod(), strings.Join(cl.Metadata.Grants(), " "), cl.Metadata.Scope)
+	if cl.Metadata.Template != "" {
+		fmt.Fprintf(w, "template:      %s\n", cl.Metadata.Template)
+	}
 	firstToken := "none yet"
 	if !cl.FirstTokenAt.IsZero() {
 		firstToken = cl.FirstTokenAt.UTC().Format(time.RFC3339)

@@ -140,6 +140,10 @@ type Metadata struct {
 	TLSClientAuthSANEmail                string `json:"tls_client_auth_san_email,omitempty"`
 	TLSClientCertificateBoundAccessToken bool   `json:"tls_client_certificate_bound_access_tokens,omitempty"`
 
+	// Template is the name of the template (registration.templates) the
+	// client was made from; a registration may name one to pick it.
+	Template string `json:"template,omitempty"`
+
 	// Localized holds language-tagged human-readable values keyed as sent
 	// (RFC 7591 §2.2), e.g. "client_name#fr" → "Mon application".
 	Localized map[string]string `json:"localized,omitempty"`

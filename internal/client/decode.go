@@ -111,12 +111,29 @@ var fields = map[string]field{
 	"access_token_lifetime":                      integer(func(m *Metadata) *int64 { return &m.AccessTokenLifetime }),
 	"refresh_token_lifetime":                     integer(func(m *Metadata) *int64 { return &m.RefreshTokenLifetime }),
 	"id_token_lifetime":                          integer(func(m *Metadata) *int64 { return &m.IDTokenLifetime }),
+	"template":                                   str(func(m *Metadata) *string { return &m.Template }),
 }
 
-// aliases are other spellings of members, read as the member: Open
-// Banking UK DCR v3.2 names RFC 8705's tls_client_auth_subject_dn
-// tls_client_auth_dn.
-var aliases = map[string]string{"tls_client_auth_dn": "tls_client_auth_subject_dn"}
+// aliases are other spellings of members, read as the member (the
+// response names them ours): Open Banking UK DCR v3.2 names RFC 8705's
+// tls_client_auth_subject_dn tls_client_auth_dn; Duende IdentityServer
+// names two of the lifetimes its own way. Its refresh tokens' absolute
+// lifetime is ours: a refresh token's family ends that long after the
+// sign-in, however often it is rotated.
+var aliases = map[string]string{
+	"tls_client_auth_dn":              "tls_client_auth_subject_dn",
+	"identity_token_lifetime":         "id_token_lifetime",
+	"absolute_refresh_token_lifetime": "refresh_token_lifetime",
+}
+
+// unheld are other products' members that Registrar has no field for.
+// They are refused rather than ignored as unknown (RFC 7591 §2 would let
+// us): a client that asked for them believes its tokens live as long as
+// it said, and would be wrong.
+var unheld = map[string]string{
+	"sliding_refresh_token_lifetime": "refresh tokens here have no sliding lifetime; a family lives refresh_token_lifetime from the sign-in, however often it is rotated",
+	"authorization_code_lifetime":    "authorization codes here live 60 seconds, for every client",
+}
 
 // localizable are the human-readable members that may carry a language
 // tag, "client_name#fr" (RFC 7591 §2.2; OIDC Registration §2.1).
@@ -140,6 +157,9 @@ func DecodeMetadata(obj map[string]json.RawMessage) (Metadata, error) {
 				return Metadata{}, err
 			}
 			continue
+		}
+		if why, ok := unheld[name]; ok {
+			return Metadata{}, oautherr.InvalidMetadata("%s: not supported: %s", name, why)
 		}
 		if canonical, ok := aliases[name]; ok {
 			if other, both := obj[canonical]; both && !bytes.Equal(bytes.TrimSpace(other), bytes.TrimSpace(raw)) {

@@ -92,6 +92,29 @@ func validate(md Metadata, p Policy, all bool) (Metadata, []error) {
 	return md, errs
 }
 
+// CheckAllowed judges each member md sets on its own against p's
+// allow-lists and maxima: grant and response types, auth method, scope,
+// lifetimes. It is for metadata an operator fixes ahead of the
+// registrations that complete it (templates, defaults): what joins
+// members to each other is left to Validate, when all are known.
+func CheckAllowed(md Metadata, p Policy) error {
+	if err := allowedList("grant_types", md.GrantTypes, p.GrantTypes); err != nil {
+		return err
+	}
+	if err := allowedList("response_types", md.ResponseTypes, p.ResponseTypes); err != nil {
+		return err
+	}
+	if md.TokenEndpointAuthMethod != "" {
+		if err := checkAuthMethod(&md, p); err != nil {
+			return err
+		}
+	}
+	if err := checkScope(&md, p); err != nil {
+		return err
+	}
+	return checkLifetimes(&md, p)
+}
+
 // applyDefaults: RFC 7591 §2 and OIDC Registration §2 defaults. A client
 // that uses no redirect-based grant gets no response type: RFC 7591 §2.1
 // pairs client_credentials with none, and "code" without

@@ -34,6 +34,18 @@ type grant struct {
 	// credential says of itself, for the policies; nil until known.
 	sent      *sentRequest
 	presented *presentedToken
+	// reusable: the credential registers until it expires
+	// (registration.token_use until_expiry), so it is checked, never spent.
+	reusable bool
+}
+
+// spent is the use of the credential a registration commits: none for a
+// reusable one, which still names it in the audit and the provenance.
+func (g grant) spent() store.CredentialUse {
+	if g.reusable {
+		return store.CredentialUse{Kind: store.CredentialNone, At: g.use.At}
+	}
+	return g.use
 }
 
 // readObject is a request's metadata object as requestObject read it,

@@ -120,7 +120,10 @@ func unverifiedStatement(ws workspace.Workspace, obj map[string]json.RawMessage)
 // network.
 func (s *Service) judgeAll(ctx context.Context, ws workspace.Workspace, req Request, g grant, md client.Metadata, online bool) (client.Metadata, *DryRunRefusal, error) {
 	var found refusals
-	// A template's violations join here, before validation.
+	md, templated := templateViolations(ws, md, nil)
+	for _, v := range templated {
+		found.note(oautherr.InvalidMetadata("%s: %s", v.Rule, v.Message), v.Rule, v.Message)
+	}
 	md, problems := validationProblems(md, ws)
 	for _, err := range problems {
 		found.add(err)

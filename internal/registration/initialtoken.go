@@ -82,5 +82,13 @@ func (a initialAccessTokenAuthorizer) accessToken(ctx context.Context, ws worksp
 			GrantID: at.ID, IssuedAt: at.IssuedAt, ExpiresAt: at.ExpiresAt,
 		}
 	}
-	return grant{use: use, provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "access_token:" + at.ID}, presented: accessTokenClaims(at)}, nil
+	// Under token_use until_expiry (Duende's way) the token is only
+	// checked: it registers again until it expires. Operator tokens keep
+	// their own max_uses.
+	return grant{
+		use:        use,
+		provenance: client.Provenance{Origin: client.OriginDCR, InitialAccessTokenID: "access_token:" + at.ID},
+		presented:  accessTokenClaims(at),
+		reusable:   ws.Settings.Registration.TokenUseMode() == workspace.TokenUseUntilExpiry,
+	}, nil
 }

@@ -20,13 +20,22 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 }
 
 // validateMetadata checks md against the workspace's allow-lists and
-// fills its defaults, at registration and on update alike.
+// fills its defaults (the workspace's own first), at registration and on
+// update alike.
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
+	md, err := withDefaults(ws, md)
+	if err != nil {
+		return client.Metadata{}, err
+	}
 	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
 }
 
 // validationProblems is validateMetadata going on past a refusal, for a
 // dry run: every check's refusal.
 func validationProblems(md client.Metadata, ws workspace.Workspace) (client.Metadata, []error) {
+	md, err := withDefaults(ws, md)
+	if err != nil {
+		return md, []error{err}
+	}
 	return client.Problems(boundToCertificate(ws, md), allowListsFor(ws))
 }

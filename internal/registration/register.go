@@ -76,8 +76,9 @@ func (s *Service) Register(ctx context.Context, ws workspace.Workspace, req Requ
 	if err != nil {
 		return refuse(err)
 	}
-	// A template's values are merged here, so that validation sees what
-	// will be registered.
+	if md, err = applyTemplate(ws, md, nil); err != nil {
+		return refuse(err)
+	}
 	if md, err = validateMetadata(md, ws); err != nil {
 		return refuse(err)
 	}
@@ -206,9 +207,9 @@ func (s *Service) storeClient(ctx context.Context, ws workspace.Workspace, req R
 		return err
 	}
 	if kept != nil {
-		err = s.Store.RegisterClientReplayable(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients, *kept)
+		err = s.Store.RegisterClientReplayable(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients, *kept)
 	} else {
-		err = s.Store.RegisterClient(ctx, cl, g.use, event, ws.Settings.Registration.MaxClients)
+		err = s.Store.RegisterClient(ctx, cl, g.spent(), event, ws.Settings.Registration.MaxClients)
 	}
 	if errors.Is(err, store.ErrConflict) {
 		return errBearer("the initial access token was already used")

@@ -45,6 +45,9 @@ func (s *Service) updatedMetadata(ws workspace.Workspace, cl client.Client, upd 
 	if err != nil {
 		return client.Metadata{}, err
 	}
+	if md, err = applyTemplate(ws, md, &cl.Metadata); err != nil {
+		return client.Metadata{}, err
+	}
 	keepAuthMethod(&md, cl)
 	if md, err = validateMetadata(md, ws); err != nil {
 		return client.Metadata{}, err

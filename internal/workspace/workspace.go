@@ -249,6 +249,8 @@ type Registration struct {
 	// scopes a client of that role may hold (Open Banking UK: AISP,
 	// PISP, CBPII). Read it with RoleScopeMap.
 	RoleScopes map[string][]string `json:"role_scopes,omitempty" yaml:"role_scopes"`
+	// Shaping: defaults, templates and token_use (template.go).
+	Shaping `yaml:",inline"`
 	// Policies are rules in CEL each registration and update must pass
 	// (policy.go); PolicyCost bounds one rule's evaluation (read it
 	// with PolicyCostLimit).
@@ -395,6 +397,7 @@ func (s Settings) Validate() []SettingError {
 	errs = append(errs, s.Login.validate()...)
 	errs = append(errs, s.ClientAuth.validate()...)
 	errs = append(errs, s.Registration.validate(s.Scopes)...)
+	errs = append(errs, s.validateShaping()...)
 	if !s.IsProfile(ProfileOpenBankingUK) {
 		// The profile's own check covers its defaults as well.
 		errs = append(errs, s.validateRoleScopes(s.Registration.RoleScopes)...)
