@@ -58,7 +58,7 @@ var counterparts = []struct {
 	min           float64
 }{
 	{"register-signed", "register", 0.5}, // initial access token, JSON body
-	// five CEL policies judge each registration
+	// a template and five CEL policies shape and judge each registration
 	{"register-policies", "register", 0.8},
 	{"cc-private-key-jwt", "cc-jwt", 0.5}, // client_secret_basic
 	// tls_client_auth and client_secret_basic on one TLS listener

@@ -52,6 +52,14 @@ workspaces:
       auth_methods: [client_secret_basic]
   - name: policies
     registration:
+      templates_only: true
+      templates:
+        - name: bench
+          client:
+            grant_types: [client_credentials]
+            scope: profile
+            token_endpoint_auth_method: client_secret_basic
+          open_fields: [client_name]
       policies:
         - name: short-name
           rule: "request.client_name.size() <= 100"
