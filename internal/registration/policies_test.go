@@ -35,3 +35,18 @@ func BenchmarkPolicyInput(b *testing.B) {
 		}
 	})
 }
+
+// TestFieldOf: a dry run files a validation refusal under the member its
+// description names, and under "metadata" when it names none.
+func TestFieldOf(t *testing.T) {
+	for _, c := range []struct{ in, field, msg string }{
+		{"redirect_uris: must be https", "redirect_uris", "must be https"},
+		{"redirect_uris[2]: must be https", "redirect_uris", "must be https"},
+		{"the grant needs redirect URIs: none given", "metadata", "the grant needs redirect URIs: none given"},
+		{"no colon here", "metadata", "no colon here"},
+	} {
+		if f, m := fieldOf(c.in); f != c.field || m != c.msg {
+			t.Errorf("fieldOf(%q) = %q, %q", c.in, f, m)
+		}
+	}
+}
