@@ -13,9 +13,9 @@ import (
 // TestREADMEPolicies runs.
 const policiesHeading = "### Registration policies (CEL)"
 
-// readmePolicies is the `policies:` list of the first YAML block of the
-// README's policies section, as written (indented under registration:).
-func readmePolicies(t *testing.T) string {
+// readmePoliciesYAML is the YAML block of the README's policies section,
+// as written.
+func readmePoliciesYAML(t *testing.T) string {
 	t.Helper()
 	raw, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -24,30 +24,26 @@ func readmePolicies(t *testing.T) string {
 	_, section, ok := strings.Cut(string(raw), policiesHeading)
 	_, block, ok2 := strings.Cut(section, "```yaml\n")
 	block, _, ok3 := strings.Cut(block, "```")
-	_, policies, ok4 := strings.Cut(block, "      policies:\n")
-	if !ok || !ok2 || !ok3 || !ok4 {
+	if !ok || !ok2 || !ok3 || !strings.Contains(block, "      policies:\n") {
 		t.Fatalf("README's %q lost its YAML block with policies; update this test", policiesHeading)
 	}
-	return "      policies:\n" + policies
+	return block
 }
 
-// policyWorkspaces: "partners" as README declares it (its policies
-// verbatim, its directory the test's), and "gated", protected by initial
-// access tokens, with rules that fail while they run.
+// readmeDirectoryKeys is where README's workspace finds its directory's
+// keys, replaced in the tests by the test directory's.
+const readmeDirectoryKeys = "            jwks_uri: https://directory.partner.example/keys.jwks\n"
+
+// policyWorkspaces: "partners" as README declares it, its directory the
+// test's dir (named as README names it), and "gated", protected by
+// initial access tokens, with rules that fail while they run.
 func policyWorkspaces(t *testing.T, dir directory) string {
-	return `workspaces:
-  - name: partners
-    scopes: [openid, accounts, payments, dcr]
-    registration:
-      mode: software_statement
-      software_statement:
-        mode: required
-        issuers:
-          - issuer: "` + dir.name + `"
-            jwks: ` + dir.jwks + `
-            algs: [ES256]
-` + readmePolicies(t) + `
-  - name: gated
+	partners := readmePoliciesYAML(t)
+	if !strings.Contains(partners, readmeDirectoryKeys) {
+		t.Fatalf("README's workspace no longer reads its directory's keys from %q; update this test", readmeDirectoryKeys)
+	}
+	partners = strings.Replace(partners, readmeDirectoryKeys, "            jwks: "+dir.jwks+"\n            algs: [ES256]\n", 1)
+	return partners + `  - name: gated
     registration:
       mode: initial_access_token
       policy_cost_limit: 500

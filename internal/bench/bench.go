@@ -57,7 +57,9 @@ var counterparts = []struct {
 	signed, plain string
 	min           float64
 }{
-	{"register-signed", "register", 0.5},  // initial access token, JSON body
+	{"register-signed", "register", 0.5}, // initial access token, JSON body
+	// a template and five CEL policies shape and judge each registration
+	{"register-policies", "register", 0.8},
 	{"cc-private-key-jwt", "cc-jwt", 0.5}, // client_secret_basic
 	// tls_client_auth and client_secret_basic on one TLS listener
 	{"cc-tls-client-auth", "cc-basic-tls", 0.5},

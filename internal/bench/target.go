@@ -50,6 +50,34 @@ workspaces:
       grant_types: [client_credentials]
       response_types: [code]
       auth_methods: [client_secret_basic]
+  - name: policies
+    registration:
+      templates_only: true
+      templates:
+        - name: bench
+          client:
+            grant_types: [client_credentials]
+            scope: profile
+            token_endpoint_auth_method: client_secret_basic
+          open_fields: [client_name]
+      policies:
+        - name: short-name
+          rule: "request.client_name.size() <= 100"
+          message: "client_name: at most 100 characters"
+        - name: no-implicit
+          rule: "!('implicit' in request.grant_types)"
+          message: "no implicit grant"
+        - name: known-scopes
+          when: "has(request.scope)"
+          rule: "request.scope.split(' ').all(s, s in workspace.scopes)"
+          message: "scopes of this workspace only"
+        - name: operator-token
+          rule: "token.kind == 'initial_access_token' && token.exp > int(now)"
+          message: "an operator's token"
+        - name: https-redirects
+          when: "'authorization_code' in request.grant_types"
+          rule: "request.redirect_uris.all(u, u.startsWith('https://'))"
+          message: "https redirect URIs"
 `
 
 // newTarget prepares a server run with benchConfig plus the workspaces in

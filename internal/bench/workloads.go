@@ -15,6 +15,7 @@ type fixture struct {
 	jwtClient, opaqueC credentials
 	jwt, opaqueToken   string
 	iat, rotatingIAT   string
+	policiesIAT        string
 	flowClient         string
 	signing            *signing
 	openBanking        *openBanking
@@ -55,6 +56,10 @@ const form = "application/x-www-form-urlencoded"
 // registerBody is the metadata of the plain registrations.
 const registerBody = `{"client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`
 
+// templatedRegisterBody is registerBody made from the template "bench",
+// which fixes its grant and scope to the values it sends.
+const templatedRegisterBody = `{"template":"bench","client_name":"bench","grant_types":["client_credentials"],"scope":"profile"}`
+
 // workloads lists them; adding one is adding an entry.
 var workloads = []workload{
 	{"cc-jwt", func(f *fixture) func(int) (Step, error) {
@@ -72,13 +77,12 @@ var workloads = []workload{
 	}},
 	// W1: registrations with a multi-use initial access token, each durable.
 	{"register", func(f *fixture) func(int) (Step, error) {
-		u := f.t.base + "/default/oauth2/register"
-		return func(int) (Step, error) {
-			return func(ctx context.Context, c *http.Client) error {
-				_, err := send(ctx, c, http.MethodPost, u, "application/json", registerBody, "Bearer "+f.iat, 201)
-				return err
-			}, nil
-		}
+		return registerStep(f.t.base+"/default/oauth2/register", f.iat, registerBody)
+	}},
+	// As "register", under a workspace whose five policies each judge it,
+	// made from a template.
+	{"register-policies", func(f *fixture) func(int) (Step, error) {
+		return registerStep(f.t.base+"/policies/oauth2/register", f.policiesIAT, templatedRegisterBody)
 	}},
 	// Registrations with an ES256 software statement in an ES256 signed body.
 	{"register-signed", func(f *fixture) func(int) (Step, error) { return f.signing.signedRegisterStep(f) }},
@@ -112,6 +116,16 @@ func WorkloadNames() []string {
 		names[i] = wl.name
 	}
 	return names
+}
+
+// registerStep registers body at u with the initial access token iat.
+func registerStep(u, iat, body string) func(int) (Step, error) {
+	return func(int) (Step, error) {
+		return func(ctx context.Context, c *http.Client) error {
+			_, err := send(ctx, c, http.MethodPost, u, "application/json", body, "Bearer "+iat, 201)
+			return err
+		}, nil
+	}
 }
 
 func tokenStep(u string, cl credentials) func(int) (Step, error) {
@@ -183,6 +197,9 @@ func prepare(t *target, sg *signing, window time.Duration) (*fixture, error) {
 		return nil, err
 	}
 	if f.rotatingIAT, err = t.createIAT("rotating"); err != nil {
+		return nil, err
+	}
+	if f.policiesIAT, err = t.createIAT("policies"); err != nil {
 		return nil, err
 	}
 	if err := t.start(); err != nil {

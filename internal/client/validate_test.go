@@ -508,3 +508,21 @@ func TestNoDefaultAuthMethodAllowed(t *testing.T) {
 		t.Fatalf("err = %v; want token_endpoint_auth_method asked for", err)
 	}
 }
+
+// TestProblemsListsEveryCheck: a dry run learns of every check that
+// refuses, where Validate stops at the first.
+func TestProblemsListsEveryCheck(t *testing.T) {
+	md := Metadata{RedirectURIs: []string{"https://app.example/cb"}, LogoURI: "ftp://logo.example/x.png", Scope: "openid admin", AccessTokenLifetime: 100000}
+	_, errs := Problems(md, testPolicy)
+	var got []string
+	for _, err := range errs {
+		name, _, _ := strings.Cut(err.(*oautherr.Error).Description, ":")
+		got = append(got, name)
+	}
+	if strings.Join(got, ",") != "logo_uri,scope,access_token_lifetime" {
+		t.Fatalf("problems: %v", errs)
+	}
+	if _, err := Validate(md, testPolicy); err == nil || err.Error() != errs[0].Error() {
+		t.Fatalf("Validate: %v, want the first problem", err)
+	}
+}

@@ -298,7 +298,9 @@ func TestJSONMediaTypes(t *testing.T) {
 
 func TestOnlyTrustedHTTPS(t *testing.T) {
 	srv := newServer(t, serveJSON(`{}`))
-	untrusting := newFetcher(t, srv, func(c *Config) { c.RootCAs = nil })
+	// A handshake under -race on a loaded machine can outlast the tests'
+	// usual 500 ms budget, which would read as a timeout.
+	untrusting := newFetcher(t, srv, func(c *Config) { c.RootCAs = nil; c.Budget = 10 * time.Second })
 	if fe := fetchError(t, untrusting.f, srv.URL); fe.kind != reasonTLS || !strings.Contains(fe.Reason, "certificate") {
 		t.Fatalf("untrusted certificate: %q (%s)", fe.Reason, fe.kind)
 	}

@@ -18,6 +18,7 @@ func TestJudge(t *testing.T) {
 	missing := Rule{Name: "needs-contacts", Expr: "request.contacts.size() > 0", Message: "give contacts"}
 	costly := Rule{Name: "costly", Expr: "request.redirect_uris.all(a, request.redirect_uris.all(b, request.redirect_uris.all(c, a + b + c != '')))", Message: "too dear"}
 	tokenScope := Rule{Name: "token-scope", Expr: "operation == 'update' || token.scope.split(' ').exists(s, s == 'dcr')", Message: "needs the dcr scope"}
+	lifetime := Rule{Name: "lifetime", Expr: "request.access_token_lifetime <= 300 && request.access_token_lifetime != 299", Message: "at most 300"}
 	many := make([]any, 40)
 	for i := range many {
 		many[i] = "https://a.partner.example/cb"
@@ -40,6 +41,9 @@ func TestJudge(t *testing.T) {
 		{"token claims", tokenScope, Input{Token: map[string]any{"scope": "openid dcr"}, Operation: OperationCreate}, ""},
 		{"token without scope", tokenScope, Input{Operation: OperationCreate}, "could not be evaluated"},
 		{"update", tokenScope, Input{Operation: OperationUpdate}, ""},
+		// JSON numbers arrive as float64 (CEL double), compared with ints.
+		{"json number", lifetime, Input{Request: map[string]any{"access_token_lifetime": float64(300)}}, ""},
+		{"json number over", lifetime, Input{Request: map[string]any{"access_token_lifetime": float64(301)}}, "at most 300"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,9 +1,7 @@
 package registration
 
 import (
-	"bytes"
 	"encoding/json"
-	"maps"
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
@@ -71,20 +69,28 @@ func policyRefusal(d policy.Denial) *oautherr.Error {
 }
 
 // policyInput lays out the call as the rules' variables: request is the
-// metadata as sent (unknown members included), the statement's claims
-// over it, and the values validation filled in or a template fixed, so
-// that a rule about a default cannot be passed by leaving it out.
+// metadata as registered would show it — the statement's claims applied,
+// the values validation filled in or a template fixed made explicit, so
+// that a rule about a default cannot be passed by leaving it out — with
+// the members Registrar does not know as sent.
 func (s *Service) policyInput(ws workspace.Workspace, call policyCall) policy.Input {
-	request := jsonValues(call.sent.object)
-	maps.Copy(request, metadataView(call.metadata))
+	request := metadataView(call.metadata)
+	for name, raw := range call.sent.object {
+		if _, known := request[name]; !known {
+			addJSON(request, name, raw)
+		}
+	}
 	in := policy.Input{
 		Request:   request,
-		Workspace: map[string]any{"name": ws.Name, "profile": ws.Settings.Profile, "scopes": stringsAsValues(ws.Settings.Scopes)},
+		Workspace: map[string]any{"name": ws.Name, "profile": ws.Settings.Profile, "scopes": ws.Settings.Scopes},
 		Now:       s.Time(),
 		Operation: call.operation,
 	}
 	if st := call.sent.statement; st != nil {
-		in.SoftwareStatement = jsonValues(st.claims)
+		in.SoftwareStatement = make(map[string]any, len(st.claims))
+		for name, raw := range st.claims {
+			addJSON(in.SoftwareStatement, name, raw)
+		}
 	}
 	if call.token != nil {
 		in.Token = call.token.claims
@@ -104,59 +110,15 @@ func metadataView(md client.Metadata) map[string]any {
 	delete(view, "client_id")
 	delete(view, "client_id_issued_at")
 	delete(view, "client_secret_expires_at")
-	// Through JSON, so that lists are []any and numbers int64 as the
-	// rules read the request's own members.
-	raw, _ := json.Marshal(view)
-	return jsonValues(decodeMembers(raw))
+	return view
 }
 
-func decodeMembers(raw []byte) map[string]json.RawMessage {
-	var obj map[string]json.RawMessage
-	json.Unmarshal(raw, &obj)
-	return obj
-}
-
-// jsonValues decodes each member, whole numbers as int64 (CEL's int),
-// others as float64 (double).
-func jsonValues(obj map[string]json.RawMessage) map[string]any {
-	out := make(map[string]any, len(obj))
-	for k, raw := range obj {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) == nil {
-			out[k] = numbers(v)
-		}
+// addJSON sets m[name] to raw decoded, unless it does not decode.
+func addJSON(m map[string]any, name string, raw json.RawMessage) {
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		m[name] = v
 	}
-	return out
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = numbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = numbers(x[k])
-		}
-	}
-	return v
-}
-
-func stringsAsValues(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // operatorTokenClaims describe an operator's initial access token, which
@@ -176,7 +138,7 @@ func operatorTokenClaims(iat store.InitialAccessToken) *presentedToken {
 func accessTokenClaims(at store.Token) *presentedToken {
 	return &presentedToken{map[string]any{
 		"kind": "access_token", "jti": at.ID, "sub": at.Subject, "client_id": at.ClientID, "scope": at.Scope,
-		"aud": stringsAsValues(at.Audience), "iat": at.IssuedAt.Unix(), "exp": at.ExpiresAt.Unix(),
+		"aud": at.Audience, "iat": at.IssuedAt.Unix(), "exp": at.ExpiresAt.Unix(),
 	}}
 }
 
