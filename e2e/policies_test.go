@@ -183,7 +183,8 @@ func TestPolicyConfigErrors(t *testing.T) {
 }
 
 // TestPolicyTestCommand: `registrar policy test` judges a request offline
-// against the YAML: exit 1 printing each failed rule, exit 0 allowed.
+// against the YAML: exit 1 printing each failed rule, exit 0 allowed, exit 2
+// when it cannot judge.
 func TestPolicyTestCommand(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) {
@@ -216,6 +217,10 @@ func TestPolicyTestCommand(t *testing.T) {
 	}
 	if out, code = policyTest("--token-claims", "claims.json", "allowed.json"); code != 0 || !strings.Contains(out, `"contacts"`) {
 		t.Errorf("allowed: exit %d\n%s", code, out)
+	}
+	// A request it cannot read is no denial: a pipeline must tell the two apart.
+	if out, code = policyTest("missing.json"); code != 2 {
+		t.Errorf("a missing request file: exit %d, want 2\n%s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "registrar.db")); err == nil {
 		t.Error("policy test created a store")

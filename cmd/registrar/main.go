@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,10 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "registrar:", err)
+		var status interface{ ExitStatus() int }
+		if errors.As(err, &status) {
+			os.Exit(status.ExitStatus())
+		}
 		os.Exit(1)
 	}
 }

@@ -32,7 +32,28 @@ func newPolicyCmd() *cobra.Command {
 // printed.
 var errDenied = errors.New("denied")
 
+// exitStatus is an error that ends the process with its own status.
+type exitStatus struct {
+	err    error
+	status int
+}
+
+func (e exitStatus) Error() string   { return e.err.Error() }
+func (e exitStatus) Unwrap() error   { return e.err }
+func (e exitStatus) ExitStatus() int { return e.status }
+
+// runPolicyTest exits 0 (allowed), 1 (denied) or 2 (it could not judge:
+// a missing file, a bad configuration), so that a CI pipeline never reads
+// a broken setup as a denial.
 func runPolicyTest(cmd *cobra.Command, args []string) error {
+	err := judgeRequest(cmd, args)
+	if err != nil && !errors.Is(err, errDenied) {
+		return exitStatus{err, 2}
+	}
+	return err
+}
+
+func judgeRequest(cmd *cobra.Command, args []string) error {
 	wsName, _ := cmd.Flags().GetString("workspace")
 	ws, err := policyWorkspace(cmd, wsName)
 	if err != nil {
