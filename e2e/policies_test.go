@@ -145,6 +145,10 @@ func TestPolicyEvaluationFailures(t *testing.T) {
 	wantError(t, r, 401, "invalid_token")
 
 	update := `{"client_id":"` + reg["client_id"].(string) + `","redirect_uris":["https://app.example/cb"],"client_name":"B","contacts":["ops@example.com"]}`
+	// Only a registration has a dry run: an update asking for one is
+	// refused, not carried out (its token would rotate).
+	r = send(t, "PUT", reg["registration_client_uri"].(string)+"?dry_run=true", reg["registration_access_token"].(string), update)
+	wantError(t, r, 400, "invalid_request", "dry_run")
 	r = send(t, "PUT", reg["registration_client_uri"].(string), reg["registration_access_token"].(string), update)
 	wantError(t, r, 400, "invalid_client_metadata", `policy "not-on-update": the name stays`)
 }

@@ -170,6 +170,11 @@ func (h *Handler) request(w http.ResponseWriter, r *http.Request, action string,
 		w.Header().Set("Retry-After", RetryAfter(wait))
 		return ws, req, errSlowDown(wait)
 	}
+	if _, asked := r.URL.Query()["dry_run"]; asked && action != "register" && err == nil {
+		// Only a registration has a dry run: a read, update or delete
+		// asking for one must not act as if it had not.
+		err = oautherr.InvalidRequestf("dry_run: only a registration (POST to the registration endpoint) can be tried without acting")
+	}
 	if err == nil && withBody {
 		req.Body, req.Signed, err = decodeBody(w, r)
 	}
