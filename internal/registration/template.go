@@ -48,7 +48,16 @@ func templateViolations(ws workspace.Workspace, md client.Metadata, current *cli
 			violations.Add("template:"+t.Name, msg)
 		}
 	}
-	md.Fill(fixed, fixedNames)
+	if len(violations) > 0 {
+		// A dry run goes on to judge the client the template would make:
+		// not with the values the template refuses, which would show as
+		// violations of their own.
+		for _, name := range fixedNames {
+			md.Take(fixed, name)
+		}
+	} else {
+		md.Fill(fixed, fixedNames)
+	}
 	md.Template = t.Name
 	return md, violations
 }

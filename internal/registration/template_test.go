@@ -134,9 +134,14 @@ func TestTemplateViolations(t *testing.T) {
 	f := newFixture(t)
 	f.withPartnerTemplate(t)
 	md := client.Metadata{Template: "partner-web", Contacts: []string{"a@example.com"}, Scope: "email"}
-	_, v := templateViolations(f.ws, md, nil)
+	judged, v := templateViolations(f.ws, md, nil)
 	if len(v) != 2 || v[0].Rule != "template:partner-web" || v[1].Rule != "template:partner-web" {
 		t.Errorf("violations %+v: want contacts and scope, each under template:partner-web", v)
+	}
+	// What the dry run judges next is the template's client, not the
+	// refused scope, which would be refused again as a scope of its own.
+	if judged.Scope == "email" {
+		t.Errorf("the dry run goes on with the refused scope %q instead of the template's", judged.Scope)
 	}
 }
 
