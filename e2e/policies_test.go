@@ -154,7 +154,8 @@ func TestPolicyEvaluationFailures(t *testing.T) {
 }
 
 // TestPolicyConfigErrors: a rule that does not compile, names an unknown
-// variable or returns a string stops serve, naming the rule and its line.
+// variable or returns a string or an untyped member stops serve, naming
+// the rule and its line.
 func TestPolicyConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	yaml := `workspaces:
@@ -170,6 +171,9 @@ func TestPolicyConfigErrors(t *testing.T) {
         - name: stringy
           rule: "'yes'"
           message: x
+        - name: untyped
+          rule: "request.client_name"
+          message: x
 `
 	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -179,6 +183,7 @@ func TestPolicyConfigErrors(t *testing.T) {
 		`line 6: workspaces[0] (w).registration.policies: policy "broken": rule: ERROR: <input>:1:`,
 		`line 9: workspaces[0] (w).registration.policies: policy "misspelt": rule: ERROR: <input>:1:1: undeclared reference to 'requests'`,
 		`line 12: workspaces[0] (w).registration.policies: policy "stringy": rule: returns string, not a bool`,
+		`line 15: workspaces[0] (w).registration.policies: policy "untyped": rule: returns dyn, not a bool: a member of the request, statement or token may hold any type; compare it`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

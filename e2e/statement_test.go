@@ -112,22 +112,7 @@ func TestSignedRegistrationBody(t *testing.T) {
 `)})
 	endpoint := n.Base + "/bank/oauth2/register"
 	ssa := dir.statement(t, n.now(), "sw-1", map[string]any{"software_jwks": json.RawMessage(software.jwks)})
-	signed := func(jti string, edit map[string]any) string {
-		now := n.now()
-		claims := map[string]any{
-			"iss": "sw-1", "aud": "org-bank", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": jti,
-			"redirect_uris": []string{"https://tpp.example/cb"}, "grant_types": []string{"authorization_code"},
-			"software_statement": ssa,
-		}
-		for k, v := range edit {
-			claims[k] = v
-		}
-		token, err := software.signer.Sign("JWT", claims)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return token
-	}
+	signed := signedRegistration(t, n, software, ssa)
 	body := signed("jti-1", nil)
 	r := post(t, endpoint, "application/jose", body)
 	if r.Status != 201 {
@@ -147,5 +132,58 @@ func TestSignedRegistrationBody(t *testing.T) {
 	// application/jwt is read as application/jose.
 	if r := post(t, endpoint, "application/jwt", signed("jti-4", map[string]any{"aud": n.Base + "/bank"})); r.Status != 201 {
 		t.Errorf("application/jwt: %d %s", r.Status, r.Body)
+	}
+}
+
+// signedRegistration makes registration bodies for "bank" signed by
+// software "sw-1" and carrying its statement ssa: the jti given, and the
+// claims in edit over the usual ones.
+func signedRegistration(t *testing.T, n *node, software directory, ssa string) func(jti string, edit map[string]any) string {
+	return func(jti string, edit map[string]any) string {
+		now := n.now()
+		claims := map[string]any{
+			"iss": "sw-1", "aud": "org-bank", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": jti,
+			"redirect_uris": []string{"https://tpp.example/cb"}, "grant_types": []string{"authorization_code"},
+			"software_statement": ssa,
+		}
+		for k, v := range edit {
+			claims[k] = v
+		}
+		token, err := software.signer.Sign("JWT", claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+}
+
+// TestDryRunSignedRegistration: a dry run refuses a signed body whose jti
+// was spent, as the real call does, and spends none itself: the body it
+// allowed then registers.
+func TestDryRunSignedRegistration(t *testing.T) {
+	dir := newDirectory(t, "Test Directory", "dir-1")
+	software := newDirectory(t, "sw-1", "sw-key")
+	n := startNode(t, nodeOpts{YAML: statementWorkspace(dir, `      signed_request: required
+      audiences: [org-bank]
+`)})
+	endpoint := n.Base + "/bank/oauth2/register"
+	signed := signedRegistration(t, n, software, dir.statement(t, n.now(), "sw-1", map[string]any{"software_jwks": json.RawMessage(software.jwks)}))
+
+	used := signed("jti-used", nil)
+	if r := post(t, endpoint, "application/jose", used); r.Status != 201 {
+		t.Fatalf("signed registration: %d %s", r.Status, r.Body)
+	}
+	r := post(t, endpoint+"?dry_run=true", "application/jose", used)
+	wantError(t, r, 400, "invalid_client_metadata", "used before")
+	if !strings.Contains(string(r.Body), `"violations"`) {
+		t.Errorf("dry run refusal lists no violations: %s", r.Body)
+	}
+
+	fresh := signed("jti-fresh", nil)
+	if r := post(t, endpoint+"?dry_run=true", "application/jose", fresh); r.Status != 200 {
+		t.Fatalf("dry run of a fresh body: %d %s", r.Status, r.Body)
+	}
+	if r := post(t, endpoint, "application/jose", fresh); r.Status != 201 {
+		t.Errorf("the body a dry run allowed does not register: %d %s", r.Status, r.Body)
 	}
 }

@@ -129,14 +129,19 @@ func Compile(rules []Rule, costLimit uint64) (*Set, []CompileError) {
 	return set, nil
 }
 
-// program compiles one expression that must yield a bool. dyn passes the
-// check (a JSON member may be anything) and is held to bool when it runs.
+// program compiles one expression that must yield a bool, as the check
+// proves: one that yields dyn (a JSON member, which may hold anything)
+// would load and only fail on the requests it reads, so it is refused
+// with how to make it a bool.
 func program(e *cel.Env, src string, costLimit uint64) (cel.Program, error) {
 	ast, iss := e.Compile(src)
 	if iss.Err() != nil {
 		return nil, errors.New(celMessage(iss.Err().Error()))
 	}
-	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
+	switch t := ast.OutputType(); {
+	case t.IsExactType(cel.DynType):
+		return nil, errors.New("returns dyn, not a bool: a member of the request, statement or token may hold any type; compare it to make a bool (request.flag == true, request.client_name != '')")
+	case !t.IsExactType(cel.BoolType):
 		return nil, fmt.Errorf("returns %s, not a bool", t)
 	}
 	return e.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))

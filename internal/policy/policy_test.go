@@ -86,10 +86,15 @@ func TestCompileErrors(t *testing.T) {
 		{Name: "unknown", Expr: "requests.scope == 'x'"},
 		{Name: "string", Expr: "'allow'"},
 		{Name: "bad-when", When: "1 + 'a'", Expr: "true"},
+		{Name: "dyn", Expr: "request.client_name"},
+		{Name: "dyn-when", When: "request.flag", Expr: "true"},
 		{Name: "fine", Expr: "has(request.scope)"},
+		{Name: "compared", When: "request.flag == true", Expr: "!request.disabled && (request.a || request.b)"},
 	}, 100)
 	want := []string{`policy "syntax": rule: ERROR: <input>:1:`, `policy "unknown": rule: ERROR: <input>:1:1: undeclared reference to 'requests'`,
-		`policy "string": rule: returns string, not a bool`, `policy "bad-when": when: ERROR:`}
+		`policy "string": rule: returns string, not a bool`, `policy "bad-when": when: ERROR:`,
+		`policy "dyn": rule: returns dyn, not a bool: a member of the request, statement or token may hold any type; compare it to make a bool (request.flag == true`,
+		`policy "dyn-when": when: returns dyn, not a bool`}
 	if len(errs) != len(want) {
 		t.Fatalf("got %v", errs)
 	}

@@ -27,8 +27,9 @@ func (r *DryRunRefusal) Unwrap() error { return r.Err }
 // DryRun runs a registration's steps without their effects: the request
 // is protected as Register protects it (a credential is checked, never
 // spent: a used one-time token is refused), decoded and verified; then
-// every validation, template and policy step runs to the end, so the
-// refusal lists all that failed (*DryRunRefusal). Allowed, it returns the
+// every validation, template and policy step runs to the end, and a
+// signed body's jti is checked unspent, so the refusal lists all that
+// failed (*DryRunRefusal). Allowed, it returns the
 // metadata that would be registered, with no id nor secret. Nothing is
 // stored but an audit event of action "dry_run".
 func (s *Service) DryRun(ctx context.Context, ws workspace.Workspace, req Request) (Response, error) {
@@ -46,16 +47,20 @@ func (s *Service) DryRun(ctx context.Context, ws workspace.Workspace, req Reques
 	if err != nil {
 		return refuse(err)
 	}
-	// A signed body's jti is only spent by useOnce, which a dry run skips.
-	md, _, err := s.decodeRegistration(ctx, ws, req, &g)
+	md, signed, err := s.decodeRegistration(ctx, ws, req, &g)
 	if err != nil {
 		return refuse(err)
 	}
-	md, refusal, err := s.judgeAll(ctx, ws, req, g, md, true)
+	md, found, err := s.judgeAll(ctx, ws, req, g, md, true)
 	if err != nil {
 		return nil, err
 	}
-	if refusal != nil {
+	// The real call spends a signed body's jti once all else passed; a
+	// replayed body is refused here as it would be there.
+	if err := found.addProtocol(s.checkUnused(ctx, ws, signed)); err != nil {
+		return nil, err
+	}
+	if refusal := found.refusal(); refusal != nil {
 		return refuse(refusal)
 	}
 	s.audit(ctx, ws, "dry_run", "", req, g)
@@ -82,11 +87,11 @@ func (s *Service) Rehearse(ctx context.Context, ws workspace.Workspace, body []b
 		return nil, err
 	}
 	g := grant{sent: &sentRequest{object: obj, statement: st}, presented: &presentedToken{claims: token}}
-	md, refusal, err := s.judgeAll(ctx, ws, Request{}, g, md, false)
+	md, found, err := s.judgeAll(ctx, ws, Request{}, g, md, false)
 	if err != nil {
 		return nil, err
 	}
-	if refusal != nil {
+	if refusal := found.refusal(); refusal != nil {
 		return nil, refusal
 	}
 	return Response{"client": metadataView(md)}, nil
@@ -115,11 +120,11 @@ func unverifiedStatement(ws workspace.Workspace, obj map[string]json.RawMessage)
 // judgeAll runs the steps that judge decoded metadata — template,
 // validation, the transport's names, remote documents, policies — past
 // any refusal, and returns the metadata as validated with every
-// violation found (nil when there is none); an outage is an error.
+// violation found, for the caller to add its own; an outage is an error.
 // Online, it also checks what needs the request's transport or the
 // network.
-func (s *Service) judgeAll(ctx context.Context, ws workspace.Workspace, req Request, g grant, md client.Metadata, online bool) (client.Metadata, *DryRunRefusal, error) {
-	var found refusals
+func (s *Service) judgeAll(ctx context.Context, ws workspace.Workspace, req Request, g grant, md client.Metadata, online bool) (client.Metadata, *refusals, error) {
+	found := &refusals{}
 	md, templated := templateViolations(ws, md, nil)
 	for _, v := range templated {
 		found.note(oautherr.InvalidMetadata("%s: %s", v.Rule, v.Message), v.Rule, v.Message)
@@ -147,7 +152,7 @@ func (s *Service) judgeAll(ctx context.Context, ws workspace.Workspace, req Requ
 	for _, d := range denials {
 		found.note(policyRefusal(d), d.Rule.Name, d.Reason)
 	}
-	return md, found.refusal(), nil
+	return md, found, nil
 }
 
 // refusals gathers violations and the first one's protocol error.

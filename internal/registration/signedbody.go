@@ -135,15 +135,40 @@ func (s *Service) useOnce(ctx context.Context, ws workspace.Workspace, sr *signe
 	if sr == nil {
 		return nil
 	}
-	sum := sha256.Sum256([]byte(sr.iss + "\x00" + sr.jti))
-	fresh, err := s.Store.UseRequestOnce(ctx, ws.Name, "jti:registration:"+hex.EncodeToString(sum[:]), sr.expires)
+	fresh, err := s.Store.UseRequestOnce(ctx, ws.Name, sr.usedRequestID(), sr.expires)
 	if err != nil {
 		return err
 	}
 	if !fresh {
-		return errSigned("jti %q was used before: a signed request is accepted once; sign a new one", sr.jti)
+		return sr.errUsedBefore()
 	}
 	return nil
+}
+
+// checkUnused refuses a signed body whose jti was spent, as useOnce
+// would, but spends nothing: for a dry run.
+func (s *Service) checkUnused(ctx context.Context, ws workspace.Workspace, sr *signedRequest) error {
+	if sr == nil {
+		return nil
+	}
+	used, err := s.Store.RequestUsed(ctx, ws.Name, sr.usedRequestID())
+	if err != nil {
+		return err
+	}
+	if used {
+		return sr.errUsedBefore()
+	}
+	return nil
+}
+
+// usedRequestID is the id under which sr's jti is recorded as used.
+func (sr *signedRequest) usedRequestID() string {
+	sum := sha256.Sum256([]byte(sr.iss + "\x00" + sr.jti))
+	return "jti:registration:" + hex.EncodeToString(sum[:])
+}
+
+func (sr *signedRequest) errUsedBefore() error {
+	return errSigned("jti %q was used before: a signed request is accepted once; sign a new one", sr.jti)
 }
 
 // registrationAudiences are what a signed registration's aud may name:

@@ -189,4 +189,8 @@ type UsedRequests interface {
 	// of concurrent callers and nodes (one insert-if-absent).
 	// DeleteExpiredTokens collects records past expires.
 	UseRequestOnce(ctx context.Context, ws, id string, expires time.Time) (bool, error)
+	// RequestUsed reports whether (ws, id) is recorded as used, that is
+	// whether UseRequestOnce would now refuse it, without recording
+	// anything: for a dry run that must refuse what the real call would.
+	RequestUsed(ctx context.Context, ws, id string) (bool, error)
 }

@@ -460,3 +460,11 @@ func (s *Store) UseRequestOnce(ctx context.Context, ws, id string, expires time.
 	})
 	return used, err
 }
+
+// RequestUsed counts a record past its expiry until it is collected, as
+// UseRequestOnce's insert does.
+func (s *Store) RequestUsed(ctx context.Context, ws, id string) (bool, error) {
+	var n int
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM used_requests WHERE workspace = ? AND id = ?`, ws, id).Scan(&n)
+	return n > 0, s.wrap(err)
+}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoginGateClaimedOnce", testLoginGate},
 		{"AccountLockCountsConsecutiveFailures", testAccountLock},
 		{"RequestUsedOnce", testRequestUsedOnce},
+		{"RequestUsedReadsWithoutUsing", testRequestUsedReads},
 		{"AuditEventsNewestFirst", testAudit},
 		{"AuditEventsPrunedBefore", testAuditPrunedBefore},
 		{"ClientQuotaRefusesAndWritesNothing", testClientQuota},
@@ -1255,6 +1256,36 @@ func testRequestUsedOnce(t *testing.T, s store.Store) {
 	}
 	if ok, _ := s.UseRequestOnce(ctx, "w", "r2", t0.Add(2*time.Hour)); ok {
 		t.Fatal("a record not yet expired was swept")
+	}
+}
+
+func testRequestUsedReads(t *testing.T, s store.Store) {
+	used := func(ws, id string) bool {
+		t.Helper()
+		ok, err := s.RequestUsed(ctx, ws, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if used("w", "r1") {
+		t.Fatal("a request never used counts as used")
+	}
+	if ok, err := s.UseRequestOnce(ctx, "w", "r1", t0.Add(time.Minute)); !ok || err != nil {
+		t.Fatalf("a request only read was recorded as used: %v %v", ok, err)
+	}
+	if !used("w", "r1") {
+		t.Fatal("a used request does not count as used")
+	}
+	if used("other", "r1") {
+		t.Fatal("a request id of another workspace counts as used")
+	}
+	// As UseRequestOnce, it counts a record until it is collected.
+	if _, err := s.DeleteExpiredTokens(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if used("w", "r1") {
+		t.Fatal("a collected record still counts as used")
 	}
 }
 
