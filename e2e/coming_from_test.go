@@ -77,6 +77,7 @@ func TestComingFromAnotherProduct(t *testing.T) {
 	extra := map[string]func(*testing.T, productRun){
 		"Cloudentity":           cloudentityAsPrinted,
 		"Curity":                curityCodeFlow,
+		"SimpleIdServer":        simpleIdServerCodeByDefault,
 		"Duende IdentityServer": duendeTokenUntilExpiry,
 	}
 	for _, p := range products {
@@ -225,6 +226,31 @@ func curityCodeFlow(t *testing.T, run productRun) {
 	// may not even ask for it), as the README says.
 	if tok := r.JSON(t); r.Status != 200 || tok["id_token"] == nil || tok["refresh_token"] != nil {
 		t.Fatalf("the code exchange answered %d %s", r.Status, r.Body)
+	}
+}
+
+// simpleIdServerCodeByDefault: the client_credentials client got
+// response_types ["code"] from the workspace's defaults, as SimpleIdServer
+// answers, yet the authorization endpoint gives it no code (it has no
+// authorization_code grant to exchange one), and a registration that
+// sends "code" with only client_credentials is refused, not stored.
+func simpleIdServerCodeByDefault(t *testing.T, run productRun) {
+	n, reg := run.Node, run.Answers[0].JSON(t)
+	if rt, _ := reg["response_types"].([]any); !reflect.DeepEqual(rt, []any{"code"}) {
+		t.Fatalf("response_types %v, want [code] from the workspace's defaults", reg["response_types"])
+	}
+	_, challenge := pkce()
+	authorize := n.Base + "/simpleidserver/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {reg["client_id"].(string)},
+		"scope": {"openid"}, "redirect_uri": {"https://tmp.com"}, "state": {"st"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode()
+	if p := newAgent(t).do(http.MethodGet, authorize, nil); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "unauthorized_client") {
+		t.Fatalf("authorize: %d %q, want an error page saying unauthorized_client, not the sign-in: %s", p.Status, p.Location, p.Body)
+	}
+	id, secret := n.createClient("simpleidserver", "--grant-type", "client_credentials", "--scope", "register")
+	token := n.clientCredentials("simpleidserver", id, secret, "register")["access_token"].(string)
+	before := n.clientList("simpleidserver")
+	wantError(t, n.register("simpleidserver", token, `{"grant_types":["client_credentials"],"response_types":["code"]}`), 400, "invalid_client_metadata", "authorization_code")
+	if after := n.clientList("simpleidserver"); after != before {
+		t.Fatalf("a refused registration changed the clients:\n%s\n%s", before, after)
 	}
 }
 

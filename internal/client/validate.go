@@ -46,6 +46,11 @@ type Policy struct {
 	// MobileApplicationType admits application_type mobile (Open Banking
 	// UK DCR), whose redirect URIs follow web's rules.
 	MobileApplicationType bool
+	// DefaultedResponseTypes says the operator's registration defaults,
+	// not the request, gave the response types: then "code" is kept for a
+	// client without the authorization_code grant, as the operator chose
+	// (the authorization endpoint still gives such a client no code).
+	DefaultedResponseTypes bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }
@@ -221,7 +226,7 @@ func checkGrantsAndResponses(md *Metadata, p Policy) error {
 	hasCodeGrant := slices.Contains(md.GrantTypes, GrantAuthorizationCode)
 	hasCodeResponse := slices.ContainsFunc(md.ResponseTypes, func(rt string) bool { return slices.Contains(strings.Fields(rt), "code") })
 	// RFC 7591 §2.1: response type "code" needs grant authorization_code and back.
-	if hasCodeResponse && !hasCodeGrant {
+	if hasCodeResponse && !hasCodeGrant && !p.DefaultedResponseTypes {
 		return metaErr("response_types: \"code\" needs grant_types to include authorization_code")
 	}
 	if hasCodeGrant && !hasCodeResponse {

@@ -51,6 +51,29 @@ func TestDefaultsFillOmittedMembers(t *testing.T) {
 	}
 }
 
+// A workspace whose defaults give response_types [code] (SimpleIdServer
+// does so for every client) keeps it for a client without the
+// authorization_code grant, while a request that sends it so is refused.
+func TestDefaultedCodeResponseTypeNeedsNoCodeGrant(t *testing.T) {
+	f := newFixture(t)
+	f.ws.Settings.Registration.Defaults = fields(t, `{"response_types":["code"]}`)
+	resp, err := f.openRegister(`{"grant_types":["client_credentials"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := resp["response_types"].([]string); !slices.Equal(r, []string{"code"}) {
+		t.Errorf("response_types %v: want the workspace's default", resp["response_types"])
+	}
+	_, err = f.openRegister(`{"grant_types":["client_credentials"],"response_types":["code"]}`)
+	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); !strings.Contains(oe.Description, "authorization_code") {
+		t.Errorf("description %q: want the grant it lacks named", oe.Description)
+	}
+	resp, err = f.openRegister(`{"grant_types":["client_credentials"],"response_types":[]}`)
+	if r, _ := resp["response_types"].([]string); err != nil || len(r) != 0 {
+		t.Errorf("response_types [] sent: %v %v; want it kept", resp["response_types"], err)
+	}
+}
+
 func TestDefaultsAreValidatedLikeTheRequest(t *testing.T) {
 	f := newFixture(t)
 	f.ws.Settings.Registration.Defaults = fields(t, `{"access_token_lifetime":300}`)
