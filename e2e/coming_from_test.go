@@ -77,6 +77,7 @@ func TestComingFromAnotherProduct(t *testing.T) {
 	extra := map[string]func(*testing.T, productRun){
 		"Cloudentity":           cloudentityAsPrinted,
 		"Curity":                curityCodeFlow,
+		"SimpleIdServer":        simpleIdServerCodeByDefault,
 		"Duende IdentityServer": duendeTokenUntilExpiry,
 	}
 	for _, p := range products {
@@ -228,9 +229,34 @@ func curityCodeFlow(t *testing.T, run productRun) {
 	}
 }
 
+// simpleIdServerCodeByDefault: the client_credentials client got
+// response_types ["code"] from the workspace's defaults, as SimpleIdServer
+// answers, yet the authorization endpoint gives it no code (it has no
+// authorization_code grant to exchange one), and a registration that
+// sends "code" with only client_credentials is refused, not stored.
+func simpleIdServerCodeByDefault(t *testing.T, run productRun) {
+	n, reg := run.Node, run.Answers[0].JSON(t)
+	if rt, _ := reg["response_types"].([]any); !reflect.DeepEqual(rt, []any{"code"}) {
+		t.Fatalf("response_types %v, want [code] from the workspace's defaults", reg["response_types"])
+	}
+	_, challenge := pkce()
+	authorize := n.Base + "/simpleidserver/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {reg["client_id"].(string)},
+		"scope": {"openid"}, "redirect_uri": {"https://tmp.com"}, "state": {"st"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}.Encode()
+	if p := newAgent(t).do(http.MethodGet, authorize, nil); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "unauthorized_client") {
+		t.Fatalf("authorize: %d %q, want an error page saying unauthorized_client, not the sign-in: %s", p.Status, p.Location, p.Body)
+	}
+	id, secret := n.createClient("simpleidserver", "--grant-type", "client_credentials", "--scope", "register")
+	token := n.clientCredentials("simpleidserver", id, secret, "register")["access_token"].(string)
+	before := n.clientList("simpleidserver")
+	wantError(t, n.register("simpleidserver", token, `{"grant_types":["client_credentials"],"response_types":["code"]}`), 400, "invalid_client_metadata", "authorization_code")
+	if after := n.clientList("simpleidserver"); after != before {
+		t.Fatalf("a refused registration changed the clients:\n%s\n%s", before, after)
+	}
+}
+
 // duendeTokenUntilExpiry: the README's commands registered two clients
 // with one token; such a token registers until it expires, and not after.
-// The two lifetimes the README says are refused are.
+// Duende's lifetime names come back as ours.
 func duendeTokenUntilExpiry(t *testing.T, run productRun) {
 	n, answers := run.Node, run.Answers
 	if len(answers) != 2 || answers[0].JSON(t)["client_id"] == answers[1].JSON(t)["client_id"] {
@@ -245,9 +271,18 @@ func duendeTokenUntilExpiry(t *testing.T, run productRun) {
 			t.Fatalf("registering with a live token: %d %s", r.Status, r.Body)
 		}
 	}
-	// Duende's two lifetimes without an equivalent are refused, not ignored.
-	for _, member := range []string{"sliding_refresh_token_lifetime", "authorization_code_lifetime"} {
-		wantError(t, n.register("duende", token, `{"grant_types":["client_credentials"],"`+member+`":60}`), 400, "invalid_client_metadata", member)
+	// Duende's lifetime names were taken, and the answers name them ours.
+	for _, a := range answers {
+		got := a.JSON(t)
+		for duende, ours := range map[string]string{"identity_token_lifetime": "id_token_lifetime",
+			"absolute_refresh_token_lifetime": "refresh_token_lifetime", "sliding_refresh_token_lifetime": "refresh_token_idle_lifetime"} {
+			if _, ok := got[duende]; ok || got[ours] == nil {
+				t.Errorf("%s: want it answered as %s only: %s", duende, ours, a.Body)
+			}
+		}
+		if got["authorization_code_lifetime"] == nil {
+			t.Errorf("authorization_code_lifetime missing from the answer: %s", a.Body)
+		}
 	}
 	n.advance(time.Duration(tok["expires_in"].(float64))*time.Second + time.Second)
 	wantError(t, n.register("duende", token, body), 401, "invalid_token")

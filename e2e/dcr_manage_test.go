@@ -186,7 +186,9 @@ func TestDCRManageOmittedAuthMethodIsKept(t *testing.T) {
 // response type), not the seed server's ["code"], which would name a
 // response type the client could not use without authorization_code.
 // Registration, GET, a PUT that leaves the member out and `client get
-// --json` all say the same; asking for "code" is refused, not stored.
+// --json` all say the same; asking for "code" is refused, not stored, as
+// it is even where the workspace's defaults give "code" (the README's
+// SimpleIdServer workspace, TestComingFromAnotherProduct).
 func TestSeedSimpleIdServerResponseTypes(t *testing.T) {
 	n := startNode(t, nodeOpts{})
 	token := n.iat("default", 2)

@@ -91,3 +91,37 @@ func TestRefreshFamilyHasAbsoluteLifetime(t *testing.T) {
 	f.n.advance(time.Unix(int64(end)+1, 0).Sub(f.n.now()))
 	wantError(t, f.refresh(rotated), 400, "invalid_grant", "the refresh token has expired")
 }
+
+// TestDuendeSlidingAndCodeLifetimes: the two Duende lifetimes a client
+// registers take effect. Its codes die after authorization_code_lifetime;
+// each refresh token, the first and every rotated one, dies unused after
+// sliding_refresh_token_lifetime, while used in time the family lives on
+// to its absolute end.
+func TestDuendeSlidingAndCodeLifetimes(t *testing.T) {
+	f := newFlowFixture(t, "workspaces:\n  - name: default\n    refresh_token_ttl: 600\n")
+	reg := f.n.mustRegister("default", f.n.iat("default", 1), `{"redirect_uris":["https://other.example/cb"],"scope":"openid offline_access",
+		"grant_types":["authorization_code","refresh_token"],"sliding_refresh_token_lifetime":120,"authorization_code_lifetime":10}`)
+	if reg["refresh_token_idle_lifetime"] != float64(120) || reg["authorization_code_lifetime"] != float64(10) {
+		t.Fatalf("registered %v: want the lifetimes under our names", reg)
+	}
+	f.secretClient = reg
+	f = f.confidential()
+
+	verifier, _ := pkce()
+	late := f.login(newAgent(t), url.Values{"scope": {"openid offline_access"}}).Query().Get("code")
+	f.n.advance(11 * time.Second)
+	wantError(t, f.postAs("token", url.Values{"grant_type": {"authorization_code"}, "code": {late}, "redirect_uri": {f.redirect},
+		"code_verifier": {verifier}}), 400, "invalid_grant")
+
+	first := f.mustTokens(t, url.Values{"scope": {"openid offline_access"}})["refresh_token"].(string)
+	if exp, _ := f.introspectAs(first)["exp"].(float64); time.Unix(int64(exp), 0).After(f.n.now().Add(121 * time.Second)) {
+		t.Fatalf("the first refresh token expires at %v, past the sliding lifetime", exp)
+	}
+	rt := first
+	for range 3 { // 300 s of use, more than the sliding lifetime, in steps within it
+		f.n.advance(100 * time.Second)
+		rt = f.mustRefresh(t, rt)["refresh_token"].(string)
+	}
+	f.n.advance(121 * time.Second)
+	wantError(t, f.refresh(rt), 400, "invalid_grant", "the refresh token has expired")
+}

@@ -153,10 +153,21 @@ type Metadata struct {
 
 	// Extension metadata: per-client token lifetimes in seconds, bounded
 	// by the workspace maxima. Zero means the workspace default.
-	AccessTokenLifetime  int64 `json:"access_token_lifetime,omitempty"`
-	RefreshTokenLifetime int64 `json:"refresh_token_lifetime,omitempty"`
-	IDTokenLifetime      int64 `json:"id_token_lifetime,omitempty"`
+	// RefreshTokenLifetime is a grant's absolute lifetime (its refresh
+	// tokens die that long after the sign-in, however often rotated);
+	// RefreshTokenIdleLifetime, within it, how long each one lives unused.
+	AccessTokenLifetime       int64 `json:"access_token_lifetime,omitempty"`
+	RefreshTokenLifetime      int64 `json:"refresh_token_lifetime,omitempty"`
+	RefreshTokenIdleLifetime  int64 `json:"refresh_token_idle_lifetime,omitempty"`
+	IDTokenLifetime           int64 `json:"id_token_lifetime,omitempty"`
+	AuthorizationCodeLifetime int64 `json:"authorization_code_lifetime,omitempty"`
 }
+
+// MaxAuthorizationCodeLifetime is how long, in seconds, an authorization
+// code lives at most, and for a client that registers no shorter
+// authorization_code_lifetime: a code is redeemed within seconds (RFC
+// 6749 §4.1.2 caps it at 10 minutes; FAPI 2.0 §5.3.2.1 at 60 seconds).
+const MaxAuthorizationCodeLifetime = 60
 
 // LacksRedirectURIs reports a client of a redirect-based grant
 // (authorization_code) with no redirect URI to receive its codes at: RFC

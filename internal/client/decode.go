@@ -110,29 +110,25 @@ var fields = map[string]field{
 	"tls_client_certificate_bound_access_tokens": boolean(func(m *Metadata) *bool { return &m.TLSClientCertificateBoundAccessToken }),
 	"access_token_lifetime":                      integer(func(m *Metadata) *int64 { return &m.AccessTokenLifetime }),
 	"refresh_token_lifetime":                     integer(func(m *Metadata) *int64 { return &m.RefreshTokenLifetime }),
+	"refresh_token_idle_lifetime":                integer(func(m *Metadata) *int64 { return &m.RefreshTokenIdleLifetime }),
 	"id_token_lifetime":                          integer(func(m *Metadata) *int64 { return &m.IDTokenLifetime }),
+	"authorization_code_lifetime":                integer(func(m *Metadata) *int64 { return &m.AuthorizationCodeLifetime }),
 	"template":                                   str(func(m *Metadata) *string { return &m.Template }),
 }
 
 // aliases are other spellings of members, read as the member (the
 // response names them ours): Open Banking UK DCR v3.2 names RFC 8705's
 // tls_client_auth_subject_dn tls_client_auth_dn; Duende IdentityServer
-// names two of the lifetimes its own way. Its refresh tokens' absolute
-// lifetime is ours: a refresh token's family ends that long after the
-// sign-in, however often it is rotated.
+// names the lifetimes its own way. Its absolute refresh token lifetime is
+// our refresh_token_lifetime (a grant ends that long after the sign-in,
+// however often its token is rotated), its sliding one our
+// refresh_token_idle_lifetime (each token dies that long unused).
+// authorization_code_lifetime is the same name in both.
 var aliases = map[string]string{
 	"tls_client_auth_dn":              "tls_client_auth_subject_dn",
 	"identity_token_lifetime":         "id_token_lifetime",
 	"absolute_refresh_token_lifetime": "refresh_token_lifetime",
-}
-
-// unheld are other products' members that Registrar has no field for.
-// They are refused rather than ignored as unknown (RFC 7591 §2 would let
-// us): a client that asked for them believes its tokens live as long as
-// it said, and would be wrong.
-var unheld = map[string]string{
-	"sliding_refresh_token_lifetime": "refresh tokens here have no sliding lifetime; a family lives refresh_token_lifetime from the sign-in, however often it is rotated",
-	"authorization_code_lifetime":    "authorization codes here live 60 seconds, for every client",
+	"sliding_refresh_token_lifetime":  "refresh_token_idle_lifetime",
 }
 
 // localizable are the human-readable members that may carry a language
@@ -157,9 +153,6 @@ func DecodeMetadata(obj map[string]json.RawMessage) (Metadata, error) {
 				return Metadata{}, err
 			}
 			continue
-		}
-		if why, ok := unheld[name]; ok {
-			return Metadata{}, oautherr.InvalidMetadata("%s: not supported: %s", name, why)
 		}
 		if canonical, ok := aliases[name]; ok {
 			if other, both := obj[canonical]; both && !bytes.Equal(bytes.TrimSpace(other), bytes.TrimSpace(raw)) {
@@ -208,7 +201,7 @@ func typeProblem(name string, err error) string {
 	switch name {
 	case "require_auth_time", "tls_client_certificate_bound_access_tokens":
 		return "must be a boolean"
-	case "default_max_age", "access_token_lifetime", "refresh_token_lifetime", "id_token_lifetime":
+	case "default_max_age", "access_token_lifetime", "refresh_token_lifetime", "refresh_token_idle_lifetime", "id_token_lifetime", "authorization_code_lifetime":
 		return "must be a non-negative integer number of seconds"
 	}
 	var p problem

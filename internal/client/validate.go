@@ -46,6 +46,11 @@ type Policy struct {
 	// MobileApplicationType admits application_type mobile (Open Banking
 	// UK DCR), whose redirect URIs follow web's rules.
 	MobileApplicationType bool
+	// DefaultedResponseTypes says the operator's registration defaults,
+	// not the request, gave the response types: then "code" is kept for a
+	// client without the authorization_code grant, as the operator chose
+	// (the authorization endpoint still gives such a client no code).
+	DefaultedResponseTypes bool
 	// Maxima for the token lifetime extensions, in seconds.
 	MaxAccessTokenTTL, MaxRefreshTokenTTL, MaxIDTokenTTL int64
 }
@@ -221,7 +226,7 @@ func checkGrantsAndResponses(md *Metadata, p Policy) error {
 	hasCodeGrant := slices.Contains(md.GrantTypes, GrantAuthorizationCode)
 	hasCodeResponse := slices.ContainsFunc(md.ResponseTypes, func(rt string) bool { return slices.Contains(strings.Fields(rt), "code") })
 	// RFC 7591 §2.1: response type "code" needs grant authorization_code and back.
-	if hasCodeResponse && !hasCodeGrant {
+	if hasCodeResponse && !hasCodeGrant && !p.DefaultedResponseTypes {
 		return metaErr("response_types: \"code\" needs grant_types to include authorization_code")
 	}
 	if hasCodeGrant && !hasCodeResponse {
@@ -508,19 +513,29 @@ func checkUnsupported(md *Metadata, _ Policy) error {
 }
 
 func checkLifetimes(md *Metadata, p Policy) error {
+	const ours = "this workspace's maximum"
+	idleMax, idleBound := p.MaxRefreshTokenTTL, ours
+	if md.RefreshTokenLifetime > 0 && md.RefreshTokenLifetime < idleMax {
+		// A grant ends refresh_token_lifetime after the sign-in: an idle
+		// lifetime past it would say tokens live longer than they can.
+		idleMax, idleBound = md.RefreshTokenLifetime, "the client's refresh_token_lifetime"
+	}
 	for _, l := range []struct {
 		name       string
 		value, max int64
+		bound      string
 	}{
-		{"access_token_lifetime", md.AccessTokenLifetime, p.MaxAccessTokenTTL},
-		{"refresh_token_lifetime", md.RefreshTokenLifetime, p.MaxRefreshTokenTTL},
-		{"id_token_lifetime", md.IDTokenLifetime, p.MaxIDTokenTTL},
+		{"access_token_lifetime", md.AccessTokenLifetime, p.MaxAccessTokenTTL, ours},
+		{"refresh_token_lifetime", md.RefreshTokenLifetime, p.MaxRefreshTokenTTL, ours},
+		{"refresh_token_idle_lifetime", md.RefreshTokenIdleLifetime, idleMax, idleBound},
+		{"id_token_lifetime", md.IDTokenLifetime, p.MaxIDTokenTTL, ours},
+		{"authorization_code_lifetime", md.AuthorizationCodeLifetime, MaxAuthorizationCodeLifetime, "the server's maximum"},
 	} {
 		if l.value < 0 {
 			return metaErr("%s: must be a positive number of seconds", l.name)
 		}
 		if l.value > l.max {
-			return metaErr("%s: %d exceeds this workspace's maximum of %d seconds", l.name, l.value, l.max)
+			return metaErr("%s: %d exceeds %s of %d seconds", l.name, l.value, l.bound, l.max)
 		}
 	}
 	return nil

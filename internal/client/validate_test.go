@@ -205,6 +205,10 @@ func TestValidateRejects(t *testing.T) {
 		{"name too long", `{"redirect_uris":["https://a.example/cb"],"client_name":"` + strings.Repeat("n", 201) + `"}`, oautherr.InvalidClientMetadata, "longer"},
 		{"bad language tag", `{"redirect_uris":["https://a.example/cb"],"client_name#<script>":"x"}`, oautherr.InvalidClientMetadata, "language tag"},
 		{"lifetime over maximum", `{"grant_types":["client_credentials"],"access_token_lifetime":601}`, oautherr.InvalidClientMetadata, "maximum"},
+		{"code lifetime over a minute", `{"redirect_uris":["https://a.example/cb"],"authorization_code_lifetime":61}`, oautherr.InvalidClientMetadata, "authorization_code_lifetime: 61 exceeds the server's maximum of 60"},
+		{"negative code lifetime", `{"redirect_uris":["https://a.example/cb"],"authorization_code_lifetime":-1}`, oautherr.InvalidClientMetadata, "authorization_code_lifetime"},
+		{"idle lifetime over maximum", `{"redirect_uris":["https://a.example/cb"],"refresh_token_idle_lifetime":86401}`, oautherr.InvalidClientMetadata, "refresh_token_idle_lifetime: 86401 exceeds this workspace's maximum"},
+		{"idle lifetime past the absolute one", `{"redirect_uris":["https://a.example/cb"],"refresh_token_lifetime":3600,"sliding_refresh_token_lifetime":3601}`, oautherr.InvalidClientMetadata, "refresh_token_idle_lifetime: 3601 exceeds the client's refresh_token_lifetime"},
 		{"subject dn of another method", `{"grant_types":["client_credentials"],"tls_client_auth_subject_dn":"CN=x"}`, oautherr.InvalidClientMetadata, "only tls_client_auth clients"},
 	}
 	for _, tc := range cases {
@@ -525,4 +529,31 @@ func TestProblemsListsEveryCheck(t *testing.T) {
 	if _, err := Validate(md, testPolicy); err == nil || err.Error() != errs[0].Error() {
 		t.Fatalf("Validate: %v, want the first problem", err)
 	}
+}
+
+// TestDuendeLifetimeNames: Duende IdentityServer's four lifetime members
+// are read as ours, and the metadata names them ours.
+func TestDuendeLifetimeNames(t *testing.T) {
+	md, err := register(t, `{"redirect_uris":["https://a.example/cb"],"identity_token_lifetime":120,"absolute_refresh_token_lifetime":3600,
+		"sliding_refresh_token_lifetime":600,"authorization_code_lifetime":30}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.IDTokenLifetime != 120 || md.RefreshTokenLifetime != 3600 || md.RefreshTokenIdleLifetime != 600 || md.AuthorizationCodeLifetime != 30 {
+		t.Fatalf("lifetimes %+v: want Duende's four read as ours", md)
+	}
+	raw, err := json.Marshal(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"refresh_token_idle_lifetime", "authorization_code_lifetime"} {
+		if !strings.Contains(string(raw), `"`+name+`"`) {
+			t.Errorf("%s missing from %s", name, raw)
+		}
+	}
+	if strings.Contains(string(raw), "sliding_refresh_token_lifetime") {
+		t.Errorf("Duende's name kept: %s", raw)
+	}
+	_, err = register(t, `{"redirect_uris":["https://a.example/cb"],"sliding_refresh_token_lifetime":60,"refresh_token_idle_lifetime":120}`)
+	wantCode(t, err, oautherr.InvalidClientMetadata, "two spellings")
 }

@@ -168,9 +168,17 @@ func (s *Service) showConsent(ctx context.Context, ws workspace.Workspace, b Bro
 	return s.withRequestForm(ws, b, out, req, sess.ID)
 }
 
-// codeTTL is short: a code is redeemed within seconds (RFC 6749 §4.1.2
-// caps it at 10 minutes; FAPI 2.0 at 60 seconds).
-const codeTTL = 60 * time.Second
+// codeTTL is how long a code lives unless its client registered less.
+const codeTTL = client.MaxAuthorizationCodeLifetime * time.Second
+
+// codeLifetime is how long a code issued to cl lives: its registered
+// authorization_code_lifetime, never past codeTTL.
+func codeLifetime(cl client.Client) time.Duration {
+	if l := time.Duration(cl.Metadata.AuthorizationCodeLifetime) * time.Second; l > 0 && l < codeTTL {
+		return l
+	}
+	return codeTTL
+}
 
 // issueCode stores a single-use code bound to everything the token
 // request must match, and sends the browser back with it. The code is
@@ -196,7 +204,7 @@ func (s *Service) issueCode(ctx context.Context, ws workspace.Workspace, b Brows
 		Workspace: ws.Name, ID: id, Hash: s.Hasher.Hash(secret.PurposeAuthCode, code), ClientID: req.ClientID,
 		UserID: sess.UserID, RedirectURI: boundRedirect, Scope: req.Scope, Resources: req.Resources,
 		Nonce: req.Nonce, CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
-		AuthTime: sess.AuthTime, AMR: sess.AMR, GrantID: id, IssuedAt: now, ExpiresAt: now.Add(codeTTL),
+		AuthTime: sess.AuthTime, AMR: sess.AMR, GrantID: id, IssuedAt: now, ExpiresAt: now.Add(codeLifetime(cl)),
 	}, sess.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return s.askLogin(ws, b, req, cl)

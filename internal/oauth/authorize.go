@@ -211,6 +211,12 @@ func parseResponse(cl client.Client, responseType, mode string, req *AuthorizeRe
 	if !slices.Contains(cl.Metadata.ResponseTypes, responseType) {
 		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for response_type code")
 	}
+	// A code is only worth its exchange: a client that may not use the
+	// authorization_code grant gets none, whatever response types it
+	// holds (a workspace's registration defaults may give it "code").
+	if !slices.Contains(cl.Metadata.Grants(), client.GrantAuthorizationCode) {
+		return oautherr.New(oautherr.UnauthorizedClient, "the client is not registered for the authorization_code grant, so it gets no code")
+	}
 	if mode != "" && mode != "query" {
 		return oautherr.InvalidRequestf("response_mode %q is not supported; use query", mode)
 	}

@@ -183,6 +183,12 @@ func refreshTTL(ws workspace.Workspace, cl client.Client) time.Duration {
 	return time.Duration(ttl) * time.Second
 }
 
+// refreshIdleTTL is how long each of cl's refresh tokens lives unused;
+// zero leaves it to refreshTTL.
+func refreshIdleTTL(cl client.Client) time.Duration {
+	return time.Duration(cl.Metadata.RefreshTokenIdleLifetime) * time.Second
+}
+
 // mintRefreshToken makes a refresh token of g's family and its record.
 func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g userGrant) (string, store.Token, error) {
 	now := s.Time()
@@ -190,7 +196,7 @@ func (s *Service) mintRefreshToken(ws workspace.Workspace, cl client.Client, g u
 	if err != nil {
 		return "", store.Token{}, err
 	}
-	expires, grantEnd := refreshLifetime(now, refreshTTL(ws, cl), g.grantEnd)
+	expires, grantEnd := refreshLifetime(now, refreshTTL(ws, cl), refreshIdleTTL(cl), g.grantEnd)
 	rec := store.Token{
 		Workspace: ws.Name, ID: id, Kind: store.KindRefresh, Format: workspace.FormatOpaque,
 		ClientID: cl.ID, Subject: g.subject, Scope: g.scope, Audience: g.granted,

@@ -7,16 +7,21 @@ import (
 )
 
 // refreshLifetime says when a refresh token minted at now expires, and
-// when its grant ends. A new grant (grantEnd zero) ends when its first
-// refresh token expires. A rotated token gets the lifetime again, so one
-// left unused that long dies (RFC 9700 §4.14.2), but never past the
-// grant's end: otherwise a client could keep the grant alive forever by
+// when its grant ends. A new grant (grantEnd zero) ends ttl from now. Each
+// token, the first and every rotated one, gets the lifetime again, or
+// idle when that is set and shorter (the client's
+// refresh_token_idle_lifetime, Duende's sliding lifetime), so one left
+// unused that long dies (RFC 9700 §4.14.2), but never past the grant's
+// end: otherwise a client could keep the grant alive forever by
 // refreshing. That end is the grant's absolute lifetime
 // (docs/design-notes.md).
-func refreshLifetime(now time.Time, ttl time.Duration, grantEnd time.Time) (expires, end time.Time) {
-	expires = now.Add(ttl)
+func refreshLifetime(now time.Time, ttl, idle time.Duration, grantEnd time.Time) (expires, end time.Time) {
 	if grantEnd.IsZero() {
-		return expires, expires
+		grantEnd = now.Add(ttl)
+	}
+	expires = now.Add(ttl)
+	if idle > 0 && idle < ttl {
+		expires = now.Add(idle)
 	}
 	if expires.After(grantEnd) {
 		expires = grantEnd

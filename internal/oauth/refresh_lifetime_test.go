@@ -13,15 +13,19 @@ func TestRefreshLifetime(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		now                  time.Time
-		ttl                  time.Duration
+		ttl, idle            time.Duration
 		grantEnd             time.Time
 		wantExpires, wantEnd time.Time
 	}{
-		{"a new grant ends with its first token", start, 30 * day, time.Time{}, start.Add(30 * day), start.Add(30 * day)},
-		{"a rotation gets no time past the grant's end", start.Add(10 * day), 30 * day, start.Add(30 * day), start.Add(30 * day), start.Add(30 * day)},
-		{"a shorter lifetime still applies", start.Add(10 * day), day, start.Add(30 * day), start.Add(11 * day), start.Add(30 * day)},
+		{"a new grant ends with its first token", start, 30 * day, 0, time.Time{}, start.Add(30 * day), start.Add(30 * day)},
+		{"a rotation gets no time past the grant's end", start.Add(10 * day), 30 * day, 0, start.Add(30 * day), start.Add(30 * day), start.Add(30 * day)},
+		{"a shorter lifetime still applies", start.Add(10 * day), day, 0, start.Add(30 * day), start.Add(11 * day), start.Add(30 * day)},
+		{"an idle lifetime ends a new grant's first token, not the grant", start, 30 * day, day, time.Time{}, start.Add(day), start.Add(30 * day)},
+		{"an idle lifetime gives a rotated token that long", start.Add(10 * day), 30 * day, day, start.Add(30 * day), start.Add(11 * day), start.Add(30 * day)},
+		{"an idle lifetime stops at the grant's end", start.Add(29*day + 12*time.Hour), 30 * day, day, start.Add(30 * day), start.Add(30 * day), start.Add(30 * day)},
+		{"an idle lifetime past the lifetime gives no more", start, day, 30 * day, time.Time{}, start.Add(day), start.Add(day)},
 	} {
-		expires, end := refreshLifetime(tc.now, tc.ttl, tc.grantEnd)
+		expires, end := refreshLifetime(tc.now, tc.ttl, tc.idle, tc.grantEnd)
 		if !expires.Equal(tc.wantExpires) || !end.Equal(tc.wantEnd) {
 			t.Errorf("%s: expires %v, end %v; want %v, %v", tc.name, expires, end, tc.wantExpires, tc.wantEnd)
 		}

@@ -23,19 +23,19 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 // fills its defaults (the workspace's own first), at registration and on
 // update alike.
 func validateMetadata(md client.Metadata, ws workspace.Workspace) (client.Metadata, error) {
-	md, err := withDefaults(ws, md)
+	md, p, err := withDefaults(ws, md)
 	if err != nil {
 		return client.Metadata{}, err
 	}
-	return client.Validate(boundToCertificate(ws, md), allowListsFor(ws))
+	return client.Validate(boundToCertificate(ws, md), p)
 }
 
 // validationProblems is validateMetadata going on past a refusal, for a
 // dry run: every check's refusal.
 func validationProblems(md client.Metadata, ws workspace.Workspace) (client.Metadata, []error) {
-	md, err := withDefaults(ws, md)
+	md, p, err := withDefaults(ws, md)
 	if err != nil {
 		return md, []error{err}
 	}
-	return client.Problems(boundToCertificate(ws, md), allowListsFor(ws))
+	return client.Problems(boundToCertificate(ws, md), p)
 }

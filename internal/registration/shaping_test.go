@@ -51,6 +51,29 @@ func TestDefaultsFillOmittedMembers(t *testing.T) {
 	}
 }
 
+// A workspace whose defaults give response_types [code] (SimpleIdServer
+// does so for every client) keeps it for a client without the
+// authorization_code grant, while a request that sends it so is refused.
+func TestDefaultedCodeResponseTypeNeedsNoCodeGrant(t *testing.T) {
+	f := newFixture(t)
+	f.ws.Settings.Registration.Defaults = fields(t, `{"response_types":["code"]}`)
+	resp, err := f.openRegister(`{"grant_types":["client_credentials"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := resp["response_types"].([]string); !slices.Equal(r, []string{"code"}) {
+		t.Errorf("response_types %v: want the workspace's default", resp["response_types"])
+	}
+	_, err = f.openRegister(`{"grant_types":["client_credentials"],"response_types":["code"]}`)
+	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); !strings.Contains(oe.Description, "authorization_code") {
+		t.Errorf("description %q: want the grant it lacks named", oe.Description)
+	}
+	resp, err = f.openRegister(`{"grant_types":["client_credentials"],"response_types":[]}`)
+	if r, _ := resp["response_types"].([]string); err != nil || len(r) != 0 {
+		t.Errorf("response_types [] sent: %v %v; want it kept", resp["response_types"], err)
+	}
+}
+
 func TestDefaultsAreValidatedLikeTheRequest(t *testing.T) {
 	f := newFixture(t)
 	f.ws.Settings.Registration.Defaults = fields(t, `{"access_token_lifetime":300}`)
@@ -63,20 +86,19 @@ func TestDefaultsAreValidatedLikeTheRequest(t *testing.T) {
 
 func TestDuendeLifetimeNames(t *testing.T) {
 	f := newFixture(t)
-	resp, err := f.openRegister(`{"redirect_uris":["https://app.example/cb"],"identity_token_lifetime":120,"absolute_refresh_token_lifetime":3600}`)
+	resp, err := f.openRegister(`{"redirect_uris":["https://app.example/cb"],"identity_token_lifetime":120,"absolute_refresh_token_lifetime":3600,
+		"sliding_refresh_token_lifetime":600,"authorization_code_lifetime":30}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp["id_token_lifetime"] != float64(120) || resp["refresh_token_lifetime"] != float64(3600) {
-		t.Errorf("response %v: want Duende's lifetimes under our names", resp)
+	for name, want := range map[string]float64{"id_token_lifetime": 120, "refresh_token_lifetime": 3600, "refresh_token_idle_lifetime": 600, "authorization_code_lifetime": 30} {
+		if resp[name] != want {
+			t.Errorf("%s = %v, want %v: Duende's lifetimes under our names", name, resp[name], want)
+		}
 	}
-	if _, ok := resp["identity_token_lifetime"]; ok {
-		t.Error("the response names the lifetime Duende's way; want ours only")
-	}
-	for _, name := range []string{"sliding_refresh_token_lifetime", "authorization_code_lifetime"} {
-		_, err := f.openRegister(`{"redirect_uris":["https://app.example/cb"],"` + name + `":60}`)
-		if oe := wantCode(t, err, oautherr.InvalidClientMetadata); !strings.Contains(oe.Description, name) {
-			t.Errorf("%s: description %q: want a refusal naming it", name, oe.Description)
+	for _, name := range []string{"identity_token_lifetime", "absolute_refresh_token_lifetime", "sliding_refresh_token_lifetime"} {
+		if _, ok := resp[name]; ok {
+			t.Errorf("the response names %s Duende's way; want ours only", name)
 		}
 	}
 }
