@@ -80,13 +80,14 @@ func (m Metadata) SetMembers() []string {
 
 // Take sets m's member name to from's (a copy, nothing shared).
 func (m *Metadata) Take(from Metadata, name string) {
-	m.takeOwn(from.Clone(), name)
+	own := from.Clone()
+	m.takeOwn(&own, name)
 }
 
 // takeOwn is Take from a copy that is m's alone to share.
-func (m *Metadata) takeOwn(own Metadata, name string) {
+func (m *Metadata) takeOwn(own *Metadata, name string) {
 	if i, ok := memberIndex[name]; ok {
-		reflect.ValueOf(m).Elem().Field(i).Set(reflect.ValueOf(&own).Elem().Field(i))
+		reflect.ValueOf(m).Elem().Field(i).Set(reflect.ValueOf(own).Elem().Field(i))
 	}
 }
 
@@ -100,6 +101,12 @@ func SameMember(a, b Metadata, name string) bool {
 	if !ok {
 		return true
 	}
+	return sameField(a, b, i)
+}
+
+// sameField is SameMember for a field reflect reads: apart, so that only
+// it copies a and b to the heap, not the scope's comparison as well.
+func sameField(a, b Metadata, i int) bool {
 	va, vb := reflect.ValueOf(a).Field(i).Interface(), reflect.ValueOf(b).Field(i).Interface()
 	switch x := va.(type) {
 	case []string:
@@ -140,7 +147,7 @@ func (m *Metadata) Fill(from Metadata, names []string) {
 	own := from.Clone() // once, not once a member: each field is taken once
 	for _, name := range names {
 		if !m.Has(name) {
-			m.takeOwn(own, name)
+			m.takeOwn(&own, name)
 		}
 	}
 }
