@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -27,6 +28,10 @@ var memberIndex = func() map[string]int {
 	}
 	return index
 }()
+
+// memberNames are memberIndex's names, sorted, for walking the members in
+// a fixed order without sorting them on every call.
+var memberNames = slices.Sorted(maps.Keys(memberIndex))
 
 // IsMember reports whether name is a registrable member (under any of its
 // spellings).
@@ -53,29 +58,36 @@ func (m Metadata) Has(name string) bool {
 		return ok
 	}
 	i, ok := memberIndex[name]
-	return ok && !reflect.ValueOf(m).Field(i).IsZero()
+	return ok && !reflect.ValueOf(&m).Elem().Field(i).IsZero()
 }
 
 // SetMembers are the names of the members m gives a value, language-tagged
 // ones included, sorted.
 func (m Metadata) SetMembers() []string {
 	var names []string
-	for name := range memberIndex {
-		if m.Has(name) {
+	v := reflect.ValueOf(&m).Elem()
+	for _, name := range memberNames {
+		if !v.Field(memberIndex[name]).IsZero() {
 			names = append(names, name)
 		}
 	}
-	for name := range m.Localized {
-		names = append(names, name)
+	if len(m.Localized) > 0 {
+		names = append(names, slices.Collect(maps.Keys(m.Localized))...)
+		slices.Sort(names)
 	}
-	slices.Sort(names)
 	return names
 }
 
 // Take sets m's member name to from's (a copy, nothing shared).
 func (m *Metadata) Take(from Metadata, name string) {
+	own := from.Clone()
+	m.takeOwn(&own, name)
+}
+
+// takeOwn is Take from a copy that is m's alone to share.
+func (m *Metadata) takeOwn(own *Metadata, name string) {
 	if i, ok := memberIndex[name]; ok {
-		reflect.ValueOf(m).Elem().Field(i).Set(reflect.ValueOf(from.Clone()).Field(i))
+		reflect.ValueOf(m).Elem().Field(i).Set(reflect.ValueOf(own).Elem().Field(i))
 	}
 }
 
@@ -89,6 +101,12 @@ func SameMember(a, b Metadata, name string) bool {
 	if !ok {
 		return true
 	}
+	return sameField(a, b, i)
+}
+
+// sameField is SameMember for a field reflect reads: apart, so that only
+// it copies a and b to the heap, not the scope's comparison as well.
+func sameField(a, b Metadata, i int) bool {
 	va, vb := reflect.ValueOf(a).Field(i).Interface(), reflect.ValueOf(b).Field(i).Interface()
 	switch x := va.(type) {
 	case []string:
@@ -126,9 +144,10 @@ func DecodeMembers(obj map[string]json.RawMessage) (Metadata, []string, error) {
 
 // Fill gives each of the named members that m has no value for from's.
 func (m *Metadata) Fill(from Metadata, names []string) {
+	own := from.Clone() // once, not once a member: each field is taken once
 	for _, name := range names {
 		if !m.Has(name) {
-			m.Take(from, name)
+			m.takeOwn(&own, name)
 		}
 	}
 }

@@ -117,3 +117,15 @@ func TestCachedCompilesOnce(t *testing.T) {
 		t.Fatal("cache keyed wrongly")
 	}
 }
+
+// A request finds its workspace's compiled rules without building a key
+// out of their text: a hit allocates nothing.
+func TestCachedHitAllocatesNothing(t *testing.T) {
+	rules := []Rule{{Name: "x", When: "true", Expr: "true", Message: "m", Error: "invalid_client_metadata"}, {Name: "y", Expr: "false"}}
+	if _, err := Cached(rules, 10); err != nil {
+		t.Fatal(err)
+	}
+	if allocs := testing.AllocsPerRun(20, func() { Cached(rules, 10) }); allocs != 0 {
+		t.Errorf("a cache hit allocates %v times", allocs)
+	}
+}

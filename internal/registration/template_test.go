@@ -179,3 +179,31 @@ func TestTemplateHoldsUpdatesThroughTheService(t *testing.T) {
 	_, err = f.svc.Update(context.Background(), f.ws, id, Request{Bearer: updated["registration_access_token"].(string), Body: body})
 	wantTemplateRefusal(t, err, `scope: template "partner-web" fixes it`)
 }
+
+// BenchmarkApplyTemplate is the template step of the bench's
+// register-policies workload.
+func BenchmarkApplyTemplate(b *testing.B) {
+	ws := workspace.Workspace{Name: "w", Settings: workspace.DefaultSettings()}
+	ws.Settings.Registration.Templates = []workspace.Template{{
+		Name: "bench",
+		Client: workspace.ClientFields{
+			"grant_types":                json.RawMessage(`["client_credentials"]`),
+			"scope":                      json.RawMessage(`"profile"`),
+			"token_endpoint_auth_method": json.RawMessage(`"client_secret_basic"`),
+		},
+		OpenFields: []string{"client_name"},
+	}}
+	md, err := client.DecodeMetadata(map[string]json.RawMessage{
+		"template": json.RawMessage(`"bench"`), "client_name": json.RawMessage(`"bench"`),
+		"grant_types": json.RawMessage(`["client_credentials"]`), "scope": json.RawMessage(`"profile"`),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := applyTemplate(ws, md, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,14 +1,18 @@
 package workspace
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"maps"
 	"slices"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/memo"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
@@ -98,9 +102,59 @@ func (f *ClientFields) UnmarshalYAML(node *yaml.Node) error {
 	return nil
 }
 
-// Metadata decodes the members, and names them (canonical, sorted).
+// Metadata decodes the members, and names them (canonical, sorted). Each
+// call gets its own copy.
 func (f ClientFields) Metadata() (client.Metadata, []string, error) {
-	return client.DecodeMembers(f)
+	key := f.hash()
+	if d, ok := decodedFields.Get(key); ok && d.fields.equal(f) {
+		return d.md.Clone(), slices.Clone(d.names), nil
+	}
+	md, names, err := client.DecodeMembers(f)
+	if err == nil {
+		decodedFields.Put(key, decodedClient{fields: f.clone(), md: md.Clone(), names: slices.Clone(names)})
+	}
+	return md, names, err
+}
+
+// decodedFields remembers ClientFields decoded, by a hash of their
+// members checked against the members themselves on a hit: settings are
+// values re-read from the store, with no identity to key on, and every
+// registration would otherwise decode its template's client and the
+// workspace's defaults again.
+var decodedFields = memo.New[uint64, decodedClient](256)
+
+type decodedClient struct {
+	fields ClientFields
+	md     client.Metadata
+	names  []string
+}
+
+var fieldsSeed = maphash.MakeSeed()
+
+// hash is the members' hash, whatever order the map gives them in.
+func (f ClientFields) hash() uint64 {
+	var sum uint64
+	for name, value := range f {
+		var h maphash.Hash
+		h.SetSeed(fieldsSeed)
+		h.WriteString(name)
+		h.WriteByte(0)
+		h.Write(value)
+		sum += h.Sum64()
+	}
+	return sum
+}
+
+func (f ClientFields) equal(g ClientFields) bool {
+	return maps.EqualFunc(f, g, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) })
+}
+
+func (f ClientFields) clone() ClientFields {
+	c := make(ClientFields, len(f))
+	for name, value := range f {
+		c[name] = bytes.Clone(value)
+	}
+	return c
 }
 
 // validateShaping checks defaults, token_use and templates against the
