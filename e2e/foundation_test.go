@@ -215,8 +215,10 @@ func TestTokenEndpointRefusesBadInput(t *testing.T) {
 			t.Errorf("%s: %q; an unknown client gets %q, so the id's existence leaks", name, m["error_description"], unknown["error_description"])
 		}
 	}
-	if m := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {id}}).JSON(t); m["error_description"] != unknown["error_description"] {
-		t.Errorf("client_id alone for a basic client: %q; want %q", m["error_description"], unknown["error_description"])
+	// A client_id alone reads the same for a registered id and an unknown one.
+	unknownAlone := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {"nobody"}}).JSON(t)
+	if m := postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "client_id": {id}}).JSON(t); m["error_description"] != unknownAlone["error_description"] {
+		t.Errorf("client_id alone for a basic client: %q; want %q", m["error_description"], unknownAlone["error_description"])
 	}
 	// RFC 6749 §5.2: a grant the client is not registered for.
 	codeID, codeSecret := n.createClient("default", "--grant-type", "authorization_code", "--redirect-uri", "https://app.example/cb", "--scope", "openid")
