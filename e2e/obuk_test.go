@@ -215,6 +215,10 @@ func TestOpenBankingUKPrivateKeyJWT(t *testing.T) {
 	if r := b.register(t, "v3.2", b.body(t, ssa, nil)); r.Status != 201 {
 		t.Fatalf("second registration of the software: %d %s", r.Status, r.Body)
 	}
+	// OBUK's third application_type.
+	if r := b.register(t, "v3.2", b.body(t, ssa, map[string]any{"application_type": "mobile"})); r.Status != 201 || r.JSON(t)["application_type"] != "mobile" {
+		t.Fatalf("a mobile registration: %d %s", r.Status, r.Body)
+	}
 
 	token := b.token(t, id)
 	r = b.call(t, b.transport, "GET", uri, token, "", "")

@@ -60,10 +60,12 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 		ScopesSupported:       ws.Settings.Scopes,
 		// No authorization endpoint yet, so no response type works; an
 		// empty list says so rather than promising "code".
-		ResponseTypesSupported:                    []string{},
-		GrantTypesSupported:                       s.SupportedGrantTypes(),
-		SubjectTypesSupported:                     []string{client.SubjectTypePublic, client.SubjectTypePairwise},
-		IDTokenSigningAlgValuesSupported:          workspace.SigningAlgs,
+		ResponseTypesSupported: []string{},
+		GrantTypesSupported:    s.SupportedGrantTypes(),
+		SubjectTypesSupported:  []string{client.SubjectTypePublic, client.SubjectTypePairwise},
+		// A profile narrows them (FAPI 2.0: no RS256); its auth methods
+		// and algs are narrowed already, as its settings must be to load.
+		IDTokenSigningAlgValuesSupported:          ws.Settings.IDTokenSigningAlgs(),
 		TokenEndpointAuthMethodsSupported:         workspaceAuthMethods(ws, false),
 		IntrospectionEndpointAuthMethodsSupported: workspaceAuthMethods(ws, false),
 		RevocationEndpointAuthMethodsSupported:    workspaceAuthMethods(ws, false),
@@ -91,7 +93,6 @@ func (s *Service) Discovery(ws workspace.Workspace) Metadata {
 	if ws.Settings.AccessTokenFormat == workspace.FormatJWT {
 		m.AccessTokenSigningAlgValuesSupported = []string{ws.Settings.AccessTokenAlg}
 	}
-	describeProfile(ws, &m)
 	return m
 }
 
