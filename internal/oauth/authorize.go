@@ -265,7 +265,11 @@ func findRedirect(cl client.Client, given string) (string, error) {
 // the browser is sent there, and 0 or 99999 is no address at all.
 func loopbackMatch(registered []string, given string) bool {
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) || client.CheckPort(g) != nil {
+	// url.Parse lowercases the scheme: "httP://127.0.0.1/cb" would
+	// compare equal, yet it is not the string the client registered.
+	// Only the canonical spelling may differ from a registered URI, and
+	// only in its port.
+	if err != nil || g.String() != given || g.Scheme != "http" || !client.IsLoopbackHost(g.Hostname()) || client.CheckPort(g) != nil {
 		return false
 	}
 	for _, r := range registered {
