@@ -28,6 +28,8 @@ type Store interface {
 	store.Users
 	store.Keys
 	store.LoginThrottle
+	store.AdminTokens
+	store.AdminSearches
 }
 
 // KeyRotator rotates a workspace's signing keys (keyring.Ring).
@@ -52,6 +54,9 @@ type Service struct {
 	Secrets      client.SecretSealer
 	KeyRing      KeyRotator
 	Registration RegistrationTokens
+	// EnvAdminToken is REGISTRAR_ADMIN_TOKEN, an admin token beside the
+	// stored ones, for automation; "" for none.
+	EnvAdminToken string
 }
 
 // Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409
