@@ -57,6 +57,9 @@ type Service struct {
 	// EnvAdminToken is REGISTRAR_ADMIN_TOKEN, an admin token beside the
 	// stored ones, for automation; "" for none.
 	EnvAdminToken string
+	// YAMLOwns says whether the YAML configuration declares a workspace,
+	// whose settings a start applies again; nil: none is.
+	YAMLOwns func(workspace string) bool
 }
 
 // Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409
