@@ -29,7 +29,10 @@ func badRequest(format string, args ...any) error {
 // query reads the parameters a list takes, refusing a repeated one and
 // any it does not know, so that a typo is not read as "no filter".
 func query(r *http.Request, known ...string) (url.Values, error) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("the query string is malformed: %v", err)
+	}
 	for name, vs := range q {
 		if len(vs) > 1 {
 			return nil, badRequest("%s is given %d times; give it once", name, len(vs))
