@@ -27,6 +27,12 @@ type Handler struct {
 	Failures *Throttle
 }
 
+// Mux is where Routes registers: an *http.ServeMux.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
 // route is one endpoint: the mux pattern and its handler, which gets
 // the authenticated request.
 type route struct {
@@ -64,7 +70,7 @@ var routes = []route{
 // Routes registers the API on mux: the OpenAPI document, open to anyone
 // (it holds no data), every route behind an admin token, and a JSON 404
 // for any other path under the prefix.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux Mux) {
 	mux.HandleFunc("GET "+Prefix+"/openapi.json", handleOpenAPI)
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, h.authenticated(rt.handle))
