@@ -23,7 +23,7 @@ func routeGroups(protocol *oauth.Handler, flow *interact.Handler, dcr *registrat
 		config.RoleRegistration: dcr.Routes,
 		// The CLI administers through the store on any node; the admin
 		// API is off the listener of nodes without the role.
-		config.RoleAdmin: adminAPI.Routes,
+		config.RoleAdmin: func(mux *http.ServeMux) { adminAPI.Routes(mux) },
 	}
 }
 
