@@ -43,6 +43,7 @@ type route struct {
 // routes is the API, in the order the OpenAPI document lists it.
 var routes = []route{
 	{"GET " + Prefix + "/workspaces", (*Handler).listWorkspaces},
+	{"POST " + Prefix + "/workspaces", (*Handler).createWorkspace},
 	{"GET " + Prefix + "/workspaces/{ws}", (*Handler).getWorkspace},
 	{"PATCH " + Prefix + "/workspaces/{ws}", (*Handler).patchWorkspace},
 	{"GET " + Prefix + "/workspaces/{ws}/clients", (*Handler).listClients},
