@@ -282,6 +282,11 @@ func TestAdminAPI(t *testing.T) {
 		api.ok(204, "DELETE", "/workspaces/cloud/clients/"+opID, "")
 		wantError(t, api.call("GET", "/workspaces/cloud/clients/"+opID, ""), 404, "not_found")
 		wantError(t, api.call("GET", "/workspaces/cloud/nothing-here", ""), 404, "not_found")
+		r := api.call("GET", "/workspaces/cloud/initial-access-tokens/x", "")
+		wantError(t, r, 405, "invalid_request")
+		if r.Header.Get("Allow") != "DELETE" {
+			t.Fatalf("Allow: %q", r.Header.Get("Allow"))
+		}
 	})
 
 	t.Run("revoked admin token", func(t *testing.T) {
