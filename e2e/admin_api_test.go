@@ -165,6 +165,23 @@ func TestAdminAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("a disabled client's access tokens stop authorizing registrations", func(t *testing.T) {
+		for _, format := range []string{"jwt", "opaque"} {
+			ws := "reg-" + format
+			api.ok(201, "POST", "/workspaces", `{"name":"`+ws+`","settings":{"access_token_format":"`+format+`","registration":{"token_use":"until_expiry"}}}`)
+			c := api.ok(201, "POST", "/workspaces/"+ws+"/clients", `{"grant_types":["client_credentials"],"scope":"dcr"}`)
+			id, secret := c["client_id"].(string), c["client_secret"].(string)
+			token := n.clientCredentials(ws, id, secret, "dcr")["access_token"].(string)
+			n.mustRegister(ws, token, `{"grant_types":["client_credentials"]}`)
+			api.ok(200, "POST", "/workspaces/"+ws+"/clients/"+id+"/disable", "")
+			if r := n.register(ws, token, `{"grant_types":["client_credentials"]}`); r.Status != 401 {
+				t.Fatalf("%s: a disabled client's token registered: %d %s", format, r.Status, r.Body)
+			}
+			api.ok(200, "POST", "/workspaces/"+ws+"/clients/"+id+"/enable", "")
+			n.mustRegister(ws, token, `{"grant_types":["client_credentials"]}`)
+		}
+	})
+
 	t.Run("secret rotation and registration token reissue", func(t *testing.T) {
 		rot := api.ok(200, "POST", "/workspaces/cloud/clients/"+dcrID+"/secret", "")
 		fresh := rot["client_secret"].(string)

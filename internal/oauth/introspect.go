@@ -413,6 +413,17 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.Time().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
 	}
+	if info.Format == workspace.FormatOpaque {
+		// A JWT's client was read with its revocation record; an opaque
+		// token's record does not say whether its client is disabled.
+		cl, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Disabled()) {
+			return AccessToken{}, ErrInactiveToken
+		}
+		if err != nil {
+			return AccessToken{}, err
+		}
+	}
 	if !slices.Contains(info.Audience, s.Issuer(ws)) {
 		// RFC 9068 §4, RFC 8707 §2: a resource server accepts only tokens
 		// meant for it. A token asked for no resource has the issuer as
