@@ -415,12 +415,13 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	}
 	if info.Format == workspace.FormatOpaque {
 		// A JWT's client was read with its revocation record; an opaque
-		// token's record does not say whether its client is disabled.
+		// token's record does not say whether its client is disabled. (A
+		// deleted client's opaque tokens went with it.)
 		cl, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Disabled()) {
+		if err == nil && cl.Disabled() {
 			return AccessToken{}, ErrInactiveToken
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return AccessToken{}, err
 		}
 	}
