@@ -28,6 +28,8 @@ type Store interface {
 	store.Users
 	store.Keys
 	store.LoginThrottle
+	store.AdminTokens
+	store.AdminSearches
 }
 
 // KeyRotator rotates a workspace's signing keys (keyring.Ring).
@@ -52,6 +54,19 @@ type Service struct {
 	Secrets      client.SecretSealer
 	KeyRing      KeyRotator
 	Registration RegistrationTokens
+	// EnvAdminToken is REGISTRAR_ADMIN_TOKEN, an admin token beside the
+	// stored ones, for automation; "" for none.
+	EnvAdminToken string
+	// YAMLOwns says whether the YAML configuration declares a workspace,
+	// whose settings a start applies again; nil: none is.
+	YAMLOwns func(workspace string) bool
+	// Keys makes a new workspace's first signing keys (keyring.Ring).
+	KeyMaker KeyMaker
+}
+
+// KeyMaker makes a workspace's signing keys where it has none.
+type KeyMaker interface {
+	EnsureKeys(ctx context.Context, ws string) error
 }
 
 // Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409
@@ -91,4 +106,14 @@ func (s *Service) Workspace(ctx context.Context, name string) (workspace.Workspa
 // the CLI would take for a flag.
 func (s *Service) newID(now time.Time) (string, error) {
 	return secret.TimeOrderedID(now, s.Random())
+}
+
+// newSecretRecord makes what a record of a bearer secret needs: the
+// secret, shown once, and the record's id, at now.
+func (s *Service) newSecretRecord(now time.Time) (token, id string, err error) {
+	if token, err = secret.Generate(s.Random()); err != nil {
+		return "", "", err
+	}
+	id, err = s.newID(now)
+	return token, id, err
 }

@@ -71,7 +71,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (user.User, error) {
 	} else if err != nil {
 		return user.User{}, err
 	}
-	return u, nil
+	return u, s.audit(ctx, req.Workspace, ActionUserAdd, "")
 }
 
 func hashPassword(p string) (string, error) {
@@ -91,12 +91,18 @@ func (s *Service) Users(ctx context.Context, wsName string) ([]user.User, error)
 
 // User returns one user by username.
 func (s *Service) User(ctx context.Context, wsName, username string) (user.User, error) {
+	return s.findUser(ctx, wsName, username, s.Store.UserByUsername)
+}
+
+// findUser reads a user of a workspace that must exist with find, by
+// key (a username or an id).
+func (s *Service) findUser(ctx context.Context, wsName, key string, find func(ctx context.Context, ws, key string) (user.User, error)) (user.User, error) {
 	if _, err := s.Workspace(ctx, wsName); err != nil {
 		return user.User{}, err
 	}
-	u, err := s.Store.UserByUsername(ctx, wsName, username)
+	u, err := find(ctx, wsName, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return u, refuse(ErrNotFound, "no user %q in workspace %s", username, wsName)
+		return u, refuse(ErrNotFound, "no user %q in workspace %s", key, wsName)
 	}
 	return u, err
 }
@@ -107,7 +113,10 @@ func (s *Service) DeleteUser(ctx context.Context, wsName, username string) error
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteUser(ctx, wsName, u.ID)
+	if err := s.Store.DeleteUser(ctx, wsName, u.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, wsName, ActionUserDelete, "")
 }
 
 // PasswordChange asks to set a user's password.
@@ -130,7 +139,15 @@ func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time())
+	if err := s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time()); err != nil {
+		return err
+	}
+	return s.audit(ctx, req.Workspace, ActionUserResetPassword, "")
+}
+
+// UserByID returns one user by id.
+func (s *Service) UserByID(ctx context.Context, wsName, id string) (user.User, error) {
+	return s.findUser(ctx, wsName, id, s.Store.UserByID)
 }
 
 // UnlockUser lifts the lock that consecutive failed sign-ins put on a

@@ -183,8 +183,9 @@ func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, toke
 	// The token's own client is read with its record: a JWT outlives its
 	// client's deletion (which drops every record too), so its signature
 	// alone proves nothing once the client is gone (RFC 7592 §2.3).
-	_, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, claims.ClientID, claims.JTI)
-	if errors.Is(err, store.ErrNotFound) {
+	// A disabled client's tokens are inactive until it is enabled.
+	owner, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, claims.ClientID, claims.JTI)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && owner.Disabled()) {
 		return tokenInfo{}, errUnknownToken
 	}
 	if err != nil {
@@ -411,6 +412,18 @@ func (s *Service) VerifyAccessToken(ctx context.Context, ws workspace.Workspace,
 	}
 	if info.Kind != store.KindAccess || !info.RevokedAt.IsZero() || !s.Time().Before(info.ExpiresAt) {
 		return AccessToken{}, ErrInactiveToken
+	}
+	if info.Format == workspace.FormatOpaque {
+		// A JWT's client was read with its revocation record; an opaque
+		// token's record does not say whether its client is disabled. (A
+		// deleted client's opaque tokens went with it.)
+		cl, err := s.Store.ClientByID(ctx, ws.Name, info.ClientID)
+		if err == nil && cl.Disabled() {
+			return AccessToken{}, ErrInactiveToken
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return AccessToken{}, err
+		}
 	}
 	if !slices.Contains(info.Audience, s.Issuer(ws)) {
 		// RFC 9068 §4, RFC 8707 §2: a resource server accepts only tokens

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/registrar-dev/registrar/internal/adminapi"
 	"io"
 	"log/slog"
 	"net"
@@ -76,7 +77,8 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	}
 	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
-	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler)
+	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminapi.NewThrottle(adminTokenFailures, time.Second)}
+	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler, adminAPI)
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.HandleFunc("/", handleNotFound)
@@ -287,3 +289,7 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// adminTokenFailures is how many wrong admin tokens an address may
+// present at once before it is slowed to one a second.
+const adminTokenFailures = 10
