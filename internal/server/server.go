@@ -77,6 +77,13 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
 	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler)
+	if env.Config.HasRole(config.RoleAdmin) {
+		pages, err := newConsole(env, log)
+		if err != nil {
+			return nil, err
+		}
+		pages.Routes(mux)
+	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.HandleFunc("/", handleNotFound)

@@ -1,0 +1,17 @@
+package server
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"strings"
+
+	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/console"
+)
+
+// newConsole assembles the admin console over the operator actions, its
+// sessions sealed under a key of their own.
+func newConsole(env *Env, log *slog.Logger) (*console.Handler, error) {
+	sessions := &console.Sessions{Sealer: env.ConsoleSealer, Now: clock.Now, Random: rand.Reader}
+	return console.New(env.Admin(), sessions, strings.HasPrefix(env.Config.BaseURL, "https://"), log)
+}
