@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
 // AuditEvent is one registration decision.
@@ -27,10 +29,62 @@ func (s *Service) AuditEvents(ctx context.Context, wsName string, limit int) ([]
 	if err != nil {
 		return nil, err
 	}
+	return viewAudit(events), nil
+}
+
+func viewAudit(events []store.AuditEvent) []AuditEvent {
 	views := make([]AuditEvent, 0, len(events))
 	for _, e := range events {
 		views = append(views, AuditEvent{ID: e.ID, At: e.At, Action: e.Action, Outcome: e.Outcome,
 			ClientID: e.ClientID, Reason: e.Reason, Credential: e.Credential, RemoteAddr: e.RemoteAddr})
 	}
-	return views, nil
+	return views
+}
+
+// AuditQuery selects a page of a workspace's audit events, newest first.
+type AuditQuery struct {
+	// Type is the event's action: register, read, update, delete, or an
+	// admin.… action.
+	Type     string
+	ClientID string
+	// Since ≤ at < Until; zero bounds nothing.
+	Since, Until time.Time
+	Limit        int // 0: DefaultPageSize
+	Cursor       string
+}
+
+// AuditPage is a page of events; NextCursor is "" on the last page.
+type AuditPage struct {
+	Items      []AuditEvent
+	NextCursor string
+}
+
+// ListAuditEvents returns a page of a workspace's audit events, newest
+// first, filtered as q says; a garbage cursor or limit, or Until not
+// after Since, is refused as ErrInvalid.
+func (s *Service) ListAuditEvents(ctx context.Context, wsName string, q AuditQuery) (AuditPage, error) {
+	limit, err := pageSize(q.Limit)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+		return AuditPage{}, refuse(ErrInvalid, "until must be after since")
+	}
+	at, id, ok, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return AuditPage{}, err
+	}
+	if _, err := s.Workspace(ctx, wsName); err != nil {
+		return AuditPage{}, err
+	}
+	sq := store.AuditSearch{Action: q.Type, ClientID: q.ClientID, Since: q.Since, Until: q.Until, Limit: limit}
+	if ok {
+		sq.After = &store.AuditKey{At: at, ID: id}
+	}
+	events, err := s.Store.SearchAuditEvents(ctx, wsName, sq)
+	if err != nil || len(events) == 0 {
+		return AuditPage{Items: viewAudit(events)}, err
+	}
+	last := events[len(events)-1]
+	return AuditPage{Items: viewAudit(events), NextCursor: nextCursor(len(events), limit, last.At, last.ID)}, nil
 }

@@ -132,13 +132,9 @@ func MissingClient(wsName, id string) *Error {
 
 // DeleteClient deletes a client and every token issued to it.
 func (s *Service) DeleteClient(ctx context.Context, wsName, id string) error {
-	if _, err := s.Workspace(ctx, wsName); err != nil {
-		return err
-	}
-	err := s.Store.DeleteClient(ctx, wsName, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return MissingClient(wsName, id)
-	}
+	_, err := s.changeClient(ctx, wsName, id, ActionClientDelete, func(*client.Client) (store.ClientChange, error) {
+		return store.ClientDeleted, nil
+	})
 	return err
 }
 
@@ -174,7 +170,8 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 	token, _ := resp["registration_access_token"].(string)
 	expiresIn, _ := resp["registration_access_token_expires_in"].(int64)
 	uri, _ := resp["registration_client_uri"].(string)
-	return ReissuedToken{ClientID: id, Workspace: wsName, Token: token, ExpiresIn: expiresIn, ClientURI: uri}, nil
+	return ReissuedToken{ClientID: id, Workspace: wsName, Token: token, ExpiresIn: expiresIn, ClientURI: uri},
+		s.audit(ctx, wsName, ActionClientReissueToken, id)
 }
 
 // Bootstrap creates the client allowed to obtain the registration scope

@@ -78,7 +78,7 @@ func (s *Service) CreateInitialAccessToken(ctx context.Context, req NewInitialAc
 	if err := s.Store.CreateInitialAccessToken(ctx, iat); err != nil {
 		return InitialAccessToken{}, err
 	}
-	return viewIAT(iat, token, now), nil
+	return viewIAT(iat, token, now), s.audit(ctx, req.Workspace, ActionIATCreate, "")
 }
 
 // InitialAccessTokens lists a workspace's tokens, newest first.
@@ -108,5 +108,8 @@ func (s *Service) RevokeInitialAccessToken(ctx context.Context, wsName, id strin
 	if errors.Is(err, store.ErrNotFound) {
 		return refuse(ErrNotFound, "no initial access token %q in workspace %s", id, wsName)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, wsName, ActionIATRevoke, "")
 }

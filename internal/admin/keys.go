@@ -87,5 +87,5 @@ func (s *Service) RotateKeys(ctx context.Context, wsName string) (Rotation, erro
 	for _, k := range r.Keys {
 		out.Keys = append(out.Keys, RotatedKey{KID: k.KID, Alg: k.Alg})
 	}
-	return out, nil
+	return out, s.audit(ctx, wsName, ActionKeysRotate, "")
 }

@@ -28,6 +28,8 @@ type Store interface {
 	store.Users
 	store.Keys
 	store.LoginThrottle
+	store.AdminTokens
+	store.AdminSearches
 }
 
 // KeyRotator rotates a workspace's signing keys (keyring.Ring).
@@ -52,6 +54,12 @@ type Service struct {
 	Secrets      client.SecretSealer
 	KeyRing      KeyRotator
 	Registration RegistrationTokens
+	// EnvAdminToken is REGISTRAR_ADMIN_TOKEN, an admin token beside the
+	// stored ones, for automation; "" for none.
+	EnvAdminToken string
+	// YAMLOwns says whether the YAML configuration declares a workspace,
+	// whose settings a start applies again; nil: none is.
+	YAMLOwns func(workspace string) bool
 }
 
 // Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409

@@ -71,7 +71,7 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (user.User, error) {
 	} else if err != nil {
 		return user.User{}, err
 	}
-	return u, nil
+	return u, s.audit(ctx, req.Workspace, ActionUserAdd, "")
 }
 
 func hashPassword(p string) (string, error) {
@@ -107,7 +107,10 @@ func (s *Service) DeleteUser(ctx context.Context, wsName, username string) error
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteUser(ctx, wsName, u.ID)
+	if err := s.Store.DeleteUser(ctx, wsName, u.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, wsName, ActionUserDelete, "")
 }
 
 // PasswordChange asks to set a user's password.
@@ -130,7 +133,22 @@ func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time())
+	if err := s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time()); err != nil {
+		return err
+	}
+	return s.audit(ctx, req.Workspace, ActionUserResetPassword, "")
+}
+
+// UserByID returns one user by id.
+func (s *Service) UserByID(ctx context.Context, wsName, id string) (user.User, error) {
+	if _, err := s.Workspace(ctx, wsName); err != nil {
+		return user.User{}, err
+	}
+	u, err := s.Store.UserByID(ctx, wsName, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, refuse(ErrNotFound, "no user %q in workspace %s", id, wsName)
+	}
+	return u, err
 }
 
 // UnlockUser lifts the lock that consecutive failed sign-ins put on a

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -74,6 +75,20 @@ type Client struct {
 	// used, whichever comes first (registration decides).
 	PreviousRegistrationTokenHash      []byte
 	PreviousRegistrationTokenExpiresAt time.Time
+	// DisabledAt is when an operator disabled the client; zero while it
+	// is enabled. A disabled client cannot authenticate, start an
+	// authorization or manage its registration, and its tokens read as
+	// inactive, until an operator enables it again.
+	DisabledAt time.Time
+}
+
+// Disabled reports whether an operator disabled the client.
+func (c Client) Disabled() bool { return !c.DisabledAt.IsZero() }
+
+// SearchText is what an operator's search matches a client on: its name
+// and id, lowercased, one per line.
+func (c Client) SearchText() string {
+	return strings.ToLower(c.Metadata.ClientName) + "\n" + strings.ToLower(c.ID)
 }
 
 // Provenance records how a client came to be.

@@ -49,17 +49,31 @@ func New(now time.Time, random io.Reader, h *secret.Hasher, sealer SecretSealer,
 	if !UsesSecret(md.AuthMethod()) {
 		return cl, "", nil
 	}
-	if plainSecret, err = secret.GenerateSize(random, secretSize(md.AuthMethod())); err != nil {
+	plainSecret, err = cl.NewSecret(random, h, sealer)
+	if err != nil {
 		return Client{}, "", err
 	}
-	cl.SecretHash = h.Hash(secret.PurposeClientSecret, plainSecret)
-	if md.AuthMethod() == AuthClientSecretJWT {
+	return cl, plainSecret, nil
+}
+
+// NewSecret gives c a new random secret for its auth method, which must
+// use one, replacing any it had: kept as its keyed hash, and also sealed
+// (under sealer) for client_secret_jwt alone. It returns the secret in
+// plain, to be shown once.
+func (c *Client) NewSecret(random io.Reader, h *secret.Hasher, sealer SecretSealer) (string, error) {
+	method := c.Metadata.AuthMethod()
+	plainSecret, err := secret.GenerateSize(random, secretSize(method))
+	if err != nil {
+		return "", err
+	}
+	c.SecretHash, c.SealedSecret = h.Hash(secret.PurposeClientSecret, plainSecret), nil
+	if method == AuthClientSecretJWT {
 		if sealer == nil {
-			return Client{}, "", errors.New("client_secret_jwt needs a sealer for the client secret")
+			return "", errors.New("client_secret_jwt needs a sealer for the client secret")
 		}
-		if cl.SealedSecret, err = sealer.Seal([]byte(plainSecret), SecretAAD(ws, id)); err != nil {
-			return Client{}, "", err
+		if c.SealedSecret, err = sealer.Seal([]byte(plainSecret), SecretAAD(c.Workspace, c.ID)); err != nil {
+			return "", err
 		}
 	}
-	return cl, plainSecret, nil
+	return plainSecret, nil
 }

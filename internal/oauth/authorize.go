@@ -85,6 +85,10 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	if errors.Is(err, store.ErrNotFound) {
 		return req, cl, oautherr.InvalidRequestf("unknown client")
 	}
+	if err == nil && cl.Disabled() {
+		// Shown on the error page, never sent to a redirect URI.
+		return req, client.Client{}, oautherr.InvalidRequestf("the client is disabled")
+	}
 	if err != nil {
 		return req, cl, err
 	}

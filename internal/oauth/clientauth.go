@@ -130,6 +130,11 @@ func (a clientAuth) authenticate(cl client.Client, readErr error, ev ClientEvide
 	if err := auth.verify(a, cl, ev); err != nil {
 		return client.Client{}, err
 	}
+	// Said only once the caller proved it is the client: anyone else
+	// learns nothing from the refusal.
+	if cl.Disabled() {
+		return client.Client{}, errInvalidClient("the client is disabled")
+	}
 	return cl, nil
 }
 

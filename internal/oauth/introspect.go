@@ -183,8 +183,9 @@ func (s *Service) lookupParsed(ctx context.Context, ws workspace.Workspace, toke
 	// The token's own client is read with its record: a JWT outlives its
 	// client's deletion (which drops every record too), so its signature
 	// alone proves nothing once the client is gone (RFC 7592 §2.3).
-	_, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, claims.ClientID, claims.JTI)
-	if errors.Is(err, store.ErrNotFound) {
+	// A disabled client's tokens are inactive until it is enabled.
+	owner, rec, err := s.Store.ClientWithTokenRecord(ctx, ws.Name, claims.ClientID, claims.JTI)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && owner.Disabled()) {
 		return tokenInfo{}, errUnknownToken
 	}
 	if err != nil {

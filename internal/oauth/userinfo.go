@@ -76,6 +76,9 @@ func (s *Service) userinfoSubject(ctx context.Context, ws workspace.Workspace, c
 	if err != nil {
 		return "", err
 	}
+	if cl.Disabled() {
+		return "", errBearerToken(oautherr.InvalidToken, "the client the token was issued to is disabled")
+	}
 	return s.subjectFor(ws, cl, local)
 }
 

@@ -21,6 +21,9 @@ func (s *Service) authenticate(ctx context.Context, ws workspace.Workspace, acti
 		return cl, grant{}, err
 	}
 	g, err := s.authenticatorFor(ws).Authenticate(ctx, ws, cl, req)
+	if err == nil {
+		err = refuseDisabled(cl)
+	}
 	if err != nil {
 		return cl, g, s.deny(ctx, ws, action, clientID, req, g, err)
 	}
@@ -217,6 +220,9 @@ func (s *Service) manage(ctx context.Context, ws workspace.Workspace, clientID s
 // apply makes the authenticated call's change to cl and says what the
 // store commits.
 func (s *Service) apply(ws workspace.Workspace, cl *client.Client, g grant, call managementCall, issued *issuedSecrets) (store.ClientChange, error) {
+	if err := refuseDisabled(*cl); err != nil {
+		return store.ClientUnchanged, err
+	}
 	if err := checkPreviousToken(g, call); err != nil {
 		return store.ClientUnchanged, err
 	}
@@ -240,4 +246,14 @@ func (s *Service) apply(ws workspace.Workspace, cl *client.Client, g grant, call
 		return store.ClientUpdated, nil
 	}
 	return store.ClientUnchanged, nil
+}
+
+// refuseDisabled refuses an RFC 7592 call on a client an operator
+// disabled; asked only once the caller proved its credential, so that
+// no one else learns the client's state.
+func refuseDisabled(cl client.Client) error {
+	if cl.Disabled() {
+		return errBearer("the client is disabled; an operator must enable it")
+	}
+	return nil
 }

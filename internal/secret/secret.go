@@ -93,6 +93,7 @@ const (
 	PurposeSession            = "session"
 	PurposeIdempotencyKey     = "idempotency_key"
 	PurposeReplayedRequest    = "replayed_request"
+	PurposeAdminToken         = "admin_token"
 )
 
 // sortableAlphabet is base32 with its digits in ASCII order, so encoded

@@ -47,6 +47,8 @@ type Store interface {
 	RefreshTokens
 	LoginThrottle
 	UsedRequests
+	AdminTokens
+	AdminSearches
 	// Ping checks the database answers and has not lately failed a write
 	// for want of disk space (for /readyz).
 	Ping(ctx context.Context) error

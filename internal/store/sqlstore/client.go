@@ -11,7 +11,12 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
-const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at, previous_registration_token_hash, previous_registration_token_expires_at, sealed_secret`
+const clientColumns = `workspace, id, secret_hash, secret_expires_at, issued_at, updated_at, version, metadata, provenance, origin, registration_token_hash, registration_token_expires_at, previous_registration_token_hash, previous_registration_token_expires_at, sealed_secret, disabled_at`
+
+// clientWriteColumns are clientColumns and what the operator's list
+// filters and searches on, derived from the client when it is written
+// and never read back.
+const clientWriteColumns = clientColumns + `, software_id, search_text`
 
 // clientReadColumns are clientColumns and those only the store writes,
 // each with a statement of its own (MarkClientUsed), never by an insert or
@@ -29,7 +34,8 @@ func clientArgs(c client.Client) ([]any, error) {
 	}
 	return []any{c.Workspace, c.ID, bytesOrNil(c.SecretHash), ts(c.SecretExpiresAt), ts(c.IssuedAt), ts(c.UpdatedAt),
 		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt),
-		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt), bytesOrNil(c.SealedSecret)}, nil
+		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt), bytesOrNil(c.SealedSecret), ts(c.DisabledAt),
+		c.Metadata.SoftwareID, c.SearchText()}, nil
 }
 
 // clientRow holds a clients row as scanned, so that a statement that
@@ -37,20 +43,20 @@ func clientArgs(c client.Client) ([]any, error) {
 type clientRow struct {
 	c                                           client.Client
 	secretExp, issued, updated, ratExp, prevExp sql.NullInt64
-	firstToken                                  sql.NullInt64
+	firstToken, disabled                        sql.NullInt64
 	md, prov, origin                            string
 }
 
 func (r *clientRow) dests() []any {
 	c := &r.c
-	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &c.PreviousRegistrationTokenHash, &r.prevExp, &c.SealedSecret, &r.firstToken}
+	return []any{&c.Workspace, &c.ID, &c.SecretHash, &r.secretExp, &r.issued, &r.updated, &c.Version, &r.md, &r.prov, &r.origin, &c.RegistrationTokenHash, &r.ratExp, &c.PreviousRegistrationTokenHash, &r.prevExp, &c.SealedSecret, &r.disabled, &r.firstToken}
 }
 
 func (r *clientRow) client(s *Store) (client.Client, error) {
 	c := r.c
 	c.SecretExpiresAt, c.IssuedAt, c.UpdatedAt, c.RegistrationTokenExpiresAt = fromTS(r.secretExp), fromTS(r.issued), fromTS(r.updated), fromTS(r.ratExp)
 	c.PreviousRegistrationTokenExpiresAt = fromTS(r.prevExp)
-	c.FirstTokenAt = fromTS(r.firstToken)
+	c.FirstTokenAt, c.DisabledAt = fromTS(r.firstToken), fromTS(r.disabled)
 	if err := s.decoded.decode(&c, r.md, r.prov); err != nil {
 		return c, fmt.Errorf("client %s metadata: %w", c.ID, err)
 	}
@@ -74,7 +80,7 @@ func (s *Store) insertClient(ctx context.Context, db execer, c client.Client) er
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err = s.exec(ctx, db, `INSERT INTO clients (`+clientWriteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	return err
 }
 
@@ -164,7 +170,8 @@ func (s *Store) rewriteClient(ctx context.Context, tx *sql.Tx, c client.Client, 
 	}
 	n, err := s.exec(ctx, tx, `UPDATE clients SET secret_hash = ?, secret_expires_at = ?, issued_at = ?, updated_at = ?, version = ?,
 		metadata = ?, provenance = ?, origin = ?, registration_token_hash = ?, registration_token_expires_at = ?,
-		previous_registration_token_hash = ?, previous_registration_token_expires_at = ?, sealed_secret = ?
+		previous_registration_token_hash = ?, previous_registration_token_expires_at = ?, sealed_secret = ?,
+		disabled_at = ?, software_id = ?, search_text = ?
 		WHERE workspace = ? AND id = ? AND version = ?`, append(args[2:], c.Workspace, c.ID, version)...)
 	if err == nil && n == 0 {
 		return store.ErrConflict

@@ -186,27 +186,11 @@ func (s *Store) DeleteAuditEventsBefore(ctx context.Context, before time.Time) (
 }
 
 func (s *Store) ListAuditEvents(ctx context.Context, ws string, limit int) ([]store.AuditEvent, error) {
-	query := `SELECT workspace, id, at, action, outcome, client_id, reason, credential, remote_addr
-		FROM audit_events WHERE workspace = ? ORDER BY at DESC, id DESC`
+	query := `SELECT ` + auditColumns + ` FROM audit_events WHERE workspace = ? ORDER BY at DESC, id DESC`
 	args := []any{ws}
 	if limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := s.readRows(ctx, query, args...)
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	defer rows.Close()
-	var out []store.AuditEvent
-	for rows.Next() {
-		var e store.AuditEvent
-		var at sql.NullInt64
-		if err := rows.Scan(&e.Workspace, &e.ID, &at, &e.Action, &e.Outcome, &e.ClientID, &e.Reason, &e.Credential, &e.RemoteAddr); err != nil {
-			return nil, s.wrap(err)
-		}
-		e.At = fromTS(at)
-		out = append(out, e)
-	}
-	return out, s.wrap(rows.Err())
+	return listRows(ctx, s, func(r rowScanner) (store.AuditEvent, error) { return scanAudit(r, s) }, query, args...)
 }

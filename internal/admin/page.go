@@ -1,0 +1,60 @@
+package admin
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Page sizes of the operator's lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// pageSize is a list's limit: DefaultPageSize for 0, refused outside
+// 1..MaxPageSize.
+func pageSize(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultPageSize, nil
+	case limit < 0 || limit > MaxPageSize:
+		return 0, refuse(ErrInvalid, "limit must be between 1 and %d", MaxPageSize)
+	}
+	return limit, nil
+}
+
+// A cursor is the place of a page's last item, (time, id), opaque to the
+// caller: base64url of "<unix microseconds>.<id>".
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "." + id))
+}
+
+// decodeCursor reads a cursor encodeCursor made; ok false for "" and
+// anything else is a refusal.
+func decodeCursor(cursor string) (at time.Time, id string, ok bool, err error) {
+	if cursor == "" {
+		return time.Time{}, "", false, nil
+	}
+	garbage := refuse(ErrInvalid, "cursor is not one this server gave: start again without it")
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return time.Time{}, "", false, garbage
+	}
+	micros, id, found := strings.Cut(string(raw), ".")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !found || err != nil || n < 0 || id == "" {
+		return time.Time{}, "", false, garbage
+	}
+	return time.UnixMicro(n).UTC(), id, true, nil
+}
+
+// nextCursor is the cursor after a page of n items whose last is at
+// (at, id): none when the page came short, as nothing follows it.
+func nextCursor(n, limit int, at time.Time, id string) string {
+	if n < limit {
+		return ""
+	}
+	return encodeCursor(at, id)
+}

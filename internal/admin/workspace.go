@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/registrar-dev/registrar/internal/strictjson"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// WorkspaceView is a workspace as an operator sees it.
+type WorkspaceView struct {
+	Name     string             `json:"name"`
+	Settings workspace.Settings `json:"settings"`
+	// YAMLOwned: the YAML configuration declares the workspace and a
+	// server start applies its settings again, so they change there.
+	YAMLOwned bool      `json:"yaml_owned"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func (s *Service) viewWorkspace(ws workspace.Workspace) WorkspaceView {
+	return WorkspaceView{Name: ws.Name, Settings: ws.Settings, YAMLOwned: s.yamlOwns(ws.Name), CreatedAt: ws.CreatedAt, UpdatedAt: ws.UpdatedAt}
+}
+
+func (s *Service) yamlOwns(name string) bool { return s.YAMLOwns != nil && s.YAMLOwns(name) }
+
+// Workspaces lists the workspaces by name.
+func (s *Service) Workspaces(ctx context.Context) ([]WorkspaceView, error) {
+	all, err := s.Store.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]WorkspaceView, 0, len(all))
+	for _, ws := range all {
+		views = append(views, s.viewWorkspace(ws))
+	}
+	return views, nil
+}
+
+// WorkspaceView returns one workspace.
+func (s *Service) WorkspaceView(ctx context.Context, name string) (WorkspaceView, error) {
+	ws, err := s.Workspace(ctx, name)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	return s.viewWorkspace(ws), nil
+}
+
+// UpdateWorkspaceSettings changes a workspace's settings by a JSON merge
+// patch (RFC 7396) over them, as GET shows them. The result is held to
+// every rule the YAML's settings are, all problems reported at once. A
+// workspace the YAML declares is refused as a conflict naming the first
+// key the patch sets: a start would apply the file again and undo the
+// change silently.
+func (s *Service) UpdateWorkspaceSettings(ctx context.Context, name string, patch []byte) (WorkspaceView, error) {
+	members, err := strictjson.DecodeObject(patch)
+	if err != nil {
+		return WorkspaceView{}, refuse(ErrInvalid, "the body must be a JSON object of settings: %v", err)
+	}
+	ws, err := s.Workspace(ctx, name)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	if len(members) == 0 {
+		return s.viewWorkspace(ws), nil
+	}
+	if s.yamlOwns(name) {
+		return WorkspaceView{}, refuse(ErrConflict, "%s is set by the YAML configuration, which declares workspace %s and applies its settings at every start: change it in the file",
+			patchPaths(patch)[0], name)
+	}
+	settings, err := patchedSettings(ws.Settings, patch)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	now := s.Time()
+	if err := s.Store.UpdateWorkspaceSettings(ctx, name, settings, now); err != nil {
+		return WorkspaceView{}, err
+	}
+	ws.Settings, ws.UpdatedAt = settings, now
+	return s.viewWorkspace(ws), s.audit(ctx, name, ActionWorkspaceUpdate, "")
+}
+
+// patchedSettings applies patch to cur and checks the result.
+func patchedSettings(cur workspace.Settings, patch []byte) (workspace.Settings, error) {
+	doc, err := json.Marshal(cur)
+	if err != nil {
+		return cur, err
+	}
+	merged, err := jsonpatch.MergePatch(doc, patch)
+	if err != nil {
+		return cur, refuse(ErrInvalid, "the patch does not apply: %v", err)
+	}
+	var next workspace.Settings
+	dec := json.NewDecoder(bytes.NewReader(merged))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&next); err != nil {
+		return cur, refuse(ErrInvalid, "settings: %v", err)
+	}
+	if problems := next.Validate(); len(problems) > 0 {
+		msgs := make([]string, 0, len(problems))
+		for _, p := range problems {
+			msgs = append(msgs, p.Error())
+		}
+		return cur, refuse(ErrInvalid, "%s", strings.Join(msgs, "; "))
+	}
+	return next, nil
+}
+
+// patchPaths are the dotted keys a merge patch sets, sorted: a member
+// whose value is a non-empty object stands for the keys inside it.
+func patchPaths(patch []byte) []string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(patch, &obj) != nil {
+		return nil
+	}
+	var paths []string
+	for k, v := range obj {
+		inner := patchPaths(v)
+		if len(inner) == 0 {
+			paths = append(paths, k)
+		}
+		for _, p := range inner {
+			paths = append(paths, k+"."+p)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
