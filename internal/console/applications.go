@@ -14,7 +14,7 @@ import (
 // defaultPageSize and maxPageSize bound a table's rows.
 const (
 	defaultPageSize = 25
-	maxPageSize     = 200
+	maxPageSize     = admin.MaxPageSize
 )
 
 // application is one client as a table row or a page shows it.
@@ -30,14 +30,14 @@ type application struct {
 
 func viewApplication(c client.Client) application {
 	a := application{ID: c.ID, Name: c.Metadata.ClientName, SoftwareID: c.Metadata.SoftwareID,
-		GrantTypes: c.Metadata.GrantTypes, Created: c.IssuedAt, Disabled: clientDisabled(c)}
+		GrantTypes: c.Metadata.GrantTypes, Created: c.IssuedAt, Disabled: c.Disabled()}
 	if a.SoftwareID == "" {
 		a.SoftwareID = c.Provenance.SoftwareID
 	}
 	if len(a.GrantTypes) == 0 {
 		a.GrantTypes = []string{client.GrantAuthorizationCode}
 	}
-	if c.Provenance.Origin == client.OriginDCR {
+	if admin.RegisteredVia(c) == admin.RegisteredViaDCR {
 		a.DCR = registeredHow(c.Provenance)
 	}
 	return a
@@ -280,6 +280,3 @@ func (h *Handler) handleApplicationAction(w http.ResponseWriter, r *http.Request
 func (h *Handler) showSecret(w http.ResponseWriter, r *http.Request, sess *Session, p secretPage) {
 	h.render(w, r, http.StatusOK, "secret", page{Title: p.Heading, Workspace: r.PathValue("ws"), Session: sess, Page: p})
 }
-
-// clientDisabled: stand-in until the client record says.
-func clientDisabled(client.Client) bool { return false }

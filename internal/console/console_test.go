@@ -35,7 +35,6 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
-	t.Setenv("REGISTRAR_ADMIN_TOKEN", testAdminToken)
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "registrar.db"), log)
@@ -47,7 +46,8 @@ func newSite(t *testing.T) *site {
 	if err := st.CreateWorkspace(ctx, workspace.Workspace{Name: "default", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	svc := &admin.Service{Source: clock.Source{Now: time.Now}, Store: st, Hasher: secret.NewHasher(bytes.Repeat([]byte{7}, 32))}
+	svc := &admin.Service{Source: clock.Source{Now: time.Now}, Store: st, Hasher: secret.NewHasher(bytes.Repeat([]byte{7}, 32)),
+		EnvAdminToken: testAdminToken}
 	now2 := time.Now()
 	h, err := New(svc, testSessions(t, 3, &now2), false, log)
 	if err != nil {
@@ -145,10 +145,29 @@ func TestSignIn(t *testing.T) {
 	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "script-src") && !strings.Contains(csp, "script-src 'none'") || !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP %q", csp)
 	}
-	// The token no longer standing ends the session.
-	t.Setenv("REGISTRAR_ADMIN_TOKEN", "another-token-entirely-0123456789")
-	if a := s.do(c, "GET", "/admin/ws/default/applications", nil); a.status != http.StatusSeeOther {
-		t.Fatalf("a session of a token that no longer stands: %d; want a redirect to sign in", a.status)
+}
+
+// TestRevokedTokenEndsItsSessions: the session names its token, which is
+// looked up on every request.
+func TestRevokedTokenEndsItsSessions(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	tok, err := s.svc.CreateAdminToken(ctx, admin.NewAdminToken{Name: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.browser()
+	if a := s.do(c, "POST", "/admin/signin", url.Values{"token": {tok.Token}}); a.status != http.StatusSeeOther {
+		t.Fatalf("sign-in with a stored token: %d %s", a.status, a.body)
+	}
+	if a := s.do(c, "GET", "/admin/ws/default/users", nil); a.status != 200 || !strings.Contains(a.body, "alice") {
+		t.Fatalf("a page of a stored token's session: %d, or its name not shown", a.status)
+	}
+	if err := s.svc.RevokeAdminToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.do(c, "GET", "/admin/ws/default/users", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("a session of a revoked token: %d; want a redirect to sign in", a.status)
 	}
 }
 

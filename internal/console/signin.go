@@ -49,6 +49,9 @@ func (h *Handler) signedIn(next handler) http.HandlerFunc {
 				return
 			}
 		}
+		// What the admin service does for this request is audited in
+		// the token's name.
+		r = r.WithContext(admin.WithAdmin(r.Context(), admin.Admin{TokenID: sess.TokenID, Name: sess.Name, RemoteAddr: clientAddress(r)}))
 		next(w, r, &sess)
 	}
 }
@@ -64,7 +67,7 @@ func (h *Handler) session(r *http.Request) (Session, error) {
 		return Session{}, err
 	}
 	if _, err := h.Service.AdminByTokenID(r.Context(), sess.TokenID); err != nil {
-		if errors.Is(err, admin.ErrNotFound) {
+		if errors.Is(err, admin.ErrUnauthorized) {
 			return Session{}, ErrNoSession
 		}
 		return Session{}, err
@@ -95,7 +98,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.Service.CheckAdminToken(r.Context(), r.PostForm.Get("token"))
-	if errors.Is(err, admin.ErrNotFound) || errors.Is(err, admin.ErrInvalid) {
+	if errors.Is(err, admin.ErrUnauthorized) {
 		h.Log.Warn("console sign-in refused: unknown admin token", "remote_addr", addr)
 		h.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
 			Error: "That admin token is not valid."}})
