@@ -185,6 +185,7 @@ var notices = map[string]string{
 	"added":    "The user is added.",
 	"deleted":  "Deleted.",
 	"password": "The password is changed, and the user's sessions are ended.",
+	"settings": "The settings are changed.",
 }
 
 // action is something an operator may do to an application, behind a

@@ -80,6 +80,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/ws/{ws}/applications/{id}/confirm", h.signedIn(h.handleConfirm))
 	mux.HandleFunc("POST /admin/ws/{ws}/applications/{id}/{action}", h.signedIn(h.handleApplicationAction))
 	mux.HandleFunc("GET /admin/ws/{ws}/settings", h.signedIn(h.handleSettings))
+	mux.HandleFunc("POST /admin/ws/{ws}/settings", h.signedIn(h.handleChangeSettings))
 	mux.HandleFunc("GET /admin/ws/{ws}/initial-access-tokens", h.signedIn(h.handleTokens))
 	mux.HandleFunc("POST /admin/ws/{ws}/initial-access-tokens", h.signedIn(h.handleIssueToken))
 	mux.HandleFunc("POST /admin/ws/{ws}/initial-access-tokens/{id}/revoke", h.signedIn(h.handleRevokeToken))
@@ -134,7 +135,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 func (h *Handler) workspaceNames(r *http.Request) []string {
-	all, err := h.Service.Store.ListWorkspaces(r.Context())
+	all, err := h.Service.Workspaces(r.Context())
 	if err != nil {
 		return nil
 	}

@@ -271,3 +271,27 @@ func TestPages(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsChangeOnlyWhereTheYAMLDoesNot(t *testing.T) {
+	s := newSite(t)
+	c, token := s.signIn()
+	patch := url.Values{"patch": {`{"registration":{"mode":"open"}}`}, "csrf_token": {token}}
+	s.svc.YAMLOwns = func(string) bool { return true }
+	if a := s.do(c, "GET", "/admin/ws/default/settings", nil); strings.Contains(a.body, `name="patch"`) {
+		t.Error("a YAML-owned workspace's settings page offers a change")
+	}
+	if a := s.do(c, "POST", "/admin/ws/default/settings", patch); a.status != http.StatusConflict || !strings.Contains(a.body, "registration") {
+		t.Errorf("a change to a YAML-owned workspace: %d; want 409 naming the key", a.status)
+	}
+	s.svc.YAMLOwns = nil
+	if a := s.do(c, "POST", "/admin/ws/default/settings", url.Values{"patch": {`{"registration":{"mode":"sometimes"}}`}, "csrf_token": {token}}); a.status != http.StatusBadRequest {
+		t.Errorf("an invalid mode: %d; want 400", a.status)
+	}
+	if a := s.do(c, "POST", "/admin/ws/default/settings", patch); a.status != http.StatusSeeOther {
+		t.Fatalf("a change: %d %s", a.status, a.body)
+	}
+	ws, _ := s.svc.Workspace(context.Background(), "default")
+	if ws.Settings.Registration.Mode != workspace.ModeOpen {
+		t.Errorf("mode after the change: %q", ws.Settings.Registration.Mode)
+	}
+}

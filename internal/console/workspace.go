@@ -13,27 +13,43 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
-// settingsPage shows a workspace's settings, which its YAML owns.
+// settingsPage shows a workspace's settings: read only where the YAML
+// owns them, else with a form for a merge patch.
 type settingsPage struct {
-	Settings workspace.Settings
+	Settings  workspace.Settings
+	YAMLOwned bool
 	// Templates and Defaults are the registration's shaping, as JSON.
 	Templates, Defaults string
 }
 
 func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request, sess *Session) {
-	ws, err := h.Service.Workspace(r.Context(), r.PathValue("ws"))
+	ws, err := h.Service.WorkspaceView(r.Context(), r.PathValue("ws"))
 	if err != nil {
 		h.fail(w, r, sess, err)
 		return
 	}
-	view := settingsPage{Settings: ws.Settings}
+	view := settingsPage{Settings: ws.Settings, YAMLOwned: ws.YAMLOwned}
 	if t := ws.Settings.Registration.Templates; len(t) > 0 {
 		view.Templates = indentJSON(t)
 	}
 	if d := ws.Settings.Registration.Defaults; !isZeroJSON(d) {
 		view.Defaults = indentJSON(d)
 	}
-	h.render(w, r, http.StatusOK, "settings", page{Title: "Workspace settings", Section: "settings", Workspace: ws.Name, Session: sess, Page: view})
+	h.render(w, r, http.StatusOK, "settings", page{Title: "Workspace settings", Section: "settings", Workspace: ws.Name, Session: sess,
+		Notice: notices[r.URL.Query().Get("done")], Page: view})
+}
+
+// handleChangeSettings applies a JSON merge patch to the settings of a
+// workspace the YAML does not declare; the service refuses one it does
+// (409 naming the key) and settings that break a rule (400).
+func (h *Handler) handleChangeSettings(w http.ResponseWriter, r *http.Request, sess *Session) {
+	ws := r.PathValue("ws")
+	if _, err := h.Service.UpdateWorkspaceSettings(r.Context(), ws, []byte(r.PostForm.Get("patch"))); err != nil {
+		h.fail(w, r, sess, err)
+		return
+	}
+	h.Log.Info("console: workspace settings changed", "workspace", ws, "admin", sess.Name)
+	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/settings?done=settings", http.StatusSeeOther)
 }
 
 func indentJSON(v any) string {
