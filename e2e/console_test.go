@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -220,7 +221,9 @@ func consoleCSRF(t *testing.T, n *node) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("sign-in with a wrong token: %d; want 401", resp.StatusCode)
 	}
-	if !strings.Contains(n.Stderr.String(), "console sign-in refused") {
+	// The log line is written before the answer, but reaches the test
+	// through a pipe.
+	if m, _ := n.awaitOutput(n.Stderr, regexp.MustCompile(`console sign-in refused`), 10*time.Second); m == nil {
 		t.Error("a refused sign-in is not logged")
 	}
 }

@@ -93,3 +93,23 @@ func (s *Service) ListClients(ctx context.Context, wsName string, q ClientQuery)
 	last := items[len(items)-1]
 	return ClientPage{Items: items, NextCursor: nextCursor(len(items), sq.Limit, last.IssuedAt, last.ID)}, nil
 }
+
+// ClientView is a client as the admin API shows it: its RFC 7591
+// metadata as DCR answers it (client.View), how it was registered, and
+// its state.
+func ClientView(cl client.Client) map[string]any {
+	v := client.View(cl)
+	v["workspace"] = cl.Workspace
+	v["registered_via"] = RegisteredVia(cl)
+	v["provenance"] = cl.Provenance
+	v["created_at"] = cl.IssuedAt
+	v["updated_at"] = cl.UpdatedAt
+	v["disabled"] = cl.Disabled()
+	if cl.Disabled() {
+		v["disabled_at"] = cl.DisabledAt
+	}
+	if !cl.FirstTokenAt.IsZero() {
+		v["first_token_at"] = cl.FirstTokenAt
+	}
+	return v
+}

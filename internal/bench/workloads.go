@@ -31,6 +31,8 @@ type fixture struct {
 	// tlsWorkspaces are more workspaces of the TLS server (YAML list
 	// items): the Open Banking UK one.
 	tlsWorkspaces string
+	// admin is the admin list workloads' setup, made by the first.
+	admin adminSeed
 }
 
 // expected is how many requests a workload may send, judged by the rate

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/adminapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
@@ -41,20 +42,22 @@ type Handler struct {
 	Sessions *Sessions
 	// Secure marks the cookie Secure: the node is reached over https.
 	Secure bool
-	// SignIns throttles sign-in attempts per client address.
-	SignIns *Throttle
+	// SignIns slows an address that presents wrong admin tokens; the
+	// admin API's, shared, so that guesses through both count together.
+	SignIns *adminapi.Throttle
 	Log     *slog.Logger
 	pages   map[string]*template.Template
 	css     []byte
 }
 
-// New parses the templates once.
-func New(svc *admin.Service, sessions *Sessions, secure bool, log *slog.Logger) (*Handler, error) {
+// New parses the templates once. Secure and SignIns are the caller's to
+// set.
+func New(svc *admin.Service, sessions *Sessions, log *slog.Logger) (*Handler, error) {
 	css, err := files.ReadFile("templates/console.css")
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{Service: svc, Sessions: sessions, Secure: secure, SignIns: NewThrottle(10, time.Minute), Log: log,
+	h := &Handler{Service: svc, Sessions: sessions, Log: log,
 		pages: map[string]*template.Template{}, css: css}
 	funcs := template.FuncMap{"when": formatTime, "join": strings.Join, "query": withQuery}
 	for _, name := range []string{"signin", "error", "applications", "application", "confirm", "secret",

@@ -83,19 +83,3 @@ func TestValidCSRF(t *testing.T) {
 		t.Error("an empty token accepted")
 	}
 }
-
-func TestThrottle(t *testing.T) {
-	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
-	th := NewThrottle(2, time.Minute)
-	th.now = func() time.Time { return now }
-	if !th.Allow("a") || !th.Allow("a") || th.Allow("a") {
-		t.Fatal("the third attempt in a window was allowed, or an earlier one refused")
-	}
-	if !th.Allow("b") {
-		t.Fatal("another address was throttled")
-	}
-	now = now.Add(time.Minute)
-	if !th.Allow("a") {
-		t.Fatal("still throttled in the next window")
-	}
-}

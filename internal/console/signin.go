@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/registrar-dev/registrar/internal/admin"
 )
@@ -80,8 +81,8 @@ func (h *Handler) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSignIn exchanges an admin token for a session cookie. Wrong
-// tokens are logged and, past a few a minute from one address, refused
-// unchecked.
+// tokens are logged and, past a few from one address, slow it down: it
+// is refused unchecked until its throttle allows another.
 func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
@@ -90,15 +91,16 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	next := localPath(r.PostForm.Get("next"))
 	addr := clientAddress(r)
-	if !h.SignIns.Allow(addr) {
+	if wait, blocked := h.SignIns.Blocked(r.RemoteAddr); blocked {
 		h.Log.Warn("console sign-in throttled", "remote_addr", addr)
-		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		h.render(w, r, http.StatusTooManyRequests, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
-			Error: "Too many attempts from this address. Wait a minute and try again."}})
+			Error: "Too many wrong tokens from this address. Wait a moment and try again."}})
 		return
 	}
 	a, err := h.Service.CheckAdminToken(r.Context(), r.PostForm.Get("token"))
 	if errors.Is(err, admin.ErrUnauthorized) {
+		h.SignIns.Fail(r.RemoteAddr)
 		h.Log.Warn("console sign-in refused: unknown admin token", "remote_addr", addr)
 		h.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
 			Error: "That admin token is not valid."}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/clock"
@@ -72,7 +73,16 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 func (e *Env) Admin() *admin.Service {
 	return &admin.Service{
 		Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, KeyRing: e.Keys,
+		EnvAdminToken: os.Getenv(EnvAdminToken),
+		YAMLOwns: func(ws string) bool {
+			_, declared := e.Config.WorkspaceSettings(ws)
+			return declared
+		},
 		Registration: &registration.Service{Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, BaseURL: e.Config.BaseURL,
 			EndpointBaseURL: e.Config.RegistrationEndpoint},
 	}
 }
+
+// EnvAdminToken names the variable holding an admin API token for
+// automation, accepted beside the stored ones.
+const EnvAdminToken = "REGISTRAR_ADMIN_TOKEN"

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/registrar-dev/registrar/internal/adminapi"
 	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/interact"
 	"github.com/registrar-dev/registrar/internal/oauth"
@@ -13,23 +14,24 @@ import (
 // serves it; a path of a role the node does not serve falls through to
 // the 404 of any unknown path. Discovery, JWKS and the health checks
 // belong to no role: every node serves them.
-func routeGroups(protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler) map[string]func(*http.ServeMux) {
+func routeGroups(protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler, adminAPI *adminapi.Handler) map[string]func(*http.ServeMux) {
 	return map[string]func(*http.ServeMux){
 		config.RoleToken: func(mux *http.ServeMux) {
 			protocol.TokenRoutes(mux)
 			flow.Routes(mux)
 		},
 		config.RoleRegistration: dcr.Routes,
-		// Administration is the CLI's, on the store: no HTTP API yet.
-		config.RoleAdmin: func(*http.ServeMux) {},
+		// The CLI administers through the store on any node; the admin
+		// API is off the listener of nodes without the role.
+		config.RoleAdmin: func(mux *http.ServeMux) { adminAPI.Routes(mux) },
 	}
 }
 
 // routeRoles registers the public routes and those of the roles cfg
 // serves.
-func routeRoles(mux *http.ServeMux, cfg config.Config, protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler) {
+func routeRoles(mux *http.ServeMux, cfg config.Config, protocol *oauth.Handler, flow *interact.Handler, dcr *registration.Handler, adminAPI *adminapi.Handler) {
 	protocol.PublicRoutes(mux)
-	for role, routes := range routeGroups(protocol, flow, dcr) {
+	for role, routes := range routeGroups(protocol, flow, dcr, adminAPI) {
 		if cfg.HasRole(role) {
 			routes(mux)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/registrar-dev/registrar/internal/adminapi"
 	"io"
 	"log/slog"
 	"net"
@@ -76,9 +77,11 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	}
 	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
-	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler)
+	adminFailures := adminapi.NewThrottle(adminTokenFailures, time.Second)
+	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminFailures}
+	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler, adminAPI)
 	if env.Config.HasRole(config.RoleAdmin) {
-		pages, err := newConsole(env, log)
+		pages, err := newConsole(env, log, adminFailures)
 		if err != nil {
 			return nil, err
 		}
@@ -294,3 +297,7 @@ func NewLogger(w io.Writer, level, format string) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// adminTokenFailures is how many wrong admin tokens an address may
+// present at once before it is slowed to one a second.
+const adminTokenFailures = 10

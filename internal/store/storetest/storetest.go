@@ -67,6 +67,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditEventsPrunedBefore", testAuditPrunedBefore},
 		{"ClientQuotaRefusesAndWritesNothing", testClientQuota},
 		{"UnusedClientsExpire", testUnusedClientsExpire},
+		{"DisabledClientRoundTrip", testDisabledRoundTrip},
+		{"SearchClientsFiltersAndPages", testSearchClients},
+		{"SearchAuditEventsFiltersAndPages", testSearchAuditEvents},
+		{"AdminTokensByHashRevokedTouched", testAdminTokens},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -1,0 +1,323 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// adminAPI is the admin API of a node, called with one admin token.
+type adminAPI struct {
+	n     *node
+	token string
+}
+
+func (a adminAPI) call(method, path, body string) response {
+	a.n.t.Helper()
+	return send(a.n.t, method, a.n.Base+"/admin/api/v1"+path, a.token, body)
+}
+
+// ok calls and fails the test unless the status is want; it returns the
+// JSON object answered (nil for no body).
+func (a adminAPI) ok(want int, method, path, body string) map[string]any {
+	a.n.t.Helper()
+	r := a.call(method, path, body)
+	if r.Status != want {
+		a.n.t.Fatalf("%s %s: %d %s; want %d", method, path, r.Status, r.Body, want)
+	}
+	if len(r.Body) == 0 {
+		return nil
+	}
+	return r.JSON(a.n.t)
+}
+
+// ids lists the ids of a list answer's items (client_id or id).
+func ids(page map[string]any) []string {
+	var out []string
+	items, _ := page["items"].([]any)
+	for _, it := range items {
+		m := it.(map[string]any)
+		if id, ok := m["client_id"].(string); ok {
+			out = append(out, id)
+		} else {
+			out = append(out, m["id"].(string))
+		}
+	}
+	return out
+}
+
+const adminYAML = `workspaces:
+  - name: cloud
+    scopes: [openid, dcr_register]
+    registration:
+      enabled: true
+      mode: initial_access_token
+      scope: dcr_register
+      registration_token_ttl: 3600
+      grant_types: [client_credentials]
+      auth_methods: [client_secret_basic]
+`
+
+func TestAdminAPI(t *testing.T) {
+	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}})
+
+	var created map[string]any
+	if err := json.Unmarshal([]byte(n.mustCLI("admin", "token", "create", "--name", "ops", "--expires", "90d", "--json")), &created); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "name", "token", "expires_at"} {
+		if created[k] == nil || created[k] == "" {
+			t.Fatalf("admin token create --json lacks %s: %v", k, created)
+		}
+	}
+	api := adminAPI{n, created["token"].(string)}
+	if out := n.mustCLI("admin", "token", "list", "--json"); strings.Contains(out, api.token) || !strings.Contains(out, `"ops"`) {
+		t.Fatalf("admin token list shows a value, or not the token: %s", out)
+	}
+
+	t.Run("authentication", func(t *testing.T) {
+		for _, tc := range []struct{ name, token string }{{"none", ""}, {"wrong", "not-a-token"}} {
+			r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", tc.token, "")
+			wantError(t, r, 401, "invalid_token")
+			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("%s: no Bearer challenge: %v", tc.name, r.Header)
+			}
+		}
+		if !strings.Contains(n.Stderr.String()+n.Stdout.String(), "refused admin token") {
+			t.Fatal("a refused admin token is not logged")
+		}
+		env := adminAPI{n, "automation-token-value"}
+		ws := env.ok(200, "GET", "/workspaces", "")
+		if got := ids2(ws, "name"); !strings.Contains(got, "cloud") || !strings.Contains(got, "default") {
+			t.Fatalf("workspaces: %v", ws)
+		}
+		if r := get(t, n.Base+"/admin/api/v1/openapi.json"); r.Status != 200 || r.JSON(t)["openapi"] != "3.1.0" {
+			t.Fatalf("openapi.json: %d %s", r.Status, r.Body)
+		}
+	})
+
+	// A DCR client with a software_id, and an operator's.
+	reg := n.mustRegister("cloud", n.iat("cloud", 1), `{"grant_types":["client_credentials"],"client_name":"Acme Robot","software_id":"sw-acme"}`)
+	dcrID, dcrSecret := reg["client_id"].(string), reg["client_secret"].(string)
+	rat, ratURI := reg["registration_access_token"].(string), reg["registration_client_uri"].(string)
+	opID, _ := n.createClient("cloud", "--name", "Billing")
+
+	t.Run("client list filters and paging", func(t *testing.T) {
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"", []string{opID, dcrID}},
+			{"registered_via=dcr", []string{dcrID}},
+			{"registered_via=operator", []string{opID}},
+			{"software_id=sw-acme", []string{dcrID}},
+			{"q=ACME", []string{dcrID}},
+			{"q=" + strings.ToUpper(opID[len(opID)-6:]), []string{opID}},
+			{"created_after=2999-01-01T00:00:00Z", nil},
+		} {
+			page := api.ok(200, "GET", "/workspaces/cloud/clients?"+tc.query, "")
+			if got := ids(page); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("?%s: got %v, want %v", tc.query, got, tc.want)
+			}
+			if _, ok := page["next_cursor"]; ok {
+				t.Fatalf("?%s: a last page has a next_cursor: %v", tc.query, page)
+			}
+		}
+		first := api.ok(200, "GET", "/workspaces/cloud/clients?limit=1", "")
+		cursor, _ := first["next_cursor"].(string)
+		if cursor == "" || strings.Join(ids(first), ",") != opID {
+			t.Fatalf("first page: %v", first)
+		}
+		second := api.ok(200, "GET", "/workspaces/cloud/clients?limit=1&cursor="+url.QueryEscape(cursor), "")
+		if strings.Join(ids(second), ",") != dcrID {
+			t.Fatalf("second page: %v", second)
+		}
+		if second["items"].([]any)[0].(map[string]any)["registered_via"] != "dcr" {
+			t.Fatalf("the DCR client is not labelled dcr: %v", second)
+		}
+		for _, q := range []string{"cursor=garbage", "cursor=bm9wZQ", "limit=-1", "limit=x", "limit=100000", "registered_via=fax", "created_after=yesterday", "sort=name", "q=a&q=b"} {
+			wantError(t, api.call("GET", "/workspaces/cloud/clients?"+q, ""), 400, "invalid_request")
+		}
+		wantError(t, api.call("GET", "/workspaces/nowhere/clients", ""), 404, "not_found")
+	})
+
+	t.Run("another workspace's client is not found", func(t *testing.T) {
+		wantError(t, api.call("GET", "/workspaces/default/clients/"+dcrID, ""), 404, "not_found")
+		wantError(t, api.call("POST", "/workspaces/default/clients/"+dcrID+"/disable", ""), 404, "not_found")
+		wantError(t, api.call("DELETE", "/workspaces/default/clients/"+dcrID, ""), 404, "not_found")
+	})
+
+	t.Run("disable and enable", func(t *testing.T) {
+		n.clientCredentials("cloud", dcrID, dcrSecret, "")
+		if c := api.ok(200, "POST", "/workspaces/cloud/clients/"+dcrID+"/disable", ""); c["disabled"] != true {
+			t.Fatalf("disable: %v", c)
+		}
+		r := postForm(t, n.Base+"/cloud/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(dcrID, dcrSecret))
+		wantError(t, r, 401, "invalid_client", "disabled")
+		wantError(t, get(t, ratURI, "Authorization", "Bearer "+rat), 401, "invalid_token", "disabled")
+		api.ok(200, "POST", "/workspaces/cloud/clients/"+dcrID+"/enable", "")
+		n.clientCredentials("cloud", dcrID, dcrSecret, "")
+		audit := api.ok(200, "GET", "/workspaces/cloud/audit?type=admin.client.disable&client_id="+dcrID, "")
+		items := audit["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["credential"] != "admin:ops" {
+			t.Fatalf("the disable is not audited under the token's name: %v", audit)
+		}
+	})
+
+	t.Run("secret rotation and registration token reissue", func(t *testing.T) {
+		rot := api.ok(200, "POST", "/workspaces/cloud/clients/"+dcrID+"/secret", "")
+		fresh := rot["client_secret"].(string)
+		r := postForm(t, n.Base+"/cloud/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(dcrID, dcrSecret))
+		wantError(t, r, 401, "invalid_client")
+		n.clientCredentials("cloud", dcrID, fresh, "")
+		re := api.ok(200, "POST", "/workspaces/cloud/clients/"+dcrID+"/registration-access-token", "")
+		if get(t, ratURI, "Authorization", "Bearer "+re["registration_access_token"].(string)).Status != 200 {
+			t.Fatal("the reissued registration access token does not read the client")
+		}
+		wantError(t, api.call("POST", "/workspaces/cloud/clients/"+opID+"/registration-access-token", ""), 409, "conflict")
+	})
+
+	t.Run("update", func(t *testing.T) {
+		c := api.ok(200, "PUT", "/workspaces/cloud/clients/"+opID, `{"client_name":"Billing v2","grant_types":["client_credentials"]}`)
+		if c["client_name"] != "Billing v2" {
+			t.Fatalf("update: %v", c)
+		}
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"grant_types":["password"]}`), 400, "invalid_client_metadata")
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `not json`), 400, "invalid_request")
+	})
+
+	t.Run("workspace settings", func(t *testing.T) {
+		wantError(t, api.call("PATCH", "/workspaces/cloud", `{"registration":{"mode":"open"}}`), 409, "conflict", "registration.mode")
+		ws := api.ok(200, "PATCH", "/workspaces/default", `{"cors_origins":["https://console.example"]}`)
+		if !strings.Contains(string(mustJSON(t, ws)), "https://console.example") {
+			t.Fatalf("patch not applied: %v", ws)
+		}
+		if got := api.ok(200, "GET", "/workspaces/default", ""); !strings.Contains(string(mustJSON(t, got)), "https://console.example") {
+			t.Fatalf("patch not kept: %v", got)
+		}
+		wantError(t, api.call("PATCH", "/workspaces/default", `{"bogus":1}`), 400, "invalid_request", "bogus")
+		wantError(t, api.call("PATCH", "/workspaces/default", `{"access_token_ttl":-5}`), 400, "invalid_request", "access_token_ttl")
+		wantError(t, api.call("GET", "/workspaces/nowhere", ""), 404, "not_found")
+	})
+
+	t.Run("initial access tokens", func(t *testing.T) {
+		iat := api.ok(201, "POST", "/workspaces/cloud/initial-access-tokens", `{"uses":2,"expires_in":3600}`)
+		for _, k := range []string{"id", "token", "uses", "expires_at"} {
+			if iat[k] == nil {
+				t.Fatalf("created token lacks %s: %v", k, iat)
+			}
+		}
+		list := api.call("GET", "/workspaces/cloud/initial-access-tokens", "")
+		if list.Status != 200 || strings.Contains(string(list.Body), iat["token"].(string)) || !strings.Contains(string(list.Body), iat["id"].(string)) {
+			t.Fatalf("list: %d %s", list.Status, list.Body)
+		}
+		api.ok(204, "DELETE", "/workspaces/cloud/initial-access-tokens/"+iat["id"].(string), "")
+		if r := n.register("cloud", iat["token"].(string), `{"grant_types":["client_credentials"]}`); r.Status != 401 {
+			t.Fatalf("a revoked token registered: %d %s", r.Status, r.Body)
+		}
+		wantError(t, api.call("POST", "/workspaces/cloud/initial-access-tokens", `{"uses":-1,"expires_in":60}`), 400, "invalid_request")
+		wantError(t, api.call("POST", "/workspaces/cloud/initial-access-tokens", `{"uses":1}`), 400, "invalid_request", "expires_in")
+		wantError(t, api.call("POST", "/workspaces/cloud/initial-access-tokens", `{"uses":1,"expires_in":60,"extra":true}`), 400, "invalid_request")
+		wantError(t, api.call("DELETE", "/workspaces/cloud/initial-access-tokens/nope", ""), 404, "not_found")
+	})
+
+	t.Run("users", func(t *testing.T) {
+		u := api.ok(201, "POST", "/workspaces/default/users", `{"username":"alice","password":"correct horse","email":"alice@example.com"}`)
+		id := u["id"].(string)
+		if page := api.ok(200, "GET", "/workspaces/default/users", ""); strings.Join(ids(page), ",") != id {
+			t.Fatalf("users: %v", page)
+		}
+		api.ok(200, "GET", "/workspaces/default/users/"+id, "")
+		api.ok(204, "POST", "/workspaces/default/users/"+id+"/password", `{"password":"battery staple"}`)
+		wantError(t, api.call("POST", "/workspaces/default/users/"+id+"/password", `{"password":"short"}`), 400, "invalid_request")
+		wantError(t, api.call("POST", "/workspaces/default/users", `{"username":"alice","password":"correct horse"}`), 409, "conflict")
+		api.ok(204, "DELETE", "/workspaces/default/users/"+id, "")
+		wantError(t, api.call("GET", "/workspaces/default/users/"+id, ""), 404, "not_found")
+	})
+
+	t.Run("keys", func(t *testing.T) {
+		before := api.ok(200, "GET", "/workspaces/cloud/keys", "")
+		api.ok(200, "POST", "/workspaces/cloud/keys", "")
+		after := api.ok(200, "GET", "/workspaces/cloud/keys", "")
+		if len(ids2list(after)) <= len(ids2list(before)) {
+			t.Fatalf("rotation added no key: %v → %v", before, after)
+		}
+	})
+
+	t.Run("audit paging", func(t *testing.T) {
+		all := api.ok(200, "GET", "/workspaces/cloud/audit", "")
+		first := api.ok(200, "GET", "/workspaces/cloud/audit?limit=2", "")
+		second := api.ok(200, "GET", "/workspaces/cloud/audit?limit=2&cursor="+url.QueryEscape(first["next_cursor"].(string)), "")
+		want := ids(all)
+		if got := append(ids(first), ids(second)...); strings.Join(got, ",") != strings.Join(want[:4], ",") {
+			t.Fatalf("pages %v, want %v", got, want[:4])
+		}
+		if got := ids(api.ok(200, "GET", "/workspaces/cloud/audit?until=2000-01-01T00:00:00Z", "")); len(got) != 0 {
+			t.Fatalf("until in the past: %v", got)
+		}
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?cursor=%%%", ""), 400, "invalid_request")
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?since=2020-01-02T00:00:00Z&until=2020-01-01T00:00:00Z", ""), 400, "invalid_request")
+	})
+
+	t.Run("delete", func(t *testing.T) {
+		api.ok(204, "DELETE", "/workspaces/cloud/clients/"+opID, "")
+		wantError(t, api.call("GET", "/workspaces/cloud/clients/"+opID, ""), 404, "not_found")
+		wantError(t, api.call("GET", "/workspaces/cloud/nothing-here", ""), 404, "not_found")
+	})
+
+	t.Run("revoked admin token", func(t *testing.T) {
+		n.mustCLI("admin", "token", "revoke", created["id"].(string))
+		wantError(t, api.call("GET", "/workspaces", ""), 401, "invalid_token")
+	})
+}
+
+// TestAdminAPIThrottlesWrongTokens: an address presenting wrong tokens
+// is slowed, while a right token from elsewhere is not concerned.
+func TestAdminAPIThrottlesWrongTokens(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	var last response
+	for i := 0; i < 12; i++ {
+		last = send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "")
+	}
+	wantError(t, last, 429, "slow_down")
+	if last.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}
+
+// TestAdminAPIOffWithoutAdminRole: a node without the admin role has no
+// admin API on its listener.
+func TestAdminAPIOffWithoutAdminRole(t *testing.T) {
+	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}, Args: []string{"--roles", "token"}})
+	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", "automation-token-value", "")
+	if r.Status != 404 {
+		t.Fatalf("admin API on a token node: %d %s", r.Status, r.Body)
+	}
+}
+
+func ids2(page map[string]any, key string) string {
+	var out []string
+	for _, it := range ids2list(page) {
+		out = append(out, it[key].(string))
+	}
+	return strings.Join(out, ",")
+}
+
+func ids2list(page map[string]any) []map[string]any {
+	var out []map[string]any
+	items, _ := page["items"].([]any)
+	for _, it := range items {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

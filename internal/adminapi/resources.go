@@ -1,0 +1,469 @@
+package adminapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/httpapi"
+	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/strictjson"
+	"github.com/registrar-dev/registrar/internal/user"
+)
+
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+func badRequest(format string, args ...any) error {
+	return oautherr.InvalidRequestf(format, args...)
+}
+
+// query reads the parameters a list takes, refusing a repeated one and
+// any it does not know, so that a typo is not read as "no filter".
+func query(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("the query string is malformed: %v", err)
+	}
+	for name, vs := range q {
+		if len(vs) > 1 {
+			return nil, badRequest("%s is given %d times; give it once", name, len(vs))
+		}
+		if !contains(known, name) {
+			return nil, badRequest("unknown query parameter %s", name)
+		}
+	}
+	return q, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func intParam(q url.Values, name string) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest("%s must be an integer", name)
+	}
+	return n, nil
+}
+
+func timeParam(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, badRequest("%s must be an RFC 3339 time, such as 2026-01-02T15:04:05Z", name)
+	}
+	return t.UTC(), nil
+}
+
+// offsetPage reads limit and cursor for a list the service returns
+// whole; the cursor is the offset a previous page gave.
+func offsetPage(r *http.Request) (limit, offset int, err error) {
+	q, err := query(r, "limit", "cursor")
+	if err != nil {
+		return 0, 0, err
+	}
+	limit, err = intParam(q, "limit")
+	switch {
+	case err != nil:
+		return 0, 0, err
+	case limit == 0:
+		limit = admin.DefaultPageSize
+	case limit < 0 || limit > admin.MaxPageSize:
+		return 0, 0, badRequest("limit must be between 1 and %d", admin.MaxPageSize)
+	}
+	if c := q.Get("cursor"); c != "" {
+		if offset, err = strconv.Atoi(c); err != nil || offset < 0 {
+			return 0, 0, badRequest("cursor is not one this server gave: start again without it")
+		}
+	}
+	return limit, offset, nil
+}
+
+// decodeObject reads a body that must be one JSON object.
+func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := strictjson.DecodeObject(body)
+	if err != nil {
+		return nil, badRequest("the body must be a JSON object: %v", err)
+	}
+	return obj, nil
+}
+
+// decodeInto reads a JSON object body into v, refusing unknown members.
+func decodeInto(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if _, err := strictjson.DecodeObject(body); err != nil {
+		return badRequest("the body must be a JSON object: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("%v", err)
+	}
+	return nil
+}
+
+// Workspaces.
+
+func (h *Handler) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
+	all, err := h.Service.Workspaces(r.Context())
+	if err != nil {
+		return err
+	}
+	return wholeList(w, r, all)
+}
+
+func (h *Handler) getWorkspace(w http.ResponseWriter, r *http.Request) error {
+	ws, err := h.Service.WorkspaceView(r.Context(), r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, ws)
+	return nil
+}
+
+func (h *Handler) patchWorkspace(w http.ResponseWriter, r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/merge-patch+json" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ws, err := h.Service.UpdateWorkspaceSettings(r.Context(), r.PathValue("ws"), body)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, ws)
+	return nil
+}
+
+// Clients.
+
+func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "registered_via", "software_id", "created_after", "q", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	cq := admin.ClientQuery{RegisteredVia: q.Get("registered_via"), SoftwareID: q.Get("software_id"), Q: q.Get("q"), Cursor: q.Get("cursor")}
+	if cq.Limit, err = intParam(q, "limit"); err != nil {
+		return err
+	}
+	if cq.CreatedAfter, err = timeParam(q, "created_after"); err != nil {
+		return err
+	}
+	page, err := h.Service.ListClients(r.Context(), r.PathValue("ws"), cq)
+	if err != nil {
+		return err
+	}
+	views := make([]map[string]any, 0, len(page.Items))
+	for _, cl := range page.Items {
+		views = append(views, admin.ClientView(cl))
+	}
+	writeList(w, views, page.NextCursor)
+	return nil
+}
+
+func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) (client.Metadata, error) {
+	obj, err := decodeObject(w, r)
+	if err != nil {
+		return client.Metadata{}, err
+	}
+	return client.DecodeMetadata(obj)
+}
+
+func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
+	md, err := h.metadata(w, r)
+	if err != nil {
+		return err
+	}
+	created, err := h.Service.CreateClient(r.Context(), admin.NewClient{Workspace: r.PathValue("ws"), Metadata: md, Origin: client.OriginAdmin})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, withSecret(created))
+	return nil
+}
+
+func withSecret(c admin.CreatedClient) map[string]any {
+	v := admin.ClientView(c.Client)
+	if c.Secret != "" {
+		v["client_secret"] = c.Secret
+	}
+	return v
+}
+
+func (h *Handler) getClient(w http.ResponseWriter, r *http.Request) error {
+	cl, err := h.Service.Client(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, admin.ClientView(cl))
+	return nil
+}
+
+func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
+	md, err := h.metadata(w, r)
+	if err != nil {
+		return err
+	}
+	updated, err := h.Service.UpdateClient(r.Context(), r.PathValue("ws"), r.PathValue("id"), md)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, withSecret(updated))
+	return nil
+}
+
+func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.DeleteClient(r.Context(), r.PathValue("ws"), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// clientAction runs a state change and answers with the client as it is.
+func (h *Handler) clientAction(w http.ResponseWriter, r *http.Request, act func(ws, id string) error) error {
+	ws, id := r.PathValue("ws"), r.PathValue("id")
+	if err := act(ws, id); err != nil {
+		return err
+	}
+	return h.getClient(w, r)
+}
+
+func (h *Handler) disableClient(w http.ResponseWriter, r *http.Request) error {
+	return h.clientAction(w, r, func(ws, id string) error { return h.Service.DisableClient(r.Context(), ws, id) })
+}
+
+func (h *Handler) enableClient(w http.ResponseWriter, r *http.Request) error {
+	return h.clientAction(w, r, func(ws, id string) error { return h.Service.EnableClient(r.Context(), ws, id) })
+}
+
+func (h *Handler) reissueRegistrationToken(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.Service.ReissueRegistrationToken(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.Service.RotateClientSecret(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, s)
+	return nil
+}
+
+// Initial access tokens.
+
+func (h *Handler) listIATs(w http.ResponseWriter, r *http.Request) error {
+	all, err := h.Service.InitialAccessTokens(r.Context(), r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	return wholeList(w, r, all)
+}
+
+// newIAT is POST …/initial-access-tokens: uses 0 (or absent) for no
+// bound, expires_in in seconds.
+type newIAT struct {
+	Uses        int    `json:"uses"`
+	ExpiresIn   int64  `json:"expires_in"`
+	Description string `json:"description"`
+}
+
+func (h *Handler) createIAT(w http.ResponseWriter, r *http.Request) error {
+	var req newIAT
+	if err := decodeInto(w, r, &req); err != nil {
+		return err
+	}
+	if req.ExpiresIn <= 0 || req.ExpiresIn > int64(10*365*24*3600) {
+		return badRequest("expires_in must be a positive number of seconds, at most ten years")
+	}
+	t, err := h.Service.CreateInitialAccessToken(r.Context(), admin.NewInitialAccessToken{Workspace: r.PathValue("ws"),
+		MaxUses: req.Uses, TTL: time.Duration(req.ExpiresIn) * time.Second, Description: req.Description})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "token": t.Token, "uses": t.MaxUses,
+		"expires_at": t.ExpiresAt, "description": t.Description})
+	return nil
+}
+
+func (h *Handler) revokeIAT(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.RevokeInitialAccessToken(r.Context(), r.PathValue("ws"), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Users.
+
+type userView struct {
+	ID            string    `json:"id"`
+	Username      string    `json:"username"`
+	Email         string    `json:"email,omitempty"`
+	EmailVerified bool      `json:"email_verified"`
+	Name          string    `json:"name,omitempty"`
+	GivenName     string    `json:"given_name,omitempty"`
+	FamilyName    string    `json:"family_name,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func viewUser(u user.User) userView {
+	return userView{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+		GivenName: u.GivenName, FamilyName: u.FamilyName, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
+	all, err := h.Service.Users(r.Context(), r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	views := make([]userView, 0, len(all))
+	for _, u := range all {
+		views = append(views, viewUser(u))
+	}
+	return wholeList(w, r, views)
+}
+
+type newUser struct {
+	Username      string `json:"username"`
+	Password      string `json:"password"`
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+	Name          string `json:"name"`
+	GivenName     string `json:"given_name"`
+	FamilyName    string `json:"family_name"`
+}
+
+func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) error {
+	var req newUser
+	if err := decodeInto(w, r, &req); err != nil {
+		return err
+	}
+	u, err := h.Service.AddUser(r.Context(), admin.NewUser{Workspace: r.PathValue("ws"), Username: req.Username, Password: req.Password,
+		Email: req.Email, EmailVerified: req.EmailVerified, Name: req.Name, GivenName: req.GivenName, FamilyName: req.FamilyName})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, viewUser(u))
+	return nil
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.Service.DeleteUser(r.Context(), u.Workspace, u.Username); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := decodeInto(w, r, &req); err != nil {
+		return err
+	}
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.Service.SetPassword(r.Context(), admin.PasswordChange{Workspace: u.Workspace, Username: u.Username, Password: req.Password}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Keys and audit.
+
+func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) error {
+	all, err := h.Service.Keys(r.Context(), r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	return wholeList(w, r, all)
+}
+
+func (h *Handler) rotateKeys(w http.ResponseWriter, r *http.Request) error {
+	rot, err := h.Service.RotateKeys(r.Context(), r.PathValue("ws"))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, rot)
+	return nil
+}
+
+func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r, "type", "client_id", "since", "until", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	aq := admin.AuditQuery{Type: q.Get("type"), ClientID: q.Get("client_id"), Cursor: q.Get("cursor")}
+	if aq.Limit, err = intParam(q, "limit"); err != nil {
+		return err
+	}
+	if aq.Since, err = timeParam(q, "since"); err != nil {
+		return err
+	}
+	if aq.Until, err = timeParam(q, "until"); err != nil {
+		return err
+	}
+	page, err := h.Service.ListAuditEvents(r.Context(), r.PathValue("ws"), aq)
+	if err != nil {
+		return err
+	}
+	writeList(w, page.Items, page.NextCursor)
+	return nil
+}
