@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -138,6 +139,40 @@ func TestConsole(t *testing.T) {
 	}
 
 	consoleCSRF(t, n)
+	consoleRevokedToken(t, n)
+}
+
+// consoleRevokedToken: a session opened with a token made by `registrar
+// admin token create` ends when `admin token revoke` revokes it.
+func consoleRevokedToken(t *testing.T, n *node) {
+	t.Helper()
+	var tok struct{ ID, Token string }
+	if out := n.mustCLI("admin", "token", "create", "--name", "night shift", "--json"); json.Unmarshal([]byte(out), &tok) != nil || tok.Token == "" {
+		t.Fatalf("admin token create: %s", out)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := func() (int, string) {
+		resp, err := c.Get(n.Base + "/admin/ws/default/users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(body)
+	}
+	resp, err := c.PostForm(n.Base+"/admin/signin", url.Values{"token": {tok.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if status, body := page(); status != 200 || !strings.Contains(body, "night shift") {
+		t.Fatalf("a page of a stored token's session: %d (or the token's name not shown)", status)
+	}
+	n.mustCLI("admin", "token", "revoke", tok.ID)
+	if status, _ := page(); status != http.StatusSeeOther {
+		t.Fatalf("a page of a revoked token's session: %d; want 303 to sign in", status)
+	}
 }
 
 // legacyClientWithScript stores, as a record older than today's metadata
