@@ -36,7 +36,6 @@ func TestConsole(t *testing.T) {
 	id, secret := reg["client_id"].(string), reg["client_secret"].(string)
 	n.createClient("default", "--name", "Internal reporting", "--grant-type", "client_credentials")
 	n.clientCredentials("default", id, secret, "profile")
-	xss := legacyClientWithScript(t, n)
 
 	C := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	shot := func(name string) {
@@ -120,6 +119,7 @@ func TestConsole(t *testing.T) {
 	}
 
 	// Script in metadata stays text; a javascript: URI is no link.
+	xss := legacyClientWithScript(t, n)
 	step("xss application", chromedp.Navigate(n.Base+"/admin/ws/default/applications/"+xss), chromedp.WaitVisible(C("dl.meta")))
 	if !strings.Contains(text("h1"), "<img") {
 		t.Errorf("the client name is not shown as text: %q", text("h1"))
