@@ -89,6 +89,27 @@ func TestConsole(t *testing.T) {
 
 	step("application page", chromedp.Click(C("tbody tr a")), chromedp.WaitVisible(C("dl.meta")))
 	shot("application")
+	appPage, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A new registration access token, shown once: the old one stops
+	// working, the new one reads the registration (RFC 7592).
+	step("reissue", chromedp.Click(C(`a[href$="action=reissue-registration-token"]`)), chromedp.WaitVisible(C("main form button")),
+		chromedp.Click(C("main form button")), chromedp.WaitVisible(C("#secret-value")))
+	rat, err := chromedp.Run(ctx, chromedp.AttributeValue(C("#secret-value"), "value"))
+	if err != nil || rat.Value == "" {
+		t.Fatalf("the new registration access token is not shown: %v", err)
+	}
+	uri := reg["registration_client_uri"].(string)
+	if r := get(t, uri, "Authorization", "Bearer "+reg["registration_access_token"].(string)); r.Status != 401 {
+		t.Errorf("the replaced registration access token still reads: %d", r.Status)
+	}
+	if r := get(t, uri, "Authorization", "Bearer "+rat.Value); r.Status != 200 {
+		t.Errorf("the reissued registration access token does not read: %d %s", r.Status, r.Body)
+	}
+	step("back to the application", chromedp.Navigate(appPage), chromedp.WaitVisible(C("dl.meta")))
 	step("confirm disable", chromedp.Click(C(`a[href$="action=disable"]`)), chromedp.WaitVisible(C("main form button")))
 	shot("confirm-disable")
 	step("disable", chromedp.Click(C("main form button")), chromedp.WaitVisible(C(".notice")))

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -238,44 +239,43 @@ type secretPage struct {
 func (h *Handler) handleApplicationAction(w http.ResponseWriter, r *http.Request, sess *Session) {
 	ws, id, name := r.PathValue("ws"), r.PathValue("id"), r.PathValue("action")
 	back := "/admin/ws/" + url.PathEscape(ws) + "/applications/" + url.PathEscape(id)
-	ctx := r.Context()
-	var err error
-	switch name {
-	case "disable":
-		err = h.Service.DisableClient(ctx, ws, id)
-	case "enable":
-		err = h.Service.EnableClient(ctx, ws, id)
-	case "delete":
-		if err = h.Service.DeleteClient(ctx, ws, id); err == nil {
-			h.Log.Info("console: client deleted", "workspace", ws, "client_id", id, "admin", sess.Name)
-			http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/applications", http.StatusSeeOther)
-			return
-		}
-	case "reissue-registration-token":
-		var tok admin.ReissuedToken
-		if tok, err = h.Service.ReissueRegistrationToken(ctx, ws, id); err == nil {
-			h.Log.Info("console: registration token reissued", "workspace", ws, "client_id", id, "admin", sess.Name)
-			h.showSecret(w, r, sess, secretPage{Heading: "New registration access token", Label: "Registration access token", Value: tok.Token,
-				Note: "Use it at " + tok.ClientURI + ". It is shown only now.", Back: back, BackLabel: "Back to the application"})
-			return
-		}
-	case "rotate-secret":
-		var rot admin.RotatedSecret
-		if rot, err = h.Service.RotateClientSecret(ctx, ws, id); err == nil {
-			h.Log.Info("console: client secret rotated", "workspace", ws, "client_id", id, "admin", sess.Name)
-			h.showSecret(w, r, sess, secretPage{Heading: "New client secret", Label: "Client secret", Value: rot.ClientSecret,
-				Note: "The previous secret no longer works. This one is shown only now.", Back: back, BackLabel: "Back to the application"})
-			return
-		}
-	default:
-		err = &admin.Error{Kind: admin.ErrNotFound, Message: "no such action"}
-	}
+	shown, err := h.runAction(r.Context(), ws, id, name)
 	if err != nil {
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: client "+name+"d", "workspace", ws, "client_id", id, "admin", sess.Name)
-	http.Redirect(w, r, back+"?done="+name, http.StatusSeeOther)
+	h.Log.Info("console: application "+name, "workspace", ws, "client_id", id, "admin", sess.Name)
+	switch {
+	case shown != nil:
+		shown.Back, shown.BackLabel = back, "Back to the application"
+		h.showSecret(w, r, sess, *shown)
+	case name == "delete":
+		http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/applications", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, back+"?done="+name, http.StatusSeeOther)
+	}
+}
+
+// runAction does one of the actions on an application; a value made
+// for it to be shown once comes back as the page that shows it.
+func (h *Handler) runAction(ctx context.Context, ws, id, name string) (*secretPage, error) {
+	switch name {
+	case "disable":
+		return nil, h.Service.DisableClient(ctx, ws, id)
+	case "enable":
+		return nil, h.Service.EnableClient(ctx, ws, id)
+	case "delete":
+		return nil, h.Service.DeleteClient(ctx, ws, id)
+	case "reissue-registration-token":
+		tok, err := h.Service.ReissueRegistrationToken(ctx, ws, id)
+		return &secretPage{Heading: "New registration access token", Label: "Registration access token", Value: tok.Token,
+			Note: "Use it at " + tok.ClientURI + ". It is shown only now."}, err
+	case "rotate-secret":
+		rot, err := h.Service.RotateClientSecret(ctx, ws, id)
+		return &secretPage{Heading: "New client secret", Label: "Client secret", Value: rot.ClientSecret,
+			Note: "The previous secret no longer works. This one is shown only now."}, err
+	}
+	return nil, &admin.Error{Kind: admin.ErrNotFound, Message: "no such action"}
 }
 
 func (h *Handler) showSecret(w http.ResponseWriter, r *http.Request, sess *Session, p secretPage) {

@@ -299,3 +299,62 @@ func TestSettingsChangeOnlyWhereTheYAMLDoesNot(t *testing.T) {
 		t.Errorf("mode after the change: %q", ws.Settings.Registration.Mode)
 	}
 }
+
+func TestApplicationActions(t *testing.T) {
+	s := newSite(t)
+	c, token := s.signIn()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := s.svc.Store.CreateWorkspace(ctx, workspace.Workspace{Name: "other", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	made, err := s.svc.CreateClient(ctx, admin.NewClient{Workspace: "default", Origin: client.OriginCLI, Metadata: client.Metadata{
+		ClientName: "Ops tool", GrantTypes: []string{client.GrantClientCredentials}, TokenEndpointAuthMethod: client.AuthClientSecretBasic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := made.Client.ID
+	post := func(ws, action string) answer {
+		return s.do(c, "POST", "/admin/ws/"+ws+"/applications/"+id+"/"+action, url.Values{"csrf_token": {token}})
+	}
+	disabled := func() bool {
+		cl, err := s.svc.Client(ctx, "default", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl.Disabled()
+	}
+	// Another workspace's client is not there.
+	if a := post("other", "disable"); a.status != http.StatusNotFound || disabled() {
+		t.Fatalf("disabling through another workspace: %d, disabled %v; want 404 and no change", a.status, disabled())
+	}
+	if a := s.do(c, "GET", "/admin/ws/other/applications/"+id, nil); a.status != http.StatusNotFound {
+		t.Fatalf("another workspace's client page: %d; want 404", a.status)
+	}
+	if a := post("default", "disable"); a.status != http.StatusSeeOther || !disabled() {
+		t.Fatalf("disable: %d, disabled %v", a.status, disabled())
+	}
+	if a := s.do(c, "GET", "/admin/ws/default/applications/"+id+"?done=disable", nil); !strings.Contains(a.body, "Disabled") {
+		t.Error("the page of a disabled application does not say so")
+	}
+	if a := post("default", "enable"); a.status != http.StatusSeeOther || disabled() {
+		t.Fatalf("enable: %d, disabled %v", a.status, disabled())
+	}
+	a := post("default", "rotate-secret")
+	m := regexp.MustCompile(`id="secret-value" class="secret" type="text" value="([^"]+)"`).FindStringSubmatch(a.body)
+	if a.status != 200 || m == nil || m[1] == made.Secret {
+		t.Fatalf("rotate secret: %d, shown %v", a.status, m)
+	}
+	if a.header.Get("Cache-Control") != "no-store" {
+		t.Error("the page showing a secret may be cached")
+	}
+	if a := post("default", "explode"); a.status != http.StatusNotFound {
+		t.Errorf("an unknown action: %d; want 404", a.status)
+	}
+	if a := post("default", "delete"); a.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", a.status)
+	}
+	if _, err := s.svc.Client(ctx, "default", id); err == nil {
+		t.Fatal("the client is still there after delete")
+	}
+}
