@@ -321,3 +321,23 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// TestAdminTokenCLIOnAMissingStore: listing admin tokens and revoking
+// one, run where there is no store, create nothing; revoking says where
+// it looked.
+func TestAdminTokenCLIOnAMissingStore(t *testing.T) {
+	dir := t.TempDir()
+	if out, errOut, err := runSplit(t, dir, "admin", "token", "list", "--json"); err != nil || strings.TrimSpace(out) != "[]" || !strings.Contains(errOut, "no store") {
+		t.Fatalf("list: %v\n%s%s", err, out, errOut)
+	}
+	out, err := runIn(t, dir, "admin", "token", "revoke", "06h5")
+	if err == nil || !strings.Contains(out, "no store at sqlite:registrar.db") {
+		t.Fatalf("revoke on no store: %v\n%s", err, out)
+	}
+	if names := dirEntries(t, dir); len(names) != 0 {
+		t.Fatalf("the commands created %v", names)
+	}
+	if out, err := runIn(t, dir, "admin", "token", "create", "--expires", "soon"); err == nil || len(dirEntries(t, dir)) != 0 {
+		t.Fatalf("a refused create: %v, created %v\n%s", err, dirEntries(t, dir), out)
+	}
+}

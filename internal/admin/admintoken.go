@@ -63,12 +63,8 @@ func (s *Service) CreateAdminToken(ctx context.Context, req NewAdminToken) (Admi
 	if err := req.Check(); err != nil {
 		return AdminToken{}, err
 	}
-	token, err := secret.Generate(s.Random())
-	if err != nil {
-		return AdminToken{}, err
-	}
 	now := s.Time()
-	id, err := s.newID(now)
+	token, id, err := s.newSecretRecord(now)
 	if err != nil {
 		return AdminToken{}, err
 	}

@@ -38,24 +38,23 @@ func (s *Service) changeClient(ctx context.Context, wsName, id, action string, c
 // registration, and its tokens read as inactive, until EnableClient.
 // Disabling a disabled client changes nothing.
 func (s *Service) DisableClient(ctx context.Context, wsName, id string) error {
-	_, err := s.changeClient(ctx, wsName, id, ActionClientDisable, func(c *client.Client) (store.ClientChange, error) {
-		if c.Disabled() {
-			return store.ClientUnchanged, nil
-		}
-		c.DisabledAt = s.Time()
-		return store.ClientUpdated, nil
-	})
-	return err
+	return s.setDisabled(ctx, wsName, id, ActionClientDisable, s.Time())
 }
 
 // EnableClient undoes DisableClient; enabling an enabled client changes
 // nothing.
 func (s *Service) EnableClient(ctx context.Context, wsName, id string) error {
-	_, err := s.changeClient(ctx, wsName, id, ActionClientEnable, func(c *client.Client) (store.ClientChange, error) {
-		if !c.Disabled() {
+	return s.setDisabled(ctx, wsName, id, ActionClientEnable, time.Time{})
+}
+
+// setDisabled sets the client's DisabledAt to at (zero: enabled) unless
+// it is already in that state.
+func (s *Service) setDisabled(ctx context.Context, wsName, id, action string, at time.Time) error {
+	_, err := s.changeClient(ctx, wsName, id, action, func(c *client.Client) (store.ClientChange, error) {
+		if c.Disabled() == !at.IsZero() {
 			return store.ClientUnchanged, nil
 		}
-		c.DisabledAt = time.Time{}
+		c.DisabledAt = at
 		return store.ClientUpdated, nil
 	})
 	return err

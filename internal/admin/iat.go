@@ -62,12 +62,8 @@ func (s *Service) CreateInitialAccessToken(ctx context.Context, req NewInitialAc
 	if _, err := s.Workspace(ctx, req.Workspace); err != nil {
 		return InitialAccessToken{}, err
 	}
-	token, err := secret.Generate(s.Random())
-	if err != nil {
-		return InitialAccessToken{}, err
-	}
 	now := s.Time()
-	id, err := s.newID(now)
+	token, id, err := s.newSecretRecord(now)
 	if err != nil {
 		return InitialAccessToken{}, err
 	}

@@ -100,3 +100,13 @@ func (s *Service) Workspace(ctx context.Context, name string) (workspace.Workspa
 func (s *Service) newID(now time.Time) (string, error) {
 	return secret.TimeOrderedID(now, s.Random())
 }
+
+// newSecretRecord makes what a record of a bearer secret needs: the
+// secret, shown once, and the record's id, at now.
+func (s *Service) newSecretRecord(now time.Time) (token, id string, err error) {
+	if token, err = secret.Generate(s.Random()); err != nil {
+		return "", "", err
+	}
+	id, err = s.newID(now)
+	return token, id, err
+}

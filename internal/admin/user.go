@@ -91,12 +91,18 @@ func (s *Service) Users(ctx context.Context, wsName string) ([]user.User, error)
 
 // User returns one user by username.
 func (s *Service) User(ctx context.Context, wsName, username string) (user.User, error) {
+	return s.findUser(ctx, wsName, username, s.Store.UserByUsername)
+}
+
+// findUser reads a user of a workspace that must exist with find, by
+// key (a username or an id).
+func (s *Service) findUser(ctx context.Context, wsName, key string, find func(ctx context.Context, ws, key string) (user.User, error)) (user.User, error) {
 	if _, err := s.Workspace(ctx, wsName); err != nil {
 		return user.User{}, err
 	}
-	u, err := s.Store.UserByUsername(ctx, wsName, username)
+	u, err := find(ctx, wsName, key)
 	if errors.Is(err, store.ErrNotFound) {
-		return u, refuse(ErrNotFound, "no user %q in workspace %s", username, wsName)
+		return u, refuse(ErrNotFound, "no user %q in workspace %s", key, wsName)
 	}
 	return u, err
 }
@@ -141,14 +147,7 @@ func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
 
 // UserByID returns one user by id.
 func (s *Service) UserByID(ctx context.Context, wsName, id string) (user.User, error) {
-	if _, err := s.Workspace(ctx, wsName); err != nil {
-		return user.User{}, err
-	}
-	u, err := s.Store.UserByID(ctx, wsName, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return u, refuse(ErrNotFound, "no user %q in workspace %s", id, wsName)
-	}
-	return u, err
+	return s.findUser(ctx, wsName, id, s.Store.UserByID)
 }
 
 // UnlockUser lifts the lock that consecutive failed sign-ins put on a

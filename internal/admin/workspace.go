@@ -133,4 +133,3 @@ func patchPaths(patch []byte) []string {
 	slices.Sort(paths)
 	return paths
 }
-

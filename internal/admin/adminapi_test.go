@@ -1,0 +1,186 @@
+package admin
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/workspace"
+)
+
+// TestAdminTokens: a created token is checked, then refused once
+// expired or revoked; the environment's token is accepted in its name;
+// no listing shows a value.
+func TestAdminTokens(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	ctx, s := f.ctx, f.svc
+	s.EnvAdminToken = "from-the-environment"
+	tok, err := s.CreateAdminToken(ctx, NewAdminToken{Name: "ops", ExpiresIn: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.CheckAdminToken(ctx, tok.Token); err != nil || a.Name != "ops" || a.TokenID != tok.ID {
+		t.Fatalf("check: %+v, %v", a, err)
+	}
+	if a, err := s.CheckAdminToken(ctx, "from-the-environment"); err != nil || a.Name != EnvAdminName {
+		t.Fatalf("environment token: %+v, %v", a, err)
+	}
+	for _, wrong := range []string{"", "from-the-environmen", tok.Token + "x"} {
+		if _, err := s.CheckAdminToken(ctx, wrong); !errors.Is(err, ErrUnauthorized) {
+			t.Fatalf("%q: %v", wrong, err)
+		}
+	}
+	list, err := s.AdminTokens(ctx)
+	if err != nil || len(list) != 1 || list[0].Token != "" || list[0].LastUsedAt.IsZero() {
+		t.Fatalf("list: %+v, %v", list, err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if _, err := s.CheckAdminToken(ctx, tok.Token); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("expired token: %v", err)
+	}
+	forever, _ := s.CreateAdminToken(ctx, NewAdminToken{Name: "ci"})
+	if err := s.RevokeAdminToken(ctx, forever.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckAdminToken(ctx, forever.Token); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("revoked token: %v", err)
+	}
+	wantKind(t, "revoke unknown", s.RevokeAdminToken(ctx, "nope"), ErrNotFound)
+	for _, bad := range []NewAdminToken{{Name: ""}, {Name: "env"}, {Name: "a\nb"}, {Name: strings.Repeat("n", 65)}, {Name: "x", ExpiresIn: -time.Second}} {
+		_, err := s.CreateAdminToken(ctx, bad)
+		wantKind(t, "create "+bad.Name, err, ErrInvalid)
+	}
+}
+
+// TestClientActionsAudited: disable, enable, rotate and delete under an
+// admin are audited in its name, each in its workspace, and the CLI's
+// own actions (no admin in the context) are not.
+func TestClientActionsAudited(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	s := f.svc
+	created, err := s.CreateClient(f.ctx, NewClient{Workspace: "default", Metadata: clientCredentials("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Client.ID
+	if err := s.DisableClient(f.ctx, "default", id); err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithAdmin(f.ctx, Admin{TokenID: "t1", Name: "ops", RemoteAddr: "192.0.2.1:5"})
+	f.now = f.now.Add(time.Second)
+	if err := s.EnableClient(ctx, "default", id); err != nil {
+		t.Fatal(err)
+	}
+	if cl, _ := s.Client(ctx, "default", id); cl.Disabled() {
+		t.Fatal("still disabled")
+	}
+	f.now = f.now.Add(time.Second)
+	if err := s.DisableClient(ctx, "default", id); err != nil {
+		t.Fatal(err)
+	}
+	if cl, _ := s.Client(ctx, "default", id); !cl.Disabled() {
+		t.Fatal("not disabled")
+	}
+	f.now = f.now.Add(time.Second)
+	rot, err := s.RotateClientSecret(ctx, "default", id)
+	if err != nil || rot.ClientSecret == "" || rot.ClientSecret == created.Secret {
+		t.Fatalf("rotate: %+v, %v", rot, err)
+	}
+	if cl, _ := s.Client(ctx, "default", id); !s.Hasher.Verify("client_secret", rot.ClientSecret, cl.SecretHash) {
+		t.Fatal("the new secret does not verify")
+	}
+	f.now = f.now.Add(time.Second)
+	if err := s.DeleteClient(ctx, "default", id); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, "disable a deleted client", s.DisableClient(ctx, "default", id), ErrNotFound)
+	page, err := s.ListAuditEvents(f.ctx, "default", AuditQuery{ClientID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range page.Items {
+		if e.Credential != "admin:ops" || e.RemoteAddr != "192.0.2.1:5" {
+			t.Errorf("event %+v not in the admin's name", e)
+		}
+		actions = append(actions, e.Action)
+	}
+	want := []string{ActionClientDelete, ActionClientRotateSecret, ActionClientDisable, ActionClientEnable}
+	if strings.Join(actions, ",") != strings.Join(want, ",") {
+		t.Fatalf("audited %v, want %v", actions, want)
+	}
+}
+
+// TestListClientsRefusesGarbage: a cursor, limit, filter or search the
+// service could not have made is a bad request, not an empty page.
+func TestListClientsRefusesGarbage(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	for _, q := range []ClientQuery{
+		{Cursor: "!!"}, {Cursor: "bm9kb3Q"}, {Cursor: encodeCursor(f.now, "")}, {Limit: -1}, {Limit: MaxPageSize + 1},
+		{RegisteredVia: "cli"}, {Q: "a\x00b"}, {Q: strings.Repeat("q", maxQuery+1)},
+	} {
+		_, err := f.svc.ListClients(f.ctx, "default", q)
+		wantKind(t, "query", err, ErrInvalid)
+	}
+	_, err := f.svc.ListAuditEvents(f.ctx, "default", AuditQuery{Cursor: "%%"})
+	wantKind(t, "audit cursor", err, ErrInvalid)
+}
+
+// TestListClientsPages: pages of two cover the clients once each,
+// newest first, and the last page has no cursor.
+func TestListClientsPages(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	var want []string
+	for range 5 {
+		c, err := f.svc.CreateClient(f.ctx, NewClient{Workspace: "default", Metadata: clientCredentials(""), Origin: client.OriginAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{c.Client.ID}, want...)
+		f.now = f.now.Add(time.Second)
+	}
+	var got []string
+	q := ClientQuery{Limit: 2, RegisteredVia: RegisteredViaOperator}
+	for pages := 0; ; pages++ {
+		page, err := f.svc.ListClients(f.ctx, "default", q)
+		if err != nil || pages > 5 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, c := range page.Items {
+			got = append(got, c.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("paged %v, want %v", got, want)
+	}
+}
+
+// TestWorkspacePatch: a patch is held to the settings' rules and
+// refused, naming the key, on a workspace the YAML declares.
+func TestWorkspacePatch(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	s := f.svc
+	ws, err := s.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"cors_origins":["https://console.example"]}`))
+	if err != nil || len(ws.Settings.CORSOrigins) != 1 {
+		t.Fatalf("patch: %+v, %v", ws, err)
+	}
+	for _, bad := range []string{`[]`, `{"nope":1}`, `{"access_token_ttl":0}`, `{"scopes":"openid"}`} {
+		_, err := s.UpdateWorkspaceSettings(f.ctx, "default", []byte(bad))
+		wantKind(t, bad, err, ErrInvalid)
+	}
+	s.YAMLOwns = func(string) bool { return true }
+	_, err = s.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"registration":{"mode":"open"},"access_token_ttl":60}`))
+	wantKind(t, "yaml-owned", err, ErrConflict)
+	if err == nil || !strings.HasPrefix(err.Error(), "access_token_ttl is set by the YAML") {
+		t.Fatalf("conflict names %v", err)
+	}
+	if got, _ := s.WorkspaceView(f.ctx, "default"); len(got.Settings.CORSOrigins) != 1 || !got.YAMLOwned {
+		t.Fatalf("after refusals: %+v", got)
+	}
+}
