@@ -32,6 +32,7 @@ type site struct {
 	t   *testing.T
 	srv *httptest.Server
 	svc *admin.Service
+	h   *Handler
 }
 
 func newSite(t *testing.T) *site {
@@ -57,7 +58,7 @@ func newSite(t *testing.T) *site {
 	h.SignIns = adminapi.NewThrottle(10, time.Hour)
 	mux := http.NewServeMux()
 	h.Routes(mux)
-	s := &site{t: t, srv: httptest.NewServer(mux), svc: svc}
+	s := &site{t: t, srv: httptest.NewServer(mux), svc: svc, h: h}
 	t.Cleanup(s.srv.Close)
 	return s
 }
@@ -131,6 +132,9 @@ func TestSignIn(t *testing.T) {
 		t.Fatalf("sign-in: %d to %q; want 303 to /admin/ (never another site)", a.status, a.header.Get("Location"))
 	}
 	cookie := a.header.Get("Set-Cookie")
+	if strings.Contains(cookie, "Secure") {
+		t.Error("a Secure cookie over plain http: the browser would drop it")
+	}
 	for _, attr := range []string{"Path=/admin", "HttpOnly", "SameSite=Strict"} {
 		if !strings.Contains(cookie, attr) {
 			t.Errorf("session cookie %q lacks %s", cookie, attr)
@@ -146,6 +150,28 @@ func TestSignIn(t *testing.T) {
 	csp := page.header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "script-src") && !strings.Contains(csp, "script-src 'none'") || !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP %q", csp)
+	}
+}
+
+// TestSecureCookieOverTLS: behind an https base URL the cookie is
+// Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	s := newSite(t)
+	s.h.Secure = true
+	a := s.do(s.browser(), "POST", "/admin/signin", url.Values{"token": {testAdminToken}})
+	if c := a.header.Get("Set-Cookie"); a.status != http.StatusSeeOther || !strings.Contains(c, "; Secure") {
+		t.Fatalf("sign-in on an https node: %d, cookie %q; want a Secure cookie", a.status, c)
+	}
+}
+
+// TestNewEnvTokenEndsItsSessions: sessions opened with a
+// REGISTRAR_ADMIN_TOKEN value end when the node has another.
+func TestNewEnvTokenEndsItsSessions(t *testing.T) {
+	s := newSite(t)
+	c, _ := s.signIn()
+	s.svc.EnvAdminToken = "a-new-value-after-a-leak-0123456789abcdef"
+	if a := s.do(c, "GET", "/admin/ws/default/users", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("a session of the replaced value: %d; want a redirect to sign in", a.status)
 	}
 }
 

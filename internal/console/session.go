@@ -1,6 +1,7 @@
 package console
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -29,6 +30,10 @@ type Session struct {
 	Name    string    `json:"name"`
 	Expires time.Time `json:"exp"`
 	CSRF    string    `json:"csrf"`
+	// Env is, for a session of REGISTRAR_ADMIN_TOKEN (one id, whatever
+	// the value), a digest of the value it was opened with: replacing a
+	// leaked value ends its sessions too.
+	Env string `json:"env,omitempty"`
 }
 
 // Sessions seals and opens console sessions. There is no table: the
@@ -42,13 +47,15 @@ type Sessions struct {
 // ErrNoSession: no cookie, or one that does not open, or has expired.
 var ErrNoSession = errors.New("no console session")
 
-// Start opens a session for an admin token and returns its cookie value.
-func (s *Sessions) Start(tokenID, name string) (Session, string, error) {
+// Start opens a session for an admin token and returns its cookie value;
+// env is EnvDigest of the REGISTRAR_ADMIN_TOKEN value it was opened
+// with, or "" for a stored token.
+func (s *Sessions) Start(tokenID, name, env string) (Session, string, error) {
 	csrf, err := secret.Generate(s.Random)
 	if err != nil {
 		return Session{}, "", err
 	}
-	sess := Session{TokenID: tokenID, Name: name, Expires: s.Now().Add(SessionTTL).UTC(), CSRF: csrf}
+	sess := Session{TokenID: tokenID, Name: name, Expires: s.Now().Add(SessionTTL).UTC(), CSRF: csrf, Env: env}
 	plain, err := json.Marshal(sess)
 	if err != nil {
 		return Session{}, "", err
@@ -78,6 +85,13 @@ func (s *Sessions) Open(value string) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	return sess, nil
+}
+
+// EnvDigest identifies a REGISTRAR_ADMIN_TOKEN value inside sealed
+// sessions, without the value.
+func EnvDigest(value string) string {
+	sum := sha256.Sum256([]byte("registrar console env token\x00" + value))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // ValidCSRF reports whether a form's token is this session's.

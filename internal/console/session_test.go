@@ -23,7 +23,7 @@ func testSessions(t *testing.T, key byte, now *time.Time) *Sessions {
 func TestSessionRoundTripAndExpiry(t *testing.T) {
 	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	s := testSessions(t, 1, &now)
-	started, value, err := s.Start("tok1", "ops")
+	started, value, err := s.Start("tok1", "ops", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestSessionRoundTripAndExpiry(t *testing.T) {
 func TestSessionRefusesForgedCookies(t *testing.T) {
 	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	s := testSessions(t, 1, &now)
-	_, value, err := s.Start("tok1", "ops")
+	_, value, err := s.Start("tok1", "ops", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,8 @@ func TestSessionRefusesForgedCookies(t *testing.T) {
 func TestValidCSRF(t *testing.T) {
 	now := time.Now()
 	s := testSessions(t, 1, &now)
-	a, _, _ := s.Start("tok1", "ops")
-	b, _, _ := s.Start("tok1", "ops")
+	a, _, _ := s.Start("tok1", "ops", "")
+	b, _, _ := s.Start("tok1", "ops", "")
 	if !a.ValidCSRF(a.CSRF) {
 		t.Error("the session's own token refused")
 	}

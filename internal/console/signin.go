@@ -67,6 +67,9 @@ func (h *Handler) session(r *http.Request) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
+	if sess.TokenID == admin.EnvAdminName && sess.Env != EnvDigest(h.Service.EnvAdminToken) {
+		return Session{}, ErrNoSession
+	}
 	if _, err := h.Service.AdminByTokenID(r.Context(), sess.TokenID); err != nil {
 		if errors.Is(err, admin.ErrUnauthorized) {
 			return Session{}, ErrNoSession
@@ -110,7 +113,11 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
-	_, value, err := h.Sessions.Start(a.TokenID, a.Name)
+	env := ""
+	if a.TokenID == admin.EnvAdminName {
+		env = EnvDigest(h.Service.EnvAdminToken)
+	}
+	_, value, err := h.Sessions.Start(a.TokenID, a.Name, env)
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
