@@ -74,6 +74,7 @@ func New(svc *admin.Service, sessions *Sessions, log *slog.Logger) (*Handler, er
 // Routes registers the console's pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/console.css", h.handleCSS)
+	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /admin/{$}", h.signedIn(h.handleHome))
 	mux.HandleFunc("GET /admin/signin", h.handleSignInPage)
 	mux.HandleFunc("POST /admin/signin", h.handleSignIn)

@@ -121,6 +121,9 @@ func (s *site) csrf(c *http.Client) string {
 func TestSignIn(t *testing.T) {
 	s := newSite(t)
 	c := s.browser()
+	if a := s.do(c, "GET", "/admin", nil); a.status != http.StatusMovedPermanently || a.header.Get("Location") != "/admin/" {
+		t.Errorf("/admin: %d to %q; want /admin/", a.status, a.header.Get("Location"))
+	}
 	if a := s.do(c, "GET", "/admin/ws/default/applications", nil); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/admin/signin?next=") {
 		t.Fatalf("a page without a session: %d %q; want a redirect to sign in", a.status, a.header.Get("Location"))
 	}
