@@ -199,6 +199,24 @@ func TestAdminAPI(t *testing.T) {
 		wantError(t, api.call("PATCH", "/workspaces/default", `{"bogus":1}`), 400, "invalid_request", "bogus")
 		wantError(t, api.call("PATCH", "/workspaces/default", `{"access_token_ttl":-5}`), 400, "invalid_request", "access_token_ttl")
 		wantError(t, api.call("GET", "/workspaces/nowhere", ""), 404, "not_found")
+
+		// A workspace made through the API is the API's to change.
+		made := api.ok(201, "POST", "/workspaces", `{"name":"team-x","settings":{"scopes":["openid","dcr","reports"]}}`)
+		if made["yaml_owned"] != false || !strings.Contains(string(mustJSON(t, made)), "reports") {
+			t.Fatalf("created: %v", made)
+		}
+		api.ok(200, "PATCH", "/workspaces/team-x", `{"registration":{"enabled":true,"mode":"open"}}`)
+		if r := get(t, n.Base+"/team-x/.well-known/openid-configuration"); r.Status != 200 {
+			t.Fatalf("the new workspace is not served: %d %s", r.Status, r.Body)
+		}
+		if r := get(t, n.Base+"/team-x/.well-known/jwks.json"); r.Status != 200 || !strings.Contains(string(r.Body), "kid") {
+			t.Fatalf("the new workspace has no keys: %d %s", r.Status, r.Body)
+		}
+		wantError(t, api.call("POST", "/workspaces", `{"name":"team-x"}`), 409, "conflict")
+		wantError(t, api.call("POST", "/workspaces", `{"name":"cloud"}`), 409, "conflict", "YAML")
+		wantError(t, api.call("POST", "/workspaces", `{"name":"admin"}`), 400, "invalid_request", "reserved")
+		wantError(t, api.call("POST", "/workspaces", `{"name":"Bad Name"}`), 400, "invalid_request")
+		wantError(t, api.call("POST", "/workspaces", `{"name":"team-y","settings":{"access_token_format":"paper"}}`), 400, "invalid_request", "access_token_format")
 	})
 
 	t.Run("initial access tokens", func(t *testing.T) {
@@ -264,6 +282,11 @@ func TestAdminAPI(t *testing.T) {
 		api.ok(204, "DELETE", "/workspaces/cloud/clients/"+opID, "")
 		wantError(t, api.call("GET", "/workspaces/cloud/clients/"+opID, ""), 404, "not_found")
 		wantError(t, api.call("GET", "/workspaces/cloud/nothing-here", ""), 404, "not_found")
+		r := api.call("GET", "/workspaces/cloud/initial-access-tokens/x", "")
+		wantError(t, r, 405, "invalid_request")
+		if r.Header.Get("Allow") != "DELETE" {
+			t.Fatalf("Allow: %q", r.Header.Get("Allow"))
+		}
 	})
 
 	t.Run("revoked admin token", func(t *testing.T) {

@@ -42,6 +42,7 @@ const (
 	ActionUserResetPassword   = "admin.user.reset_password"
 	ActionKeysRotate          = "admin.keys.rotate"
 	ActionWorkspaceUpdate     = "admin.workspace.update"
+	ActionWorkspaceCreate     = "admin.workspace.create"
 	auditAccepted             = "accepted"
 	adminCredentialKindPrefix = "admin:"
 )

@@ -60,6 +60,13 @@ type Service struct {
 	// YAMLOwns says whether the YAML configuration declares a workspace,
 	// whose settings a start applies again; nil: none is.
 	YAMLOwns func(workspace string) bool
+	// Keys makes a new workspace's first signing keys (keyring.Ring).
+	KeyMaker KeyMaker
+}
+
+// KeyMaker makes a workspace's signing keys where it has none.
+type KeyMaker interface {
+	EnsureKeys(ctx context.Context, ws string) error
 }
 
 // Kinds of refusal, for errors.Is: an HTTP layer maps them to 404, 409

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -132,4 +134,42 @@ func patchPaths(patch []byte) []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// CreateWorkspace makes a workspace with the default settings (of the
+// profile settings names, if any) patched by settings, a JSON merge
+// patch as UpdateWorkspaceSettings takes, and its signing keys. The YAML
+// does not own it: its settings change through the API. A name the YAML
+// declares, or one taken, is a conflict.
+func (s *Service) CreateWorkspace(ctx context.Context, name string, settings []byte) (WorkspaceView, error) {
+	if err := workspace.ValidateName(name); err != nil {
+		return WorkspaceView{}, refuse(ErrInvalid, "%v", err)
+	}
+	if len(settings) == 0 {
+		settings = []byte(`{}`)
+	}
+	var profile struct {
+		Profile string `json:"profile"`
+	}
+	if _, err := strictjson.DecodeObject(settings); err != nil || json.Unmarshal(settings, &profile) != nil {
+		return WorkspaceView{}, refuse(ErrInvalid, "settings must be a JSON object of settings")
+	}
+	if s.yamlOwns(name) {
+		return WorkspaceView{}, refuse(ErrConflict, "workspace %s is declared in the YAML configuration, which creates it at start", name)
+	}
+	next, err := patchedSettings(workspace.DefaultSettingsFor(profile.Profile), settings)
+	if err != nil {
+		return WorkspaceView{}, err
+	}
+	now := s.Time()
+	ws := workspace.Workspace{Name: name, Settings: next, CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateWorkspace(ctx, ws); errors.Is(err, store.ErrConflict) {
+		return WorkspaceView{}, refuse(ErrConflict, "workspace %s already exists", name)
+	} else if err != nil {
+		return WorkspaceView{}, err
+	}
+	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
+		return WorkspaceView{}, err
+	}
+	return s.viewWorkspace(ws), s.audit(ctx, name, ActionWorkspaceCreate, "")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
@@ -43,6 +44,7 @@ type route struct {
 // routes is the API, in the order the OpenAPI document lists it.
 var routes = []route{
 	{"GET " + Prefix + "/workspaces", (*Handler).listWorkspaces},
+	{"POST " + Prefix + "/workspaces", (*Handler).createWorkspace},
 	{"GET " + Prefix + "/workspaces/{ws}", (*Handler).getWorkspace},
 	{"PATCH " + Prefix + "/workspaces/{ws}", (*Handler).patchWorkspace},
 	{"GET " + Prefix + "/workspaces/{ws}/clients", (*Handler).listClients},
@@ -72,8 +74,19 @@ var routes = []route{
 // for any other path under the prefix.
 func (h *Handler) Routes(mux Mux) {
 	mux.HandleFunc("GET "+Prefix+"/openapi.json", handleOpenAPI)
+	allowed := map[string][]string{} // path → its methods, in table order
+	var paths []string
 	for _, rt := range routes {
 		mux.Handle(rt.pattern, h.authenticated(rt.handle))
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if allowed[path] == nil {
+			paths = append(paths, path)
+		}
+		allowed[path] = append(allowed[path], method)
+	}
+	// A known path asked with another method: 405 naming those it takes.
+	for _, path := range paths {
+		mux.HandleFunc(path, httpapi.MethodNotAllowed(strings.Join(allowed[path], ", ")))
 	}
 	mux.Handle(Prefix+"/", h.authenticated(func(*Handler, http.ResponseWriter, *http.Request) error {
 		return refusal(http.StatusNotFound, "not_found", "no such resource or method in the admin API")

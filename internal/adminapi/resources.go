@@ -141,6 +141,26 @@ func (h *Handler) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 	return wholeList(w, r, all)
 }
 
+// newWorkspace is POST /workspaces: a name, and settings over the
+// defaults as a merge patch.
+type newWorkspace struct {
+	Name     string          `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+}
+
+func (h *Handler) createWorkspace(w http.ResponseWriter, r *http.Request) error {
+	var req newWorkspace
+	if err := decodeInto(w, r, &req); err != nil {
+		return err
+	}
+	ws, err := h.Service.CreateWorkspace(r.Context(), req.Name, req.Settings)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, ws)
+	return nil
+}
+
 func (h *Handler) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 	ws, err := h.Service.WorkspaceView(r.Context(), r.PathValue("ws"))
 	if err != nil {

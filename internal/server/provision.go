@@ -72,7 +72,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 // and the bootstrap at first start go through it.
 func (e *Env) Admin() *admin.Service {
 	return &admin.Service{
-		Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, KeyRing: e.Keys,
+		Store: e.Store, Hasher: e.Hasher, Secrets: e.SecretSealer, KeyRing: e.Keys, KeyMaker: e.Keys,
 		EnvAdminToken: os.Getenv(EnvAdminToken),
 		YAMLOwns: func(ws string) bool {
 			_, declared := e.Config.WorkspaceSettings(ws)
