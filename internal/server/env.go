@@ -38,6 +38,8 @@ type Env struct {
 	// PushedSealer seals pushed authorization requests into their
 	// request_uri, which any node can open.
 	PushedSealer *masterkey.Sealer
+	// ConsoleSealer seals admin console sessions into their cookie.
+	ConsoleSealer *masterkey.Sealer
 	// MasterKeyCreated is true when this start created the key file.
 	MasterKeyCreated bool
 	// Certificates are the listener's certificate and the client CAs,
@@ -56,6 +58,9 @@ const purposeClientSecretSeal = "registrar client secret seal v1"
 
 // purposePushedSeal derives the key sealing pushed authorization requests.
 const purposePushedSeal = "registrar pushed request seal v1"
+
+// purposeConsoleSeal derives the key sealing admin console sessions.
+const purposeConsoleSeal = "registrar admin console session seal v1"
 
 // OpenEnv loads the master key and opens (and migrates) the store, whose
 // background work logs on log.
@@ -84,6 +89,10 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
 	}
+	consoleSealer, err := masterkey.NewSealer(masterkey.Derive(master, purposeConsoleSeal))
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
 	st, err := backend.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -98,6 +107,7 @@ func OpenEnv(ctx context.Context, cfg config.Config, log *slog.Logger) (*Env, er
 		Pairwise:         oauth.NewPairwiseSubjects(masterkey.Derive(master, masterkey.PurposePairwiseSubject)),
 		SecretSealer:     secretSealer,
 		PushedSealer:     pushedSealer,
+		ConsoleSealer:    consoleSealer,
 		MasterKeyCreated: created,
 	}, nil
 }

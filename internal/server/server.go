@@ -77,8 +77,16 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	}
 	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
-	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminapi.NewThrottle(adminTokenFailures, time.Second)}
+	adminFailures := adminapi.NewThrottle(adminTokenFailures, time.Second)
+	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminFailures}
 	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler, adminAPI)
+	if env.Config.HasRole(config.RoleAdmin) {
+		pages, err := newConsole(env, log, adminFailures)
+		if err != nil {
+			return nil, err
+		}
+		pages.Routes(mux)
+	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
 	mux.HandleFunc("/", handleNotFound)
