@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type Config struct {
 	MasterKey string `yaml:"-"`
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+	// LogAccess writes one log line per request.
+	LogAccess bool `yaml:"log_access"`
 	// KeyRefresh is how often a node re-reads signing keys, so a rotation
 	// made elsewhere (another node, the CLI) reaches it.
 	KeyRefresh time.Duration `yaml:"key_refresh"`
@@ -108,6 +111,7 @@ func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
 		Name               string `yaml:"name"`
 		workspace.Settings `yaml:",inline"`
 	}{Settings: workspace.DefaultSettingsFor(profileOf(node))}
+	lifetimesToSeconds(node)
 	if err := decodeStrict(node, &settings); err != nil {
 		return err
 	}
@@ -173,6 +177,7 @@ func Default() Config {
 		MasterKeyFile: "registrar.key",
 		LogLevel:      "info",
 		LogFormat:     "text",
+		LogAccess:     true,
 		KeyRefresh:    30 * time.Second,
 		MetricsListen: DefaultMetricsListen,
 		// A client registers once and manages its registration now and
@@ -212,7 +217,7 @@ var keys = []struct {
 }
 
 func setKeyRefresh(c *Config, v string) {
-	d, err := time.ParseDuration(v)
+	d, err := workspace.ParseDuration(v)
 	if err != nil {
 		c.badKeyRefresh = v
 		return
@@ -298,6 +303,25 @@ func (c *Config) Bound(addr string) {
 	if c.baseURLFromListen {
 		c.BaseURL = c.Scheme() + "://" + defaultHost(c.Listen)
 	}
+}
+
+// MasterKeySource names where the master key comes from, for messages:
+// the environment variable, or the key file (made absolute, so that a
+// command run in the wrong folder shows which folder it looked in).
+func (c Config) MasterKeySource() string {
+	if c.MasterKey != "" {
+		return "REGISTRAR_MASTER_KEY"
+	}
+	return "key file " + AbsPath(c.MasterKeyFile)
+}
+
+// AbsPath is path made absolute, or path itself if that fails: a message
+// about a file shows the folder it was looked for in.
+func AbsPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // TLS reports whether the listener serves HTTPS itself.
