@@ -234,8 +234,13 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 	if path == "" {
 		path = getenv("REGISTRAR_CONFIG")
 	}
+	// A file that parses but holds unknown keys or values of the wrong
+	// type is read on: its other values are checked too, so that one pass
+	// reports every problem (fileErr) with the value problems.
+	var fileErr error
 	if path != "" {
-		if err := loadFile(&cfg, path); err != nil {
+		var err error
+		if fileErr, err = loadFile(&cfg, path); err != nil {
 			return Config{}, err
 		}
 	}
@@ -258,16 +263,28 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	cfg.RegistrationEndpoint = strings.TrimRight(cfg.RegistrationEndpoint, "/")
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(fileProblems(fileErr)); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
-func loadFile(cfg *Config, path string) error {
+// fileProblems lists err, the problems of the file found while decoding it.
+func fileProblems(err error) []error {
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// loadFile decodes the file at path onto cfg. A file that cannot be read
+// or parsed is fatal; the problems of one that parses (unknown keys,
+// values of the wrong type) are returned as problems, the rest of the file
+// decoded.
+func loadFile(cfg *Config, path string) (problems, fatal error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return nil, fmt.Errorf("config file: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
@@ -282,10 +299,15 @@ func loadFile(cfg *Config, path string) error {
 	file := &yamlFile{path: path}
 	yaml.Unmarshal(raw, &file.doc)
 	if decErr != nil {
-		return fmt.Errorf("config file %s: %w", path, readableYAMLError(decErr, &file.doc))
+		readable := fmt.Errorf("config file %s: %w", path, readableYAMLError(decErr, &file.doc))
+		var te *yaml.TypeError
+		if !errors.As(decErr, &te) {
+			return nil, readable // a syntax error: nothing more can be read
+		}
+		decErr = readable
 	}
 	cfg.file = file
-	return nil
+	return decErr, nil
 }
 
 // Bound records the address the listener got. With port 0 (any free port)
@@ -350,8 +372,10 @@ func defaultHost(listen string) string {
 
 // Validate reports every problem, each naming its key and where its value
 // came from (see problem). What it parses to check, it keeps: see Proxies.
-func (c *Config) Validate() error {
-	var errs []error
+func (c *Config) Validate() error { return c.validate(nil) }
+
+// validate is Validate reporting errs, the file's problems, first.
+func (c *Config) validate(errs []error) error {
 	_, _, listenErr := net.SplitHostPort(c.Listen)
 	if listenErr != nil {
 		errs = append(errs, c.errorf("listen", "%q is not host:port", c.Listen))

@@ -187,3 +187,23 @@ func TestLifetimesTakeDaysAndWeeks(t *testing.T) {
 		t.Errorf("lifetimes = %v, want %v", got, want)
 	}
 }
+
+// TestOneErrorPassReportsEveryProblem: an unknown key, a value of the
+// wrong type and a value out of range, each in the file, are reported
+// together, so a user fixes the file once rather than once per problem.
+func TestOneErrorPassReportsEveryProblem(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("lisen: 127.0.0.1:8080\nlog_level: loud\nkey_refresh: [1]\nworkspaces:\n  - name: ok\n    scopes: [\"bad scope\"]\n"), 0o600)
+	_, err := Load(Source{"config": file}, env(map[string]string{"REGISTRAR_LOG_FORMAT": "xml"}))
+	for _, want := range []string{
+		"line 1: lisen: unknown setting",
+		"line 3: key_refresh: a list is not",
+		`line 2: log_level: "loud" is not one of`,
+		`line 6: workspaces[0] (ok).scopes`,
+		`log_format (from REGISTRAR_LOG_FORMAT): "xml"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v\nwant it to contain %q", err, want)
+		}
+	}
+}
