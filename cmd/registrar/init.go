@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,7 +51,8 @@ func runInit(cmd *cobra.Command, _ []string) error {
 	if len(present) > 0 {
 		return fail("%s already holds %v: init overwrites nothing; use another --dir, or start the server there", config.AbsPath(dir), present)
 	}
-	if err := writeNewFile(filepath.Join(dir, initConfigFile), config.ExampleYAML, 0o600); err != nil {
+	// The file ends with a newline already; writeNewFile adds one.
+	if err := writeNewFile(filepath.Join(dir, initConfigFile), bytes.TrimSuffix(config.ExampleYAML, []byte("\n")), 0o600); err != nil {
 		return err
 	}
 	if _, _, err := masterkey.Load("", filepath.Join(dir, initKeyFile)); err != nil {
