@@ -33,7 +33,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.String("config", "", "YAML configuration file (env REGISTRAR_CONFIG)")
 	pf.String("db", "", "store: sqlite:PATH or postgres://… (env REGISTRAR_DB; default sqlite:registrar.db)")
-	pf.String("master-key-file", "", "master key file, created on first start (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
+	pf.String("master-key-file", "", "master key file, created by the first serve or by init (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
 	pf.String("log-level", "", "debug, info, warn or error (env REGISTRAR_LOG_LEVEL)")
 	root.AddCommand(newInitCmd(), newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd())
 	return root
