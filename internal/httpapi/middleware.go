@@ -135,7 +135,7 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics, access bool) ht
 			elapsed := time.Since(start)
 			m.Requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
 			m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			if access {
+			if access && reqLog.Enabled(r.Context(), slog.LevelInfo) {
 				logAccess(reqLog, r, rec.status, elapsed)
 			}
 		}()
