@@ -44,8 +44,8 @@ func TestChangesNeedTheServersStore(t *testing.T) {
 	})
 	t.Run("store without the workspace", func(t *testing.T) {
 		dir := t.TempDir()
-		if out, err := runIn(t, dir, "migrate"); err != nil {
-			t.Fatalf("migrate: %v\n%s", err, out)
+		if out, err := runIn(t, dir, "init"); err != nil {
+			t.Fatalf("init: %v\n%s", err, out)
 		}
 		for _, args := range changes {
 			refused(t, dir, args, `workspace "default" is not in the store sqlite:registrar.db`)
@@ -101,36 +101,27 @@ func TestRefusedCreatesLeaveNothing(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	if out, err := runIn(t, dir, "init"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
 	if out, err := runIn(t, dir, "client", "create", "--grant-type", "authorization_code", "--redirect-uri", "http://localhost:3000/cb", "--json"); err != nil {
 		t.Fatalf("a development client on http://localhost was refused: %v\n%s", err, out)
 	}
 }
 
-// TestCreateSaysItMadeAStore: a create run in a folder without a store
-// succeeds, as it must for scripts that make clients before the first
-// start, but says on stderr that it made a new store and master key file
-// (run in the wrong folder, its client is in no server's store); stdout
-// stays the JSON alone. A second create in the same folder says nothing of
-// the kind.
-func TestCreateSaysItMadeAStore(t *testing.T) {
+// TestCreateBeforeTheFirstStart: scripts that make clients before the
+// first start run `registrar init` first (a create makes no store of its
+// own: TestCLIRefusesWithoutTheServersStore); the create then prints the
+// client's JSON alone on stdout and nothing on stderr.
+func TestCreateBeforeTheFirstStart(t *testing.T) {
 	dir := t.TempDir()
-	create := func() (stdout, stderr string) {
-		t.Helper()
-		out, errs, err := runSplit(t, dir, "client", "create", "--grant-type", "client_credentials", "--scope", "dcr", "--json")
-		var c map[string]any
-		if err != nil || json.Unmarshal([]byte(out), &c) != nil || c["client_id"] == nil {
-			t.Fatalf("client create: %v; stdout is not the client's JSON alone:\n%s%s", err, out, errs)
-		}
-		return out, errs
+	if out, err := runIn(t, dir, "init"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
 	}
-	_, first := create()
-	for _, want := range []string{"created a new store at sqlite:registrar.db", "created a new master key file registrar.key", "--db"} {
-		if !strings.Contains(first, want) {
-			t.Errorf("the first create's stderr lacks %q:\n%s", want, first)
-		}
-	}
-	if _, second := create(); strings.Contains(second, "created") {
-		t.Errorf("a create in an existing store claims to have made one:\n%s", second)
+	out, errs, err := runSplit(t, dir, "client", "create", "--grant-type", "client_credentials", "--scope", "dcr", "--json")
+	var c map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &c) != nil || c["client_id"] == nil || errs != "" {
+		t.Fatalf("client create: %v; stdout is not the client's JSON alone, or stderr is not empty:\n%s%s", err, out, errs)
 	}
 }
 

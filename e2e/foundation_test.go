@@ -483,13 +483,15 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 }
 
 // TestBootstrapAfterCLIFirst: an operator whose first command writes to
-// the store before the first `serve` (here an initial access token, which
-// makes the store, the master key file, the default workspace and its
-// keys) still gets the bootstrap client at that first start, and only
-// then; what the CLI made still works. (Listings make nothing:
-// TestListingsNeverWrite.)
+// the store `registrar init` made, before the first `serve` (here an
+// initial access token, which makes the default workspace and its keys),
+// still gets the bootstrap client at that first start, and only then;
+// what the CLI made still works.
 func TestBootstrapAfterCLIFirst(t *testing.T) {
 	dir := t.TempDir()
+	if out, err := runIn(t, dir, "init"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
 	out, err := jsonOut(t, dir, "iat", "create", "--json")
 	var iat struct{ Token string }
 	if err != nil || json.Unmarshal([]byte(out), &iat) != nil || iat.Token == "" {

@@ -57,26 +57,26 @@ func dirEntries(t *testing.T, dir string) []string {
 	return names
 }
 
-// TestKeysListNeverWrites: listing keys is a read. On a folder with no
-// store it creates neither the database nor a master key file (a key file
-// made by a listing run in the wrong place would seal new keys under a
-// stray master key); on a migrated store without keys it creates no
-// signing keys. Either way it says there are none yet.
+// TestKeysListNeverWrites: listing keys is a read. In a folder with no
+// store it is refused and creates neither the database nor a master key
+// file (a key file made by a listing run in the wrong place would seal new
+// keys under a stray master key); on a new store without keys it creates
+// no signing keys, and says there are none yet.
 func TestKeysListNeverWrites(t *testing.T) {
 	dir := t.TempDir()
 	out, err := runIn(t, dir, "keys", "list")
-	if err != nil || !strings.Contains(out, "no signing keys yet") {
+	if err == nil || !strings.Contains(out, "no store at sqlite:registrar.db") {
 		t.Fatalf("keys list in an empty folder: %v\n%s", err, out)
 	}
 	if names := dirEntries(t, dir); len(names) != 0 {
 		t.Fatalf("keys list in an empty folder created %v", names)
 	}
-	if out, err := jsonOut(t, dir, "keys", "list", "--json"); err != nil || out != "[]" {
-		t.Fatalf("keys list --json in an empty folder: %v\n%s", err, out)
-	}
 
-	if out, err := runIn(t, dir, "migrate"); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
+	if out, err := runIn(t, dir, "init"); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	if out, err := runIn(t, dir, "keys", "list"); err != nil || !strings.Contains(out, "no signing keys yet") {
+		t.Fatalf("keys list on a new store: %v\n%s", err, out)
 	}
 	for i := 0; i < 2; i++ { // the second listing sees what the first left
 		out, err := jsonOut(t, dir, "keys", "list", "--json")
@@ -98,14 +98,18 @@ func TestKeysListNeverWrites(t *testing.T) {
 }
 
 // TestAuditListNeverWrites: listing audit events is a read too; in a
-// folder with no store it creates nothing and lists nothing.
+// folder with no store it is refused and creates nothing.
 func TestAuditListNeverWrites(t *testing.T) {
 	dir := t.TempDir()
-	if out, err := jsonOut(t, dir, "audit", "list", "--json"); err != nil || out != "[]" {
+	if out, err := runIn(t, dir, "audit", "list", "--json"); err == nil || !strings.Contains(out, "no store at") {
 		t.Fatalf("audit list --json in an empty folder: %v\n%s", err, out)
 	}
 	if names := dirEntries(t, dir); len(names) != 0 {
 		t.Fatalf("audit list in an empty folder created %v", names)
+	}
+	runIn(t, dir, "init")
+	if out, err := jsonOut(t, dir, "audit", "list", "--json"); err != nil || out != "[]" {
+		t.Fatalf("audit list --json on a new store: %v\n%s", err, out)
 	}
 	if out, err := runIn(t, dir, "audit", "list", "--workspace", "nowhere"); err == nil || !strings.Contains(out, "does not exist") {
 		t.Fatalf("audit list of an undeclared workspace: %v\n%s", err, out)
@@ -114,8 +118,8 @@ func TestAuditListNeverWrites(t *testing.T) {
 
 // TestListingsNeverWrite: client list, client get, iat list and user list
 // only read, as keys list and audit list do. In a folder with no store
-// each finds nothing and creates nothing (no database, no master key
-// file), so the first `serve` there is still a first start and prints the
+// each is refused and creates nothing (no database, no master key file),
+// so the first `serve` there is still a first start and prints the
 // bootstrap client. On a store that exists but has no workspace yet, none
 // of them creates the workspace (whose signing keys keys list would show).
 func TestListingsNeverWrite(t *testing.T) {
@@ -144,24 +148,23 @@ func TestListingsNeverWrite(t *testing.T) {
 		}
 	}
 	// An empty list from a folder without a store must not pass for an
-	// empty store: the listing says where it looked.
-	if out, err := runIn(t, t.TempDir(), "client", "list", "--json"); err != nil || !strings.Contains(out, "no store at sqlite:registrar.db") || !strings.Contains(out, "--db") {
-		t.Errorf("client list in an empty folder: %v\n%s; want a hint naming the store and --db", err, out)
-	}
+	// empty store: the listing is refused, saying where it looked.
 	for _, tc := range listings {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			dir := t.TempDir()
-			check(t, dir, tc.args, tc.want, tc.wantErr)
+			if out, err := runIn(t, dir, tc.args...); err == nil || !strings.Contains(out, "no store at sqlite:registrar.db") || !strings.Contains(out, "--db") {
+				t.Errorf("in an empty folder: %v\n%s; want a refusal naming the store and --db", err, out)
+			}
 			if names := dirEntries(t, dir); len(names) != 0 {
 				t.Fatalf("created %v", names)
 			}
 			startNode(t, nodeOpts{Dir: dir}).bootstrap()
 		})
 	}
-	t.Run("migrated store", func(t *testing.T) {
+	t.Run("new store", func(t *testing.T) {
 		dir := t.TempDir()
-		if out, err := runIn(t, dir, "migrate"); err != nil {
-			t.Fatalf("migrate: %v\n%s", err, out)
+		if out, err := runIn(t, dir, "init"); err != nil {
+			t.Fatalf("init: %v\n%s", err, out)
 		}
 		for _, tc := range listings {
 			check(t, dir, tc.args, tc.want, tc.wantErr)

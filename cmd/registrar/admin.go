@@ -11,7 +11,6 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/server"
-	"github.com/registrar-dev/registrar/internal/store"
 )
 
 func newAdminCmd() *cobra.Command {
@@ -102,21 +101,20 @@ func expiryLabel(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-// runAdminTokenList only reads: on a missing store it lists nothing and
-// creates nothing.
+// runAdminTokenList only reads: it refuses a missing store and creates
+// nothing.
 func runAdminTokenList(cmd *cobra.Command, _ []string) error {
 	cfg, st, err := openReadOnly(cmd.Context(), cmd)
 	if err != nil {
 		return err
 	}
-	var tokens []admin.AdminToken
 	if st == nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "no store at %s (nothing to list): %s\n", store.RedactDSN(cfg.DB), wrongFolderHint)
-	} else {
-		defer st.Close()
-		if tokens, err = (&admin.Service{Store: st}).AdminTokens(cmd.Context()); err != nil {
-			return err
-		}
+		return requireStore(cfg)
+	}
+	defer st.Close()
+	tokens, err := (&admin.Service{Store: st}).AdminTokens(cmd.Context())
+	if err != nil {
+		return err
 	}
 	if jsonFlag(cmd) {
 		return writeJSON(cmd.OutOrStdout(), nonNil(tokens))
@@ -152,7 +150,7 @@ func runAdminTokenRevoke(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	if st == nil {
-		return fail("no store at %s: %s", store.RedactDSN(cfg.DB), wrongStoreHint)
+		return requireStore(cfg)
 	}
 	defer st.Close()
 	if err := (&admin.Service{Store: st}).RevokeAdminToken(cmd.Context(), args[0]); err != nil {

@@ -115,7 +115,7 @@ func newDevSSACmd() *cobra.Command {
 		f.String("issuer", "", "the directory's name, as the server's trusted issuers list it (iss)")
 		f.String("key", "", "the directory's private JWK file")
 		f.String("claims", "", "JSON object of the statement's claims (software_id, software_jwks, redirect_uris…); - for stdin")
-		f.Duration("ttl", 24*time.Hour, "lifetime: exp = iat + ttl; 0 for no exp")
+		lifetimeFlag(f, "ttl", 24*time.Hour, "lifetime: exp = iat + ttl; 0 for no exp")
 	}, "issuer", "key", "claims")
 }
 

@@ -18,7 +18,7 @@ func newIATCmd() *cobra.Command {
 	create := &cobra.Command{Use: "create", Short: "Create an initial access token and print it once", Args: cobra.NoArgs,
 		PreRunE: checkIATFlags, RunE: onStore(runIATCreate)}
 	create.Flags().Int("uses", 1, "how many registrations it allows (0 = unlimited until expiry)")
-	create.Flags().Duration("expires", 24*time.Hour, "lifetime")
+	lifetimeFlag(create.Flags(), "expires", 24*time.Hour, "lifetime")
 	create.Flags().String("description", "", "note for operators")
 	list := &cobra.Command{Use: "list", Short: "List initial access tokens", Args: cobra.NoArgs, RunE: runIATList}
 	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an initial access token", Args: cobra.ExactArgs(1), RunE: onExistingWorkspace(runIATRevoke)}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/registrar-dev/registrar/internal/server"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/backend"
 )
 
 func newMigrateCmd() *cobra.Command {
@@ -19,11 +19,15 @@ func newMigrateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			env, err := server.OpenEnv(cmd.Context(), cfg, cliLogger(cmd, cfg))
+			// Migrating upgrades the server's store; it does not make one.
+			if err := requireStore(cfg); err != nil {
+				return err
+			}
+			st, err := backend.Open(cmd.Context(), cfg.DB, cliLogger(cmd, cfg))
 			if err != nil {
 				return err
 			}
-			defer env.Close()
+			defer st.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "store %s is migrated\n", store.RedactDSN(cfg.DB))
 			return nil
 		},

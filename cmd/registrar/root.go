@@ -29,12 +29,13 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetFlagErrorFunc(explainFlagError)
 	pf := root.PersistentFlags()
 	pf.String("config", "", "YAML configuration file (env REGISTRAR_CONFIG)")
 	pf.String("db", "", "store: sqlite:PATH or postgres://… (env REGISTRAR_DB; default sqlite:registrar.db)")
-	pf.String("master-key-file", "", "master key file, created on first start (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
+	pf.String("master-key-file", "", "master key file, created by the first serve or by init (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
 	pf.String("log-level", "", "debug, info, warn or error (env REGISTRAR_LOG_LEVEL)")
-	root.AddCommand(newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd(), newAdminCmd())
+	root.AddCommand(newInitCmd(), newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd(), newAdminCmd())
 	return root
 }
 
@@ -64,50 +65,67 @@ func flagKey(name string) string {
 	return string(b)
 }
 
-// openEnv loads the configuration, opens the store and creates the
-// configured workspaces it lacks, leaving the settings of the others to
-// serve (server.KeepSettings): every operator command works on the store
-// directly, with the same flags as serve. newStore tells that the SQLite
-// file was not there before.
-func openEnv(ctx context.Context, cmd *cobra.Command) (env *server.Env, newStore bool, err error) {
-	cfg, err := loadConfig(cmd)
-	if err != nil {
-		return nil, false, err
-	}
-	newStore = sqliteFileMissing(cfg)
-	if env, err = server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg)); err != nil {
-		return nil, false, err
-	}
-	if _, err := env.Provision(ctx, server.KeepSettings); err != nil {
-		env.Close()
-		return nil, false, err
-	}
-	return env, newStore, nil
-}
+// Only serve and init create a store or a master key. Every other command
+// works on the server's: run in the wrong folder, or without the server's
+// --db or key, it would otherwise make a new empty store under a new key
+// and print credentials no server will ever accept.
 
-// sqliteFileMissing reports whether cfg names a SQLite file that is not
-// there yet, so that opening the store creates it.
-func sqliteFileMissing(cfg config.Config) bool {
+// requireStore refuses a SQLite store whose file is not there, naming the
+// file looked for and how to point at the right one. A PostgreSQL
+// database is made by its administrator; opening it only migrates it.
+func requireStore(cfg config.Config) error {
 	path, _ := backend.SQLitePath(cfg.DB)
 	if path == "" {
-		return false
+		return nil // backend.Open explains an empty path
 	}
-	_, err := os.Stat(path)
-	return errors.Is(err, fs.ErrNotExist)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fail("no store at %s (looked for %s): %s", store.RedactDSN(cfg.DB), config.AbsPath(path), noStoreHint)
+	}
+	return nil
 }
 
-// openReadOnly opens the store for a command that only reads. Unlike
-// openEnv it provisions nothing and loads no master key: a listing must
-// not create a workspace, signing keys or a master key file (a key file
-// made by a listing run in the wrong folder would seal the keys made next
-// under a stray master key). A SQLite file that does not exist is not
-// opened, as opening would create it: st is nil then, an empty store.
+// requireMasterKey refuses a master key file that is not there, unless
+// REGISTRAR_MASTER_KEY gives the key.
+func requireMasterKey(cfg config.Config) error {
+	if cfg.MasterKey != "" {
+		return nil
+	}
+	if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
+		return fail("master key file %s does not exist (looked for %s): %s", cfg.MasterKeyFile, config.AbsPath(cfg.MasterKeyFile), noKeyHint)
+	}
+	return nil
+}
+
+// noStoreHint ends the refusal of a missing store.
+const noStoreHint = "run the command in the server's folder, or point it at the server's store with " +
+	"--db (REGISTRAR_DB) or --config; to make a new one, run `registrar init` or `registrar serve`; nothing was created"
+
+// noKeyHint ends the refusal of a missing master key file.
+const noKeyHint = "point the command at the server's key with --master-key-file (REGISTRAR_MASTER_KEY_FILE) " +
+	"or REGISTRAR_MASTER_KEY; nothing was created"
+
+// openExisting loads the configuration and opens the server's store and
+// master key, refusing (having created nothing) when either is missing.
+func openExisting(ctx context.Context, cmd *cobra.Command) (*server.Env, error) {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(requireStore(cfg), requireMasterKey(cfg)); err != nil {
+		return nil, err
+	}
+	return server.OpenExistingEnv(ctx, cfg, cliLogger(cmd, cfg))
+}
+
+// openReadOnly opens the store for a command that only reads: it loads no
+// master key. A SQLite file that does not exist is not opened, as opening
+// would create it: st is nil then, and the caller decides whether an
+// absent store is an error (a listing) or the defaults (policy test).
 func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, st store.Store, err error) {
 	if cfg, err = loadConfig(cmd); err != nil {
 		return cfg, nil, err
 	}
-	// An empty path is left to backend.Open, which explains it.
-	if sqliteFileMissing(cfg) {
+	if requireStore(cfg) != nil {
 		return cfg, nil, nil
 	}
 	st, err = backend.Open(ctx, cfg.DB, cliLogger(cmd, cfg))
@@ -115,10 +133,11 @@ func openReadOnly(ctx context.Context, cmd *cobra.Command) (cfg config.Config, s
 }
 
 // readWorkspace runs read on wsName through openReadOnly, so a command
-// that only reads (the listings, `client get`) creates nothing: an absent
-// store or workspace reads as the zero T (an empty list, no record),
-// provided the workspace is one the next `serve` creates. Reads need no
-// secrets, so read's admin service has only the store.
+// that only reads (the listings, `client get`) creates nothing and needs
+// no master key. A missing store is refused (an empty list from the wrong
+// folder would pass for an empty store); a workspace the store lacks reads
+// as the zero T (an empty list, no record), provided it is one the next
+// `serve` creates.
 func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx context.Context, svc *admin.Service) (T, error)) (T, error) {
 	ctx := cmd.Context()
 	var none T
@@ -127,10 +146,7 @@ func readWorkspace[T any](cmd *cobra.Command, wsName string, read func(ctx conte
 		return none, err
 	}
 	if st == nil {
-		// Said on stderr so that --json output stays clean: an empty list
-		// from the wrong folder should not pass for an empty store.
-		fmt.Fprintf(cmd.ErrOrStderr(), "no store at %s (nothing to list): %s\n", store.RedactDSN(cfg.DB), wrongFolderHint)
-		return none, configuredWorkspace(cfg, wsName)
+		return none, requireStore(cfg)
 	}
 	defer st.Close()
 	if _, err := st.WorkspaceByName(ctx, wsName); errors.Is(err, store.ErrNotFound) {
@@ -152,99 +168,64 @@ func configuredWorkspace(cfg config.Config, name string) error {
 
 func fail(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-// onStore wraps a subcommand that works on the store: it opens the
-// environment, resolves --workspace and closes the store afterwards.
+// onStore wraps a subcommand that adds to the server's store (a client,
+// an initial access token, a user): it opens the server's store and key,
+// creates the configured workspaces the store lacks (leaving the settings
+// of the others to serve: server.KeepSettings), checks that the key opens
+// the workspace, resolves --workspace and closes the store afterwards.
 func onStore(fn func(cmd *cobra.Command, args []string, env *server.Env, ws string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		env, newStore, err := openEnv(cmd.Context(), cmd)
+		ctx := cmd.Context()
+		env, err := openExisting(ctx, cmd)
 		if err != nil {
 			return err
 		}
 		defer env.Close()
-		ws, _ := cmd.Flags().GetString("workspace")
-		if err := fn(cmd, args, env, ws); err != nil {
+		if _, err := env.Provision(ctx, server.KeepSettings); err != nil {
 			return err
 		}
-		tellWhatWasCreated(cmd, env, newStore)
-		return nil
+		ws, _ := cmd.Flags().GetString("workspace")
+		if err := env.CheckMasterKey(ctx, ws); err != nil {
+			return err
+		}
+		return fn(cmd, args, env, ws)
 	}
 }
-
-// tellWhatWasCreated says on stderr (stdout may be --json) when a command
-// made a new store or master key file: run in the wrong folder, it has
-// just created a client no server will ever know, and should say so.
-func tellWhatWasCreated(cmd *cobra.Command, env *server.Env, newStore bool) {
-	w := cmd.ErrOrStderr()
-	if newStore {
-		fmt.Fprintf(w, "registrar: created a new store at %s\n", store.RedactDSN(env.Config.DB))
-	}
-	if env.MasterKeyCreated {
-		fmt.Fprintf(w, "registrar: created a new master key file %s; back it up\n", env.Config.MasterKeyFile)
-	}
-	if newStore || env.MasterKeyCreated {
-		fmt.Fprintf(w, "registrar: %s\n", newStoreHint)
-	}
-}
-
-// newStoreHint follows the notice that a command created a store.
-const newStoreHint = "if your server keeps its store elsewhere, what this command made is not in it: run it in " +
-	"the server's folder, or give it the server's --db (REGISTRAR_DB), --config and --master-key-file"
 
 // wrongStoreHint ends the refusals of onExistingWorkspace: a store that
 // lacks the workspace is most often not the server's store at all.
-const wrongStoreHint = wrongFolderHint + "; nothing was changed"
-
-// wrongFolderHint says how to reach the server's store.
-const wrongFolderHint = "is this the server's store? Run the command in the server's folder, " +
-	"or give it the server's --db (REGISTRAR_DB), --config and --master-key-file"
+const wrongStoreHint = "is this the server's store? Run the command in the server's folder, " +
+	"or give it the server's --db (REGISTRAR_DB), --config and --master-key-file; nothing was changed"
 
 // onExistingWorkspace wraps a subcommand that changes what a workspace
 // already holds (rotates its keys, deletes or revokes a record, sets a
-// password). Unlike onStore it provisions nothing: run in the wrong folder
-// or on another --db, provisioning would create a store, a master key and
-// the workspace with fresh keys, and the command would act on those. It
-// refuses instead, having created nothing, when the store or the
-// workspace is not there, or the master key file is not where it looks
-// (keys rotated in under a new master key would be sealed under a key no
-// server has).
+// password). Unlike onStore it provisions nothing: on a store that lacks
+// the workspace, provisioning would create it with fresh keys, and the
+// command would act on those. It refuses instead, having created nothing.
 func onExistingWorkspace(fn func(cmd *cobra.Command, args []string, env *server.Env, ws string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		ws, _ := cmd.Flags().GetString("workspace")
-		cfg, st, err := openReadOnly(ctx, cmd)
+		env, err := openExisting(ctx, cmd)
 		if err != nil {
 			return err
 		}
-		found := false
-		if st != nil {
-			_, err = st.WorkspaceByName(ctx, ws)
-			st.Close()
-			if found = err == nil; err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		if !found {
+		defer env.Close()
+		cfg := env.Config
+		if _, err := env.Store.WorkspaceByName(ctx, ws); errors.Is(err, store.ErrNotFound) {
 			// A name neither default nor declared reads as it does in the
 			// listings; a name the server would have made means this is
 			// not the server's store.
 			if err := configuredWorkspace(cfg, ws); err != nil {
 				return err
 			}
-			if st == nil {
-				return fail("no store at %s: %s", store.RedactDSN(cfg.DB), wrongStoreHint)
-			}
 			return fail("workspace %q is not in the store %s: %s", ws, store.RedactDSN(cfg.DB), wrongStoreHint)
-		}
-		if cfg.MasterKey == "" {
-			if _, err := os.Stat(cfg.MasterKeyFile); errors.Is(err, fs.ErrNotExist) {
-				return fail("master key file %s does not exist: %s", cfg.MasterKeyFile, wrongStoreHint)
-			}
-		}
-		env, err := server.OpenEnv(ctx, cfg, cliLogger(cmd, cfg))
-		if err != nil {
+		} else if err != nil {
 			return err
 		}
-		defer env.Close()
+		if err := env.CheckMasterKey(ctx, ws); err != nil {
+			return err
+		}
 		return fn(cmd, args, env, ws)
 	}
 }

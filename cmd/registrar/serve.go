@@ -147,10 +147,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if boot != nil {
 		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
 	}
-	for _, w := range cfg.Workspaces {
-		if w.Settings.Registration.Mode == workspace.ModeOpen {
-			log.Warn("open dynamic client registration: anyone can register clients", "workspace", w.Name)
-		}
+	if err := logWorkspaces(ctx, env, log); err != nil {
+		return stoppedEarly(err)
 	}
 	if cfg.Fetch.AllowPrivateNetworks {
 		log.Warn("fetch.allow_private_networks is on: a URL a client registers (jwks_uri, sector_identifier_uri) may reach this host and its private networks")
@@ -175,6 +173,27 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	// started on port 0 learn the port here.
 	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on %s://%s (issuer %s/%s)\n", cfg.Scheme(), ln.Addr(), cfg.BaseURL, workspace.DefaultName)
 	return srv.Serve(ctx, ln, server.DrainLimit)
+}
+
+// logWorkspaces says at start, one line each, which issuers this node
+// serves and who may register clients with each: every workspace of the
+// store, as other nodes or the CLI may have made some this file lacks.
+func logWorkspaces(ctx context.Context, env *server.Env, log *slog.Logger) error {
+	workspaces, err := env.Store.ListWorkspaces(ctx)
+	if err != nil {
+		return fmt.Errorf("list workspaces: %w", err)
+	}
+	for _, ws := range workspaces {
+		mode := ws.Settings.Registration.Mode
+		if !ws.Settings.Registration.Enabled {
+			mode = "disabled"
+		}
+		log.Info("workspace", "name", ws.Name, "issuer", env.Config.BaseURL+"/"+ws.Name, "registration", mode)
+		if mode == workspace.ModeOpen {
+			log.Warn("open dynamic client registration: anyone can register clients", "workspace", ws.Name)
+		}
+	}
+	return nil
 }
 
 // listenMetrics binds the metrics listener, if one is set, as early as the

@@ -90,6 +90,11 @@ func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	if db == "" {
 		db = "sqlite:" + filepath.Join(dir, "registrar.db")
 	}
+	// The clients and tokens are made before the server starts, and the
+	// CLI makes no store or master key of its own: init makes them.
+	if out, err := exec.Command(binary, "init", "--dir", dir).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("registrar init: %v: %s", err, out)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
 		return nil, err
 	}

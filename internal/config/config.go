@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type Config struct {
 	MasterKey string `yaml:"-"`
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+	// LogAccess writes one log line per request.
+	LogAccess bool `yaml:"log_access"`
 	// KeyRefresh is how often a node re-reads signing keys, so a rotation
 	// made elsewhere (another node, the CLI) reaches it.
 	KeyRefresh time.Duration `yaml:"key_refresh"`
@@ -108,6 +111,7 @@ func (w *Workspace) UnmarshalYAML(node *yaml.Node) error {
 		Name               string `yaml:"name"`
 		workspace.Settings `yaml:",inline"`
 	}{Settings: workspace.DefaultSettingsFor(profileOf(node))}
+	lifetimesToSeconds(node)
 	if err := decodeStrict(node, &settings); err != nil {
 		return err
 	}
@@ -173,6 +177,7 @@ func Default() Config {
 		MasterKeyFile: "registrar.key",
 		LogLevel:      "info",
 		LogFormat:     "text",
+		LogAccess:     true,
 		KeyRefresh:    30 * time.Second,
 		MetricsListen: DefaultMetricsListen,
 		// A client registers once and manages its registration now and
@@ -212,7 +217,7 @@ var keys = []struct {
 }
 
 func setKeyRefresh(c *Config, v string) {
-	d, err := time.ParseDuration(v)
+	d, err := workspace.ParseDuration(v)
 	if err != nil {
 		c.badKeyRefresh = v
 		return
@@ -229,8 +234,13 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 	if path == "" {
 		path = getenv("REGISTRAR_CONFIG")
 	}
+	// A file that parses but holds unknown keys or values of the wrong
+	// type is read on: its other values are checked too, so that one pass
+	// reports every problem (fileErr) with the value problems.
+	var fileErr error
 	if path != "" {
-		if err := loadFile(&cfg, path); err != nil {
+		var err error
+		if fileErr, err = loadFile(&cfg, path); err != nil {
 			return Config{}, err
 		}
 	}
@@ -253,16 +263,28 @@ func Load(flags Source, getenv func(string) string) (Config, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	cfg.RegistrationEndpoint = strings.TrimRight(cfg.RegistrationEndpoint, "/")
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(fileProblems(fileErr)); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
-func loadFile(cfg *Config, path string) error {
+// fileProblems lists err, the problems of the file found while decoding it.
+func fileProblems(err error) []error {
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// loadFile decodes the file at path onto cfg. A file that cannot be read
+// or parsed is fatal; the problems of one that parses (unknown keys,
+// values of the wrong type) are returned as problems, the rest of the file
+// decoded.
+func loadFile(cfg *Config, path string) (problems, fatal error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("config file: %w", err)
+		return nil, fmt.Errorf("config file: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
@@ -277,10 +299,15 @@ func loadFile(cfg *Config, path string) error {
 	file := &yamlFile{path: path}
 	yaml.Unmarshal(raw, &file.doc)
 	if decErr != nil {
-		return fmt.Errorf("config file %s: %w", path, readableYAMLError(decErr, &file.doc))
+		readable := fmt.Errorf("config file %s: %w", path, readableYAMLError(decErr, &file.doc))
+		var te *yaml.TypeError
+		if !errors.As(decErr, &te) {
+			return nil, readable // a syntax error: nothing more can be read
+		}
+		decErr = readable
 	}
 	cfg.file = file
-	return nil
+	return decErr, nil
 }
 
 // Bound records the address the listener got. With port 0 (any free port)
@@ -298,6 +325,25 @@ func (c *Config) Bound(addr string) {
 	if c.baseURLFromListen {
 		c.BaseURL = c.Scheme() + "://" + defaultHost(c.Listen)
 	}
+}
+
+// MasterKeySource names where the master key comes from, for messages:
+// the environment variable, or the key file (made absolute, so that a
+// command run in the wrong folder shows which folder it looked in).
+func (c Config) MasterKeySource() string {
+	if c.MasterKey != "" {
+		return "REGISTRAR_MASTER_KEY"
+	}
+	return "key file " + AbsPath(c.MasterKeyFile)
+}
+
+// AbsPath is path made absolute, or path itself if that fails: a message
+// about a file shows the folder it was looked for in.
+func AbsPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // TLS reports whether the listener serves HTTPS itself.
@@ -326,8 +372,10 @@ func defaultHost(listen string) string {
 
 // Validate reports every problem, each naming its key and where its value
 // came from (see problem). What it parses to check, it keeps: see Proxies.
-func (c *Config) Validate() error {
-	var errs []error
+func (c *Config) Validate() error { return c.validate(nil) }
+
+// validate is Validate reporting errs, the file's problems, first.
+func (c *Config) validate(errs []error) error {
 	_, _, listenErr := net.SplitHostPort(c.Listen)
 	if listenErr != nil {
 		errs = append(errs, c.errorf("listen", "%q is not host:port", c.Listen))

@@ -216,9 +216,9 @@ func TestYAMLTypeErrorsNameTheKey(t *testing.T) {
 		{"unknown key in a workspace", "workspaces:\n  - name: w\n    access_tokn_ttl: 5\n",
 			[]string{`line 3: workspaces[0] (w).access_tokn_ttl: unknown setting`}},
 		{"every workspace, lines past blanks and comments",
-			"workspaces:\n  - name: a\n    id_token_ttl: 1h\n\n  # b\n  - name: b\n    jwks_max_age: [60]\nkey_refresh: 1\n",
+			"workspaces:\n  - name: a\n    id_token_ttl: 1 hour\n\n  # b\n  - name: b\n    jwks_max_age: [60]\nkey_refresh: 1\n",
 			[]string{
-				`line 3: workspaces[0] (a).id_token_ttl: "1h" is not a whole number`,
+				`line 3: workspaces[0] (a).id_token_ttl: "1 hour" is not a whole number`,
 				`line 7: workspaces[1] (b).jwks_max_age: a list is not a whole number`,
 				`line 8: key_refresh: "1" is not a duration`,
 			}},

@@ -21,7 +21,35 @@ type ctxKey int
 const (
 	loggerKey ctxKey = iota
 	bodyLateKey
+	noteKey
 )
+
+// requestNote is what a handler learns of a request that its log lines
+// should carry: the client, once it is known.
+type requestNote struct {
+	clientID string
+}
+
+// NoteClientID records the client a request is from (or about), for the
+// access log line and the error lines of the request.
+func NoteClientID(ctx context.Context, id string) {
+	if n, ok := ctx.Value(noteKey).(*requestNote); ok && id != "" {
+		n.clientID = id
+	}
+}
+
+// requestClientID is the client a request names: as a handler noted it,
+// else as its path (RFC 7592 client URLs) or query (an authorization
+// request) names it. A client_id is public; a body is not read here.
+func requestClientID(r *http.Request) string {
+	if n, ok := r.Context().Value(noteKey).(*requestNote); ok && n.clientID != "" {
+		return n.clientID
+	}
+	if id := r.PathValue("client_id"); id != "" {
+		return id
+	}
+	return r.URL.Query().Get("client_id")
+}
 
 // Logger returns the request-scoped logger (with the request id), or the
 // default logger outside a request.
@@ -78,16 +106,17 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Instrument wraps next with a request id, a request-scoped logger, panic
-// recovery, metrics by route pattern and an access log line. The route
-// label is the ServeMux pattern, never the raw path, so label cardinality
-// stays bounded whatever strangers request.
-func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
+// recovery, metrics by route pattern and, if access is set, an access log
+// line. The route label is the ServeMux pattern, never the raw path, so
+// label cardinality stays bounded whatever strangers request.
+func Instrument(next http.Handler, log *slog.Logger, m *Metrics, access bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
 		reqLog := log.With("request_id", id)
-		r = r.WithContext(context.WithValue(r.Context(), loggerKey, reqLog))
+		ctx := context.WithValue(r.Context(), loggerKey, reqLog)
+		r = r.WithContext(context.WithValue(ctx, noteKey, &requestNote{}))
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -106,12 +135,28 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			elapsed := time.Since(start)
 			m.Requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
 			m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			if reqLog.Enabled(r.Context(), slog.LevelDebug) {
-				reqLog.Debug("request", "method", r.Method, "route", route, "status", rec.status, "duration", elapsed)
+			if access && reqLog.Enabled(r.Context(), slog.LevelInfo) {
+				logAccess(reqLog, r, rec.status, elapsed)
 			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// logAccess writes the access log line of r: the path without its query
+// (which may carry a code or state), the workspace and client when known.
+func logAccess(log *slog.Logger, r *http.Request, status int, latency time.Duration) {
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+		slog.Duration("latency", latency),
+	}
+	if ws := r.PathValue("ws"); ws != "" {
+		attrs = append(attrs, slog.String("workspace", ws))
+	}
+	if id := requestClientID(r); id != "" {
+		attrs = append(attrs, slog.String("client_id", id))
+	}
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // Deadline bounds every request's work, so that a database that hangs

@@ -112,7 +112,10 @@ func clientLeft(r *http.Request, err error) bool {
 // description and cause never hold secrets (constructors never format them).
 func logError(r *http.Request, oe *oautherr.Error) {
 	log := Logger(r.Context())
-	attrs := []any{"error", oe.Code, "status", oe.Status}
+	attrs := []any{"error", oe.Code, "status", oe.Status, "path", r.URL.Path}
+	if id := requestClientID(r); id != "" {
+		attrs = append(attrs, "client_id", id)
+	}
 	if oe.Err != nil {
 		attrs = append(attrs, "cause", oe.Err.Error())
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/httpapi"
@@ -141,20 +142,34 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace
 	if oe == nil {
 		return // the browser has gone
 	}
-	message := oe.Description
-	switch oe.Code {
-	case oautherr.ServerError:
-		message = "Something went wrong on our side. Try again in a moment."
-	case oautherr.TemporarilyUnavailable:
-		message = "The service is briefly unavailable. Try again in a moment."
+	page := web.ErrorPage{Heading: "This request cannot continue", Message: oe.Description, Detail: oe.Description,
+		Code: oe.Code, RequestID: w.Header().Get("X-Request-Id")}
+	switch {
+	case oe.Code == oautherr.ServerError:
+		page.Message, page.Detail = "Something went wrong on our side. Try again in a moment.", ""
+	case oe.Code == oautherr.TemporarilyUnavailable:
+		page.Message, page.Detail = "The service is briefly unavailable. Try again in a moment.", ""
+	case fromApp(r) && oe.Status < 500:
+		// The person here did nothing wrong and cannot fix the request;
+		// what is wrong with it is for the app's developer.
+		page.Message = "The app that sent you here made an invalid request, so it cannot go on. " +
+			"Tell the app's developer; the details below are for them."
+		page.ForDeveloper = true
+	default:
+		page.Detail = "" // the message says it already
 	}
-	page := web.ErrorPage{Heading: "This request cannot continue", Message: message, Code: oe.Code}
 	if rerr := h.Pages.Render(w, oe.Status, "error", "Error", h.Service.Issuer(ws), page); rerr != nil {
 		// err is already logged; Render writes nothing before its page is
 		// whole, so the status and message still go out, as plain text.
 		httpapi.Logger(r.Context()).Warn("rendering the error page", "err", rerr)
-		http.Error(w, message, oe.Status)
+		http.Error(w, strings.TrimSpace(page.Message+"\n\n"+page.Detail), oe.Status)
 	}
+}
+
+// fromApp reports whether r is a request an app sent the browser with
+// (an authorization or logout request), rather than one of our own forms.
+func fromApp(r *http.Request) bool {
+	return strings.HasSuffix(r.URL.Path, "/oauth2/authorize") || strings.HasSuffix(r.URL.Path, "/oauth2/logout")
 }
 
 // authorizeParams reads the query (GET) or a strict form body (POST).

@@ -200,7 +200,7 @@ func TestFailedSignInsLoggedWithoutThePassword(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	mux := http.NewServeMux()
 	f.h.Routes(mux)
-	served := httpapi.Instrument(mux, logger, httpapi.NewMetrics(prometheus.NewRegistry()))
+	served := httpapi.Instrument(mux, logger, httpapi.NewMetrics(prometheus.NewRegistry()), false)
 	const secretGuess = "s3cret-Guess-7731"
 	attempts := []struct{ username, password, reason, notice string }{
 		{"nobody", secretGuess, "unknown user", loginFailureNotice},

@@ -32,6 +32,17 @@ const (
 // bytes) when non-empty, else from the file at path, which is created with
 // mode 0600 and a fresh random key when it does not exist (created=true).
 func Load(envValue, path string) (key []byte, created bool, err error) {
+	return load(envValue, path, true)
+}
+
+// LoadExisting is Load for a command that must not create a key: a file
+// that does not exist is an error wrapping fs.ErrNotExist.
+func LoadExisting(envValue, path string) ([]byte, error) {
+	key, _, err := load(envValue, path, false)
+	return key, err
+}
+
+func load(envValue, path string, mayCreate bool) (key []byte, created bool, err error) {
 	if envValue != "" {
 		key, err := parse(envValue)
 		if err != nil {
@@ -43,7 +54,7 @@ func Load(envValue, path string) (key []byte, created bool, err error) {
 		return nil, false, errors.New("no master key: set REGISTRAR_MASTER_KEY or a key file")
 	}
 	key, err = readFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) && mayCreate {
 		return create(path)
 	}
 	return key, false, err

@@ -126,6 +126,7 @@ func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (workspa
 		return ws, nil, ClientEvidence{}, err
 	}
 	ev, err := readClientEvidence(r, form)
+	httpapi.NoteClientID(r.Context(), ev.ClientID)
 	return ws, form, ev, err
 }
 

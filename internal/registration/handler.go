@@ -228,6 +228,9 @@ func (h *Handler) handleRegister(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if id, ok := resp["client_id"].(string); ok {
+		httpapi.NoteClientID(r.Context(), id)
+	}
 	httpapi.WriteJSON(w, http.StatusCreated, resp)
 }
 

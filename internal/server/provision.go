@@ -59,8 +59,7 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 		}
 		if err := e.Keys.EnsureKeys(ctx, name); err != nil {
 			if errors.Is(err, masterkey.ErrSealed) {
-				return nil, fmt.Errorf("workspace %s: its signing keys were sealed under another master key; "+
-					"start with the original master key (REGISTRAR_MASTER_KEY or master_key_file): %w", name, err)
+				return nil, e.explainSealed(name, err)
 			}
 			return nil, fmt.Errorf("workspace %s keys: %w", name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,12 +90,12 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", readiness(env.Store))
-	mux.HandleFunc("/", handleNotFound)
+	mux.HandleFunc("/", handleNotFoundAt(env))
 	// In front of the mux, whose answer to an unclean path is a redirect.
 	root := httpapi.RejectUncleanPaths(mux, uncleanPath(dcrHandler, env.Config.HasRole(config.RoleRegistration)))
 	// Deadline outside Instrument: the request Instrument hands the mux is
 	// the one whose route pattern it records.
-	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg))
+	instrumented := httpapi.Instrument(root, log, httpapi.NewMetrics(reg), env.Config.LogAccess)
 	handler := httpapi.ClientAddress(httpapi.Deadline(instrumented, RequestBudget), env.Config.Proxies())
 	// Outside ClientAddress: whether the header is believed depends on
 	// the peer, not on the caller the proxy names.
@@ -149,6 +150,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down, draining in-flight requests")
+	began := time.Now()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -157,6 +159,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	s.log.Info("stopped", "drain", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
@@ -267,6 +270,41 @@ func readiness(st store.Store) http.HandlerFunc {
 func handleNotFound(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteError(w, r, errNoSuchEndpoint())
 }
+
+// handleNotFoundAt answers an unknown path. Where a person trying the
+// server first looks (the root, and discovery without a workspace), the
+// 404 names the workspaces' issuers, which is where everything is.
+func handleNotFoundAt(env *Env) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !rootGuesses[r.URL.Path] {
+			handleNotFound(w, r)
+			return
+		}
+		list, err := env.Store.ListWorkspaces(r.Context())
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		var issuers []string
+		for _, ws := range list[:min(len(list), maxIssuersNamed)] {
+			issuers = append(issuers, env.Config.BaseURL+"/"+ws.Name)
+		}
+		if more := len(list) - len(issuers); more > 0 {
+			issuers = append(issuers, fmt.Sprintf("and %d more", more))
+		}
+		httpapi.WriteError(w, r, oautherr.New(oautherr.NotFound, "nothing is served at the root: each workspace is an issuer, "+
+			"with its discovery document at {issuer}/.well-known/openid-configuration; the issuers here are %s", strings.Join(issuers, ", ")))
+	}
+}
+
+// rootGuesses are the paths a person tries before knowing that issuers
+// are workspaces.
+var rootGuesses = map[string]bool{
+	"/": true, "/.well-known/openid-configuration": true, "/.well-known/oauth-authorization-server": true,
+}
+
+// maxIssuersNamed bounds the root 404 of a server with many workspaces.
+const maxIssuersNamed = 10
 
 func errNoSuchEndpoint() error { return oautherr.New(oautherr.NotFound, "no such endpoint") }
 

@@ -91,9 +91,15 @@ type ConsentPage struct {
 	Unverified bool
 }
 
-// ErrorPage explains a request that cannot go back to the client.
+// ErrorPage explains a request that cannot go back to the client. Message
+// speaks to the person in front of the page; Detail, Code and RequestID
+// are for whoever must fix it, folded away.
 type ErrorPage struct {
-	Heading, Message, Code string
+	Heading, Message        string
+	Detail, Code, RequestID string
+	// ForDeveloper: the fault is in the app's request, so the details are
+	// addressed to its developer.
+	ForDeveloper bool
 }
 
 // LogoutPage confirms RP-initiated logout.

@@ -35,18 +35,28 @@ func (s *Seconds) UnmarshalYAML(node *yaml.Node) error {
 }
 
 // DurationExamples says, in an error, what ParseDuration takes.
-const DurationExamples = "(e.g. 90d, 12h, 30m, or a number of seconds)"
+const DurationExamples = "(e.g. 2w, 90d, 12h, 30m, or a number of seconds)"
+
+// longUnits are the units lifetimes and retention periods are thought in
+// that Go's durations lack.
+var longUnits = []struct {
+	suffix, name string
+	unit         time.Duration
+}{{"d", "days", 24 * time.Hour}, {"w", "weeks", 7 * 24 * time.Hour}}
 
 // ParseDuration reads a Go duration ("12h", "90m") or a whole number of
-// days ("90d"), the unit retention periods are thought in. Negative
-// durations are refused.
+// days ("90d") or weeks ("2w"). Negative durations are refused.
 func ParseDuration(v string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		n, err := strconv.ParseInt(days, 10, 32)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("%q is not a whole number of days", v)
+	for _, u := range longUnits {
+		count, ok := strings.CutSuffix(v, u.suffix)
+		if !ok {
+			continue
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		n, err := strconv.ParseInt(count, 10, 32)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q is not a whole number of %s", v, u.name)
+		}
+		return time.Duration(n) * u.unit, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
