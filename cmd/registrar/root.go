@@ -35,6 +35,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	pf.String("master-key-file", "", "master key file, created on first start (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
 	pf.String("log-level", "", "debug, info, warn or error (env REGISTRAR_LOG_LEVEL)")
 	root.AddCommand(newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd())
+	root.AddCommand(newVersionCmd(), newHealthcheckCmd(), newBackupCmd())
+	setVersion(root)
 	return root
 }
 
