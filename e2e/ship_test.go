@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"debug/elf"
 	"encoding/json"
 	"fmt"
@@ -638,5 +639,45 @@ func verifyUnit(t *testing.T, program string) {
 	out, err := exec.Command("systemd-analyze", "verify", path).CombinedOutput()
 	if err != nil || regexp.MustCompile(`(?i)unknown|invalid|failed`).Match(out) {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// TestMigrateStatus: `migrate status` lists the binary's migrations
+// against the store's record and applies none: a migration the store
+// lacks is shown pending (and stays so), one a newer binary applied is
+// named, and without a store nothing is created.
+func TestMigrateStatus(t *testing.T) {
+	empty := t.TempDir()
+	if out, err := runIn(t, empty, "migrate", "status"); err == nil || !strings.Contains(out, "no store at") {
+		t.Fatalf("migrate status without a store: %v %q", err, out)
+	}
+	assertEmptyDir(t, empty)
+
+	n := startNode(t, nodeOpts{})
+	n.stop()
+	if out := n.mustCLI("migrate", "status"); !strings.Contains(out, "sqlite:registrar.db is up to date") || strings.Contains(out, "pending") {
+		t.Fatalf("migrate status on a served store:\n%s", out)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(n.Dir, "registrar.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var newest int64
+	db.QueryRow("SELECT MAX(version_id) FROM goose_db_version").Scan(&newest)
+	if _, err := db.Exec("DELETE FROM goose_db_version WHERE version_id = ?", newest); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second run shows the first applied nothing
+		out := n.mustCLI("migrate", "status")
+		if !regexp.MustCompile(fmt.Sprintf(`(?m)^%d\s+pending\s+`, newest)).MatchString(out) || !strings.Contains(out, "1 pending") {
+			t.Fatalf("migrate status with migration %d unrecorded:\n%s", newest, out)
+		}
+	}
+	if _, err := db.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1), (?, 1)", newest, newest+100); err != nil {
+		t.Fatal(err)
+	}
+	if out := n.mustCLI("migrate", "status"); !strings.Contains(out, fmt.Sprintf("migrated to version %d by a newer binary", newest+100)) {
+		t.Fatalf("migrate status on a store a newer binary migrated:\n%s", out)
 	}
 }
