@@ -681,3 +681,30 @@ func TestMigrateStatus(t *testing.T) {
 		t.Fatalf("migrate status on a store a newer binary migrated:\n%s", out)
 	}
 }
+
+// TestREADMEBanner: the first start's output in the README is what serve
+// prints, line for line, but for the credentials and the ports.
+func TestREADMEBanner(t *testing.T) {
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, found := strings.Cut(string(raw), "```\n$ registrar serve\n")
+	if !found {
+		t.Fatal("README shows no output of `$ registrar serve`")
+	}
+	block, _, _ = strings.Cut(block, "```\n")
+	n := startNode(t, nodeOpts{})
+	normalize := func(s string) string {
+		for _, r := range []struct{ re, with string }{
+			{`(client_id|client_secret):(\s+)\S+`, "$1:$2…"},
+			{`127\.0\.0\.1:\d+`, "127.0.0.1:PORT"},
+		} {
+			s = regexp.MustCompile(r.re).ReplaceAllString(s, r.with)
+		}
+		return s
+	}
+	if got, want := normalize(n.Stdout.String()), normalize(block); got != want {
+		t.Fatalf("serve printed:\n%s\nthe README shows:\n%s", got, want)
+	}
+}
