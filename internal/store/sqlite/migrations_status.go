@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
 	"os"
 
 	"github.com/pressly/goose/v3"
@@ -18,15 +16,6 @@ func ReadMigrations(ctx context.Context, path string) (sqlstore.Migrations, erro
 	if _, err := os.Stat(path); err != nil {
 		return sqlstore.Migrations{}, err
 	}
-	db, err := sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		return sqlstore.Migrations{}, err
-	}
-	defer db.Close()
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return sqlstore.Migrations{}, err
-	}
-	return sqlstore.ReadMigrations(ctx, db, goose.DialectSQLite3, sub,
+	return sqlstore.ReadMigrations(ctx, "sqlite", fileURI(path)+"?_pragma=busy_timeout(5000)", goose.DialectSQLite3, migrations,
 		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
 }

@@ -29,13 +29,23 @@ type Migrations struct {
 // versionTable is goose's record of applied migrations.
 const versionTable = "goose_db_version"
 
-// ReadMigrations reports which of the migrations in fsys db has applied.
+// ReadMigrations reports which of the migrations in embedded (under its
+// "migrations" directory) the database driver opens at dsn has applied.
 // It applies none and creates nothing: goose's own status would create
 // its version table in a database that lacks it, so tableExists, a query
 // for the number of tables named $1 in the dialect's catalog, is asked
 // first, and a database without the table has applied nothing.
-func ReadMigrations(ctx context.Context, db *sql.DB, dialect goose.Dialect, fsys fs.FS, tableExists string) (Migrations, error) {
+func ReadMigrations(ctx context.Context, driver, dsn string, dialect goose.Dialect, embedded fs.FS, tableExists string) (Migrations, error) {
 	var out Migrations
+	fsys, err := fs.Sub(embedded, "migrations")
+	if err != nil {
+		return out, err
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return out, err
+	}
+	defer db.Close()
 	var tables int
 	if err := db.QueryRowContext(ctx, tableExists, versionTable).Scan(&tables); err != nil {
 		return out, err
