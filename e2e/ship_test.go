@@ -408,7 +408,7 @@ func TestDockerfile(t *testing.T) {
 	argv := append(entrypoint[1:], execForm(t, final.last(t, "CMD"))...)
 	healthcheck := healthcheckCommand(t, final.last(t, "HEALTHCHECK"), entrypoint[0])
 	svc := startService(t, out, argv, env, data)
-	waitHealthy(t, out, healthcheck, env, data)
+	waitHealthy(t, svc, out, healthcheck, env, data)
 	for _, f := range []string{"registrar.db", "registrar.key"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("the store and key belong in the /data volume: %v", err)
@@ -487,23 +487,25 @@ func healthcheckCommand(t *testing.T, args, program string) []string {
 type service struct {
 	cmd    *exec.Cmd
 	output *syncBuffer
-	done   chan error
+	exited chan struct{} // closed when the process has exited, err set
+	err    error
 }
 
 func startService(t *testing.T, bin string, args, env []string, dir string) *service {
 	t.Helper()
-	s := &service{cmd: exec.Command(bin, args...), output: &syncBuffer{}, done: make(chan error, 1)}
+	s := &service{cmd: exec.Command(bin, args...), output: &syncBuffer{}, exited: make(chan struct{})}
 	s.cmd.Env, s.cmd.Dir = append(baseEnv(), env...), dir
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { s.done <- s.cmd.Wait() }()
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.exited)
+	}()
 	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			s.cmd.Process.Kill()
-			<-s.done
-		}
+		s.cmd.Process.Kill()
+		<-s.exited
 		if t.Failed() {
 			t.Logf("registrar %s:\n%s", strings.Join(args, " "), s.output)
 		}
@@ -517,9 +519,9 @@ func (s *service) stop(t *testing.T) {
 	t.Helper()
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Fatalf("after SIGTERM: %v\n%s", err, s.output)
+	case <-s.exited:
+		if s.err != nil {
+			t.Fatalf("after SIGTERM: %v\n%s", s.err, s.output)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no exit 30 s after SIGTERM")
@@ -534,11 +536,16 @@ func runCommand(bin string, args, env []string, dir string) (string, error) {
 }
 
 // waitHealthy runs the health check until it passes, as a container
-// runtime does during the start period.
-func waitHealthy(t *testing.T, bin string, healthcheck, env []string, dir string) {
+// runtime does during the start period, or the service exits.
+func waitHealthy(t *testing.T, s *service, bin string, healthcheck, env []string, dir string) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
+		select {
+		case <-s.exited:
+			t.Fatalf("the server exited before it was healthy: %v", s.err)
+		default:
+		}
 		out, err := runCommand(bin, healthcheck, env, dir)
 		if err == nil {
 			if !strings.Contains(out, "200 OK") {
@@ -590,7 +597,7 @@ func TestSystemdUnit(t *testing.T) {
 		env = append(env, k+"="+mapPaths(v))
 	}
 	svc := startService(t, binary, args, env, mapPaths(unit["WorkingDirectory"][0]))
-	waitHealthy(t, binary, []string{"healthcheck"}, env, state)
+	waitHealthy(t, svc, binary, []string{"healthcheck"}, env, state)
 	svc.stop(t)
 	for _, f := range []string{"registrar.db", "registrar.key"} {
 		info, err := os.Stat(filepath.Join(state, f))
