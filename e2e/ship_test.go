@@ -715,3 +715,22 @@ func TestREADMEBanner(t *testing.T) {
 		t.Fatalf("serve printed:\n%s\nthe README shows:\n%s", got, want)
 	}
 }
+
+// TestHealthcheckOverTLS: with the server's TLS settings in its
+// environment, as a container's would be, healthcheck asks over https and
+// passes without checking the certificate (it names the public host, and
+// the probe sends nothing); a URL given with --url is checked as any
+// client would, so one the system does not trust fails.
+func TestHealthcheckOverTLS(t *testing.T) {
+	n := startNode(t, nodeOpts{TLS: true})
+	env := []string{fmt.Sprintf("REGISTRAR_LISTEN=127.0.0.1:%d", n.Port),
+		"REGISTRAR_TLS_CERT=" + n.TLSCert.CertFile, "REGISTRAR_TLS_KEY=" + n.TLSCert.KeyFile}
+	out, err := runCommand(binary, []string{"healthcheck"}, env, n.Dir)
+	if err != nil || !strings.Contains(out, fmt.Sprintf("https://127.0.0.1:%d/readyz answered 200 OK", n.Port)) {
+		t.Fatalf("healthcheck of a TLS listener: %v %q", err, out)
+	}
+	out, err = runCommand(binary, []string{"healthcheck", "--url", n.Base + "/readyz"}, nil, n.Dir)
+	if err == nil || !strings.Contains(out, "certificate") {
+		t.Fatalf("healthcheck --url with an untrusted certificate: %v %q; want a refusal", err, out)
+	}
+}
