@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestVersion: `registrar version` and `--version` print what the Go
@@ -732,5 +734,55 @@ func TestHealthcheckOverTLS(t *testing.T) {
 	out, err = runCommand(binary, []string{"healthcheck", "--url", n.Base + "/readyz"}, nil, n.Dir)
 	if err == nil || !strings.Contains(out, "certificate") {
 		t.Fatalf("healthcheck --url with an untrusted certificate: %v %q; want a refusal", err, out)
+	}
+}
+
+// TestComposeFile: compose.yaml (which no container runtime here can run)
+// describes what the README's Several nodes asks for: at least two nodes
+// built from the Dockerfile, all with one issuer, one master key and one
+// PostgreSQL store, started after the database is healthy.
+func TestComposeFile(t *testing.T) {
+	raw, err := os.ReadFile("../compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Build       any               `yaml:"build"`
+			Image       string            `yaml:"image"`
+			Environment map[string]string `yaml:"environment"`
+			DependsOn   map[string]struct {
+				Condition string `yaml:"condition"`
+			} `yaml:"depends_on"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	shared := map[string]string{}
+	nodes := 0
+	for name, svc := range compose.Services {
+		if svc.Build != "." {
+			continue
+		}
+		nodes++
+		for _, key := range []string{"REGISTRAR_MASTER_KEY", "REGISTRAR_BASE_URL", "REGISTRAR_DB"} {
+			v := svc.Environment[key]
+			if v == "" || (shared[key] != "" && shared[key] != v) {
+				t.Errorf("%s: %s=%q; every node needs one, the same", name, key, v)
+			}
+			shared[key] = v
+		}
+		if !strings.HasPrefix(svc.Environment["REGISTRAR_DB"], "postgres://") {
+			t.Errorf("%s: REGISTRAR_DB=%q; nodes in several containers need PostgreSQL", name, svc.Environment["REGISTRAR_DB"])
+		}
+		for dep, cond := range svc.DependsOn {
+			if !strings.HasPrefix(compose.Services[dep].Image, "postgres:") || cond.Condition != "service_healthy" {
+				t.Errorf("%s depends on %s (%s); want a healthy postgres", name, dep, cond.Condition)
+			}
+		}
+	}
+	if nodes < 2 {
+		t.Fatalf("compose.yaml builds %d Registrar nodes; want two", nodes)
 	}
 }
