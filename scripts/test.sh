@@ -103,11 +103,17 @@ if ! { command -v node && command -v npm; } >/dev/null 2>&1; then
 		echo "installing nodejs and npm (third-party client tests)"
 		apt_install nodejs npm
 	else
-		echo "node or npm not found: the third-party JavaScript client tests skip (install Node.js 18 or later)" >&2
+		echo "node or npm not found: the third-party JavaScript client tests skip (install Node.js 20 or later)" >&2
 		missing+=(node)
 	fi
 fi
-if [ -f e2e/js/package-lock.json ] && command -v npm >/dev/null 2>&1; then
+# jose 6 and oauth4webapi 3 need Node 20's global WebCrypto; Debian 12's
+# own nodejs is 18, so an older one counts as missing.
+node_major=$( (node --version 2>/dev/null || true) | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+if [ -n "$node_major" ] && [ "$node_major" -lt 20 ]; then
+	echo "node $(node --version) is older than 20, which the third-party client tests need: they skip (install Node.js 20, e.g. from NodeSource)" >&2
+	missing+=(node20)
+elif [ -f e2e/js/package-lock.json ] && command -v npm >/dev/null 2>&1; then
 	echo "installing e2e npm packages (npm ci, node $(node --version))"
 	(cd e2e/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
