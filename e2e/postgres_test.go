@@ -111,9 +111,19 @@ type privateCluster struct {
 	port     int
 }
 
+// clusterCommand runs a PostgreSQL program as the cluster's owner: as
+// postgres when the tests run as root (initdb and postgres refuse root),
+// as the current user otherwise (scripts/test.sh does the same).
+func clusterCommand(program string, args ...string) *exec.Cmd {
+	if os.Getuid() == 0 {
+		return exec.Command("runuser", append([]string{"-u", "postgres", "--", program}, args...)...)
+	}
+	return exec.Command(program, args...)
+}
+
 func (c *privateCluster) ctl(t *testing.T, args ...string) {
 	t.Helper()
-	cmd := exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(c.bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data")}, args...)...)
+	cmd := clusterCommand(filepath.Join(c.bin, "pg_ctl"), append([]string{"-D", filepath.Join(c.dir, "data")}, args...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pg_ctl %v: %v\n%s", args, err, out)
 	}
@@ -125,20 +135,23 @@ func startPrivateCluster(t *testing.T) *privateCluster {
 	t.Helper()
 	bin := os.Getenv("REGISTRAR_TEST_PG_BIN")
 	requireCI(t, bin != "", "REGISTRAR_TEST_PG_BIN")
-	// Not t.TempDir(): its parent is private to root and initdb runs as postgres.
+	// Not t.TempDir(): as root, its parent is private to root and initdb
+	// runs as postgres.
 	dir, err := os.MkdirTemp("", "registrar-pg")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	exec.Command("chown", "postgres", dir).Run()
+	if os.Getuid() == 0 {
+		exec.Command("chown", "postgres", dir).Run()
+	}
 	c := &privateCluster{bin: bin, dir: dir, port: freePort(t)}
-	if out, err := exec.Command("runuser", "-u", "postgres", "--", filepath.Join(bin, "initdb"), "-D", filepath.Join(c.dir, "data"), "-A", "trust", "-U", "postgres").CombinedOutput(); err != nil {
+	if out, err := clusterCommand(filepath.Join(bin, "initdb"), "-D", filepath.Join(c.dir, "data"), "-A", "trust", "-U", "postgres").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	c.start(t)
 	t.Cleanup(func() {
-		exec.Command("runuser", "-u", "postgres", "--", filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "stop").Run()
+		clusterCommand(filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "stop").Run()
 	})
 	return c
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func newMigrateCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply database migrations (serve also does this at start)",
 		Args:  cobra.NoArgs,
@@ -32,4 +32,6 @@ func newMigrateCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.AddCommand(newMigrateStatusCmd())
+	return cmd
 }

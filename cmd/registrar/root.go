@@ -36,6 +36,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	pf.String("master-key-file", "", "master key file, created by the first serve or by init (env REGISTRAR_MASTER_KEY_FILE; default registrar.key); REGISTRAR_MASTER_KEY overrides it")
 	pf.String("log-level", "", "debug, info, warn or error (env REGISTRAR_LOG_LEVEL)")
 	root.AddCommand(newInitCmd(), newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd(), newAdminCmd())
+	root.AddCommand(newVersionCmd(), newHealthcheckCmd(), newBackupCmd())
+	setVersion(root)
 	return root
 }
 

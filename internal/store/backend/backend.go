@@ -11,6 +11,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/postgres"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
+	"github.com/registrar-dev/registrar/internal/store/sqlstore"
 )
 
 // SQLitePath is the file a SQLite DSN names ("sqlite:PATH" or
@@ -51,9 +52,26 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error
 	if isPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
-	return nil, fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", store.RedactDSN(dsn))
+	return nil, unknownKind(dsn)
+}
+
+func unknownKind(dsn string) error {
+	return fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", store.RedactDSN(dsn))
 }
 
 func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// ReadMigrations reports which migrations the store dsn names has
+// applied, applying none and creating nothing (a missing SQLite file is
+// an error).
+func ReadMigrations(ctx context.Context, dsn string) (sqlstore.Migrations, error) {
+	if path, ok := SQLitePath(dsn); ok && path != "" {
+		return sqlite.ReadMigrations(ctx, path)
+	}
+	if isPostgres(dsn) {
+		return postgres.ReadMigrations(ctx, dsn)
+	}
+	return sqlstore.Migrations{}, unknownKind(dsn)
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -100,7 +99,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, 
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("sqlite %s: %w", path, describeFull(err, path))
 	}
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+	dsn := fileURI(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
