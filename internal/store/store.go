@@ -228,3 +228,11 @@ type Tokens interface {
 
 // Open is the signature of a backend constructor: dsn is backend-specific.
 type Open func(ctx context.Context, dsn string) (Store, error)
+
+// Activity counts what a store has asked of its database since it opened:
+// statements that read, statements that write, and commits (a write
+// outside a transaction is its own commit; a group commit is one for all
+// its writes). A store that counts offers it as `Activity() Activity`.
+type Activity struct {
+	Reads, Writes, Commits uint64
+}

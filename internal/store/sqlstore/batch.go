@@ -227,6 +227,7 @@ func (s *Store) tryBatch(ctx context.Context, ops []batchOp, savepoints bool) ([
 // runInSavepoint runs op so that its failure undoes op alone; the second
 // result is the transaction's failure.
 func (s *Store) runInSavepoint(ctx context.Context, tx *sql.Tx, op batchOp) (opErr, txErr error) {
+	s.writes.Add(2) // SAVEPOINT and RELEASE
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return nil, err
 	}
