@@ -69,6 +69,8 @@ type Store struct {
 	stmts     sync.Map // stmtKey → *sql.Stmt
 	preparing sync.Map // query → true, for statements prepared in the background
 	decoded   *decodedClients
+	// clientCache serves CachedClientByID (clientcache.go).
+	clientCache *clientCache
 
 	stopMaintenance func() // cancels Maintain and waits for it
 	// commits counts writes through the write pool, bumped after each
@@ -94,14 +96,15 @@ type stmtKey struct {
 
 // New returns a Store over the pools (read may equal write).
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients(), stopMaintenance: func() {}}
+	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients(), clientCache: newClientCache()}
 	s.startBatcher()
+	ctx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	running.Go(func() { s.watchClientChanges(ctx) })
 	if d.Maintain != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); d.Maintain(ctx, write, read, s.commits.Load) }()
-		s.stopMaintenance = func() { cancel(); <-done }
+		running.Go(func() { d.Maintain(ctx, write, read, s.commits.Load) })
 	}
+	s.stopMaintenance = func() { cancel(); running.Wait() }
 	return s
 }
 
