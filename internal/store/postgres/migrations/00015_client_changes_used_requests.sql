@@ -25,6 +25,9 @@ $$;
 CREATE TRIGGER clients_changed AFTER UPDATE OR DELETE ON clients
     FOR EACH ROW EXECUTE FUNCTION count_client_change();
 
+-- used_requests stays as it is: SQLite's migration moves it into its
+-- primary key's b-tree, which a PostgreSQL heap has no use for.
+
 -- +goose Down
 DROP TRIGGER clients_changed ON clients;
 DROP FUNCTION count_client_change();
