@@ -104,6 +104,9 @@ func ceilingTargets(rep Report) []goal {
 				continue
 			}
 			ratio := ofCeiling(rep, r)
+			if ratio == 0 { // its ceiling was not measured
+				continue
+			}
 			met := ratio >= g.min
 			out = append(out, goal{what: fmt.Sprintf("%s ≥ %.0f%% of %s (same run)", r.Name, 100*g.min, strings.TrimPrefix(standsOn(r.Name), "ceiling: ")),
 				measured: fmt.Sprintf("%.0f%%", 100*ratio), met: met, metScaled: met})
