@@ -127,6 +127,11 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		return err
 	}
 	defer f.stopTLS()
+	store, err := storeCeiling(ctx, t, o)
+	if err != nil {
+		return err
+	}
+	rep.Ceilings = append(rep.Ceilings, store)
 	f.openBanking, f.tlsWorkspaces = ob, obukWorkspace
 	for _, wl := range workloads {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
@@ -171,24 +176,38 @@ func runMeasuringCPU(ctx context.Context, t *target, wl workload, f *fixture, o 
 		}
 		return d
 	}
+	serversActivity := func() activity {
+		a := t.storeActivity()
+		if f.tls != nil {
+			a = a.plus(f.tls.t.storeActivity())
+		}
+		return a
+	}
+	// The step first: a signed workload signs its requests there, and
+	// the warmup must not end before the load has begun.
+	newStep := wl.newStep(f)
 	var before time.Duration
-	warmedUp := time.AfterFunc(o.Warmup, func() { before = serversCPU() })
-	r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, wl.newStep(f))
+	var activityBefore activity
+	warmedUp := time.AfterFunc(o.Warmup, func() { before, activityBefore = serversCPU(), serversActivity() })
+	r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep)
 	if warmedUp.Stop() || err != nil || r.Requests == 0 {
 		return r, err
 	}
 	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)
+	a, n := serversActivity().minus(activityBefore), float64(r.Requests)
+	r.Reads, r.Writes, r.Commits = a.reads/n, a.writes/n, a.commits/n
 	return r, nil
 }
 
 func print(w io.Writer, rep Report) {
 	bare, signing := rep.Ceilings[0].PerSecond, rep.Ceilings[1].PerSecond
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tconns\trequests\terrors\treq/s\tp50\tp99\tmax\t% bare\t% ES256\tserver CPU/req\t")
+	fmt.Fprintln(tw, "workload\tconns\trequests\terrors\treq/s\tp50\tp99\tmax\t% bare\t% ES256\t% own ceiling\tserver CPU/req\treads/req\twrites/req\tcommits/req\t")
 	for _, r := range append(append([]Result{}, rep.Ceilings...), rep.Workloads...) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t\n", r.Name, r.Connections, r.Requests, r.Errors, r.PerSecond,
-			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing, cpuPerRequest(r.ServerCPU))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%s\t%s\t%s\t\n", r.Name, r.Connections, r.Requests, r.Errors, r.PerSecond,
+			round(r.P50), round(r.P99), round(r.Max), 100*r.PerSecond/bare, 100*r.PerSecond/signing, ownCeiling(rep, r), cpuPerRequest(r.ServerCPU), roundTrips(r))
 	}
+	fmt.Fprintf(tw, "\n(own ceiling: ES256 for cc-jwt; the store insert for the workloads that must write; bare for the others)\n")
 	tw.Flush()
 	fmt.Fprintf(w, "\nstore: %s; server peak RSS %.0f MiB before any sign-in, %.0f MiB overall (now %.0f MiB); logins use %s, at most %d at once\n",
 		rep.Store, rep.PeakBeforeLoginMiB, rep.PeakRSSMiB, rep.FinalRSSMiB, user.DefaultParams, user.MaxConcurrentChecks)
@@ -261,6 +280,7 @@ func goals(rep Report, bare, signing float64) []goal {
 			metScaled: fastEnough && r.PerSecond >= g.perSec*scale,
 		})
 	}
+	out = append(out, ceilingTargets(rep)...)
 	for _, r := range rep.Ratios {
 		met := r.Ratio >= r.Target
 		out = append(out, goal{what: fmt.Sprintf("%s ≥ %.0f%% of %s (same run)", r.Workload, 100*r.Target, r.Counterpart),
@@ -293,6 +313,24 @@ func round(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// ownCeiling prints a workload's rate as a share of its ceiling's, or a
+// dash for a ceiling.
+func ownCeiling(rep Report, r Result) string {
+	if ratio := ofCeiling(rep, r); ratio > 0 && r.ServerCPU != 0 {
+		return fmt.Sprintf("%.0f%%", 100*ratio)
+	}
+	return "—"
+}
+
+// roundTrips prints a workload's statements and commits per request, or
+// dashes for a ceiling (in process, no store).
+func roundTrips(r Result) string {
+	if r.ServerCPU == 0 {
+		return "—\t—\t—"
+	}
+	return fmt.Sprintf("%.2f\t%.2f\t%.2f", r.Reads, r.Writes, r.Commits)
 }
 
 // cpuPerRequest prints a server CPU cost, or "—" for a ceiling (measured

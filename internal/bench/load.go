@@ -33,6 +33,11 @@ type Result struct {
 	// in-process ceilings): a cost the machine's noise barely moves,
 	// unlike a rate.
 	ServerCPU time.Duration `json:"server_cpu_per_request_ns,omitempty"`
+	// Reads, Writes and Commits are the server's database statements and
+	// commits per measured request.
+	Reads   float64 `json:"reads_per_request"`
+	Writes  float64 `json:"writes_per_request"`
+	Commits float64 `json:"commits_per_request"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so

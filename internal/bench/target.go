@@ -25,6 +25,8 @@ import (
 // in a temporary directory with its own store.
 type target struct {
 	binary, dir, db, base string
+	// metrics is the server's /metrics URL, read for its store activity.
+	metrics string
 	cmd                   *exec.Cmd
 	stderr                bytes.Buffer
 	// probe asks /readyz: http.DefaultClient unless set (a TLS server
@@ -167,7 +169,12 @@ func (t *target) start(args ...string) error {
 	if probe == nil {
 		probe = http.DefaultClient
 	}
-	t.cmd = exec.Command(t.binary, append([]string{"serve", "--listen", addr}, args...)...)
+	metricsAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	t.metrics = "http://" + metricsAddr + "/metrics"
+	t.cmd = exec.Command(t.binary, append([]string{"serve", "--listen", addr, "--metrics-listen", metricsAddr}, args...)...)
 	t.cmd.Dir, t.cmd.Env = t.dir, t.env()
 	t.cmd.Stdout, t.cmd.Stderr = io.Discard, &t.stderr
 	if err := t.cmd.Start(); err != nil {

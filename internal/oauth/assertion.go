@@ -118,17 +118,18 @@ func decodeAssertion(token string) (assertionClaims, error) {
 	return c, nil
 }
 
-// assertionSubject is the client an assertion names in sub, which RFC
-// 7523 §3 makes the client_id: with it a request needs no client_id.
-func assertionSubject(token string) (string, error) {
+// decodeWithSubject decodes an assertion that names its client in sub,
+// which RFC 7523 §3 makes the client_id: with it a request needs no
+// client_id.
+func decodeWithSubject(token string) (assertionClaims, error) {
 	c, err := decodeAssertion(token)
 	if err != nil {
-		return "", err
+		return c, err
 	}
 	if c.Subject == "" {
-		return "", errAssertion("has no sub; it must be the client_id")
+		return c, errAssertion("has no sub; it must be the client_id")
 	}
-	return c.Subject, nil
+	return c, nil
 }
 
 // precheck applies every rule that does not need the client's keys, for
@@ -146,7 +147,7 @@ func (c *assertionCheck) precheck(ev ClientEvidence, now time.Time) (assertionCl
 	if err := jose.CheckHeader(h, c.algs(), ""); err != nil {
 		return assertionClaims{}, errAssertion("header is refused: %v; algs accepted: %s", unwrapSignature(err), strings.Join(c.algs(), ", "))
 	}
-	claims, err := decodeAssertion(ev.Assertion.Value)
+	claims, err := ev.Assertion.decoded()
 	if err != nil {
 		return claims, err
 	}

@@ -81,7 +81,7 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	if req.ClientID == "" {
 		return req, client.Client{}, oautherr.InvalidRequestf("client_id is required")
 	}
-	cl, err := s.Store.ClientByID(ctx, ws.Name, req.ClientID)
+	cl, err := s.Store.CachedClientByID(ctx, ws.Name, req.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return req, cl, oautherr.InvalidRequestf("unknown client")
 	}

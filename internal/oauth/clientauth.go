@@ -92,7 +92,7 @@ func (s *Service) clientAuth(ctx context.Context, ws workspace.Workspace) client
 
 // Authenticate reads the client ev names and authenticates it.
 func (s *Service) Authenticate(ctx context.Context, ws workspace.Workspace, ev ClientEvidence) (client.Client, error) {
-	cl, err := s.Store.ClientByID(ctx, ws.Name, ev.ClientID)
+	cl, err := s.Store.CachedClientByID(ctx, ws.Name, ev.ClientID)
 	return s.clientAuth(ctx, ws).authenticate(cl, err, ev)
 }
 

@@ -39,6 +39,17 @@ type ClientEvidence struct {
 type ClientAssertion struct {
 	Type  string
 	Value string
+	// claims are Value's, decoded unverified when the evidence was read,
+	// so that checking them does not decode them again; nil until then.
+	claims *assertionClaims
+}
+
+// decoded returns the assertion's claims, unverified.
+func (a ClientAssertion) decoded() (assertionClaims, error) {
+	if a.claims != nil {
+		return *a.claims, nil
+	}
+	return decodeAssertion(a.Value)
 }
 
 func (a ClientAssertion) present() bool { return a.Type != "" || a.Value != "" }
@@ -102,14 +113,14 @@ func evidenceInAssertion(ev ClientEvidence, form httpapi.Form, basic bool) (Clie
 	if ev.Assertion.Type == "" || ev.Assertion.Value == "" {
 		return ClientEvidence{}, oautherr.InvalidRequestf("client_assertion_type and client_assertion must be sent together")
 	}
-	sub, err := assertionSubject(ev.Assertion.Value)
+	claims, err := decodeWithSubject(ev.Assertion.Value)
 	if err != nil {
 		return ClientEvidence{}, err
 	}
-	if id := form.Get("client_id"); id != "" && id != sub {
+	if id := form.Get("client_id"); id != "" && id != claims.Subject {
 		return ClientEvidence{}, errInvalidClient("client_id differs from the client assertion's sub")
 	}
-	ev.ClientID = sub
+	ev.ClientID, ev.Assertion.claims = claims.Subject, &claims
 	return ev, nil
 }
 

@@ -44,6 +44,7 @@ type Server struct {
 func New(env *Env, log *slog.Logger) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreActivity(reg, env.Store)
 	workspaces := newWorkspaceCache(env.Store, 5*time.Second)
 	fetcher := fetch.New(fetch.Config{AllowPrivateNetworks: env.Config.Fetch.AllowPrivateNetworks, Metrics: fetch.NewMetrics(reg)})
 	svc := &oauth.Service{

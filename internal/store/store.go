@@ -86,6 +86,12 @@ type Clients interface {
 	CreateClient(ctx context.Context, c client.Client) error
 	// ClientByID returns the client or ErrNotFound.
 	ClientByID(ctx context.Context, ws, id string) (client.Client, error)
+	// CachedClientByID is ClientByID served from the node's cache where it
+	// can be, for requests that only use the client (token, authorization):
+	// a change made through this store is seen at once, one made elsewhere
+	// (another node, a CLI on the same file) within a second. Reads that
+	// decide a write (RFC 7592, admin) use ClientByID.
+	CachedClientByID(ctx context.Context, ws, id string) (client.Client, error)
 	// ListClients returns clients of ws ordered by (IssuedAt, ID); stable
 	// under inserts of newer clients.
 	ListClients(ctx context.Context, ws string, p Page) ([]client.Client, error)
@@ -230,3 +236,11 @@ type Tokens interface {
 
 // Open is the signature of a backend constructor: dsn is backend-specific.
 type Open func(ctx context.Context, dsn string) (Store, error)
+
+// Activity counts what a store has asked of its database since it opened:
+// statements that read, statements that write, and commits (a write
+// outside a transaction is its own commit; a group commit is one for all
+// its writes). A store that counts offers it as `Activity() Activity`.
+type Activity struct {
+	Reads, Writes, Commits uint64
+}

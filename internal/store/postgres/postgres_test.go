@@ -117,6 +117,22 @@ func TestRaces(t *testing.T) {
 	})
 }
 
+// TestCachedClientsFollowOtherNodes: see
+// storetest.CheckCachedClientsFollowOtherNodes.
+func TestCachedClientsFollowOtherNodes(t *testing.T) {
+	schema := FreshSchema(t, testDSN(t))
+	var nodes [2]store.Store
+	for i := range nodes {
+		s, err := Open(context.Background(), schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		nodes[i] = s
+	}
+	storetest.CheckCachedClientsFollowOtherNodes(t, nodes[0], nodes[1])
+}
+
 // TestDiskFullIsFull: SQLSTATE 53100 (disk_full) is the dialect's full
 // disk, which the store answers as an outage.
 func TestDiskFullIsFull(t *testing.T) {

@@ -292,6 +292,23 @@ func TestClientReadsSeeOtherProcessesWrites(t *testing.T) {
 	}
 }
 
+// TestCachedClientsFollowOtherProcesses: see
+// storetest.CheckCachedClientsFollowOtherNodes (here the other store is
+// another process's, as the CLI's is).
+func TestCachedClientsFollowOtherProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	var stores [2]store.Store
+	for i := range stores {
+		s, err := Open(context.Background(), path, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	storetest.CheckCachedClientsFollowOtherNodes(t, stores[0], stores[1])
+}
+
 // TestLockedFileIsUnavailableAndWritersDoNotPileUp: while another process
 // holds the write lock, a write fails as ErrUnavailable once busy_timeout
 // passes (a 503 for the server, not a 500), and the group commit's queue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -92,17 +93,36 @@ func (s *Store) runBatches() {
 			s.failQueued()
 			return
 		}
-		ops := []batchOp{first}
-	collect:
+		s.commitBatch(s.collect([]batchOp{first}))
+	}
+}
+
+// maxYields bounds how many times collect lets other goroutines run
+// before it commits.
+const maxYields = 4
+
+// collect adds to ops the writes queued meanwhile. When some came, it
+// lets the goroutines ready to run go first, once per round, while that
+// brings more: under load they are handlers about to queue their writes,
+// and a commit costs the same for one write as for many (on SQLite it
+// was a third of a private_key_jwt request's store work with batches of
+// 1.7). Idle, a yield returns at once: no write waits for a timer.
+func (s *Store) collect(ops []batchOp) []batchOp {
+	for yields := 0; ; yields++ {
+		n := len(ops)
+	drain:
 		for len(ops) < maxBatch {
 			select {
 			case op := <-s.batch:
 				ops = append(ops, op)
 			default:
-				break collect
+				break drain
 			}
 		}
-		s.commitBatch(ops)
+		if len(ops) == maxBatch || yields == maxYields || (yields > 0 && len(ops) == n) {
+			return ops
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -227,6 +247,7 @@ func (s *Store) tryBatch(ctx context.Context, ops []batchOp, savepoints bool) ([
 // runInSavepoint runs op so that its failure undoes op alone; the second
 // result is the transaction's failure.
 func (s *Store) runInSavepoint(ctx context.Context, tx *sql.Tx, op batchOp) (opErr, txErr error) {
+	s.writes.Add(2) // SAVEPOINT and RELEASE
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return nil, err
 	}

@@ -158,6 +158,7 @@ func (s *Store) ManageClient(ctx context.Context, ws, id string, fn func(*client
 		}
 		return err
 	})
+	s.clientChanged(ws, id)
 	return out, err
 }
 
@@ -180,6 +181,7 @@ func (s *Store) rewriteClient(ctx context.Context, tx *sql.Tx, c client.Client, 
 }
 
 func (s *Store) DeleteClient(ctx context.Context, ws, id string) error {
+	defer s.clientChanged(ws, id)
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, store.ErrNotFound, ``) })
 }
 
@@ -206,6 +208,7 @@ func (s *Store) deleteClient(ctx context.Context, tx *sql.Tx, ws, id string, mis
 
 func (s *Store) MarkClientUsed(ctx context.Context, ws, id string, at time.Time) error {
 	_, err := s.exec(ctx, s.write, `UPDATE clients SET first_token_at = ? WHERE workspace = ? AND id = ? AND first_token_at IS NULL`, ts(at), ws, id)
+	s.clientChanged(ws, id)
 	return err
 }
 
@@ -240,6 +243,7 @@ func (s *Store) DeleteUnusedClients(ctx context.Context, ws string, registeredBe
 	var n int64
 	for _, id := range ids {
 		err := s.tx(ctx, func(tx *sql.Tx) error { return s.deleteClient(ctx, tx, ws, id, store.ErrNotFound, unusedClient) })
+		s.clientChanged(ws, id)
 		switch {
 		case err == nil:
 			n++

@@ -69,11 +69,16 @@ type Store struct {
 	stmts     sync.Map // stmtKey → *sql.Stmt
 	preparing sync.Map // query → true, for statements prepared in the background
 	decoded   *decodedClients
+	// clientCache serves CachedClientByID (clientcache.go).
+	clientCache *clientCache
 
 	stopMaintenance func() // cancels Maintain and waits for it
 	// commits counts writes through the write pool, bumped after each
 	// commit (or failed write: that costs Maintain only a needless pass).
 	commits atomic.Uint64
+	// reads and writes count the statements sent to the database, for
+	// Activity: what each request costs in round trips.
+	reads, writes atomic.Uint64
 	// diskFullAt is when a write last failed for want of disk space (Unix
 	// nanoseconds; 0: never), for Ping.
 	diskFullAt atomic.Int64
@@ -91,14 +96,15 @@ type stmtKey struct {
 
 // New returns a Store over the pools (read may equal write).
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients(), stopMaintenance: func() {}}
+	s := &Store{write: write, read: read, dialect: d, decoded: newDecodedClients(), clientCache: newClientCache()}
 	s.startBatcher()
+	ctx, cancel := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	running.Go(func() { s.watchClientChanges(ctx) })
 	if d.Maintain != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); d.Maintain(ctx, write, read, s.commits.Load) }()
-		s.stopMaintenance = func() { cancel(); <-done }
+		running.Go(func() { d.Maintain(ctx, write, read, s.commits.Load) })
 	}
+	s.stopMaintenance = func() { cancel(); running.Wait() }
 	return s
 }
 
@@ -129,6 +135,7 @@ func (e errRow) Scan(...any) error { return e.err }
 
 // readRow runs a single-row query on the read pool with a cached statement.
 func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScanner {
+	s.reads.Add(1)
 	st, err := s.prepared(ctx, s.read, query)
 	if err != nil {
 		return errRow{err}
@@ -138,6 +145,7 @@ func (s *Store) readRow(ctx context.Context, query string, args ...any) rowScann
 
 // readRows runs a query on the read pool with a cached statement.
 func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s.reads.Add(1)
 	st, err := s.prepared(ctx, s.read, query)
 	if err != nil {
 		return nil, err
@@ -147,6 +155,12 @@ func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.R
 }
 
 var _ store.Store = (*Store)(nil)
+
+// Activity counts the statements and commits sent to the database since
+// the store opened (a write outside a transaction is its own commit).
+func (s *Store) Activity() store.Activity {
+	return store.Activity{Reads: s.reads.Load(), Writes: s.writes.Load(), Commits: s.commits.Load()}
+}
 
 // DiskFullHold is how long after a write failed for want of disk space
 // Ping still reports the store unavailable. Remembering costs nothing per
@@ -266,6 +280,7 @@ func (s *Store) prepareLater(query string) {
 
 // txRow runs a single-row query inside tx with a cached statement.
 func (s *Store) txRow(ctx context.Context, tx *sql.Tx, query string, args ...any) rowScanner {
+	s.reads.Add(1)
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return errRow{err}
@@ -274,6 +289,7 @@ func (s *Store) txRow(ctx context.Context, tx *sql.Tx, query string, args ...any
 }
 
 func (s *Store) exec(ctx context.Context, db execer, query string, args ...any) (int64, error) {
+	s.writes.Add(1)
 	st, err := s.stmt(ctx, db, query)
 	if err != nil {
 		return 0, err

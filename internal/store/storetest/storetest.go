@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SealedClientSecretKeptAndCleared", testSealedSecret},
 		{"ClientNotFoundAndConflict", testClientNotFoundAndConflict},
 		{"ClientReadsAreFreshAndOwned", testClientReadsAreFreshAndOwned},
+		{"CachedClientSeesOwnChangesAtOnce", testCachedClientSeesOwnChangesAtOnce},
 		{"UpdaterErrorChangesNothing", testUpdaterError},
 		{"ConcurrentUpdatesNeverLost", testConcurrentUpdates},
 		{"ListClientsPagingStable", testListPaging},

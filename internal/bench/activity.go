@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// activity is what the server has asked of its database so far, read from
+// its /metrics: only the server's own statements count, not the bench's
+// nor those of a CLI run on the same file.
+type activity struct {
+	reads, writes, commits float64
+}
+
+func (a activity) minus(b activity) activity {
+	return activity{a.reads - b.reads, a.writes - b.writes, a.commits - b.commits}
+}
+
+func (a activity) plus(b activity) activity {
+	return activity{a.reads + b.reads, a.writes + b.writes, a.commits + b.commits}
+}
+
+// storeActivity reads the server's store counters; zero when the server
+// exports none.
+func (t *target) storeActivity() activity {
+	var a activity
+	if t.metrics == "" {
+		return a
+	}
+	resp, err := http.Get(t.metrics)
+	if err != nil {
+		return a
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case `registrar_store_statements_total{kind="read"}`:
+			a.reads = v
+		case `registrar_store_statements_total{kind="write"}`:
+			a.writes = v
+		case `registrar_store_commits_total`:
+			a.commits = v
+		}
+	}
+	return a
+}
