@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestCeilingTargets: each workload is read against its own ceiling.
 func TestCeilingTargets(t *testing.T) {
@@ -28,5 +31,27 @@ func TestCeilingTargets(t *testing.T) {
 	}
 	if len(ceilingTargets(Report{Workloads: rep.Workloads})) != 0 {
 		t.Error("targets read against ceilings that were not measured")
+	}
+}
+
+// TestRestartGoals: start to ready and the idle resident set are held to
+// 200 ms and 40 MiB, and a run that did not restart states neither.
+func TestRestartGoals(t *testing.T) {
+	for _, c := range []struct {
+		ready     time.Duration
+		idle      float64
+		wantReady bool
+		wantIdle  bool
+	}{
+		{150 * time.Millisecond, 30, true, true},
+		{250 * time.Millisecond, 45, false, false},
+	} {
+		got := restartGoals(Report{StartToReady: c.ready, IdleRSSMiB: c.idle})
+		if len(got) != 2 || got[0].met != c.wantReady || got[1].met != c.wantIdle || got[0].metScaled != got[0].met {
+			t.Errorf("ready %s, idle %.0f MiB: %+v", c.ready, c.idle, got)
+		}
+	}
+	if got := restartGoals(Report{}); len(got) != 0 {
+		t.Errorf("no restart measured, yet %+v", got)
 	}
 }

@@ -29,6 +29,8 @@ type target struct {
 	metrics string
 	cmd                   *exec.Cmd
 	stderr                bytes.Buffer
+	// args are the serve flags of the last start, which restart reuses.
+	args []string
 	// probe asks /readyz: http.DefaultClient unless set (a TLS server
 	// needs one that trusts its CA).
 	probe *http.Client
@@ -157,6 +159,7 @@ func freeAddr() (string, error) {
 // start runs `registrar serve` with args and waits for /readyz; with
 // --tls-cert among args the server is reached over https.
 func (t *target) start(args ...string) error {
+	t.args = args
 	addr, err := freeAddr()
 	if err != nil {
 		return err
@@ -188,24 +191,43 @@ func (t *target) start(args ...string) error {
 				return nil
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	t.stop()
 	return fmt.Errorf("registrar did not become ready: %s", t.stderr.String())
 }
 
+// restart stops the server and starts it again on the same store, and
+// returns how long the new process took from its start to its first
+// ready answer: the store then exists, holds what the workloads wrote,
+// and is migrated, as on a node that restarts.
+func (t *target) restart() (time.Duration, error) {
+	t.terminate()
+	began := time.Now()
+	if err := t.start(t.args...); err != nil {
+		return 0, err
+	}
+	return time.Since(began), nil
+}
+
+// terminate ends the server: SIGTERM, then kill.
+func (t *target) terminate() {
+	if t.cmd == nil || t.cmd.Process == nil {
+		return
+	}
+	t.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { t.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.cmd.Process.Kill()
+	}
+}
+
 // stop ends the server (SIGTERM, then kill) and removes its files.
 func (t *target) stop() {
-	if t.cmd != nil && t.cmd.Process != nil {
-		t.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { t.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.cmd.Process.Kill()
-		}
-	}
+	t.terminate()
 	os.RemoveAll(t.dir)
 }
 
