@@ -41,7 +41,7 @@ type Report struct {
 	// server's resident set after idleWait without requests.
 	StartToReady time.Duration `json:"start_to_ready_ns"`
 	IdleRSSMiB   float64       `json:"idle_rss_mib"`
-	Store              string  `json:"store"`
+	Store        string        `json:"store"`
 	// Ratios compare signed workloads with their plain counterparts
 	// measured in the same run.
 	Ratios []Ratio `json:"ratios"`

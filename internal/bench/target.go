@@ -27,8 +27,8 @@ type target struct {
 	binary, dir, db, base string
 	// metrics is the server's /metrics URL, read for its store activity.
 	metrics string
-	cmd                   *exec.Cmd
-	stderr                bytes.Buffer
+	cmd     *exec.Cmd
+	stderr  bytes.Buffer
 	// args are the serve flags of the last start, which restart reuses.
 	args []string
 	// probe asks /readyz: http.DefaultClient unless set (a TLS server
