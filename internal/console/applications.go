@@ -137,8 +137,8 @@ func pageSize(s string) (int, error) {
 type applicationPage struct {
 	application
 	Client       client.Client
-	ClientURI    string // a link only when http(s)
-	LogoURI      string // an image only when https
+	ClientURI    string // each a link only when http(s)
+	LogoURI      string
 	PolicyURI    string
 	TOSURI       string
 	Registration bool // it can be given a new registration access token
@@ -160,11 +160,8 @@ func (h *Handler) handleApplication(w http.ResponseWriter, r *http.Request, sess
 	}
 	md := c.Metadata
 	view := applicationPage{application: viewApplication(c), Client: c, ClientURI: safeLink(md.ClientURI),
-		PolicyURI: safeLink(md.PolicyURI), TOSURI: safeLink(md.TOSURI),
+		LogoURI: safeLink(md.LogoURI), PolicyURI: safeLink(md.PolicyURI), TOSURI: safeLink(md.TOSURI),
 		Registration: c.Provenance.Origin == client.OriginDCR, UsesSecret: client.UsesSecret(md.AuthMethod()), Events: events.Items}
-	if strings.HasPrefix(safeLink(md.LogoURI), "https:") {
-		view.LogoURI = md.LogoURI
-	}
 	h.render(w, r, http.StatusOK, "application", page{Title: nameOr(view.Name, id), Section: "applications", Workspace: ws,
 		Session: sess, Notice: notices[r.URL.Query().Get("done")], Page: view})
 }
@@ -244,7 +241,7 @@ func (h *Handler) handleApplicationAction(w http.ResponseWriter, r *http.Request
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: application "+name, "workspace", ws, "client_id", id, "admin", sess.Name)
+	logger(r).Info("console: application "+name, "workspace", ws, "client_id", id, "admin", sess.Name)
 	switch {
 	case shown != nil:
 		shown.Back, shown.BackLabel = back, "Back to the application"

@@ -15,7 +15,7 @@ import (
 // against the throttle the admin API uses.
 func newConsole(env *Env, log *slog.Logger, failures *adminapi.Throttle) (*console.Handler, error) {
 	sessions := &console.Sessions{Sealer: env.ConsoleSealer, Now: clock.Now, Random: rand.Reader}
-	h, err := console.New(env.Admin(), sessions, log)
+	h, err := console.New(env.Admin(), sessions)
 	if err != nil {
 		return nil, err
 	}
