@@ -184,3 +184,15 @@ func TestWorkspacePatch(t *testing.T) {
 		t.Fatalf("after refusals: %+v", got)
 	}
 }
+
+func TestPageSizeReadsOnlyOneToMax(t *testing.T) {
+	for raw, want := range map[string]int{"": 7, "1": 1, "500": 500} {
+		if got, err := PageSize(raw, 7); err != nil || got != want {
+			t.Errorf("PageSize(%q) = %d, %v; want %d", raw, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "501", "x", "1.5", " 3"} {
+		_, err := PageSize(bad, 7)
+		wantKind(t, "PageSize("+bad+")", err, ErrInvalid)
+	}
+}
