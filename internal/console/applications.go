@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,11 +11,8 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 )
 
-// defaultPageSize and maxPageSize bound a table's rows.
-const (
-	defaultPageSize = 25
-	maxPageSize     = admin.MaxPageSize
-)
+// defaultPageSize is a table's rows when the query does not say.
+const defaultPageSize = 25
 
 // application is one client as a table row or a page shows it.
 type application struct {
@@ -121,16 +117,9 @@ func parseDay(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// pageSize reads a limit parameter.
+// pageSize reads a table's limit parameter, as the admin API does.
 func pageSize(s string) (int, error) {
-	if s == "" {
-		return defaultPageSize, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxPageSize {
-		return 0, badRequest("limit must be a whole number from 1 to %d", maxPageSize)
-	}
-	return n, nil
+	return admin.PageSize(s, defaultPageSize)
 }
 
 // applicationPage is one client: its metadata, audit trail and actions.
