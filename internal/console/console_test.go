@@ -10,10 +10,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,32 +37,28 @@ type site struct {
 	srv  *httptest.Server
 	svc  *admin.Service
 	h    *Handler
-	logs *syncBuffer
+	logs logFile
 }
 
-// syncBuffer is the log the server's goroutines write while a test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logFile is the server's log, a file so that a test reads it while the
+// server's goroutines write.
+type logFile string
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (f logFile) String() string {
+	b, _ := os.ReadFile(string(f))
+	return string(b)
 }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	logs := logFile(filepath.Join(t.TempDir(), "registrar.log"))
+	out, err := os.Create(string(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	log := slog.New(slog.NewTextHandler(out, nil))
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "registrar.db"), log)
 	if err != nil {
 		t.Fatal(err)
