@@ -160,8 +160,9 @@ func TestAdminAPI(t *testing.T) {
 		n.clientCredentials("cloud", dcrID, dcrSecret, "")
 		audit := api.ok(200, "GET", "/workspaces/cloud/audit?type=admin.client.disable&client_id="+dcrID, "")
 		items := audit["items"].([]any)
-		if len(items) != 1 || items[0].(map[string]any)["credential"] != "admin:ops" {
-			t.Fatalf("the disable is not audited under the token's name: %v", audit)
+		event, _ := items[0].(map[string]any)
+		if len(items) != 1 || event["credential"] != "admin:ops#"+created["id"].(string) || event["remote_addr"] != "127.0.0.1" {
+			t.Fatalf("the disable is not audited under the token's name and id, from the caller's address: %v", audit)
 		}
 	})
 

@@ -118,6 +118,14 @@ func TestConsole(t *testing.T) {
 	}
 	r := postForm(t, n.Base+"/default/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}, "Authorization", basicAuth(id, secret))
 	wantError(t, r, 401, "invalid_client")
+	// Someone following the disabled app is told the operator disabled
+	// it, not that the app's request was bad.
+	step("authorize the disabled app", chromedp.Navigate(n.Base+"/default/oauth2/authorize?response_type=code&client_id="+url.QueryEscape(id)),
+		chromedp.WaitVisible(C("h1")))
+	if body := text("body"); !strings.Contains(body, "disabled by the administrator of this sign-in service") || strings.Contains(body, "developer") {
+		t.Errorf("the disabled app's authorization page: %q", body)
+	}
+	shot("authorize-disabled")
 
 	// Initial access tokens: issue one, see it once, revoke it.
 	step("tokens page", chromedp.Navigate(n.Base+"/admin/ws/default/initial-access-tokens"), chromedp.WaitVisible(C("#uses")))
@@ -149,14 +157,42 @@ func TestConsole(t *testing.T) {
 		t.Error("script in the client's metadata became markup or a javascript: link")
 	}
 
+	// A username that reads as a path stays in its own form: deleting
+	// that user deletes the user, never the application it names.
+	hostile := "../applications/" + xss + "/delete?"
+	step("add a hostile user", chromedp.Navigate(n.Base+"/admin/ws/default/users"), chromedp.WaitVisible(C("#username")),
+		chromedp.SendKeys(C("#username"), hostile), chromedp.SendKeys(C("#new-password"), "long enough password"),
+		chromedp.Submit(C("#username")), chromedp.WaitVisible(C(".notice")))
+	// From the list as it loads (no notice yet), so the next notice is
+	// the delete's.
+	step("delete the hostile user", chromedp.Navigate(n.Base+"/admin/ws/default/users"), chromedp.WaitVisible(C("table")), chromedp.Click(C(`summary[aria-label^="Delete user ../"]`)),
+		chromedp.Click(C(`button[aria-label^="Delete user ../"]`)), chromedp.WaitVisible(C(".notice")))
+	if body := text("main"); strings.Contains(body, hostile) {
+		t.Error("the hostile user is still listed after its delete")
+	}
+	if r := get(t, n.Base+"/admin/api/v1/workspaces/default/clients/"+xss, "Authorization", "Bearer "+consoleAdminToken); r.Status != 200 {
+		t.Errorf("deleting a user named %q took the application with it: %d", hostile, r.Status)
+	}
+
+	// The settings form starts empty: Apply as the page loads changes
+	// nothing.
+	step("settings form", chromedp.Navigate(n.Base+"/admin/ws/default/settings"), chromedp.WaitVisible(C("#patch")))
+	if !eval(`document.querySelector("#patch").value === ""`) {
+		t.Error("the settings patch is pre-filled")
+	}
+
 	for _, p := range []string{"settings", "users", "keys", "audit"} {
 		step(p, chromedp.Navigate(n.Base+"/admin/ws/default/"+p), chromedp.WaitVisible(C("h1")))
 		shot(p)
 	}
 	step("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(n.Base+"/admin/ws/default/applications"), chromedp.WaitVisible(C("table")))
 	shot("applications-phone")
-	if eval(`document.documentElement.scrollWidth > window.innerWidth + 1`) {
-		t.Error("the page scrolls sideways at phone width")
+	for _, p := range []string{"applications", "applications/" + xss, "settings", "users", "initial-access-tokens"} {
+		step("phone width "+p, chromedp.Navigate(n.Base+"/admin/ws/default/"+p), chromedp.WaitVisible(C("h1")))
+		if eval(`document.documentElement.scrollWidth > window.innerWidth + 1`) {
+			wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0,6).map(e => e.tagName+"."+e.className+" "+Math.round(e.getBoundingClientRect().right)+" "+(e.textContent||"").slice(0,40)).join(" | ")`))
+			t.Errorf("%s scrolls sideways at phone width: %s", p, wide)
+		}
 	}
 
 	consoleCSRF(t, n)

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/registrar-dev/registrar/internal/store"
 )
@@ -43,9 +44,20 @@ const (
 	ActionKeysRotate          = "admin.keys.rotate"
 	ActionWorkspaceUpdate     = "admin.workspace.update"
 	ActionWorkspaceCreate     = "admin.workspace.create"
+	ActionClientCreate        = "admin.client.create"
 	auditAccepted             = "accepted"
 	adminCredentialKindPrefix = "admin:"
 )
+
+// Credential names the admin token an action was taken with: its name
+// and id, as two tokens may share a name over time ("admin:ci#<id>"), or
+// "admin:env" for REGISTRAR_ADMIN_TOKEN.
+func (a Admin) Credential() string {
+	if a.TokenID == EnvAdminName {
+		return adminCredentialKindPrefix + EnvAdminName
+	}
+	return adminCredentialKindPrefix + a.Name + "#" + a.TokenID
+}
 
 // auditEvent is the audit event of an action on ws (about clientID, or
 // "" for none) by the admin ctx carries; one with no ID, which stores
@@ -62,14 +74,29 @@ func (s *Service) auditEvent(ctx context.Context, ws, action, clientID string) (
 		return store.AuditEvent{}, err
 	}
 	return store.AuditEvent{Workspace: ws, ID: id, At: now, Action: action, Outcome: auditAccepted, ClientID: clientID,
-		Credential: adminCredentialKindPrefix + a.Name, RemoteAddr: a.RemoteAddr}, nil
+		Credential: a.Credential(), RemoteAddr: a.RemoteAddr}, nil
 }
 
-// audit records an action already done, when an admin front end acts.
-func (s *Service) audit(ctx context.Context, ws, action, clientID string) error {
+// audit records an action already committed, when an admin front end
+// acts, naming its target (a user, an initial access token: "" for
+// none) in the event's Reason. The change is done and may have made a
+// one-time value (a token shown once): a failed audit write is logged as
+// an error rather than returned, which would lose that value.
+func (s *Service) audit(ctx context.Context, ws, action, clientID, target string) {
 	e, err := s.auditEvent(ctx, ws, action, clientID)
-	if err != nil || e.ID == "" {
-		return err
+	if err == nil && e.ID != "" {
+		e.Reason = target
+		err = s.Store.AddAuditEvent(ctx, e)
 	}
-	return s.Store.AddAuditEvent(ctx, e)
+	if err != nil {
+		s.logger().ErrorContext(ctx, "admin: the audit event of a committed change was not written",
+			"workspace", ws, "action", action, "client_id", clientID, "target", target, "err", err)
+	}
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
 }

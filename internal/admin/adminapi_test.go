@@ -1,12 +1,14 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -68,7 +70,7 @@ func TestClientActionsAudited(t *testing.T) {
 	if err := s.DisableClient(f.ctx, "default", id); err != nil {
 		t.Fatal(err)
 	}
-	ctx := WithAdmin(f.ctx, Admin{TokenID: "t1", Name: "ops", RemoteAddr: "192.0.2.1:5"})
+	ctx := WithAdmin(f.ctx, Admin{TokenID: "t1", Name: "ops", RemoteAddr: "192.0.2.1"})
 	f.now = f.now.Add(time.Second)
 	if err := s.EnableClient(ctx, "default", id); err != nil {
 		t.Fatal(err)
@@ -102,7 +104,7 @@ func TestClientActionsAudited(t *testing.T) {
 	}
 	var actions []string
 	for _, e := range page.Items {
-		if e.Credential != "admin:ops" || e.RemoteAddr != "192.0.2.1:5" {
+		if e.Credential != "admin:ops#t1" || e.RemoteAddr != "192.0.2.1" {
 			t.Errorf("event %+v not in the admin's name", e)
 		}
 		actions = append(actions, e.Action)
@@ -182,5 +184,105 @@ func TestWorkspacePatch(t *testing.T) {
 	}
 	if got, _ := s.WorkspaceView(f.ctx, "default"); len(got.Settings.CORSOrigins) != 1 || !got.YAMLOwned {
 		t.Fatalf("after refusals: %+v", got)
+	}
+}
+
+func TestPageSizeReadsOnlyOneToMax(t *testing.T) {
+	for raw, want := range map[string]int{"": 7, "1": 1, "500": 500} {
+		if got, err := PageSize(raw, 7); err != nil || got != want {
+			t.Errorf("PageSize(%q) = %d, %v; want %d", raw, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "501", "x", "1.5", " 3"} {
+		_, err := PageSize(bad, 7)
+		wantKind(t, "PageSize("+bad+")", err, ErrInvalid)
+	}
+}
+
+// failingAudit is a real store whose audit writes fail.
+type failingAudit struct{ Store }
+
+func (failingAudit) AddAuditEvent(context.Context, store.AuditEvent) error {
+	return errors.New("disk full")
+}
+
+// TestEveryChangeAudited: creating a client is audited with the client,
+// token and user changes name their target, the credential tells the
+// token by id, and an audit write failing after a committed change
+// still hands back the one-time value.
+func TestEveryChangeAudited(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	s := f.svc
+	ctx := WithAdmin(f.ctx, Admin{TokenID: "t1", Name: "ops", RemoteAddr: "192.0.2.1"})
+	created, err := s.CreateClient(ctx, NewClient{Workspace: "default", Metadata: clientCredentials("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iat, err := s.CreateInitialAccessToken(ctx, NewInitialAccessToken{Workspace: "default", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeInitialAccessToken(ctx, "default", iat.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.AddUser(ctx, NewUser{Workspace: "default", Username: "alice", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, PasswordChange{Workspace: "default", Username: "alice", Password: "another long passphrase"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "default", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ListAuditEvents(f.ctx, "default", AuditQuery{Limit: MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]AuditEvent{}
+	for _, e := range page.Items {
+		got[e.Action] = e
+		if e.Credential != "admin:ops#t1" {
+			t.Errorf("%s: credential %q", e.Action, e.Credential)
+		}
+	}
+	userTarget := "user:" + u.ID + " (alice)"
+	for action, want := range map[string]string{
+		ActionIATCreate: "initial_access_token:" + iat.ID, ActionIATRevoke: "initial_access_token:" + iat.ID,
+		ActionUserAdd: userTarget, ActionUserResetPassword: userTarget, ActionUserDelete: userTarget,
+	} {
+		if got[action].Reason != want {
+			t.Errorf("%s: target %q, want %q (%+v)", action, got[action].Reason, want, got[action])
+		}
+	}
+	if got[ActionClientCreate].ClientID != created.Client.ID {
+		t.Errorf("client creation not audited: %+v", got)
+	}
+
+	s.Store = failingAudit{s.Store}
+	kept, err := s.CreateInitialAccessToken(ctx, NewInitialAccessToken{Workspace: "default", TTL: time.Hour})
+	if err != nil || kept.Token == "" {
+		t.Fatalf("a failed audit write lost the token: %+v, %v", kept, err)
+	}
+}
+
+// TestAdminTokenNamesUnique: an active token's name is not given twice;
+// once revoked, it is free again.
+func TestAdminTokenNamesUnique(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	first, err := f.svc.CreateAdminToken(f.ctx, NewAdminToken{Name: "ci"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.CreateAdminToken(f.ctx, NewAdminToken{Name: "ci"})
+	wantKind(t, "same name", err, ErrConflict)
+	if err := f.svc.RevokeAdminToken(f.ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CreateAdminToken(f.ctx, NewAdminToken{Name: "ci"}); err != nil {
+		t.Fatalf("a revoked token's name: %v", err)
+	}
+	if got := (Admin{TokenID: EnvAdminName, Name: EnvAdminName}).Credential(); got != "admin:env" {
+		t.Errorf("environment credential %q", got)
 	}
 }

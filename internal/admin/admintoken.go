@@ -64,6 +64,9 @@ func (s *Service) CreateAdminToken(ctx context.Context, req NewAdminToken) (Admi
 		return AdminToken{}, err
 	}
 	now := s.Time()
+	if err := s.checkNameFree(ctx, req.Name, now); err != nil {
+		return AdminToken{}, err
+	}
 	token, id, err := s.newSecretRecord(now)
 	if err != nil {
 		return AdminToken{}, err
@@ -76,6 +79,21 @@ func (s *Service) CreateAdminToken(ctx context.Context, req NewAdminToken) (Admi
 		return AdminToken{}, err
 	}
 	return viewAdminToken(t, token), nil
+}
+
+// checkNameFree refuses a name an active token has: the audit trail and
+// the logs name the token, and two alike would read as one.
+func (s *Service) checkNameFree(ctx context.Context, name string, now time.Time) error {
+	tokens, err := s.Store.ListAdminTokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		if t.Name == name && t.Usable(now) {
+			return refuse(ErrConflict, "an active admin token is named %q (id %s): choose another name or revoke that one", name, t.ID)
+		}
+	}
+	return nil
 }
 
 // AdminTokens lists the admin tokens, revoked ones included, newest

@@ -99,10 +99,24 @@ func (s *Service) CreateClient(ctx context.Context, req NewClient) (CreatedClien
 	if err != nil {
 		return CreatedClient{}, err
 	}
-	if err := s.Store.CreateClient(ctx, cl); err != nil {
+	if err := s.insertClient(ctx, cl); err != nil {
 		return CreatedClient{}, err
 	}
 	return CreatedClient{Client: cl, Secret: plainSecret}, nil
+}
+
+// insertClient stores a new client with its audit event, in one
+// transaction, when an admin front end acts (a registration without a
+// credential to consume); the CLI's own insert has no event.
+func (s *Service) insertClient(ctx context.Context, cl client.Client) error {
+	event, err := s.auditEvent(ctx, cl.Workspace, ActionClientCreate, cl.ID)
+	if err != nil {
+		return err
+	}
+	if event.ID == "" {
+		return s.Store.CreateClient(ctx, cl)
+	}
+	return s.Store.RegisterClient(ctx, cl, store.CredentialUse{}, event, 0)
 }
 
 // Clients lists the clients of a workspace, oldest first.
@@ -170,8 +184,8 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 	token, _ := resp["registration_access_token"].(string)
 	expiresIn, _ := resp["registration_access_token_expires_in"].(int64)
 	uri, _ := resp["registration_client_uri"].(string)
-	return ReissuedToken{ClientID: id, Workspace: wsName, Token: token, ExpiresIn: expiresIn, ClientURI: uri},
-		s.audit(ctx, wsName, ActionClientReissueToken, id)
+	s.audit(ctx, wsName, ActionClientReissueToken, id, "")
+	return ReissuedToken{ClientID: id, Workspace: wsName, Token: token, ExpiresIn: expiresIn, ClientURI: uri}, nil
 }
 
 // Bootstrap creates the client allowed to obtain the registration scope

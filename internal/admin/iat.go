@@ -74,7 +74,8 @@ func (s *Service) CreateInitialAccessToken(ctx context.Context, req NewInitialAc
 	if err := s.Store.CreateInitialAccessToken(ctx, iat); err != nil {
 		return InitialAccessToken{}, err
 	}
-	return viewIAT(iat, token, now), s.audit(ctx, req.Workspace, ActionIATCreate, "")
+	s.audit(ctx, req.Workspace, ActionIATCreate, "", iatTarget(id))
+	return viewIAT(iat, token, now), nil
 }
 
 // InitialAccessTokens lists a workspace's tokens, newest first.
@@ -107,5 +108,9 @@ func (s *Service) RevokeInitialAccessToken(ctx context.Context, wsName, id strin
 	if err != nil {
 		return err
 	}
-	return s.audit(ctx, wsName, ActionIATRevoke, "")
+	s.audit(ctx, wsName, ActionIATRevoke, "", iatTarget(id))
+	return nil
 }
+
+// iatTarget names a token in the audit trail.
+func iatTarget(id string) string { return "initial_access_token:" + id }

@@ -87,5 +87,6 @@ func (s *Service) RotateKeys(ctx context.Context, wsName string) (Rotation, erro
 	for _, k := range r.Keys {
 		out.Keys = append(out.Keys, RotatedKey{KID: k.KID, Alg: k.Alg})
 	}
-	return out, s.audit(ctx, wsName, ActionKeysRotate, "")
+	s.audit(ctx, wsName, ActionKeysRotate, "", "")
+	return out, nil
 }

@@ -13,6 +13,21 @@ const (
 	MaxPageSize     = 500
 )
 
+// PageSize reads a list's limit parameter as the caller gave it: def when
+// absent, a refusal (ErrInvalid) for anything but a whole number from 1 to
+// MaxPageSize — 0 included, as a caller who sends it did not mean "the
+// default".
+func PageSize(raw string, def int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > MaxPageSize {
+		return 0, refuse(ErrInvalid, "limit must be a whole number from 1 to %d", MaxPageSize)
+	}
+	return n, nil
+}
+
 // pageSize is a list's limit: DefaultPageSize for 0, refused outside
 // 1..MaxPageSize.
 func pageSize(limit int) (int, error) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -62,6 +63,9 @@ type Service struct {
 	YAMLOwns func(workspace string) bool
 	// Keys makes a new workspace's first signing keys (keyring.Ring).
 	KeyMaker KeyMaker
+	// Log receives what must not fail an action already committed (an
+	// audit write); nil: slog.Default.
+	Log *slog.Logger
 }
 
 // KeyMaker makes a workspace's signing keys where it has none.

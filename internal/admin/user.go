@@ -71,7 +71,8 @@ func (s *Service) AddUser(ctx context.Context, req NewUser) (user.User, error) {
 	} else if err != nil {
 		return user.User{}, err
 	}
-	return u, s.audit(ctx, req.Workspace, ActionUserAdd, "")
+	s.audit(ctx, req.Workspace, ActionUserAdd, "", userTarget(u))
+	return u, nil
 }
 
 func hashPassword(p string) (string, error) {
@@ -116,7 +117,8 @@ func (s *Service) DeleteUser(ctx context.Context, wsName, username string) error
 	if err := s.Store.DeleteUser(ctx, wsName, u.ID); err != nil {
 		return err
 	}
-	return s.audit(ctx, wsName, ActionUserDelete, "")
+	s.audit(ctx, wsName, ActionUserDelete, "", userTarget(u))
+	return nil
 }
 
 // PasswordChange asks to set a user's password.
@@ -142,8 +144,13 @@ func (s *Service) SetPassword(ctx context.Context, req PasswordChange) error {
 	if err := s.Store.SetUserPassword(ctx, req.Workspace, u.ID, hash, s.Time()); err != nil {
 		return err
 	}
-	return s.audit(ctx, req.Workspace, ActionUserResetPassword, "")
+	s.audit(ctx, req.Workspace, ActionUserResetPassword, "", userTarget(u))
+	return nil
 }
+
+// userTarget names a user in the audit trail: the id, which stays, and
+// the username, which a reader knows.
+func userTarget(u user.User) string { return "user:" + u.ID + " (" + u.Username + ")" }
 
 // UserByID returns one user by id.
 func (s *Service) UserByID(ctx context.Context, wsName, id string) (user.User, error) {

@@ -86,7 +86,8 @@ func (s *Service) UpdateWorkspaceSettings(ctx context.Context, name string, patc
 		return WorkspaceView{}, err
 	}
 	ws.Settings, ws.UpdatedAt = settings, now
-	return s.viewWorkspace(ws), s.audit(ctx, name, ActionWorkspaceUpdate, "")
+	s.audit(ctx, name, ActionWorkspaceUpdate, "", "")
+	return s.viewWorkspace(ws), nil
 }
 
 // patchedSettings applies patch to cur and checks the result.
@@ -171,5 +172,6 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, settings []b
 	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
 		return WorkspaceView{}, err
 	}
-	return s.viewWorkspace(ws), s.audit(ctx, name, ActionWorkspaceCreate, "")
+	s.audit(ctx, name, ActionWorkspaceCreate, "", "")
+	return s.viewWorkspace(ws), nil
 }

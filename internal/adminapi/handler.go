@@ -115,7 +115,7 @@ func (h *Handler) authenticated(handle func(*Handler, http.ResponseWriter, *http
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		a.RemoteAddr = r.RemoteAddr
+		a.RemoteAddr = addressOf(r.RemoteAddr)
 		log.Info("admin api call", "admin", a.Name, "admin_token_id", a.TokenID, "method", r.Method, "path", r.URL.Path)
 		r = r.WithContext(admin.WithAdmin(r.Context(), a))
 		if err := handle(h, w, r); err != nil {

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,32 +38,11 @@ func query(r *http.Request, known ...string) (url.Values, error) {
 		if len(vs) > 1 {
 			return nil, badRequest("%s is given %d times; give it once", name, len(vs))
 		}
-		if !contains(known, name) {
+		if !slices.Contains(known, name) {
 			return nil, badRequest("unknown query parameter %s", name)
 		}
 	}
 	return q, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func intParam(q url.Values, name string) (int, error) {
-	v := q.Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, badRequest("%s must be an integer", name)
-	}
-	return n, nil
 }
 
 func timeParam(q url.Values, name string) (time.Time, error) {
@@ -84,14 +64,8 @@ func offsetPage(r *http.Request) (limit, offset int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	limit, err = intParam(q, "limit")
-	switch {
-	case err != nil:
+	if limit, err = admin.PageSize(q.Get("limit"), admin.DefaultPageSize); err != nil {
 		return 0, 0, err
-	case limit == 0:
-		limit = admin.DefaultPageSize
-	case limit < 0 || limit > admin.MaxPageSize:
-		return 0, 0, badRequest("limit must be between 1 and %d", admin.MaxPageSize)
 	}
 	if c := q.Get("cursor"); c != "" {
 		if offset, err = strconv.Atoi(c); err != nil || offset < 0 {
@@ -196,7 +170,7 @@ func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cq := admin.ClientQuery{RegisteredVia: q.Get("registered_via"), SoftwareID: q.Get("software_id"), Q: q.Get("q"), Cursor: q.Get("cursor")}
-	if cq.Limit, err = intParam(q, "limit"); err != nil {
+	if cq.Limit, err = admin.PageSize(q.Get("limit"), admin.DefaultPageSize); err != nil {
 		return err
 	}
 	if cq.CreatedAfter, err = timeParam(q, "created_after"); err != nil {
@@ -471,7 +445,7 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	aq := admin.AuditQuery{Type: q.Get("type"), ClientID: q.Get("client_id"), Cursor: q.Get("cursor")}
-	if aq.Limit, err = intParam(q, "limit"); err != nil {
+	if aq.Limit, err = admin.PageSize(q.Get("limit"), admin.DefaultPageSize); err != nil {
 		return err
 	}
 	if aq.Since, err = timeParam(q, "since"); err != nil {

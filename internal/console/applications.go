@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,11 +11,8 @@ import (
 	"github.com/registrar-dev/registrar/internal/client"
 )
 
-// defaultPageSize and maxPageSize bound a table's rows.
-const (
-	defaultPageSize = 25
-	maxPageSize     = admin.MaxPageSize
-)
+// defaultPageSize is a table's rows when the query does not say.
+const defaultPageSize = 25
 
 // application is one client as a table row or a page shows it.
 type application struct {
@@ -121,24 +117,17 @@ func parseDay(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// pageSize reads a limit parameter.
+// pageSize reads a table's limit parameter, as the admin API does.
 func pageSize(s string) (int, error) {
-	if s == "" {
-		return defaultPageSize, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxPageSize {
-		return 0, badRequest("limit must be a whole number from 1 to %d", maxPageSize)
-	}
-	return n, nil
+	return admin.PageSize(s, defaultPageSize)
 }
 
 // applicationPage is one client: its metadata, audit trail and actions.
 type applicationPage struct {
 	application
 	Client       client.Client
-	ClientURI    string // a link only when http(s)
-	LogoURI      string // an image only when https
+	ClientURI    string // each a link only when http(s)
+	LogoURI      string
 	PolicyURI    string
 	TOSURI       string
 	Registration bool // it can be given a new registration access token
@@ -160,11 +149,8 @@ func (h *Handler) handleApplication(w http.ResponseWriter, r *http.Request, sess
 	}
 	md := c.Metadata
 	view := applicationPage{application: viewApplication(c), Client: c, ClientURI: safeLink(md.ClientURI),
-		PolicyURI: safeLink(md.PolicyURI), TOSURI: safeLink(md.TOSURI),
+		LogoURI: safeLink(md.LogoURI), PolicyURI: safeLink(md.PolicyURI), TOSURI: safeLink(md.TOSURI),
 		Registration: c.Provenance.Origin == client.OriginDCR, UsesSecret: client.UsesSecret(md.AuthMethod()), Events: events.Items}
-	if strings.HasPrefix(safeLink(md.LogoURI), "https:") {
-		view.LogoURI = md.LogoURI
-	}
 	h.render(w, r, http.StatusOK, "application", page{Title: nameOr(view.Name, id), Section: "applications", Workspace: ws,
 		Session: sess, Notice: notices[r.URL.Query().Get("done")], Page: view})
 }
@@ -244,7 +230,7 @@ func (h *Handler) handleApplicationAction(w http.ResponseWriter, r *http.Request
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: application "+name, "workspace", ws, "client_id", id, "admin", sess.Name)
+	logger(r).Info("console: application "+name, "workspace", ws, "client_id", id, "admin", sess.Name)
 	switch {
 	case shown != nil:
 		shown.Back, shown.BackLabel = back, "Back to the application"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/adminapi"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 )
 
@@ -32,9 +33,10 @@ const cookieName = "registrar_admin"
 // password, far under it.
 const maxFormBytes = 16 << 10
 
-// csp lets the pages load their own stylesheet and logos from https
-// origins, and nothing else: no script at all, no framing, forms to us.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp lets the pages load their own stylesheet and images, and nothing
+// else: no script at all, no framing, forms to us. A logo a registrant
+// names is never loaded: its host would learn when an operator looks.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Handler serves the console.
 type Handler struct {
@@ -45,21 +47,24 @@ type Handler struct {
 	// SignIns slows an address that presents wrong admin tokens; the
 	// admin API's, shared, so that guesses through both count together.
 	SignIns *adminapi.Throttle
-	Log     *slog.Logger
 	pages   map[string]*template.Template
 	css     []byte
 }
 
 // New parses the templates once. Secure and SignIns are the caller's to
-// set.
-func New(svc *admin.Service, sessions *Sessions, log *slog.Logger) (*Handler, error) {
+// set. The console logs through the request's logger (httpapi.Logger),
+// so that each line carries the request id of the access log's.
+func New(svc *admin.Service, sessions *Sessions) (*Handler, error) {
 	css, err := files.ReadFile("templates/console.css")
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{Service: svc, Sessions: sessions, Log: log,
+	h := &Handler{Service: svc, Sessions: sessions,
 		pages: map[string]*template.Template{}, css: css}
-	funcs := template.FuncMap{"when": formatTime, "join": strings.Join, "query": withQuery}
+	// seg escapes stored data (a workspace, a client id) put into a
+	// URL's path as one segment: html/template leaves "/", "?" and "#"
+	// there as they are, and they would change where the URL points.
+	funcs := template.FuncMap{"when": formatTime, "join": strings.Join, "query": withQuery, "seg": url.PathEscape}
 	for _, name := range []string{"signin", "error", "applications", "application", "confirm", "secret",
 		"settings", "tokens", "users", "keys", "audit"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html")
@@ -90,8 +95,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/ws/{ws}/initial-access-tokens/{id}/revoke", h.signedIn(h.handleRevokeToken))
 	mux.HandleFunc("GET /admin/ws/{ws}/users", h.signedIn(h.handleUsers))
 	mux.HandleFunc("POST /admin/ws/{ws}/users", h.signedIn(h.handleAddUser))
-	mux.HandleFunc("POST /admin/ws/{ws}/users/{username}/delete", h.signedIn(h.handleDeleteUser))
-	mux.HandleFunc("POST /admin/ws/{ws}/users/{username}/password", h.signedIn(h.handleSetPassword))
+	mux.HandleFunc("POST /admin/ws/{ws}/users/{id}/delete", h.signedIn(h.handleDeleteUser))
+	mux.HandleFunc("POST /admin/ws/{ws}/users/{id}/password", h.signedIn(h.handleSetPassword))
 	mux.HandleFunc("GET /admin/ws/{ws}/keys", h.signedIn(h.handleKeys))
 	mux.HandleFunc("POST /admin/ws/{ws}/keys/rotate", h.signedIn(h.handleRotateKeys))
 	mux.HandleFunc("GET /admin/ws/{ws}/audit", h.signedIn(h.handleAudit))
@@ -123,7 +128,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		h.Log.Error("rendering console page", "page", name, "err", err)
+		logger(r).Error("rendering console page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -148,6 +153,12 @@ func (h *Handler) workspaceNames(r *http.Request) []string {
 		names = append(names, ws.Name)
 	}
 	return names
+}
+
+// logger is the request's logger, which carries its request id, with
+// the path that every console line should name.
+func logger(r *http.Request) *slog.Logger {
+	return httpapi.Logger(r.Context()).With("path", r.URL.Path)
 }
 
 // errorPage is the page of a refusal.
@@ -177,7 +188,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, sess *Session, er
 	case errors.As(err, &oe):
 		status, heading, message = oe.Status, "Refused", oe.Description
 	default:
-		h.Log.Error("console request failed", "path", r.URL.Path, "err", err)
+		logger(r).Error("console request failed", "err", err)
 	}
 	h.showError(w, r, sess, status, heading, message)
 }
@@ -214,12 +225,12 @@ func formatTime(t time.Time) string {
 func withQuery(u *url.URL, key, value string) string {
 	q := u.Query()
 	q.Set(key, value)
-	return u.Path + "?" + q.Encode()
+	return u.EscapedPath() + "?" + q.Encode()
 }
 
 // safeLink is raw when it is an absolute http(s) URL, the only kind the
-// console links to or loads: a javascript: or data: URI a client
-// registered stays text.
+// console links to: a javascript: or data: URI a client registered stays
+// text.
 func safeLink(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

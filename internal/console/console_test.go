@@ -10,16 +10,20 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/registrar-dev/registrar/internal/admin"
 	"github.com/registrar-dev/registrar/internal/adminapi"
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/clock"
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -29,16 +33,32 @@ const testAdminToken = "console-test-admin-token-0123456789abcdef"
 
 // site is the console on a real SQLite store behind a real HTTP server.
 type site struct {
-	t   *testing.T
-	srv *httptest.Server
-	svc *admin.Service
-	h   *Handler
+	t    *testing.T
+	srv  *httptest.Server
+	svc  *admin.Service
+	h    *Handler
+	logs logFile
+}
+
+// logFile is the server's log, a file so that a test reads it while the
+// server's goroutines write.
+type logFile string
+
+func (f logFile) String() string {
+	b, _ := os.ReadFile(string(f))
+	return string(b)
 }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := logFile(filepath.Join(t.TempDir(), "registrar.log"))
+	out, err := os.Create(string(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { out.Close() })
+	log := slog.New(slog.NewTextHandler(out, nil))
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "registrar.db"), log)
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +71,17 @@ func newSite(t *testing.T) *site {
 	svc := &admin.Service{Source: clock.Source{Now: time.Now}, Store: st, Hasher: secret.NewHasher(bytes.Repeat([]byte{7}, 32)),
 		EnvAdminToken: testAdminToken}
 	now2 := time.Now()
-	h, err := New(svc, testSessions(t, 3, &now2), log)
+	h, err := New(svc, testSessions(t, 3, &now2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.SignIns = adminapi.NewThrottle(10, time.Hour)
 	mux := http.NewServeMux()
 	h.Routes(mux)
-	s := &site{t: t, srv: httptest.NewServer(mux), svc: svc, h: h}
+	// As the server serves it: Instrument gives each request its id and
+	// its logger.
+	root := httpapi.Instrument(mux, log, httpapi.NewMetrics(prometheus.NewRegistry()), false)
+	s := &site{t: t, srv: httptest.NewServer(root), svc: svc, h: h, logs: logs}
 	t.Cleanup(s.srv.Close)
 	return s
 }

@@ -39,22 +39,46 @@ func (h *Handler) signedIn(next handler) http.HandlerFunc {
 			return
 		}
 		if isPost {
+			if h.refusedCrossSite(w, r) {
+				return
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
 				h.showError(w, r, &sess, http.StatusBadRequest, "Bad request", "The form could not be read.")
 				return
 			}
 			if !sess.ValidCSRF(r.PostForm.Get("csrf_token")) {
-				h.Log.Warn("console form refused: CSRF token missing or not this session's", "path", r.URL.Path, "admin", sess.Name, "remote_addr", clientAddress(r))
+				logger(r).Warn("console form refused: CSRF token missing or not this session's", "admin", sess.Name, "remote_addr", clientAddress(r))
 				h.showError(w, r, &sess, http.StatusForbidden, "Forbidden", "This form did not come from this console session. Reload the page and try again.")
 				return
 			}
 		}
+		logger(r).Info("console request", "admin", sess.Name, "admin_token_id", sess.TokenID, "method", r.Method)
 		// What the admin service does for this request is audited in
 		// the token's name.
 		r = r.WithContext(admin.WithAdmin(r.Context(), admin.Admin{TokenID: sess.TokenID, Name: sess.Name, RemoteAddr: clientAddress(r)}))
 		next(w, r, &sess)
 	}
+}
+
+// crossSite refuses a post a browser sent from another site. A sign-in
+// has no session, so no CSRF token, to stand on: without this, another
+// site could sign an operator's browser into a console session of the
+// attacker's token (login CSRF), and have them work in it. The browser's
+// Sec-Fetch-Site, else its Origin, says where a post came from; a post
+// with neither is not a browser's (curl, a script) and passes.
+var crossSite = http.NewCrossOriginProtection()
+
+// refusedCrossSite answers 403 to a post from another site and reports
+// whether it did.
+func (h *Handler) refusedCrossSite(w http.ResponseWriter, r *http.Request) bool {
+	if crossSite.Check(r) == nil {
+		return false
+	}
+	logger(r).Warn("console post refused: sent from another site", "remote_addr", clientAddress(r),
+		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+	h.showError(w, r, nil, http.StatusForbidden, "Forbidden", "This form was sent from another site. Open the console at its own address and try again.")
+	return true
 }
 
 // session opens the cookie and checks that its admin token still stands.
@@ -87,6 +111,9 @@ func (h *Handler) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 // tokens are logged and, past a few from one address, slow it down: it
 // is refused unchecked until its throttle allows another.
 func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	if h.refusedCrossSite(w, r) {
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		h.showError(w, r, nil, http.StatusBadRequest, "Bad request", "The form could not be read.")
@@ -95,7 +122,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.PostForm.Get("next"))
 	addr := clientAddress(r)
 	if wait, blocked := h.SignIns.Blocked(r.RemoteAddr); blocked {
-		h.Log.Warn("console sign-in throttled", "remote_addr", addr)
+		logger(r).Warn("console sign-in throttled", "remote_addr", addr)
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		h.render(w, r, http.StatusTooManyRequests, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
 			Error: "Too many wrong tokens from this address. Wait a moment and try again."}})
@@ -104,7 +131,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	a, err := h.Service.CheckAdminToken(r.Context(), r.PostForm.Get("token"))
 	if errors.Is(err, admin.ErrUnauthorized) {
 		h.SignIns.Fail(r.RemoteAddr)
-		h.Log.Warn("console sign-in refused: unknown admin token", "remote_addr", addr)
+		logger(r).Warn("console sign-in refused: unknown admin token", "remote_addr", addr)
 		h.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
 			Error: "That admin token is not valid."}})
 		return
@@ -122,7 +149,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
-	h.Log.Info("console sign-in", "admin", a.Name, "remote_addr", addr)
+	logger(r).Info("console sign-in", "admin", a.Name, "remote_addr", addr)
 	http.SetCookie(w, h.cookie(value, int(SessionTTL.Seconds())))
 	if next == "" {
 		next = "/admin/"

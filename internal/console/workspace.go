@@ -18,8 +18,9 @@ import (
 type settingsPage struct {
 	Settings  workspace.Settings
 	YAMLOwned bool
-	// Templates and Defaults are the registration's shaping, as JSON.
-	Templates, Defaults string
+	// Templates and Defaults are the registration's shaping, as JSON;
+	// JSON is all the settings, what a patch applies over.
+	Templates, Defaults, JSON string
 }
 
 func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request, sess *Session) {
@@ -28,7 +29,7 @@ func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request, sess *S
 		h.fail(w, r, sess, err)
 		return
 	}
-	view := settingsPage{Settings: ws.Settings, YAMLOwned: ws.YAMLOwned}
+	view := settingsPage{Settings: ws.Settings, YAMLOwned: ws.YAMLOwned, JSON: indentJSON(ws.Settings)}
 	if t := ws.Settings.Registration.Templates; len(t) > 0 {
 		view.Templates = indentJSON(t)
 	}
@@ -44,12 +45,25 @@ func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request, sess *S
 // (409 naming the key) and settings that break a rule (400).
 func (h *Handler) handleChangeSettings(w http.ResponseWriter, r *http.Request, sess *Session) {
 	ws := r.PathValue("ws")
-	if _, err := h.Service.UpdateWorkspaceSettings(r.Context(), ws, []byte(r.PostForm.Get("patch"))); err != nil {
+	patch := r.PostForm.Get("patch")
+	if namesNoSetting(patch) {
+		h.fail(w, r, sess, badRequest("The patch is empty, so nothing was changed. Write the keys to change and their new values, for example {\"registration\": {\"max_clients\": 500}}."))
+		return
+	}
+	if _, err := h.Service.UpdateWorkspaceSettings(r.Context(), ws, []byte(patch)); err != nil {
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: workspace settings changed", "workspace", ws, "admin", sess.Name)
+	logger(r).Info("console: workspace settings changed", "workspace", ws, "admin", sess.Name)
 	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/settings?done=settings", http.StatusSeeOther)
+}
+
+// namesNoSetting reports whether a patch is blank or an empty object:
+// applying it would change nothing, yet say the settings were changed.
+// Anything else, malformed JSON included, is the service's to judge.
+func namesNoSetting(patch string) bool {
+	var members map[string]json.RawMessage
+	return strings.TrimSpace(patch) == "" || (json.Unmarshal([]byte(patch), &members) == nil && members != nil && len(members) == 0)
 }
 
 func indentJSON(v any) string {
@@ -100,7 +114,7 @@ func (h *Handler) handleIssueToken(w http.ResponseWriter, r *http.Request, sess 
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: initial access token issued", "workspace", ws, "id", tok.ID, "admin", sess.Name)
+	logger(r).Info("console: initial access token issued", "workspace", ws, "id", tok.ID, "admin", sess.Name)
 	h.showSecret(w, r, sess, secretPage{Heading: "New initial access token", Label: "Initial access token", Value: tok.Token,
 		Note: "Registers up to " + usesText(tok.MaxUses) + " until " + formatTime(tok.ExpiresAt) + ". It is shown only now: copy it before you leave this page.",
 		Back: "/admin/ws/" + url.PathEscape(ws) + "/initial-access-tokens", BackLabel: "Back to initial access tokens"})
@@ -135,7 +149,7 @@ func (h *Handler) handleRevokeToken(w http.ResponseWriter, r *http.Request, sess
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: initial access token revoked", "workspace", ws, "id", id, "admin", sess.Name)
+	logger(r).Info("console: initial access token revoked", "workspace", ws, "id", id, "admin", sess.Name)
 	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/initial-access-tokens?done=revoked", http.StatusSeeOther)
 }
 
@@ -164,14 +178,24 @@ func (h *Handler) handleAddUser(w http.ResponseWriter, r *http.Request, sess *Se
 	h.afterUserChange(w, r, sess, err, "added")
 }
 
+// The user forms name a user by id, which the server made, never by the
+// username, which anyone who registered chose: a name such as
+// "../applications/x/delete?" would otherwise retarget the form.
+
 func (h *Handler) handleDeleteUser(w http.ResponseWriter, r *http.Request, sess *Session) {
-	err := h.Service.DeleteUser(r.Context(), r.PathValue("ws"), r.PathValue("username"))
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err == nil {
+		err = h.Service.DeleteUser(r.Context(), u.Workspace, u.Username)
+	}
 	h.afterUserChange(w, r, sess, err, "deleted")
 }
 
 func (h *Handler) handleSetPassword(w http.ResponseWriter, r *http.Request, sess *Session) {
-	err := h.Service.SetPassword(r.Context(), admin.PasswordChange{Workspace: r.PathValue("ws"), Username: r.PathValue("username"),
-		Password: r.PostForm.Get("password")})
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err == nil {
+		err = h.Service.SetPassword(r.Context(), admin.PasswordChange{Workspace: u.Workspace, Username: u.Username,
+			Password: r.PostForm.Get("password")})
+	}
 	h.afterUserChange(w, r, sess, err, "password")
 }
 
@@ -181,7 +205,7 @@ func (h *Handler) afterUserChange(w http.ResponseWriter, r *http.Request, sess *
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: user "+done, "workspace", ws, "admin", sess.Name)
+	logger(r).Info("console: user "+done, "workspace", ws, "admin", sess.Name)
 	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/users?done="+done, http.StatusSeeOther)
 }
 
@@ -207,7 +231,7 @@ func (h *Handler) handleRotateKeys(w http.ResponseWriter, r *http.Request, sess 
 		h.fail(w, r, sess, err)
 		return
 	}
-	h.Log.Info("console: signing keys rotated", "workspace", ws, "admin", sess.Name)
+	logger(r).Info("console: signing keys rotated", "workspace", ws, "admin", sess.Name)
 	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/keys?done=rotated", http.StatusSeeOther)
 }
 

@@ -2,6 +2,7 @@ package interact
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -149,6 +150,13 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, ws workspace
 		page.Message, page.Detail = "Something went wrong on our side. Try again in a moment.", ""
 	case oe.Code == oautherr.TemporarilyUnavailable:
 		page.Message, page.Detail = "The service is briefly unavailable. Try again in a moment.", ""
+	case errors.Is(err, oauth.ErrClientDisabled):
+		// Nothing is wrong with the request, and its developer cannot
+		// fix it: the operator turned the app off.
+		page.Heading = "This application is disabled"
+		page.Message = "This application has been disabled by the administrator of this sign-in service, so it cannot sign you in. " +
+			"If you think that is a mistake, contact the application's provider."
+		page.Detail = ""
 	case fromApp(r) && oe.Status < 500:
 		// The person here did nothing wrong and cannot fix the request;
 		// what is wrong with it is for the app's developer.

@@ -94,3 +94,19 @@ func TestErrorPageSpeaksToTheUser(t *testing.T) {
 		t.Errorf("our own form's error:\n%s", body)
 	}
 }
+
+// TestDisabledClientPage: an operator disabled the app; the person who
+// followed it is told that, not sent to its developer about a bad request.
+func TestDisabledClientPage(t *testing.T) {
+	h, ws := pageHandler(t)
+	w := httptest.NewRecorder()
+	h.pageError(w, httptest.NewRequest(http.MethodGet, "/default/oauth2/authorize?client_id=x", nil), ws,
+		fmt.Errorf("authorize: %w", oautherr.InvalidRequestf("the client is disabled").WithCause(oauth.ErrClientDisabled)))
+	body := w.Body.String()
+	if w.Code != http.StatusBadRequest || !strings.Contains(body, "disabled by the administrator of this sign-in service") {
+		t.Errorf("%d; want 400 saying the administrator disabled the app:\n%s", w.Code, body)
+	}
+	if strings.Contains(body, "invalid request") || strings.Contains(body, "developer") {
+		t.Errorf("the page blames the app's developer:\n%s", body)
+	}
+}

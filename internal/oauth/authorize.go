@@ -66,6 +66,11 @@ func (p Params) single(name string) (string, error) {
 	return vs[0], nil
 }
 
+// ErrClientDisabled is the cause under the refusal of an authorization
+// request from a client an operator disabled: the error page tells the
+// person that, not to report a bad request to the app's developer.
+var ErrClientDisabled = errors.New("disabled by an operator")
+
 // ParseAuthorize validates an authorization request in two phases. Until
 // the client and redirect URI are known good, errors are returned as
 // plain *oautherr.Error for an error page: redirecting to an unverified
@@ -87,7 +92,7 @@ func (s *Service) ParseAuthorize(ctx context.Context, ws workspace.Workspace, p 
 	}
 	if err == nil && cl.Disabled() {
 		// Shown on the error page, never sent to a redirect URI.
-		return req, client.Client{}, oautherr.InvalidRequestf("the client is disabled")
+		return req, client.Client{}, oautherr.InvalidRequestf("the client is disabled").WithCause(ErrClientDisabled)
 	}
 	if err != nil {
 		return req, cl, err

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/rand"
-	"log/slog"
 	"strings"
 
 	"github.com/registrar-dev/registrar/internal/adminapi"
@@ -13,9 +12,9 @@ import (
 // newConsole assembles the admin console over the operator actions, its
 // sessions sealed under a key of their own; wrong admin tokens count
 // against the throttle the admin API uses.
-func newConsole(env *Env, log *slog.Logger, failures *adminapi.Throttle) (*console.Handler, error) {
+func newConsole(env *Env, failures *adminapi.Throttle) (*console.Handler, error) {
 	sessions := &console.Sessions{Sealer: env.ConsoleSealer, Now: clock.Now, Random: rand.Reader}
-	h, err := console.New(env.Admin(), sessions, log)
+	h, err := console.New(env.Admin(), sessions)
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,7 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminFailures}
 	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler, adminAPI)
 	if env.Config.HasRole(config.RoleAdmin) {
-		pages, err := newConsole(env, log, adminFailures)
+		pages, err := newConsole(env, adminFailures)
 		if err != nil {
 			return nil, err
 		}
