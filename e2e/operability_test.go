@@ -227,3 +227,64 @@ func TestConfigErrorsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// verdictTB records what requireCI decided instead of ending the test.
+type verdictTB struct {
+	testing.TB
+	verdict string
+}
+
+func (v *verdictTB) Helper() {}
+func (v *verdictTB) Skipf(string, ...any) {
+	v.verdict = "skip"
+	panic(v)
+}
+func (v *verdictTB) Fatalf(string, ...any) {
+	v.verdict = "fail"
+	panic(v)
+}
+
+// requireVerdict runs requireCI and says whether it passed, skipped or
+// failed the test.
+func requireVerdict(t *testing.T, ok bool, what string) (verdict string) {
+	v := &verdictTB{TB: t, verdict: "pass"}
+	defer func() {
+		if r := recover(); r != nil && r != v {
+			panic(r)
+		}
+		verdict = v.verdict
+	}()
+	requireCI(v, ok, what)
+	return
+}
+
+// TestStrictExceptWhatIsMissing: under make test a missing prerequisite
+// fails its test, except one the script could not provide: a Node older
+// than 20 skips the JavaScript client tests (even with node_modules left
+// by an earlier run) and leaves chromium, curl, jq and PostgreSQL strict.
+func TestStrictExceptWhatIsMissing(t *testing.T) {
+	t.Setenv("CI", "")
+	t.Setenv("REGISTRAR_TEST_STRICT", "1")
+	t.Setenv("REGISTRAR_TEST_MISSING", "node")
+	node := "node (Node.js 20 and e2e/js/node_modules from npm ci)"
+	for _, c := range []struct {
+		ok         bool
+		what, want string
+	}{
+		{true, node, "skip"},
+		{false, node, "skip"},
+		{false, "chromium", "fail"},
+		{false, "jq", "fail"},
+		{false, "REGISTRAR_TEST_POSTGRES_DSN", "fail"},
+		{true, "chromium", "pass"},
+		{false, "nodejs-something", "fail"},
+	} {
+		if got := requireVerdict(t, c.ok, c.what); got != c.want {
+			t.Errorf("requireCI(ok=%v, %q) with REGISTRAR_TEST_MISSING=node: %s, want %s", c.ok, c.what, got, c.want)
+		}
+	}
+	t.Setenv("REGISTRAR_TEST_MISSING", "")
+	if got := requireVerdict(t, false, node); got != "fail" {
+		t.Errorf("a missing node_modules under make test with Node provided: %s, want fail", got)
+	}
+}
