@@ -288,3 +288,33 @@ func TestStrictExceptWhatIsMissing(t *testing.T) {
 		t.Errorf("a missing node_modules under make test with Node provided: %s, want fail", got)
 	}
 }
+
+// TestUnknownSubcommands: a word that is none of a group's subcommands is
+// an error (it used to print the group's help and exit 0), with the
+// subcommand meant; the group alone still prints its help.
+func TestUnknownSubcommands(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"client", "lst"}, `unknown command "lst" for "registrar client"; did you mean get or list?`},
+		{[]string{"policy", "tset"}, `unknown command "tset" for "registrar policy"; did you mean test?`},
+		{[]string{"policy", "list"}, `unknown command "list" for "registrar policy"`},
+		{[]string{"iat", "craete"}, `did you mean create?`},
+		{[]string{"admin", "token", "lst"}, `unknown command "lst" for "registrar admin token"`},
+		{[]string{"dev", "kegen"}, `did you mean keygen?`},
+		{[]string{"keys", "zzzzzz"}, `run 'registrar keys --help' for its commands`},
+	} {
+		dir := t.TempDir()
+		out, err := runIn(t, dir, c.args...)
+		if err == nil || !strings.Contains(out, c.want) {
+			t.Errorf("registrar %s: %v\n%s\nwant an error saying %q", strings.Join(c.args, " "), err, out, c.want)
+		}
+		if names := dirEntries(t, dir); len(names) != 0 {
+			t.Errorf("registrar %s created %v", strings.Join(c.args, " "), names)
+		}
+	}
+	if out, err := runIn(t, t.TempDir(), "client"); err != nil || !strings.Contains(out, "Available Commands:") {
+		t.Errorf("registrar client alone: %v\n%s", err, out)
+	}
+}
