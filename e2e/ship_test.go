@@ -570,12 +570,30 @@ func waitHealthy(t *testing.T, s *service, bin string, healthcheck, env []string
 // where it is installed.
 func TestSystemdUnit(t *testing.T) {
 	unit := readUnit(t, "../docs/registrar.service")
-	state := t.TempDir()
-	const stateDir, program = "/var/lib/registrar", "/usr/local/bin/registrar"
-	mapPaths := func(s string) string { return strings.ReplaceAll(s, stateDir, state) }
-	for key, want := range map[string]string{"StateDirectory": "registrar", "WorkingDirectory": stateDir, "DynamicUser": "yes", "ProtectSystem": "strict", "NoNewPrivileges": "yes"} {
+	state, etc := t.TempDir(), t.TempDir()
+	const stateDir, configDir, program = "/var/lib/registrar", "/etc/registrar", "/usr/local/bin/registrar"
+	mapPaths := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, stateDir, state), configDir, etc)
+	}
+	for key, want := range map[string]string{"StateDirectory": "registrar", "WorkingDirectory": stateDir, "DynamicUser": "yes", "User": "registrar", "ProtectSystem": "strict", "NoNewPrivileges": "yes"} {
 		if got := unit[key]; len(got) == 0 || got[0] != want {
 			t.Errorf("%s=%v; want %s", key, got, want)
+		}
+	}
+	// The settings file the README points at is read, and is what the
+	// unit's comment says to install: the example init writes.
+	if !slices.Contains(unit["Environment"], "REGISTRAR_CONFIG="+configDir+"/registrar.yaml") {
+		t.Errorf("the unit does not read %s/registrar.yaml: Environment=%v", configDir, unit["Environment"])
+	}
+	example, _ := os.ReadFile("../docs/registrar.example.yaml")
+	os.WriteFile(filepath.Join(etc, "registrar.yaml"), example, 0o644)
+	// Operator commands through systemd-run must run as the unit's user,
+	// or systemd hands the state directory to a user named after the
+	// transient unit.
+	raw, _ := os.ReadFile("../docs/registrar.service")
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.Contains(line, "systemd-run --") && !strings.Contains(line, "-p User=registrar") {
+			t.Errorf("a systemd-run example runs as another user than the unit's: %s", line)
 		}
 	}
 	execStart := strings.Fields(unit["ExecStart"][0])
