@@ -108,6 +108,11 @@ func TestBackupRefusals(t *testing.T) {
 	assertEmptyDir(t, empty)
 
 	n := startNode(t, nodeOpts{})
+	// A folder that is not there is named as such, not as the file.
+	missing := filepath.Join(t.TempDir(), "no-such-folder")
+	if out, err := n.cli("backup", "--to", filepath.Join(missing, "copy.db")); err == nil || !strings.Contains(out, "the folder "+missing+" does not exist") {
+		t.Fatalf("backup into a missing folder: %v %q; want a refusal naming the folder", err, out)
+	}
 	existing := filepath.Join(t.TempDir(), "copy.db")
 	os.WriteFile(existing, []byte("keep me"), 0o600)
 	if out, err := n.cli("backup", "--to", existing); err == nil || !strings.Contains(out, "never overwrites") {
@@ -138,7 +143,9 @@ func TestBackupWhileServing(t *testing.T) {
 	out := n.mustCLI("backup", "--to", copyPath)
 	registeredDuring := len(w.registered()) - len(before)
 	w.stop(t)
-	if !strings.Contains(out, "backed up sqlite:registrar.db to "+copyPath) {
+	// The reminder about the key is a note after the success line, on
+	// stdout, not a line that reads like an error.
+	if !strings.Contains(out, "backed up sqlite:registrar.db to "+copyPath+"\nnote: the copy holds no master key: keep the master key file registrar.key with it") {
 		t.Fatalf("backup printed %q", out)
 	}
 	if info, err := os.Stat(copyPath); err != nil || info.Mode().Perm() != 0o600 {
