@@ -143,8 +143,25 @@ func TestLogLines(t *testing.T) {
 		t.Fatalf("token with a wrong secret: %d", bad.Status)
 	}
 	requestID := bad.Header.Get("X-Request-Id")
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		if r := get(t, n.Base+probe); r.Status != 200 {
+			t.Fatalf("GET %s: %d", probe, r.Status)
+		}
+	}
 	n.stop()
 	logs := n.Stderr.String()
+	// A supervisor's probes (Docker asks /readyz every 15 s) stay out of
+	// the info log, and are there at debug.
+	probeLine := regexp.MustCompile(`level=(\w+) msg=request .*path=/(healthz|readyz) `)
+	if m := probeLine.FindStringSubmatch(logs); m != nil {
+		t.Errorf("a passing probe was logged at %s: %s", m[1], m[0])
+	}
+	debug := startNode(t, nodeOpts{YAML: "log_level: debug\n"})
+	get(t, debug.Base+"/readyz")
+	debug.stop()
+	if m := probeLine.FindStringSubmatch(debug.Stderr.String()); m == nil || m[1] != "DEBUG" {
+		t.Errorf("log_level: debug logs no probe at DEBUG: %v", m)
+	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`msg=workspace name=default issuer=` + regexp.QuoteMeta(n.Base) + `/default registration=initial_access_token`),
 		regexp.MustCompile(`msg=workspace name=shop issuer=` + regexp.QuoteMeta(n.Base) + `/shop registration=open`),
