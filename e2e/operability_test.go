@@ -190,6 +190,10 @@ func TestLogLines(t *testing.T) {
 // where a newcomer looks first, answer 404 naming every issuer.
 func TestRootNamesTheIssuers(t *testing.T) {
 	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: shop\n"})
+	// The listening line names every issuer, not the default one alone.
+	if want := "(issuers " + n.Base + "/default, " + n.Base + "/shop)"; !strings.Contains(n.Stdout.String(), want) {
+		t.Errorf("the start's standard output does not say %q:\n%s", want, n.Stdout)
+	}
 	for _, path := range []string{"/", "/.well-known/openid-configuration"} {
 		resp := get(t, n.Base+path)
 		desc, _ := resp.JSON(t)["error_description"].(string)
