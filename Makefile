@@ -10,8 +10,10 @@ run: build
 test:
 	bash scripts/test.sh
 
+# -buildvcs=auto beats a GOFLAGS=-buildvcs=false: a build in a git clone
+# records its commit (registrar version), and one without git still builds.
 build:
-	go build -o bin/registrar ./cmd/registrar
+	go build -buildvcs=auto -o bin/registrar ./cmd/registrar
 
 bench:
 	go run ./cmd/registrar bench
