@@ -857,3 +857,34 @@ func TestMakeRunStopsCleanly(t *testing.T) {
 		t.Fatalf("make run still running 60 s after Ctrl-C\n%s", out)
 	}
 }
+
+// TestMakeBuildStampsTheCommit: `make build` in a git clone records the
+// commit that `registrar version` prints, even where GOFLAGS turns VCS
+// stamping off (as on the machine these tests were written on).
+func TestMakeBuildStampsTheCommit(t *testing.T) {
+	for _, tool := range []string{"make", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	clone := filepath.Join(t.TempDir(), "registrar")
+	if out, err := exec.Command("git", "clone", "--quiet", "--no-hardlinks", "..", clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	head, err := exec.Command("git", "-C", clone, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("make", "--no-print-directory", "build")
+	build.Dir, build.Env = clone, append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(clone, "bin", "registrar"), "version").CombinedOutput()
+	if commit := strings.TrimSpace(string(head)); err != nil || !strings.Contains(string(out), "(commit "+commit) || strings.HasPrefix(string(out), "registrar devel") {
+		t.Errorf("registrar version of make build in a clone: %v %q; want the commit %s", err, out, commit)
+	}
+	if df, _ := os.ReadFile("../Dockerfile"); !bytes.Contains(df, []byte("go build -buildvcs=auto")) {
+		t.Error("the Dockerfile's go build does not ask for VCS stamping (-buildvcs=auto), which GOFLAGS may turn off")
+	}
+}
