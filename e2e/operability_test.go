@@ -20,6 +20,8 @@ func TestCLIRefusesWithoutTheServersStore(t *testing.T) {
 	needKey := [][]string{
 		{"client", "create", "--grant-type", "client_credentials", "--scope", "dcr"},
 		{"iat", "create"},
+		{"iat", "create", "--json"},
+		{"admin", "token", "create", "--name", "ci"},
 		{"user", "add", "--username", "alice", "--password-stdin"},
 		{"keys", "rotate"},
 		{"client", "delete", "c1"},
