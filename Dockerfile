@@ -15,8 +15,10 @@ RUN go mod download
 COPY . .
 # CGO_ENABLED=0: the SQLite driver (modernc.org/sqlite) is pure Go, so the
 # binary needs no libc and runs on distroless/static. The version, commit
-# and date `registrar version` prints come from Go's build info.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/registrar ./cmd/registrar
+# and date `registrar version` prints come from Go's build info: built from
+# a git clone (.git is in the context; .dockerignore keeps it), it names the
+# commit; from a tree without .git (a source archive), it says "devel".
+RUN CGO_ENABLED=0 go build -buildvcs=auto -trimpath -ldflags="-s -w" -o /out/registrar ./cmd/registrar
 RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

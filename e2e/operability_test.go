@@ -20,6 +20,8 @@ func TestCLIRefusesWithoutTheServersStore(t *testing.T) {
 	needKey := [][]string{
 		{"client", "create", "--grant-type", "client_credentials", "--scope", "dcr"},
 		{"iat", "create"},
+		{"iat", "create", "--json"},
+		{"admin", "token", "create", "--name", "ci"},
 		{"user", "add", "--username", "alice", "--password-stdin"},
 		{"keys", "rotate"},
 		{"client", "delete", "c1"},
@@ -143,8 +145,25 @@ func TestLogLines(t *testing.T) {
 		t.Fatalf("token with a wrong secret: %d", bad.Status)
 	}
 	requestID := bad.Header.Get("X-Request-Id")
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		if r := get(t, n.Base+probe); r.Status != 200 {
+			t.Fatalf("GET %s: %d", probe, r.Status)
+		}
+	}
 	n.stop()
 	logs := n.Stderr.String()
+	// A supervisor's probes (Docker asks /readyz every 15 s) stay out of
+	// the info log, and are there at debug.
+	probeLine := regexp.MustCompile(`level=(\w+) msg=request .*path=/(healthz|readyz) `)
+	if m := probeLine.FindStringSubmatch(logs); m != nil {
+		t.Errorf("a passing probe was logged at %s: %s", m[1], m[0])
+	}
+	debug := startNode(t, nodeOpts{YAML: "log_level: debug\n"})
+	get(t, debug.Base+"/readyz")
+	debug.stop()
+	if m := probeLine.FindStringSubmatch(debug.Stderr.String()); m == nil || m[1] != "DEBUG" {
+		t.Errorf("log_level: debug logs no probe at DEBUG: %v", m)
+	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`msg=workspace name=default issuer=` + regexp.QuoteMeta(n.Base) + `/default registration=initial_access_token`),
 		regexp.MustCompile(`msg=workspace name=shop issuer=` + regexp.QuoteMeta(n.Base) + `/shop registration=open`),
@@ -173,6 +192,10 @@ func TestLogLines(t *testing.T) {
 // where a newcomer looks first, answer 404 naming every issuer.
 func TestRootNamesTheIssuers(t *testing.T) {
 	n := startNode(t, nodeOpts{YAML: "workspaces:\n  - name: shop\n"})
+	// The listening line names every issuer, not the default one alone.
+	if want := "(issuers " + n.Base + "/default, " + n.Base + "/shop)"; !strings.Contains(n.Stdout.String(), want) {
+		t.Errorf("the start's standard output does not say %q:\n%s", want, n.Stdout)
+	}
 	for _, path := range []string{"/", "/.well-known/openid-configuration"} {
 		resp := get(t, n.Base+path)
 		desc, _ := resp.JSON(t)["error_description"].(string)
@@ -225,5 +248,96 @@ func TestConfigErrorsAtOnce(t *testing.T) {
 		if err == nil || !strings.Contains(out, want) {
 			t.Errorf("serve with three problems: %v\n%s\nwant %q", err, out, want)
 		}
+	}
+}
+
+// verdictTB records what requireCI decided instead of ending the test.
+type verdictTB struct {
+	testing.TB
+	verdict string
+}
+
+func (v *verdictTB) Helper() {}
+func (v *verdictTB) Skipf(string, ...any) {
+	v.verdict = "skip"
+	panic(v)
+}
+func (v *verdictTB) Fatalf(string, ...any) {
+	v.verdict = "fail"
+	panic(v)
+}
+
+// requireVerdict runs requireCI and says whether it passed, skipped or
+// failed the test.
+func requireVerdict(t *testing.T, ok bool, what string) (verdict string) {
+	v := &verdictTB{TB: t, verdict: "pass"}
+	defer func() {
+		if r := recover(); r != nil && r != v {
+			panic(r)
+		}
+		verdict = v.verdict
+	}()
+	requireCI(v, ok, what)
+	return
+}
+
+// TestStrictExceptWhatIsMissing: under make test a missing prerequisite
+// fails its test, except one the script could not provide: a Node older
+// than 20 skips the JavaScript client tests (even with node_modules left
+// by an earlier run) and leaves chromium, curl, jq and PostgreSQL strict.
+func TestStrictExceptWhatIsMissing(t *testing.T) {
+	t.Setenv("CI", "")
+	t.Setenv("REGISTRAR_TEST_STRICT", "1")
+	t.Setenv("REGISTRAR_TEST_MISSING", "node")
+	node := "node (Node.js 20 and e2e/js/node_modules from npm ci)"
+	for _, c := range []struct {
+		ok         bool
+		what, want string
+	}{
+		{true, node, "skip"},
+		{false, node, "skip"},
+		{false, "chromium", "fail"},
+		{false, "jq", "fail"},
+		{false, "REGISTRAR_TEST_POSTGRES_DSN", "fail"},
+		{true, "chromium", "pass"},
+		{false, "nodejs-something", "fail"},
+	} {
+		if got := requireVerdict(t, c.ok, c.what); got != c.want {
+			t.Errorf("requireCI(ok=%v, %q) with REGISTRAR_TEST_MISSING=node: %s, want %s", c.ok, c.what, got, c.want)
+		}
+	}
+	t.Setenv("REGISTRAR_TEST_MISSING", "")
+	if got := requireVerdict(t, false, node); got != "fail" {
+		t.Errorf("a missing node_modules under make test with Node provided: %s, want fail", got)
+	}
+}
+
+// TestUnknownSubcommands: a word that is none of a group's subcommands is
+// an error (it used to print the group's help and exit 0), with the
+// subcommand meant; the group alone still prints its help.
+func TestUnknownSubcommands(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"client", "lst"}, `unknown command "lst" for "registrar client"; did you mean get or list?`},
+		{[]string{"policy", "tset"}, `unknown command "tset" for "registrar policy"; did you mean test?`},
+		{[]string{"policy", "list"}, `unknown command "list" for "registrar policy"`},
+		{[]string{"iat", "craete"}, `did you mean create?`},
+		{[]string{"admin", "token", "lst"}, `unknown command "lst" for "registrar admin token"`},
+		{[]string{"dev", "kegen"}, `did you mean keygen?`},
+		{[]string{"keys", "zzzzzz"}, `run 'registrar keys --help' for its commands`},
+	} {
+		dir := t.TempDir()
+		out, err := runIn(t, dir, c.args...)
+		if err == nil || !strings.Contains(out, c.want) {
+			t.Errorf("registrar %s: %v\n%s\nwant an error saying %q", strings.Join(c.args, " "), err, out, c.want)
+		}
+		if names := dirEntries(t, dir); len(names) != 0 {
+			t.Errorf("registrar %s created %v", strings.Join(c.args, " "), names)
+		}
+	}
+	if out, err := runIn(t, t.TempDir(), "client"); err != nil || !strings.Contains(out, "Available Commands:") {
+		t.Errorf("registrar client alone: %v\n%s", err, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"debug/elf"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -107,6 +108,11 @@ func TestBackupRefusals(t *testing.T) {
 	assertEmptyDir(t, empty)
 
 	n := startNode(t, nodeOpts{})
+	// A folder that is not there is named as such, not as the file.
+	missing := filepath.Join(t.TempDir(), "no-such-folder")
+	if out, err := n.cli("backup", "--to", filepath.Join(missing, "copy.db")); err == nil || !strings.Contains(out, "the folder "+missing+" does not exist") {
+		t.Fatalf("backup into a missing folder: %v %q; want a refusal naming the folder", err, out)
+	}
 	existing := filepath.Join(t.TempDir(), "copy.db")
 	os.WriteFile(existing, []byte("keep me"), 0o600)
 	if out, err := n.cli("backup", "--to", existing); err == nil || !strings.Contains(out, "never overwrites") {
@@ -137,7 +143,9 @@ func TestBackupWhileServing(t *testing.T) {
 	out := n.mustCLI("backup", "--to", copyPath)
 	registeredDuring := len(w.registered()) - len(before)
 	w.stop(t)
-	if !strings.Contains(out, "backed up sqlite:registrar.db to "+copyPath) {
+	// The reminder about the key is a note after the success line, on
+	// stdout, not a line that reads like an error.
+	if !strings.Contains(out, "backed up sqlite:registrar.db to "+copyPath+"\nnote: the copy holds no master key: keep the master key file registrar.key with it") {
 		t.Fatalf("backup printed %q", out)
 	}
 	if info, err := os.Stat(copyPath); err != nil || info.Mode().Perm() != 0o600 {
@@ -570,12 +578,30 @@ func waitHealthy(t *testing.T, s *service, bin string, healthcheck, env []string
 // where it is installed.
 func TestSystemdUnit(t *testing.T) {
 	unit := readUnit(t, "../docs/registrar.service")
-	state := t.TempDir()
-	const stateDir, program = "/var/lib/registrar", "/usr/local/bin/registrar"
-	mapPaths := func(s string) string { return strings.ReplaceAll(s, stateDir, state) }
-	for key, want := range map[string]string{"StateDirectory": "registrar", "WorkingDirectory": stateDir, "DynamicUser": "yes", "ProtectSystem": "strict", "NoNewPrivileges": "yes"} {
+	state, etc := t.TempDir(), t.TempDir()
+	const stateDir, configDir, program = "/var/lib/registrar", "/etc/registrar", "/usr/local/bin/registrar"
+	mapPaths := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, stateDir, state), configDir, etc)
+	}
+	for key, want := range map[string]string{"StateDirectory": "registrar", "WorkingDirectory": stateDir, "DynamicUser": "yes", "User": "registrar", "ProtectSystem": "strict", "NoNewPrivileges": "yes"} {
 		if got := unit[key]; len(got) == 0 || got[0] != want {
 			t.Errorf("%s=%v; want %s", key, got, want)
+		}
+	}
+	// The settings file the README points at is read, and is what the
+	// unit's comment says to install: the example init writes.
+	if !slices.Contains(unit["Environment"], "REGISTRAR_CONFIG="+configDir+"/registrar.yaml") {
+		t.Errorf("the unit does not read %s/registrar.yaml: Environment=%v", configDir, unit["Environment"])
+	}
+	example, _ := os.ReadFile("../docs/registrar.example.yaml")
+	os.WriteFile(filepath.Join(etc, "registrar.yaml"), example, 0o644)
+	// Operator commands through systemd-run must run as the unit's user,
+	// or systemd hands the state directory to a user named after the
+	// transient unit.
+	raw, _ := os.ReadFile("../docs/registrar.service")
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.Contains(line, "systemd-run --") && !strings.Contains(line, "-p User=registrar") {
+			t.Errorf("a systemd-run example runs as another user than the unit's: %s", line)
 		}
 	}
 	execStart := strings.Fields(unit["ExecStart"][0])
@@ -784,5 +810,81 @@ func TestComposeFile(t *testing.T) {
 	}
 	if nodes < 2 {
 		t.Fatalf("compose.yaml builds %d Registrar nodes; want two", nodes)
+	}
+}
+
+// TestMakeRunStopsCleanly: `make run`, stopped with Ctrl-C (SIGINT to its
+// process group, as a terminal sends it), stops cleanly: the server drains
+// and exits 0, and make reports no failed recipe (go run exited 1, which
+// make printed as "Error 1").
+func TestMakeRunStopsCleanly(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("make", "--no-print-directory", "-C", "..", "run")
+	cmd.Env = append(baseEnv(), "REGISTRAR_DB=sqlite:"+filepath.Join(dir, "registrar.db"),
+		"REGISTRAR_MASTER_KEY_FILE="+filepath.Join(dir, "registrar.key"),
+		fmt.Sprintf("REGISTRAR_LISTEN=127.0.0.1:%d", freePort(t)), "REGISTRAR_METRICS_LISTEN=off")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	for !strings.Contains(out.String(), "Registrar listening on") {
+		select {
+		case err := <-exited:
+			t.Fatalf("make run exited before listening: %v\n%s", err, out)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case err := <-exited:
+		// GNU make, interrupted itself, ends by the same signal once its
+		// recipe is done, as any Ctrl-C'd make does (the shell's 130); what
+		// it must not do is report the recipe failed.
+		var exit *exec.ExitError
+		interrupted := errors.As(err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGINT
+		if err != nil && !interrupted || strings.Contains(out.String(), "make: ***") || !strings.Contains(out.String(), "msg=stopped") {
+			t.Fatalf("make run after Ctrl-C: %v\n%s", err, out)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("make run still running 60 s after Ctrl-C\n%s", out)
+	}
+}
+
+// TestMakeBuildStampsTheCommit: `make build` in a git clone records the
+// commit that `registrar version` prints, even where GOFLAGS turns VCS
+// stamping off (as on the machine these tests were written on).
+func TestMakeBuildStampsTheCommit(t *testing.T) {
+	for _, tool := range []string{"make", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	clone := filepath.Join(t.TempDir(), "registrar")
+	if out, err := exec.Command("git", "clone", "--quiet", "--no-hardlinks", "..", clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	head, err := exec.Command("git", "-C", clone, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("make", "--no-print-directory", "build")
+	build.Dir, build.Env = clone, append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("make build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(clone, "bin", "registrar"), "version").CombinedOutput()
+	if commit := strings.TrimSpace(string(head)); err != nil || !strings.Contains(string(out), "(commit "+commit) || strings.HasPrefix(string(out), "registrar devel") {
+		t.Errorf("registrar version of make build in a clone: %v %q; want the commit %s", err, out, commit)
+	}
+	if df, _ := os.ReadFile("../Dockerfile"); !bytes.Contains(df, []byte("go build -buildvcs=auto")) {
+		t.Error("the Dockerfile's go build does not ask for VCS stamping (-buildvcs=auto), which GOFLAGS may turn off")
 	}
 }

@@ -28,7 +28,7 @@ func runNode(t *testing.T, script, issuer, iat, scope string) map[string]any {
 func runNodeEnv(t *testing.T, script string, env ...string) map[string]any {
 	t.Helper()
 	_, err := os.Stat(filepath.Join("js", "node_modules", "jose"))
-	requireCI(t, err == nil, "e2e/js/node_modules (npm ci)")
+	requireCI(t, err == nil, "node (Node.js 20 and e2e/js/node_modules from npm ci)")
 	cmd := exec.Command("node", script)
 	cmd.Dir = "js"
 	cmd.Env = append(os.Environ(), env...)

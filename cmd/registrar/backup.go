@@ -1,10 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/store/backend"
 	"github.com/registrar-dev/registrar/internal/store/sqlite"
@@ -39,20 +44,37 @@ func newBackupCmd() *cobra.Command {
 			if path == "" {
 				return fail("db %s names no file to back up", store.RedactDSN(cfg.DB))
 			}
-			if err := requireStore(cfg); err != nil {
+			if err := errors.Join(requireStore(cfg), requireFolder(to)); err != nil {
 				return err
 			}
 			if err := sqlite.Backup(cmd.Context(), path, to); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "backed up %s to %s\n", store.RedactDSN(cfg.DB), to)
-			fmt.Fprintf(cmd.ErrOrStderr(), "registrar: the copy holds no master key: keep %s with it, "+
+			fmt.Fprintf(cmd.OutOrStdout(), "note: the copy holds no master key: keep %s with it, "+
 				"without which its signing keys and secrets cannot be used\n", masterKeySource(cfg.MasterKey, cfg.MasterKeyFile))
 			return nil
 		},
 	}
 	cmd.Flags().String("to", "", "the new file to write the copy to (never overwritten)")
 	return cmd
+}
+
+// requireFolder refuses a --to file whose folder is missing (or is not a
+// folder), which the backup would otherwise report as a bare "no such file
+// or directory" on the file itself.
+func requireFolder(to string) error {
+	dir := filepath.Dir(to)
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fail("--to %s: the folder %s does not exist (looked for %s): make it first; nothing was written", to, dir, config.AbsPath(dir))
+	case err != nil:
+		return fail("--to %s: %w", to, err)
+	case !info.IsDir():
+		return fail("--to %s: %s is not a folder; nothing was written", to, dir)
+	}
+	return nil
 }
 
 // masterKeySource names where the master key of a configuration comes from.

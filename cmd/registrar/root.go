@@ -38,6 +38,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newInitCmd(), newServeCmd(), newClientCmd(), newKeysCmd(), newIATCmd(), newAuditCmd(), newUserCmd(), newMigrateCmd(), newBenchCmd(), newDevCmd(), newPolicyCmd(), newAdminCmd())
 	root.AddCommand(newVersionCmd(), newHealthcheckCmd(), newBackupCmd())
 	setVersion(root)
+	rejectUnknownSubcommands(root)
 	return root
 }
 

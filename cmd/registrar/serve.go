@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"runtime/debug"
 	"time"
 
@@ -147,7 +148,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if boot != nil {
 		printBootstrap(cmd.OutOrStdout(), cfg.BaseURL, *boot)
 	}
-	if err := logWorkspaces(ctx, env, log); err != nil {
+	served, err := logWorkspaces(ctx, env, log)
+	if err != nil {
 		return stoppedEarly(err)
 	}
 	if cfg.Fetch.AllowPrivateNetworks {
@@ -171,19 +173,22 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	// Said once the store is ready, right before serving: tests and scripts
 	// started on port 0 learn the port here.
-	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on %s://%s (issuer %s/%s)\n", cfg.Scheme(), ln.Addr(), cfg.BaseURL, workspace.DefaultName)
+	fmt.Fprintf(cmd.OutOrStdout(), "Registrar listening on %s://%s (%s)\n", cfg.Scheme(), ln.Addr(), issuersNote(cfg.BaseURL, served))
 	return srv.Serve(ctx, ln, server.DrainLimit)
 }
 
 // logWorkspaces says at start, one line each, which issuers this node
 // serves and who may register clients with each: every workspace of the
 // store, as other nodes or the CLI may have made some this file lacks.
-func logWorkspaces(ctx context.Context, env *server.Env, log *slog.Logger) error {
+// It returns their names.
+func logWorkspaces(ctx context.Context, env *server.Env, log *slog.Logger) ([]string, error) {
 	workspaces, err := env.Store.ListWorkspaces(ctx)
 	if err != nil {
-		return fmt.Errorf("list workspaces: %w", err)
+		return nil, fmt.Errorf("list workspaces: %w", err)
 	}
+	names := make([]string, 0, len(workspaces))
 	for _, ws := range workspaces {
+		names = append(names, ws.Name)
 		mode := ws.Settings.Registration.Mode
 		if !ws.Settings.Registration.Enabled {
 			mode = "disabled"
@@ -193,7 +198,29 @@ func logWorkspaces(ctx context.Context, env *server.Env, log *slog.Logger) error
 			log.Warn("open dynamic client registration: anyone can register clients", "workspace", ws.Name)
 		}
 	}
-	return nil
+	return names, nil
+}
+
+// maxIssuersShown bounds the issuers the listening line spells out; more
+// are in the start's workspace log lines.
+const maxIssuersShown = 5
+
+// issuersNote names the issuers the listening line announces: the one of
+// a single workspace, each of a few, or how many there are and their form.
+func issuersNote(base string, names []string) string {
+	switch {
+	case len(names) == 0:
+		return fmt.Sprintf("issuer %s/%s", base, workspace.DefaultName)
+	case len(names) == 1:
+		return fmt.Sprintf("issuer %s/%s", base, names[0])
+	case len(names) > maxIssuersShown:
+		return fmt.Sprintf("%d workspaces, issuers %s/{workspace}: each in the log's msg=workspace lines", len(names), base)
+	}
+	issuers := make([]string, len(names))
+	for i, name := range names {
+		issuers[i] = base + "/" + name
+	}
+	return "issuers " + strings.Join(issuers, ", ")
 }
 
 // listenMetrics binds the metrics listener, if one is set, as early as the

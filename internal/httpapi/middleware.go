@@ -135,17 +135,31 @@ func Instrument(next http.Handler, log *slog.Logger, m *Metrics, access bool) ht
 			elapsed := time.Since(start)
 			m.Requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
 			m.Latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			if access && reqLog.Enabled(r.Context(), slog.LevelInfo) {
-				logAccess(reqLog, r, rec.status, elapsed)
+			if level := accessLevel(r, rec.status); access && reqLog.Enabled(r.Context(), level) {
+				logAccess(reqLog, r, level, rec.status, elapsed)
 			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
 }
 
+// probePaths are the health and readiness checks a supervisor asks every
+// few seconds (Docker's HEALTHCHECK, a load balancer): at info they would
+// bury the requests people look for.
+var probePaths = map[string]bool{"/healthz": true, "/readyz": true}
+
+// accessLevel is the level of r's access line: debug for a probe that
+// passed, info for every other request (a failing probe included).
+func accessLevel(r *http.Request, status int) slog.Level {
+	if probePaths[r.URL.Path] && status == http.StatusOK {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
 // logAccess writes the access log line of r: the path without its query
 // (which may carry a code or state), the workspace and client when known.
-func logAccess(log *slog.Logger, r *http.Request, status int, latency time.Duration) {
+func logAccess(log *slog.Logger, r *http.Request, level slog.Level, status int, latency time.Duration) {
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 		slog.Duration("latency", latency),
@@ -156,7 +170,7 @@ func logAccess(log *slog.Logger, r *http.Request, status int, latency time.Durat
 	if id := requestClientID(r); id != "" {
 		attrs = append(attrs, slog.String("client_id", id))
 	}
-	log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	log.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 // Deadline bounds every request's work, so that a database that hangs
