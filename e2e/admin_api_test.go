@@ -133,10 +133,13 @@ func TestAdminAPI(t *testing.T) {
 		if strings.Join(ids(second), ",") != dcrID {
 			t.Fatalf("second page: %v", second)
 		}
+		if _, ok := second["next_cursor"]; ok {
+			t.Fatalf("the last page, as full as the limit, has a next_cursor: %v", second)
+		}
 		if second["items"].([]any)[0].(map[string]any)["registered_via"] != "dcr" {
 			t.Fatalf("the DCR client is not labelled dcr: %v", second)
 		}
-		for _, q := range []string{"cursor=garbage", "cursor=bm9wZQ", "limit=-1", "limit=x", "limit=100000", "registered_via=fax", "created_after=yesterday", "sort=name", "q=a&q=b"} {
+		for _, q := range []string{"cursor=garbage", "cursor=bm9wZQ", "limit=0", "limit=-1", "limit=x", "limit=100000", "registered_via=fax", "created_after=yesterday", "sort=name", "q=a&q=b"} {
 			wantError(t, api.call("GET", "/workspaces/cloud/clients?"+q, ""), 400, "invalid_request")
 		}
 		wantError(t, api.call("GET", "/workspaces/nowhere/clients", ""), 404, "not_found")
@@ -293,6 +296,8 @@ func TestAdminAPI(t *testing.T) {
 			t.Fatalf("until in the past: %v", got)
 		}
 		wantError(t, api.call("GET", "/workspaces/cloud/audit?cursor=%%%", ""), 400, "invalid_request")
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?type=bogus", ""), 400, "invalid_request", "admin.client.disable")
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?limit=0", ""), 400, "invalid_request")
 		wantError(t, api.call("GET", "/workspaces/cloud/audit?since=2020-01-02T00:00:00Z&until=2020-01-01T00:00:00Z", ""), 400, "invalid_request")
 	})
 

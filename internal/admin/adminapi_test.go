@@ -286,3 +286,32 @@ func TestAdminTokenNamesUnique(t *testing.T) {
 		t.Errorf("environment credential %q", got)
 	}
 }
+
+// TestLastPageHasNoCursor: a page as full as the limit with nothing
+// after it is the last; one with more after it gives a cursor; an
+// unknown audit type is refused naming the known ones.
+func TestLastPageHasNoCursor(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	for range 2 {
+		f.now = f.now.Add(time.Second)
+		if _, err := f.svc.CreateClient(f.ctx, NewClient{Workspace: "default", Metadata: clientCredentials("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if page, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 2}); err != nil || len(page.Items) != 2 || page.NextCursor != "" {
+		t.Fatalf("a full last page: %d items, cursor %q, %v", len(page.Items), page.NextCursor, err)
+	}
+	first, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 1})
+	if err != nil || len(first.Items) != 1 || first.NextCursor == "" {
+		t.Fatalf("a first page: %d items, cursor %q, %v", len(first.Items), first.NextCursor, err)
+	}
+	second, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 1, Cursor: first.NextCursor})
+	if err != nil || len(second.Items) != 1 || second.NextCursor != "" || second.Items[0].ID == first.Items[0].ID {
+		t.Fatalf("the second and last page: %+v, %v", second, err)
+	}
+	_, err = f.svc.ListAuditEvents(f.ctx, "default", AuditQuery{Type: "bogus"})
+	wantKind(t, "audit type", err, ErrInvalid)
+	if err == nil || !strings.Contains(err.Error(), ActionClientDisable) {
+		t.Errorf("the refusal names no known type: %v", err)
+	}
+}
