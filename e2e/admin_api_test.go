@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // adminAPI is the admin API of a node, called with one admin token.
@@ -47,6 +49,9 @@ func ids(page map[string]any) []string {
 	return out
 }
 
+// envAdminToken is a REGISTRAR_ADMIN_TOKEN long enough to be taken.
+const envAdminToken = "automation-token-value-0123456789abcdef"
+
 const adminYAML = `workspaces:
   - name: cloud
     scopes: [openid, dcr_register]
@@ -60,7 +65,7 @@ const adminYAML = `workspaces:
 `
 
 func TestAdminAPI(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}})
+	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN="+envAdminToken}})
 
 	var created map[string]any
 	if err := json.Unmarshal([]byte(n.mustCLI("admin", "token", "create", "--name", "ops", "--expires", "90d", "--json")), &created); err != nil {
@@ -72,6 +77,10 @@ func TestAdminAPI(t *testing.T) {
 		}
 	}
 	api := adminAPI{n, created["token"].(string)}
+	if out, err := n.cli("admin", "token", "create", "--name", "ops"); err == nil || !strings.Contains(out, `an active admin token is named "ops"`) {
+		t.Fatalf("a second active token named ops: %v\n%s", err, out)
+	}
+	n.mustCLI("admin", "token", "create", "--name", "weekly", "--expires", "2w")
 	if out := n.mustCLI("admin", "token", "list", "--json"); strings.Contains(out, api.token) || !strings.Contains(out, `"ops"`) {
 		t.Fatalf("admin token list shows a value, or not the token: %s", out)
 	}
@@ -87,7 +96,7 @@ func TestAdminAPI(t *testing.T) {
 		if !strings.Contains(n.Stderr.String()+n.Stdout.String(), "refused admin token") {
 			t.Fatal("a refused admin token is not logged")
 		}
-		env := adminAPI{n, "automation-token-value"}
+		env := adminAPI{n, envAdminToken}
 		ws := env.ok(200, "GET", "/workspaces", "")
 		if got := ids2(ws, "name"); !strings.Contains(got, "cloud") || !strings.Contains(got, "default") {
 			t.Fatalf("workspaces: %v", ws)
@@ -326,17 +335,57 @@ func TestAdminAPIThrottlesWrongTokens(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		last = send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "")
 	}
-	wantError(t, last, 429, "slow_down")
+	wantError(t, last, 429, "too_many_requests")
 	if last.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
+	}
+}
+
+// TestAdminAPIThrottlesParallelGuesses: wrong tokens sent at once from
+// one address are looked up no more often than the throttle's burst
+// allows, as each check holds a failure while it runs.
+func TestAdminAPIThrottlesParallelGuesses(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	const guesses = 40
+	statuses := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "").Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	looked := 0
+	for s := range statuses {
+		if s == 401 {
+			looked++
+		}
+	}
+	if looked > 10 {
+		t.Fatalf("%d of %d parallel wrong tokens were looked up; the burst is 10", looked, guesses)
+	}
+}
+
+// TestAdminEnvTokenTooShort: a REGISTRAR_ADMIN_TOKEN short enough to
+// guess stops the start with a message saying how to make one.
+func TestAdminEnvTokenTooShort(t *testing.T) {
+	n := launchNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=x"}})
+	if err := n.waitExit(30 * time.Second); err == nil {
+		t.Fatal("serve started with a one-character admin token")
+	}
+	if out := n.Stderr.String(); !strings.Contains(out, "REGISTRAR_ADMIN_TOKEN is 1 characters long; it must have at least 32") {
+		t.Fatalf("stderr: %s", out)
 	}
 }
 
 // TestAdminAPIOffWithoutAdminRole: a node without the admin role has no
 // admin API on its listener.
 func TestAdminAPIOffWithoutAdminRole(t *testing.T) {
-	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}, Args: []string{"--roles", "token"}})
-	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", "automation-token-value", "")
+	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN="+envAdminToken}, Args: []string{"--roles", "token"}})
+	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", envAdminToken, "")
 	if r.Status != 404 {
 		t.Fatalf("admin API on a token node: %d %s", r.Status, r.Body)
 	}

@@ -85,3 +85,18 @@ func (e *Env) Admin() *admin.Service {
 // EnvAdminToken names the variable holding an admin API token for
 // automation, accepted beside the stored ones.
 const EnvAdminToken = "REGISTRAR_ADMIN_TOKEN"
+
+// minEnvAdminToken is the shortest REGISTRAR_ADMIN_TOKEN taken: the
+// value is all that stands between the network and every workspace, and
+// unlike a stored token nothing generated it.
+const minEnvAdminToken = 32
+
+// checkEnvAdminToken refuses a REGISTRAR_ADMIN_TOKEN short enough to
+// guess, at start rather than at the first call.
+func checkEnvAdminToken() error {
+	if v := os.Getenv(EnvAdminToken); v != "" && len(v) < minEnvAdminToken {
+		return fmt.Errorf("%s is %d characters long; it must have at least %d (make one with: openssl rand -hex 32), or be unset",
+			EnvAdminToken, len(v), minEnvAdminToken)
+	}
+	return nil
+}
