@@ -315,3 +315,25 @@ func TestLastPageHasNoCursor(t *testing.T) {
 		t.Errorf("the refusal names no known type: %v", err)
 	}
 }
+
+// keyMaker makes keys, or fails with err.
+type keyMaker struct{ err error }
+
+func (k keyMaker) EnsureKeys(context.Context, string) error { return k.err }
+
+// TestCreateWorkspaceRetriesAfterKeyFailure: a workspace whose keys could
+// not be made is not stored, so a retry makes it rather than finding the
+// name taken.
+func TestCreateWorkspaceRetriesAfterKeyFailure(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	f.svc.KeyMaker = keyMaker{errors.New("sealer unavailable")}
+	if _, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil); err == nil {
+		t.Fatal("created without keys")
+	}
+	f.svc.KeyMaker = keyMaker{}
+	if _, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	_, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil)
+	wantKind(t, "a taken name", err, ErrConflict)
+}

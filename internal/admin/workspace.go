@@ -162,14 +162,23 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, settings []b
 	if err != nil {
 		return WorkspaceView{}, err
 	}
+	taken := refuse(ErrConflict, "workspace %s already exists", name)
+	if _, err := s.Store.WorkspaceByName(ctx, name); err == nil {
+		return WorkspaceView{}, taken
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return WorkspaceView{}, err
+	}
+	// Keys before the workspace: a workspace stored without keys could
+	// sign nothing, and a retry would find its name taken. Keys made for
+	// a name whose insert then fails are the ones a retry uses.
+	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
+		return WorkspaceView{}, err
+	}
 	now := s.Time()
 	ws := workspace.Workspace{Name: name, Settings: next, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateWorkspace(ctx, ws); errors.Is(err, store.ErrConflict) {
-		return WorkspaceView{}, refuse(ErrConflict, "workspace %s already exists", name)
+		return WorkspaceView{}, taken
 	} else if err != nil {
-		return WorkspaceView{}, err
-	}
-	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
 		return WorkspaceView{}, err
 	}
 	s.audit(ctx, name, ActionWorkspaceCreate, "", "")
