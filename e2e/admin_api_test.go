@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -215,6 +216,20 @@ func TestAdminAPI(t *testing.T) {
 		}
 		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"grant_types":["password"]}`), 400, "invalid_client_metadata")
 		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `not json`), 400, "invalid_request")
+		// Stricter than DCR: a typo is named, not dropped; a GET's answer
+		// may come back as it is.
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_nmae":"x","grant_types":["client_credentials"]}`), 400, "invalid_client_metadata", "client_nmae")
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_id":"other","grant_types":["client_credentials"]}`), 400, "invalid_request", "differs from the path")
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_secret":"mine","grant_types":["client_credentials"]}`), 400, "invalid_request", "/secret")
+		wantError(t, api.call("POST", "/workspaces/cloud/clients", `{"client_id":"mine","grant_types":["client_credentials"]}`), 400, "invalid_request", "assigned by the server")
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api.ok(200, "PUT", "/workspaces/cloud/clients/"+opID, string(again))
+		if !regexp.MustCompile(`msg=request request_id=\S+ method=PUT path=/admin/api/v1/workspaces/cloud/clients/` + opID + ` status=200 .*client_id=` + opID).MatchString(n.Stderr.String()) {
+			t.Errorf("no access line with the client's id:\n%s", n.Stderr.String())
+		}
 	})
 
 	t.Run("workspace settings", func(t *testing.T) {
@@ -251,10 +266,27 @@ func TestAdminAPI(t *testing.T) {
 
 	t.Run("initial access tokens", func(t *testing.T) {
 		iat := api.ok(201, "POST", "/workspaces/cloud/initial-access-tokens", `{"uses":2,"expires_in":3600}`)
-		for _, k := range []string{"id", "token", "uses", "expires_at"} {
+		for _, k := range []string{"id", "token", "uses", "max_uses", "expires_at"} {
 			if iat[k] == nil {
 				t.Fatalf("created token lacks %s: %v", k, iat)
 			}
+		}
+		if iat["uses"] != 2.0 || iat["max_uses"] != 2.0 {
+			t.Fatalf("uses and max_uses of a new token are its maximum: %v", iat)
+		}
+		listed := api.ok(200, "GET", "/workspaces/cloud/initial-access-tokens", "")["items"].([]any)[0].(map[string]any)
+		if listed["uses"] != 0.0 || listed["max_uses"] != 2.0 {
+			t.Fatalf("a listed token's uses are those made, max_uses its maximum: %v", listed)
+		}
+		weekly := api.ok(201, "POST", "/workspaces/cloud/initial-access-tokens", `{"uses":1,"expires_in":"2w"}`)
+		if at, _ := time.Parse(time.RFC3339, weekly["expires_at"].(string)); at.Sub(n.now()) < 13*24*time.Hour {
+			t.Fatalf("expires_in 2w: %v", weekly)
+		}
+		api.ok(204, "DELETE", "/workspaces/cloud/initial-access-tokens/"+weekly["id"].(string), "")
+		r := api.call("POST", "/workspaces/cloud/initial-access-tokens", `{"uses":"one","expires_in":"soon"}`)
+		wantError(t, r, 400, "invalid_request")
+		if strings.Contains(string(r.Body), "Go struct") || strings.Contains(string(r.Body), "newIAT") {
+			t.Fatalf("Go's words to an API caller: %s", r.Body)
 		}
 		list := api.call("GET", "/workspaces/cloud/initial-access-tokens", "")
 		if list.Status != 200 || strings.Contains(string(list.Body), iat["token"].(string)) || !strings.Contains(string(list.Body), iat["id"].(string)) {

@@ -337,3 +337,24 @@ func TestCreateWorkspaceRetriesAfterKeyFailure(t *testing.T) {
 	_, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil)
 	wantKind(t, "a taken name", err, ErrConflict)
 }
+
+// TestPatchTakesYAMLLifetimes: a settings patch takes lifetimes as the
+// YAML does, and reports every problem at once in the caller's words,
+// without a second problem that only repeats the first.
+func TestPatchTakesYAMLLifetimes(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	ws, err := f.svc.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"access_token_ttl":"10m","refresh_token_ttl":"2w"}`))
+	if err != nil || ws.Settings.AccessTokenTTL != 600 || ws.Settings.RefreshTokenTTL != 14*24*3600 {
+		t.Fatalf("lifetimes with units: %+v, %v", ws.Settings, err)
+	}
+	for patch, want := range map[string]string{
+		`{"access_token_ttl":-5}`:                 "access_token_ttl: must be a positive number of seconds",
+		`{"access_token_ttl":"soon","bogus":true}`: `access_token_ttl: "soon" is not a whole number; bogus: unknown setting`,
+	} {
+		_, err := f.svc.UpdateWorkspaceSettings(f.ctx, "default", []byte(patch))
+		wantKind(t, patch, err, ErrInvalid)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v; want %q", patch, err, want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
+	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -100,18 +100,9 @@ func patchedSettings(cur workspace.Settings, patch []byte) (workspace.Settings, 
 	if err != nil {
 		return cur, refuse(ErrInvalid, "the patch does not apply: %v", err)
 	}
-	var next workspace.Settings
-	dec := json.NewDecoder(bytes.NewReader(merged))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&next); err != nil {
-		return cur, refuse(ErrInvalid, "settings: %v", err)
-	}
-	if problems := next.Validate(); len(problems) > 0 {
-		msgs := make([]string, 0, len(problems))
-		for _, p := range problems {
-			msgs = append(msgs, p.Error())
-		}
-		return cur, refuse(ErrInvalid, "%s", strings.Join(msgs, "; "))
+	next, problems := config.DecodeSettings(merged, workspace.Settings{})
+	if len(problems) > 0 {
+		return cur, refuse(ErrInvalid, "%s", strings.Join(problems, "; "))
 	}
 	return next, nil
 }

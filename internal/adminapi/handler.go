@@ -117,6 +117,9 @@ func (h *Handler) authenticated(handle func(*Handler, http.ResponseWriter, *http
 			return
 		}
 		a.RemoteAddr = addressOf(r.RemoteAddr)
+		if strings.Contains(r.Pattern, "/clients/{id}") {
+			httpapi.NoteClientID(r.Context(), r.PathValue("id"))
+		}
 		log.Info("admin api call", "admin", a.Name, "admin_token_id", a.TokenID, "method", r.Method, "path", r.URL.Path)
 		r = r.WithContext(admin.WithAdmin(r.Context(), a))
 		if err := handle(h, w, r); err != nil {
