@@ -467,3 +467,17 @@ func TestAdminTokenCLIOnAMissingStore(t *testing.T) {
 		t.Fatalf("a refused create: %v, created %v\n%s", err, dirEntries(t, dir), out)
 	}
 }
+
+// TestAdminWorkspaceLaterInYAML: a workspace created through the API and
+// then declared in the YAML is the file's: the start says so.
+func TestAdminWorkspaceLaterInYAML(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, nodeOpts{Dir: dir, Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
+	adminAPI{n, envAdminToken}.ok(201, "POST", "/workspaces", `{"name":"late"}`)
+	n.stop()
+	again := startNode(t, nodeOpts{Dir: dir, YAML: "workspaces:\n  - name: late\n"})
+	again.stop()
+	if !strings.Contains(again.Stderr.String(), `now declared in the YAML configuration, whose settings replace its own at every start; change them in the file" workspace=late`) {
+		t.Fatalf("no warning at start:\n%s", again.Stderr.String())
+	}
+}

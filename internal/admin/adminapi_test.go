@@ -179,7 +179,7 @@ func TestWorkspacePatch(t *testing.T) {
 	s.YAMLOwns = func(string) bool { return true }
 	_, err = s.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"registration":{"mode":"open"},"access_token_ttl":60}`))
 	wantKind(t, "yaml-owned", err, ErrConflict)
-	if err == nil || !strings.HasPrefix(err.Error(), "access_token_ttl is set by the YAML") {
+	if err == nil || err.Error() != "workspace default is declared in the YAML configuration, which sets its settings at every start: set access_token_ttl there" {
 		t.Fatalf("conflict names %v", err)
 	}
 	if got, _ := s.WorkspaceView(f.ctx, "default"); len(got.Settings.CORSOrigins) != 1 || !got.YAMLOwned {

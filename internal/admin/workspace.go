@@ -74,8 +74,8 @@ func (s *Service) UpdateWorkspaceSettings(ctx context.Context, name string, patc
 		return s.viewWorkspace(ws), nil
 	}
 	if s.yamlOwns(name) {
-		return WorkspaceView{}, refuse(ErrConflict, "%s is set by the YAML configuration, which declares workspace %s and applies its settings at every start: change it in the file",
-			patchPaths(patch)[0], name)
+		return WorkspaceView{}, refuse(ErrConflict, "workspace %s is declared in the YAML configuration, which sets its settings at every start: set %s there",
+			name, patchPaths(patch)[0])
 	}
 	settings, err := patchedSettings(ws.Settings, patch)
 	if err != nil {
@@ -126,6 +126,14 @@ func patchPaths(patch []byte) []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// CreatedThroughAPI reports whether the workspace was created by an
+// admin front end (its audit trail says so): one the YAML declares later
+// has its settings replaced by the file's at every start.
+func (s *Service) CreatedThroughAPI(ctx context.Context, name string) (bool, error) {
+	events, err := s.Store.SearchAuditEvents(ctx, name, store.AuditSearch{Action: ActionWorkspaceCreate, Limit: 1})
+	return len(events) > 0, err
 }
 
 // CreateWorkspace makes a workspace with the default settings (of the

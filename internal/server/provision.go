@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/registrar-dev/registrar/internal/admin"
@@ -52,6 +53,10 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 			if declared && policy == ApplySettings {
 				if err := e.Store.UpdateWorkspaceSettings(ctx, name, settings, now); err != nil {
 					return nil, fmt.Errorf("workspace %s: %w", name, err)
+				}
+				if api, err := e.Admin().CreatedThroughAPI(ctx, name); err == nil && api {
+					slog.WarnContext(ctx, "workspace created through the admin API is now declared in the YAML configuration, whose settings replace its own at every start; change them in the file",
+						"workspace", name)
 				}
 			}
 		default:
