@@ -102,6 +102,9 @@ func (s *Service) ListClients(ctx context.Context, wsName string, q ClientQuery)
 func ClientView(cl client.Client) map[string]any {
 	v := client.View(cl)
 	v["workspace"] = cl.Workspace
+	if id := cl.SoftwareID(); id != "" {
+		v["software_id"] = id // the statement's, when the metadata has none
+	}
 	v["registered_via"] = RegisteredVia(cl)
 	v["provenance"] = cl.Provenance
 	v["created_at"] = cl.IssuedAt
