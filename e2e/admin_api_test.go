@@ -66,7 +66,7 @@ const adminYAML = `workspaces:
 `
 
 func TestAdminAPI(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN="+envAdminToken}})
+	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
 
 	var created map[string]any
 	if err := json.Unmarshal([]byte(n.mustCLI("admin", "token", "create", "--name", "ops", "--expires", "90d", "--json")), &created); err != nil {
@@ -416,7 +416,7 @@ func TestAdminEnvTokenTooShort(t *testing.T) {
 // TestAdminAPIOffWithoutAdminRole: a node without the admin role has no
 // admin API on its listener.
 func TestAdminAPIOffWithoutAdminRole(t *testing.T) {
-	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN="+envAdminToken}, Args: []string{"--roles", "token"}})
+	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}, Args: []string{"--roles", "token"}})
 	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", envAdminToken, "")
 	if r.Status != 404 {
 		t.Fatalf("admin API on a token node: %d %s", r.Status, r.Body)

@@ -348,7 +348,7 @@ func TestPatchTakesYAMLLifetimes(t *testing.T) {
 		t.Fatalf("lifetimes with units: %+v, %v", ws.Settings, err)
 	}
 	for patch, want := range map[string]string{
-		`{"access_token_ttl":-5}`:                 "access_token_ttl: must be a positive number of seconds",
+		`{"access_token_ttl":-5}`:                  "access_token_ttl: must be a positive number of seconds",
 		`{"access_token_ttl":"soon","bogus":true}`: `access_token_ttl: "soon" is not a whole number; bogus: unknown setting`,
 	} {
 		_, err := f.svc.UpdateWorkspaceSettings(f.ctx, "default", []byte(patch))
