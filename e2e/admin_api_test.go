@@ -3,8 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // adminAPI is the admin API of a node, called with one admin token.
@@ -47,6 +50,9 @@ func ids(page map[string]any) []string {
 	return out
 }
 
+// envAdminToken is a REGISTRAR_ADMIN_TOKEN long enough to be taken.
+const envAdminToken = "automation-token-value-0123456789abcdef"
+
 const adminYAML = `workspaces:
   - name: cloud
     scopes: [openid, dcr_register]
@@ -60,7 +66,7 @@ const adminYAML = `workspaces:
 `
 
 func TestAdminAPI(t *testing.T) {
-	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}})
+	n := startNode(t, nodeOpts{YAML: adminYAML, Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
 
 	var created map[string]any
 	if err := json.Unmarshal([]byte(n.mustCLI("admin", "token", "create", "--name", "ops", "--expires", "90d", "--json")), &created); err != nil {
@@ -72,6 +78,10 @@ func TestAdminAPI(t *testing.T) {
 		}
 	}
 	api := adminAPI{n, created["token"].(string)}
+	if out, err := n.cli("admin", "token", "create", "--name", "ops"); err == nil || !strings.Contains(out, `an active admin token is named "ops"`) {
+		t.Fatalf("a second active token named ops: %v\n%s", err, out)
+	}
+	n.mustCLI("admin", "token", "create", "--name", "weekly", "--expires", "2w")
 	if out := n.mustCLI("admin", "token", "list", "--json"); strings.Contains(out, api.token) || !strings.Contains(out, `"ops"`) {
 		t.Fatalf("admin token list shows a value, or not the token: %s", out)
 	}
@@ -87,7 +97,7 @@ func TestAdminAPI(t *testing.T) {
 		if !strings.Contains(n.Stderr.String()+n.Stdout.String(), "refused admin token") {
 			t.Fatal("a refused admin token is not logged")
 		}
-		env := adminAPI{n, "automation-token-value"}
+		env := adminAPI{n, envAdminToken}
 		ws := env.ok(200, "GET", "/workspaces", "")
 		if got := ids2(ws, "name"); !strings.Contains(got, "cloud") || !strings.Contains(got, "default") {
 			t.Fatalf("workspaces: %v", ws)
@@ -133,10 +143,13 @@ func TestAdminAPI(t *testing.T) {
 		if strings.Join(ids(second), ",") != dcrID {
 			t.Fatalf("second page: %v", second)
 		}
+		if _, ok := second["next_cursor"]; ok {
+			t.Fatalf("the last page, as full as the limit, has a next_cursor: %v", second)
+		}
 		if second["items"].([]any)[0].(map[string]any)["registered_via"] != "dcr" {
 			t.Fatalf("the DCR client is not labelled dcr: %v", second)
 		}
-		for _, q := range []string{"cursor=garbage", "cursor=bm9wZQ", "limit=-1", "limit=x", "limit=100000", "registered_via=fax", "created_after=yesterday", "sort=name", "q=a&q=b"} {
+		for _, q := range []string{"cursor=garbage", "cursor=bm9wZQ", "limit=0", "limit=-1", "limit=x", "limit=100000", "registered_via=fax", "created_after=yesterday", "sort=name", "q=a&q=b"} {
 			wantError(t, api.call("GET", "/workspaces/cloud/clients?"+q, ""), 400, "invalid_request")
 		}
 		wantError(t, api.call("GET", "/workspaces/nowhere/clients", ""), 404, "not_found")
@@ -203,6 +216,20 @@ func TestAdminAPI(t *testing.T) {
 		}
 		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"grant_types":["password"]}`), 400, "invalid_client_metadata")
 		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `not json`), 400, "invalid_request")
+		// Stricter than DCR: a typo is named, not dropped; a GET's answer
+		// may come back as it is.
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_nmae":"x","grant_types":["client_credentials"]}`), 400, "invalid_client_metadata", "client_nmae")
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_id":"other","grant_types":["client_credentials"]}`), 400, "invalid_request", "differs from the path")
+		wantError(t, api.call("PUT", "/workspaces/cloud/clients/"+opID, `{"client_secret":"mine","grant_types":["client_credentials"]}`), 400, "invalid_request", "/secret")
+		wantError(t, api.call("POST", "/workspaces/cloud/clients", `{"client_id":"mine","grant_types":["client_credentials"]}`), 400, "invalid_request", "assigned by the server")
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api.ok(200, "PUT", "/workspaces/cloud/clients/"+opID, string(again))
+		if !regexp.MustCompile(`msg=request request_id=\S+ method=PUT path=/admin/api/v1/workspaces/cloud/clients/` + opID + ` status=200 .*client_id=` + opID).MatchString(n.Stderr.String()) {
+			t.Errorf("no access line with the client's id:\n%s", n.Stderr.String())
+		}
 	})
 
 	t.Run("workspace settings", func(t *testing.T) {
@@ -239,10 +266,27 @@ func TestAdminAPI(t *testing.T) {
 
 	t.Run("initial access tokens", func(t *testing.T) {
 		iat := api.ok(201, "POST", "/workspaces/cloud/initial-access-tokens", `{"uses":2,"expires_in":3600}`)
-		for _, k := range []string{"id", "token", "uses", "expires_at"} {
+		for _, k := range []string{"id", "token", "uses", "max_uses", "expires_at"} {
 			if iat[k] == nil {
 				t.Fatalf("created token lacks %s: %v", k, iat)
 			}
+		}
+		if iat["uses"] != 2.0 || iat["max_uses"] != 2.0 {
+			t.Fatalf("uses and max_uses of a new token are its maximum: %v", iat)
+		}
+		listed := api.ok(200, "GET", "/workspaces/cloud/initial-access-tokens", "")["items"].([]any)[0].(map[string]any)
+		if listed["uses"] != 0.0 || listed["max_uses"] != 2.0 {
+			t.Fatalf("a listed token's uses are those made, max_uses its maximum: %v", listed)
+		}
+		weekly := api.ok(201, "POST", "/workspaces/cloud/initial-access-tokens", `{"uses":1,"expires_in":"2w"}`)
+		if at, _ := time.Parse(time.RFC3339, weekly["expires_at"].(string)); at.Sub(n.now()) < 13*24*time.Hour {
+			t.Fatalf("expires_in 2w: %v", weekly)
+		}
+		api.ok(204, "DELETE", "/workspaces/cloud/initial-access-tokens/"+weekly["id"].(string), "")
+		r := api.call("POST", "/workspaces/cloud/initial-access-tokens", `{"uses":"one","expires_in":"soon"}`)
+		wantError(t, r, 400, "invalid_request")
+		if strings.Contains(string(r.Body), "Go struct") || strings.Contains(string(r.Body), "newIAT") {
+			t.Fatalf("Go's words to an API caller: %s", r.Body)
 		}
 		list := api.call("GET", "/workspaces/cloud/initial-access-tokens", "")
 		if list.Status != 200 || strings.Contains(string(list.Body), iat["token"].(string)) || !strings.Contains(string(list.Body), iat["id"].(string)) {
@@ -293,6 +337,8 @@ func TestAdminAPI(t *testing.T) {
 			t.Fatalf("until in the past: %v", got)
 		}
 		wantError(t, api.call("GET", "/workspaces/cloud/audit?cursor=%%%", ""), 400, "invalid_request")
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?type=bogus", ""), 400, "invalid_request", "admin.client.disable")
+		wantError(t, api.call("GET", "/workspaces/cloud/audit?limit=0", ""), 400, "invalid_request")
 		wantError(t, api.call("GET", "/workspaces/cloud/audit?since=2020-01-02T00:00:00Z&until=2020-01-01T00:00:00Z", ""), 400, "invalid_request")
 	})
 
@@ -321,17 +367,57 @@ func TestAdminAPIThrottlesWrongTokens(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		last = send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "")
 	}
-	wantError(t, last, 429, "slow_down")
+	wantError(t, last, 429, "too_many_requests")
 	if last.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
+	}
+}
+
+// TestAdminAPIThrottlesParallelGuesses: wrong tokens sent at once from
+// one address are looked up no more often than the throttle's burst
+// allows, as each check holds a failure while it runs.
+func TestAdminAPIThrottlesParallelGuesses(t *testing.T) {
+	n := startNode(t, nodeOpts{})
+	const guesses = 40
+	statuses := make(chan int, guesses)
+	var wg sync.WaitGroup
+	for range guesses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "").Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	looked := 0
+	for s := range statuses {
+		if s == 401 {
+			looked++
+		}
+	}
+	if looked > 10 {
+		t.Fatalf("%d of %d parallel wrong tokens were looked up; the burst is 10", looked, guesses)
+	}
+}
+
+// TestAdminEnvTokenTooShort: a REGISTRAR_ADMIN_TOKEN short enough to
+// guess stops the start with a message saying how to make one.
+func TestAdminEnvTokenTooShort(t *testing.T) {
+	n := launchNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=x"}})
+	if err := n.waitExit(30 * time.Second); err == nil {
+		t.Fatal("serve started with a one-character admin token")
+	}
+	if out := n.Stderr.String(); !strings.Contains(out, "REGISTRAR_ADMIN_TOKEN is 1 characters long; it must have at least 32") {
+		t.Fatalf("stderr: %s", out)
 	}
 }
 
 // TestAdminAPIOffWithoutAdminRole: a node without the admin role has no
 // admin API on its listener.
 func TestAdminAPIOffWithoutAdminRole(t *testing.T) {
-	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=automation-token-value"}, Args: []string{"--roles", "token"}})
-	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", "automation-token-value", "")
+	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}, Args: []string{"--roles", "token"}})
+	r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", envAdminToken, "")
 	if r.Status != 404 {
 		t.Fatalf("admin API on a token node: %d %s", r.Status, r.Body)
 	}
@@ -379,5 +465,19 @@ func TestAdminTokenCLIOnAMissingStore(t *testing.T) {
 	}
 	if out, err := runIn(t, dir, "admin", "token", "create", "--expires", "soon"); err == nil || len(dirEntries(t, dir)) != 0 {
 		t.Fatalf("a refused create: %v, created %v\n%s", err, dirEntries(t, dir), out)
+	}
+}
+
+// TestAdminWorkspaceLaterInYAML: a workspace created through the API and
+// then declared in the YAML is the file's: the start says so.
+func TestAdminWorkspaceLaterInYAML(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, nodeOpts{Dir: dir, Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
+	adminAPI{n, envAdminToken}.ok(201, "POST", "/workspaces", `{"name":"late"}`)
+	n.stop()
+	again := startNode(t, nodeOpts{Dir: dir, YAML: "workspaces:\n  - name: late\n"})
+	again.stop()
+	if !strings.Contains(again.Stderr.String(), `now declared in the YAML configuration, whose settings replace its own at every start; change them in the file" workspace=late`) {
+		t.Fatalf("no warning at start:\n%s", again.Stderr.String())
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,7 +18,7 @@ func newAdminCmd() *cobra.Command {
 	create := &cobra.Command{Use: "create", Short: "Create an admin API token and print it once", Args: cobra.NoArgs,
 		PreRunE: checkAdminTokenFlags, RunE: onStore(runAdminTokenCreate)}
 	create.Flags().String("name", "admin", "who or what uses it; the audit trail names it")
-	create.Flags().String("expires", "", "lifetime, such as 90d or 12h (default: never expires)")
+	lifetimeFlag(create.Flags(), "expires", 0, "lifetime; 0 or none: never expires")
 	list := &cobra.Command{Use: "list", Short: "List admin API tokens (never their values)", Args: cobra.NoArgs, RunE: runAdminTokenList}
 	revoke := &cobra.Command{Use: "revoke ID", Short: "Revoke an admin API token", Args: cobra.ExactArgs(1), RunE: runAdminTokenRevoke}
 	token.AddCommand(create, list, revoke)
@@ -28,30 +26,9 @@ func newAdminCmd() *cobra.Command {
 	return cmd
 }
 
-// parseLifetime reads a lifetime in days ("90d") or as a Go duration
-// ("12h"); "" is 0, no expiry.
-func parseLifetime(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 {
-			return 0, fail("--expires %q: a positive number of days, such as 90d", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fail("--expires %q: a positive lifetime, such as 90d or 12h", s)
-	}
-	return d, nil
-}
-
 func adminTokenRequest(cmd *cobra.Command) (admin.NewAdminToken, error) {
 	name, _ := cmd.Flags().GetString("name")
-	expires, _ := cmd.Flags().GetString("expires")
-	d, err := parseLifetime(expires)
+	d, err := cmd.Flags().GetDuration("expires")
 	return admin.NewAdminToken{Name: name, ExpiresIn: d}, err
 }
 
@@ -104,15 +81,11 @@ func expiryLabel(t time.Time) string {
 // runAdminTokenList only reads: it refuses a missing store and creates
 // nothing.
 func runAdminTokenList(cmd *cobra.Command, _ []string) error {
-	cfg, st, err := openReadOnly(cmd.Context(), cmd)
-	if err != nil {
+	var tokens []admin.AdminToken
+	err := onExistingStore(cmd, func(svc *admin.Service) (err error) {
+		tokens, err = svc.AdminTokens(cmd.Context())
 		return err
-	}
-	if st == nil {
-		return requireStore(cfg)
-	}
-	defer st.Close()
-	tokens, err := (&admin.Service{Store: st}).AdminTokens(cmd.Context())
+	})
 	if err != nil {
 		return err
 	}
@@ -145,6 +118,20 @@ func adminTokenStatus(t admin.AdminToken, now time.Time) string {
 // runAdminTokenRevoke acts on an existing store only: revoking in a
 // store it had just made would revoke nothing a server knows.
 func runAdminTokenRevoke(cmd *cobra.Command, args []string) error {
+	err := onExistingStore(cmd, func(svc *admin.Service) error {
+		return svc.RevokeAdminToken(cmd.Context(), args[0])
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "revoked admin token %s\n", args[0])
+	return nil
+}
+
+// onExistingStore runs fn with the admin actions on the store the
+// configuration names, which must exist: the admin tokens need no
+// master key, and one made in a new store would be one no server knows.
+func onExistingStore(cmd *cobra.Command, fn func(*admin.Service) error) error {
 	cfg, st, err := openReadOnly(cmd.Context(), cmd)
 	if err != nil {
 		return err
@@ -153,9 +140,5 @@ func runAdminTokenRevoke(cmd *cobra.Command, args []string) error {
 		return requireStore(cfg)
 	}
 	defer st.Close()
-	if err := (&admin.Service{Store: st}).RevokeAdminToken(cmd.Context(), args[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "revoked admin token %s\n", args[0])
-	return nil
+	return fn(&admin.Service{Store: st})
 }

@@ -49,6 +49,16 @@ const (
 	adminCredentialKindPrefix = "admin:"
 )
 
+// AuditTypes are the actions an audit event can have: those of
+// registration (RFC 7591, 7592) and those of the admin front ends.
+var AuditTypes = []string{
+	"register", "read", "head", "update", "delete",
+	ActionClientCreate, ActionClientUpdate, ActionClientDisable, ActionClientEnable, ActionClientDelete,
+	ActionClientRotateSecret, ActionClientReissueToken, ActionIATCreate, ActionIATRevoke,
+	ActionUserAdd, ActionUserDelete, ActionUserResetPassword, ActionKeysRotate,
+	ActionWorkspaceCreate, ActionWorkspaceUpdate,
+}
+
 // Credential names the admin token an action was taken with: its name
 // and id, as two tokens may share a name over time ("admin:ci#<id>"), or
 // "admin:env" for REGISTRAR_ADMIN_TOKEN.

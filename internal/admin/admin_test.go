@@ -75,7 +75,7 @@ func TestUnknownWorkspace(t *testing.T) {
 		"Users": errUsers, "DeleteUser": s.DeleteUser(ctx, "nope", "alice"), "Keys": errKeys, "AuditEvents": errAudit,
 	} {
 		wantKind(t, what, err, ErrNotFound)
-		if err != nil && err.Error() != `workspace "nope" does not exist; declare it in the YAML configuration` {
+		if err != nil && err.Error() != `workspace "nope" does not exist: declare it in the YAML configuration, or create it through the admin API (POST /admin/api/v1/workspaces)` {
 			t.Errorf("%s: %v", what, err)
 		}
 	}

@@ -179,7 +179,7 @@ func TestWorkspacePatch(t *testing.T) {
 	s.YAMLOwns = func(string) bool { return true }
 	_, err = s.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"registration":{"mode":"open"},"access_token_ttl":60}`))
 	wantKind(t, "yaml-owned", err, ErrConflict)
-	if err == nil || !strings.HasPrefix(err.Error(), "access_token_ttl is set by the YAML") {
+	if err == nil || err.Error() != "workspace default is declared in the YAML configuration, which sets its settings at every start: set access_token_ttl there" {
 		t.Fatalf("conflict names %v", err)
 	}
 	if got, _ := s.WorkspaceView(f.ctx, "default"); len(got.Settings.CORSOrigins) != 1 || !got.YAMLOwned {
@@ -284,5 +284,77 @@ func TestAdminTokenNamesUnique(t *testing.T) {
 	}
 	if got := (Admin{TokenID: EnvAdminName, Name: EnvAdminName}).Credential(); got != "admin:env" {
 		t.Errorf("environment credential %q", got)
+	}
+}
+
+// TestLastPageHasNoCursor: a page as full as the limit with nothing
+// after it is the last; one with more after it gives a cursor; an
+// unknown audit type is refused naming the known ones.
+func TestLastPageHasNoCursor(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	for range 2 {
+		f.now = f.now.Add(time.Second)
+		if _, err := f.svc.CreateClient(f.ctx, NewClient{Workspace: "default", Metadata: clientCredentials("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if page, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 2}); err != nil || len(page.Items) != 2 || page.NextCursor != "" {
+		t.Fatalf("a full last page: %d items, cursor %q, %v", len(page.Items), page.NextCursor, err)
+	}
+	first, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 1})
+	if err != nil || len(first.Items) != 1 || first.NextCursor == "" {
+		t.Fatalf("a first page: %d items, cursor %q, %v", len(first.Items), first.NextCursor, err)
+	}
+	second, err := f.svc.ListClients(f.ctx, "default", ClientQuery{Limit: 1, Cursor: first.NextCursor})
+	if err != nil || len(second.Items) != 1 || second.NextCursor != "" || second.Items[0].ID == first.Items[0].ID {
+		t.Fatalf("the second and last page: %+v, %v", second, err)
+	}
+	_, err = f.svc.ListAuditEvents(f.ctx, "default", AuditQuery{Type: "bogus"})
+	wantKind(t, "audit type", err, ErrInvalid)
+	if err == nil || !strings.Contains(err.Error(), ActionClientDisable) {
+		t.Errorf("the refusal names no known type: %v", err)
+	}
+}
+
+// keyMaker makes keys, or fails with err.
+type keyMaker struct{ err error }
+
+func (k keyMaker) EnsureKeys(context.Context, string) error { return k.err }
+
+// TestCreateWorkspaceRetriesAfterKeyFailure: a workspace whose keys could
+// not be made is not stored, so a retry makes it rather than finding the
+// name taken.
+func TestCreateWorkspaceRetriesAfterKeyFailure(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	f.svc.KeyMaker = keyMaker{errors.New("sealer unavailable")}
+	if _, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil); err == nil {
+		t.Fatal("created without keys")
+	}
+	f.svc.KeyMaker = keyMaker{}
+	if _, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	_, err := f.svc.CreateWorkspace(f.ctx, "tenant", nil)
+	wantKind(t, "a taken name", err, ErrConflict)
+}
+
+// TestPatchTakesYAMLLifetimes: a settings patch takes lifetimes as the
+// YAML does, and reports every problem at once in the caller's words,
+// without a second problem that only repeats the first.
+func TestPatchTakesYAMLLifetimes(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	ws, err := f.svc.UpdateWorkspaceSettings(f.ctx, "default", []byte(`{"access_token_ttl":"10m","refresh_token_ttl":"2w"}`))
+	if err != nil || ws.Settings.AccessTokenTTL != 600 || ws.Settings.RefreshTokenTTL != 14*24*3600 {
+		t.Fatalf("lifetimes with units: %+v, %v", ws.Settings, err)
+	}
+	for patch, want := range map[string]string{
+		`{"access_token_ttl":-5}`:                  "access_token_ttl: must be a positive number of seconds",
+		`{"access_token_ttl":"soon","bogus":true}`: `access_token_ttl: "soon" is not a whole number; bogus: unknown setting`,
+	} {
+		_, err := f.svc.UpdateWorkspaceSettings(f.ctx, "default", []byte(patch))
+		wantKind(t, patch, err, ErrInvalid)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v; want %q", patch, err, want)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/store"
@@ -67,6 +69,9 @@ func (s *Service) ListAuditEvents(ctx context.Context, wsName string, q AuditQue
 	if err != nil {
 		return AuditPage{}, err
 	}
+	if q.Type != "" && !slices.Contains(AuditTypes, q.Type) {
+		return AuditPage{}, refuse(ErrInvalid, "type must be one of %s", strings.Join(AuditTypes, ", "))
+	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
 		return AuditPage{}, refuse(ErrInvalid, "until must be after since")
 	}
@@ -77,14 +82,14 @@ func (s *Service) ListAuditEvents(ctx context.Context, wsName string, q AuditQue
 	if _, err := s.Workspace(ctx, wsName); err != nil {
 		return AuditPage{}, err
 	}
-	sq := store.AuditSearch{Action: q.Type, ClientID: q.ClientID, Since: q.Since, Until: q.Until, Limit: limit}
+	sq := store.AuditSearch{Action: q.Type, ClientID: q.ClientID, Since: q.Since, Until: q.Until, Limit: limit + 1}
 	if ok {
 		sq.After = &store.AuditKey{At: at, ID: id}
 	}
 	events, err := s.Store.SearchAuditEvents(ctx, wsName, sq)
-	if err != nil || len(events) == 0 {
-		return AuditPage{Items: viewAudit(events)}, err
+	if err != nil {
+		return AuditPage{}, err
 	}
-	last := events[len(events)-1]
-	return AuditPage{Items: viewAudit(events), NextCursor: nextCursor(len(events), limit, last.At, last.ID)}, nil
+	events, next := pageOf(events, limit, func(e store.AuditEvent) (time.Time, string) { return e.At, e.ID })
+	return AuditPage{Items: viewAudit(events), NextCursor: next}, nil
 }

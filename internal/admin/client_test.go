@@ -259,3 +259,29 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("%d clients", n)
 	}
 }
+
+// TestSoftwareIDOutlivesAnUpdate: a client whose software statement gave
+// a software_id keeps it in the list's filter and the view after an
+// update that leaves the member out.
+func TestSoftwareIDOutlivesAnUpdate(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	now := f.now.Truncate(time.Microsecond)
+	md := clientCredentials("")
+	md.SoftwareID = "acme-app"
+	c := client.Client{Workspace: workspace.DefaultName, ID: "stated", IssuedAt: now, UpdatedAt: now, Version: 1, Metadata: md,
+		Provenance: client.Provenance{Origin: client.OriginDCR, RegisteredAt: now, SoftwareID: "acme-app"}}
+	if err := f.st.CreateClient(f.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	updated, err := f.svc.UpdateClient(f.ctx, workspace.DefaultName, "stated", clientCredentials(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ClientView(updated.Client)["software_id"]; got != "acme-app" {
+		t.Errorf("view software_id = %v", got)
+	}
+	page, err := f.svc.ListClients(f.ctx, workspace.DefaultName, ClientQuery{SoftwareID: "acme-app"})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("filter by the statement's software_id: %d, %v", len(page.Items), err)
+	}
+}

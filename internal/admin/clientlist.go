@@ -86,12 +86,14 @@ func (s *Service) ListClients(ctx context.Context, wsName string, q ClientQuery)
 	if _, err := s.Workspace(ctx, wsName); err != nil {
 		return ClientPage{}, err
 	}
+	limit := sq.Limit
+	sq.Limit++ // one more than shown tells whether a next page exists
 	items, err := s.Store.SearchClients(ctx, wsName, sq)
-	if err != nil || len(items) == 0 {
-		return ClientPage{Items: items}, err
+	if err != nil {
+		return ClientPage{}, err
 	}
-	last := items[len(items)-1]
-	return ClientPage{Items: items, NextCursor: nextCursor(len(items), sq.Limit, last.IssuedAt, last.ID)}, nil
+	items, next := pageOf(items, limit, func(c client.Client) (time.Time, string) { return c.IssuedAt, c.ID })
+	return ClientPage{Items: items, NextCursor: next}, nil
 }
 
 // ClientView is a client as the admin API shows it: its RFC 7591
@@ -100,6 +102,9 @@ func (s *Service) ListClients(ctx context.Context, wsName string, q ClientQuery)
 func ClientView(cl client.Client) map[string]any {
 	v := client.View(cl)
 	v["workspace"] = cl.Workspace
+	if id := cl.SoftwareID(); id != "" {
+		v["software_id"] = id // the statement's, when the metadata has none
+	}
 	v["registered_via"] = RegisteredVia(cl)
 	v["provenance"] = cl.Provenance
 	v["created_at"] = cl.IssuedAt

@@ -65,11 +65,13 @@ func decodeCursor(cursor string) (at time.Time, id string, ok bool, err error) {
 	return time.UnixMicro(n).UTC(), id, true, nil
 }
 
-// nextCursor is the cursor after a page of n items whose last is at
-// (at, id): none when the page came short, as nothing follows it.
-func nextCursor(n, limit int, at time.Time, id string) string {
-	if n < limit {
-		return ""
+// pageOf cuts items, read with a limit one above the page's, to the
+// page, with the cursor after its last item (placed by key): none on the
+// last page, as nothing follows it.
+func pageOf[T any](items []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
 	}
-	return encodeCursor(at, id)
+	items = items[:limit]
+	return items, encodeCursor(key(items[limit-1]))
 }

@@ -101,7 +101,7 @@ func refuse(kind error, format string, args ...any) *Error {
 func (s *Service) Workspace(ctx context.Context, name string) (workspace.Workspace, error) {
 	ws, err := s.Store.WorkspaceByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return ws, refuse(ErrNotFound, "workspace %q does not exist; declare it in the YAML configuration", name)
+		return ws, refuse(ErrNotFound, "workspace %q does not exist: declare it in the YAML configuration, or create it through the admin API (POST /admin/api/v1/workspaces)", name)
 	}
 	return ws, err
 }

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
+	"github.com/registrar-dev/registrar/internal/config"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/workspace"
@@ -74,8 +74,8 @@ func (s *Service) UpdateWorkspaceSettings(ctx context.Context, name string, patc
 		return s.viewWorkspace(ws), nil
 	}
 	if s.yamlOwns(name) {
-		return WorkspaceView{}, refuse(ErrConflict, "%s is set by the YAML configuration, which declares workspace %s and applies its settings at every start: change it in the file",
-			patchPaths(patch)[0], name)
+		return WorkspaceView{}, refuse(ErrConflict, "workspace %s is declared in the YAML configuration, which sets its settings at every start: set %s there",
+			name, patchPaths(patch)[0])
 	}
 	settings, err := patchedSettings(ws.Settings, patch)
 	if err != nil {
@@ -100,18 +100,9 @@ func patchedSettings(cur workspace.Settings, patch []byte) (workspace.Settings, 
 	if err != nil {
 		return cur, refuse(ErrInvalid, "the patch does not apply: %v", err)
 	}
-	var next workspace.Settings
-	dec := json.NewDecoder(bytes.NewReader(merged))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&next); err != nil {
-		return cur, refuse(ErrInvalid, "settings: %v", err)
-	}
-	if problems := next.Validate(); len(problems) > 0 {
-		msgs := make([]string, 0, len(problems))
-		for _, p := range problems {
-			msgs = append(msgs, p.Error())
-		}
-		return cur, refuse(ErrInvalid, "%s", strings.Join(msgs, "; "))
+	next, problems := config.DecodeSettings(merged, workspace.Settings{})
+	if len(problems) > 0 {
+		return cur, refuse(ErrInvalid, "%s", strings.Join(problems, "; "))
 	}
 	return next, nil
 }
@@ -135,6 +126,14 @@ func patchPaths(patch []byte) []string {
 	}
 	slices.Sort(paths)
 	return paths
+}
+
+// CreatedThroughAPI reports whether the workspace was created by an
+// admin front end (its audit trail says so): one the YAML declares later
+// has its settings replaced by the file's at every start.
+func (s *Service) CreatedThroughAPI(ctx context.Context, name string) (bool, error) {
+	events, err := s.Store.SearchAuditEvents(ctx, name, store.AuditSearch{Action: ActionWorkspaceCreate, Limit: 1})
+	return len(events) > 0, err
 }
 
 // CreateWorkspace makes a workspace with the default settings (of the
@@ -162,14 +161,23 @@ func (s *Service) CreateWorkspace(ctx context.Context, name string, settings []b
 	if err != nil {
 		return WorkspaceView{}, err
 	}
+	taken := refuse(ErrConflict, "workspace %s already exists", name)
+	if _, err := s.Store.WorkspaceByName(ctx, name); err == nil {
+		return WorkspaceView{}, taken
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return WorkspaceView{}, err
+	}
+	// Keys before the workspace: a workspace stored without keys could
+	// sign nothing, and a retry would find its name taken. Keys made for
+	// a name whose insert then fails are the ones a retry uses.
+	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
+		return WorkspaceView{}, err
+	}
 	now := s.Time()
 	ws := workspace.Workspace{Name: name, Settings: next, CreatedAt: now, UpdatedAt: now}
 	if err := s.Store.CreateWorkspace(ctx, ws); errors.Is(err, store.ErrConflict) {
-		return WorkspaceView{}, refuse(ErrConflict, "workspace %s already exists", name)
+		return WorkspaceView{}, taken
 	} else if err != nil {
-		return WorkspaceView{}, err
-	}
-	if err := s.KeyMaker.EnsureKeys(ctx, name); err != nil {
 		return WorkspaceView{}, err
 	}
 	s.audit(ctx, name, ActionWorkspaceCreate, "", "")

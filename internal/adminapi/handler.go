@@ -100,22 +100,26 @@ func (h *Handler) Routes(mux Mux) {
 func (h *Handler) authenticated(handle func(*Handler, http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := httpapi.Logger(r.Context())
-		if wait, ok := h.Failures.Blocked(r.RemoteAddr); ok {
+		end, wait, ok := h.Failures.Begin(r.RemoteAddr)
+		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 			log.Warn("admin api: address throttled after failed tokens", "remote_addr", r.RemoteAddr)
-			httpapi.WriteError(w, r, refusal(http.StatusTooManyRequests, oautherr.SlowDown, "too many failed admin tokens from this address; retry later"))
+			httpapi.WriteError(w, r, refusal(http.StatusTooManyRequests, "too_many_requests", "too many failed admin tokens from this address; retry later"))
 			return
 		}
 		a, err := h.authenticate(r)
+		end(errors.Is(err, admin.ErrUnauthorized))
 		if err != nil {
 			if errors.Is(err, admin.ErrUnauthorized) {
-				h.Failures.Fail(r.RemoteAddr)
 				log.Warn("admin api: refused admin token", "remote_addr", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
 			}
 			httpapi.WriteError(w, r, err)
 			return
 		}
 		a.RemoteAddr = addressOf(r.RemoteAddr)
+		if strings.Contains(r.Pattern, "/clients/{id}") {
+			httpapi.NoteClientID(r.Context(), r.PathValue("id"))
+		}
 		log.Info("admin api call", "admin", a.Name, "admin_token_id", a.TokenID, "method", r.Method, "path", r.URL.Path)
 		r = r.WithContext(admin.WithAdmin(r.Context(), a))
 		if err := handle(h, w, r); err != nil {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/admin"
 )
 
 // recordingMux is a real ServeMux that also keeps the patterns
@@ -87,4 +89,31 @@ func TestOpenAPIServed(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != string(openAPI) {
 		t.Fatalf("openapi.json: %d", rec.Code)
 	}
+}
+
+// TestOpenAPIAuditTypes: the audit filter's documented types are the
+// ones the service takes.
+func TestOpenAPIAuditTypes(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Parameters map[string]struct {
+				Name   string `json:"name"`
+				Schema struct {
+					Enum []string `json:"enum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range doc.Components.Parameters {
+		if p.Name == "type" {
+			if !slices.Equal(p.Schema.Enum, admin.AuditTypes) {
+				t.Fatalf("documented %v, the service takes %v", p.Schema.Enum, admin.AuditTypes)
+			}
+			return
+		}
+	}
+	t.Fatal("no type parameter documented")
 }

@@ -3,11 +3,15 @@ package adminapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
@@ -16,6 +20,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/strictjson"
 	"github.com/registrar-dev/registrar/internal/user"
+	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
 func isJSON(ct string) bool {
@@ -100,9 +105,39 @@ func decodeInto(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return badRequest("%v", err)
+		return badRequest("%s", readableJSONError(err))
 	}
 	return nil
+}
+
+// readableJSONError says what encoding/json found wrong in the caller's
+// words, members and JSON types, not Go's struct fields.
+func readableJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s must be %s, not a JSON %s", te.Field, jsonKind(te.Type), te.Value)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return "unknown member " + name
+	}
+	return err.Error()
+}
+
+// jsonKind names the JSON a Go type is read from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 // Workspaces.
@@ -188,16 +223,47 @@ func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) (client.Metadata, error) {
+// metadata reads a client's metadata for POST (id "") or PUT of client
+// id. Stricter than DCR, which ignores what it does not know: an
+// operator's typo is refused, naming the member. The members a GET shows
+// that are not metadata (client_id_issued_at, registered_via…) may come
+// back unchanged and are ignored; a client_id must be the path's, and a
+// secret is not set here but made by the rotate route.
+func (h *Handler) metadata(w http.ResponseWriter, r *http.Request, id string) (client.Metadata, error) {
 	obj, err := decodeObject(w, r)
 	if err != nil {
 		return client.Metadata{}, err
 	}
+	for name, raw := range obj {
+		switch {
+		case name == "client_id":
+			var got string
+			if json.Unmarshal(raw, &got) != nil || got != id {
+				if id == "" {
+					return client.Metadata{}, badRequest("client_id is assigned by the server: leave it out")
+				}
+				return client.Metadata{}, badRequest("client_id %s differs from the path's, %s", raw, id)
+			}
+		case name == "client_secret":
+			return client.Metadata{}, badRequest("client_secret cannot be set: POST …/clients/{id}/secret makes a new one")
+		case slices.Contains(shownNotMetadata, name):
+		case !client.IsMember(strings.SplitN(name, "#", 2)[0]): // "client_name#fr" is client_name's
+			return client.Metadata{}, oautherr.InvalidMetadata("%s is not a client metadata member", name)
+		default:
+			continue
+		}
+		delete(obj, name)
+	}
 	return client.DecodeMetadata(obj)
 }
 
+// shownNotMetadata are the members a client's GET shows beside its
+// metadata, which a PUT of what GET gave may carry back.
+var shownNotMetadata = []string{"client_id_issued_at", "client_secret_expires_at", "workspace", "registered_via",
+	"provenance", "created_at", "updated_at", "disabled", "disabled_at", "first_token_at"}
+
 func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
-	md, err := h.metadata(w, r)
+	md, err := h.metadata(w, r, "")
 	if err != nil {
 		return err
 	}
@@ -205,6 +271,7 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	httpapi.NoteClientID(r.Context(), created.Client.ID)
 	httpapi.WriteJSON(w, http.StatusCreated, withSecret(created))
 	return nil
 }
@@ -227,7 +294,7 @@ func (h *Handler) getClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
-	md, err := h.metadata(w, r)
+	md, err := h.metadata(w, r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -295,9 +362,29 @@ func (h *Handler) listIATs(w http.ResponseWriter, r *http.Request) error {
 // newIAT is POST …/initial-access-tokens: uses 0 (or absent) for no
 // bound, expires_in in seconds.
 type newIAT struct {
-	Uses        int    `json:"uses"`
-	ExpiresIn   int64  `json:"expires_in"`
-	Description string `json:"description"`
+	Uses        int      `json:"uses"`
+	ExpiresIn   lifetime `json:"expires_in"`
+	Description string   `json:"description"`
+}
+
+// lifetime is expires_in, given as the YAML gives a lifetime: a number
+// of seconds or a duration with a unit ("10m", "12h", "90d", "2w").
+type lifetime time.Duration
+
+func (l *lifetime) UnmarshalJSON(b []byte) error {
+	var seconds int64
+	if err := json.Unmarshal(b, &seconds); err == nil {
+		*l = lifetime(time.Duration(seconds) * time.Second)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if d, err := workspace.ParseDuration(s); err == nil {
+			*l = lifetime(d)
+			return nil
+		}
+	}
+	return fmt.Errorf("expires_in: %s is not a lifetime %s", b, workspace.DurationExamples)
 }
 
 func (h *Handler) createIAT(w http.ResponseWriter, r *http.Request) error {
@@ -305,15 +392,18 @@ func (h *Handler) createIAT(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeInto(w, r, &req); err != nil {
 		return err
 	}
-	if req.ExpiresIn <= 0 || req.ExpiresIn > int64(10*365*24*3600) {
-		return badRequest("expires_in must be a positive number of seconds, at most ten years")
+	if ttl := time.Duration(req.ExpiresIn); ttl < time.Second || ttl > 10*365*24*time.Hour {
+		return badRequest("expires_in must be a positive lifetime %s, at most ten years", workspace.DurationExamples)
 	}
 	t, err := h.Service.CreateInitialAccessToken(r.Context(), admin.NewInitialAccessToken{Workspace: r.PathValue("ws"),
-		MaxUses: req.Uses, TTL: time.Duration(req.ExpiresIn) * time.Second, Description: req.Description})
+		MaxUses: req.Uses, TTL: time.Duration(req.ExpiresIn), Description: req.Description})
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "token": t.Token, "uses": t.MaxUses,
+	// uses is the maximum asked for, as the request named it; max_uses
+	// repeats it under the name the list gives it, where uses counts the
+	// registrations made.
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "token": t.Token, "uses": t.MaxUses, "max_uses": t.MaxUses,
 		"expires_at": t.ExpiresAt, "description": t.Description})
 	return nil
 }

@@ -85,6 +85,17 @@ type Client struct {
 // Disabled reports whether an operator disabled the client.
 func (c Client) Disabled() bool { return !c.DisabledAt.IsZero() }
 
+// SoftwareID is the software a client is an instance of: its metadata's
+// software_id, or, when its metadata has none (an update left it out),
+// the one its software statement gave at registration. Operators' lists,
+// filters and views all use it.
+func (c Client) SoftwareID() string {
+	if c.Metadata.SoftwareID != "" {
+		return c.Metadata.SoftwareID
+	}
+	return c.Provenance.SoftwareID
+}
+
 // SearchText is what an operator's search matches a client on: its name
 // and id, lowercased, one per line.
 func (c Client) SearchText() string {

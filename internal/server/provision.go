@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/registrar-dev/registrar/internal/admin"
@@ -53,6 +54,10 @@ func (e *Env) Provision(ctx context.Context, policy SettingsPolicy) (created map
 				if err := e.Store.UpdateWorkspaceSettings(ctx, name, settings, now); err != nil {
 					return nil, fmt.Errorf("workspace %s: %w", name, err)
 				}
+				if api, err := e.Admin().CreatedThroughAPI(ctx, name); err == nil && api {
+					slog.WarnContext(ctx, "workspace created through the admin API is now declared in the YAML configuration, whose settings replace its own at every start; change them in the file",
+						"workspace", name)
+				}
 			}
 		default:
 			return nil, fmt.Errorf("workspace %s: %w", name, err)
@@ -85,3 +90,18 @@ func (e *Env) Admin() *admin.Service {
 // EnvAdminToken names the variable holding an admin API token for
 // automation, accepted beside the stored ones.
 const EnvAdminToken = "REGISTRAR_ADMIN_TOKEN"
+
+// minEnvAdminToken is the shortest REGISTRAR_ADMIN_TOKEN taken: the
+// value is all that stands between the network and every workspace, and
+// unlike a stored token nothing generated it.
+const minEnvAdminToken = 32
+
+// checkEnvAdminToken refuses a REGISTRAR_ADMIN_TOKEN short enough to
+// guess, at start rather than at the first call.
+func checkEnvAdminToken() error {
+	if v := os.Getenv(EnvAdminToken); v != "" && len(v) < minEnvAdminToken {
+		return fmt.Errorf("%s is %d characters long; it must have at least %d (make one with: openssl rand -hex 32), or be unset",
+			EnvAdminToken, len(v), minEnvAdminToken)
+	}
+	return nil
+}

@@ -79,6 +79,9 @@ func New(env *Env, log *slog.Logger) (*Server, error) {
 	}
 	placeRegistration(env.Config, svc, dcr)
 	dcrHandler := &registration.Handler{Service: dcr, Workspaces: workspaces.Lookup}
+	if err := checkEnvAdminToken(); err != nil {
+		return nil, err
+	}
 	adminFailures := adminapi.NewThrottle(adminTokenFailures, time.Second)
 	adminAPI := &adminapi.Handler{Service: env.Admin(), Failures: adminFailures}
 	routeRoles(mux, env.Config, &oauth.Handler{Service: svc, Workspaces: workspaces.Lookup}, flow, dcrHandler, adminAPI)

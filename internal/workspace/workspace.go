@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/client"
@@ -390,6 +391,9 @@ func (s Settings) Validate() []SettingError {
 			errs = append(errs, invalid(ttl.key, "must be a positive number of seconds"))
 		}
 	}
+	// The registration defaults are held to these lifetimes as maximums:
+	// against one already refused they would only repeat the problem.
+	lifetimesValid := !slices.ContainsFunc(errs, func(e SettingError) bool { return strings.HasSuffix(e.Key, "_ttl") })
 	if s.JWKSMaxAge < 1 || s.JWKSMaxAge > maxJWKSMaxAge {
 		errs = append(errs, invalid("jwks_max_age", "must be between 1 and %d seconds", maxJWKSMaxAge))
 	}
@@ -397,7 +401,9 @@ func (s Settings) Validate() []SettingError {
 	errs = append(errs, s.Login.validate()...)
 	errs = append(errs, s.ClientAuth.validate()...)
 	errs = append(errs, s.Registration.validate(s.Scopes)...)
-	errs = append(errs, s.validateShaping()...)
+	if lifetimesValid {
+		errs = append(errs, s.validateShaping()...)
+	}
 	if !s.IsProfile(ProfileOpenBankingUK) {
 		// The profile's own check covers its defaults as well.
 		errs = append(errs, s.validateRoleScopes(s.Registration.RoleScopes)...)

@@ -35,7 +35,7 @@ func clientArgs(c client.Client) ([]any, error) {
 	return []any{c.Workspace, c.ID, bytesOrNil(c.SecretHash), ts(c.SecretExpiresAt), ts(c.IssuedAt), ts(c.UpdatedAt),
 		c.Version, md, prov, c.Provenance.Origin, bytesOrNil(c.RegistrationTokenHash), ts(c.RegistrationTokenExpiresAt),
 		bytesOrNil(c.PreviousRegistrationTokenHash), ts(c.PreviousRegistrationTokenExpiresAt), bytesOrNil(c.SealedSecret), ts(c.DisabledAt),
-		c.Metadata.SoftwareID, c.SearchText()}, nil
+		c.SoftwareID(), c.SearchText()}, nil
 }
 
 // clientRow holds a clients row as scanned, so that a statement that
