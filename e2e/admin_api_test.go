@@ -373,31 +373,39 @@ func TestAdminAPIThrottlesWrongTokens(t *testing.T) {
 	}
 }
 
-// TestAdminAPIThrottlesParallelGuesses: wrong tokens sent at once from
-// one address are looked up no more often than the throttle's burst
-// allows, as each check holds a failure while it runs.
+// TestAdminAPIThrottlesParallelGuesses: a good token used by many calls
+// at once is never throttled; once an address has presented a wrong
+// token, wrong tokens sent at once from it are looked up no more often
+// than what is left of the throttle's burst, as each check holds a
+// failure while it runs.
 func TestAdminAPIThrottlesParallelGuesses(t *testing.T) {
-	n := startNode(t, nodeOpts{})
-	const guesses = 40
-	statuses := make(chan int, guesses)
-	var wg sync.WaitGroup
-	for range guesses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses <- send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", "").Status
-		}()
-	}
-	wg.Wait()
-	close(statuses)
-	looked := 0
-	for s := range statuses {
-		if s == 401 {
-			looked++
+	n := startNode(t, nodeOpts{Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
+	inParallel := func(token string, calls int) map[int]int {
+		statuses := make(chan int, calls)
+		var wg sync.WaitGroup
+		for range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses <- send(t, "GET", n.Base+"/admin/api/v1/workspaces", token, "").Status
+			}()
 		}
+		wg.Wait()
+		close(statuses)
+		count := map[int]int{}
+		for s := range statuses {
+			count[s]++
+		}
+		return count
 	}
-	if looked > 10 {
-		t.Fatalf("%d of %d parallel wrong tokens were looked up; the burst is 10", looked, guesses)
+	if got := inParallel(envAdminToken, 30); got[200] != 30 {
+		t.Fatalf("30 calls at once with a good token: statuses %v", got)
+	}
+	if r := send(t, "GET", n.Base+"/admin/api/v1/workspaces", "wrong", ""); r.Status != 401 {
+		t.Fatalf("a first wrong token: %d %s", r.Status, r.Body)
+	}
+	if looked := inParallel("wrong", 40)[401]; looked > 9 {
+		t.Fatalf("%d of 40 parallel wrong tokens were looked up after a first failure; 9 of the burst of 10 were left", looked)
 	}
 }
 

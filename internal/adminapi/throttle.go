@@ -11,8 +11,11 @@ import (
 // Throttle slows an address that presents wrong admin tokens: each
 // failure spends a token of its bucket (x/time/rate), and an address
 // with an empty bucket is refused before its token is even looked at.
-// Checks in flight hold a failure each (Begin), so parallel guesses
-// cannot all pass a bucket that none of them has spent yet.
+// Once an address has failed, checks in flight hold a failure each
+// (Begin), so parallel guesses cannot all pass a bucket that none of them
+// has spent yet. An address with no failure on record is not held back:
+// automation running many calls at once with a good token (a Terraform
+// run does ten) must not meet 429s.
 // A nil *Throttle throttles nothing.
 type Throttle struct {
 	every time.Duration
@@ -28,7 +31,13 @@ type bucket struct {
 	pending int
 }
 
-func (b *bucket) available() bool { return b.left.Tokens()-float64(b.pending) >= 1 }
+func (b *bucket) available() bool {
+	left := b.left.Tokens()
+	if left >= float64(b.left.Burst()) {
+		return true // no failure on record
+	}
+	return left-float64(b.pending) >= 1
+}
 
 // maxThrottled bounds the addresses held; past it the oldest state is
 // dropped wholesale, which only forgives.

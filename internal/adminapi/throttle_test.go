@@ -5,11 +5,19 @@ import (
 	"time"
 )
 
-// TestThrottleHoldsFailuresInFlight: checks that have begun and not
-// ended hold a failure each, so parallel guesses get no more than the
-// burst; a check that succeeds gives its failure back.
+// TestThrottleHoldsFailuresInFlight: once an address has failed, checks
+// that have begun and not ended hold a failure each, so parallel guesses
+// get no more than what is left; a check that succeeds gives its failure
+// back. Before any failure nothing is held: good tokens in parallel pass.
 func TestThrottleHoldsFailuresInFlight(t *testing.T) {
-	th := NewThrottle(3, time.Hour)
+	th := NewThrottle(4, time.Hour)
+	for i := range 10 {
+		if _, _, ok := th.Begin("192.0.2.1:999"); !ok {
+			t.Fatalf("check %d in flight refused from an address that never failed", i)
+		}
+	}
+	th = NewThrottle(4, time.Hour)
+	th.Fail("192.0.2.1:999")
 	var ends []func(bool)
 	for i := range 3 {
 		end, _, ok := th.Begin("192.0.2.1:1000")
