@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
