@@ -158,7 +158,7 @@ func TestMasterKeyGuards(t *testing.T) {
 	if bootSecretRE.MatchString(out) {
 		t.Fatalf("a start with the wrong master key made a new bootstrap client:\n%s", out)
 	}
-	if !strings.Contains(out, "original master key") {
+	if !strings.Contains(out, "sealed under another master key than the one from REGISTRAR_MASTER_KEY") {
 		t.Fatalf("the message does not say the master key is wrong:\n%s", out)
 	}
 	// A lost key file: the start that would make a new one must not leave
