@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -74,5 +77,36 @@ func TestPresignedHandsOutEachOnceThenSignsInline(t *testing.T) {
 	}
 	if signed.Load() != 7 {
 		t.Fatalf("signed %d; want 5 in advance and 2 inline", signed.Load())
+	}
+}
+
+// TestCryptoFloor: a workload that adds a signature check can come no
+// closer to its counterpart's CPU than the check allows.
+func TestCryptoFloor(t *testing.T) {
+	results := []Result{{Name: "cc-jwt", PerSecond: 1000, ServerCPU: 100 * time.Microsecond},
+		{Name: "cc-private-key-jwt", PerSecond: 400, ServerCPU: 250 * time.Microsecond},
+		{Name: "register", PerSecond: 1000, ServerCPU: 200 * time.Microsecond},
+		{Name: "register-signed", PerSecond: 600, ServerCPU: 300 * time.Microsecond}}
+	got := withCryptoFloor(ratios(results), results, 100*time.Microsecond)
+	want := map[string][2]float64{"cc-private-key-jwt": {0.4, 0.5}, "register-signed": {2.0 / 3, 0}}
+	if len(got) != len(want) {
+		t.Fatalf("ratios %+v", got)
+	}
+	for _, r := range got {
+		w := want[r.Workload]
+		if math.Abs(r.CPURatio-w[0]) > 1e-9 || math.Abs(r.Bound-w[1]) > 1e-9 {
+			t.Errorf("%s: CPU ratio %.3f bound %.3f; want %.3f and %.3f", r.Workload, r.CPURatio, r.Bound, w[0], w[1])
+		}
+	}
+	if !strings.Contains(ratioMeasured(got[1]), "at most 50%") {
+		t.Errorf("printed %q; want the bound", ratioMeasured(got[1]))
+	}
+}
+
+// TestES256VerifyCost: the cost is measured, not assumed.
+func TestES256VerifyCost(t *testing.T) {
+	d, err := es256VerifyCost()
+	if err != nil || d <= 0 || d > 100*time.Millisecond {
+		t.Fatalf("ES256 verification cost %v, %v", d, err)
 	}
 }
