@@ -35,9 +35,15 @@ type Result struct {
 	ServerCPU time.Duration `json:"server_cpu_per_request_ns,omitempty"`
 	// Reads, Writes and Commits are the server's database statements and
 	// commits per measured request.
-	Reads   float64 `json:"reads_per_request"`
-	Writes  float64 `json:"writes_per_request"`
-	Commits float64 `json:"commits_per_request"`
+	// ServerP99 is the 99th percentile of the time the server itself
+	// took (its latency histogram, interpolated within a bucket): beside
+	// P99 it says how much of the tail is the load generator's waiting
+	// for a core. ServerWithin20ms is the share it answered within 20 ms.
+	ServerP99        time.Duration `json:"server_p99_ns,omitempty"`
+	ServerWithin20ms float64       `json:"server_within_20ms,omitempty"`
+	Reads            float64       `json:"reads_per_request"`
+	Writes           float64       `json:"writes_per_request"`
+	Commits          float64       `json:"commits_per_request"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so
