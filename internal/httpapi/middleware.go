@@ -74,8 +74,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "HTTP requests by route pattern, method and status code.",
 		}, []string{"route", "code"}),
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "registrar_http_request_duration_seconds",
-			Help:    "HTTP request latency by route pattern.",
+			Name: "registrar_http_request_duration_seconds",
+			Help: "HTTP request latency by route pattern.",
 			// Bounds at 20, 30 and 50 ms, the latency targets, so that
 			// the share of requests within each can be read exactly.
 			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1, 2.5},
