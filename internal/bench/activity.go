@@ -12,14 +12,16 @@ import (
 // nor those of a CLI run on the same file.
 type activity struct {
 	reads, writes, commits float64
+	// requests are the HTTP requests the server answered, all routes.
+	requests float64
 }
 
 func (a activity) minus(b activity) activity {
-	return activity{a.reads - b.reads, a.writes - b.writes, a.commits - b.commits}
+	return activity{a.reads - b.reads, a.writes - b.writes, a.commits - b.commits, a.requests - b.requests}
 }
 
 func (a activity) plus(b activity) activity {
-	return activity{a.reads + b.reads, a.writes + b.writes, a.commits + b.commits}
+	return activity{a.reads + b.reads, a.writes + b.writes, a.commits + b.commits, a.requests + b.requests}
 }
 
 // storeActivity reads the server's store counters; zero when the server
@@ -37,12 +39,20 @@ func (t *target) storeActivity() activity {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok {
+		// A label value may hold spaces (a route is "POST /path"): the
+		// value follows the last one.
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
 			continue
 		}
+		name, value := line[:i], line[i+1:]
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(name, "registrar_http_requests_total{") {
+			a.requests += v
 			continue
 		}
 		switch name {

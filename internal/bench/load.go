@@ -38,6 +38,9 @@ type Result struct {
 	Reads   float64 `json:"reads_per_request"`
 	Writes  float64 `json:"writes_per_request"`
 	Commits float64 `json:"commits_per_request"`
+	// ServedByNode is how many requests each node answered in the
+	// measured part, from its own /metrics, when several run.
+	ServedByNode []float64 `json:"served_by_node,omitempty"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so
@@ -95,6 +98,12 @@ func (h *histogram) quantile(q float64) time.Duration {
 // Run drives conns closed loops for warmup (not measured) then dur. Each
 // loop gets its step from newStep and its own keep-alive connection.
 func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error)) (Result, error) {
+	return runRouted(ctx, name, conns, warmup, dur, newStep, nil)
+}
+
+// runRouted is Run with each worker's connection going where routeOf
+// says (nil: to the host of each request's URL).
+func runRouted(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error), routeOf func(worker int) route) (Result, error) {
 	steps := make([]Step, conns)
 	for i := range steps {
 		s, err := newStep(i)
@@ -114,7 +123,11 @@ func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration,
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c := &http.Client{Transport: &connTransport{}}
+			var via route
+			if routeOf != nil {
+				via = routeOf(i)
+			}
+			c := &http.Client{Transport: &connTransport{via: via}}
 			defer c.CloseIdleConnections()
 			for ctx.Err() == nil {
 				t0 := time.Now()
