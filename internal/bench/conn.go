@@ -23,7 +23,7 @@ type connTransport struct {
 	addr string // the host the connection goes to
 	// via sends the requests for one host to another address, as a load
 	// balancer in front of several nodes does; none when zero.
-	via route
+	via  route
 	conn net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
