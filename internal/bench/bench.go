@@ -244,9 +244,10 @@ func runMeasuringCPU(ctx context.Context, nodes []*target, routeOf func(int) rou
 	newStep := wl.newStep(f)
 	var before time.Duration
 	var activityBefore []activity
-	warmedUp := time.AfterFunc(o.Warmup, func() { before, activityBefore = serversCPU(), serversActivity() })
-	r, err := runRouted(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep, routeOf)
-	if warmedUp.Stop() || err != nil || r.Requests == 0 {
+	var warm bool
+	warmedUp := func() { before, activityBefore, warm = serversCPU(), serversActivity(), true }
+	r, err := runWith(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep, hooks{routeOf: routeOf, warmedUp: warmedUp})
+	if !warm || err != nil || r.Requests == 0 {
 		return r, err
 	}
 	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)

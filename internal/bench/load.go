@@ -98,12 +98,23 @@ func (h *histogram) quantile(q float64) time.Duration {
 // Run drives conns closed loops for warmup (not measured) then dur. Each
 // loop gets its step from newStep and its own keep-alive connection.
 func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error)) (Result, error) {
-	return runRouted(ctx, name, conns, warmup, dur, newStep, nil)
+	return runWith(ctx, name, conns, warmup, dur, newStep, hooks{})
 }
 
-// runRouted is Run with each worker's connection going where routeOf
-// says (nil: to the host of each request's URL).
-func runRouted(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error), routeOf func(worker int) route) (Result, error) {
+// hooks are what runWith adds to Run.
+type hooks struct {
+	// routeOf says where each worker's connection goes (nil: to the
+	// host of each request's URL).
+	routeOf func(worker int) route
+	// warmedUp is called when the warmup ends, counted from the start of
+	// the load: the steps are made first, and some take time (the
+	// code-flow workers sign in). When the run ends before, it is not
+	// called; it has returned when runWith does.
+	warmedUp func()
+}
+
+// runWith is Run with hooks.
+func runWith(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error), h hooks) (Result, error) {
 	steps := make([]Step, conns)
 	for i := range steps {
 		s, err := newStep(i)
@@ -113,6 +124,15 @@ func runRouted(ctx context.Context, name string, conns int, warmup, dur time.Dur
 		steps[i] = s
 	}
 	start := time.Now()
+	if h.warmedUp != nil {
+		done := make(chan struct{})
+		timer := time.AfterFunc(warmup, func() { defer close(done); h.warmedUp() })
+		defer func() {
+			if !timer.Stop() {
+				<-done
+			}
+		}()
+	}
 	measureFrom, stop := start.Add(warmup), start.Add(warmup+dur)
 	hists := make([]histogram, conns)
 	errs := make([]int64, conns)
@@ -124,8 +144,8 @@ func runRouted(ctx context.Context, name string, conns int, warmup, dur time.Dur
 		go func(i int) {
 			defer wg.Done()
 			var via route
-			if routeOf != nil {
-				via = routeOf(i)
+			if h.routeOf != nil {
+				via = h.routeOf(i)
 			}
 			c := &http.Client{Transport: &connTransport{via: via}}
 			defer c.CloseIdleConnections()

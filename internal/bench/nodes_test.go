@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,7 +64,7 @@ func TestSpreadKeepsEachConnectionOnOneNode(t *testing.T) {
 			return err
 		}, nil
 	}
-	r, err := runRouted(context.Background(), "spread", 4, 0, 100*time.Millisecond, step, spread(nodes))
+	r, err := runWith(context.Background(), "spread", 4, 0, 100*time.Millisecond, step, hooks{routeOf: spread(nodes)})
 	if err != nil || r.Errors != 0 || r.Requests == 0 {
 		t.Fatalf("%+v %v", r, err)
 	}
@@ -114,5 +115,31 @@ func TestScalingSumsAndRatios(t *testing.T) {
 	want := ScalingRatio{PerSecond: 1.5, P99: 2, ServerCPU: 1.1, Statements: 1.5, Commits: 2}
 	if s.Workload != "cc-opaque" || s.Nodes != 2 || s.Ratio != want {
 		t.Errorf("scaling %+v, want ratio %+v", s, want)
+	}
+}
+
+// TestWarmupEndsAfterTheStepsAreMade: the servers' counters are read when
+// the warmup ends counted from the start of the load, not while workers
+// still set up (a code-flow worker signs in first: argon2id, not part of
+// a flow's cost).
+func TestWarmupEndsAfterTheStepsAreMade(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var made, calls atomic.Int32
+	var madeAtWarmup int32
+	step := func(worker int) (Step, error) {
+		time.Sleep(20 * time.Millisecond) // a sign-in
+		made.Add(1)
+		return func(ctx context.Context, c *http.Client) error {
+			_, err := send(ctx, c, http.MethodGet, srv.URL, "", "", "", 200)
+			return err
+		}, nil
+	}
+	warmedUp := func() { madeAtWarmup = made.Load(); calls.Add(1) }
+	if _, err := runWith(context.Background(), "setup", 4, 0, 50*time.Millisecond, step, hooks{warmedUp: warmedUp}); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 1 || madeAtWarmup != 4 {
+		t.Errorf("warmup ended %d times, with %d of 4 steps made", calls.Load(), madeAtWarmup)
 	}
 }
