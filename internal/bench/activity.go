@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // activity is what the server has asked of its database so far, read from
@@ -14,14 +15,23 @@ type activity struct {
 	reads, writes, commits float64
 	// requests are the HTTP requests the server answered, all routes.
 	requests float64
+	// cpu is the server's CPU time (usage reads it; storeActivity not).
+	cpu time.Duration
 }
 
 func (a activity) minus(b activity) activity {
-	return activity{a.reads - b.reads, a.writes - b.writes, a.commits - b.commits, a.requests - b.requests}
+	return activity{a.reads - b.reads, a.writes - b.writes, a.commits - b.commits, a.requests - b.requests, a.cpu - b.cpu}
 }
 
 func (a activity) plus(b activity) activity {
-	return activity{a.reads + b.reads, a.writes + b.writes, a.commits + b.commits, a.requests + b.requests}
+	return activity{a.reads + b.reads, a.writes + b.writes, a.commits + b.commits, a.requests + b.requests, a.cpu + b.cpu}
+}
+
+// usage is the server's store activity and CPU time so far.
+func (t *target) usage() activity {
+	a := t.storeActivity()
+	a.cpu = t.cpuTime()
+	return a
 }
 
 // storeActivity reads the server's store counters; zero when the server

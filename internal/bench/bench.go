@@ -226,36 +226,28 @@ func runMeasuringCPU(ctx context.Context, nodes []*target, routeOf func(int) rou
 		}
 		return nodes
 	}
-	serversCPU := func() (d time.Duration) {
-		for _, s := range servers() {
-			d += s.cpuTime()
-		}
-		return d
-	}
-	serversActivity := func() []activity {
+	readings := func() []activity {
 		var out []activity
 		for _, s := range servers() {
-			out = append(out, s.storeActivity())
+			out = append(out, s.usage())
 		}
 		return out
 	}
 	// The step first: a signed workload signs its requests there, and
 	// the warmup must not end before the load has begun.
 	newStep := wl.newStep(f)
-	var before time.Duration
-	var activityBefore []activity
-	var warm bool
-	warmedUp := func() { before, activityBefore, warm = serversCPU(), serversActivity(), true }
+	var before []activity
+	warmedUp := func() { before = readings() }
 	r, err := runWith(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep, hooks{routeOf: routeOf, warmedUp: warmedUp})
-	if !warm || err != nil || r.Requests == 0 {
+	if before == nil || err != nil || r.Requests == 0 { // not warmed up: nothing measured
 		return r, err
 	}
-	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)
-	activityAfter := serversActivity()
-	a, n := sum(activityAfter).minus(sum(activityBefore)), float64(r.Requests)
+	after := readings()
+	a, n := sum(after).minus(sum(before)), float64(r.Requests)
+	r.ServerCPU = a.cpu / time.Duration(r.Requests)
 	r.Reads, r.Writes, r.Commits = a.reads/n, a.writes/n, a.commits/n
 	if len(nodes) > 1 {
-		r.ServedByNode = servedByNode(activityBefore, activityAfter, len(nodes))
+		r.ServedByNode, r.CPUByNode = byNode(before, after, len(nodes))
 	}
 	return r, nil
 }

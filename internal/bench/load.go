@@ -41,6 +41,8 @@ type Result struct {
 	// ServedByNode is how many requests each node answered in the
 	// measured part, from its own /metrics, when several run.
 	ServedByNode []float64 `json:"served_by_node,omitempty"`
+	// CPUByNode is each node's CPU time over the measured part.
+	CPUByNode []time.Duration `json:"server_cpu_by_node_ns,omitempty"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so

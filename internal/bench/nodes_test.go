@@ -101,12 +101,13 @@ registrar_store_commits_total 2
 // TestScalingSumsAndRatios: the per-node counts are each node's own, the
 // costs are summed over the nodes, and the ratios are all over one.
 func TestScalingSumsAndRatios(t *testing.T) {
-	before := []activity{{reads: 10, requests: 100}, {reads: 5, requests: 50}, {requests: 7}}
-	after := []activity{{reads: 30, requests: 400}, {reads: 25, requests: 250}, {requests: 9}}
-	if got := servedByNode(before, after, 2); len(got) != 2 || got[0] != 300 || got[1] != 200 {
-		t.Errorf("served by node %v, want [300 200]", got)
+	before := []activity{{reads: 10, requests: 100, cpu: time.Second}, {reads: 5, requests: 50}, {requests: 7}}
+	after := []activity{{reads: 30, requests: 400, cpu: 3 * time.Second}, {reads: 25, requests: 250, cpu: time.Second}, {requests: 9}}
+	served, cpu := byNode(before, after, 2)
+	if len(served) != 2 || served[0] != 300 || served[1] != 200 || len(cpu) != 2 || cpu[0] != 2*time.Second || cpu[1] != time.Second {
+		t.Errorf("by node: served %v, CPU %v; want [300 200], [2s 1s]", served, cpu)
 	}
-	if got := sum(after).minus(sum(before)); got != (activity{reads: 40, requests: 502}) {
+	if got := sum(after).minus(sum(before)); got != (activity{reads: 40, requests: 502, cpu: 3 * time.Second}) {
 		t.Errorf("summed activity %+v", got)
 	}
 	one := Result{Name: "cc-opaque", PerSecond: 1000, P99: 10 * time.Millisecond, ServerCPU: 100 * time.Microsecond, Writes: 1, Commits: 0.1}
@@ -115,6 +116,11 @@ func TestScalingSumsAndRatios(t *testing.T) {
 	want := ScalingRatio{PerSecond: 1.5, P99: 2, ServerCPU: 1.1, Statements: 1.5, Commits: 2}
 	if s.Workload != "cc-opaque" || s.Nodes != 2 || s.Ratio != want {
 		t.Errorf("scaling %+v, want ratio %+v", s, want)
+	}
+	// cc-jwt: no statement of its own, only each node's background reads.
+	background := scalingOf(2, Result{Reads: 0.01, Commits: 0.001}, Result{Reads: 0.002, Commits: 0.004})
+	if background.Ratio.Statements != 0 || background.Ratio.Commits != 0 {
+		t.Errorf("a ratio of background statements: %+v", background.Ratio)
 	}
 }
 
