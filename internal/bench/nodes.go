@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,7 +36,7 @@ func checkNodes(o Options) error {
 func startMoreNodes(first *target, n int) ([]*target, error) {
 	var more []*target
 	for range n {
-		node := &target{binary: first.binary, dir: first.dir, db: first.db,
+		node := &target{binary: first.binary, dir: first.dir, db: first.db, borrowsDir: true,
 			moreEnv: []string{"REGISTRAR_BASE_URL=" + first.base}}
 		if err := node.start(first.args...); err != nil {
 			terminateAll(more)
@@ -46,7 +47,7 @@ func startMoreNodes(first *target, n int) ([]*target, error) {
 	return more, nil
 }
 
-// terminateAll ends the servers; their files belong to the first node.
+// terminateAll ends the servers; their files are the first node's.
 func terminateAll(nodes []*target) {
 	for _, n := range nodes {
 		n.terminate()
@@ -58,11 +59,19 @@ func terminateAll(nodes []*target) {
 // goes to one node, and the requests of one workload reach all of them.
 // The URLs stay those of the first node, the base URL all nodes share.
 func spread(nodes []*target) func(worker int) route {
-	front := strings.TrimPrefix(strings.TrimPrefix(nodes[0].base, "http://"), "https://")
+	front := hostOf(nodes[0].base)
 	return func(worker int) route {
-		node := nodes[worker%len(nodes)].base
-		return route{front: front, node: strings.TrimPrefix(strings.TrimPrefix(node, "http://"), "https://")}
+		return route{front: front, node: hostOf(nodes[worker%len(nodes)].base)}
 	}
+}
+
+// hostOf is the host:port of a base URL.
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // spreads says whether a workload can be spread over the nodes: the TLS

@@ -37,6 +37,8 @@ type target struct {
 	// moreEnv is added to the environment of every command: the shared
 	// base URL of several nodes.
 	moreEnv []string
+	// borrowsDir: dir is another node's, which removes it.
+	borrowsDir bool
 }
 
 // benchConfig declares the workspaces the workloads use. The load comes from one address, so the registration rate limits (and
@@ -232,7 +234,9 @@ func (t *target) terminate() {
 // stop ends the server (SIGTERM, then kill) and removes its files.
 func (t *target) stop() {
 	t.terminate()
-	os.RemoveAll(t.dir)
+	if !t.borrowsDir {
+		os.RemoveAll(t.dir)
+	}
 }
 
 // memory reads the server's peak and current resident set (MiB).
