@@ -24,6 +24,7 @@ func newBenchCmd() *cobra.Command {
 			o.JSON, _ = f.GetBool("json")
 			o.Binary, _ = f.GetString("binary")
 			o.DB, _ = cmd.Flags().GetString("db")
+			o.Nodes, _ = f.GetInt("nodes")
 			if list, _ := f.GetString("workloads"); list != "" {
 				o.Workloads = strings.Split(list, ",")
 			}
@@ -43,6 +44,7 @@ func newBenchCmd() *cobra.Command {
 	f.Duration("warmup", 2*time.Second, "unmeasured time before each workload")
 	f.String("workloads", "", "comma-separated subset: "+strings.Join(bench.WorkloadNames(), ",")+" (the -tls workloads start a second server, serving HTTPS with a CA the bench makes)")
 	f.String("binary", "", "registrar binary to start (default: this one)")
+	f.Int("nodes", 1, "servers on the one store, sharing its master key and base URL (past 1, PostgreSQL only): each workload runs on one node, then spread over all, with the ratio")
 	f.Bool("json", false, "print JSON")
 	return cmd
 }

@@ -23,7 +23,10 @@ type Options struct {
 	Workloads   []string // empty: all
 	Binary      string   // the registrar binary to start
 	DB          string   // passed to the server; a temporary SQLite file when empty
-	JSON        bool
+	// Nodes is how many servers share the store (PostgreSQL only past
+	// one): each workload then runs on one node, then on all.
+	Nodes int
+	JSON  bool
 }
 
 // Report is everything one run measured.
@@ -45,6 +48,10 @@ type Report struct {
 	// Ratios compare signed workloads with their plain counterparts
 	// measured in the same run.
 	Ratios []Ratio `json:"ratios"`
+	// Nodes is how many servers ran; past one, Scaling holds each
+	// workload on one node and on all (Workloads are the one-node runs).
+	Nodes   int       `json:"nodes"`
+	Scaling []Scaling `json:"scaling,omitempty"`
 }
 
 // Ratio is one workload's rate over its plain counterpart's, and the
@@ -97,7 +104,10 @@ func ratios(results []Result) []Ratio {
 
 // Main runs the ceilings and the workloads and writes the report to w.
 func Main(ctx context.Context, o Options, w io.Writer) error {
-	var rep Report
+	if err := checkNodes(o); err != nil {
+		return err
+	}
+	rep := Report{Nodes: o.Nodes}
 	bare, err := ceiling(ctx, "ceiling: bare net/http JSON", bareHandler(), o)
 	if err != nil {
 		return err
@@ -145,6 +155,12 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	}
 	rep.Ceilings = append(rep.Ceilings, store)
 	f.openBanking, f.tlsWorkspaces = ob, obukWorkspace
+	more, err := startMoreNodes(t, o.Nodes-1)
+	if err != nil {
+		return err
+	}
+	defer terminateAll(more)
+	nodes := append([]*target{t}, more...)
 	for _, wl := range workloads {
 		if len(o.Workloads) > 0 && !slices.Contains(o.Workloads, wl.name) {
 			continue
@@ -152,16 +168,24 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		if signsIn(wl.name) && rep.PeakBeforeLoginMiB == 0 {
 			rep.PeakBeforeLoginMiB, _ = t.memory()
 		}
-		r, err := runMeasuringCPU(ctx, t, wl, f, o)
+		r, err := measure(ctx, nodes, nil, wl, f, o)
 		if err != nil {
-			return fmt.Errorf("%s: %w", wl.name, err)
-		}
-		if r.Requests == 0 && r.Errors > 0 {
-			return fmt.Errorf("%s: every request failed; first error: %s", wl.name, r.FirstError)
+			return err
 		}
 		rep.Workloads = append(rep.Workloads, r)
 		f.rates[wl.name] = r.PerSecond
+		if len(more) == 0 || !spreads(wl.name) {
+			continue
+		}
+		all, err := measure(ctx, nodes, spread(nodes), wl, f, o)
+		if err != nil {
+			return fmt.Errorf("on %d nodes: %w", len(nodes), err)
+		}
+		rep.Scaling = append(rep.Scaling, scalingOf(len(nodes), r, all))
+		f.rates[wl.name] = max(r.PerSecond, all.PerSecond)
 	}
+	// The restart below measures one node starting alone.
+	terminateAll(more)
 	verify, err := es256VerifyCost()
 	if err != nil {
 		return err
@@ -182,42 +206,61 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 		return enc.Encode(rep)
 	}
 	print(w, rep)
+	printScaling(w, rep)
 	return nil
 }
 
-// runMeasuringCPU runs wl and notes the servers' CPU time per request
-// over the measured part (from the end of the warmup to the end). Both
-// servers count, the TLS one when it runs: the one not under load uses
-// next to nothing.
-func runMeasuringCPU(ctx context.Context, t *target, wl workload, f *fixture, o Options) (Result, error) {
-	serversCPU := func() time.Duration {
-		d := t.cpuTime()
-		if f.tls != nil {
-			d += f.tls.t.cpuTime()
-		}
-		return d
+// measure runs wl with runMeasuringCPU and refuses a run where every
+// request failed.
+func measure(ctx context.Context, nodes []*target, routeOf func(int) route, wl workload, f *fixture, o Options) (Result, error) {
+	r, err := runMeasuringCPU(ctx, nodes, routeOf, wl, f, o)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", wl.name, err)
 	}
-	serversActivity := func() activity {
-		a := t.storeActivity()
+	if r.Requests == 0 && r.Errors > 0 {
+		return r, fmt.Errorf("%s: every request failed; first error: %s", wl.name, r.FirstError)
+	}
+	return r, nil
+}
+
+// runMeasuringCPU runs wl, each worker's connection going where routeOf
+// says (nil: the first node), and notes the servers' CPU time per request
+// over the measured part (from the end of the warmup to the end). Every
+// server counts, the TLS one when it runs: one not under load uses next
+// to nothing. With several nodes it notes how many requests each served.
+func runMeasuringCPU(ctx context.Context, nodes []*target, routeOf func(int) route, wl workload, f *fixture, o Options) (Result, error) {
+	// The TLS server starts with the first TLS workload's steps: ask
+	// for it at each reading.
+	servers := func() []*target {
 		if f.tls != nil {
-			a = a.plus(f.tls.t.storeActivity())
+			return append(slices.Clip(nodes), f.tls.t)
 		}
-		return a
+		return nodes
+	}
+	readings := func() []activity {
+		var out []activity
+		for _, s := range servers() {
+			out = append(out, s.usage())
+		}
+		return out
 	}
 	// The step first: a signed workload signs its requests there, and
 	// the warmup must not end before the load has begun.
 	newStep := wl.newStep(f)
-	var before time.Duration
-	var activityBefore activity
-	warmedUp := time.AfterFunc(o.Warmup, func() { before, activityBefore = serversCPU(), serversActivity() })
-	r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep)
-	if warmedUp.Stop() || err != nil || r.Requests == 0 {
+	var before []activity
+	warmedUp := func() { before = readings() }
+	r, err := runWith(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep, hooks{routeOf: routeOf, warmedUp: warmedUp})
+	if before == nil || err != nil || r.Requests == 0 { // not warmed up: nothing measured
 		return r, err
 	}
-	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)
-	a, n := serversActivity().minus(activityBefore), float64(r.Requests)
+	after := readings()
+	a, n := sum(after).minus(sum(before)), float64(r.Requests)
+	r.ServerCPU = a.cpu / time.Duration(r.Requests)
 	r.Reads, r.Writes, r.Commits = a.reads/n, a.writes/n, a.commits/n
 	r.ServerP99, r.ServerWithin20ms = a.latency.quantile(0.99), a.latency.within(20*time.Millisecond)
+	if len(nodes) > 1 {
+		r.ServedByNode, r.CPUByNode = byNode(before, after, len(nodes))
+	}
 	return r, nil
 }
 

@@ -21,6 +21,9 @@ import (
 // removes those hand-offs.
 type connTransport struct {
 	addr string // the host the connection goes to
+	// via sends the requests for one host to another address, as a load
+	// balancer in front of several nodes does; none when zero.
+	via  route
 	conn net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
@@ -32,11 +35,12 @@ const requestTimeout = 10 * time.Second
 // RoundTrip writes req and parses the answer. The caller must read or
 // close the body before the next request, as http.Client users do.
 func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.conn != nil && t.addr != req.URL.Host {
+	addr := t.via.addressFor(req.URL.Host)
+	if t.conn != nil && t.addr != addr {
 		t.Close()
 	}
 	if t.conn == nil {
-		if err := t.dial(req); err != nil {
+		if err := t.dial(req, addr); err != nil {
 			return nil, err
 		}
 	}
@@ -49,11 +53,10 @@ func (t *connTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// dial connects to req's host: over TLS for https, with the configuration
-// the request's context carries (withTLS), the handshake done here so
-// that it is not counted in the first exchange's deadline.
-func (t *connTransport) dial(req *http.Request) error {
-	addr := req.URL.Host
+// dial connects to addr for req: over TLS for https, with the
+// configuration the request's context carries (withTLS), the handshake
+// done here so that it is not counted in the first exchange's deadline.
+func (t *connTransport) dial(req *http.Request, addr string) error {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
@@ -119,4 +122,16 @@ func (d *drainOnClose) Close() error {
 		d.t.Close()
 	}
 	return err
+}
+
+// route sends the requests for the host front to the address node; the
+// request keeps its URL and Host header, so the node sees the public name
+// all nodes share.
+type route struct{ front, node string }
+
+func (r route) addressFor(host string) string {
+	if r.front != "" && host == r.front {
+		return r.node
+	}
+	return host
 }

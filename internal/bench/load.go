@@ -35,15 +35,20 @@ type Result struct {
 	ServerCPU time.Duration `json:"server_cpu_per_request_ns,omitempty"`
 	// Reads, Writes and Commits are the server's database statements and
 	// commits per measured request.
+	Reads   float64 `json:"reads_per_request"`
+	Writes  float64 `json:"writes_per_request"`
+	Commits float64 `json:"commits_per_request"`
 	// ServerP99 is the 99th percentile of the time the server itself
 	// took (its latency histogram, interpolated within a bucket): beside
 	// P99 it says how much of the tail is the load generator's waiting
 	// for a core. ServerWithin20ms is the share it answered within 20 ms.
 	ServerP99        time.Duration `json:"server_p99_ns,omitempty"`
 	ServerWithin20ms float64       `json:"server_within_20ms,omitempty"`
-	Reads            float64       `json:"reads_per_request"`
-	Writes           float64       `json:"writes_per_request"`
-	Commits          float64       `json:"commits_per_request"`
+	// ServedByNode is how many requests each node answered in the
+	// measured part, from its own /metrics, when several run.
+	ServedByNode []float64 `json:"served_by_node,omitempty"`
+	// CPUByNode is each node's CPU time over the measured part.
+	CPUByNode []time.Duration `json:"server_cpu_by_node_ns,omitempty"`
 }
 
 // histogram counts latencies in log-scale buckets (about 2% wide), so
@@ -101,6 +106,23 @@ func (h *histogram) quantile(q float64) time.Duration {
 // Run drives conns closed loops for warmup (not measured) then dur. Each
 // loop gets its step from newStep and its own keep-alive connection.
 func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error)) (Result, error) {
+	return runWith(ctx, name, conns, warmup, dur, newStep, hooks{})
+}
+
+// hooks are what runWith adds to Run.
+type hooks struct {
+	// routeOf says where each worker's connection goes (nil: to the
+	// host of each request's URL).
+	routeOf func(worker int) route
+	// warmedUp is called when the warmup ends, counted from the start of
+	// the load: the steps are made first, and some take time (the
+	// code-flow workers sign in). When the run ends before, it is not
+	// called; it has returned when runWith does.
+	warmedUp func()
+}
+
+// runWith is Run with hooks.
+func runWith(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error), h hooks) (Result, error) {
 	steps := make([]Step, conns)
 	for i := range steps {
 		s, err := newStep(i)
@@ -110,6 +132,15 @@ func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration,
 		steps[i] = s
 	}
 	start := time.Now()
+	if h.warmedUp != nil {
+		done := make(chan struct{})
+		timer := time.AfterFunc(warmup, func() { defer close(done); h.warmedUp() })
+		defer func() {
+			if !timer.Stop() {
+				<-done
+			}
+		}()
+	}
 	measureFrom, stop := start.Add(warmup), start.Add(warmup+dur)
 	hists := make([]histogram, conns)
 	errs := make([]int64, conns)
@@ -120,7 +151,11 @@ func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration,
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			c := &http.Client{Transport: &connTransport{}}
+			var via route
+			if h.routeOf != nil {
+				via = h.routeOf(i)
+			}
+			c := &http.Client{Transport: &connTransport{via: via}}
 			defer c.CloseIdleConnections()
 			for ctx.Err() == nil {
 				t0 := time.Now()

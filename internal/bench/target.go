@@ -34,6 +34,11 @@ type target struct {
 	// probe asks /readyz: http.DefaultClient unless set (a TLS server
 	// needs one that trusts its CA).
 	probe *http.Client
+	// moreEnv is added to the environment of every command: the shared
+	// base URL of several nodes.
+	moreEnv []string
+	// borrowsDir: dir is another node's, which removes it.
+	borrowsDir bool
 }
 
 // benchConfig declares the workspaces the workloads use. The load comes from one address, so the registration rate limits (and
@@ -106,8 +111,9 @@ func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 }
 
 func (t *target) env() []string {
-	return append(os.Environ(), "REGISTRAR_CONFIG="+filepath.Join(t.dir, "registrar.yaml"),
+	env := append(os.Environ(), "REGISTRAR_CONFIG="+filepath.Join(t.dir, "registrar.yaml"),
 		"REGISTRAR_MASTER_KEY_FILE="+filepath.Join(t.dir, "registrar.key"), "REGISTRAR_DB="+t.db, "REGISTRAR_LOG_LEVEL=warn")
+	return append(env, t.moreEnv...)
 }
 
 // cliJSON runs a registrar subcommand and decodes its JSON output.
@@ -228,7 +234,9 @@ func (t *target) terminate() {
 // stop ends the server (SIGTERM, then kill) and removes its files.
 func (t *target) stop() {
 	t.terminate()
-	os.RemoveAll(t.dir)
+	if !t.borrowsDir {
+		os.RemoveAll(t.dir)
+	}
 }
 
 // memory reads the server's peak and current resident set (MiB).

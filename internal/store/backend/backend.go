@@ -34,7 +34,7 @@ var ErrUnreachable = postgres.ErrUnreachable
 // ErrUnreachable when it could not be reached. A SQLite file is opened by
 // Open itself, so it answers here.
 func Ping(ctx context.Context, dsn string) error {
-	if isPostgres(dsn) {
+	if IsPostgres(dsn) {
 		return postgres.Ping(ctx, dsn)
 	}
 	return nil
@@ -49,7 +49,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (store.Store, error
 		}
 		return sqlite.Open(ctx, path, log)
 	}
-	if isPostgres(dsn) {
+	if IsPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
 	return nil, unknownKind(dsn)
@@ -59,7 +59,8 @@ func unknownKind(dsn string) error {
 	return fmt.Errorf("db %q: use sqlite:PATH or postgres://user:password@host/db", store.RedactDSN(dsn))
 }
 
-func isPostgres(dsn string) bool {
+// IsPostgres says whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
@@ -70,7 +71,7 @@ func ReadMigrations(ctx context.Context, dsn string) (sqlstore.Migrations, error
 	if path, ok := SQLitePath(dsn); ok && path != "" {
 		return sqlite.ReadMigrations(ctx, path)
 	}
-	if isPostgres(dsn) {
+	if IsPostgres(dsn) {
 		return postgres.ReadMigrations(ctx, dsn)
 	}
 	return sqlstore.Migrations{}, unknownKind(dsn)

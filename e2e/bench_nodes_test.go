@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchNodesOnPostgres: `registrar bench --nodes 2` starts two servers
+// on one PostgreSQL database and spreads each workload over both: each
+// node's own /metrics counted requests, a token issued through the first
+// node at set-up is introspected on both without error, and no server is
+// left running. Speed is not checked: that is what the bench prints.
+func TestBenchNodesOnPostgres(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	db := freshSchema(t, dsn)
+	cmd := exec.Command(binary, "bench", "--db", db, "--nodes", "2", "--duration", "1s", "--warmup", "0s",
+		"--workloads", "cc-jwt,introspect", "--connections", "8", "--json")
+	cmd.Env, cmd.Dir = baseEnv(), t.TempDir()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, stderr.String())
+	}
+	var rep struct {
+		Nodes   int `json:"nodes"`
+		Scaling []struct {
+			Workload string           `json:"workload"`
+			OneNode  nodeBenchFigures `json:"one_node"`
+			AllNodes nodeBenchFigures `json:"all_nodes"`
+			Ratio    struct {
+				PerSecond float64 `json:"requests_per_second"`
+			} `json:"ratio"`
+		} `json:"scaling"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if rep.Nodes != 2 || len(rep.Scaling) != 2 || rep.Scaling[0].Workload != "cc-jwt" || rep.Scaling[1].Workload != "introspect" {
+		t.Fatalf("report: %s", out)
+	}
+	for _, s := range rep.Scaling {
+		one, all := s.OneNode, s.AllNodes
+		if all.Requests == 0 || all.Errors != 0 || one.Errors != 0 || s.Ratio.PerSecond <= 0 {
+			t.Errorf("%s: one node %+v, two %+v, ratio %v", s.Workload, one, all, s.Ratio.PerSecond)
+		}
+		if len(one.Served) != 2 || one.Served[0] == 0 || one.Served[1] != 0 {
+			t.Errorf("%s on one node: served by node %v, want all by the first", s.Workload, one.Served)
+		}
+		if len(all.Served) != 2 || all.Served[0] == 0 || all.Served[1] == 0 {
+			t.Errorf("%s on two nodes: served by node %v, want both to serve", s.Workload, all.Served)
+		}
+	}
+	if left := processesWithEnv("REGISTRAR_DB=" + db); len(left) > 0 {
+		t.Errorf("servers of the bench still running: %v", left)
+	}
+}
+
+type nodeBenchFigures struct {
+	Requests int64     `json:"requests"`
+	Errors   int64     `json:"errors"`
+	Served   []float64 `json:"served_by_node"`
+}
+
+// processesWithEnv lists the processes whose environment holds kv.
+func processesWithEnv(kv string) []string {
+	paths, _ := filepath.Glob("/proc/[0-9]*/environ")
+	var out []string
+	for _, p := range paths {
+		env, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, v := range bytes.Split(env, []byte{0}) {
+			if string(v) == kv {
+				out = append(out, filepath.Base(filepath.Dir(p)))
+			}
+		}
+	}
+	return out
+}
+
+// TestBenchNodesRefused: a node count the bench cannot run is refused
+// before anything starts, with what to do.
+func TestBenchNodesRefused(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--nodes", "2"}, "--nodes needs a PostgreSQL store (--db postgres://…): nodes share one database"},
+		{[]string{"--nodes", "2", "--db", "sqlite:bench.db"}, "--nodes needs a PostgreSQL store"},
+		{[]string{"--nodes", "0"}, "--nodes must be at least 1"},
+		{[]string{"--nodes", "-1", "--db", "postgres://u@127.0.0.1:1/db"}, "--nodes must be at least 1"},
+	} {
+		cmd := exec.Command(binary, append([]string{"bench"}, c.args...)...)
+		cmd.Env, cmd.Dir = baseEnv(), t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) || strings.Contains(string(out), "panic") {
+			t.Errorf("bench %v: %v: %s, want %q", c.args, err, out, c.want)
+		}
+	}
+}
