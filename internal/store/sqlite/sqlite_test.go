@@ -131,7 +131,7 @@ func TestWALCheckpointedBesideTheWriter(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			time.Sleep(3 * checkpointEvery) // the schema's pages reach the file
+			time.Sleep(3 * checkpointIdleEvery) // the schema's pages reach the file
 			before := fileSize(t, path)
 			for i := range 60 {
 				if err := tc.write(s, i); err != nil {
