@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -198,9 +199,12 @@ func runMeasuringCPU(ctx context.Context, t *target, wl workload, f *fixture, o 
 	newStep := wl.newStep(f)
 	var before time.Duration
 	var activityBefore activity
-	warmedUp := time.AfterFunc(o.Warmup, func() { before, activityBefore = serversCPU(), serversActivity() })
-	r, err := Run(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep)
-	if warmedUp.Stop() || err != nil || r.Requests == 0 {
+	var measured atomic.Bool
+	r, err := runThen(ctx, wl.name, o.Connections, o.Warmup, o.Duration, newStep, func() {
+		before, activityBefore = serversCPU(), serversActivity()
+		measured.Store(true)
+	})
+	if !measured.Load() || err != nil || r.Requests == 0 {
 		return r, err
 	}
 	r.ServerCPU = (serversCPU() - before) / time.Duration(r.Requests)

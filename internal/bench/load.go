@@ -95,6 +95,13 @@ func (h *histogram) quantile(q float64) time.Duration {
 // Run drives conns closed loops for warmup (not measured) then dur. Each
 // loop gets its step from newStep and its own keep-alive connection.
 func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error)) (Result, error) {
+	return runThen(ctx, name, conns, warmup, dur, newStep, func() {})
+}
+
+// runThen is Run calling measuring when the warmup ends. The warmup is
+// counted from when every step is ready: code-flow's steps sign in first
+// (argon2id), work that must count neither as warmup nor as measured.
+func runThen(ctx context.Context, name string, conns int, warmup, dur time.Duration, newStep func(worker int) (Step, error), measuring func()) (Result, error) {
 	steps := make([]Step, conns)
 	for i := range steps {
 		s, err := newStep(i)
@@ -105,6 +112,8 @@ func Run(ctx context.Context, name string, conns int, warmup, dur time.Duration,
 	}
 	start := time.Now()
 	measureFrom, stop := start.Add(warmup), start.Add(warmup+dur)
+	warmedUp := time.AfterFunc(warmup, measuring)
+	defer warmedUp.Stop()
 	hists := make([]histogram, conns)
 	errs := make([]int64, conns)
 	var firstErr error
