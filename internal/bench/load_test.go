@@ -96,3 +96,25 @@ func TestGoalsScaleByTheBareCeiling(t *testing.T) {
 		t.Errorf("thousands = %q", s)
 	}
 }
+
+// TestMeasuringBeginsOnceEveryStepIsReady: code-flow's steps sign in
+// (argon2id) when they are made, work that must not fall in the measured
+// part's CPU and store counters.
+func TestMeasuringBeginsOnceEveryStepIsReady(t *testing.T) {
+	const conns = 3
+	var made atomic.Int64
+	newStep := func(int) (Step, error) {
+		time.Sleep(20 * time.Millisecond) // a sign-in's worth of work
+		made.Add(1)
+		return func(context.Context, *http.Client) error { return nil }, nil
+	}
+	madeWhenMeasuring := int64(-1)
+	var measured atomic.Bool
+	_, err := runThen(context.Background(), "signed-in", conns, 0, 20*time.Millisecond, newStep, func() {
+		madeWhenMeasuring = made.Load()
+		measured.Store(true)
+	})
+	if err != nil || !measured.Load() || madeWhenMeasuring != conns {
+		t.Fatalf("err %v, measuring began with %d of %d steps made", err, madeWhenMeasuring, conns)
+	}
+}
