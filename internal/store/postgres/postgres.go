@@ -60,6 +60,9 @@ var dialect = sqlstore.Dialect{
 	IsFull:               func(err error) bool { return pgCode(err) == "53100" }, // disk_full
 	ShareLock:            " FOR SHARE",
 	WriteTx:              &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+	// Measured on code-flow: two committers for the browser flow's
+	// writes, 15-60 % more flows per second than one; three, no better.
+	GroupCommits: 2,
 }
 
 // ErrUnreachable wraps a failure to reach the database (refused, timed

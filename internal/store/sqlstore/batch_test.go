@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -53,5 +54,47 @@ func TestRetryableWriteIsRunAgain(t *testing.T) {
 	db.QueryRow("SELECT count(*) FROM t").Scan(&rows)
 	if err != nil || calls != 2 || rows != 1 {
 		t.Fatalf("err %v after %d runs, %d rows; want the write run again and stored once", err, calls, rows)
+	}
+}
+
+// TestFlowWriteOvertakesABatchInProgress: with two committers on the
+// browser flow's lane, a flow write queued while a batch of that lane is
+// running commits without waiting for that batch.
+func TestFlowWriteOvertakesABatchInProgress(t *testing.T) {
+	s, db := testStore(t, Dialect{
+		IsUnique:      func(error) bool { return false },
+		IsRetryable:   func(error) bool { return false },
+		IsUnavailable: func(error) bool { return false },
+		GroupCommits:  2,
+	})
+	db.SetMaxOpenConns(2) // one per batch in flight
+	if _, err := db.Exec("CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	running, overtaken := make(chan struct{}), make(chan error, 1)
+	first := make(chan error, 1)
+	go func() {
+		first <- s.batchedFlow(ctx, func(context.Context, *sql.Tx) error {
+			close(running)
+			select {
+			case err := <-overtaken:
+				overtaken <- err
+				return nil
+			case <-time.After(10 * time.Second):
+				return errors.New("the second write waited for this batch")
+			}
+		})
+	}()
+	<-running
+	overtaken <- s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO t VALUES (2)")
+		return err
+	})
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-overtaken; err != nil {
+		t.Fatalf("second write: %v", err)
 	}
 }

@@ -146,7 +146,7 @@ func (s *Store) CreateSession(ctx context.Context, se store.Session, passwordHas
 	if err != nil {
 		return err
 	}
-	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.insertIfExists(ctx, tx, `INSERT INTO sessions (workspace, id, hash, user_id, auth_time, amr, expires_at) SELECT ?, ?, ?, ?, ?, ?, ?`,
 			`SELECT 1 FROM users WHERE workspace = ? AND id = ? AND password_hash = ?`,
 			se.Workspace, se.ID, se.Hash, se.UserID, ts(se.AuthTime), amr, ts(se.ExpiresAt), se.Workspace, se.UserID, passwordHash)
@@ -202,7 +202,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode, sessionID 
 	if err != nil {
 		return err
 	}
-	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.insertIfExists(ctx, tx, `INSERT INTO auth_codes (`+codeColumns+`) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`,
 			`SELECT 1 FROM sessions WHERE workspace = ? AND id = ?`,
 			c.Workspace, c.ID, c.Hash, c.ClientID, c.UserID, c.RedirectURI, c.Scope, res, c.Nonce, c.CodeChallenge, c.CodeChallengeMethod,
@@ -235,7 +235,7 @@ func (s *Store) AuthCodeByHash(ctx context.Context, ws string, hash []byte) (sto
 // (ErrConflict) from one that is not there (ErrNotFound); a redemption
 // that succeeds reads nothing back inside the write transaction.
 func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time.Time, issued []store.Token) error {
-	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := s.exec(ctx, tx, `UPDATE auth_codes SET used_at = ? WHERE hash = ? AND workspace = ? AND used_at IS NULL`, ts(at), hash, ws)
 		if err != nil {
 			return err
@@ -274,7 +274,7 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 // RotateRefreshToken first locks the user the new tokens are issued to
 // (see lockSubjects), then revokes the old token and inserts the new ones.
 func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []store.Token) error {
-	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockSubjects(ctx, tx, issued); err != nil {
 			return err
 		}

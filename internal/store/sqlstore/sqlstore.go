@@ -45,6 +45,10 @@ type Dialect struct {
 	// while a change to the row is in progress, and the write lands after
 	// that change has looked for what to end.
 	ShareLock string
+	// GroupCommits is how many batches of the browser flow's writes may
+	// commit at once (batch.go); 0 means one, for every write. SQLite keeps
+	// one: its single writer would only queue a second.
+	GroupCommits int
 	// WriteTx opens every write transaction. The share locks above rely
 	// on each statement of a password change seeing what committed before
 	// it started, which READ COMMITTED gives and REPEATABLE READ, set as a
@@ -83,10 +87,11 @@ type Store struct {
 	// nanoseconds; 0: never), for Ping.
 	diskFullAt atomic.Int64
 
-	// group commit (batch.go)
-	batch       chan batchOp
-	quit        chan struct{}
-	batcherDone chan struct{}
+	// group commit (batch.go): the lanes of the browser flow and of the
+	// other writes; one lane where the dialect has one committer
+	batch, flows *lane
+	quit         chan struct{}
+	batcherDone  chan struct{}
 }
 
 type stmtKey struct {
