@@ -44,6 +44,9 @@ type Result struct {
 	// for a core. ServerWithin20ms is the share it answered within 20 ms.
 	ServerP99        time.Duration `json:"server_p99_ns,omitempty"`
 	ServerWithin20ms float64       `json:"server_within_20ms,omitempty"`
+	// serverLatency is the server's histogram over the measured part, for
+	// the share within each target's own bound.
+	serverLatency latencyCounts
 	// ServedByNode is how many requests each node answered in the
 	// measured part, from its own /metrics, when several run.
 	ServedByNode []float64 `json:"served_by_node,omitempty"`

@@ -163,7 +163,7 @@ func printScaling(w io.Writer, rep Report) {
 		return
 	}
 	fmt.Fprintf(w, "\n%d nodes on one PostgreSQL database, one master key, one base URL; each connection on one node, round-robin.\n", rep.Nodes)
-	fmt.Fprintf(w, "Row 1: every connection on node 1 (the others idle); row %d: spread over all. CPU is summed over every\n", rep.Nodes)
+	fmt.Fprintf(w, "Rows marked 1: every connection on node 1 (the others idle); rows marked %d: spread over all. CPU is summed over every\n", rep.Nodes)
 	fmt.Fprintf(w, "process, statements and commits over every node's /metrics; \"served\" is each node's own count of HTTP requests\n")
 	fmt.Fprintf(w, "(a code flow is two), and its CPU time over it. × = all / one.\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)

@@ -76,8 +76,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "registrar_http_request_duration_seconds",
 			Help: "HTTP request latency by route pattern.",
-			// Bounds at 20, 30 and 50 ms, the latency targets, so that
-			// the share of requests within each can be read exactly.
+			// Finer below 50 ms, with bounds at the latency targets (20,
+			// 30 and 50 ms), so that the share within each reads exactly.
 			Buckets: []float64{.0005, .001, .0025, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
