@@ -98,3 +98,81 @@ func TestFlowWriteOvertakesABatchInProgress(t *testing.T) {
 		t.Fatalf("second write: %v", err)
 	}
 }
+
+// TestCloseAnswersEveryWriteOnBothLanes: with two committers on the flow
+// lane beside the other lane's one, closing the store while writers keep
+// coming returns, and every writer gets an answer: its commit, or
+// errClosed for a write that never ran.
+func TestCloseAnswersEveryWriteOnBothLanes(t *testing.T) {
+	// Two write transactions at once on SQLite: one waits for the other.
+	dsn := "file:" + filepath.Join(t.TempDir(), "t.db") + "?_pragma=busy_timeout(10000)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Close closes db: the rows are counted through a pool of their own.
+	counter, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counter.Close()
+	db.SetMaxOpenConns(2)
+	if _, err := db.Exec("CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, db, Dialect{
+		IsUnique:      func(error) bool { return false },
+		IsRetryable:   func(error) bool { return false },
+		IsUnavailable: func(error) bool { return false },
+		GroupCommits:  2,
+	})
+	const writers = 200
+	answers := make(chan error, writers)
+	for i := range writers {
+		write := s.batched
+		if i%2 == 0 {
+			write = s.batchedFlow
+		}
+		go func() {
+			answers <- write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+				time.Sleep(time.Millisecond) // a round trip: batches are still running at Close
+				_, err := tx.ExecContext(ctx, "INSERT INTO t VALUES (?)", i)
+				return err
+			})
+		}()
+	}
+	time.Sleep(5 * time.Millisecond) // some commit, some are queued, some still come
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	var atClose int
+	if err := counter.QueryRow("SELECT count(*) FROM t").Scan(&atClose); err != nil {
+		t.Fatal(err)
+	}
+	committed := 0
+	for range writers {
+		select {
+		case err := <-answers:
+			switch {
+			case err == nil:
+				committed++
+			case !errors.Is(err, errClosed):
+				t.Errorf("a write failed with %v; want its commit or %v", err, errClosed)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("a writer got no answer")
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // for a committer Close did not wait for
+	var rows int
+	if err := counter.QueryRow("SELECT count(*) FROM t").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != committed || rows != atClose {
+		t.Errorf("%d rows stored when Close returned, %d at the end, %d writes answered as committed; want one figure: nothing commits after Close", atClose, rows, committed)
+	}
+}
