@@ -15,7 +15,9 @@ import (
 // file, closed at cleanup; db is that connection's pool.
 func testStore(t *testing.T, d Dialect) (*Store, *sql.DB) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db"))
+	// The store's own background reads may hold the file a moment when a
+	// test writes: wait for them rather than fail with SQLITE_BUSY.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
