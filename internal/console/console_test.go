@@ -49,6 +49,18 @@ func (f logFile) String() string {
 	return string(b)
 }
 
+// createClient makes a client_credentials client named name in the
+// default workspace, as an operator's CLI would.
+func (s *site) createClient(name string) admin.CreatedClient {
+	s.t.Helper()
+	made, err := s.svc.CreateClient(context.Background(), admin.NewClient{Workspace: "default", Origin: client.OriginCLI, Metadata: client.Metadata{
+		ClientName: name, GrantTypes: []string{client.GrantClientCredentials}, TokenEndpointAuthMethod: client.AuthClientSecretBasic}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return made
+}
+
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
@@ -297,12 +309,7 @@ func TestScriptInMetadataIsText(t *testing.T) {
 func TestPages(t *testing.T) {
 	s := newSite(t)
 	c, _ := s.signIn()
-	ctx := context.Background()
-	made, err := s.svc.CreateClient(ctx, admin.NewClient{Workspace: "default", Origin: client.OriginCLI, Metadata: client.Metadata{
-		ClientName: "Ops tool", GrantTypes: []string{client.GrantClientCredentials}, TokenEndpointAuthMethod: client.AuthClientSecretBasic}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	made := s.createClient("Ops tool")
 	app := "/admin/ws/default/applications/" + made.Client.ID
 	for _, path := range []string{"/admin/ws/default/applications", "/admin/ws/default/applications?q=ops&registered_via=operator&created_after=2020-01-01",
 		app, app + "/confirm?action=delete", "/admin/ws/default/settings", "/admin/ws/default/initial-access-tokens",
@@ -360,11 +367,7 @@ func TestApplicationActions(t *testing.T) {
 	if err := s.svc.Store.CreateWorkspace(ctx, workspace.Workspace{Name: "other", Settings: workspace.DefaultSettings(), CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	made, err := s.svc.CreateClient(ctx, admin.NewClient{Workspace: "default", Origin: client.OriginCLI, Metadata: client.Metadata{
-		ClientName: "Ops tool", GrantTypes: []string{client.GrantClientCredentials}, TokenEndpointAuthMethod: client.AuthClientSecretBasic}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	made := s.createClient("Ops tool")
 	id := made.Client.ID
 	post := func(ws, action string) answer {
 		return s.do(c, "POST", "/admin/ws/"+ws+"/applications/"+id+"/"+action, url.Values{"csrf_token": {token}})

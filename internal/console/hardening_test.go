@@ -55,11 +55,7 @@ func TestHostileUsernameStaysInItsForm(t *testing.T) {
 	s := newSite(t)
 	c, token := s.signIn()
 	ctx := context.Background()
-	made, err := s.svc.CreateClient(ctx, admin.NewClient{Workspace: "default", Origin: client.OriginCLI, Metadata: client.Metadata{
-		ClientName: "Target", GrantTypes: []string{client.GrantClientCredentials}, TokenEndpointAuthMethod: client.AuthClientSecretBasic}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	made := s.createClient("Target")
 	hostile := []string{"../applications/" + made.Client.ID + "/delete?", "a/b?c#d", "..", "%2e%2e"}
 	ids := map[string]string{}
 	for _, name := range hostile {
