@@ -247,7 +247,7 @@ func (s *Store) UseAuthCode(ctx context.Context, ws string, hash []byte, at time
 			}
 			return store.ErrConflict
 		}
-		return s.insertTokens(ctx, tx, issued)
+		return s.insertTokens(ctx, tx, issued, "")
 	})
 }
 
@@ -285,7 +285,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at tim
 		if n == 0 {
 			return store.ErrConflict
 		}
-		return s.insertTokens(ctx, tx, issued)
+		return s.insertTokens(ctx, tx, issued, "")
 	})
 }
 

@@ -142,7 +142,7 @@ func (s *Store) consume(ctx context.Context, tx *sql.Tx, ws string, use store.Cr
 			rec := *use.Token
 			rec.RevokedAt = use.At
 			// A JWT joins the table consumed; a second use finds its row.
-			err = s.insertToken(ctx, tx, rec, ` ON CONFLICT (workspace, id) DO NOTHING`)
+			err = s.insertTokens(ctx, tx, []store.Token{rec}, ` ON CONFLICT (workspace, id) DO NOTHING`)
 			if err == nil {
 				return nil
 			}

@@ -59,14 +59,15 @@ const insertToken = `INSERT INTO tokens (` + tokenColumns + `) VALUES ` + tokenV
 // CreateToken goes through the group commit: opaque tokens are written on
 // every token request.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
-	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertToken(ctx, tx, t, "") })
+	return s.batched(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.insertTokens(ctx, tx, []store.Token{t}, "") })
 }
 
-// insertTokens inserts the tokens of one grant in tx with one statement:
-// a code redemption or a refresh stores two, and on PostgreSQL each
+// insertTokens inserts ts (the tokens of one grant) with one statement: a
+// code redemption or a refresh stores two, and on PostgreSQL each
 // statement is a round trip inside the group commit, which every other
-// writer waits for.
-func (s *Store) insertTokens(ctx context.Context, tx *sql.Tx, ts []store.Token) error {
+// writer waits for. suffix may add an ON CONFLICT clause; a row it left
+// out is ErrConflict.
+func (s *Store) insertTokens(ctx context.Context, db execer, ts []store.Token, suffix string) error {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -78,21 +79,8 @@ func (s *Store) insertTokens(ctx context.Context, tx *sql.Tx, ts []store.Token) 
 		}
 		args = append(args, a...)
 	}
-	n, err := s.exec(ctx, tx, insertToken+strings.Repeat(`, `+tokenValues, len(ts)-1), args...)
+	n, err := s.exec(ctx, db, insertToken+strings.Repeat(`, `+tokenValues, len(ts)-1)+suffix, args...)
 	if err == nil && n != int64(len(ts)) {
-		return store.ErrConflict
-	}
-	return err
-}
-
-// insertToken inserts t; suffix may add an ON CONFLICT clause.
-func (s *Store) insertToken(ctx context.Context, db execer, t store.Token, suffix string) error {
-	args, err := tokenArgs(t)
-	if err != nil {
-		return err
-	}
-	n, err := s.exec(ctx, db, insertToken+suffix, args...)
-	if err == nil && n == 0 {
 		return store.ErrConflict
 	}
 	return err
