@@ -186,10 +186,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	}
 	// The restart below measures one node starting alone.
 	terminateAll(more)
-	// Where a verification cannot be timed (no thread CPU clock), verify
-	// is 0 and no floor is printed.
-	verify, _ := es256VerifyCost()
-	rep.Ratios = withCryptoFloor(ratios(rep.Workloads), rep.Workloads, verify)
+	rep.Ratios = withCryptoFloor(ratios(rep.Workloads), rep.Workloads)
 	rep.PeakRSSMiB, rep.FinalRSSMiB = t.memory()
 	if rep.PeakBeforeLoginMiB == 0 {
 		rep.PeakBeforeLoginMiB = rep.PeakRSSMiB
