@@ -2,6 +2,7 @@ package adminapi
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,36 +17,46 @@ import (
 // has spent yet. An address with no failure on record is not held back:
 // automation running many calls at once with a good token (a Terraform
 // run does ten) must not meet 429s.
+//
+// Only addresses with a failure on record have a bucket, so good callers
+// leave nothing behind; an IPv6 caller is counted by its /64, the block
+// one subscriber is usually given, or it could try from a new address
+// each time. A bucket that has filled up again is forgotten.
 // A nil *Throttle throttles nothing.
 type Throttle struct {
 	every time.Duration
 	burst int
+	now   func() time.Time
 	mu    sync.Mutex
-	byKey map[string]*bucket
+	// failed holds the buckets of the addresses with a failure on record.
+	failed map[string]*bucket
 }
 
 // bucket is an address's failures: those left, less those held by
 // checks in flight.
 type bucket struct {
-	left    *rate.Limiter
-	pending int
+	left        *rate.Limiter
+	pending     int
+	lastFailure time.Time
 }
 
-func (b *bucket) available() bool {
-	left := b.left.Tokens()
-	if left >= float64(b.left.Burst()) {
-		return true // no failure on record
-	}
-	return left-float64(b.pending) >= 1
+func (b *bucket) available(now time.Time) bool {
+	return b.left.TokensAt(now)-float64(b.pending) >= 1
 }
 
-// maxThrottled bounds the addresses held; past it the oldest state is
-// dropped wholesale, which only forgives.
+// recovered: nothing on record any more that an absent bucket would not say.
+func (b *bucket) recovered(now time.Time) bool {
+	return b.pending == 0 && b.left.TokensAt(now) >= float64(b.left.Burst())
+}
+
+// maxThrottled bounds the addresses held. Past it, buckets that have
+// filled up again go first; then the eighth whose last failure is oldest,
+// which only forgives the addresses that have been quiet longest.
 const maxThrottled = 10000
 
 // NewThrottle allows burst failures per address, then one per every.
 func NewThrottle(burst int, every time.Duration) *Throttle {
-	return &Throttle{every: every, burst: burst, byKey: map[string]*bucket{}}
+	return &Throttle{every: every, burst: burst, now: time.Now, failed: map[string]*bucket{}}
 }
 
 func addressOf(remoteAddr string) string {
@@ -55,42 +66,25 @@ func addressOf(remoteAddr string) string {
 	return remoteAddr
 }
 
-// bucketOf returns the address's bucket, made full if new; t.mu held.
-func (t *Throttle) bucketOf(remoteAddr string) *bucket {
-	key := addressOf(remoteAddr)
-	b, ok := t.byKey[key]
-	if !ok {
-		if len(t.byKey) >= maxThrottled {
-			clear(t.byKey)
-		}
-		b = &bucket{left: rate.NewLimiter(rate.Every(t.every), t.burst)}
-		t.byKey[key] = b
+// throttleKey is what an address's failures are counted under: the
+// address, or for IPv6 its /64.
+func throttleKey(remoteAddr string) string {
+	addr, err := netip.ParseAddr(addressOf(remoteAddr))
+	if err != nil || addr.Is4() {
+		return addressOf(remoteAddr)
 	}
-	return b
+	prefix, _ := addr.Prefix(64)
+	return prefix.String()
 }
 
-// Blocked reports whether the address has no failure left, and how long
-// until it has one.
-func (t *Throttle) Blocked(remoteAddr string) (time.Duration, bool) {
-	if t == nil {
-		return 0, false
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.bucketOf(remoteAddr).available() {
-		return 0, false
-	}
-	return t.every, true
-}
-
-// Fail spends one of the address's failures.
-func (t *Throttle) Fail(remoteAddr string) {
+// fail spends one of the address's failures.
+func (t *Throttle) fail(remoteAddr string) {
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.bucketOf(remoteAddr).left.Allow()
+	t.spend(t.bucketOf(throttleKey(remoteAddr)))
 }
 
 // Begin holds one of the address's failures for a check about to run:
@@ -101,10 +95,18 @@ func (t *Throttle) Begin(remoteAddr string) (end func(failed bool), wait time.Du
 	if t == nil {
 		return func(bool) {}, 0, true
 	}
+	key := throttleKey(remoteAddr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.bucketOf(remoteAddr)
-	if !b.available() {
+	b := t.held(key)
+	if b == nil {
+		return func(failed bool) {
+			if failed {
+				t.fail(remoteAddr)
+			}
+		}, 0, true
+	}
+	if !b.available(t.now()) {
 		return nil, t.every, false
 	}
 	b.pending++
@@ -113,7 +115,62 @@ func (t *Throttle) Begin(remoteAddr string) (end func(failed bool), wait time.Du
 		defer t.mu.Unlock()
 		b.pending--
 		if failed {
-			b.left.Allow()
+			t.spend(b)
 		}
 	}, 0, true
+}
+
+// held returns key's bucket, if it has one that says more than no
+// bucket would; one that has filled up again is forgotten. t.mu held.
+func (t *Throttle) held(key string) *bucket {
+	b, ok := t.failed[key]
+	if ok && b.recovered(t.now()) {
+		delete(t.failed, key)
+		return nil
+	}
+	return b
+}
+
+// spend records a failure on b; t.mu held.
+func (t *Throttle) spend(b *bucket) {
+	now := t.now()
+	b.left.AllowN(now, 1)
+	b.lastFailure = now
+}
+
+// bucketOf returns key's bucket, made full if new; t.mu held.
+func (t *Throttle) bucketOf(key string) *bucket {
+	if b, ok := t.failed[key]; ok {
+		return b
+	}
+	if len(t.failed) >= maxThrottled {
+		t.makeRoom()
+	}
+	b := &bucket{left: rate.NewLimiter(rate.Every(t.every), t.burst)}
+	t.failed[key] = b
+	return b
+}
+
+// makeRoom forgets the buckets that have filled up again and, if that
+// is not enough, the eighth whose last failure is oldest, so that a new
+// failure finds room without anyone's recent failures being forgiven
+// wholesale. Buckets with checks in flight stay. t.mu held.
+func (t *Throttle) makeRoom() {
+	now := t.now()
+	quiet := make([]string, 0, len(t.failed))
+	for key, b := range t.failed {
+		switch {
+		case b.recovered(now):
+			delete(t.failed, key)
+		case b.pending == 0:
+			quiet = append(quiet, key)
+		}
+	}
+	if len(t.failed) < maxThrottled {
+		return
+	}
+	slices.SortFunc(quiet, func(a, b string) int { return t.failed[a].lastFailure.Compare(t.failed[b].lastFailure) })
+	for _, key := range quiet[:min(len(quiet), maxThrottled/8)] {
+		delete(t.failed, key)
+	}
 }

@@ -121,7 +121,9 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	next := localPath(r.PostForm.Get("next"))
 	addr := clientAddress(r)
-	if wait, blocked := h.SignIns.Blocked(r.RemoteAddr); blocked {
+	// Held like the API's checks, so parallel guesses share one budget.
+	end, wait, ok := h.SignIns.Begin(r.RemoteAddr)
+	if !ok {
 		logger(r).Warn("console sign-in throttled", "remote_addr", addr)
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		h.render(w, r, http.StatusTooManyRequests, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
@@ -129,8 +131,8 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.Service.CheckAdminToken(r.Context(), r.PostForm.Get("token"))
+	end(errors.Is(err, admin.ErrUnauthorized))
 	if errors.Is(err, admin.ErrUnauthorized) {
-		h.SignIns.Fail(r.RemoteAddr)
 		logger(r).Warn("console sign-in refused: unknown admin token", "remote_addr", addr)
 		h.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Sign in", Page: signInPage{Next: next,
 			Error: "That admin token is not valid."}})
