@@ -55,7 +55,7 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	cert := ca.clientCert(t, certOpts{Subject: dn("CN", "bank-app", "O", "Bank", "C", "GB")})
 	reg := n.mustRegister("bank", n.iat("bank", 1), fmt.Sprintf(`{
 		"client_name":"Bank app","redirect_uris":[%q],"grant_types":["authorization_code","refresh_token"],
-		"scope":"openid email","token_endpoint_auth_method":"tls_client_auth",
+		"scope":"openid email offline_access","token_endpoint_auth_method":"tls_client_auth",
 		"tls_client_auth_subject_dn":"CN=bank-app,O=Bank,C=GB"}`, cb.URL))
 	id := reg["client_id"].(string)
 	if reg["tls_client_certificate_bound_access_tokens"] != true {
@@ -64,7 +64,7 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 
 	verifier := oauth2.GenerateVerifier()
 	pushed := postFormCert(t, cert, issuer+"/oauth2/par", url.Values{
-		"client_id": {id}, "response_type": {"code"}, "redirect_uri": {cb.URL}, "scope": {"openid email"},
+		"client_id": {id}, "response_type": {"code"}, "redirect_uri": {cb.URL}, "scope": {"openid email offline_access"},
 		"state": {"state-123"}, "nonce": {"nonce-456"}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}})
 	if pushed.Status != http.StatusCreated {
 		t.Fatalf("PAR with the client certificate: %d %s", pushed.Status, pushed.Body)
@@ -107,6 +107,28 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	wantError(t, get(t, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+access), 401, "invalid_token")
 	other := ca.clientCert(t, certOpts{Subject: dn("CN", "bank-app", "O", "Bank", "C", "GB")})
 	wantError(t, getCert(t, other, issuer+"/oauth2/userinfo", "Authorization", "Bearer "+access), 401, "invalid_token")
+
+	// FAPI 2.0 §5.3.2.1-10: the refresh token is not rotated. It serves
+	// again and again, is handed back as it is, and each access token it
+	// gets is bound like the first.
+	refresh, _ := tok["refresh_token"].(string)
+	if refresh == "" {
+		t.Fatalf("no refresh token for a client registered for the refresh_token grant: %v", tok)
+	}
+	refreshForm := url.Values{"grant_type": {"refresh_token"}, "client_id": {id}, "refresh_token": {refresh}}
+	for i := range 2 {
+		r := postFormCert(t, cert, issuer+"/oauth2/token", refreshForm)
+		if r.Status != 200 {
+			t.Fatalf("refresh %d with the same refresh token: %d %s", i+1, r.Status, r.Body)
+		}
+		got := r.JSON(t)
+		if got["refresh_token"] != refresh {
+			t.Fatalf("refresh %d handed back refresh token %v; want the one presented", i+1, got["refresh_token"])
+		}
+		if cnf, _ := jwtClaims(t, got["access_token"].(string))["cnf"].(map[string]any); cnf["x5t#S256"] != cert.thumbprint() {
+			t.Fatalf("refreshed access token cnf %v; want x5t#S256 %s", cnf, cert.thumbprint())
+		}
+	}
 
 	// The request_uri was spent by the sign-in.
 	if again := get(t, authURL); again.Status == http.StatusOK {

@@ -13,8 +13,9 @@ import (
 
 // grantRefreshToken: RFC 6749 §6. Refresh tokens rotate on every use; the
 // reuse of a rotated one revokes the whole family (RFC 9700 §4.14.2),
-// since it means two parties hold the token. The request is checked in
-// full before the rotation, so a refused one leaves the token usable.
+// since it means two parties hold the token. A FAPI 2.0 workspace keeps
+// them instead (keepRefreshToken). The request is checked in full before
+// the rotation, so a refused one leaves the token usable.
 func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, req TokenRequest) (TokenResponse, error) {
 	old, err := s.presentedRefreshToken(ctx, ws, cl, req.RefreshToken)
 	if err != nil {
@@ -44,7 +45,12 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	value, err := s.rotateRefreshToken(ctx, ws, cl, old, atRecord)
+	value, err := req.RefreshToken, error(nil)
+	if rotatesRefreshTokens(ws) {
+		value, err = s.rotateRefreshToken(ctx, ws, cl, old, atRecord)
+	} else {
+		err = s.keepRefreshToken(ctx, ws, cl, old, atRecord)
+	}
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -98,6 +104,32 @@ func (s *Service) rotateRefreshToken(ctx context.Context, ws workspace.Workspace
 	}
 	s.countIssuedRecords(ws, client.GrantRefreshToken, records)
 	return value, nil
+}
+
+// rotatesRefreshTokens: every workspace but a FAPI 2.0 one, whose
+// clients are all confidential and whose profile asks not to rotate
+// (FAPI 2.0 §5.3.2.1-10): a client that loses the answer to a rotation
+// has lost its grant, and reuse detection adds nothing where the token is
+// useless without the client's own credentials.
+func rotatesRefreshTokens(ws workspace.Workspace) bool {
+	return !ws.Settings.IsProfile(workspace.ProfileFAPI2)
+}
+
+// keepRefreshToken issues the new access token on old without replacing
+// it: old's lifetime starts again as a successor's would (the idle
+// lifetime, if set, slides), never past the grant's end. The answer then
+// carries the presented value, so that a client that stores the refresh
+// token it is given keeps the right one.
+func (s *Service) keepRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) error {
+	expires, _ := refreshLifetime(s.Time(), refreshTTL(ws, cl), refreshIdleTTL(cl), familyEnd(old))
+	records := []store.Token{access}
+	if err := s.Flow.Store.KeepRefreshToken(ctx, ws.Name, old.ID, expires, records); errors.Is(err, store.ErrConflict) {
+		return s.refuseRevoked(ctx, ws, old)
+	} else if err != nil {
+		return err
+	}
+	s.countIssuedRecords(ws, client.GrantRefreshToken, records)
+	return nil
 }
 
 // refuseRevoked answers a revoked refresh token. A rotated-out one still

@@ -117,7 +117,8 @@ type Consents interface {
 	ConsentFor(ctx context.Context, ws, userID, clientID string) (Consent, error)
 }
 
-// RefreshTokens rotates refresh tokens with reuse detection.
+// RefreshTokens issues on refresh tokens: rotating them with reuse
+// detection, or keeping them where a workspace does not rotate.
 type RefreshTokens interface {
 	// RotateRefreshToken, in one transaction: revokes the token oldID at
 	// `at` only if it is not revoked yet, and inserts the tokens issued in
@@ -128,6 +129,13 @@ type RefreshTokens interface {
 	// tokens' subject concurrent with it, on any node, either makes it
 	// find oldID revoked (or gone) or revokes (deletes) what it inserted.
 	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []Token) error
+	// KeepRefreshToken, in one transaction, for a workspace that does not
+	// rotate: sets the expiry of the refresh token id to expires only if
+	// it is not revoked yet, and inserts the tokens issued on it (the new
+	// access token's record). If id was revoked it writes nothing and
+	// returns ErrConflict. It holds against a concurrent SetUserPassword
+	// or DeleteUser as RotateRefreshToken does.
+	KeepRefreshToken(ctx context.Context, ws, id string, expires time.Time, issued []Token) error
 }
 
 // LoginThrottle counts failed sign-ins per key (an account or an address)

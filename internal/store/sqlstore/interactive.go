@@ -274,11 +274,24 @@ func (s *Store) ConsentFor(ctx context.Context, ws, userID, clientID string) (st
 // RotateRefreshToken first locks the user the new tokens are issued to
 // (see lockSubjects), then revokes the old token and inserts the new ones.
 func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []store.Token) error {
+	return s.issueOnRefreshToken(ctx, issued, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
+}
+
+// KeepRefreshToken is RotateRefreshToken for a token that stays: its
+// expiry moves instead of its revocation being set.
+func (s *Store) KeepRefreshToken(ctx context.Context, ws, id string, expires time.Time, issued []store.Token) error {
+	return s.issueOnRefreshToken(ctx, issued, `UPDATE tokens SET expires_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(expires), ws, id)
+}
+
+// issueOnRefreshToken locks the subject of issued, runs update on the
+// refresh token presented (ErrConflict when it changed no row: the token
+// was revoked) and inserts issued, in one transaction.
+func (s *Store) issueOnRefreshToken(ctx context.Context, issued []store.Token, update string, args ...any) error {
 	return s.batchedFlow(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.lockSubjects(ctx, tx, issued); err != nil {
 			return err
 		}
-		n, err := s.exec(ctx, tx, `UPDATE tokens SET revoked_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(at), ws, oldID)
+		n, err := s.exec(ctx, tx, update, args...)
 		if err != nil {
 			return err
 		}

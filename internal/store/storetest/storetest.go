@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuthCodeKeptWhenItsTokensFail", testAuthCodeTokenConflict},
 		{"ConcurrentWritesFailAlone", testConcurrentWritesFailAlone},
 		{"RefreshRotationDetectsReuse", testRefreshRotation},
+		{"KeptRefreshTokenMovesItsExpiry", testKeepRefreshToken},
 		{"UsersSessionsConsents", testUsers},
 		{"PasswordChangeEndsSignIns", testPasswordChangeEndsSignIns},
 		{"SessionNeedsTheVerifiedPassword", testSessionNeedsTheVerifiedPassword},
@@ -929,6 +930,39 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 	}
 	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 2 {
 		t.Fatalf("family revocation touched %d, want the new refresh and access tokens", n)
+	}
+}
+
+// testKeepRefreshToken: a refresh token that stays gets its new expiry
+// with the access token's record, and once revoked issues nothing.
+func testKeepRefreshToken(t *testing.T, s store.Store) {
+	first := sampleRefreshToken("r1", []byte("rh1"))
+	s.CreateToken(ctx, first)
+	access := sampleToken("a2", nil)
+	access.Format = workspace.FormatJWT
+	later := first.ExpiresAt.Add(time.Hour)
+	if err := s.KeepRefreshToken(ctx, "w", "r1", later, []store.Token{access}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "a2"); err != nil {
+		t.Fatalf("the access token issued on the kept refresh token: %v", err)
+	}
+	got, err := s.TokenByHash(ctx, "w", first.Hash)
+	if err != nil || !got.ExpiresAt.Equal(later) || !got.RevokedAt.IsZero() {
+		t.Fatalf("the kept refresh token reads %+v %v; want it unrevoked, expiring at %v", got, err, later)
+	}
+	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 2 {
+		t.Fatalf("revoking the grant touched %d tokens, want the refresh token and its access token", n)
+	}
+	again := sampleToken("a3", nil)
+	if err := s.KeepRefreshToken(ctx, "w", "r1", later.Add(time.Hour), []store.Token{again}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("issuing on a revoked refresh token: %v", err)
+	}
+	if _, err := s.TokenByID(ctx, "w", "a3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("a refused issue inserted its access token")
+	}
+	if got, _ := s.TokenByHash(ctx, "w", first.Hash); !got.ExpiresAt.Equal(later) {
+		t.Fatalf("a refused issue moved the expiry to %v", got.ExpiresAt)
 	}
 }
 
