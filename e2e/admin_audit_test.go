@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"testing"
 )
@@ -166,32 +165,21 @@ func TestAdminAuditOneEventPerChange(t *testing.T) {
 // fails t unless the change succeeded.
 func consoleSession(t *testing.T, n *node, token string) func(path string, form url.Values) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	read := func(resp *http.Response, err error) (int, []byte) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, body
-	}
-	read(c.PostForm(n.Base+"/admin/signin", url.Values{"token": {token}}))
-	status, body := read(c.Get(n.Base + "/admin/ws/default/keys"))
-	m := csrfInput.FindSubmatch(body)
-	if m == nil {
-		t.Fatalf("no CSRF token on the keys page (%d): %s", status, body)
-	}
-	csrf := string(m[1])
+	c, csrf := consoleSignIn(t, n, token)
 	return func(path string, form url.Values) {
 		t.Helper()
 		if form == nil {
 			form = url.Values{}
 		}
 		form.Set("csrf_token", csrf)
-		if status, body := read(c.PostForm(n.Base+path, form)); status != http.StatusOK {
-			t.Fatalf("console POST %s: %d %s", path, status, body)
+		resp, err := c.PostForm(n.Base+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("console POST %s: %d %s", path, resp.StatusCode, body)
 		}
 	}
 }
