@@ -256,32 +256,36 @@ func legacyClientWithScript(t *testing.T, n *node) string {
 
 var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
+// consoleSignIn signs in to the console with token and returns the
+// session's client and its CSRF token.
+func consoleSignIn(t *testing.T, n *node, token string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(n.Base+"/admin/signin", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(n.Base + "/admin/ws/default/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfInput.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token on the keys page (%d): %s", resp.StatusCode, body)
+	}
+	return c, string(m[1])
+}
+
 // consoleCSRF: a console form posted without a CSRF token or with
 // another session's is refused (403) and changes nothing.
 func consoleCSRF(t *testing.T, n *node) {
 	t.Helper()
-	signIn := func() (*http.Client, string) {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.PostForm(n.Base+"/admin/signin", url.Values{"token": {consoleAdminToken}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		resp, err = c.Get(n.Base + "/admin/ws/default/keys")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		m := csrfInput.FindSubmatch(body)
-		if m == nil {
-			t.Fatalf("no CSRF token on the keys page (%d): %s", resp.StatusCode, body)
-		}
-		return c, string(m[1])
-	}
-	mine, own := signIn()
-	_, theirs := signIn()
+	mine, own := consoleSignIn(t, n, consoleAdminToken)
+	_, theirs := consoleSignIn(t, n, consoleAdminToken)
 	iat, _ := n.createIAT("--workspace", "default", "--uses", "1", "--expires", "1h")
 	revoke := n.Base + "/admin/ws/default/initial-access-tokens/" + iat + "/revoke"
 	for name, form := range map[string]url.Values{"no CSRF token": {}, "another session's CSRF token": {"csrf_token": {theirs}}} {

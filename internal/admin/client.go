@@ -172,7 +172,13 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 	if err != nil {
 		return ReissuedToken{}, err
 	}
-	resp, err := s.Registration.ReissueRegistrationToken(ctx, ws, id)
+	// The admin's event replaces the one registration writes for an
+	// operator, in the same transaction as the new token.
+	event, err := s.auditEvent(ctx, wsName, ActionClientReissueToken, id)
+	if err != nil {
+		return ReissuedToken{}, err
+	}
+	resp, err := s.Registration.ReissueRegistrationToken(ctx, ws, id, event)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ReissuedToken{}, MissingClient(wsName, id)
@@ -184,7 +190,6 @@ func (s *Service) ReissueRegistrationToken(ctx context.Context, wsName, id strin
 	token, _ := resp["registration_access_token"].(string)
 	expiresIn, _ := resp["registration_access_token_expires_in"].(int64)
 	uri, _ := resp["registration_client_uri"].(string)
-	s.audit(ctx, wsName, ActionClientReissueToken, id, "")
 	return ReissuedToken{ClientID: id, Workspace: wsName, Token: token, ExpiresIn: expiresIn, ClientURI: uri}, nil
 }
 

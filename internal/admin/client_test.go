@@ -208,9 +208,15 @@ func TestReissueRegistrationToken(t *testing.T) {
 	if err := f.st.CreateClient(f.ctx, dcr); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.svc.ReissueRegistrationToken(f.ctx, workspace.DefaultName, "dcr-client")
-	if err != nil {
-		t.Fatal(err)
+	var got ReissuedToken
+	events := auditedBy(t, f, func() {
+		var err error
+		if got, err = f.svc.ReissueRegistrationToken(f.ctx, workspace.DefaultName, "dcr-client"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(events) != 1 || events[0].Action != "reissue" || events[0].Credential != "operator" {
+		t.Errorf("the CLI's reissue audited as %+v; want one reissue by operator", events)
 	}
 	ttl := workspace.DefaultSettings().Registration.RegistrationTokenTTL
 	if got.Token == "" || got.ExpiresIn != ttl || got.ClientURI != "https://as.example/default/oauth2/register/dcr-client" || got.ClientID != "dcr-client" {
@@ -219,6 +225,15 @@ func TestReissueRegistrationToken(t *testing.T) {
 	stored, _ := f.st.ClientByID(f.ctx, workspace.DefaultName, "dcr-client")
 	if !f.svc.Hasher.Verify(secret.PurposeRegistrationToken, got.Token, stored.RegistrationTokenHash) {
 		t.Fatal("the new token is not the stored one")
+	}
+	admin := WithAdmin(f.ctx, Admin{TokenID: "t1", Name: "ops", RemoteAddr: "192.0.2.1"})
+	events = auditedBy(t, f, func() {
+		if _, err := f.svc.ReissueRegistrationToken(admin, workspace.DefaultName, "dcr-client"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(events) != 1 || events[0].Action != ActionClientReissueToken || events[0].Credential != "admin:ops#t1" || events[0].ClientID != "dcr-client" {
+		t.Errorf("an admin's reissue audited as %+v; want one %s by admin:ops#t1", events, ActionClientReissueToken)
 	}
 
 	operator, err := f.svc.CreateClient(f.ctx, NewClient{Workspace: workspace.DefaultName, Metadata: clientCredentials(""), Origin: client.OriginCLI})
@@ -229,6 +244,31 @@ func TestReissueRegistrationToken(t *testing.T) {
 	wantKind(t, "operator-made client", err, ErrConflict)
 	_, err = f.svc.ReissueRegistrationToken(f.ctx, workspace.DefaultName, "absent")
 	wantKind(t, "absent client", err, ErrNotFound)
+}
+
+// auditedBy runs change and returns the audit events it added to the
+// default workspace.
+func auditedBy(t *testing.T, f *fixture, change func()) []AuditEvent {
+	t.Helper()
+	list := func() []AuditEvent {
+		page, err := f.svc.ListAuditEvents(f.ctx, workspace.DefaultName, AuditQuery{Limit: MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Items
+	}
+	seen := map[string]bool{}
+	for _, e := range list() {
+		seen[e.ID] = true
+	}
+	change()
+	var added []AuditEvent
+	for _, e := range list() {
+		if !seen[e.ID] {
+			added = append(added, e)
+		}
+	}
+	return added
 }
 
 // TestBootstrap: the first start gets the client with the registration

@@ -39,9 +39,10 @@ type KeyRotator interface {
 }
 
 // RegistrationTokens replaces a self-registered client's registration
-// access token (registration.Service).
+// access token (registration.Service), committing by, the admin's audit
+// event, with it (one without an ID: the operator's own).
 type RegistrationTokens interface {
-	ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string) (registration.Response, error)
+	ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string, by store.AuditEvent) (registration.Response, error)
 }
 
 // Service runs operator actions. Only reads need no more than Store;

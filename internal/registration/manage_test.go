@@ -240,10 +240,14 @@ func TestReissueRegistrationToken(t *testing.T) {
 	resp := f.register(t)
 	id, old := resp["client_id"].(string), resp["registration_access_token"].(string)
 	f.tick()
-	reissued, err := f.svc.ReissueRegistrationToken(context.Background(), f.ws, id)
+	before := len(f.events(t))
+	reissued, err := f.svc.ReissueRegistrationToken(context.Background(), f.ws, id, store.AuditEvent{})
 	f.tick()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if evs := f.events(t); len(evs) != before+1 || evs[before].Action != "reissue" || evs[before].Credential != "operator" {
+		t.Errorf("the operator's reissue wrote %+v; want one reissue by operator", evs[before:])
 	}
 	if _, err := f.svc.Read(context.Background(), f.ws, id, Request{Bearer: old}); err == nil {
 		t.Error("the token replaced by the operator still works")
@@ -252,16 +256,34 @@ func TestReissueRegistrationToken(t *testing.T) {
 	if _, err := f.svc.Read(context.Background(), f.ws, id, Request{Bearer: reissued["registration_access_token"].(string)}); err != nil {
 		t.Errorf("the reissued token is refused: %v", err)
 	}
-	evs := f.events(t)
-	if ev := evs[len(evs)-3]; ev.Action != "reissue" || ev.Credential != "operator" {
-		t.Errorf("event %+v", ev)
-	}
 	cli := client.Client{Workspace: f.ws.Name, ID: "by-cli", IssuedAt: t0, UpdatedAt: t0, Version: 1, Provenance: client.Provenance{Origin: client.OriginCLI}}
 	if err := f.store.CreateClient(context.Background(), cli); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.ReissueRegistrationToken(context.Background(), f.ws, "by-cli"); !errors.Is(err, ErrNotSelfRegistered) {
+	before = len(f.events(t))
+	if _, err := f.svc.ReissueRegistrationToken(context.Background(), f.ws, "by-cli", store.AuditEvent{}); !errors.Is(err, ErrNotSelfRegistered) {
 		t.Errorf("operator-made client: err = %v", err)
+	}
+	if evs := f.events(t); len(evs) != before {
+		t.Errorf("a refused reissue wrote %+v", evs[before:])
+	}
+}
+
+// TestReissueRegistrationTokenInAnAdminsName: an admin front end's
+// reissue is audited by its own event alone, committed with the token;
+// registration adds no "reissue" by "operator" beside it.
+func TestReissueRegistrationTokenInAnAdminsName(t *testing.T) {
+	f := newFixture(t)
+	id := f.register(t)["client_id"].(string)
+	f.tick()
+	before := len(f.events(t))
+	by := store.AuditEvent{Workspace: f.ws.Name, ID: "admin-event", At: f.now, Action: "admin.client.reissue_registration_token",
+		Outcome: "accepted", ClientID: id, Credential: "admin:ops#t1"}
+	if _, err := f.svc.ReissueRegistrationToken(context.Background(), f.ws, id, by); err != nil {
+		t.Fatal(err)
+	}
+	if evs := f.events(t)[before:]; len(evs) != 1 || evs[0] != by {
+		t.Fatalf("an admin's reissue wrote %+v; want only %+v", evs, by)
 	}
 }
 

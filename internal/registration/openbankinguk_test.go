@@ -277,7 +277,7 @@ func TestOpenBankingUKReissuesNoRegistrationToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.f.svc.ReissueRegistrationToken(context.Background(), s.f.ws, resp["client_id"].(string)); !errors.Is(err, ErrNoRegistrationTokens) {
+	if _, err := s.f.svc.ReissueRegistrationToken(context.Background(), s.f.ws, resp["client_id"].(string), store.AuditEvent{}); !errors.Is(err, ErrNoRegistrationTokens) {
 		t.Fatalf("reissue: %v", err)
 	}
 }

@@ -28,22 +28,29 @@ var ErrNoRegistrationTokens = errors.New("this workspace's profile manages regis
 // had. Tokens expire (registration_token_ttl), and RFC 7592 §5 asks that a
 // client not lose its management while it is registered: a client whose
 // token expired, or whose holder lost it, has no other way back short of
-// deletion. Audited as "reissue" with credential "operator".
-func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string) (Response, error) {
+// deletion. The new token is committed with one audit event: by, the
+// action of the admin front end that asked, in its name; or, when by has
+// no ID (the CLI, on the store directly), "reissue" with credential
+// "operator".
+func (s *Service) ReissueRegistrationToken(ctx context.Context, ws workspace.Workspace, clientID string, by store.AuditEvent) (Response, error) {
 	if !s.authenticatorFor(ws).IssuesRegistrationTokens() {
 		return nil, ErrNoRegistrationTokens
 	}
+	event := by
+	if event.ID == "" {
+		event = s.event(ws, "reissue", "accepted", clientID, Request{}, operatorGrant, "")
+	}
 	var issued issuedSecrets
-	cl, err := s.Store.UpdateClient(ctx, ws.Name, clientID, func(cl *client.Client) error {
+	cl, err := s.Store.ManageClient(ctx, ws.Name, clientID, func(cl *client.Client) (store.ClientChange, store.AuditEvent, error) {
 		if cl.Provenance.Origin != client.OriginDCR {
-			return ErrNotSelfRegistered
+			return store.ClientUnchanged, store.AuditEvent{}, ErrNotSelfRegistered
 		}
 		retirePreviousToken(cl) // on an operator's word, no old token survives
-		return s.replaceRegistrationToken(ws, cl, &issued)
+		return store.ClientUpdated, event, s.replaceRegistrationToken(ws, cl, &issued)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, ws, "reissue", clientID, Request{}, operatorGrant)
+	s.count(ws, "reissue", "accepted")
 	return s.respond(ws, "", cl, issued), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/masterkey"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
+	"github.com/registrar-dev/registrar/internal/store"
 )
 
 // TestSealedSecretOnlyForClientSecretJWT: a client registered for
@@ -73,7 +74,7 @@ func TestSealedSecretOnlyForClientSecretJWT(t *testing.T) {
 	}
 
 	// Into client_secret_jwt: refused, nothing changed.
-	basicResp, _ := f.svc.ReissueRegistrationToken(ctx, f.ws, basic.ID)
+	basicResp, _ := f.svc.ReissueRegistrationToken(ctx, f.ws, basic.ID, store.AuditEvent{})
 	_, err = f.svc.Update(ctx, f.ws, basic.ID, Request{Bearer: basicResp["registration_access_token"].(string),
 		Body: []byte(`{"client_id":"` + basic.ID + `","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_jwt"}`)})
 	if oe := wantCode(t, err, oautherr.InvalidClientMetadata); !strings.Contains(oe.Description, "register a new client") {
