@@ -102,9 +102,11 @@ func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	// The clients and tokens are made before the server starts, and the
 	// CLI makes no store or master key of its own: init makes them.
 	if out, err := exec.Command(binary, "init", "--dir", dir).CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("registrar init: %v: %s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	return &target{binary: binary, dir: dir, db: db}, nil
