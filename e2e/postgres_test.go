@@ -1,10 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,33 +18,19 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/registrar-dev/registrar/internal/store/postgres"
 )
 
 // freshSchema returns dsn pointed at a new empty schema, dropped at cleanup.
 func freshSchema(t *testing.T, dsn string) string {
 	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "e2e_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", dsn)
+	schemaDSN, drop, err := postgres.TempSchema(context.Background(), dsn, "e2e_")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", dsn); err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, _ := url.Parse(dsn)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Cleanup(func() { drop(context.Background()) })
+	return schemaDSN
 }
 
 // postgresNodes starts two nodes with yaml over a fresh schema of
