@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -325,4 +328,68 @@ func TestStartWaitsForTheDatabase(t *testing.T) {
 	if tok := n.clientCredentials("default", id, secret, "dcr"); tok["access_token"] == nil {
 		t.Fatalf("no token once the database came: %v", tok)
 	}
+}
+
+// TestStartKeepsItsFirstConnection: the connection on which serve finds
+// the database answering is the store's own first one, not one opened to
+// ask and closed: the start makes no connection it throws away. A proxy
+// between the node and PostgreSQL counts the connections.
+func TestStartKeepsItsFirstConnection(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	u, err := url.Parse(freshSchema(t, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startConnProxy(t, u.Host)
+	u.Host = p.ln.Addr().String()
+	n := launchNode(t, nodeOpts{DB: u.String()})
+	n.waitReady()
+	opened, closed := p.opened.Load(), p.closed.Load()
+	if opened == 0 {
+		t.Fatal("the node did not connect through the proxy")
+	}
+	if closed != 0 {
+		t.Errorf("start opened %d connections and closed %d of them; want every one kept for the store", opened, closed)
+	}
+}
+
+// connProxy forwards TCP connections to a target, counting those opened
+// and those their client closed.
+type connProxy struct {
+	ln             net.Listener
+	opened, closed atomic.Int64
+}
+
+func startConnProxy(t *testing.T, target string) *connProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &connProxy{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.opened.Add(1)
+			go p.forward(client, target)
+		}
+	}()
+	return p
+}
+
+func (p *connProxy) forward(client net.Conn, target string) {
+	defer client.Close()
+	server, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	go io.Copy(client, server)
+	io.Copy(server, client) // returns once the client closes
+	p.closed.Add(1)
 }
