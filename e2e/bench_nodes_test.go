@@ -22,15 +22,8 @@ func TestBenchNodesOnPostgres(t *testing.T) {
 	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
 	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
 	db := freshSchema(t, dsn)
-	cmd := exec.Command(binary, "bench", "--db", db, "--nodes", "2", "--duration", "1s", "--warmup", "0s",
+	out := runBench(t, "--db", db, "--nodes", "2", "--duration", "1s", "--warmup", "0s",
 		"--workloads", "cc-jwt,introspect", "--connections", "8", "--json")
-	cmd.Env, cmd.Dir = baseEnv(), t.TempDir()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("bench: %v\n%s", err, stderr.String())
-	}
 	var rep struct {
 		Nodes   int `json:"nodes"`
 		Scaling []struct {
@@ -63,6 +56,21 @@ func TestBenchNodesOnPostgres(t *testing.T) {
 	if left := processesWithEnv("REGISTRAR_DB=" + db); len(left) > 0 {
 		t.Errorf("servers of the bench still running: %v", left)
 	}
+}
+
+// runBench runs `registrar bench` with args in a directory of its own and
+// returns its standard output; it fails the test if the bench fails.
+func runBench(t *testing.T, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"bench"}, args...)...)
+	cmd.Env, cmd.Dir = baseEnv(), t.TempDir()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("bench %v: %v\n%s", args, err, stderr.String())
+	}
+	return out
 }
 
 type nodeBenchFigures struct {
@@ -133,15 +141,7 @@ func TestBenchTwiceOnOnePostgresDatabase(t *testing.T) {
 	}
 	before := benchSchemas()
 	for run := 1; run <= 2; run++ {
-		cmd := exec.Command(binary, "bench", "--db", db, "--duration", "200ms", "--warmup", "0s",
-			"--workloads", "cc-jwt", "--connections", "2", "--json")
-		cmd.Env, cmd.Dir = baseEnv(), t.TempDir()
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("bench run %d: %v\n%s", run, err, stderr.String())
-		}
+		out := runBench(t, "--db", db, "--duration", "200ms", "--warmup", "0s", "--workloads", "cc-jwt", "--connections", "2", "--json")
 		var rep struct {
 			Store     string `json:"store"`
 			Workloads []struct {
