@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 // auditEvents is `audit list --json` for ws, newest first; it fails if
@@ -34,11 +33,7 @@ func (n *node) auditEvents(ws string, secrets ...string) []map[string]any {
 // ecJWK is a fresh P-256 public JWK with kid set when non-empty.
 func ecJWK(t testing.TB, kid string) map[string]any {
 	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := jwk.Import(&priv.PublicKey)
+	k, err := jwk.Import(&certtest.Key(t).PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 // A TLS node serves discovery to callers without a certificate, names an
@@ -335,7 +337,7 @@ func TestDevRegisterOverMutualTLS(t *testing.T) {
 		YAML: "workspaces:\n  - name: default\n    registration:\n      auth_methods: [tls_client_auth, client_secret_basic]\n"})
 	cert := ca.clientCert(t, certOpts{Subject: tppSubject})
 	serverCA := filepath.Join(t.TempDir(), "server-ca.pem")
-	writePEM(t, serverCA, "CERTIFICATE", serverRoot.Cert.Raw)
+	certtest.WritePEM(t, serverCA, "CERTIFICATE", serverRoot.Cert.Raw)
 	md := `{"grant_types":["client_credentials"],"token_endpoint_auth_method":"tls_client_auth","tls_client_auth_subject_dn":"` + tppDN + `"}`
 	register := []string{"dev", "register", "--endpoint", n.Base + "/default/oauth2/register", "--metadata", "-",
 		"--iat", n.iat("default", 2), "--cert", cert.CertFile, "--key", cert.KeyFile, "--json"}

@@ -1,11 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,38 +15,25 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/registrar-dev/registrar/internal/store/postgres"
 )
 
 // freshSchema returns dsn pointed at a new empty schema, dropped at cleanup.
 func freshSchema(t *testing.T, dsn string) string {
 	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "e2e_" + hex.EncodeToString(b)
-	db, err := sql.Open("pgx", dsn)
+	schemaDSN, drop, err := postgres.TempSchema(context.Background(), dsn, "e2e_")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", dsn); err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	u, _ := url.Parse(dsn)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Cleanup(func() { drop(context.Background()) })
+	return schemaDSN
 }
 
 // postgresNodes starts two nodes with yaml over a fresh schema of
@@ -340,4 +328,68 @@ func TestStartWaitsForTheDatabase(t *testing.T) {
 	if tok := n.clientCredentials("default", id, secret, "dcr"); tok["access_token"] == nil {
 		t.Fatalf("no token once the database came: %v", tok)
 	}
+}
+
+// TestStartKeepsItsFirstConnection: the connection on which serve finds
+// the database answering is the store's own first one, not one opened to
+// ask and closed: the start makes no connection it throws away. A proxy
+// between the node and PostgreSQL counts the connections.
+func TestStartKeepsItsFirstConnection(t *testing.T) {
+	dsn := os.Getenv("REGISTRAR_TEST_POSTGRES_DSN")
+	requireCI(t, dsn != "", "REGISTRAR_TEST_POSTGRES_DSN")
+	u, err := url.Parse(freshSchema(t, dsn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startConnProxy(t, u.Host)
+	u.Host = p.ln.Addr().String()
+	n := launchNode(t, nodeOpts{DB: u.String()})
+	n.waitReady()
+	opened, closed := p.opened.Load(), p.closed.Load()
+	if opened == 0 {
+		t.Fatal("the node did not connect through the proxy")
+	}
+	if closed != 0 {
+		t.Errorf("start opened %d connections and closed %d of them; want every one kept for the store", opened, closed)
+	}
+}
+
+// connProxy forwards TCP connections to a target, counting those opened
+// and those their client closed.
+type connProxy struct {
+	ln             net.Listener
+	opened, closed atomic.Int64
+}
+
+func startConnProxy(t *testing.T, target string) *connProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &connProxy{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.opened.Add(1)
+			go p.forward(client, target)
+		}
+	}()
+	return p
+}
+
+func (p *connProxy) forward(client net.Conn, target string) {
+	defer client.Close()
+	server, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer server.Close()
+	go io.Copy(client, server)
+	io.Copy(server, client) // returns once the client closes
+	p.closed.Add(1)
 }

@@ -11,17 +11,17 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
-	"encoding/pem"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 // Throw-away PKI for the TLS tests, made in process:
@@ -104,7 +104,7 @@ func newTestCA(t testing.TB, name string) *testCA {
 		t.Fatal(err)
 	}
 	ca := &testCA{Cert: cert, Key: key, File: filepath.Join(t.TempDir(), "ca.pem")}
-	writePEM(t, ca.File, "CERTIFICATE", cert.Raw)
+	certtest.WritePEM(t, ca.File, "CERTIFICATE", cert.Raw)
 	return ca
 }
 
@@ -151,7 +151,7 @@ func (ca *testCA) issue(t testing.TB, o certOpts, usage x509.ExtKeyUsage) *testC
 	t.Helper()
 	tmpl := leafTemplate(t, o, usage)
 	key := o.key(t)
-	return newTestCert(t, sign(t, tmpl, ca.Cert, key.Public(), ca.Key), key, ca.Cert)
+	return newTestCert(t, certtest.Sign(t, tmpl, ca.Cert, key.Public(), ca.Key), key, ca.Cert)
 }
 
 // selfSignedCert is a client certificate signed by its own key, as a
@@ -160,14 +160,14 @@ func selfSignedCert(t testing.TB, o certOpts) *testCert {
 	t.Helper()
 	tmpl := leafTemplate(t, o, x509.ExtKeyUsageClientAuth)
 	key := o.key(t)
-	return newTestCert(t, sign(t, tmpl, tmpl, key.Public(), key), key, nil)
+	return newTestCert(t, certtest.Sign(t, tmpl, tmpl, key.Public(), key), key, nil)
 }
 
 func (o certOpts) key(t testing.TB) crypto.Signer {
 	if o.Key != nil {
 		return o.Key
 	}
-	return newP256(t)
+	return certtest.Key(t)
 }
 
 func leafTemplate(t testing.TB, o certOpts, usage x509.ExtKeyUsage) *x509.Certificate {
@@ -200,19 +200,11 @@ func newTestCert(t testing.TB, cert *x509.Certificate, key crypto.Signer, issuer
 	dir := t.TempDir()
 	c := &testCert{Cert: cert, Key: key, CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")}
 	c.TLS = tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
-	chain := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 	if issuer != nil {
 		c.TLS.Certificate = append(c.TLS.Certificate, issuer.Raw)
-		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: issuer.Raw})...)
 	}
-	if err := os.WriteFile(c.CertFile, chain, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, c.KeyFile, "PRIVATE KEY", der)
+	certtest.WritePEM(t, c.CertFile, "CERTIFICATE", c.TLS.Certificate...)
+	certtest.WriteKey(t, c.KeyFile, key)
 	return c
 }
 
@@ -292,15 +284,6 @@ func serveTLS(sc *testCert, clientCA *testCA) []string {
 	return args
 }
 
-func newP256(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
 func serial(t testing.TB) *big.Int {
 	t.Helper()
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
@@ -308,24 +291,4 @@ func serial(t testing.TB) *big.Int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func sign(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
-func writePEM(t testing.TB, path, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -114,10 +114,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		}
 		return err
 	}
-	if err := waitForDatabase(ctx, cfg.DB, log); err != nil {
-		return stoppedEarly(err)
-	}
-	env, err := server.OpenEnv(ctx, cfg, log)
+	env, err := openWhenReachable(ctx, cfg, log)
 	if err != nil {
 		return stoppedEarly(err)
 	}
@@ -243,22 +240,23 @@ func listenMetrics(addr string, log *slog.Logger) (net.Listener, error) {
 	return ln, nil
 }
 
-// waitForDatabase returns once the database answers. A server often starts
-// before its database (a container platform starts both at once), and
-// comes up when the database does, as it recovers from an outage while
-// serving; a database that answers with a refusal (a wrong password)
-// fails the start at once.
-func waitForDatabase(ctx context.Context, dsn string, log *slog.Logger) error {
+// openWhenReachable opens the store once its database answers. A server
+// often starts before its database (a container platform starts both at
+// once), and comes up when the database does, as it recovers from an
+// outage while serving; a database that answers with a refusal (a wrong
+// password) fails the start at once. The connection that found the
+// database answering is the store's first: no other is made to ask.
+func openWhenReachable(ctx context.Context, cfg config.Config, log *slog.Logger) (*server.Env, error) {
 	delay := 500 * time.Millisecond
 	for {
-		err := backend.Ping(ctx, dsn)
+		env, err := server.OpenEnv(ctx, cfg, log)
 		if !errors.Is(err, backend.ErrUnreachable) || ctx.Err() != nil {
-			return err
+			return env, err
 		}
-		log.Warn("database unreachable; trying again", "db", store.RedactDSN(dsn), "retry_in", delay, "err", err)
+		log.Warn("database unreachable; trying again", "db", store.RedactDSN(cfg.DB), "retry_in", delay, "err", err)
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 5*time.Second)

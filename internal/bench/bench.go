@@ -107,6 +107,13 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	if err := checkNodes(o); err != nil {
 		return err
 	}
+	// Before anything is measured: a database that refuses the schema
+	// fails the run at once.
+	db, dropSchema, err := ownSchema(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer dropSchema() // last: once every server has stopped
 	rep := Report{Nodes: o.Nodes}
 	bare, err := ceiling(ctx, "ceiling: bare net/http JSON", bareHandler(), o)
 	if err != nil {
@@ -138,7 +145,7 @@ func Main(ctx context.Context, o Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	t, err := newTarget(o.Binary, o.DB, signedWorkspace)
+	t, err := newTarget(o.Binary, db, signedWorkspace)
 	if err != nil {
 		return err
 	}

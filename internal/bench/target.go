@@ -19,6 +19,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/store/backend"
+	"github.com/registrar-dev/registrar/internal/store/postgres"
 )
 
 // target is the registrar process under test, started by the bench itself
@@ -102,12 +106,41 @@ func newTarget(binary, db, moreWorkspaces string) (*target, error) {
 	// The clients and tokens are made before the server starts, and the
 	// CLI makes no store or master key of its own: init makes them.
 	if out, err := exec.Command(binary, "init", "--dir", dir).CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("registrar init: %v: %s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "registrar.yaml"), []byte(benchConfig+moreWorkspaces), 0o600); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	return &target{binary: binary, dir: dir, db: db}, nil
+}
+
+// benchSchemaPrefix starts the name of the schema a bench run works in on
+// a PostgreSQL database.
+const benchSchemaPrefix = "registrar_bench_"
+
+// ownSchema gives a run on PostgreSQL a new schema of its own in the
+// database dsn names, and drop removes it. Each run makes a new master
+// key, which cannot open what an earlier run sealed: sharing tables with
+// one would fail, and would mix the bench's rows into a store in use.
+// A SQLite dsn comes back unchanged: the bench's files are its own.
+func ownSchema(ctx context.Context, dsn string) (db string, drop func(), err error) {
+	if !backend.IsPostgres(dsn) {
+		return dsn, func() {}, nil
+	}
+	db, dropSchema, err := postgres.TempSchema(ctx, dsn, benchSchemaPrefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("--db: the bench works in a schema of its own, which it could not make: %w", err)
+	}
+	return db, func() {
+		// Also after Ctrl-C, which cancelled ctx.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := dropSchema(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: could not drop its schema (search_path in %s): %v\n", store.RedactDSN(db), err)
+		}
+	}, nil
 }
 
 func (t *target) env() []string {

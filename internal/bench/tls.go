@@ -132,6 +132,19 @@ func startTLS(binary, moreWorkspaces string) (*tlsFixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	f, err := provisionTLS(t)
+	if err != nil {
+		// No one else holds t: its directory (certificates, store, key)
+		// would be left behind.
+		t.stop()
+		return nil, err
+	}
+	return f, nil
+}
+
+// provisionTLS makes the TLS server's certificates and clients in t's
+// directory and starts it.
+func provisionTLS(t *target) (*tlsFixture, error) {
 	p, err := newPKI()
 	if err != nil {
 		return nil, err

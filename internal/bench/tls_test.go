@@ -2,6 +2,8 @@ package bench
 
 import (
 	"crypto/x509"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/registrar-dev/registrar/internal/dn"
@@ -32,5 +34,30 @@ func TestBenchPKI(t *testing.T) {
 	r := ratios([]Result{{Name: "cc-basic-tls", PerSecond: 1000}, {Name: "cc-tls-client-auth", PerSecond: 800}})
 	if len(r) != 1 || r[0].Counterpart != "cc-basic-tls" || r[0].Ratio != 0.8 {
 		t.Fatalf("ratios %+v; want cc-tls-client-auth at 0.8 of cc-basic-tls", r)
+	}
+}
+
+// A TLS server that fails before it serves leaves no temporary directory
+// behind, whether its init or its provisioning fails. The binary is a
+// stand-in that fails where each case says.
+func TestStartTLSRemovesItsDirectoryOnFailure(t *testing.T) {
+	for _, c := range []struct{ name, script string }{
+		{"init fails", `echo "init refused" >&2; exit 1`},
+		{"client create fails", `[ "$1" = init ] && exit 0; echo "refused" >&2; exit 1`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tmp, bin := t.TempDir(), filepath.Join(t.TempDir(), "registrar")
+			if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+c.script+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("TMPDIR", tmp) // where the bench makes its directories
+			if f, err := startTLS(bin, ""); err == nil {
+				f.t.stop()
+				t.Fatal("started with a binary that fails")
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("left behind in %s: %v", tmp, left)
+			}
+		})
 	}
 }

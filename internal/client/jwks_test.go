@@ -17,6 +17,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/client"
 	"github.com/registrar-dev/registrar/internal/oautherr"
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 // publicJWK returns the JWK JSON object of pub with the extra members set
@@ -87,7 +88,7 @@ func TestValidateJWKSRejects(t *testing.T) {
 	delete(noCrv, "crv")
 	// Whole, valid private keys: only the member check refuses them, as
 	// jwx would parse them fine.
-	ecPriv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecPriv := certtest.Key(t)
 	rsaPriv, _ := rsa.GenerateKey(rand.Reader, 2048)
 	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
 	// jwx will not import a short modulus, so this JWK is built by hand.

@@ -1,14 +1,12 @@
 package dn
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"math/big"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 // subject makes a certificate whose subject has exactly these RDNs, in
@@ -23,13 +21,7 @@ func subject(t *testing.T, rdns ...pkix.AttributeTypeAndValue) Name {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), RawSubject: raw}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
+	cert, _ := certtest.SelfSigned(t, &x509.Certificate{RawSubject: raw})
 	name, err := FromCertificate(cert.RawSubject)
 	if err != nil {
 		t.Fatal(err)

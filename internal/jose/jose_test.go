@@ -3,13 +3,13 @@ package jose
 import (
 	"context"
 	"crypto"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
 
 // testKeys is a fixed key set: the shape a client's registered jwks takes.
@@ -57,20 +57,6 @@ func mustSign(tb testing.TB, s *Signer, typ string) string {
 	return tok
 }
 
-// headerOf decodes a token's protected header.
-func headerOf(tb testing.TB, tok string) map[string]any {
-	tb.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var h map[string]any
-	if err := json.Unmarshal(raw, &h); err != nil {
-		tb.Fatal(err)
-	}
-	return h
-}
-
 func TestSignerHeader(t *testing.T) {
 	signers, _ := testSigners(t)
 	for _, tc := range []struct {
@@ -81,7 +67,7 @@ func TestSignerHeader(t *testing.T) {
 		{"", map[string]any{"alg": "PS256", "kid": "kid-PS256"}},
 	} {
 		for range 2 { // the second time from the header cache
-			if diff := cmp.Diff(tc.want, headerOf(t, mustSign(t, signers["PS256"], tc.typ))); diff != "" {
+			if diff := cmp.Diff(tc.want, jwttest.Header(t, mustSign(t, signers["PS256"], tc.typ))); diff != "" {
 				t.Fatalf("typ %q: header (-want +got):\n%s", tc.typ, diff)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
 
 // jwksOf renders keys (kid → key, alg "" leaves alg out) as a JWK Set.
@@ -46,7 +48,7 @@ func signedClaims(tb testing.TB, priv crypto.Signer, kid, alg string) string {
 	if kid != "" {
 		header["kid"] = kid
 	}
-	return forge(header, `{"sub":"x"}`, signedBy(tb, priv, alg))
+	return jwttest.Forge(header, `{"sub":"x"}`, signedBy(tb, priv, alg))
 }
 
 func TestJWKSVerifiesByKidOrByType(t *testing.T) {
@@ -77,7 +79,7 @@ func TestJWKSVerifiesByKidOrByType(t *testing.T) {
 		"unknown kid":                 signedClaims(t, ec, "nope", "ES256"),
 		"key not in the set":          signedClaims(t, other, "", "ES256"),
 		"alg other than the key's":    signedClaims(t, rsaKey, "ec", "PS256"),
-		"HS256 keyed with the public": forge(map[string]any{"alg": "HS256", "kid": "ec"}, `{}`, hmacWith(jwksOf(t, jwkSpec{priv: ec, kid: "ec", signAlg: "ES256"}))),
+		"HS256 keyed with the public": jwttest.Forge(map[string]any{"alg": "HS256", "kid": "ec"}, `{}`, jwttest.HMACWith(jwksOf(t, jwkSpec{priv: ec, kid: "ec", signAlg: "ES256"}))),
 	}
 	v.Algs = append(v.Algs, "HS256")
 	for name, tok := range bad {
@@ -138,10 +140,10 @@ func TestRemoteJWKSRefreshesForAnUnknownKid(t *testing.T) {
 func TestSharedSecretVerifiesHMACOnly(t *testing.T) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	v := Verifier{Keys: SharedSecret(secret), Algs: []string{"HS256", "ES256"}}
-	if _, _, err := v.Verify(context.Background(), forge(map[string]any{"alg": "HS256"}, `{}`, hmacWith(secret))); err != nil {
+	if _, _, err := v.Verify(context.Background(), jwttest.Forge(map[string]any{"alg": "HS256"}, `{}`, jwttest.HMACWith(secret))); err != nil {
 		t.Fatalf("HS256 refused: %v", err)
 	}
-	if _, _, err := v.Verify(context.Background(), forge(map[string]any{"alg": "HS256"}, `{}`, hmacWith([]byte("other")))); !errors.Is(err, ErrInvalidSignature) {
+	if _, _, err := v.Verify(context.Background(), jwttest.Forge(map[string]any{"alg": "HS256"}, `{}`, jwttest.HMACWith([]byte("other")))); !errors.Is(err, ErrInvalidSignature) {
 		t.Errorf("wrong secret: %v", err)
 	}
 	if _, _, err := v.Verify(context.Background(), signedClaims(t, mustPrivateKey(t, "ES256"), "", "ES256")); !errors.Is(err, ErrInvalidSignature) {

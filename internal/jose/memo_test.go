@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
 
 // A token remembered is accepted again only while a key that verified it
@@ -76,7 +78,7 @@ func TestSignatureMemoKeepsNoFailureNorSecret(t *testing.T) {
 		t.Fatalf("forged token: %v", err)
 	}
 	secret := SharedSecret("a shared secret of thirty-two bytes!")
-	hs := forge(map[string]any{"alg": "HS256"}, `{"sub":"x"}`, hmacWith(secret))
+	hs := jwttest.Forge(map[string]any{"alg": "HS256"}, `{"sub":"x"}`, jwttest.HMACWith(secret))
 	if _, _, err := (Verifier{Keys: secret, Algs: []string{"HS256"}, Memo: memo}).Verify(t.Context(), hs); err != nil {
 		t.Fatalf("HS256 token: %v", err)
 	}
@@ -146,7 +148,7 @@ func (k oneKey) Key(context.Context, string) (Key, error) { return Key(k), nil }
 // and an unusually long one is not kept.
 func TestParsedHeaderRemembered(t *testing.T) {
 	priv := mustPrivateKey(t, "ES256")
-	tok := forge(map[string]any{"alg": "ES256", "kid": "remembered-header"}, `{"sub":"x"}`, signedBy(t, priv, "ES256"))
+	tok := jwttest.Forge(map[string]any{"alg": "ES256", "kid": "remembered-header"}, `{"sub":"x"}`, signedBy(t, priv, "ES256"))
 	seg, _, _ := strings.Cut(tok, ".")
 	first, err := ParseHeader(tok)
 	if err != nil || first.Kid != "remembered-header" {

@@ -3,9 +3,7 @@ package jose
 import (
 	"context"
 	"crypto"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,17 +11,9 @@ import (
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
+
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
-
-// forge builds a compact JWS with the given header over payload, signed
-// (or not) by sign.
-func forge(header map[string]any, payload string, sign func([]byte) []byte) string {
-	h, _ := json.Marshal(header)
-	in := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
-	return in + "." + base64.RawURLEncoding.EncodeToString(sign([]byte(in)))
-}
-
-func noSig([]byte) []byte { return nil }
 
 // signedBy signs with priv for alg, as a stranger holding that key would.
 func signedBy(tb testing.TB, priv crypto.Signer, alg string) func([]byte) []byte {
@@ -33,14 +23,6 @@ func signedBy(tb testing.TB, priv crypto.Signer, alg string) func([]byte) []byte
 			tb.Fatal(err)
 		}
 		return sig
-	}
-}
-
-func hmacWith(secret []byte) func([]byte) []byte {
-	return func(in []byte) []byte {
-		m := hmac.New(sha256.New, secret)
-		m.Write(in)
-		return m.Sum(nil)
 	}
 }
 
@@ -151,30 +133,13 @@ func TestCheckHeader(t *testing.T) {
 	}
 }
 
-// RFC 8725 §3.11 / RFC 7515 §4.1.9: typ compares case-insensitively and
-// may carry the "application/" prefix.
+// The typ forms of jwttest.TypForms: case-insensitive, with or without
+// "application/".
 func TestCheckHeaderTypForms(t *testing.T) {
-	for _, tc := range []struct {
-		signed, want string
-		ok           bool
-	}{
-		{"at+jwt", "at+jwt", true},
-		{"AT+JWT", "at+jwt", true},
-		{"application/at+jwt", "at+jwt", true},
-		{"Application/AT+JWT", "at+jwt", true},
-		{"at+jwt", "application/at+jwt", true},
-		{"JWT", "JWT", true},
-		{"jwt", "JWT", true},
-		{"at+jwt", "JWT", false},
-		{"JWT", "at+jwt", false},
-		{"application/jwt", "at+jwt", false},
-		{"text/at+jwt", "at+jwt", false},
-		{"", "at+jwt", false},
-		{"anything", "", true},
-	} {
-		err := CheckHeader(Header{Alg: "ES256", Typ: tc.signed}, []string{"ES256"}, tc.want)
-		if (err == nil) != tc.ok {
-			t.Errorf("typ %q checked as %q: err = %v, want ok=%v", tc.signed, tc.want, err, tc.ok)
+	for _, tc := range jwttest.TypForms {
+		err := CheckHeader(Header{Alg: "ES256", Typ: tc.Signed}, []string{"ES256"}, tc.Want)
+		if (err == nil) != tc.OK {
+			t.Errorf("typ %q checked as %q: err = %v, want ok=%v", tc.Signed, tc.Want, err, tc.OK)
 		}
 	}
 }
@@ -214,7 +179,7 @@ func TestVerifierRefuses(t *testing.T) {
 		for k, v := range extra {
 			h[k] = v
 		}
-		return forge(h, `{"sub":"admin"}`, signedBy(t, stranger, "ES256"))
+		return jwttest.Forge(h, `{"sub":"admin"}`, signedBy(t, stranger, "ES256"))
 	}
 	// byOwner is signed by the set's own ES256 key: only the header can
 	// make it fail.
@@ -223,7 +188,7 @@ func TestVerifierRefuses(t *testing.T) {
 		for k, v := range extra {
 			h[k] = v
 		}
-		return forge(h, `{"sub":"x"}`, signedBy(t, signers["ES256"].private, "ES256"))
+		return jwttest.Forge(h, `{"sub":"x"}`, signedBy(t, signers["ES256"].private, "ES256"))
 	}
 	all := []string{"ES256", "RS256", "PS256"}
 	cases := []struct {
@@ -231,21 +196,21 @@ func TestVerifierRefuses(t *testing.T) {
 		algs  []string
 		token string
 	}{
-		{"alg none", all, forge(map[string]any{"alg": "none", "kid": "kid-ES256", "typ": "at+jwt"}, `{"sub":"x"}`, noSig)},
+		{"alg none", all, jwttest.Forge(map[string]any{"alg": "none", "kid": "kid-ES256", "typ": "at+jwt"}, `{"sub":"x"}`, jwttest.NoSig)},
 		// Classic alg confusion: HMAC keyed with the public key, which a
 		// naive verifier trusting the token's alg would use as the secret.
-		{"HS256 with the public JWK as secret", all, forge(map[string]any{"alg": "HS256", "kid": "kid-ES256", "typ": "at+jwt"}, `{}`, hmacWith(publicJWK("ES256")))},
-		{"HS256 with the RSA public JWK as secret, HS256 allowed", append(all, "HS256"), forge(map[string]any{"alg": "HS256", "kid": "kid-RS256", "typ": "at+jwt"}, `{}`, hmacWith(publicJWK("RS256")))},
-		{"RS256 header on the ES256 key", all, forge(map[string]any{"alg": "RS256", "kid": "kid-ES256", "typ": "at+jwt"}, `{}`, signedBy(t, mustPrivateKey(t, "RS256"), "RS256"))},
-		{"PS256 header on the RS256 key", all, forge(map[string]any{"alg": "PS256", "kid": "kid-RS256", "typ": "at+jwt"}, `{}`, noSig)},
+		{"HS256 with the public JWK as secret", all, jwttest.Forge(map[string]any{"alg": "HS256", "kid": "kid-ES256", "typ": "at+jwt"}, `{}`, jwttest.HMACWith(publicJWK("ES256")))},
+		{"HS256 with the RSA public JWK as secret, HS256 allowed", append(all, "HS256"), jwttest.Forge(map[string]any{"alg": "HS256", "kid": "kid-RS256", "typ": "at+jwt"}, `{}`, jwttest.HMACWith(publicJWK("RS256")))},
+		{"RS256 header on the ES256 key", all, jwttest.Forge(map[string]any{"alg": "RS256", "kid": "kid-ES256", "typ": "at+jwt"}, `{}`, signedBy(t, mustPrivateKey(t, "RS256"), "RS256"))},
+		{"PS256 header on the RS256 key", all, jwttest.Forge(map[string]any{"alg": "PS256", "kid": "kid-RS256", "typ": "at+jwt"}, `{}`, jwttest.NoSig)},
 		{"a good token of an alg the caller does not allow", []string{"RS256", "PS256"}, good},
-		{"unknown kid", all, forge(map[string]any{"alg": "ES256", "kid": "nope", "typ": "at+jwt"}, `{}`, signedBy(t, stranger, "ES256"))},
-		{"no kid", all, forge(map[string]any{"alg": "ES256", "typ": "at+jwt"}, `{"sub":"x"}`, signedBy(t, stranger, "ES256"))},
+		{"unknown kid", all, jwttest.Forge(map[string]any{"alg": "ES256", "kid": "nope", "typ": "at+jwt"}, `{}`, signedBy(t, stranger, "ES256"))},
+		{"no kid", all, jwttest.Forge(map[string]any{"alg": "ES256", "typ": "at+jwt"}, `{"sub":"x"}`, signedBy(t, stranger, "ES256"))},
 		{"stranger's key in a jwk header", all, byStranger(map[string]any{"jwk": json.RawMessage(strangerJWK)})},
 		{"stranger's keys behind jku", all, byStranger(map[string]any{"jku": "https://evil.example/jwks"})},
 		{"stranger's certificate behind x5u", all, byStranger(map[string]any{"x5u": "https://evil.example/cert.pem"})},
 		{"stranger's certificate chain in x5c", all, byStranger(map[string]any{"x5c": []string{"MIIBszCCAVmgAwIBAgIU"}})},
-		{"RS256 header over a PS256 signature by the PS256 key", all, forge(map[string]any{"alg": "RS256", "kid": "kid-PS256", "typ": "at+jwt"}, `{}`, signedBy(t, signers["PS256"].private, "PS256"))},
+		{"RS256 header over a PS256 signature by the PS256 key", all, jwttest.Forge(map[string]any{"alg": "RS256", "kid": "kid-PS256", "typ": "at+jwt"}, `{}`, signedBy(t, signers["PS256"].private, "PS256"))},
 		{"crit header", all, byOwner(map[string]any{"crit": []string{"exp"}, "exp": 1})},
 		{"b64 false", all, byOwner(map[string]any{"b64": false})},
 		{"wrong typ", all, mustSign(t, signers["ES256"], "JWT")},
@@ -298,7 +263,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("..")
 	f.Add(`{"payload":"e30","signatures":[]}`)
-	f.Add(forge(map[string]any{"alg": "ES256", "kid": "x", "crit": []string{"b64"}, "b64": false}, "{}", noSig))
+	f.Add(jwttest.Forge(map[string]any{"alg": "ES256", "kid": "x", "crit": []string{"b64"}, "b64": false}, "{}", jwttest.NoSig))
 	v := Verifier{Keys: keys, Algs: []string{"ES256", "RS256", "PS256"}, Typ: "at+jwt"}
 	f.Fuzz(func(t *testing.T, token string) {
 		payload, _, err := v.Verify(context.Background(), token)

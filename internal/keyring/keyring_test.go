@@ -2,12 +2,10 @@ package keyring
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/registrar-dev/registrar/internal/jose"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
 
 type storeKey = store.SigningKey
@@ -118,23 +117,9 @@ func mustSign(tb testing.TB, ring *Ring, ws, alg string) string {
 	return tok
 }
 
-// headerOf decodes a token's protected header.
-func headerOf(tb testing.TB, tok string) map[string]any {
-	tb.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var h map[string]any
-	if err := json.Unmarshal(raw, &h); err != nil {
-		tb.Fatal(err)
-	}
-	return h
-}
-
 func kidOf(tb testing.TB, tok string) string {
 	tb.Helper()
-	kid, _ := headerOf(tb, tok)["kid"].(string)
+	kid, _ := jwttest.Header(tb, tok)["kid"].(string)
 	return kid
 }
 
@@ -209,7 +194,7 @@ func TestSignVerifyEachAlg(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := headerOf(t, tok)
+			h := jwttest.Header(t, tok)
 			want := map[string]any{"alg": alg, "kid": h["kid"], "typ": "at+jwt"}
 			if diff := cmp.Diff(want, h); diff != "" {
 				t.Fatalf("header (-want +got):\n%s", diff)
@@ -249,7 +234,7 @@ func TestSignWithoutTyp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := headerOf(t, tok)["typ"]; ok {
+	if _, ok := jwttest.Header(t, tok)["typ"]; ok {
 		t.Fatal("empty typ was emitted")
 	}
 	if _, err := ring.Verify(context.Background(), "a", tok, ""); err != nil {
@@ -464,7 +449,7 @@ func TestUnknownKidReloadIsRateLimited(t *testing.T) {
 	ctx := context.Background()
 	mustSign(t, ring, "a", "ES256") // warm
 	forged := func(i int) string {
-		return forge(map[string]any{"alg": "ES256", "kid": fmt.Sprint("random-", i), "typ": "at+jwt"}, `{}`, func([]byte) []byte { return make([]byte, 64) })
+		return jwttest.Forge(map[string]any{"alg": "ES256", "kid": fmt.Sprint("random-", i), "typ": "at+jwt"}, `{}`, func([]byte) []byte { return make([]byte, 64) })
 	}
 	reads := keys.reads.Load()
 	var wg sync.WaitGroup

@@ -2,8 +2,6 @@ package keyring
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,17 +11,8 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/jose"
+	"github.com/registrar-dev/registrar/internal/testutil/jwttest"
 )
-
-// forge builds a compact JWS with the given header over payload, signed
-// (or not) by sign.
-func forge(header map[string]any, payload string, sign func([]byte) []byte) string {
-	h, _ := json.Marshal(header)
-	in := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
-	return in + "." + base64.RawURLEncoding.EncodeToString(sign([]byte(in)))
-}
-
-func noSig([]byte) []byte { return nil }
 
 func publicJWKOf(keys *memKeys, kid string) []byte {
 	keys.mu.Lock()
@@ -51,15 +40,6 @@ func TestVerifyRejects(t *testing.T) {
 	esKID := kidOf(t, good)
 	rsKID := kidOf(t, mustSign(t, ring, "a", "RS256"))
 	parts := strings.Split(good, ".")
-	// Classic alg confusion: HMAC keyed with the public key, which a naive
-	// verifier trusting the token's alg would use as the secret.
-	hmacWith := func(secret []byte) func([]byte) []byte {
-		return func(in []byte) []byte {
-			m := hmac.New(sha256.New, secret)
-			m.Write(in)
-			return m.Sum(nil)
-		}
-	}
 	esSigOf := func(tok string) func([]byte) []byte {
 		return func([]byte) []byte {
 			sig, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[2])
@@ -71,21 +51,21 @@ func TestVerifyRejects(t *testing.T) {
 		for k, v := range extra {
 			h[k] = v
 		}
-		return forge(h, `{"sub":"x"}`, esSigOf(good))
+		return jwttest.Forge(h, `{"sub":"x"}`, esSigOf(good))
 	}
 	jsonSerialization, _ := json.Marshal(map[string]any{"payload": parts[1], "signatures": []map[string]string{{"protected": parts[0], "signature": parts[2]}, {"protected": parts[0], "signature": parts[2]}}})
 	cases := []struct{ name, token, typ string }{
-		{"alg none", forge(map[string]any{"alg": "none", "kid": esKID, "typ": "at+jwt"}, `{"sub":"x"}`, noSig), "at+jwt"},
-		{"alg none, no kid", forge(map[string]any{"alg": "none"}, `{}`, noSig), ""},
-		{"HS256 with the public JWK as secret", forge(map[string]any{"alg": "HS256", "kid": esKID, "typ": "at+jwt"}, `{}`, hmacWith(publicJWKOf(keys, esKID))), "at+jwt"},
-		{"HS256 with the RSA public JWK as secret", forge(map[string]any{"alg": "HS256", "kid": rsKID, "typ": "at+jwt"}, `{}`, hmacWith(publicJWKOf(keys, rsKID))), "at+jwt"},
+		{"alg none", jwttest.Forge(map[string]any{"alg": "none", "kid": esKID, "typ": "at+jwt"}, `{"sub":"x"}`, jwttest.NoSig), "at+jwt"},
+		{"alg none, no kid", jwttest.Forge(map[string]any{"alg": "none"}, `{}`, jwttest.NoSig), ""},
+		{"HS256 with the public JWK as secret", jwttest.Forge(map[string]any{"alg": "HS256", "kid": esKID, "typ": "at+jwt"}, `{}`, jwttest.HMACWith(publicJWKOf(keys, esKID))), "at+jwt"},
+		{"HS256 with the RSA public JWK as secret", jwttest.Forge(map[string]any{"alg": "HS256", "kid": rsKID, "typ": "at+jwt"}, `{}`, jwttest.HMACWith(publicJWKOf(keys, rsKID))), "at+jwt"},
 		{"RS256 header on the ES256 key", withHeader(map[string]any{"alg": "RS256"}), "at+jwt"},
-		{"PS256 header on the RS256 key", forge(map[string]any{"alg": "PS256", "kid": rsKID, "typ": "at+jwt"}, `{}`, noSig), "at+jwt"},
+		{"PS256 header on the RS256 key", jwttest.Forge(map[string]any{"alg": "PS256", "kid": rsKID, "typ": "at+jwt"}, `{}`, jwttest.NoSig), "at+jwt"},
 		{"wrong typ", good, "JWT"},
 		{"typ missing", withHeader(map[string]any{"typ": nil}), "at+jwt"},
 		{"typ not a string", withHeader(map[string]any{"typ": 1}), "at+jwt"},
 		{"unknown kid", withHeader(map[string]any{"kid": "nope"}), "at+jwt"},
-		{"no kid", forge(map[string]any{"alg": "ES256", "typ": "at+jwt"}, `{"sub":"x"}`, esSigOf(good)), "at+jwt"},
+		{"no kid", jwttest.Forge(map[string]any{"alg": "ES256", "typ": "at+jwt"}, `{"sub":"x"}`, esSigOf(good)), "at+jwt"},
 		{"crit header", withHeader(map[string]any{"crit": []string{"exp"}, "exp": 1}), "at+jwt"},
 		{"b64 false", withHeader(map[string]any{"b64": false}), "at+jwt"},
 		{"jku header pointing elsewhere", withHeader(map[string]any{"jku": "https://evil.example/jwks"}), "at+jwt"},
@@ -115,37 +95,20 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
-// RFC 8725 §3.11 / RFC 7515 §4.1.9: typ compares case-insensitively and
-// may carry the "application/" prefix.
+// The typ forms of jwttest.TypForms: case-insensitive, with or without
+// "application/".
 func TestVerifyTypForms(t *testing.T) {
 	ring, _, _ := newRing(t)
 	ctx := context.Background()
-	for _, tc := range []struct {
-		signed, want string
-		ok           bool
-	}{
-		{"at+jwt", "at+jwt", true},
-		{"AT+JWT", "at+jwt", true},
-		{"application/at+jwt", "at+jwt", true},
-		{"Application/AT+JWT", "at+jwt", true},
-		{"at+jwt", "application/at+jwt", true},
-		{"JWT", "JWT", true},
-		{"jwt", "JWT", true},
-		{"at+jwt", "JWT", false},
-		{"JWT", "at+jwt", false},
-		{"application/jwt", "at+jwt", false},
-		{"text/at+jwt", "at+jwt", false},
-		{"", "at+jwt", false},
-		{"anything", "", true},
-	} {
-		tok, err := ring.Sign(ctx, "a", "ES256", tc.signed, map[string]string{"sub": "x"})
+	for _, tc := range jwttest.TypForms {
+		tok, err := ring.Sign(ctx, "a", "ES256", tc.Signed, map[string]string{"sub": "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, pass := range []string{"fresh", "cached"} {
-			_, err := ring.Verify(ctx, "a", tok, tc.want)
-			if (err == nil) != tc.ok {
-				t.Errorf("%s: typ %q verified as %q: err = %v, want ok=%v", pass, tc.signed, tc.want, err, tc.ok)
+			_, err := ring.Verify(ctx, "a", tok, tc.Want)
+			if (err == nil) != tc.OK {
+				t.Errorf("%s: typ %q verified as %q: err = %v, want ok=%v", pass, tc.Signed, tc.Want, err, tc.OK)
 			}
 		}
 	}

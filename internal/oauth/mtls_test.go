@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -19,6 +17,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 )
 
 type testIssuer struct {
@@ -28,30 +27,18 @@ type testIssuer struct {
 
 func newIssuer(t *testing.T, name string) testIssuer {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+	cert, key := certtest.SelfSigned(t, &x509.Certificate{Subject: pkix.Name{CommonName: name},
 		NotBefore: authNow.Add(-time.Hour), NotAfter: authNow.Add(time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true})
 	return testIssuer{cert, key}
 }
 
 func (ca testIssuer) issue(t *testing.T, tmpl *x509.Certificate) *x509.Certificate {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl.SerialNumber = big.NewInt(2)
 	tmpl.NotBefore, tmpl.NotAfter = authNow.Add(-time.Minute), authNow.Add(10*time.Minute)
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return cert
+	return certtest.Sign(t, tmpl, ca.cert, &certtest.Key(t).PublicKey, ca.key)
 }
 
 // switchableCAs is a client CA pool that a test reloads.

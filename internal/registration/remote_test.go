@@ -2,9 +2,6 @@ package registration
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"strings"
 	"sync/atomic"
@@ -16,6 +13,7 @@ import (
 	"github.com/registrar-dev/registrar/internal/fetch"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/store"
+	"github.com/registrar-dev/registrar/internal/testutil/certtest"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
@@ -40,10 +38,7 @@ func documents(calls *atomic.Int64, docs map[string]string) fetcherFunc {
 
 func ecJWKS(tb testing.TB, private bool) string {
 	tb.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	priv := certtest.Key(tb)
 	var raw any = &priv.PublicKey
 	if private {
 		raw = priv

@@ -27,18 +27,9 @@ func SQLitePath(dsn string) (path string, ok bool) {
 	return strings.TrimPrefix(rest, "//"), true
 }
 
-// ErrUnreachable: see Ping.
+// ErrUnreachable wraps Open's failure to reach a PostgreSQL database (as
+// opposed to one that answers with a refusal).
 var ErrUnreachable = postgres.ErrUnreachable
-
-// Ping says whether the database dsn names answers: an error wrapping
-// ErrUnreachable when it could not be reached. A SQLite file is opened by
-// Open itself, so it answers here.
-func Ping(ctx context.Context, dsn string) error {
-	if IsPostgres(dsn) {
-		return postgres.Ping(ctx, dsn)
-	}
-	return nil
-}
 
 // Open opens and migrates the store named by dsn. log receives what the
 // store's background work has to say (SQLite's checkpoint failures).

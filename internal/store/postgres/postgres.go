@@ -72,23 +72,9 @@ var dialect = sqlstore.Dialect{
 // password), which trying again will not change.
 var ErrUnreachable = errors.New("database unreachable")
 
-// Ping connects to dsn once and says whether the database answers.
-func Ping(ctx context.Context, dsn string) error {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
-		if unavailable(err) {
-			return fmt.Errorf("%w: %w", ErrUnreachable, err)
-		}
-		return err
-	}
-	return nil
-}
-
-// Open connects to dsn and migrates.
+// Open connects to dsn and migrates. The first connection, which tells
+// whether the database answers (an error wrapping ErrUnreachable when it
+// could not be reached), stays in the pool for the store.
 func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -97,6 +83,13 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		if unavailable(err) {
+			return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
+		return nil, err
+	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
 		return nil, err
