@@ -7,29 +7,29 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
 )
 
 // Throttle slows an address that presents wrong admin tokens: each
 // failure spends a token of its bucket (x/time/rate), and an address
 // with an empty bucket is refused before its token is even looked at.
-// Once an address has failed, checks in flight hold a failure each
-// (Begin), so parallel guesses cannot all pass a bucket that none of them
-// has spent yet. An address with no failure on record is not held back:
-// automation running many calls at once with a good token (a Terraform
-// run does ten) must not meet 429s.
+// Checks in flight hold a failure each (Begin), so parallel guesses
+// cannot all pass a bucket that none of them has spent yet. An address
+// with no failure on record is not held back: automation running many
+// calls at once with a good token (a Terraform run does ten) must not
+// meet 429s.
 //
-// Only addresses with a failure on record have a bucket, so good callers
-// leave nothing behind; an IPv6 caller is counted by its /64, the block
-// one subscriber is usually given, or it could try from a new address
-// each time. A bucket that has filled up again is forgotten.
+// An address has a bucket only while it has checks in flight or failures
+// on record, so good callers leave nothing behind; an IPv6 caller is
+// counted by its /64 (httpapi.AddressKey).
 // A nil *Throttle throttles nothing.
 type Throttle struct {
 	every time.Duration
 	burst int
 	now   func() time.Time
 	mu    sync.Mutex
-	// failed holds the buckets of the addresses with a failure on record.
-	failed map[string]*bucket
+	byKey map[string]*bucket
 }
 
 // bucket is an address's failures: those left, less those held by
@@ -41,22 +41,27 @@ type bucket struct {
 }
 
 func (b *bucket) available(now time.Time) bool {
-	return b.left.TokensAt(now)-float64(b.pending) >= 1
+	left := b.left.TokensAt(now)
+	if left >= float64(b.left.Burst()) {
+		return true // no failure on record
+	}
+	return left-float64(b.pending) >= 1
 }
 
-// recovered: nothing on record any more that an absent bucket would not say.
-func (b *bucket) recovered(now time.Time) bool {
+// idle: no check in flight and no failure on record; an absent bucket
+// says the same.
+func (b *bucket) idle(now time.Time) bool {
 	return b.pending == 0 && b.left.TokensAt(now) >= float64(b.left.Burst())
 }
 
-// maxThrottled bounds the addresses held. Past it, buckets that have
-// filled up again go first; then the eighth whose last failure is oldest,
-// which only forgives the addresses that have been quiet longest.
+// maxThrottled bounds the addresses held. Past it, idle buckets go first;
+// then the eighth of those without checks in flight whose last failure is
+// oldest, which only forgives the addresses that have been quiet longest.
 const maxThrottled = 10000
 
 // NewThrottle allows burst failures per address, then one per every.
 func NewThrottle(burst int, every time.Duration) *Throttle {
-	return &Throttle{every: every, burst: burst, now: time.Now, failed: map[string]*bucket{}}
+	return &Throttle{every: every, burst: burst, now: time.Now, byKey: map[string]*bucket{}}
 }
 
 func addressOf(remoteAddr string) string {
@@ -64,27 +69,6 @@ func addressOf(remoteAddr string) string {
 		return ap.Addr().Unmap().String()
 	}
 	return remoteAddr
-}
-
-// throttleKey is what an address's failures are counted under: the
-// address, or for IPv6 its /64.
-func throttleKey(remoteAddr string) string {
-	addr, err := netip.ParseAddr(addressOf(remoteAddr))
-	if err != nil || addr.Is4() {
-		return addressOf(remoteAddr)
-	}
-	prefix, _ := addr.Prefix(64)
-	return prefix.String()
-}
-
-// fail spends one of the address's failures.
-func (t *Throttle) fail(remoteAddr string) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.spend(t.bucketOf(throttleKey(remoteAddr)))
 }
 
 // Begin holds one of the address's failures for a check about to run:
@@ -95,17 +79,10 @@ func (t *Throttle) Begin(remoteAddr string) (end func(failed bool), wait time.Du
 	if t == nil {
 		return func(bool) {}, 0, true
 	}
-	key := throttleKey(remoteAddr)
+	key := httpapi.AddressKey(remoteAddr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.held(key)
-	if b == nil {
-		return func(failed bool) {
-			if failed {
-				t.fail(remoteAddr)
-			}
-		}, 0, true
-	}
+	b := t.bucketOf(key)
 	if !b.available(t.now()) {
 		return nil, t.every, false
 	}
@@ -114,63 +91,55 @@ func (t *Throttle) Begin(remoteAddr string) (end func(failed bool), wait time.Du
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		b.pending--
+		now := t.now()
 		if failed {
-			t.spend(b)
+			b.left.AllowN(now, 1)
+			b.lastFailure = now
+		}
+		if b.idle(now) && t.byKey[key] == b {
+			delete(t.byKey, key)
 		}
 	}, 0, true
 }
 
-// held returns key's bucket, if it has one that says more than no
-// bucket would; one that has filled up again is forgotten. t.mu held.
-func (t *Throttle) held(key string) *bucket {
-	b, ok := t.failed[key]
-	if ok && b.recovered(t.now()) {
-		delete(t.failed, key)
-		return nil
-	}
-	return b
-}
-
-// spend records a failure on b; t.mu held.
-func (t *Throttle) spend(b *bucket) {
-	now := t.now()
-	b.left.AllowN(now, 1)
-	b.lastFailure = now
-}
-
 // bucketOf returns key's bucket, made full if new; t.mu held.
 func (t *Throttle) bucketOf(key string) *bucket {
-	if b, ok := t.failed[key]; ok {
+	if b, ok := t.byKey[key]; ok {
 		return b
 	}
-	if len(t.failed) >= maxThrottled {
+	if len(t.byKey) >= maxThrottled {
 		t.makeRoom()
 	}
 	b := &bucket{left: rate.NewLimiter(rate.Every(t.every), t.burst)}
-	t.failed[key] = b
+	t.byKey[key] = b
 	return b
 }
 
-// makeRoom forgets the buckets that have filled up again and, if that
-// is not enough, the eighth whose last failure is oldest, so that a new
-// failure finds room without anyone's recent failures being forgiven
-// wholesale. Buckets with checks in flight stay. t.mu held.
+// makeRoom forgets the idle buckets and, if that is not enough, the
+// eighth of those without checks in flight whose last failure is oldest,
+// so that a new address finds room without anyone's recent failures being
+// forgiven wholesale. t.mu held.
 func (t *Throttle) makeRoom() {
 	now := t.now()
-	quiet := make([]string, 0, len(t.failed))
-	for key, b := range t.failed {
+	quiet := make([]string, 0, len(t.byKey))
+	for key, b := range t.byKey {
 		switch {
-		case b.recovered(now):
-			delete(t.failed, key)
+		case b.idle(now):
+			delete(t.byKey, key)
 		case b.pending == 0:
 			quiet = append(quiet, key)
 		}
 	}
-	if len(t.failed) < maxThrottled {
+	if len(t.byKey) < maxThrottled {
 		return
 	}
-	slices.SortFunc(quiet, func(a, b string) int { return t.failed[a].lastFailure.Compare(t.failed[b].lastFailure) })
+	slices.SortFunc(quiet, t.byLastFailure)
 	for _, key := range quiet[:min(len(quiet), maxThrottled/8)] {
-		delete(t.failed, key)
+		delete(t.byKey, key)
 	}
+}
+
+// byLastFailure orders keys by their bucket's last failure, oldest first.
+func (t *Throttle) byLastFailure(a, b string) int {
+	return t.byKey[a].lastFailure.Compare(t.byKey[b].lastFailure)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/registrar-dev/registrar/internal/httpapi"
 )
 
 // TestThrottleHoldsFailuresInFlight: once an address has failed, checks
@@ -18,7 +20,7 @@ func TestThrottleHoldsFailuresInFlight(t *testing.T) {
 		}
 	}
 	th = NewThrottle(4, time.Hour)
-	th.fail("192.0.2.1:999")
+	th.failTimes("192.0.2.1:999", 1)
 	var ends []func(bool)
 	for i := range 3 {
 		end, _, ok := th.Begin("192.0.2.1:1000")
@@ -46,22 +48,53 @@ func TestThrottleHoldsFailuresInFlight(t *testing.T) {
 	}
 }
 
+// TestThrottleCountsAWaveInFlightFromItsFirstFailure: the checks of a
+// first parallel wave hold a failure each from the start, so once one of
+// them has failed, no further check passes while the wave is in flight.
+func TestThrottleCountsAWaveInFlightFromItsFirstFailure(t *testing.T) {
+	th := NewThrottle(10, time.Hour)
+	var ends []func(bool)
+	for i := range 20 {
+		end, _, ok := th.Begin("192.0.2.1:1")
+		if !ok {
+			t.Fatalf("check %d of a first wave refused", i)
+		}
+		ends = append(ends, end)
+	}
+	ends[0](true)
+	if _, _, ok := th.Begin("192.0.2.1:2"); ok {
+		t.Fatal("a check let through while 19 in flight hold the 9 failures left")
+	}
+}
+
+// TestThrottleNeverHoldsBackAnAddressWithNothingOnRecord: an address whose
+// failures are long forgiven is not held back by its checks in flight.
+func TestThrottleNeverHoldsBackAnAddressWithNothingOnRecord(t *testing.T) {
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	th := NewThrottle(3, time.Hour)
+	th.now = func() time.Time { return clock }
+	th.failTimes("192.0.2.1:1", 1)
+	clock = clock.Add(3 * time.Hour)
+	for i := range 10 {
+		if _, _, ok := th.Begin("192.0.2.1:1"); !ok {
+			t.Fatalf("check %d in flight refused; the one failure was forgiven hours ago", i)
+		}
+	}
+}
+
 // TestThrottleKeepsNothingForGoodCallers: checks that pass, from any
 // number of addresses, leave no state behind to grow or to be evicted.
 func TestThrottleKeepsNothingForGoodCallers(t *testing.T) {
 	th := NewThrottle(4, time.Hour)
 	for i := range 2 * maxThrottled {
 		addr := fmt.Sprintf("10.%d.%d.%d:443", i>>16&255, i>>8&255, i&255)
-		if _, blocked := th.blocked(addr); blocked {
-			t.Fatalf("%s blocked without a failure", addr)
-		}
 		end, _, ok := th.Begin(addr)
 		if !ok {
 			t.Fatalf("%s refused without a failure", addr)
 		}
 		end(false)
 	}
-	if n := len(th.failed); n != 0 {
+	if n := len(th.byKey); n != 0 {
 		t.Fatalf("%d buckets kept for callers that never failed", n)
 	}
 }
@@ -71,77 +104,82 @@ func TestThrottleKeepsNothingForGoodCallers(t *testing.T) {
 func TestThrottleCountsIPv6ByItsSlash64(t *testing.T) {
 	th := NewThrottle(3, time.Hour)
 	for i := range 3 {
-		end, _, ok := th.Begin(fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1))
-		if !ok {
-			t.Fatalf("failure %d refused within the burst", i)
-		}
-		end(true)
+		th.failTimes(fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1), 1)
 	}
-	if _, blocked := th.blocked("[2001:db8:1:2:ffff:ffff:ffff:ffff]:1"); !blocked {
+	if !th.blocked("[2001:db8:1:2:ffff:ffff:ffff:ffff]:1") {
 		t.Fatal("another address of the same /64 has a budget of its own")
 	}
 	if _, _, ok := th.Begin("[2001:db8:1:3::1]:443"); !ok {
 		t.Fatal("a neighbouring /64 is throttled too")
 	}
-	if key := throttleKey("[::ffff:192.0.2.1]:443"); key != "192.0.2.1" {
-		t.Fatalf("an IPv4-mapped address is counted as %q, not as its IPv4 address", key)
-	}
 }
 
 // TestThrottleMakesRoomWithoutForgivingRecentFailures: a full table
-// forgives the addresses that have been quiet longest, never all of them,
-// and a bucket that has filled up again is forgotten.
+// forgives the addresses that have been quiet longest, never all of them
+// and never one with a check in flight, and a bucket that has filled up
+// again is forgotten.
 func TestThrottleMakesRoomWithoutForgivingRecentFailures(t *testing.T) {
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	th := NewThrottle(2, time.Hour)
+	th := NewThrottle(3, time.Hour)
 	th.now = func() time.Time { return clock }
-	failTwice := func(addr string) {
-		clock = clock.Add(time.Microsecond)
-		th.fail(addr)
-		th.fail(addr)
-	}
 	addr := func(i int) string { return fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255) }
-	for i := range maxThrottled - 1 {
-		failTwice(addr(i))
+	tick := func() { clock = clock.Add(time.Microsecond) }
+	th.failTimes(addr(0), 2) // the oldest failures, with a check in flight when room is made
+	inFlight, _, ok := th.Begin(addr(0))
+	if !ok {
+		t.Fatal("the last failure left was refused")
+	}
+	for i := 1; i < maxThrottled-1; i++ {
+		tick()
+		th.failTimes(addr(i), 3)
 	}
 	const victim = "192.0.2.9:1"
-	failTwice(victim)
-	failTwice("198.51.100.1:1") // the table is full: room is made
-	if _, blocked := th.blocked(victim); !blocked {
+	tick()
+	th.failTimes(victim, 3)
+	tick()
+	th.failTimes("198.51.100.1:1", 3) // the table is full: room is made
+	if !th.blocked(victim) {
 		t.Fatal("making room forgave a recent failure")
 	}
-	if _, blocked := th.blocked("198.51.100.1:1"); !blocked {
+	if !th.blocked("198.51.100.1:1") {
 		t.Fatal("the failure that needed room was not recorded")
 	}
-	if _, blocked := th.blocked(addr(0)); blocked {
+	if th.blocked(addr(1)) {
 		t.Fatal("the address quiet longest was kept while the table was full")
 	}
-	if _, blocked := th.blocked(addr(maxThrottled / 4)); !blocked {
+	if !th.blocked(addr(maxThrottled / 4)) {
 		t.Fatal("making room forgave more than the oldest eighth")
 	}
-	if n, want := len(th.failed), maxThrottled-maxThrottled/8+1; n != want {
-		t.Fatalf("%d buckets after making room, want %d", n, want)
+	inFlight(true)
+	if !th.blocked(addr(0)) {
+		t.Fatal("making room dropped an address with a check in flight: its failure was lost")
 	}
-	clock = clock.Add(2 * time.Hour)
-	if _, blocked := th.blocked(victim); blocked {
+	clock = clock.Add(4 * time.Hour)
+	end, _, ok := th.Begin(victim)
+	if !ok {
 		t.Fatal("still blocked after its bucket filled up again")
 	}
-	if _, ok := th.failed[throttleKey(victim)]; ok {
+	end(false)
+	if _, ok := th.byKey[httpapi.AddressKey(victim)]; ok {
 		t.Fatal("a bucket that filled up again is still held")
 	}
 }
 
-// blocked reports, for the tests, whether the address has no failure left, and how long
-// until it has one.
-func (t *Throttle) blocked(remoteAddr string) (time.Duration, bool) {
-	if t == nil {
-		return 0, false
+// failTimes records n failed checks from remoteAddr.
+func (t *Throttle) failTimes(remoteAddr string, n int) {
+	for range n {
+		end, _, ok := t.Begin(remoteAddr)
+		if !ok {
+			panic("failTimes: " + remoteAddr + " has no failure left")
+		}
+		end(true)
 	}
+}
+
+// blocked reports whether the address has no failure left.
+func (t *Throttle) blocked(remoteAddr string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.held(throttleKey(remoteAddr))
-	if b == nil || b.available(t.now()) {
-		return 0, false
-	}
-	return t.every, true
+	b, ok := t.byKey[httpapi.AddressKey(remoteAddr)]
+	return ok && !b.available(t.now())
 }

@@ -2,13 +2,13 @@ package registration
 
 import (
 	"encoding/hex"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/registrar-dev/registrar/internal/httpapi"
 	"github.com/registrar-dev/registrar/internal/oautherr"
 	"github.com/registrar-dev/registrar/internal/secret"
 )
@@ -51,7 +51,7 @@ func (l *Limits) admit(addr, tokenKey string, now time.Time) time.Duration {
 	if l == nil {
 		return 0
 	}
-	a := l.perAddress.reserve(addressKey(addr), now)
+	a := l.perAddress.reserve(httpapi.AddressKey(addr), now)
 	t := l.perToken.reserve(tokenKey, now)
 	wait := max(a.delay(now), t.delay(now))
 	if wait > 0 {
@@ -68,7 +68,7 @@ func (l *Limits) auditDenial(addr string, now time.Time) (write bool, skipped in
 	if l == nil {
 		return true, 0
 	}
-	return l.deniedAudit.sample(addressKey(addr), now)
+	return l.deniedAudit.sample(httpapi.AddressKey(addr), now)
 }
 
 // tokenLimitKey keys a bearer token's counter on its keyed hash, so the
@@ -78,23 +78,6 @@ func tokenLimitKey(h *secret.Hasher, bearer string) string {
 		return ""
 	}
 	return hex.EncodeToString(h.Hash("registration_rate_limit", bearer))
-}
-
-// addressKey is the caller's address without its port. An IPv6 caller is
-// keyed on its /64, the block one host or site is given (RFC 6177), so
-// that walking through the addresses of one's own block does not reset
-// the counter.
-func addressKey(remoteAddr string) string {
-	ap, err := netip.ParseAddrPort(remoteAddr)
-	if err != nil {
-		return remoteAddr
-	}
-	a := ap.Addr().Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }
 
 // errSlowDown is the answer to a rate-limited request. RFC 6585 §4 gives

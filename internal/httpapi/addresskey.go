@@ -1,0 +1,21 @@
+package httpapi
+
+import "net/netip"
+
+// AddressKey is what a per-address limit counts a caller under: its
+// address without the port, or for IPv6 its /64, the block one host or
+// site is given (RFC 6177), so that walking through the addresses of
+// one's own block does not start afresh. remoteAddr is the request's, as
+// trusted_proxies resolved it.
+func AddressKey(remoteAddr string) string {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return remoteAddr
+	}
+	a := ap.Addr().Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
