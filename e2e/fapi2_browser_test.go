@@ -45,7 +45,8 @@ func trustServerRoot() chromedp.ExecAllocatorOption {
 func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	ctx := browser(t, trustServerRoot())
 	ca := newTestCA(t, "Bank Client CA")
-	n := startNode(t, nodeOpts{TLS: true, ClientCA: ca, YAML: fapi2YAML})
+	// A grant lives 600 s, so that the kept refresh token's end is reached.
+	n := startNode(t, nodeOpts{TLS: true, ClientCA: ca, YAML: fapi2YAML + "    refresh_token_ttl: 600\n"})
 	issuer := n.Base + "/bank"
 	if out, err := n.cliInput("correct horse battery\n", "user", "add", "--workspace", "bank", "--username", "alice",
 		"--email", "alice@example.com", "--email-verified", "--password-stdin"); err != nil {
@@ -55,7 +56,7 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	cert := ca.clientCert(t, certOpts{Subject: dn("CN", "bank-app", "O", "Bank", "C", "GB")})
 	reg := n.mustRegister("bank", n.iat("bank", 1), fmt.Sprintf(`{
 		"client_name":"Bank app","redirect_uris":[%q],"grant_types":["authorization_code","refresh_token"],
-		"scope":"openid email offline_access","token_endpoint_auth_method":"tls_client_auth",
+		"scope":"openid email offline_access","token_endpoint_auth_method":"tls_client_auth","refresh_token_idle_lifetime":120,
 		"tls_client_auth_subject_dn":"CN=bank-app,O=Bank,C=GB"}`, cb.URL))
 	id := reg["client_id"].(string)
 	if reg["tls_client_certificate_bound_access_tokens"] != true {
@@ -151,6 +152,27 @@ func TestFAPI2CodeFlowInBrowser(t *testing.T) {
 	n.advance(61 * time.Second)
 	redeem.Set("code", q.Get("code"))
 	wantError(t, postFormCert(t, cert, issuer+"/oauth2/token", redeem), 400, "invalid_grant")
+
+	// The kept refresh token's idle lifetime (120 s) starts again with
+	// each use, but never past its grant's end, 600 s from the code
+	// exchange; then it is refused.
+	grantEnd := jwtClaims(t, access)["iat"].(float64) + 600
+	for i := range 5 { // 450 s of use in steps within the idle lifetime
+		step := 100 * time.Second
+		if i == 0 {
+			step = 50 * time.Second // 61 s have passed since the last refresh
+		}
+		n.advance(step)
+		if r := postFormCert(t, cert, issuer+"/oauth2/token", refreshForm); r.Status != 200 {
+			t.Fatalf("refresh within the idle lifetime, %v s before the grant's end: %d %s", grantEnd-float64(n.now().Unix()), r.Status, r.Body)
+		}
+	}
+	introspected := postFormCert(t, cert, issuer+"/oauth2/introspect", url.Values{"client_id": {id}, "token": {refresh}}).JSON(t)
+	if introspected["active"] != true || introspected["exp"] != grantEnd {
+		t.Fatalf("the kept refresh token introspects as %v; want active until the grant's end %v", introspected, grantEnd)
+	}
+	n.advance(time.Unix(int64(grantEnd)+1, 0).Sub(n.now()))
+	wantError(t, postFormCert(t, cert, issuer+"/oauth2/token", refreshForm), 400, "invalid_grant", "the refresh token has expired")
 }
 
 // TestFAPI2TokensAreBoundForKeyAuthenticatedClients: a private_key_jwt

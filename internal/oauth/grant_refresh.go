@@ -45,7 +45,7 @@ func (s *Service) grantRefreshToken(ctx context.Context, ws workspace.Workspace,
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	value, err := req.RefreshToken, error(nil)
+	value := req.RefreshToken
 	if rotatesRefreshTokens(ws) {
 		value, err = s.rotateRefreshToken(ctx, ws, cl, old, atRecord)
 	} else {
@@ -121,11 +121,17 @@ func rotatesRefreshTokens(ws workspace.Workspace) bool {
 // carries the presented value, so that a client that stores the refresh
 // token it is given keeps the right one.
 func (s *Service) keepRefreshToken(ctx context.Context, ws workspace.Workspace, cl client.Client, old store.Token, access store.Token) error {
-	expires, _ := refreshLifetime(s.Time(), refreshTTL(ws, cl), refreshIdleTTL(cl), familyEnd(old))
+	now := s.Time()
+	expires, grantEnd := refreshLifetime(now, refreshTTL(ws, cl), refreshIdleTTL(cl), familyEnd(old))
 	records := []store.Token{access}
-	if err := s.Flow.Store.KeepRefreshToken(ctx, ws.Name, old.ID, expires, records); errors.Is(err, store.ErrConflict) {
+	keep := store.RefreshKeep{ID: old.ID, At: now, ExpiresAt: expires, GrantExpiresAt: grantEnd}
+	err := s.Flow.Store.KeepRefreshToken(ctx, ws.Name, keep, records)
+	switch {
+	case errors.Is(err, store.ErrConflict) && !now.Before(old.ExpiresAt):
+		return errInvalidGrant("the refresh token has expired")
+	case errors.Is(err, store.ErrConflict):
 		return s.refuseRevoked(ctx, ws, old)
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
 	s.countIssuedRecords(ws, client.GrantRefreshToken, records)

@@ -8,9 +8,9 @@ import (
 
 // refreshLifetime says when a refresh token minted at now expires, and
 // when its grant ends. A new grant (grantEnd zero) ends ttl from now. Each
-// token, the first and every rotated one, gets the lifetime again, or
-// idle when that is set and shorter (the client's
-// refresh_token_idle_lifetime, Duende's sliding lifetime), so one left
+// token, the first and every rotated one (where tokens are kept, each use
+// of it), gets the lifetime again, or idle when that is set and shorter
+// (the client's refresh_token_idle_lifetime, Duende's sliding lifetime), so one left
 // unused that long dies (RFC 9700 §4.14.2), but never past the grant's
 // end: otherwise a client could keep the grant alive forever by
 // refreshing. That end is the grant's absolute lifetime

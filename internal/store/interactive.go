@@ -130,12 +130,23 @@ type RefreshTokens interface {
 	// find oldID revoked (or gone) or revokes (deletes) what it inserted.
 	RotateRefreshToken(ctx context.Context, ws, oldID string, at time.Time, issued []Token) error
 	// KeepRefreshToken, in one transaction, for a workspace that does not
-	// rotate: sets the expiry of the refresh token id to expires only if
-	// it is not revoked yet, and inserts the tokens issued on it (the new
-	// access token's record). If id was revoked it writes nothing and
-	// returns ErrConflict. It holds against a concurrent SetUserPassword
-	// or DeleteUser as RotateRefreshToken does.
-	KeepRefreshToken(ctx context.Context, ws, id string, expires time.Time, issued []Token) error
+	// rotate: moves the refresh token k.ID's expiry to k.ExpiresAt (and
+	// sets its grant's end to k.GrantExpiresAt where none is stored) only
+	// if it is neither revoked nor expired at k.At, and inserts the tokens
+	// issued on it (the new access token's record). Otherwise it writes
+	// nothing and returns ErrConflict. It holds against a concurrent
+	// SetUserPassword or DeleteUser as RotateRefreshToken does.
+	KeepRefreshToken(ctx context.Context, ws string, k RefreshKeep, issued []Token) error
+}
+
+// RefreshKeep is a refresh token that stays in use after a refresh.
+type RefreshKeep struct {
+	ID string
+	// At is the refresh's time: a token expired by then is not revived.
+	At time.Time
+	// ExpiresAt is its new expiry; GrantExpiresAt its grant's end, stored
+	// only for a token stored before grants kept their end.
+	ExpiresAt, GrantExpiresAt time.Time
 }
 
 // LoginThrottle counts failed sign-ins per key (an account or an address)

@@ -279,8 +279,10 @@ func (s *Store) RotateRefreshToken(ctx context.Context, ws, oldID string, at tim
 
 // KeepRefreshToken is RotateRefreshToken for a token that stays: its
 // expiry moves instead of its revocation being set.
-func (s *Store) KeepRefreshToken(ctx context.Context, ws, id string, expires time.Time, issued []store.Token) error {
-	return s.issueOnRefreshToken(ctx, issued, `UPDATE tokens SET expires_at = ? WHERE workspace = ? AND id = ? AND revoked_at IS NULL`, ts(expires), ws, id)
+func (s *Store) KeepRefreshToken(ctx context.Context, ws string, k store.RefreshKeep, issued []store.Token) error {
+	return s.issueOnRefreshToken(ctx, issued, `UPDATE tokens SET expires_at = ?, grant_expires_at = COALESCE(grant_expires_at, ?)
+		WHERE workspace = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?`,
+		ts(k.ExpiresAt), ts(k.GrantExpiresAt), ws, k.ID, ts(k.At))
 }
 
 // issueOnRefreshToken locks the subject of issued, runs update on the

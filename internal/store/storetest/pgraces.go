@@ -29,6 +29,7 @@ func RunPostgresRaces(t *testing.T, open func(t *testing.T) (s store.Store, db *
 		{"SessionBesidePasswordChange", testSessionBesidePasswordChange},
 		{"CodeBesidePasswordChange", testCodeBesidePasswordChange},
 		{"RotationBesidePasswordChange", testRotationBesidePasswordChange},
+		{"KeepBesidePasswordChange", testKeepBesidePasswordChange},
 		{"DeleteBesideRotation", testDeleteBesideRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,35 +179,58 @@ func testCodeBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
 // with the next token's id) when the password change starts. Once both
 // commit, every token of the user must be revoked, the rotation's too.
 func testRotationBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
-	mustSession(t, s, "u1", "s1")
-	old := sampleRefreshToken("r1", []byte("rh1"))
-	old.Subject = "u1"
-	if err := s.CreateToken(ctx, old); err != nil {
-		t.Fatal(err)
-	}
+	old, access := refreshOfUser(t, s)
 	next := old
 	next.ID, next.Hash = "r2", []byte("rh2")
-	access := sampleToken("a2", []byte("ah2"))
-	access.Subject = "u1"
+	issueBesidePasswordChange(t, s, db, "r2", "the rotation",
+		func() error { return s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{next, access}) }, "r1", "r2", "a2")
+}
 
+// testKeepBesidePasswordChange: the same for a refresh that keeps its
+// token, held at its access token's insert.
+func testKeepBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB) {
+	old, access := refreshOfUser(t, s)
+	keep := store.RefreshKeep{ID: old.ID, At: t0, ExpiresAt: old.ExpiresAt.Add(time.Hour)}
+	issueBesidePasswordChange(t, s, db, "a2", "the refresh keeping its token",
+		func() error { return s.KeepRefreshToken(ctx, "w", keep, []store.Token{access}) }, "r1", "a2")
+}
+
+// refreshOfUser stores user u1's refresh token r1 and returns it with the
+// record of an access token a2 to issue on it.
+func refreshOfUser(t *testing.T, s store.Store) (refresh, access store.Token) {
+	mustSession(t, s, "u1", "s1")
+	refresh = sampleRefreshToken("r1", []byte("rh1"))
+	refresh.Subject = "u1"
+	if err := s.CreateToken(ctx, refresh); err != nil {
+		t.Fatal(err)
+	}
+	access = sampleToken("a2", []byte("ah2"))
+	access.Subject = "u1"
+	return refresh, access
+}
+
+// issueBesidePasswordChange runs issue, held at its insert of the token
+// heldID by an uncommitted row with that id, starts a password change of
+// u1 meanwhile, and once both commit wants every token of ids revoked.
+func issueBesidePasswordChange(t *testing.T, s store.Store, db *sql.DB, heldID, what string, issue func() error, ids ...string) {
 	b := block(t, db, `INSERT INTO tokens (workspace, id, kind, format, client_id, subject, scope, audience, grant_id, issued_at, expires_at)
-		VALUES ('w', 'r2', '', '', '', '', '', '', '', 0, 0)`)
-	rotate := async(func() error { return s.RotateRefreshToken(ctx, "w", "r1", t0, []store.Token{next, access}) })
-	if err, returned := b.waitFor(1, rotate); returned {
-		t.Fatalf("the rotation was not held at its insert: %v", err)
+		VALUES ('w', '`+heldID+`', '', '', '', '', '', '', '', 0, 0)`)
+	issued := async(issue)
+	if err, returned := b.waitFor(1, issued); returned {
+		t.Fatalf("%s was not held at its insert: %v", what, err)
 	}
 	change := async(func() error { return s.SetUserPassword(ctx, "w", "u1", "$new", t0.Add(time.Minute)) })
 	if err, returned := b.waitFor(2, change); returned {
-		t.Fatalf("the password change did not wait for the rotation: %v", err)
+		t.Fatalf("the password change did not wait for %s: %v", what, err)
 	}
 	b.release()
-	if err := <-rotate; err != nil {
-		t.Fatalf("the rotation, which came first: %v", err)
+	if err := <-issued; err != nil {
+		t.Fatalf("%s, which came first: %v", what, err)
 	}
 	if err := <-change; err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"r1", "r2", "a2"} {
+	for _, id := range ids {
 		if got, err := s.TokenByID(ctx, "w", id); err != nil || got.RevokedAt.IsZero() {
 			t.Errorf("token %s of the user is not revoked after the password change (%v)", id, err)
 		}

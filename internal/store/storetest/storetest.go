@@ -934,35 +934,62 @@ func testRefreshRotation(t *testing.T, s store.Store) {
 }
 
 // testKeepRefreshToken: a refresh token that stays gets its new expiry
-// with the access token's record, and once revoked issues nothing.
+// (and a grant's end, when it had none stored) with the access token's
+// record; expired or revoked, it issues nothing.
 func testKeepRefreshToken(t *testing.T, s store.Store) {
 	first := sampleRefreshToken("r1", []byte("rh1"))
-	s.CreateToken(ctx, first)
+	mustCreateTokens(t, s, first)
 	access := sampleToken("a2", nil)
 	access.Format = workspace.FormatJWT
-	later := first.ExpiresAt.Add(time.Hour)
-	if err := s.KeepRefreshToken(ctx, "w", "r1", later, []store.Token{access}); err != nil {
+	keep := store.RefreshKeep{ID: "r1", At: t0, ExpiresAt: first.ExpiresAt.Add(time.Hour), GrantExpiresAt: t0.Add(48 * time.Hour)}
+	if err := s.KeepRefreshToken(ctx, "w", keep, []store.Token{access}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TokenByID(ctx, "w", "a2"); err != nil {
 		t.Fatalf("the access token issued on the kept refresh token: %v", err)
 	}
 	got, err := s.TokenByHash(ctx, "w", first.Hash)
-	if err != nil || !got.ExpiresAt.Equal(later) || !got.RevokedAt.IsZero() {
-		t.Fatalf("the kept refresh token reads %+v %v; want it unrevoked, expiring at %v", got, err, later)
+	if err != nil || !got.ExpiresAt.Equal(keep.ExpiresAt) || !got.RevokedAt.IsZero() || !got.GrantExpiresAt.Equal(first.GrantExpiresAt) {
+		t.Fatalf("the kept refresh token reads %+v %v; want it unrevoked, expiring at %v, its grant's end unchanged", got, err, keep.ExpiresAt)
 	}
-	if n, _ := s.RevokeGrant(ctx, "w", "g1", t0); n != 2 {
-		t.Fatalf("revoking the grant touched %d tokens, want the refresh token and its access token", n)
+	if n, err := s.RevokeGrant(ctx, "w", "g1", t0); err != nil || n != 2 {
+		t.Fatalf("revoking the grant touched %d tokens (%v), want the refresh token and its access token", n, err)
 	}
-	again := sampleToken("a3", nil)
-	if err := s.KeepRefreshToken(ctx, "w", "r1", later.Add(time.Hour), []store.Token{again}); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("issuing on a revoked refresh token: %v", err)
+	refused := func(what string, keep store.RefreshKeep) {
+		t.Helper()
+		late := sampleToken("a3", nil)
+		if err := s.KeepRefreshToken(ctx, "w", keep, []store.Token{late}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("issuing on %s refresh token: %v", what, err)
+		}
+		if _, err := s.TokenByID(ctx, "w", "a3"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a refused issue on %s refresh token inserted its access token", what)
+		}
 	}
-	if _, err := s.TokenByID(ctx, "w", "a3"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatal("a refused issue inserted its access token")
-	}
-	if got, _ := s.TokenByHash(ctx, "w", first.Hash); !got.ExpiresAt.Equal(later) {
+	refused("a revoked", store.RefreshKeep{ID: "r1", At: t0, ExpiresAt: keep.ExpiresAt.Add(time.Hour)})
+	if got, _ := s.TokenByHash(ctx, "w", first.Hash); !got.ExpiresAt.Equal(keep.ExpiresAt) {
 		t.Fatalf("a refused issue moved the expiry to %v", got.ExpiresAt)
+	}
+
+	legacy := sampleRefreshToken("r9", []byte("rh9"))
+	legacy.GrantID, legacy.GrantExpiresAt = "g9", time.Time{} // stored before grants kept their end
+	mustCreateTokens(t, s, legacy)
+	refused("an expired", store.RefreshKeep{ID: "r9", At: legacy.ExpiresAt, ExpiresAt: legacy.ExpiresAt.Add(time.Hour)})
+	keep = store.RefreshKeep{ID: "r9", At: t0, ExpiresAt: t0.Add(time.Hour), GrantExpiresAt: legacy.ExpiresAt}
+	if err := s.KeepRefreshToken(ctx, "w", keep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.TokenByHash(ctx, "w", legacy.Hash); err != nil || !got.GrantExpiresAt.Equal(legacy.ExpiresAt) {
+		t.Fatalf("a token with no grant end stored reads %+v %v; want its grant's end set to %v", got, err, legacy.ExpiresAt)
+	}
+}
+
+// mustCreateTokens stores each token or fails the test.
+func mustCreateTokens(t *testing.T, s store.Store, tokens ...store.Token) {
+	t.Helper()
+	for _, tok := range tokens {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
