@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"log/slog"
+	"slices"
 
+	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 )
 
@@ -51,13 +53,12 @@ const (
 
 // AuditTypes are the actions an audit event can have: those of
 // registration (RFC 7591, 7592) and those of the admin front ends.
-var AuditTypes = []string{
-	"register", "read", "head", "update", "delete",
+var AuditTypes = slices.Concat(registration.AuditActions, []string{
 	ActionClientCreate, ActionClientUpdate, ActionClientDisable, ActionClientEnable, ActionClientDelete,
 	ActionClientRotateSecret, ActionClientReissueToken, ActionIATCreate, ActionIATRevoke,
 	ActionUserAdd, ActionUserDelete, ActionUserResetPassword, ActionKeysRotate,
 	ActionWorkspaceCreate, ActionWorkspaceUpdate,
-}
+})
 
 // Credential names the admin token an action was taken with: its name
 // and id, as two tokens may share a name over time ("admin:ci#<id>"), or

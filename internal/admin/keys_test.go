@@ -2,11 +2,14 @@ package admin
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/keyring"
 	"github.com/registrar-dev/registrar/internal/masterkey"
+	"github.com/registrar-dev/registrar/internal/registration"
 	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -67,5 +70,27 @@ func TestAuditEvents(t *testing.T) {
 	events, err := f.svc.AuditEvents(f.ctx, workspace.DefaultName, 1)
 	if err != nil || len(events) != 1 || events[0].ID != "e2" || events[0].Reason != "invalid_token: expired" {
 		t.Fatalf("newest event: %+v, %v", events, err)
+	}
+}
+
+// TestAuditFilterTakesEveryActionWritten: every action registration
+// writes (a dry run, an operator's reissue included) can be filtered on.
+func TestAuditFilterTakesEveryActionWritten(t *testing.T) {
+	f := newFixture(t, workspace.DefaultSettings())
+	for i, action := range registration.AuditActions {
+		e := store.AuditEvent{Workspace: workspace.DefaultName, ID: fmt.Sprint("e", i), At: f.now.Add(time.Duration(i) * time.Second).Truncate(time.Microsecond),
+			Action: action, Outcome: "accepted"}
+		if err := f.st.AddAuditEvent(f.ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, action := range registration.AuditActions {
+		page, err := f.svc.ListAuditEvents(f.ctx, workspace.DefaultName, AuditQuery{Type: action})
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != fmt.Sprint("e", i) {
+			t.Errorf("filtering on %q: %+v, %v", action, page.Items, err)
+		}
+	}
+	if _, err := f.svc.ListAuditEvents(f.ctx, workspace.DefaultName, AuditQuery{Type: "no-such-action"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("an unknown type: %v", err)
 	}
 }

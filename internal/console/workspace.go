@@ -235,13 +235,6 @@ func (h *Handler) handleRotateKeys(w http.ResponseWriter, r *http.Request, sess 
 	http.Redirect(w, r, "/admin/ws/"+url.PathEscape(ws)+"/keys?done=rotated", http.StatusSeeOther)
 }
 
-// eventTypes are the actions the audit log holds, offered as the type
-// filter's suggestions: RFC 7591/7592 calls, then the admin front ends'.
-var eventTypes = []string{"register", "read", "update", "delete",
-	admin.ActionClientUpdate, admin.ActionClientDisable, admin.ActionClientEnable, admin.ActionClientDelete,
-	admin.ActionClientRotateSecret, admin.ActionClientReissueToken, admin.ActionIATCreate, admin.ActionIATRevoke,
-	admin.ActionUserAdd, admin.ActionUserDelete, admin.ActionUserResetPassword, admin.ActionKeysRotate, admin.ActionWorkspaceUpdate}
-
 // auditPage is the audit log with its filters.
 type auditPage struct {
 	Type, ClientID, Since, Until string
@@ -252,7 +245,7 @@ type auditPage struct {
 
 func (h *Handler) handleAudit(w http.ResponseWriter, r *http.Request, sess *Session) {
 	ws, v := r.PathValue("ws"), r.URL.Query()
-	view := auditPage{Type: v.Get("type"), ClientID: v.Get("client_id"), Since: v.Get("since"), Until: v.Get("until"), Types: eventTypes}
+	view := auditPage{Type: v.Get("type"), ClientID: v.Get("client_id"), Since: v.Get("since"), Until: v.Get("until"), Types: admin.AuditTypes}
 	q := admin.AuditQuery{Type: view.Type, ClientID: view.ClientID, Cursor: v.Get("cursor")}
 	var err error
 	if q.Limit, err = pageSize(v.Get("limit")); err != nil {

@@ -16,6 +16,11 @@ import (
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
 
+// AuditActions are the actions of the events this package writes: the
+// RFC 7591/7592 calls (a HEAD is audited on its own), their dry runs, and
+// an operator's reissue of a registration access token.
+var AuditActions = []string{"register", "read", "head", "update", "delete", "dry_run", "reissue"}
+
 // deny audits a refused request and returns err unchanged. Only protocol
 // errors are audited as denials: an outage is not a decision.
 func (s *Service) deny(ctx context.Context, ws workspace.Workspace, action, clientID string, req Request, g grant, err error) error {

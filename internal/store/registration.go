@@ -83,7 +83,7 @@ type AuditEvent struct {
 	Workspace string
 	ID        string
 	At        time.Time
-	// Action: "register", "read", "update", "delete".
+	// Action: one of registration.AuditActions or an admin action.
 	Action string
 	// Outcome: "accepted" or "denied".
 	Outcome  string
