@@ -32,7 +32,9 @@ type target struct {
 	// metrics is the server's /metrics URL, read for its store activity.
 	metrics string
 	cmd     *exec.Cmd
-	stderr  bytes.Buffer
+	// exited is closed when the process of the last start has exited.
+	exited chan struct{}
+	stderr bytes.Buffer
 	// args are the serve flags of the last start, which restart reuses.
 	args []string
 	// probe asks /readyz: http.DefaultClient unless set (a TLS server
@@ -222,8 +224,17 @@ func (t *target) start(args ...string) error {
 	if err := t.cmd.Start(); err != nil {
 		return err
 	}
+	exited := make(chan struct{})
+	t.exited = exited
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(exited) }(t.cmd)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited: // a server that cannot start says why at once
+			t.stop()
+			return fmt.Errorf("registrar exited before it was ready: %s", t.stderr.String())
+		default:
+		}
 		if resp, err := probe.Get(t.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -255,12 +266,11 @@ func (t *target) terminate() {
 		return
 	}
 	t.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { t.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-t.exited:
 	case <-time.After(10 * time.Second):
 		t.cmd.Process.Kill()
+		<-t.exited
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/registrar-dev/registrar/internal/dn"
@@ -59,5 +60,19 @@ func TestStartTLSRemovesItsDirectoryOnFailure(t *testing.T) {
 				t.Errorf("left behind in %s: %v", tmp, left)
 			}
 		})
+	}
+}
+
+// A server that exits as it starts is reported at once, with what it
+// said, rather than after the whole wait for it to become ready.
+func TestStartReportsAServerThatExits(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "registrar")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho \"serve: the store is locked\" >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tg := &target{binary: bin, dir: t.TempDir(), borrowsDir: true}
+	err := tg.start()
+	if err == nil || !strings.Contains(err.Error(), "exited before it was ready") || !strings.Contains(err.Error(), "the store is locked") {
+		t.Fatalf("start of a server that exits: %v; want it said to have exited, with its message", err)
 	}
 }
