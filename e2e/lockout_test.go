@@ -50,3 +50,33 @@ func TestUserUnlock(t *testing.T) {
 		t.Fatalf("a password is in the log:\n%s", logs)
 	}
 }
+
+// TestAdminUnlocksUser: the admin API lifts a sign-in lock as the CLI
+// does, says what the lock was, and the owner signs in at once.
+func TestAdminUnlocksUser(t *testing.T) {
+	f := newFlowFixtureOn(t, nodeOpts{YAML: "workspaces:\n  - name: default\n    login:\n      max_failures: 3\n      lockout: 86400\n",
+		Env: []string{"REGISTRAR_ADMIN_TOKEN=" + envAdminToken}})
+	api := adminAPI{f.n, envAdminToken}
+	a := newAgent(t)
+	p := a.do(http.MethodGet, f.authorizeURL(nil), nil)
+	for i := 0; i < 3; i++ {
+		p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {fmt.Sprint("guess-", i, "-xyzzy")}})
+	}
+	if p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}}); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("the right password after 3 failures: %d; want the locked page", p.Status)
+	}
+	users := api.ok(200, "GET", "/workspaces/default/users", "")
+	carol := ids(users)[0]
+	got := api.ok(200, "POST", "/workspaces/default/users/"+carol+"/unlock", "")
+	if got["was_locked"] != true || got["consecutive_failures"] != float64(3) || got["locked_until"] == nil || got["username"] != "carol" {
+		t.Fatalf("unlock answered %v; want carol's lock after 3 failures", got)
+	}
+	p = a.submit(f.n.Base, p, url.Values{"username": {"carol"}, "password": {"correct horse battery"}})
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, `value="allow"`) {
+		t.Fatalf("the right password after the unlock: %d; want the consent page", p.Status)
+	}
+	if again := api.ok(200, "POST", "/workspaces/default/users/"+carol+"/unlock", ""); again["was_locked"] != false {
+		t.Fatalf("a second unlock answered %v; want was_locked false", again)
+	}
+	wantError(t, api.call("POST", "/workspaces/default/users/no-such-user/unlock", ""), 404, "not_found")
+}

@@ -43,6 +43,7 @@ const (
 	ActionUserAdd             = "admin.user.add"
 	ActionUserDelete          = "admin.user.delete"
 	ActionUserResetPassword   = "admin.user.reset_password"
+	ActionUserUnlock          = "admin.user.unlock"
 	ActionKeysRotate          = "admin.keys.rotate"
 	ActionWorkspaceUpdate     = "admin.workspace.update"
 	ActionWorkspaceCreate     = "admin.workspace.create"
@@ -56,7 +57,7 @@ const (
 var AuditTypes = slices.Concat(registration.AuditActions, []string{
 	ActionClientCreate, ActionClientUpdate, ActionClientDisable, ActionClientEnable, ActionClientDelete,
 	ActionClientRotateSecret, ActionClientReissueToken, ActionIATCreate, ActionIATRevoke,
-	ActionUserAdd, ActionUserDelete, ActionUserResetPassword, ActionKeysRotate,
+	ActionUserAdd, ActionUserDelete, ActionUserResetPassword, ActionUserUnlock, ActionKeysRotate,
 	ActionWorkspaceCreate, ActionWorkspaceUpdate,
 })
 

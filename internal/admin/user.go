@@ -174,5 +174,9 @@ func (s *Service) UnlockUser(ctx context.Context, wsName, username string) (stor
 	if err := s.Store.ClearAccountLock(ctx, wsName, key); err != nil {
 		return lock, err
 	}
-	return lock, s.Store.ClearLoginFailures(ctx, wsName, key)
+	if err := s.Store.ClearLoginFailures(ctx, wsName, key); err != nil {
+		return lock, err
+	}
+	s.audit(ctx, wsName, ActionUserUnlock, "", userTarget(u))
+	return lock, nil
 }

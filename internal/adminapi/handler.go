@@ -64,6 +64,7 @@ var routes = []route{
 	{"GET " + Prefix + "/workspaces/{ws}/users/{id}", (*Handler).getUser},
 	{"DELETE " + Prefix + "/workspaces/{ws}/users/{id}", (*Handler).deleteUser},
 	{"POST " + Prefix + "/workspaces/{ws}/users/{id}/password", (*Handler).resetPassword},
+	{"POST " + Prefix + "/workspaces/{ws}/users/{id}/unlock", (*Handler).unlockUser},
 	{"GET " + Prefix + "/workspaces/{ws}/keys", (*Handler).listKeys},
 	{"POST " + Prefix + "/workspaces/{ws}/keys", (*Handler).rotateKeys},
 	{"GET " + Prefix + "/workspaces/{ws}/audit", (*Handler).listAudit},

@@ -510,6 +510,32 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// unlockedUser is an unlock's answer: the lock as it was.
+type unlockedUser struct {
+	ID                  string     `json:"id"`
+	Username            string     `json:"username"`
+	WasLocked           bool       `json:"was_locked"`
+	LockedUntil         *time.Time `json:"locked_until,omitempty"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+}
+
+func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	lock, err := h.Service.UnlockUser(r.Context(), u.Workspace, u.Username)
+	if err != nil {
+		return err
+	}
+	view := unlockedUser{ID: u.ID, Username: u.Username, WasLocked: lock.LockedUntil.After(h.Service.Time()), ConsecutiveFailures: lock.Failures}
+	if !lock.LockedUntil.IsZero() {
+		view.LockedUntil = &lock.LockedUntil
+	}
+	httpapi.WriteJSON(w, http.StatusOK, view)
+	return nil
+}
+
 // Keys and audit.
 
 func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) error {

@@ -172,6 +172,7 @@ var notices = map[string]string{
 	"added":    "The user is added.",
 	"deleted":  "Deleted.",
 	"password": "The password is changed, and the user's sessions are ended.",
+	"unlocked": "The account is unlocked and its failed sign-ins are forgotten: the user can sign in again.",
 	"settings": "The settings are changed.",
 }
 

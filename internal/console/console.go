@@ -97,6 +97,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/ws/{ws}/users", h.signedIn(h.handleAddUser))
 	mux.HandleFunc("POST /admin/ws/{ws}/users/{id}/delete", h.signedIn(h.handleDeleteUser))
 	mux.HandleFunc("POST /admin/ws/{ws}/users/{id}/password", h.signedIn(h.handleSetPassword))
+	mux.HandleFunc("POST /admin/ws/{ws}/users/{id}/unlock", h.signedIn(h.handleUnlockUser))
 	mux.HandleFunc("GET /admin/ws/{ws}/keys", h.signedIn(h.handleKeys))
 	mux.HandleFunc("POST /admin/ws/{ws}/keys/rotate", h.signedIn(h.handleRotateKeys))
 	mux.HandleFunc("GET /admin/ws/{ws}/audit", h.signedIn(h.handleAudit))

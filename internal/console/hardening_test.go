@@ -66,7 +66,7 @@ func TestHostileUsernameStaysInItsForm(t *testing.T) {
 		ids[u.ID] = name
 	}
 	a := s.do(c, "GET", "/admin/ws/default/users", nil)
-	wellFormed := regexp.MustCompile(`^/admin/ws/default/users/([A-Za-z0-9_-]+)/(delete|password)$`)
+	wellFormed := regexp.MustCompile(`^/admin/ws/default/users/([A-Za-z0-9_-]+)/(delete|password|unlock)$`)
 	seen := 0
 	for _, m := range formAction.FindAllStringSubmatch(a.body, -1) {
 		action := html.UnescapeString(m[1])
@@ -80,8 +80,8 @@ func TestHostileUsernameStaysInItsForm(t *testing.T) {
 		}
 		seen++
 	}
-	if seen != 2*len(hostile) {
-		t.Fatalf("%d user forms; want %d", seen, 2*len(hostile))
+	if seen != 3*len(hostile) {
+		t.Fatalf("%d user forms; want %d", seen, 3*len(hostile))
 	}
 	// Deleting the first hostile user deletes that user, not the client.
 	for id, name := range ids {

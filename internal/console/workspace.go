@@ -199,6 +199,14 @@ func (h *Handler) handleSetPassword(w http.ResponseWriter, r *http.Request, sess
 	h.afterUserChange(w, r, sess, err, "password")
 }
 
+func (h *Handler) handleUnlockUser(w http.ResponseWriter, r *http.Request, sess *Session) {
+	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
+	if err == nil {
+		_, err = h.Service.UnlockUser(r.Context(), u.Workspace, u.Username)
+	}
+	h.afterUserChange(w, r, sess, err, "unlocked")
+}
+
 func (h *Handler) afterUserChange(w http.ResponseWriter, r *http.Request, sess *Session, err error, done string) {
 	ws := r.PathValue("ws")
 	if err != nil {
