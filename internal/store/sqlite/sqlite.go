@@ -88,6 +88,14 @@ func diskFull(err error, dir string) bool {
 	return false
 }
 
+// writerCacheKiB is the writing connection's page cache (SQLite's default
+// is 2,000 KiB). Spent assertion ids land on random pages of their key's
+// index, and with the default cache half the spends read a page back from
+// the file: 8 MiB took about a fifth off a spend's CPU. The readers keep the
+// default, so the cache costs at most this much resident memory, filled
+// only as writes come.
+const writerCacheKiB = 8192
+
 // Open opens (creating if needed) and migrates the database at path.
 // synchronous=NORMAL in WAL mode survives a process crash; only a power
 // loss can lose the last commits. checkpointWAL copies the log into the
@@ -103,7 +111,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*sqlstore.Store, 
 	dsn := fileURI(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(ON)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(autoCheckpointPages) + ")&_txlock=immediate"
-	write, err := sql.Open("sqlite", dsn)
+	write, err := sql.Open("sqlite", dsn+"&_pragma=cache_size("+strconv.Itoa(-writerCacheKiB)+")")
 	if err != nil {
 		return nil, err
 	}
