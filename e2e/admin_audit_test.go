@@ -113,7 +113,6 @@ func TestAdminAuditOneEventPerChange(t *testing.T) {
 		trail.one(t, "cloud", "admin.user.reset_password", by, "", func() {
 			api.ok(204, "POST", "/workspaces/cloud/users/"+user+"/password", `{"password":"battery staple"}`)
 		})
-		trail.one(t, "cloud", "admin.user.unlock", by, "", func() { api.ok(200, "POST", "/workspaces/cloud/users/"+user+"/unlock", "") })
 		trail.one(t, "cloud", "admin.user.delete", by, "", func() { api.ok(204, "DELETE", "/workspaces/cloud/users/"+user, "") })
 		trail.one(t, "cloud", "admin.keys.rotate", by, "", func() { api.ok(200, "POST", "/workspaces/cloud/keys", "") })
 		trail.one(t, "default", "admin.workspace.update", by, "", func() {
@@ -147,7 +146,6 @@ func TestAdminAuditOneEventPerChange(t *testing.T) {
 		trail.one(t, "cloud", "admin.user.reset_password", by, "", func() {
 			post("/admin/ws/cloud/users/"+user+"/password", url.Values{"password": {"battery staple"}})
 		})
-		trail.one(t, "cloud", "admin.user.unlock", by, "", func() { post("/admin/ws/cloud/users/"+user+"/unlock", nil) })
 		trail.one(t, "cloud", "admin.user.delete", by, "", func() { post("/admin/ws/cloud/users/"+user+"/delete", nil) })
 		trail.one(t, "cloud", "admin.keys.rotate", by, "", func() { post("/admin/ws/cloud/keys/rotate", nil) })
 		trail.one(t, "default", "admin.workspace.update", by, "", func() {

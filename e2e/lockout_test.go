@@ -79,4 +79,10 @@ func TestAdminUnlocksUser(t *testing.T) {
 		t.Fatalf("a second unlock answered %v; want was_locked false", again)
 	}
 	wantError(t, api.call("POST", "/workspaces/default/users/no-such-user/unlock", ""), 404, "not_found")
+	// One event, the admin's, for the unlock that lifted a lock; none for
+	// the one that found nothing on record.
+	events, _ := api.ok(200, "GET", "/workspaces/default/audit?type=admin.user.unlock", "")["items"].([]any)
+	if len(events) != 1 || events[0].(map[string]any)["credential"] != "admin:env" {
+		t.Fatalf("admin.user.unlock events %v; want one, by admin:env", events)
+	}
 }

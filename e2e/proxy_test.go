@@ -16,8 +16,8 @@ func TestTrustedProxyNamesTheCaller(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"proxy trusted", []string{"--trusted-proxies", "127.0.0.1, 10.0.0.0/8"}, "198.51.100.7:0"},
-		{"no proxy trusted", nil, "127.0.0.1:"},
+		{"proxy trusted", []string{"--trusted-proxies", "127.0.0.1, 10.0.0.0/8"}, "198.51.100.7"},
+		{"no proxy trusted", nil, "127.0.0.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := startNode(t, nodeOpts{Args: tc.args})
@@ -29,12 +29,12 @@ func TestTrustedProxyNamesTheCaller(t *testing.T) {
 			var seen []string
 			for _, e := range n.auditEvents("default") {
 				addr, _ := e["remote_addr"].(string)
-				if strings.HasPrefix(addr, tc.want) {
+				if addr == tc.want { // the address alone, as admin events name it
 					return
 				}
 				seen = append(seen, addr)
 			}
-			t.Fatalf("no audit event names %q…; callers audited: %q", tc.want, seen)
+			t.Fatalf("no audit event names %q; callers audited: %q", tc.want, seen)
 		})
 	}
 }

@@ -168,8 +168,8 @@ func (s *Service) UnlockUser(ctx context.Context, wsName, username string) (stor
 	}
 	key := user.ThrottleKey(u.Username)
 	lock, err := s.Store.AccountLock(ctx, wsName, key)
-	if err != nil {
-		return lock, err
+	if err != nil || (lock.Failures == 0 && lock.LockedUntil.IsZero()) {
+		return lock, err // nothing on record: nothing to lift, nothing to audit
 	}
 	if err := s.Store.ClearAccountLock(ctx, wsName, key); err != nil {
 		return lock, err

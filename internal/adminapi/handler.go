@@ -117,7 +117,7 @@ func (h *Handler) authenticated(handle func(*Handler, http.ResponseWriter, *http
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		a.RemoteAddr = addressOf(r.RemoteAddr)
+		a.RemoteAddr = httpapi.Address(r.RemoteAddr)
 		if strings.Contains(r.Pattern, "/clients/{id}") {
 			httpapi.NoteClientID(r.Context(), r.PathValue("id"))
 		}

@@ -1,7 +1,6 @@
 package adminapi
 
 import (
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -62,13 +61,6 @@ const maxThrottled = 10000
 // NewThrottle allows burst failures per address, then one per every.
 func NewThrottle(burst int, every time.Duration) *Throttle {
 	return &Throttle{every: every, burst: burst, now: time.Now, byKey: map[string]*bucket{}}
-}
-
-func addressOf(remoteAddr string) string {
-	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return remoteAddr
 }
 
 // Begin holds one of the address's failures for a check about to run:

@@ -173,6 +173,7 @@ var notices = map[string]string{
 	"deleted":  "Deleted.",
 	"password": "The password is changed, and the user's sessions are ended.",
 	"unlocked": "The account is unlocked and its failed sign-ins are forgotten: the user can sign in again.",
+	"notlocked": "The account was not locked; any failed sign-ins on record are forgotten.",
 	"settings": "The settings are changed.",
 }
 

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -205,14 +204,8 @@ func badRequest(format string, args ...any) error {
 }
 
 // clientAddress is the caller's address, as httpapi.ClientAddress left
-// it (the proxy's word only when the proxy is trusted).
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// it (the proxy's word only when the proxy is trusted), without the port.
+func clientAddress(r *http.Request) string { return httpapi.Address(r.RemoteAddr) }
 
 func formatTime(t time.Time) string {
 	if t.IsZero() {

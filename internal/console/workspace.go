@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/registrar-dev/registrar/internal/admin"
+	"github.com/registrar-dev/registrar/internal/store"
 	"github.com/registrar-dev/registrar/internal/user"
 	"github.com/registrar-dev/registrar/internal/workspace"
 )
@@ -200,11 +201,15 @@ func (h *Handler) handleSetPassword(w http.ResponseWriter, r *http.Request, sess
 }
 
 func (h *Handler) handleUnlockUser(w http.ResponseWriter, r *http.Request, sess *Session) {
+	done := "unlocked"
 	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
 	if err == nil {
-		_, err = h.Service.UnlockUser(r.Context(), u.Workspace, u.Username)
+		var lock store.AccountLock
+		if lock, err = h.Service.UnlockUser(r.Context(), u.Workspace, u.Username); !lock.LockedUntil.After(h.Service.Time()) {
+			done = "notlocked"
+		}
 	}
-	h.afterUserChange(w, r, sess, err, "unlocked")
+	h.afterUserChange(w, r, sess, err, done)
 }
 
 func (h *Handler) afterUserChange(w http.ResponseWriter, r *http.Request, sess *Session, err error, done string) {

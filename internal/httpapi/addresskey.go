@@ -19,3 +19,12 @@ func AddressKey(remoteAddr string) string {
 	}
 	return a.String()
 }
+
+// Address is the caller's address without the port, as audit events and
+// logs name it: one caller, one value, whichever connection it used.
+func Address(remoteAddr string) string {
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return remoteAddr
+}

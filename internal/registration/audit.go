@@ -67,7 +67,7 @@ func (s *Service) event(ws workspace.Workspace, action, outcome, clientID string
 	return store.AuditEvent{
 		Workspace: ws.Name, ID: id, At: now, Action: action, Outcome: outcome,
 		ClientID: auditText(clientID, maxAuditClientID), Reason: auditText(reason, maxAuditReason),
-		Credential: g.label(req.Bearer), RemoteAddr: req.RemoteAddr,
+		Credential: g.label(req.Bearer), RemoteAddr: httpapi.Address(req.RemoteAddr),
 	}
 }
 

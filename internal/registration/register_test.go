@@ -18,7 +18,7 @@ const goodBody = `{"client_name":"App","redirect_uris":["https://app.example/cb"
 func TestRegisterStoresTheClientAndSpendsTheToken(t *testing.T) {
 	f := newFixture(t)
 	f.iat(t, "i1", "v1", nil)
-	resp, err := f.svc.Register(context.Background(), f.ws, Request{Bearer: "v1", Body: []byte(goodBody), RemoteAddr: "192.0.2.1"})
+	resp, err := f.svc.Register(context.Background(), f.ws, Request{Bearer: "v1", Body: []byte(goodBody), RemoteAddr: "192.0.2.1:50123"})
 	if err != nil {
 		t.Fatal(err)
 	}
