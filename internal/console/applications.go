@@ -164,17 +164,17 @@ func nameOr(name, id string) string {
 
 // notices are what a page says after an action sent the browser back.
 var notices = map[string]string{
-	"disable":  "The application is disabled: its credentials no longer get tokens.",
-	"enable":   "The application is enabled again.",
-	"revoked":  "The initial access token is revoked.",
-	"issued":   "",
-	"rotated":  "New signing keys are published; they take over signing once caches have seen them.",
-	"added":    "The user is added.",
-	"deleted":  "Deleted.",
-	"password": "The password is changed, and the user's sessions are ended.",
-	"unlocked": "The account is unlocked and its failed sign-ins are forgotten: the user can sign in again.",
+	"disable":   "The application is disabled: its credentials no longer get tokens.",
+	"enable":    "The application is enabled again.",
+	"revoked":   "The initial access token is revoked.",
+	"issued":    "",
+	"rotated":   "New signing keys are published; they take over signing once caches have seen them.",
+	"added":     "The user is added.",
+	"deleted":   "Deleted.",
+	"password":  "The password is changed, and the user's sessions are ended.",
+	"unlocked":  "The account is unlocked and its failed sign-ins are forgotten: the user can sign in again.",
 	"notlocked": "The account was not locked; any failed sign-ins on record are forgotten.",
-	"settings": "The settings are changed.",
+	"settings":  "The settings are changed.",
 }
 
 // action is something an operator may do to an application, behind a
