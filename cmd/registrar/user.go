@@ -217,7 +217,7 @@ func runUserUnlock(cmd *cobra.Command, args []string, env *server.Env, wsName st
 	if err != nil {
 		return err
 	}
-	if lock.LockedUntil.After(clock.Now()) {
+	if lock.LockedAt(clock.Now()) {
 		fmt.Fprintf(cmd.OutOrStdout(), "unlocked user %s (locked after %d consecutive failed sign-ins, until %s)\n",
 			username, lock.Failures, lock.LockedUntil.Format(time.RFC3339))
 		return nil

@@ -528,7 +528,7 @@ func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := unlockedUser{ID: u.ID, Username: u.Username, WasLocked: lock.LockedUntil.After(h.Service.Time()), ConsecutiveFailures: lock.Failures}
+	view := unlockedUser{ID: u.ID, Username: u.Username, WasLocked: lock.LockedAt(h.Service.Time()), ConsecutiveFailures: lock.Failures}
 	if !lock.LockedUntil.IsZero() {
 		view.LockedUntil = &lock.LockedUntil
 	}

@@ -205,7 +205,7 @@ func (h *Handler) handleUnlockUser(w http.ResponseWriter, r *http.Request, sess 
 	u, err := h.Service.UserByID(r.Context(), r.PathValue("ws"), r.PathValue("id"))
 	if err == nil {
 		var lock store.AccountLock
-		if lock, err = h.Service.UnlockUser(r.Context(), u.Workspace, u.Username); !lock.LockedUntil.After(h.Service.Time()) {
+		if lock, err = h.Service.UnlockUser(r.Context(), u.Workspace, u.Username); !lock.LockedAt(h.Service.Time()) {
 			done = "notlocked"
 		}
 	}

@@ -92,7 +92,7 @@ func (s *Service) attemptLogin(ctx context.Context, ws workspace.Workspace, user
 	if err != nil {
 		return user.User{}, loginRefused, err
 	}
-	if lock.LockedUntil.After(s.Time()) {
+	if lock.LockedAt(s.Time()) {
 		return user.User{}, loginLocked, nil
 	}
 	att, err := s.beginAttempt(ctx, ws, account, networkKey(addr))

@@ -199,6 +199,9 @@ type AccountLock struct {
 	LockedUntil time.Time
 }
 
+// LockedAt reports whether the lock still holds at now.
+func (l AccountLock) LockedAt(now time.Time) bool { return l.LockedUntil.After(now) }
+
 // UsedRequests remembers which pending authorization requests (the sealed
 // request a login or consent form carries) have been acted on, so that a
 // form posted again cannot yield a second code.
